@@ -1,0 +1,12 @@
+// Data contract
+export { EVENT_TYPES, EventType, Event, Item, User, PAD, MASK, CLS, OOV, RESERVED_IDS, RESERVED_TOKENS } from './schemas';
+export type { SequenceBatch, Vocabulary, Vocabularies, FitOptions, FitReport, ArtifactManifest } from './model';
+// Errors
+export { CfmError, isCfmError, formatLocation, ERROR_CODES } from './errors';
+export type { ErrorCode, ErrorLocation } from './errors';
+// Utilities
+export { createRng } from './rng';
+export type { Rng } from './rng';
+export { silentProgress, lineProgress, etaSeconds, formatDuration } from './progress';
+export type { ProgressReporter, ProgressEvent } from './progress';
+export { canonicalJson, sha256, configHash } from './hash';
