@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** Each command lives in its own file and registers itself on the program. Add one line per command. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [
+];

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): lint + typecheck + every package's vitest suite through Nx,
+# then one closing line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+extra=()
+[ "${CI:-}" = "true" ] && extra+=(--skip-nx-cache)
+npx nx run-many -t lint typecheck test --parallel="${CFM_TEST_PARALLEL:-2}" --outputStyle=stream "${extra[@]}" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+node scripts/test-summary.mjs "$log" "$rc"
