@@ -1,6 +1,9 @@
 // Data contract
 export { EVENT_TYPES, EventType, Event, Item, User, PAD, MASK, CLS, OOV, RESERVED_IDS, RESERVED_TOKENS } from './schemas';
-export type { SequenceBatch, Vocabulary, Vocabularies, FitOptions, FitReport, ArtifactManifest } from './model';
+export type {
+  Vocabulary, Vocabularies, CustomerSequences, EvalSet, PreparedDataset, SequenceBatch,
+  FitOptions, FitReport, ArtifactManifest, CustomerModel, ModelFamily,
+} from './model';
 // Errors
 export { CfmError, isCfmError, formatLocation, ERROR_CODES } from './errors';
 export type { ErrorCode, ErrorLocation } from './errors';

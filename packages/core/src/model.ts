@@ -1,47 +1,117 @@
-/** The one model interface every family implements (docs/architecture.md). Types only:
- * no TF.js here, so that the pipeline and workflows can name them without loading TF.js. */
-
-/** A padded batch of customer sequences; row-major [batch, maxLen]. PAD = 0. */
-export interface SequenceBatch {
-  batchSize: number;
-  maxLen: number;
-  /** item ids (vocabulary ids) */
-  items: Int32Array;
-  /** optional per-feature id tensors, e.g. { category: Int32Array, brand: Int32Array, type: Int32Array } */
-  features?: Record<string, Int32Array>;
-  /** optional timestamps, epoch seconds, same shape as items */
-  times?: Float64Array;
-  customerIds?: string[];
-}
+/** The one model interface every family implements (docs/architecture.md), and the prepared-data
+ * shapes that flow between @cfm/data and the model families. Types only: no TF.js or DuckDB here. */
+import type { z } from 'zod';
 
 export interface Vocabulary {
+  /** e.g. 'item', 'category1'..'category4', 'brand', 'productLine', 'type', 'priceBucket' */
   name: string;
-  /** token strings; index = id; ids < RESERVED_IDS are reserved */
+  /** token strings; index = id; ids 0..3 are [PAD] [MASK] [CLS] [OOV] */
   tokens: string[];
+  /** sha256 (16 hex) of the token list */
   hash: string;
 }
 export type Vocabularies = Record<string, Vocabulary>;
 
+/** Many customers' chronological token sequences in flat (CSR) form.
+ * Customer c owns positions offsets[c] .. offsets[c+1]-1 of every per-token array. */
+export interface CustomerSequences {
+  customerIds: string[];
+  /** length customerIds.length + 1 */
+  offsets: Int32Array;
+  /** item vocabulary id of each token */
+  items: Int32Array;
+  /** event-type vocabulary id of each token ('type' vocabulary) */
+  types: Int32Array;
+  /** event time of each token, epoch seconds */
+  times: Float64Array;
+  /** optional per-token session index (sessions builder) */
+  sessions?: Int32Array;
+}
+
+/** Evaluation examples: each customer's history (inputs, all strictly before the target) and one target item. */
+export interface EvalSet {
+  history: CustomerSequences;
+  /** item vocabulary id of the held-out target, one per customer */
+  targets: Int32Array;
+  /** event-type id of the target, one per customer */
+  targetTypes?: Int32Array;
+}
+
+/** What `cfm prepare` writes and `loadPrepared(dir)` returns. */
+export interface PreparedDataset {
+  dataset: string;
+  split: 'temporal' | 'loo';
+  vocabs: Vocabularies;
+  /** per-item attribute ids indexed by item vocabulary id, e.g. itemFeatures.category1[itemId] */
+  itemFeatures: Record<string, Int32Array>;
+  train: CustomerSequences;
+  valid: EvalSet;
+  test: EvalSet;
+  /** customer labels from the users table (e.g. gender, age), keyed by customer id */
+  userLabels?: Record<string, Record<string, string | number>>;
+  manifest: Record<string, unknown>;
+}
+
+/** A padded batch; row-major [batchSize, maxLen], PAD = 0, most recent token last (left-padded). */
+export interface SequenceBatch {
+  batchSize: number;
+  maxLen: number;
+  items: Int32Array;
+  types?: Int32Array;
+  /** per-token feature ids keyed like PreparedDataset.itemFeatures, same shape as items */
+  features?: Record<string, Int32Array>;
+  times?: Float64Array;
+  customerIds?: string[];
+}
+
 export interface FitOptions {
   epochs?: number;
   seed?: number;
+  /** where checkpoints go; fit resumes from the last one found there */
   checkpointDir?: string;
   checkpointEvery?: number;
-  onProgress?: (p: { epoch: number; step: number; loss: number; metric?: number; seqPerSec?: number }) => void;
+  onProgress?: (p: { epoch: number; step: number; totalSteps?: number; loss: number; metric?: number; seqPerSec?: number }) => void;
+  signal?: AbortSignal;
 }
 
 export interface FitReport {
   epochs: number;
   steps: number;
+  /** steps restored from a checkpoint rather than trained in this call */
+  resumedFromStep?: number;
   bestMetric?: number;
   history: Array<{ epoch: number; loss: number; metric?: number; seconds: number }>;
 }
 
 export interface ArtifactManifest {
   family: string;
+  config: unknown;
   configHash: string;
   vocabHash: string;
   seed: number;
   metrics?: Record<string, number>;
+  /** sha256 of every file in the artifact directory */
   files: Record<string, string>;
+  createdAt: string;
+}
+
+export interface CustomerModel {
+  readonly family: string;
+  fit(data: PreparedDataset, opts?: FitOptions): Promise<FitReport>;
+  /** customer vectors, row-major [batchSize, dim] */
+  embed(batch: SequenceBatch): Float32Array;
+  readonly embeddingDim: number;
+  /** scores [batchSize, candidates.length] (or [batchSize, vocab] when candidates is undefined) for a task */
+  score(batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array;
+  readonly tasks: string[];
+  save(dir: string): Promise<ArtifactManifest>;
+  dispose(): void;
+}
+
+export interface ModelFamily<C = unknown> {
+  readonly name: string;
+  readonly description: string;
+  readonly config: z.ZodType<C>;
+  create(config: C, data: { vocabs: Vocabularies; itemFeatures: Record<string, Int32Array> }): CustomerModel;
+  load(dir: string): Promise<CustomerModel>;
 }
