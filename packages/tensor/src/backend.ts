@@ -1,0 +1,135 @@
+/** TF.js backend selection: native TensorFlow (tfjs-node-gpu → tfjs-node) → wasm → cpu.
+ * Everyone imports '@tensorflow/tfjs' and awaits initBackend() first. The native packages are
+ * optional: they are loaded by name at run time and must share the one hoisted tfjs-core. */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { CfmError } from '@cfm/core';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu'; // 'tensorflow' = tfjs-node or tfjs-node-gpu
+export interface BackendInfo { name: BackendName; gpu: boolean; reason: string }
+export interface InitBackendOptions { prefer?: BackendName | 'auto'; quiet?: boolean }
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const req = createRequire(__filename);
+
+let current: BackendInfo | undefined;
+let pending: { key: string; promise: Promise<BackendInfo> } | undefined;
+let nativeLoaded: { pkg: string; gpu: boolean } | undefined;
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 200);
+}
+
+/** The preference from opts or env CFM_BACKEND; an unknown env value is a configuration error. */
+export function resolvePreference(opts: InitBackendOptions = {}): BackendName | 'auto' {
+  const raw = opts.prefer ?? process.env.CFM_BACKEND ?? 'auto';
+  const v = raw.trim().toLowerCase();
+  if (v === 'auto' || v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
+  throw new CfmError('CFM_E_CONFIG', `unknown backend "${raw}" (expected tensorflow, wasm, cpu or auto)`, {
+    field: opts.prefer !== undefined ? 'prefer' : 'CFM_BACKEND',
+  });
+}
+
+/** Loads tfjs-node-gpu or tfjs-node once; registers the 'tensorflow' backend into the hoisted tfjs-core. */
+export function loadNative(): { pkg: string; gpu: boolean } {
+  if (nativeLoaded) return nativeLoaded;
+  const coreHere = req.resolve('@tensorflow/tfjs-core');
+  const errors: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    let entry: string;
+    try {
+      entry = req.resolve(pkg);
+    } catch {
+      errors.push(`${pkg} not installed`);
+      continue;
+    }
+    // Two copies of tfjs-core would register the backend where our tf cannot see it.
+    const coreThere = createRequire(entry).resolve('@tensorflow/tfjs-core');
+    if (coreThere !== coreHere) {
+      errors.push(`${pkg} uses a second tfjs-core copy (${coreThere})`);
+      continue;
+    }
+    try {
+      req(pkg);
+    } catch (e) {
+      errors.push(`${pkg}: ${firstLine(e)}`);
+      continue;
+    }
+    if (!tf.findBackendFactory('tensorflow')) {
+      errors.push(`${pkg} loaded but registered no 'tensorflow' backend`);
+      continue;
+    }
+    nativeLoaded = { pkg, gpu: pkg.endsWith('-gpu') };
+    return nativeLoaded;
+  }
+  throw new CfmError('CFM_E_BACKEND', `native TensorFlow not installed: ${errors.join('; ')}`);
+}
+
+let wasmPathsSet = false;
+function prepareWasm(): void {
+  if (wasmPathsSet) return;
+  // In Node the .wasm binaries are read from the package's dist folder (trailing slash: prefix).
+  setWasmPaths(join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  wasmPathsSet = true;
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (name === 'wasm') prepareWasm();
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new CfmError('CFM_E_BACKEND', `backend "${name}" failed to initialise`);
+  await tf.ready();
+}
+
+async function select(prefer: BackendName | 'auto'): Promise<BackendInfo> {
+  let nativeWhy = '';
+  if (prefer === 'auto' || prefer === 'tensorflow') {
+    try {
+      const n = loadNative();
+      await activate('tensorflow');
+      const reason = prefer === 'auto' ? `${n.pkg}, fastest available` : `${n.pkg}, requested`;
+      return { name: 'tensorflow', gpu: n.gpu, reason };
+    } catch (e) {
+      if (prefer === 'tensorflow') throw e instanceof CfmError ? e : new CfmError('CFM_E_BACKEND', firstLine(e));
+      nativeWhy = firstLine(e).replace(/^\[CFM_E_BACKEND\] /, '');
+      if (!nativeWhy.startsWith('native TensorFlow')) nativeWhy = `native TensorFlow failed: ${nativeWhy}`;
+    }
+  }
+  if (prefer === 'auto' || prefer === 'wasm') {
+    try {
+      await activate('wasm');
+      return { name: 'wasm', gpu: false, reason: prefer === 'wasm' ? 'requested' : nativeWhy };
+    } catch (e) {
+      if (prefer === 'wasm') throw e instanceof CfmError ? e : new CfmError('CFM_E_BACKEND', firstLine(e));
+      nativeWhy += `; wasm failed: ${firstLine(e)}`;
+    }
+  }
+  await activate('cpu');
+  return { name: 'cpu', gpu: false, reason: prefer === 'cpu' ? 'requested' : nativeWhy };
+}
+
+/** Picks tfjs-node-gpu → tfjs-node → wasm → cpu (override: opts.prefer or env CFM_BACKEND=tensorflow|wasm|cpu),
+ * logs one line "backend: wasm (native TensorFlow not installed: …)" once, idempotent.
+ * A later call with a different preference switches backend; an explicit preference that cannot load throws
+ * CfmError CFM_E_BACKEND, while 'auto' always falls back. */
+export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const prefer = resolvePreference(opts);
+  if (pending && (pending.key === prefer || (prefer === 'auto' && current))) return pending.promise;
+  const promise = select(prefer).then((info) => {
+    const changed = !current || current.name !== info.name;
+    current = info;
+    if (changed && !opts.quiet) process.stderr.write(`backend: ${info.name}${info.gpu ? ' (gpu)' : ''} (${info.reason})\n`);
+    return info;
+  });
+  pending = { key: prefer, promise };
+  promise.catch(() => {
+    if (pending?.promise === promise) pending = undefined;
+  });
+  return promise;
+}
+
+export function backendInfo(): BackendInfo | undefined {
+  return current;
+}
