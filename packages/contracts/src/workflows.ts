@@ -1,0 +1,94 @@
+import type { CompareOutput, EvaluateOutput, PartitionOutput, TrainOutput, TrainProgress } from './activities';
+import type { NodeStatus } from './plan';
+import type { RunSpec } from './run-spec';
+
+/** Workflow names, inputs, results and message names (the scheduler and the worker share them). */
+export const WORKFLOWS = { retrain: 'retrainWorkflow', backfill: 'backfillWorkflow', benchmark: 'benchmarkWorkflow', partition: 'partitionWorkflow' } as const;
+export const QUERIES = { progress: 'progress' } as const;
+
+export interface RetrainInput {
+  spec: RunSpec;
+}
+export interface RetrainResult {
+  runName: string;
+  nodes: Record<string, NodeStatus>;
+  training: Record<string, TrainOutput>;
+  evaluations: Record<string, EvaluateOutput>;
+  gates: Record<string, CompareOutput>;
+  promoted: string[];
+}
+
+export interface RunProgress {
+  stage: string;
+  nodes: Record<string, NodeStatus>;
+  /** last training heartbeat seen per family (only when the client reads it from pending activities) */
+  training?: Record<string, TrainProgress>;
+}
+
+export interface BackfillInput {
+  workDir: string;
+  preparedDir: string;
+  artifactDir: string;
+  family: string;
+  /** first partition cut-off, ISO date (inclusive) */
+  from: string;
+  /** last partition cut-off, ISO date (inclusive) */
+  to: string;
+  /** days between partitions */
+  everyDays: number;
+  topK: number;
+  /** partitions exported at the same time (child workflows) */
+  concurrency: number;
+  /** continue-as-new after this many partitions in one run, to keep histories short */
+  partitionsPerRun: number;
+}
+export interface BackfillProgress {
+  total: number;
+  exported: number;
+  skipped: number;
+  running: string[];
+  carriedOver: number;
+}
+export interface BackfillResult {
+  partitions: number;
+  exported: number;
+  skipped: number;
+  runs: number;
+}
+
+export interface PartitionWorkflowInput {
+  workDir: string;
+  preparedDir: string;
+  artifactDir: string;
+  family: string;
+  asOf: string;
+  topK: number;
+}
+export type PartitionWorkflowResult = PartitionOutput;
+
+export interface BenchmarkWorkflowInput {
+  workDir: string;
+  preparedDir: string;
+  artifactDir: string;
+  family: string;
+  tasks: string[];
+  seed: number;
+  evaluate?: RunSpec['evaluate'];
+}
+export interface BenchmarkWorkflowResult {
+  family: string;
+  metrics?: Record<string, number>;
+  results: Record<string, Record<string, number>>;
+}
+
+/** Partition cut-offs from..to (inclusive) every `everyDays` days, as ISO dates. Pure date math. */
+export function partitionDates(from: string, to: string, everyDays: number): string[] {
+  const day = 86_400_000;
+  const a = Date.parse(from + (from.length === 10 ? 'T00:00:00Z' : ''));
+  const b = Date.parse(to + (to.length === 10 ? 'T00:00:00Z' : ''));
+  if (!Number.isFinite(a) || !Number.isFinite(b)) throw new Error(`bad partition range ${from}..${to}`);
+  if (!(everyDays >= 1)) throw new Error(`everyDays must be >= 1, got ${everyDays}`);
+  const out: string[] = [];
+  for (let t = a; t <= b; t += everyDays * day) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
