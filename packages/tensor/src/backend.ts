@@ -52,6 +52,20 @@ export function loadNative(): { pkg: string; gpu: boolean } {
       errors.push(`${pkg} uses a second tfjs-core copy (${coreThere})`);
       continue;
     }
+    // The package registers its kernels before it loads its addon, so a package whose addon is missing or
+    // cannot load (no libtensorflow, no CUDA) must never be required: load the addon alone first.
+    let gpuDevice = false;
+    try {
+      // INFO lines of the TensorFlow runtime (oneDNN, CPU features) would break the one-line contract
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+      const pkgJson = createRequire(entry).resolve(`${pkg}/package.json`);
+      const preGyp = createRequire(pkgJson)('@mapbox/node-pre-gyp') as { find(p: string): string };
+      const addon = req(preGyp.find(pkgJson)) as { isUsingGpuDevice?: () => boolean };
+      gpuDevice = addon.isUsingGpuDevice?.() ?? false;
+    } catch (e) {
+      errors.push(`${pkg}: ${firstLine(e)}`);
+      continue;
+    }
     try {
       req(pkg);
     } catch (e) {
@@ -62,7 +76,7 @@ export function loadNative(): { pkg: string; gpu: boolean } {
       errors.push(`${pkg} loaded but registered no 'tensorflow' backend`);
       continue;
     }
-    nativeLoaded = { pkg, gpu: pkg.endsWith('-gpu') };
+    nativeLoaded = { pkg, gpu: gpuDevice };
     return nativeLoaded;
   }
   throw new CfmError('CFM_E_BACKEND', `native TensorFlow not installed: ${errors.join('; ')}`);
