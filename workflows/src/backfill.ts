@@ -1,0 +1,56 @@
+import { continueAsNew, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { partitionDates } from '@cfm/contracts';
+import type {
+  BackfillInput, BackfillProgress, BackfillResult, PartitionWorkflowInput, PartitionWorkflowResult,
+} from '@cfm/contracts';
+import { cpuActivities } from './activities';
+import type { ActivityTimeouts } from './activities';
+
+export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
+
+type Carried = { exported: number; skipped: number; runs: number };
+
+/** Recomputes embeddings and scores as of each date partition in from..to, one child workflow per
+ * partition, at most `concurrency` at a time. Partitions already exported are skipped (asked once
+ * up front, and again inside the export activity), so a re-run or a resume exports each exactly once.
+ * After `partitionsPerRun` partitions it continues as new to keep the history short. */
+export async function backfillWorkflow(
+  input: BackfillInput & { timeouts?: ActivityTimeouts },
+  carried: Carried = { exported: 0, skipped: 0, runs: 1 },
+): Promise<BackfillResult> {
+  const cpu = cpuActivities(input.timeouts);
+  const dates = partitionDates(input.from, input.to, input.everyDays);
+  const already = new Set(await cpu.exportedPartitions({ workDir: input.workDir, family: input.family }));
+  const todo = dates.filter((d) => !already.has(d));
+  const batch = todo.slice(0, Math.max(1, input.partitionsPerRun));
+  const progress: BackfillProgress = {
+    total: dates.length, exported: dates.length - todo.length, skipped: carried.skipped, running: [], carriedOver: carried.runs - 1,
+  };
+  setHandler(backfillProgressQuery, () => ({ ...progress, running: [...progress.running] }));
+
+  const parentId = workflowInfo().workflowId;
+  const queue = [...batch];
+  const worker = async () => {
+    for (let asOf = queue.shift(); asOf !== undefined; asOf = queue.shift()) {
+      progress.running.push(asOf);
+      const args: PartitionWorkflowInput & { timeouts?: ActivityTimeouts } = {
+        workDir: input.workDir, preparedDir: input.preparedDir, artifactDir: input.artifactDir,
+        family: input.family, asOf, topK: input.topK, timeouts: input.timeouts,
+      };
+      const out = await executeChild(partitionWorkflow, { workflowId: `${parentId}/${asOf}`, args: [args] });
+      progress.running = progress.running.filter((d) => d !== asOf);
+      if (out.skipped) { progress.skipped++; carried.skipped++; } else { progress.exported++; carried.exported++; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, batch.length)) }, worker));
+  if (todo.length > batch.length) {
+    await continueAsNew<typeof backfillWorkflow>(input, { ...carried, runs: carried.runs + 1 });
+  }
+  return { partitions: dates.length, exported: carried.exported, skipped: carried.skipped + (dates.length - todo.length), runs: carried.runs };
+}
+
+/** One partition: embeddings + top-k scores as of `asOf` (only events strictly before it). */
+export async function partitionWorkflow(input: PartitionWorkflowInput & { timeouts?: ActivityTimeouts }): Promise<PartitionWorkflowResult> {
+  const { timeouts, ...args } = input;
+  return cpuActivities(timeouts).exportPartition(args);
+}
