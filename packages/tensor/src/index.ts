@@ -1,2 +1,35 @@
 export { initBackend, backendInfo, loadNative, resolvePreference } from './backend';
 export type { BackendName, BackendInfo, InitBackendOptions } from './backend';
+// Kernels the wasm backend lacks (UnsortedSegmentSum, ...) are registered on import.
+import { registerWasmKernels } from './wasm-kernels';
+registerWasmKernels();
+export { registerWasmKernels };
+// Building blocks
+export { matmul2d, dense, gelu, layerNorm, dropout, lookup } from './ops';
+export { Params, Ctx } from './params';
+export type { Init } from './params';
+export { Dense, Mlp, activate } from './layers/dense';
+export type { Activation } from './layers/dense';
+export { FeatureEmbedding, Positions, sinusoidalPositions } from './layers/embedding';
+export type { Pooling } from './layers/embedding';
+export { MultiHeadAttention, TransformerBlock, TransformerEncoder, LayerNorm, paddingBias } from './layers/transformer';
+export type { EncoderOptions } from './layers/transformer';
+export { TargetAttention } from './layers/readout';
+export { Gru } from './layers/gru';
+export { Mmoe } from './layers/mmoe';
+// Losses
+export { softmaxCrossEntropy, sampledSoftmax, binaryCrossEntropy, cosineLoss, mseLoss, UncertaintyWeighting } from './losses';
+// Training, checkpoints, artifacts
+export { AdamW, learningRate } from './optim';
+export type { OptimOptions } from './optim';
+export { train, trainStep } from './trainer';
+export type { TrainTask, TrainOptions } from './trainer';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint';
+export type { LoopState } from './checkpoint';
+export { saveArtifact, loadArtifact } from './artifact';
+export type { ArtifactInput, LoadedArtifact } from './artifact';
+export { saveWeights, loadWeights, writeAtomic } from './weights-io';
+// Batches and configs
+export { padBatch, lengthBuckets, seqLength } from './batch';
+export type { PadOptions } from './batch';
+export { TransformerConfig, TrainerConfig, divisibleHeads } from './config';

@@ -1,0 +1,105 @@
+/** Transformer encoder (Vaswani et al. 2017): multi-head self-attention with a padding mask,
+ * GELU feed-forward, residuals, layer norm (post-norm as BERT / BERT4Rec, or pre-norm), dropout. */
+import * as tf from '@tensorflow/tfjs';
+import { CfmError } from '@cfm/core';
+import { dropout, layerNorm } from '../ops';
+import type { Ctx, Params } from '../params';
+import { Dense } from './dense';
+
+export interface EncoderOptions {
+  dModel: number;
+  nHeads: number;
+  nLayers: number;
+  /** feed-forward inner size; default 4 × dModel */
+  dFf?: number;
+  dropout: number;
+  attnDropout?: number;
+  preNorm?: boolean;
+}
+
+/** additive attention bias from a [B, L] 0/1 mask of real tokens → [B, 1, 1, L] */
+export function paddingBias(mask: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.sub(1, mask.toFloat()), -1e9).expandDims(1).expandDims(1));
+}
+
+export class LayerNorm {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  constructor(p: Params, name: string, dim: number) {
+    this.gamma = p.add(`${name}/gamma`, [dim], 'ones');
+    this.beta = p.add(`${name}/beta`, [dim], 'zeros');
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    return layerNorm(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D);
+  }
+}
+
+export class MultiHeadAttention {
+  readonly q: Dense;
+  readonly k: Dense;
+  readonly v: Dense;
+  readonly o: Dense;
+  constructor(p: Params, name: string, readonly dModel: number, readonly nHeads: number, readonly attnDropout = 0) {
+    if (dModel % nHeads) throw new CfmError('CFM_E_CONFIG', `dModel ${dModel} not divisible by nHeads ${nHeads}`, { field: 'nHeads' });
+    this.q = new Dense(p, `${name}/q`, dModel, dModel);
+    this.k = new Dense(p, `${name}/k`, dModel, dModel);
+    this.v = new Dense(p, `${name}/v`, dModel, dModel);
+    this.o = new Dense(p, `${name}/o`, dModel, dModel);
+  }
+  private split(x: tf.Tensor, b: number, l: number): tf.Tensor {
+    return x.reshape([b, l, this.nHeads, this.dModel / this.nHeads]).transpose([0, 2, 1, 3]); // [B, H, L, dk]
+  }
+  /** query [B, Lq, D] attends over kv [B, Lk, D]; bias [B, 1, 1|Lq, Lk] additive → [B, Lq, D] */
+  apply(query: tf.Tensor, kv: tf.Tensor, bias: tf.Tensor | undefined, ctx: Ctx): tf.Tensor {
+    const [b, lq] = query.shape as number[];
+    const lk = kv.shape[1] as number;
+    const dk = this.dModel / this.nHeads;
+    const q = this.split(this.q.apply(query), b, lq); // [B, H, Lq, dk]
+    const k = this.split(this.k.apply(kv), b, lk).transpose([0, 1, 3, 2]); // [B, H, dk, Lk]
+    const v = this.split(this.v.apply(kv), b, lk); // [B, H, Lk, dk]
+    let scores = tf.mul(tf.matMul(q, k), 1 / Math.sqrt(dk)); // [B, H, Lq, Lk]
+    if (bias) scores = tf.add(scores, bias);
+    const attn = dropout(tf.softmax(scores, -1), this.attnDropout, ctx.nextSeed());
+    const out = tf.matMul(attn, v).transpose([0, 2, 1, 3]).reshape([b, lq, this.dModel]); // [B, Lq, D]
+    return this.o.apply(out);
+  }
+}
+
+export class TransformerBlock {
+  readonly attn: MultiHeadAttention;
+  readonly ff1: Dense;
+  readonly ff2: Dense;
+  readonly ln1: LayerNorm;
+  readonly ln2: LayerNorm;
+  constructor(p: Params, name: string, readonly o: EncoderOptions) {
+    this.attn = new MultiHeadAttention(p, `${name}/attn`, o.dModel, o.nHeads, o.attnDropout ?? o.dropout);
+    const dFf = o.dFf ?? 4 * o.dModel;
+    this.ff1 = new Dense(p, `${name}/ff1`, o.dModel, dFf, 'gelu');
+    this.ff2 = new Dense(p, `${name}/ff2`, dFf, o.dModel);
+    this.ln1 = new LayerNorm(p, `${name}/ln1`, o.dModel);
+    this.ln2 = new LayerNorm(p, `${name}/ln2`, o.dModel);
+  }
+  /** x [B, L, D], bias [B, 1, 1, L] → [B, L, D] */
+  apply(x: tf.Tensor, bias: tf.Tensor | undefined, ctx: Ctx): tf.Tensor {
+    const drop = (t: tf.Tensor) => dropout(t, this.o.dropout, ctx.nextSeed());
+    if (this.o.preNorm) {
+      const a = this.ln1.apply(x);
+      const h = tf.add(x, drop(this.attn.apply(a, a, bias, ctx)));
+      return tf.add(h, drop(this.ff2.apply(this.ff1.apply(this.ln2.apply(h)))));
+    }
+    const h = this.ln1.apply(tf.add(x, drop(this.attn.apply(x, x, bias, ctx))));
+    return this.ln2.apply(tf.add(h, drop(this.ff2.apply(this.ff1.apply(h)))));
+  }
+}
+
+export class TransformerEncoder {
+  readonly blocks: TransformerBlock[];
+  constructor(p: Params, name: string, o: EncoderOptions) {
+    this.blocks = Array.from({ length: o.nLayers }, (_, i) => new TransformerBlock(p, `${name}/${i}`, o));
+  }
+  /** x [B, L, D], mask [B, L] (1 = token, 0 = pad) → [B, L, D] */
+  apply(x: tf.Tensor, mask: tf.Tensor | undefined, ctx: Ctx): tf.Tensor {
+    const bias = mask ? paddingBias(mask) : undefined;
+    return this.blocks.reduce((h, blk) => blk.apply(h, bias, ctx), x);
+  }
+}

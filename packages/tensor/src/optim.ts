@@ -1,0 +1,90 @@
+/** AdamW (Loshchilov & Hutter 2019: Adam with decoupled weight decay), linear warm-up then cosine or
+ * linear decay, global-norm gradient clipping. State (m, v, step) is plain tensors so checkpoints
+ * can save it and a resumed run continues the same schedule. */
+import * as tf from '@tensorflow/tfjs';
+
+export interface OptimOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** decoupled weight decay (not applied to biases, layer-norm and names matched by noDecay) */
+  weightDecay?: number;
+  /** clip gradients to this global L2 norm; 0 = off */
+  clipNorm?: number;
+  warmupSteps?: number;
+  totalSteps: number;
+  schedule?: 'cosine' | 'linear' | 'constant';
+  /** final lr as a fraction of lr */
+  minLrRatio?: number;
+  noDecay?: RegExp;
+}
+
+/** learning rate at (0-based) step */
+export function learningRate(step: number, o: OptimOptions): number {
+  const warm = o.warmupSteps ?? 0;
+  if (step < warm) return (o.lr * (step + 1)) / warm;
+  const min = o.lr * (o.minLrRatio ?? 0);
+  const span = Math.max(1, o.totalSteps - warm);
+  const t = Math.min(1, (step - warm) / span);
+  if (o.schedule === 'constant') return o.lr;
+  if (o.schedule === 'linear') return min + (o.lr - min) * (1 - t);
+  return min + (o.lr - min) * 0.5 * (1 + Math.cos(Math.PI * t));
+}
+
+export class AdamW {
+  step = 0;
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+  constructor(readonly vars: Map<string, tf.Variable>, readonly o: OptimOptions) {
+    for (const [k, w] of vars) {
+      this.m.set(k, tf.variable(tf.zerosLike(w), false));
+      this.v.set(k, tf.variable(tf.zerosLike(w), false));
+    }
+  }
+
+  /** one update from gradients keyed like `vars`; returns the pre-clip global gradient norm as a tensor (caller disposes) */
+  apply(grads: Record<string, tf.Tensor>): tf.Scalar {
+    const o = this.o;
+    const b1 = o.beta1 ?? 0.9;
+    const b2 = o.beta2 ?? 0.999;
+    const lr = learningRate(this.step, o);
+    const t = this.step + 1;
+    const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+    const noDecay = o.noDecay ?? /(\/bias|\/beta|\/gamma|logVar)$/;
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+    tf.tidy(() => {
+      const clip = o.clipNorm ? tf.minimum(1, tf.div(o.clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+      for (const [k, w] of this.vars) {
+        const g0 = grads[k];
+        if (!g0) continue;
+        const g = tf.mul(g0, clip);
+        const m = this.m.get(k)!;
+        const v = this.v.get(k)!;
+        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+        let upd = tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), o.eps ?? 1e-6));
+        if (o.weightDecay && !noDecay.test(k)) upd = tf.add(upd, tf.mul(w, lr * o.weightDecay));
+        w.assign(tf.sub(w, upd));
+      }
+    });
+    this.step++;
+    return norm;
+  }
+
+  /** optimizer state as named tensors (views of the live variables; do not dispose) */
+  state(): tf.NamedTensorMap {
+    const out: tf.NamedTensorMap = {};
+    for (const [k, m] of this.m) out[`adam/m/${k}`] = m;
+    for (const [k, v] of this.v) out[`adam/v/${k}`] = v;
+    return out;
+  }
+  loadState(values: tf.NamedTensorMap, step: number): void {
+    for (const [k, m] of this.m) if (values[`adam/m/${k}`]) m.assign(values[`adam/m/${k}`]);
+    for (const [k, v] of this.v) if (values[`adam/v/${k}`]) v.assign(values[`adam/v/${k}`]);
+    this.step = step;
+  }
+  dispose(): void {
+    for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
+  }
+}
