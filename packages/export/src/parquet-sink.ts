@@ -1,0 +1,154 @@
+import { statSync } from 'node:fs';
+import {
+  DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBType, DOUBLE, FLOAT, INTEGER, LIST, VARCHAR, listValue,
+} from '@duckdb/node-api';
+import { CfmError } from '@cfm/core';
+import { writeAtomic } from './atomic';
+
+export type ColumnType = 'VARCHAR' | 'INTEGER' | 'FLOAT' | 'DOUBLE' | 'FLOAT[]' | 'DATE';
+
+/** One output column. A column with `constant` is the same on every row and is not appended. */
+export interface SinkColumn {
+  name: string;
+  type: ColumnType;
+  constant?: string | number;
+}
+
+/** Column values for one append: strings, numbers, or for FLOAT[] a flat row-major Float32Array [rows, dim]. */
+export type ColumnData = readonly string[] | readonly number[] | Int32Array | Float32Array | Float64Array;
+
+export interface SinkResult {
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+const DUCK_TYPES: Record<Exclude<ColumnType, 'DATE'>, DuckDBType> = {
+  VARCHAR, INTEGER, FLOAT, DOUBLE, 'FLOAT[]': LIST(FLOAT),
+};
+/** DuckDB's appender takes at most one standard vector (2048 rows) per data chunk. */
+const CHUNK_ROWS = 2048;
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Buffers rows in an in-memory DuckDB table (filled by data chunks through an appender), then
+ * writes one Parquet file atomically with COPY … TO a temp file + rename. Readable by any Parquet
+ * reader; FLOAT[] columns become Parquet LIST<FLOAT>. */
+export class ParquetSink {
+  private rows = 0;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly columns: SinkColumn[],
+    private readonly metadata: Record<string, string>,
+    private readonly instance: DuckDBInstance,
+    private readonly con: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, columns: SinkColumn[], metadata: Record<string, string> = {}): Promise<ParquetSink> {
+    for (const c of columns) {
+      if (c.constant === undefined && c.type === 'DATE') throw new CfmError('CFM_E_CONFIG', 'DATE columns must be constants', { file: path, field: c.name });
+      if (c.type === 'DATE' && !/^\d{4}-\d{2}-\d{2}$/.test(String(c.constant))) {
+        throw new CfmError('CFM_E_CONFIG', `expected a YYYY-MM-DD date, got "${c.constant}"`, { file: path, field: c.name });
+      }
+    }
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const con = await instance.connect();
+    const appended = columns.filter((c) => c.constant === undefined);
+    await con.run(`CREATE TABLE buf (${appended.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
+    return new ParquetSink(path, columns, metadata, instance, con);
+  }
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  /** Append `rows` rows; every non-constant column must be present with `rows` values (FLOAT[]: rows × dim). */
+  async append(data: Record<string, ColumnData>, rows: number): Promise<void> {
+    if (this.closed) throw new CfmError('CFM_E_STATE', 'sink already closed', { file: this.path });
+    if (rows === 0) return;
+    const appended = this.columns.filter((c) => c.constant === undefined);
+    for (const c of appended) {
+      const v = data[c.name];
+      if (!v) throw new CfmError('CFM_E_MISSING_COLUMN', 'column missing from append', { file: this.path, field: c.name });
+      if (c.type === 'FLOAT[]' ? v.length % rows !== 0 : v.length !== rows) {
+        throw new CfmError('CFM_E_CONFIG', `expected ${rows} rows, got ${v.length} values`, { file: this.path, row: this.rows, field: c.name });
+      }
+    }
+    const appender = await this.con.createAppender('buf');
+    try {
+      for (let start = 0; start < rows; start += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, rows - start);
+        const chunk = DuckDBDataChunk.create(appended.map((c) => DUCK_TYPES[c.type as Exclude<ColumnType, 'DATE'>]), n);
+        appended.forEach((c, i) => chunk.setColumnValues(i, columnSlice(c, data[c.name], rows, start, n, this.path, this.rows)));
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    this.rows += rows;
+  }
+
+  /** Write the Parquet file (temp + rename) and release DuckDB. */
+  async close(): Promise<SinkResult> {
+    if (this.closed) throw new CfmError('CFM_E_STATE', 'sink already closed', { file: this.path });
+    this.closed = true;
+    try {
+      const select = this.columns
+        .map((c) => (c.constant === undefined ? ident(c.name) : `${constantSql(c)} AS ${ident(c.name)}`))
+        .join(', ');
+      const kv = Object.entries(this.metadata).map(([k, v]) => `${ident(k)}: ${quote(v)}`).join(', ');
+      const opts = `FORMAT parquet, COMPRESSION snappy${kv ? `, KV_METADATA {${kv}}` : ''}`;
+      await writeAtomic(this.path, async (tmp) => {
+        await this.con.run(`COPY (SELECT ${select} FROM buf) TO ${quote(tmp)} (${opts})`);
+      });
+      return { path: this.path, rows: this.rows, bytes: statSync(this.path).size };
+    } finally {
+      this.dispose();
+    }
+  }
+
+  /** Drop the buffered rows without writing anything. */
+  abort(): void {
+    if (!this.closed) this.dispose();
+    this.closed = true;
+  }
+
+  private dispose(): void {
+    this.con.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function constantSql(c: SinkColumn): string {
+  const v = c.constant!;
+  if (c.type === 'DATE') return `DATE ${quote(String(v))}`;
+  if (c.type === 'VARCHAR') return quote(String(v));
+  return `CAST(${Number(v)} AS ${c.type})`;
+}
+
+function columnSlice(c: SinkColumn, v: ColumnData, rows: number, start: number, n: number, file: string, row0: number) {
+  if (c.type === 'FLOAT[]') {
+    const dim = v.length / rows;
+    const flat = v as Float32Array;
+    const out = new Array(n);
+    for (let r = 0; r < n; r++) {
+      const vec = Array.from(flat.subarray((start + r) * dim, (start + r + 1) * dim));
+      for (let j = 0; j < dim; j++) {
+        if (!Number.isFinite(vec[j])) throw new CfmError('CFM_E_CONFIG', `non-finite value at index ${j}`, { file, row: row0 + start + r, field: c.name });
+      }
+      out[r] = listValue(vec);
+    }
+    return out;
+  }
+  const out = Array.prototype.slice.call(v, start, start + n);
+  if (c.type === 'VARCHAR') {
+    for (let r = 0; r < n; r++) {
+      if (typeof out[r] !== 'string') throw new CfmError('CFM_E_ROW_SCHEMA', 'expected a string', { file, row: row0 + start + r, field: c.name });
+    }
+  }
+  return out;
+}
