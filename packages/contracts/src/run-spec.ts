@@ -11,8 +11,11 @@ export type DatasetSpec =
   | { source: 'files'; path: string };
 
 export type SplitSpec =
-  /** global cut-offs: train < validFrom <= valid < testFrom <= test (ISO dates, UTC) */
-  | { kind: 'temporal'; validFrom: string; testFrom: string }
+  /** global cut-offs: train < validFrom <= valid < testFrom <= test (ISO dates, UTC); when absent,
+   * the 80 % / 90 % quantiles of event time */
+  | { kind: 'temporal'; validFrom?: string; testFrom?: string }
+  /** customer-disjoint train / valid / test customers */
+  | { kind: 'customer' }
   /** leave-one-out (BERT4Rec / S3-Rec protocol): last item = test, second to last = valid */
   | { kind: 'loo' };
 
