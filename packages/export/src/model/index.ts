@@ -1,0 +1,6 @@
+// Library API for engineers (pulls in TF.js): loadModel(dir) → embed / score, point-in-time batch export
+export { loadModel } from './load';
+export type { LoadedModel, LoadModelOptions, EmbedOptions, EmbeddedBatch } from './load';
+export { exportEmbeddings } from './export-embeddings';
+export type { ExportEmbeddingsOptions, ExportEmbeddingsResult } from './export-embeddings';
+export { fullSequences, asOfEnds, asOfSeconds, exportOrder } from './sequences';

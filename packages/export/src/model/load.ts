@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfmError, sha256, type CustomerModel, type CustomerSequences, type ModelFamily } from '@cfm/core';
+import { initBackend, padBatch } from '@cfm/tensor';
+import { MANIFEST_FILE, verifyArtifact, type ExportManifest } from '../artifact';
+import { asOfEnds, asOfSeconds, exportOrder } from './sequences';
+
+export interface LoadModelOptions {
+  /** vocabulary hash of the data the model will see; a different one is refused (CFM_E_VOCAB_MISMATCH) */
+  vocabHash?: string;
+  /** the family to load with; default: looked up by the manifest's family name in @cfm/models */
+  family?: ModelFamily<any>;
+  /** per-item feature tables of the prepared data, for families that read item attributes */
+  itemFeatures?: Record<string, Int32Array>;
+}
+
+export interface EmbedOptions {
+  /** only events strictly before this date (YYYY-MM-DD, UTC) or ISO instant */
+  asOf?: string;
+  batchSize?: number;
+}
+
+/** One batch of exported rows; `vectors` is row-major [customerIds.length, dim]. */
+export interface EmbeddedBatch {
+  customerIds: string[];
+  /** indices into the input sequences */
+  rows: number[];
+  vectors: Float32Array;
+}
+
+/** A verified model artifact, ready to embed and score customers. */
+export interface LoadedModel {
+  readonly manifest: ExportManifest;
+  readonly model: CustomerModel;
+  /** content address of the artifact: first 12 hex of the manifest's sha256 */
+  readonly modelVersion: string;
+  readonly maxLen: number;
+  readonly embeddingDim: number;
+  /** customers without any event before the cut are left out */
+  embedBatches(customers: CustomerSequences, opts?: EmbedOptions): Generator<EmbeddedBatch>;
+  /** all customers' vectors in input order ([n, dim]; rows without history are zero), + which rows have one */
+  embed(customers: CustomerSequences, opts?: EmbedOptions): { vectors: Float32Array; present: Uint8Array; dim: number };
+  /** scores [n, candidates.length] (or [n, vocab]) in input order */
+  score(customers: CustomerSequences, task: string, candidates?: Int32Array, opts?: EmbedOptions): Float32Array;
+  dispose(): void;
+}
+
+/** Verify the artifact (sha256 of every file, vocabulary), then load it with its family. */
+export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  const manifest = verifyArtifact(dir, { vocabHash: opts.vocabHash });
+  const family = opts.family ?? lookupFamily(manifest.family, dir);
+  await initBackend({ quiet: true });
+  const model = await family.load(dir);
+  const modelVersion = sha256(readFileSync(join(dir, MANIFEST_FILE))).slice(0, 12);
+  const cfg = (manifest.config ?? {}) as { maxLen?: unknown };
+  const maxLen = typeof cfg.maxLen === 'number' ? cfg.maxLen : 200;
+  const itemFeatures = opts.itemFeatures;
+
+  function* batches(customers: CustomerSequences, o: EmbedOptions = {}) {
+    const ends = o.asOf !== undefined ? asOfEnds(customers, asOfSeconds(o.asOf)) : customers.offsets.subarray(1);
+    const order = exportOrder(customers, Int32Array.from(ends), maxLen);
+    const size = o.batchSize ?? 512;
+    for (let i = 0; i < order.length; i += size) {
+      const rows = order.slice(i, i + size);
+      const batch = padBatch(customers, rows, { maxLen, itemFeatures, ends: Int32Array.from(rows, (c) => ends[c]) });
+      yield { rows, batch };
+    }
+  }
+
+  const loaded: LoadedModel = {
+    manifest, model, modelVersion, maxLen, embeddingDim: model.embeddingDim,
+    *embedBatches(customers, o) {
+      for (const { rows, batch } of batches(customers, o)) {
+        yield { customerIds: batch.customerIds!, rows, vectors: model.embed(batch) };
+      }
+    },
+    embed(customers, o) {
+      const dim = model.embeddingDim;
+      const vectors = new Float32Array(customers.customerIds.length * dim);
+      const present = new Uint8Array(customers.customerIds.length);
+      for (const b of loaded.embedBatches(customers, o)) {
+        b.rows.forEach((c, r) => (vectors.set(b.vectors.subarray(r * dim, (r + 1) * dim), c * dim), (present[c] = 1)));
+      }
+      return { vectors, present, dim };
+    },
+    score(customers, task, candidates, o) {
+      if (!model.tasks.includes(task)) throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (model has ${model.tasks.join(', ')})`, { field: 'task' });
+      let out: Float32Array | undefined;
+      let width = 0;
+      for (const { rows, batch } of batches(customers, o)) {
+        const s = model.score(batch, task, candidates);
+        width = s.length / rows.length;
+        out ??= new Float32Array(customers.customerIds.length * width);
+        rows.forEach((c, r) => out!.set(s.subarray(r * width, (r + 1) * width), c * width));
+      }
+      return out ?? new Float32Array(0);
+    },
+    dispose: () => model.dispose(),
+  };
+  return loaded;
+}
+
+/** The family registered under `name` in @cfm/models (loaded lazily: it pulls in TF.js). */
+function lookupFamily(name: string, dir: string): ModelFamily<any> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const registry = require('@cfm/models') as { families?: Record<string, ModelFamily<any>> };
+  const family = registry.families?.[name] ?? Object.values(registry.families ?? {}).find((f) => f.name === name);
+  if (!family) throw new CfmError('CFM_E_ARTIFACT', `no model family "${name}" is registered`, { file: join(dir, MANIFEST_FILE), field: 'family' });
+  return family;
+}

@@ -1,0 +1,61 @@
+import { CfmError, type CustomerSequences, type EvalSet } from '@cfm/core';
+
+/** 'YYYY-MM-DD' (UTC midnight) or an ISO timestamp → epoch seconds. */
+export function asOfSeconds(asOf: string): number {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(asOf) ? `${asOf}T00:00:00Z` : asOf);
+  if (!Number.isFinite(ms)) throw new CfmError('CFM_E_CONFIG', `expected a date like 2024-03-01, got "${asOf}"`, { field: 'asOf' });
+  return ms / 1000;
+}
+
+/** Each customer's whole known history: an eval set's history with its target appended (the target
+ * is the latest event). Needs the target times that loadPrepared's eval sets carry. */
+export function fullSequences(set: EvalSet & { targetTimes?: Float64Array }): CustomerSequences {
+  const h = set.history;
+  const n = h.customerIds.length;
+  if (!set.targetTimes) throw new CfmError('CFM_E_MISSING_COLUMN', 'eval set has no target times', { field: 'targetTimes' });
+  const total = h.items.length + n;
+  const out: CustomerSequences = {
+    customerIds: h.customerIds, offsets: new Int32Array(n + 1),
+    items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total),
+  };
+  let t = 0;
+  for (let c = 0; c < n; c++) {
+    const s = h.offsets[c], e = h.offsets[c + 1];
+    out.items.set(h.items.subarray(s, e), t);
+    out.types.set(h.types.subarray(s, e), t);
+    out.times.set(h.times.subarray(s, e), t);
+    t += e - s;
+    out.items[t] = set.targets[c];
+    out.types[t] = set.targetTypes?.[c] ?? 0;
+    out.times[t] = set.targetTimes[c];
+    t++;
+    out.offsets[c + 1] = t;
+  }
+  return out;
+}
+
+/** Per customer, the end offset (exclusive) of its events strictly before `asOfSec` (point-in-time:
+ * nothing at or after the as-of instant is seen). Times within a customer are chronological. */
+export function asOfEnds(seqs: CustomerSequences, asOfSec: number): Int32Array {
+  const n = seqs.customerIds.length;
+  const ends = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    let lo = seqs.offsets[c], hi = seqs.offsets[c + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqs.times[mid] < asOfSec) lo = mid + 1;
+      else hi = mid;
+    }
+    ends[c] = lo;
+  }
+  return ends;
+}
+
+/** Customers with at least one event before the cut, ordered by history length (then index) so that
+ * batches pad little. */
+export function exportOrder(seqs: CustomerSequences, ends: Int32Array, maxLen: number): number[] {
+  const rows: number[] = [];
+  for (let c = 0; c < ends.length; c++) if (ends[c] > seqs.offsets[c]) rows.push(c);
+  const len = (c: number) => Math.min(maxLen, ends[c] - seqs.offsets[c]);
+  return rows.sort((a, b) => len(a) - len(b) || a - b);
+}
