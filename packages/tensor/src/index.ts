@@ -33,3 +33,6 @@ export { saveWeights, loadWeights, writeAtomic } from './weights-io';
 export { padBatch, lengthBuckets, seqLength } from './batch';
 export type { PadOptions } from './batch';
 export { TransformerConfig, TrainerConfig, divisibleHeads } from './config';
+export { rankEval, describeEval } from './evaluate';
+export type { ProtocolName, RankEvalOptions } from './evaluate';
+export type { ProgressReporter } from '@cfm/core';

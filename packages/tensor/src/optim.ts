@@ -38,8 +38,10 @@ export class AdamW {
   readonly v = new Map<string, tf.Variable>();
   constructor(readonly vars: Map<string, tf.Variable>, readonly o: OptimOptions) {
     for (const [k, w] of vars) {
-      this.m.set(k, tf.variable(tf.zerosLike(w), false));
-      this.v.set(k, tf.variable(tf.zerosLike(w), false));
+      const zeros = tf.zerosLike(w);
+      this.m.set(k, tf.variable(zeros, false));
+      this.v.set(k, tf.variable(zeros, false));
+      zeros.dispose();
     }
   }
 

@@ -1,0 +1,29 @@
+/** BERT4Rec encoder: item + learned position embeddings, layer norm, dropout, bidirectional
+ * transformer (post-norm, GELU). Reference: Sun et al., "BERT4Rec", CIKM 2019, §3. */
+import * as tf from '@tensorflow/tfjs';
+import { dropout, FeatureEmbedding, LayerNorm, Positions, TransformerEncoder, type Ctx, type Params } from '@cfm/tensor';
+import { PAD } from '@cfm/core';
+import type { Bert4RecConfig } from './config';
+
+export class Bert4RecBackbone {
+  readonly items: FeatureEmbedding;
+  readonly positions: Positions;
+  readonly norm: LayerNorm;
+  readonly encoder: TransformerEncoder;
+  constructor(p: Params, readonly c: Bert4RecConfig, readonly itemCount: number) {
+    this.items = new FeatureEmbedding(p, 'embed', { item: itemCount }, c.dModel, 'sum');
+    this.positions = new Positions(p, 'position', c.maxLen, c.dModel);
+    this.norm = new LayerNorm(p, 'embed/ln', c.dModel);
+    this.encoder = new TransformerEncoder(p, 'encoder', { dModel: c.dModel, nHeads: c.nHeads, nLayers: c.nLayers, dropout: c.dropout, attnDropout: c.attnDropout });
+  }
+  get itemTable(): tf.Tensor2D {
+    return this.items.table('item') as tf.Tensor2D;
+  }
+  /** ids [B, L] int (left-padded) → hidden [B, L, D] */
+  apply(ids: tf.Tensor2D, ctx: Ctx): tf.Tensor {
+    const l = ids.shape[1];
+    const x = tf.add(this.items.apply({ item: ids }), this.positions.apply(l)); // [B, L, D]
+    const h = dropout(this.norm.apply(x), this.c.dropout, ctx.nextSeed());
+    return this.encoder.apply(h, tf.notEqual(ids, PAD), ctx);
+  }
+}

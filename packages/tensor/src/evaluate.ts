@@ -1,0 +1,73 @@
+/** Next-item ranking evaluation of any CustomerModel on a prepared split, under one protocol:
+ * full ranking (all items, reserved ids dropped, history optionally dropped) or the target plus
+ * 100 sampled negatives (uniform or popularity, seeded). Metrics come from @cfm/eval. */
+import { RESERVED_IDS, silentProgress, type CustomerModel, type EvalSet, type PreparedDataset, type ProgressReporter } from '@cfm/core';
+import { RankingAccumulator, buildSampledCandidates, gatherScores, itemPopularity, type RankingResult } from '@cfm/eval';
+import { padBatch } from './batch';
+
+export type ProtocolName = 'full' | 'sampled-uniform' | 'sampled-pop';
+
+export interface RankEvalOptions {
+  protocol: ProtocolName;
+  /** negative-sampling seed (sampled protocols) */
+  seed?: number;
+  negatives?: number;
+  /** full ranking: drop items of the customer's history (default true) */
+  excludeHistory?: boolean;
+  maxLen: number;
+  batchSize?: number;
+  /** evaluate only the first n customers (validation subsets) */
+  limit?: number;
+  task?: string;
+  k?: number[];
+  progress?: ProgressReporter;
+  label?: string;
+}
+
+export function describeEval(o: RankEvalOptions, split: string): string {
+  if (o.protocol === 'full') return `${split}, full ranking over all items${o.excludeHistory === false ? '' : ' (history excluded)'}`;
+  return `${split}, target + ${o.negatives ?? 100} ${o.protocol === 'sampled-pop' ? 'popularity' : 'uniform'}-sampled negatives (seed ${o.seed ?? 0})`;
+}
+
+export function rankEval(model: CustomerModel, data: PreparedDataset, split: 'valid' | 'test', o: RankEvalOptions): RankingResult {
+  const set: EvalSet = data[split];
+  const n = Math.min(set.targets.length, o.limit ?? Infinity);
+  const itemCount = data.vocabs.item.tokens.length;
+  const bs = o.batchSize ?? 256;
+  const task = o.task ?? model.tasks[0];
+  const hist = set.history;
+  const acc = new RankingAccumulator({ k: o.k ?? [1, 5, 10, 20] });
+  const excludeAll = Int32Array.from({ length: RESERVED_IDS }, (_, i) => i);
+  let candidates: Int32Array | undefined;
+  const width = 1 + (o.negatives ?? 100);
+  if (o.protocol !== 'full') {
+    const popularity = o.protocol === 'sampled-pop' ? itemPopularity(data.train.items, itemCount) : undefined;
+    candidates = buildSampledCandidates({
+      targets: set.targets.subarray(0, n),
+      history: { offsets: hist.offsets, ids: hist.items },
+      itemCount,
+      popularity,
+      protocol: { kind: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform', count: width - 1, seed: o.seed ?? 0 },
+    });
+  }
+  const progress = o.progress ?? silentProgress;
+  const step = o.label ?? `eval ${split}`;
+  progress.start(step, n);
+  for (let s = 0; s < n; s += bs) {
+    const rows = Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i);
+    const batch = padBatch(hist, rows, { maxLen: o.maxLen, itemFeatures: data.itemFeatures });
+    const full = model.score(batch, task); // [b, V]
+    const targets = set.targets.subarray(s, s + rows.length);
+    if (candidates) {
+      const cand = candidates.subarray(s * width, (s + rows.length) * width);
+      acc.add({ scores: gatherScores(full, itemCount, cand, width), cols: width, targets: new Int32Array(rows.length) });
+    } else {
+      const exclude = o.excludeHistory === false ? undefined : { offsets: hist.offsets.subarray(s, s + rows.length + 1), ids: hist.items };
+      acc.add({ scores: full, cols: itemCount, targets, excludeAll, exclude });
+    }
+    progress.update({ step, done: s + rows.length, total: n });
+  }
+  const result = acc.result();
+  progress.finish(step, { 'ndcg@10': result.metrics['ndcg@10'] ?? NaN });
+  return result;
+}
