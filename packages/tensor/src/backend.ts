@@ -4,8 +4,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { CfmError } from '@cfm/core';
+import { registerWasmKernels } from './wasm-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu'; // 'tensorflow' = tfjs-node or tfjs-node-gpu
 export interface BackendInfo { name: BackendName; gpu: boolean; reason: string }
@@ -60,7 +62,12 @@ export function loadNative(): { pkg: string; gpu: boolean } {
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
       const pkgJson = createRequire(entry).resolve(`${pkg}/package.json`);
       const preGyp = createRequire(pkgJson)('@mapbox/node-pre-gyp') as { find(p: string): string };
-      const addon = req(preGyp.find(pkgJson)) as { isUsingGpuDevice?: () => boolean };
+      const addonPath = preGyp.find(pkgJson);
+      if (!existsSync(addonPath)) {
+        errors.push(`${pkg} addon not built (${relative(dirname(pkgJson), addonPath)} missing; infra/tfjs-native/provision.sh builds it)`);
+        continue;
+      }
+      const addon = req(addonPath) as { isUsingGpuDevice?: () => boolean };
       gpuDevice = addon.isUsingGpuDevice?.() ?? false;
     } catch (e) {
       errors.push(`${pkg}: ${firstLine(e)}`);
@@ -87,6 +94,7 @@ function prepareWasm(): void {
   if (wasmPathsSet) return;
   // In Node the .wasm binaries are read from the package's dist folder (trailing slash: prefix).
   setWasmPaths(join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  registerWasmKernels(); // UnsortedSegmentSum (gradient of every gather) and others the wasm backend lacks
   wasmPathsSet = true;
 }
 
