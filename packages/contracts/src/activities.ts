@@ -77,6 +77,8 @@ export interface CompareInput {
   family: string;
   artifactDir: string;
   metrics: Record<string, number>;
+  /** the protocol the metrics were computed under (the gate refuses to compare across protocols) */
+  protocol: string;
   gate: GateSpec;
 }
 export interface CompareOutput {

@@ -47,7 +47,7 @@ export function retrainPlan(spec: RunSpec): PlanNode[] {
     nodes.push(
       node({
         id: `compare:${f}`, activity: 'compareWithChampion', after: [`evaluate:${f}`],
-        input: (r) => ({ workDir, family: f, artifactDir: trained(r).artifactDir, metrics: evaluated(r).metrics, gate: spec.gate }),
+        input: (r) => ({ workDir, family: f, artifactDir: trained(r).artifactDir, metrics: evaluated(r).metrics, protocol: evaluated(r).protocol, gate: spec.gate }),
       }),
       node({
         id: `export:${f}`, activity: 'exportOutputs', after: [`train:${f}`],

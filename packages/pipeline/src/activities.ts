@@ -4,7 +4,7 @@ import { configHash, silentProgress } from '@cfm/core';
 import type { ProgressReporter } from '@cfm/core';
 import type { CfmActivities, PartitionOutput, TrainProgress } from '@cfm/contracts';
 import { cachedStep } from './cache';
-import type { PipelineSteps, StepContext } from './steps';
+import type { PipelineSteps, StepContext } from './step-context';
 
 export interface ActivityDeps {
   steps: PipelineSteps;

@@ -1,8 +1,10 @@
 export { RunConfig, resolveRunConfig, loadRunConfig } from './config';
 export { cachedStep, cacheFile, writeFileAtomic } from './cache';
 export type { CacheEntry } from './cache';
-export type { PipelineSteps, StepContext } from './steps';
+export type { PipelineSteps, StepContext } from './step-context';
 export { createActivities, appendLedger, readLedger, backfillDir } from './activities';
 export type { ActivityDeps } from './activities';
 export { runPipeline, formatSummary } from './runner';
 export type { RunOptions } from './runner';
+export { realSteps, prepareStep, prepareConfig, contractFiles, registryFile, USE_CASE } from './steps';
+export type { FamilyLookup } from './steps';

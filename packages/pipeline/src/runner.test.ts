@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createActivities, readLedger } from './activities';
 import { resolveRunConfig } from './config';
 import { formatSummary, runPipeline } from './runner';
-import type { PipelineSteps } from './steps';
+import type { PipelineSteps } from './step-context';
 
 // Machinery test: the steps here only write marker files, so that the cache, the ledger, the
 // exactly-once partition markers and the runner's order can be checked in milliseconds.

@@ -5,7 +5,7 @@ import type {
   CfmActivities, CompareOutput, EvaluateOutput, NodeStatus, RetrainResult, RunSpec, TrainOutput,
 } from '@cfm/contracts';
 import { createActivities } from './activities';
-import type { PipelineSteps } from './steps';
+import type { PipelineSteps } from './step-context';
 
 export interface RunOptions {
   steps: PipelineSteps;

@@ -1,0 +1,2 @@
+export { createWorker, temporalActivities } from './worker';
+export type { WorkerOptions } from './worker';

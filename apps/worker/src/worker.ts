@@ -1,0 +1,75 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { isCfmError, lineProgress } from '@cfm/core';
+import type { ProgressReporter } from '@cfm/core';
+import { TASK_QUEUES, GPU_ACTIVITIES } from '@cfm/contracts';
+import type { CfmActivities, QueueKind } from '@cfm/contracts';
+import { createActivities } from '@cfm/pipeline';
+import type { PipelineSteps } from '@cfm/pipeline';
+
+export interface WorkerOptions {
+  queue: QueueKind;
+  /** host:port of the Temporal frontend */
+  address: string;
+  namespace?: string;
+  steps: PipelineSteps;
+  /** activities run at once by this process (training: 1 per GPU) */
+  maxConcurrentActivities?: number;
+  /** a prebuilt bundle (production); otherwise workflows are bundled from source at start-up */
+  workflowBundlePath?: string;
+  progress?: ProgressReporter;
+}
+
+/** Activities with Temporal glue: heartbeat + cancellation from the activity Context, and CfmErrors
+ * (bad input, bad config: retrying cannot help) turned into non-retryable failures. */
+export function temporalActivities(steps: PipelineSteps, progress: ProgressReporter): CfmActivities {
+  const acts = createActivities({
+    steps,
+    progress,
+    context: () => {
+      const c = Context.current();
+      return { heartbeat: (d) => c.heartbeat(d), signal: c.cancellationSignal };
+    },
+  });
+  const wrapped = {} as Record<string, (input: unknown) => Promise<unknown>>;
+  for (const [name, fn] of Object.entries(acts) as Array<[string, (i: unknown) => Promise<unknown>]>) {
+    wrapped[name] = async (input) => {
+      try {
+        return await fn(input);
+      } catch (e) {
+        if (isCfmError(e) && !e.retryable) throw ApplicationFailure.nonRetryable(e.message, 'CfmError', { code: e.code, location: e.location });
+        throw e;
+      }
+    };
+  }
+  return wrapped as unknown as CfmActivities;
+}
+
+/** One worker per task queue: the cpu worker also runs the workflows; the gpu worker runs training only. */
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const progress = opts.progress ?? lineProgress();
+  const all = temporalActivities(opts.steps, progress);
+  const activities = Object.fromEntries(
+    Object.entries(all).filter(([name]) => GPU_ACTIVITIES.includes(name as keyof CfmActivities) === (opts.queue === 'gpu')),
+  );
+  const workflows =
+    opts.queue === 'cpu'
+      ? opts.workflowBundlePath
+        ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+        : { workflowsPath: require.resolve('@cfm/workflows') }
+      : {};
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: TASK_QUEUES[opts.queue],
+    activities,
+    ...workflows,
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? (opts.queue === 'gpu' ? 1 : 4),
+    // a killed worker's training is retried by another one after the heartbeat timeout; on a graceful
+    // stop, give running activities this long to finish
+    shutdownGraceTime: '10s',
+  });
+  return { worker, connection };
+}
