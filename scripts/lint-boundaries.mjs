@@ -23,7 +23,7 @@ const FORBIDDEN = {
 const ALLOWED = {
   core: [],
   pure: ['core'],
-  data: ['core', 'pure'],
+  data: ['core', 'pure', 'data'],
   tensor: ['core', 'pure'],
   model: ['core', 'pure', 'tensor', 'data', 'model'],
   pipeline: ['core', 'pure', 'data', 'tensor', 'model', 'contracts', 'pipeline'],

@@ -1,0 +1,89 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+
+/** Open (or create) a DuckDB file; ':memory:' for an in-memory catalog. */
+export async function openDatabase(path = ':memory:', threads?: number): Promise<DuckDBInstance> {
+  // no ICU extension here: ISO strings without a zone parse as UTC
+  const options: Record<string, string> = {};
+  if (threads) options.threads = String(threads);
+  return DuckDBInstance.create(path, options);
+}
+
+/** Run fn on a fresh connection and always close it. */
+export async function withConnection<T>(db: DuckDBInstance, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const conn = await db.connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Rows of a small result as plain objects (bigints turned into numbers). */
+export async function queryRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  const reader = await conn.runAndReadAll(sql);
+  return reader.getRowObjects().map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+  );
+}
+
+export async function queryNumber(conn: DuckDBConnection, sql: string): Promise<number> {
+  const rows = await queryRows(conn, sql);
+  const v = rows[0] ? Object.values(rows[0])[0] : undefined;
+  return v === null || v === undefined ? Number.NaN : Number(v);
+}
+
+export type ColumnKind = 'int32' | 'float64' | 'string';
+type ColumnOut = Int32Array | Float64Array | string[];
+
+/** Typed-array view of a numeric vector's buffer; the node API keeps it in a private field. */
+function rawItems(vec: DuckDBVector): ArrayLike<number> | undefined {
+  const items = (vec as unknown as { items?: unknown }).items;
+  return items instanceof Int32Array || items instanceof Float64Array ? items : undefined;
+}
+
+/**
+ * Stream a query's result into typed columns chunk by chunk (no per-row JS objects).
+ * `kinds` gives one entry per selected column, in order: INTEGER → int32, DOUBLE → float64, VARCHAR → string.
+ * NULL numbers read as 0 / NaN, so select non-null columns.
+ */
+export async function readColumns(conn: DuckDBConnection, sql: string, kinds: ColumnKind[], expectedRows?: number): Promise<ColumnOut[]> {
+  const result = await conn.stream(sql);
+  let cap = Math.max(1024, expectedRows ?? 0);
+  let out: ColumnOut[] = kinds.map((k) => (k === 'int32' ? new Int32Array(cap) : k === 'float64' ? new Float64Array(cap) : []));
+  let n = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    if (n + rows > cap) {
+      cap = Math.max(cap * 2, n + rows);
+      out = out.map((col) => (Array.isArray(col) ? col : grow(col, cap)));
+    }
+    kinds.forEach((kind, c) => {
+      const vec = chunk.getColumnVector(c);
+      const col = out[c];
+      if (kind === 'string') {
+        const strs = col as string[];
+        for (let i = 0; i < rows; i++) strs.push(String(vec.getItem(i) ?? ''));
+        return;
+      }
+      const raw = rawItems(vec);
+      const dst = col as Int32Array | Float64Array;
+      if (raw) dst.set(raw as ArrayLike<number>, n);
+      else for (let i = 0; i < rows; i++) dst[n + i] = Number(vec.getItem(i) ?? 0);
+    });
+    n += rows;
+  }
+  return out.map((col) => (Array.isArray(col) ? col : col.subarray(0, n)));
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
+}
+
+/** Quote a string as an SQL literal. */
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,67 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { PAD, type Vocabularies, type Vocabulary } from '@cfm/core';
+import { queryRows } from './db';
+import { makeVocabulary, vocabLookup, vocabularyFromCounts } from './vocab';
+
+/** Item attribute vocabularies and their catalogue columns. */
+export const ITEM_FEATURES = {
+  category1: 'category_1',
+  category2: 'category_2',
+  category3: 'category_3',
+  category4: 'category_4',
+  productLine: 'product_line',
+  brand: 'brand',
+} as const;
+
+/** Price bucket tokens p00.. by quantile of the catalogue price over the vocabulary's items. */
+function priceBuckets(prices: number[], buckets: number): { vocab: Vocabulary; bucketOf: (p: number) => number; edges: number[] } {
+  const sorted = prices.filter((p) => Number.isFinite(p)).sort((a, b) => a - b);
+  const edges: number[] = [];
+  for (let b = 1; b < buckets; b++) if (sorted.length) edges.push(sorted[Math.floor((b * sorted.length) / buckets)]);
+  const tokens = Array.from({ length: buckets }, (_, b) => `p${String(b).padStart(2, '0')}`);
+  const vocab = makeVocabulary('priceBucket', tokens);
+  const bucketOf = (p: number) => {
+    let b = 0;
+    while (b < edges.length && p >= edges[b]) b++;
+    return 4 + b;
+  };
+  return { vocab, bucketOf, edges };
+}
+
+/**
+ * Vocabularies of item attributes (category levels, product line, brand, price bucket) over the items of
+ * the item vocabulary, and per-item attribute ids indexed by item id ([PAD] for reserved ids, [OOV] when unknown).
+ */
+export async function buildItemFeatures(
+  conn: DuckDBConnection,
+  itemVocab: Vocabulary,
+  minCount: number,
+  buckets: number,
+): Promise<{ vocabs: Vocabularies; itemFeatures: Record<string, Int32Array>; priceEdges: number[] }> {
+  const hasItems = (await queryRows(conn, `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'items'`))[0].n as number;
+  const rows = new Map<string, Record<string, unknown>>();
+  if (hasItems) for (const r of await queryRows(conn, 'SELECT * FROM items')) rows.set(String(r.item_id), r);
+  const n = itemVocab.tokens.length;
+  const attrs = (col: string) => itemVocab.tokens.map((t, id) => (id < 4 ? null : ((rows.get(t)?.[col] as string | null | undefined) ?? null)));
+  const vocabs: Vocabularies = {};
+  const itemFeatures: Record<string, Int32Array> = {};
+  for (const [name, col] of Object.entries(ITEM_FEATURES)) {
+    const values = attrs(col);
+    const counts = new Map<string, number>();
+    for (const v of values) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const vocab = vocabularyFromCounts(name, counts, minCount);
+    const lookup = vocabLookup(vocab);
+    vocabs[name] = vocab;
+    itemFeatures[name] = Int32Array.from(values, (v, id) => (id < 4 ? PAD : lookup(v)));
+  }
+  const priceOf = (t: string) => {
+    const p = rows.get(t)?.price;
+    return p === null || p === undefined ? Number.NaN : Number(p);
+  };
+  const prices = itemVocab.tokens.map((t, id) => (id < 4 ? Number.NaN : priceOf(t)));
+  const pb = priceBuckets(prices.filter((p) => Number.isFinite(p)), buckets);
+  vocabs.priceBucket = pb.vocab;
+  itemFeatures.priceBucket = Int32Array.from(prices, (p, id) => (id < 4 ? PAD : Number.isFinite(p) ? pb.bucketOf(p) : 3));
+  if (itemFeatures.priceBucket.length !== n) throw new Error('feature length mismatch');
+  return { vocabs, itemFeatures, priceEdges: pb.edges };
+}

@@ -1,0 +1,58 @@
+import { open, stat } from 'node:fs/promises';
+import { extname, basename } from 'node:path';
+import { CfmError } from '@cfm/core';
+
+export type FileFormat = 'csv' | 'parquet' | 'jsonl';
+
+export function formatOf(path: string): FileFormat {
+  const ext = extname(path.replace(/\.gz$/, '')).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
+  if (ext === '.parquet') return 'parquet';
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  throw new CfmError('CFM_E_FILE', `unsupported file type "${ext}" (use .csv, .parquet or .jsonl)`, { file: basename(path) });
+}
+
+/** Fail early with CFM_E_FILE when a file is missing or empty. */
+export async function assertReadable(path: string): Promise<number> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new CfmError('CFM_E_FILE', 'file not found or unreadable', { file: path });
+  }
+  if (size === 0) throw new CfmError('CFM_E_FILE', 'file is empty', { file: path });
+  return size;
+}
+
+/**
+ * Count non-blank lines of a text file in a streaming pass (bounded memory).
+ * This is the independent input count of the reconciliation: a CSV's data rows = lines - header.
+ * Quoted fields spanning lines count as several lines, which the reconciliation then reports.
+ */
+export async function countNonBlankLines(path: string): Promise<number> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let lines = 0;
+    let lineHasContent = false;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        const end = nl === -1 || nl >= bytesRead ? bytesRead : nl;
+        // a line has content unless it is empty or a lone '\r'
+        if (end > start && !(end - start === 1 && buf[start] === 13)) lineHasContent = true;
+        if (end === bytesRead) break;
+        if (lineHasContent) lines++;
+        lineHasContent = false;
+        start = end + 1;
+      }
+    }
+    if (lineHasContent) lines++;
+    return lines;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,23 @@
+// Config
+export { PrepareConfig, SplitKind, BehaviourSpec, DMT_BEHAVIOURS, parsePrepareConfig } from './config';
+export type { PrepareConfigInput } from './config';
+// Prepare and load
+export { prepareFromSources } from './prepare';
+export type { ContractSources, PrepareFromSourcesOptions } from './prepare';
+export { loadPrepared, loadSequences, loadEvalSet, readManifest } from './load';
+export type { PreparedManifest, SplitCounts } from './manifest';
+// DuckDB ingest and validation
+export { openDatabase, withConnection, queryRows, readColumns } from './db';
+export { ingestEvents, readQuarantine, EVENT_COLUMNS } from './ingest';
+export type { FileCount } from './ingest';
+export { ingestItems, ingestUsers, readUserLabels, ITEM_COLUMNS } from './catalog';
+export { extractSortedEvents, dedupSorted } from './extract';
+// Splits, vocabularies, sequences
+export { leaveOneOutSplit, temporalSplit, customerSplit, defaultCutoffs } from './split';
+export type { SortedEvents, SplitPlan, TrainPart, EvalPart } from './split';
+export { TYPE_VOCAB, typeId, makeVocabulary, vocabularyFromCounts, vocabLookup, itemVocabulary } from './vocab';
+export { buildCustomerSequences, buildEvalSet } from './sequences';
+export { ITEM_FEATURES } from './features';
+// Shards
+export { writeSequenceShard, readSequenceShard, writeItemFeatures, readItemFeatures, BATCH_CUSTOMERS } from './shards';
+export type { SequenceShardBatch } from './shards';

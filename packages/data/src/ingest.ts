@@ -1,0 +1,114 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { CfmError, EVENT_TYPES, type ProgressReporter, silentProgress } from '@cfm/core';
+import { queryRows, sqlString } from './db';
+import { rejectsSelect, stageSource, type StagedSource } from './sources';
+
+export const EVENT_COLUMNS = { required: ['customer_id', 'item_id', 'ts', 'event_type'], optional: ['session_id', 'position', 'page', 'query', 'price'] };
+export const MAX_TS_MS = Date.UTC(2100, 0, 1);
+
+/** Per-file reconciliation: input rows must equal accepted + quarantined. */
+export interface FileCount {
+  file: string;
+  kind: 'events' | 'items' | 'users';
+  input: number;
+  accepted: number;
+  quarantined: number;
+}
+
+export async function createTables(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`
+    CREATE TABLE IF NOT EXISTS events (file_id INTEGER, rec BIGINT, customer_id VARCHAR, item_id VARCHAR, ts BIGINT, event_type VARCHAR,
+      session_id VARCHAR, position INTEGER, page INTEGER, query VARCHAR, price DOUBLE);
+    CREATE TABLE IF NOT EXISTS quarantine (file VARCHAR, "row" BIGINT, field VARCHAR, reason VARCHAR, kind VARCHAR);`);
+}
+
+/** ts text → epoch ms: integer epoch ms, or ISO-8601 (no zone = UTC). */
+const TS_MS = `COALESCE(TRY_CAST(ts AS BIGINT), epoch_ms(TRY_CAST(ts AS TIMESTAMPTZ)))`;
+const blank = (c: string) => `(${c} IS NULL OR trim(${c}) = '')`;
+const badInt = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_CAST(${c} AS INTEGER) IS NULL OR TRY_CAST(${c} AS INTEGER) < 0))`;
+const badNum = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_CAST(${c} AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(${c} AS DOUBLE)) OR TRY_CAST(${c} AS DOUBLE) < 0))`;
+
+/** The first problem of a row as 'field|reason', NULL when the row is valid. */
+function problemExpr(withCatalog: boolean, jsonl: boolean): string {
+  const types = EVENT_TYPES.map(sqlString).join(', ');
+  return `CASE
+    ${jsonl ? `WHEN bad_json THEN 'line|malformed JSON'` : ''}
+    WHEN ${blank('customer_id')} THEN 'customer_id|null or empty id'
+    WHEN ${blank('item_id')} THEN 'item_id|null or empty id'
+    WHEN ${blank('ts')} THEN 'ts|null or empty timestamp'
+    WHEN ts_ms IS NULL THEN 'ts|unparseable timestamp "' || left(ts, 40) || '" (want ISO-8601 or epoch ms)'
+    WHEN ts_ms < 0 OR ts_ms > ${MAX_TS_MS} THEN 'ts|timestamp out of range [1970, 2100]: ' || ts
+    WHEN ${blank('event_type')} THEN 'event_type|null or empty event type'
+    WHEN event_type NOT IN (${types}) THEN 'event_type|unknown event type "' || left(event_type, 40) || '"'
+    WHEN ${badInt('position')} THEN 'position|not a non-negative integer: ' || left(position, 40)
+    WHEN ${badInt('page')} THEN 'page|not a non-negative integer: ' || left(page, 40)
+    WHEN ${badNum('price')} THEN 'price|not a non-negative number: ' || left(price, 40)
+    ${withCatalog ? `WHEN cat_item IS NULL THEN 'item_id|item missing from the catalogue: ' || left(item_id, 40)` : ''}
+    ELSE NULL END`;
+}
+
+export interface IngestOptions {
+  /** quarantine events whose item is not in the `items` table (when one was loaded) */
+  checkCatalog?: boolean;
+  progress?: ProgressReporter;
+}
+
+/** Ingest event files into `events`; bad rows go to `quarantine`. Returns the per-file reconciliation. */
+export async function ingestEvents(conn: DuckDBConnection, files: string[], opts: IngestOptions = {}): Promise<FileCount[]> {
+  const progress = opts.progress ?? silentProgress;
+  await createTables(conn);
+  const counts: FileCount[] = [];
+  progress.start('ingest events', files.length);
+  for (const [fileId, file] of files.entries()) {
+    const src = await stageSource(conn, file, EVENT_COLUMNS.required, EVENT_COLUMNS.optional);
+    counts.push(await ingestEventSource(conn, src, fileId, opts.checkCatalog ?? false));
+    progress.update({ step: 'ingest events', done: fileId + 1, total: files.length, info: { rows: counts.at(-1)!.input } });
+  }
+  progress.finish('ingest events');
+  return counts;
+}
+
+async function ingestEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FileCount> {
+  const jsonl = src.format === 'jsonl';
+  const join = withCatalog ? `LEFT JOIN (SELECT item_id AS cat_item FROM items) cat ON cat.cat_item = s.item_id` : '';
+  await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
+    SELECT *, ${problemExpr(withCatalog, jsonl)} AS problem
+    FROM (SELECT s.*, ${TS_MS} AS ts_ms ${withCatalog ? ', cat_item' : ''} FROM (${src.select}) s ${join})`);
+  const ins = await conn.run(`INSERT INTO events SELECT ${fileId}, rec, trim(customer_id), trim(item_id), ts_ms, event_type,
+      NULLIF(trim(session_id), ''), TRY_CAST(position AS INTEGER), TRY_CAST(page AS INTEGER), query, TRY_CAST(price AS DOUBLE)
+    FROM checked WHERE problem IS NULL`);
+  const accepted = ins.rowsChanged;
+  const quarantined = await quarantineRows(conn, src, 'events');
+  await conn.run('DROP TABLE checked');
+  return reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined });
+}
+
+/** Move the rows of `checked` with a problem, and the parser rejects, into `quarantine`. Returns how many. */
+export async function quarantineRows(conn: DuckDBConnection, src: StagedSource, kind: string): Promise<number> {
+  const rej = rejectsSelect(src);
+  const file = sqlString(src.file);
+  // line of record k = k + header + rejected lines before it; a_j = records before the j-th rejected line
+  const lineOf = rej
+    ? `rec + ${src.headerLines} + (SELECT count(*) FROM (SELECT line - ${src.headerLines} - row_number() OVER (ORDER BY line) AS a FROM (${rej})) r WHERE r.a < q.rec)`
+    : `rec + ${src.headerLines}`;
+  const a = await conn.run(`INSERT INTO quarantine SELECT ${file}, ${lineOf}, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), '${kind}'
+    FROM checked q WHERE problem IS NOT NULL`);
+  let n = a.rowsChanged;
+  if (rej) {
+    const b = await conn.run(`INSERT INTO quarantine SELECT ${file}, line, coalesce(field, ''), 'malformed row: ' || reason, '${kind}' FROM (${rej})`);
+    n += b.rowsChanged;
+  }
+  return n;
+}
+
+export function reconcile(c: FileCount): FileCount {
+  if (c.input !== c.accepted + c.quarantined)
+    throw new CfmError('CFM_E_RECONCILE', `input ${c.input} != accepted ${c.accepted} + quarantined ${c.quarantined}`, { file: c.file });
+  return c;
+}
+
+/** The quarantine table as rows (for reports and tests). */
+export async function readQuarantine(conn: DuckDBConnection, limit = 1000): Promise<Array<{ file: string; row: number; field: string; reason: string }>> {
+  const rows = await queryRows(conn, `SELECT file, "row", field, reason FROM quarantine ORDER BY file, "row" LIMIT ${limit}`);
+  return rows as Array<{ file: string; row: number; field: string; reason: string }>;
+}

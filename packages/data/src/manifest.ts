@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { rename, writeFile } from 'node:fs/promises';
+import type { FileCount } from './ingest';
+import type { PrepareConfig } from './config';
+import type { SortedEvents } from './split';
+
+export interface SplitCounts {
+  customers: number;
+  /** tokens in the (history) sequences */
+  events: number;
+  /** tokens dropped by maxSeqLen */
+  truncated: number;
+  /** customers without a history or a target in this part */
+  skippedCustomers?: number;
+}
+
+/** manifest.json of a prepared dataset. */
+export interface PreparedManifest {
+  dataset: string;
+  split: 'temporal' | 'loo' | 'customer';
+  config: PrepareConfig;
+  configHash: string;
+  /** sha256 (16 hex) of the validated, de-duplicated, sorted events */
+  dataHash: string;
+  counts: { users: number; items: number; events: number; accepted: number; quarantined: number; duplicates: number };
+  /** per input file: input = accepted + quarantined */
+  files: FileCount[];
+  splits: Record<string, SplitCounts>;
+  cutoffsMs?: [number, number];
+  vocabFrom: 'train' | 'all';
+  vocabSizes: Record<string, number>;
+  vocabHashes: Record<string, string>;
+  priceEdges: number[];
+  hasUsers: boolean;
+  createdAt: string;
+}
+
+export function dataHash(ev: SortedEvents, customerIds: string[], itemKeys: string[]): string {
+  const h = createHash('sha256');
+  h.update(customerIds.join('\n')).update('\0').update(itemKeys.join('\n')).update('\0');
+  const bytes = (a: Int32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  h.update(bytes(ev.custStart)).update(bytes(ev.item.subarray(0, ev.n))).update(bytes(ev.type.subarray(0, ev.n))).update(bytes(ev.tsMs.subarray(0, ev.n)));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Write JSON via a temp file + rename, so a crash never leaves half a file. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(value));
+  await rename(tmp, path);
+}

@@ -1,0 +1,48 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { RESERVED_IDS } from '@cfm/core';
+import { loadPrepared, prepareFromSources } from './index';
+import { eventsCsv, tempDir } from './testing/fixtures';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const DAY = 86_400_000;
+
+// customer a: i1 i2 i3 i4; b: i2 i3 i5; c: i1 (too short for eval)
+const rows: Array<[string, string, number, string]> = [
+  ['a', 'i1', 1 * DAY, 'view'], ['a', 'i2', 2 * DAY, 'view'], ['a', 'i3', 3 * DAY, 'cart'], ['a', 'i4', 4 * DAY, 'purchase'],
+  ['b', 'i2', 1 * DAY, 'view'], ['b', 'i3', 5 * DAY, 'view'], ['b', 'i5', 6 * DAY, 'purchase'],
+  ['c', 'i1', 2 * DAY, 'view'],
+];
+
+describe('prepareFromSources with leave-one-out', () => {
+  it('holds out the last item for test and the second to last for valid, and loads back', async () => {
+    const events = tmp.file('events.csv', eventsCsv([...rows].reverse()));
+    const out = join(tmp.dir, 'loo');
+    const manifest = await prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out, config: { split: 'loo' } });
+    expect(manifest.counts).toMatchObject({ users: 3, items: 5, events: 8, quarantined: 0 });
+    const p = await loadPrepared(out);
+    const tok = (id: number) => p.vocabs.item.tokens[id];
+    const seq = (s: typeof p.train, k: number) => Array.from(s.items.subarray(s.offsets[k], s.offsets[k + 1]), tok);
+    expect(p.train.customerIds).toEqual(['a', 'b', 'c']);
+    expect(seq(p.train, 0)).toEqual(['i1', 'i2']);
+    expect(seq(p.train, 2)).toEqual(['i1']);
+    expect(p.valid.history.customerIds).toEqual(['a', 'b']);
+    expect(Array.from(p.valid.targets, tok)).toEqual(['i3', 'i3']);
+    expect(Array.from(p.test.targets, tok)).toEqual(['i4', 'i5']);
+    expect(seq(p.test.history, 0)).toEqual(['i1', 'i2', 'i3']);
+    expect(p.vocabs.type.tokens[p.test.targetTypes![0]]).toBe('purchase');
+    expect(Math.min(...p.train.items)).toBeGreaterThanOrEqual(RESERVED_IDS);
+  });
+
+  it('gives the same vocabulary ids on a rerun', async () => {
+    const events = tmp.file('events2.csv', eventsCsv(rows));
+    const a = await prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out: join(tmp.dir, 'r1'), config: { split: 'loo' } });
+    const b = await prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out: join(tmp.dir, 'r2'), config: { split: 'loo' } });
+    expect(a.vocabHashes).toEqual(b.vocabHashes);
+    expect(a.dataHash).toBe(b.dataHash);
+    const p = await loadPrepared(join(tmp.dir, 'r1'));
+    // most frequent first: i1, i2, i3 twice each (ties by id), then i4, i5
+    expect(p.vocabs.item.tokens.slice(RESERVED_IDS)).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+  });
+});

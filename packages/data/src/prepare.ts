@@ -1,0 +1,120 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CfmError, configHash, silentProgress, type ProgressReporter } from '@cfm/core';
+import { ingestItems, ingestUsers, readUserLabels } from './catalog';
+import { parsePrepareConfig, type PrepareConfig, type PrepareConfigInput } from './config';
+import { openDatabase, queryNumber, withConnection } from './db';
+import { dedupSorted, extractSortedEvents } from './extract';
+import { buildItemFeatures } from './features';
+import { ingestEvents, type FileCount } from './ingest';
+import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
+import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
+import { writeItemFeatures, writeSequenceShard } from './shards';
+import { customerSplit, defaultCutoffs, leaveOneOutSplit, temporalSplit, type SplitPlan } from './split';
+import { TYPE_VOCAB, itemVocabulary } from './vocab';
+
+/** Contract files of one dataset (columns in docs/data.md). */
+export interface ContractSources {
+  events: string[];
+  items?: string;
+  users?: string;
+}
+
+export interface PrepareFromSourcesOptions {
+  dataset: string;
+  sources: ContractSources;
+  /** output directory for shards, vocabularies, manifest and the DuckDB catalog */
+  out: string;
+  config?: PrepareConfigInput;
+  /** DuckDB file; default <out>/catalog.duckdb; ':memory:' keeps no file */
+  dbPath?: string;
+  threads?: number;
+  progress?: ProgressReporter;
+}
+
+/** Ingest → validate → dedup → split → vocabularies → sequences → Arrow shards + manifest. */
+export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promise<PreparedManifest> {
+  const config = parsePrepareConfig(opts.config);
+  const progress = opts.progress ?? silentProgress;
+  if (!opts.sources.events.length) throw new CfmError('CFM_E_CONFIG', 'no event files given', { field: 'sources.events' });
+  await mkdir(opts.out, { recursive: true });
+  const dbPath = opts.dbPath ?? join(opts.out, 'catalog.duckdb');
+  if (dbPath !== ':memory:') await rm(dbPath, { force: true });
+  const db = await openDatabase(dbPath, opts.threads);
+  try {
+    return await withConnection(db, (conn) => run(conn, opts, config, progress));
+  } finally {
+    db.closeSync();
+  }
+}
+
+async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: PrepareFromSourcesOptions, config: PrepareConfig, progress: ProgressReporter): Promise<PreparedManifest> {
+  const files: FileCount[] = [];
+  if (opts.sources.items) files.push(await ingestItems(conn, opts.sources.items));
+  if (opts.sources.users) files.push(await ingestUsers(conn, opts.sources.users));
+  const checkCatalog = !!opts.sources.items && config.unknownItems === 'quarantine';
+  files.push(...(await ingestEvents(conn, opts.sources.events, { checkCatalog, progress })));
+  const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
+  if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
+
+  progress.start('sequences', 5);
+  const { events, customerIds, itemKeys } = await extractSortedEvents(conn, false);
+  progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
+  const duplicates = dedupSorted(events, config.dedup);
+  const plan = makePlan(events, config);
+  const vocabFrom = config.vocabFrom ?? (config.split === 'loo' ? 'all' : 'train');
+  const ranges = vocabFrom === 'all' ? [{ start: events.custStart.subarray(0, -1), end: events.custStart.subarray(1) }] : [plan.train];
+  const { vocab: itemVocab, rawToId } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
+  progress.update({ step: 'sequences', done: 2, total: 5, info: { items: itemVocab.tokens.length } });
+  const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen };
+  const train = buildCustomerSequences(ctx, plan.train);
+  const valid = buildEvalSet(ctx, plan.valid);
+  const test = buildEvalSet(ctx, plan.test);
+  progress.update({ step: 'sequences', done: 3, total: 5 });
+  const feats = await buildItemFeatures(conn, itemVocab, config.minAttrCount, config.priceBuckets);
+  const vocabs = { item: itemVocab, type: TYPE_VOCAB, ...feats.vocabs };
+  await Promise.all([
+    writeSequenceShard(join(opts.out, 'train.arrow'), train),
+    writeSequenceShard(join(opts.out, 'valid.arrow'), valid),
+    writeSequenceShard(join(opts.out, 'test.arrow'), test),
+    writeItemFeatures(join(opts.out, 'item_features.arrow'), feats.itemFeatures),
+    writeJsonAtomic(join(opts.out, 'vocabs.json'), vocabs),
+  ]);
+  const hasUsers = !!opts.sources.users;
+  if (hasUsers) await writeJsonAtomic(join(opts.out, 'users.json'), await readUserLabels(conn));
+  progress.update({ step: 'sequences', done: 4, total: 5 });
+
+  const quarantined = await queryNumber(conn, 'SELECT count(*) FROM quarantine');
+  const splits: Record<string, SplitCounts> = {
+    train: { customers: train.customerIds.length, events: train.items.length, truncated: train.truncated },
+    valid: { customers: valid.history.customerIds.length, events: valid.history.items.length, truncated: valid.truncated, skippedCustomers: plan.skipped.valid },
+    test: { customers: test.history.customerIds.length, events: test.history.items.length, truncated: test.truncated, skippedCustomers: plan.skipped.test },
+  };
+  const manifest: PreparedManifest = {
+    dataset: opts.dataset,
+    split: config.split,
+    config,
+    configHash: configHash(config),
+    dataHash: dataHash(events, customerIds, itemKeys),
+    counts: { users: customerIds.length, items: itemKeys.length, events: events.n, accepted, quarantined, duplicates },
+    files,
+    splits,
+    cutoffsMs: plan.cutoffsMs,
+    vocabFrom,
+    vocabSizes: Object.fromEntries(Object.entries(vocabs).map(([k, v]) => [k, v.tokens.length])),
+    vocabHashes: Object.fromEntries(Object.entries(vocabs).map(([k, v]) => [k, v.hash])),
+    priceEdges: feats.priceEdges,
+    hasUsers,
+    createdAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(join(opts.out, 'manifest.json'), manifest);
+  progress.finish('sequences', { events: events.n, customers: customerIds.length });
+  return manifest;
+}
+
+function makePlan(events: Parameters<typeof leaveOneOutSplit>[0], config: PrepareConfig): SplitPlan {
+  if (config.split === 'loo') return leaveOneOutSplit(events);
+  if (config.split === 'customer') return customerSplit(events, config.customerFractions, config.seed);
+  const [t1, t2] = config.cutoffsMs ?? defaultCutoffs(events);
+  return temporalSplit(events, t1, t2);
+}

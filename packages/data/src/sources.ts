@@ -1,0 +1,85 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { CfmError } from '@cfm/core';
+import { queryRows, sqlString } from './db';
+import { assertReadable, countNonBlankLines, formatOf, type FileFormat } from './files';
+
+/** A contract file read as text columns, with its record number and an independent input count. */
+export interface StagedSource {
+  file: string;
+  format: FileFormat;
+  /** SELECT yielding `rec` (1-based record number) and every present column as VARCHAR */
+  select: string;
+  /** the columns the file has */
+  columns: string[];
+  /** rows in the input, counted independently of the parser */
+  inputRows: number;
+  /** table with parser rejects (CSV only): line, column_name, error_type, error_message */
+  rejectsTable?: string;
+  /** 1 when the file has a header line (line = rec + header + rejected lines before) */
+  headerLines: number;
+}
+
+let seq = 0;
+
+/** Inspect a file, check its required columns and return how to read it as text. */
+export async function stageSource(conn: DuckDBConnection, file: string, required: string[], optional: string[]): Promise<StagedSource> {
+  await assertReadable(file);
+  const format = formatOf(file);
+  const id = ++seq;
+  const known = [...required, ...optional];
+  let columns: string[];
+  let select: string;
+  let inputRows: number;
+  let rejectsTable: string | undefined;
+  let headerLines = 0;
+  if (format === 'csv') {
+    const sep = file.endsWith('.tsv') ? `, delim='\\t', quote='"'` : `, delim=',', quote='"'`;
+    const probe = `read_csv(${sqlString(file)}, all_varchar=true, header=true${sep})`;
+    columns = (await describe(conn, `SELECT * FROM ${probe}`, file)).map((c) => c.trim());
+    rejectsTable = `rejects_${id}`;
+    const reader = `read_csv(${sqlString(file)}, all_varchar=true, header=true${sep}, ignore_errors=true, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}')`;
+    select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader}`;
+    inputRows = (await countNonBlankLines(file)) - 1;
+    headerLines = 1;
+  } else if (format === 'parquet') {
+    const reader = `read_parquet(${sqlString(file)})`;
+    columns = await describe(conn, `SELECT * FROM ${reader}`, file);
+    select = `SELECT row_number() OVER () AS rec, ${projection(columns, known, true)} FROM ${reader}`;
+    inputRows = Number((await queryRows(conn, `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlString(file)})`))[0].n);
+  } else {
+    // JSONL: read raw lines and parse in SQL, so malformed lines get quarantined rather than dropped
+    const lines = `read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1f', quote='', escape='', auto_detect=false)`;
+    const keys = await queryRows(conn, `SELECT DISTINCT unnest(json_keys(line)) AS k FROM (SELECT line FROM ${lines} WHERE json_valid(line) LIMIT 10000)`);
+    columns = keys.map((r) => String(r.k));
+    const cols = known.map((c) => (columns.includes(c) ? `CASE WHEN json_valid(line) THEN line->>'${c}' END AS "${c}"` : `NULL::VARCHAR AS "${c}"`));
+    select = `SELECT row_number() OVER () AS rec, NOT json_valid(line) AS bad_json, ${cols.join(', ')} FROM ${lines}`;
+    inputRows = await countNonBlankLines(file);
+  }
+  const missing = required.filter((c) => !columns.includes(c));
+  if (missing.length)
+    throw new CfmError('CFM_E_MISSING_COLUMN', `required column missing (file has: ${columns.join(', ')})`, { file, field: missing[0] });
+  return { file, format, select, columns, inputRows, rejectsTable, headerLines };
+}
+
+async function describe(conn: DuckDBConnection, sql: string, file: string): Promise<string[]> {
+  try {
+    const rows = await queryRows(conn, `DESCRIBE ${sql}`);
+    return rows.map((r) => String(r.column_name));
+  } catch (e) {
+    throw new CfmError('CFM_E_FILE', `cannot read: ${(e as Error).message.split('\n')[0]}`, { file });
+  }
+}
+
+/** Select the known columns as VARCHAR, NULL for the absent optional ones. */
+function projection(columns: string[], known: string[], cast = false): string {
+  return known
+    .map((c) => (columns.includes(c) ? (cast ? `CAST("${c}" AS VARCHAR) AS "${c}"` : `"${c}"`) : `NULL::VARCHAR AS "${c}"`))
+    .join(', ');
+}
+
+/** Parser rejects of a CSV source as (line, field, reason), one row per rejected line. */
+export function rejectsSelect(src: StagedSource): string | undefined {
+  if (!src.rejectsTable) return undefined;
+  return `SELECT line, arg_min(column_name, column_idx) AS field, string_agg(DISTINCT error_type || ': ' || error_message, '; ') AS reason
+          FROM ${src.rejectsTable} GROUP BY line`;
+}

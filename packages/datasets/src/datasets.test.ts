@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadPrepared, prepareDataset, resolveDataDir, adapters } from './index';
+
+let dataDir: string | undefined;
+try {
+  dataDir = resolveDataDir();
+} catch {
+  dataDir = undefined;
+}
+const out = mkdtempSync(join(tmpdir(), 'cfm-datasets-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Counts after prepare must equal the statistics in each dataset's README. */
+describe.skipIf(!dataDir)('dataset adapters match their README statistics', () => {
+  it.each(adapters.filter((a) => a.expected && existsSync(join(dataDir!, a.folder))).map((a) => [a.name, a] as const))(
+    '%s',
+    async (name, adapter) => {
+      const manifest = await prepareDataset({ dataset: name, out: join(out, name), dbPath: ':memory:' });
+      const e = adapter.expected!;
+      expect({ users: manifest.counts.users, items: manifest.counts.items, events: manifest.counts.events }).toEqual(e);
+      expect(manifest.counts.quarantined).toBe(0);
+      for (const f of manifest.files) expect(f.input).toBe(f.accepted + f.quarantined);
+    },
+    120_000,
+  );
+
+  it('s3rec-beauty loads with item features and the leave-one-out targets of the README file', async () => {
+    const p = await loadPrepared(join(out, 's3rec-beauty'));
+    const k = p.test.history.customerIds.indexOf('1');
+    // Beauty.txt line 1: "1 1 2 3 4 5"
+    expect(p.vocabs.item.tokens[p.test.targets[k]]).toBe('5');
+    expect(p.vocabs.item.tokens[p.valid.targets[p.valid.history.customerIds.indexOf('1')]]).toBe('4');
+    expect(p.itemFeatures.brand.length).toBe(p.vocabs.item.tokens.length);
+    expect(p.vocabs.brand.tokens.length).toBeGreaterThan(100);
+  }, 60_000);
+});

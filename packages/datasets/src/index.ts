@@ -1,0 +1,9 @@
+// Top level exports
+export { prepareDataset, contractFolder } from './prepare-dataset';
+export type { PrepareDatasetOptions } from './prepare-dataset';
+export { adapters, getAdapter } from './registry';
+export type { DatasetAdapter, ExpectedCounts } from './adapter';
+export { resolveDataDir, resolveInside, repoRoot } from './data-dir';
+export { CsvWriter, csvField, EVENT_HEADER, ITEM_HEADER, orderTs } from './contract-writer';
+// Re-exported so consumers need one import
+export { loadPrepared } from '@cfm/data';
