@@ -5,4 +5,10 @@ cd "$(dirname "$0")/.."
 # node-gyp must not download Node headers: use the ones installed with Node when present
 if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm install --no-audit --no-fund
+# Native TensorFlow for TF.js when missing (from the PyPI wheel if the normal download is impossible);
+# on failure it prints one line and TF.js runs on wasm. A machine with an NVIDIA GPU also gets tfjs-node-gpu.
+bash infra/tfjs-native/provision.sh --if-missing || true
+if nvidia-smi -L >/dev/null 2>&1; then bash infra/tfjs-native/provision.sh --gpu --if-missing || true; fi
 bash infra/temporal/install.sh || echo "setup: Temporal CLI not installed (Temporal integration tests will be skipped)"
+bash infra/chromium/install.sh || echo "setup: chromium not installed (the report browser test will be skipped outside CI)"
+bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"

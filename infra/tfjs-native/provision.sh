@@ -32,8 +32,13 @@ mkdir -p "$cache_root"
 log=$cache_root/provision-$variant.log
 t0=$(date +%s)
 say() { echo "[tfjs-native +$(( $(date +%s) - t0 ))s] $*"; }
-die() { echo "[tfjs-native] FAILED: $* (log: $log)" >&2; exit 1; }
+# one line on failure; callers (scripts/setup.sh) carry on, and initBackend() then picks wasm
+die() { echo "[tfjs-native] native TensorFlow not provisioned, TF.js will use wasm: $* (log: $log)" >&2; exit 1; }
 : > "$log"
+trap 'die "unexpected failure at provision.sh line $LINENO"' ERR
+temps=()  # temp dirs under the cache, removed on any exit
+trap 'rm -rf "${temps[@]}"' EXIT
+tempdir() { mktemp -d "$cache_root/$1.XXXXXX"; }  # callers add it to temps (a $(...) subshell cannot)
 
 [ -f "$pkgdir/package.json" ] || die "$pkg is not in node_modules (run npm install at the repo root first)"
 tfjs_version=$(node -p "require('$pkgdir/package.json').version")
@@ -71,22 +76,31 @@ find_nodedir() {
 }
 
 # ---- route 1: the package's own install step (needs the internet) ----
-stock_build() {  # $1 = output dir
-  local libtf_v
+stock_build() {  # $1 = output dir; runs in a copy so a failed download never touches node_modules
+  local out=$1 libtf_v work
   libtf_v=$(cd "$pkgdir" && node -p "require('./scripts/deps-constants.js').LIBTENSORFLOW_VERSION")
   key="$variant-tfjs-node$tfjs_version-tf$libtf_v-stock-$napi-$(uname -m)"
   say "trying $pkg's own libtensorflow $libtf_v download (${STOCK_TIMEOUT_S}s limit)"
-  (cd "$pkgdir" && PATH="$root/node_modules/.bin:$PATH" timeout "$STOCK_TIMEOUT_S" node scripts/install.js "$variant" download) >>"$log" 2>&1 || return 1
-  [ -f "$pkgdir/$binding" ] && [ -d "$pkgdir/deps/lib" ] || return 1
-  mkdir -p "$1/$(dirname "$binding")"
-  cp -a "$pkgdir/deps" "$1/deps" && cp "$pkgdir/$binding" "$1/$binding"
+  work=$(tempdir work); temps+=("$work")
+  copy_package "$work"
+  # its requires (tar, adm-zip, node-pre-gyp ...) resolve from the installed package's node_modules
+  (cd "$work" && NODE_PATH="$pkgdir/node_modules:$root/node_modules" PATH="$root/node_modules/.bin:$PATH" \
+    timeout "$STOCK_TIMEOUT_S" node scripts/install.js "$variant" download) >>"$log" 2>&1 || { rm -rf "$work"; return 1; }
+  if [ ! -f "$work/$binding" ] || [ ! -d "$work/deps/lib" ]; then rm -rf "$work"; return 1; fi
+  mkdir -p "$out/$(dirname "$binding")"
+  cp -a "$work/deps" "$out/deps" && cp "$work/$binding" "$out/$binding"
+  rm -rf "$work"
+}
+copy_package() {  # sources + binding.gyp of the installed package, without its build outputs
+  mkdir -p "$1"
+  (cd "$pkgdir" && tar cf - --exclude=./node_modules --exclude=./deps --exclude=./lib --exclude=./build .) | tar xf - -C "$1"
 }
 
 # ---- route 2: PyPI wheels ----
 pypi_build() {  # $1 = output dir
   local out=$1 work wheel nodegyp nodedir
   key="$variant-tfjs-node$tfjs_version-tf$TF_VERSION-pypi-$napi-$(uname -m)"
-  work=$(mktemp -d "$cache_root/work.XXXXXX")
+  work=$(tempdir work); temps+=("$work")
   say "downloading $wheel_name==$TF_VERSION wheel from the Python package index"
   python3 -m pip download --no-deps --only-binary=:all: --python-version "$WHEEL_PYTHON" --platform "$WHEEL_PLATFORM" \
     --progress-bar off -d "$work/wheels" "$wheel_name==$TF_VERSION" >>"$log" 2>&1 || die "pip download $wheel_name==$TF_VERSION"
@@ -94,8 +108,7 @@ pypi_build() {  # $1 = output dir
   say "extracting shared libraries and C headers from $(basename "$wheel") ($(du -m "$wheel" | cut -f1) MB)"
   python3 "$here/wheel.py" tf "$wheel" "$work/tf" >>"$log" 2>&1 || die "extracting $wheel"
   # build tree: a copy of the package (sources + binding.gyp) with deps/ beside it
-  mkdir -p "$work/pkg"
-  (cd "$pkgdir" && tar cf - --exclude=./node_modules --exclude=./deps --exclude=./lib --exclude=./build .) | tar xf - -C "$work/pkg"
+  copy_package "$work/pkg"
   mkdir -p "$work/pkg/deps"
   mv "$work/tf/lib" "$work/pkg/deps/lib" && mv "$work/tf/include" "$work/pkg/deps/include"
   # binding.gyp links -ltensorflow -ltensorflow_framework; the wheel's C API lives in libtensorflow_cc.so.2,
@@ -139,13 +152,13 @@ pick_cached() {
 }
 key=
 if [ $force = 1 ] || ! pick_cached; then
-  tmp=$(mktemp -d "$cache_root/new.XXXXXX")
+  tmp=$(tempdir new); temps+=("$tmp")
   built=0
   if [ "$source_mode" != pypi ]; then
     if stock_build "$tmp"; then built=1; else say "the package's own download is impossible here; using PyPI"; fi
     [ "$source_mode" = stock ] && [ $built = 0 ] && die "stock download failed"
   fi
-  if [ $built = 0 ]; then rm -rf "$tmp"; tmp=$(mktemp -d "$cache_root/new.XXXXXX"); pypi_build "$tmp"; fi
+  if [ $built = 0 ]; then rm -rf "$tmp"; tmp=$(tempdir new); temps+=("$tmp"); pypi_build "$tmp"; fi
   cat > "$tmp/manifest.json" <<JSON
 { "key": "$key", "package": "$pkg", "tfjsNode": "$tfjs_version", "binding": "$binding",
   "node": "$(node -v)", "builtAt": "$(date -u +%FT%TZ)", "buildSeconds": $(( $(date +%s) - t0 )) }
