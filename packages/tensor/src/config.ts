@@ -11,6 +11,7 @@ export const TransformerConfig = z.object({
 export type TransformerConfig = z.infer<typeof TransformerConfig>;
 
 export const TrainerConfig = z.object({
+  seed: z.int().min(0).default(0).describe('seed of initialisation, batch order, masking and dropout'),
   lr: z.number().positive().default(1e-3).describe('peak learning rate (AdamW)'),
   weightDecay: z.number().min(0).default(0.01).describe('decoupled weight decay'),
   clipNorm: z.number().min(0).default(5).describe('gradient clipping by global L2 norm (0 = off)'),

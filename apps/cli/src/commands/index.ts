@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
 import { registerSimulate } from './simulate';
+import { registerTrain } from './train';
+import { registerEval } from './eval';
+import { registerRun } from './run';
 
 /** Each command lives in its own file and registers itself on the program. Add one line per command. */
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerSimulate,
+  registerTrain,
+  registerEval,
+  registerRun,
 ];

@@ -19,8 +19,10 @@ export class Bert4RecModel implements CustomerModel {
   metrics: Record<string, number> = {};
   /** reporter for fit (per-epoch lines); defaults to stderr lines */
   progress: ProgressReporter = lineProgress();
-  constructor(readonly config: Bert4RecConfig, readonly itemCount: number, readonly vocabHash: string, readonly seed = 0) {
-    this.params = new Params(seed);
+  readonly seed: number;
+  constructor(readonly config: Bert4RecConfig, readonly itemCount: number, readonly vocabHash: string) {
+    this.seed = config.seed;
+    this.params = new Params(config.seed);
     this.backbone = new Bert4RecBackbone(this.params, config, itemCount);
     this.head = new ItemHead(this.params, config.dModel, itemCount);
   }

@@ -18,3 +18,7 @@ export function getFamily(name: string): ModelFamily<unknown> {
 export function familyNames(): string[] {
   return Object.keys(families);
 }
+export { trainRun, resolvePrepared, parseOverrides } from './train-run';
+export type { TrainRunOptions, RunInfo } from './train-run';
+export { evalRun } from './eval-run';
+export type { EvalRunOptions, EvalRunResult } from './eval-run';

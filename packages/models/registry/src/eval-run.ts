@@ -1,0 +1,72 @@
+/** `cfm eval` as a library call: load a run's model and prepared data, rank the test (or valid)
+ * targets under one protocol for each negative-sampling seed, and report metrics with the protocol
+ * stated. Results go to <run>/eval-<protocol>-<split>.json; seeds already there are not recomputed. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfmError, lineProgress, type ProgressReporter } from '@cfm/core';
+import { loadPrepared } from '@cfm/data';
+import { formatReport, summarizeRuns, type Report } from '@cfm/eval';
+import { rankEval, writeAtomic, type ProtocolName } from '@cfm/tensor';
+import { getFamily } from './index';
+import type { RunInfo } from './train-run';
+
+export interface EvalRunOptions {
+  run: string;
+  protocol: ProtocolName;
+  /** negative-sampling seeds (sampled protocols); full ranking ignores them */
+  seeds?: number[];
+  split?: 'valid' | 'test';
+  negatives?: number;
+  excludeHistory?: boolean;
+  progress?: ProgressReporter;
+}
+
+export interface EvalRunResult {
+  report: Report;
+  perSeed: Record<string, Record<string, number>>;
+  text: string;
+}
+
+const METRICS = ['hr@1', 'hr@5', 'ndcg@5', 'hr@10', 'ndcg@10', 'hr@20', 'ndcg@20', 'mrr'];
+
+export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
+  const progress = o.progress ?? lineProgress();
+  const runFile = join(o.run, 'run.json');
+  if (!existsSync(runFile)) throw new CfmError('CFM_E_FILE', 'not a run directory (no run.json); train first', { file: runFile });
+  const info = JSON.parse(readFileSync(runFile, 'utf8')) as RunInfo;
+  const split = o.split ?? 'test';
+  const seeds = o.protocol === 'full' ? [0] : (o.seeds ?? [0]);
+  const outFile = join(o.run, `eval-${o.protocol}-${split}.json`);
+  const perSeed: Record<string, Record<string, number>> = existsSync(outFile) ? JSON.parse(readFileSync(outFile, 'utf8')).perSeed : {};
+  const todo = seeds.filter((s) => !perSeed[s]);
+  if (todo.length) {
+    const family = getFamily(info.model);
+    const [data, model] = await Promise.all([loadPrepared(info.preparedDir), family.load(join(o.run, 'model'))]);
+    const maxLen = Number((info.config as { maxLen?: number }).maxLen ?? 50);
+    try {
+      for (const seed of todo) {
+        const r = rankEval(model, data, split, { protocol: o.protocol, seed, negatives: o.negatives, excludeHistory: o.excludeHistory, maxLen, progress, label: `eval ${o.protocol} seed ${seed}` });
+        perSeed[seed] = Object.fromEntries(METRICS.map((k) => [k, r.metrics[k]]));
+        writeAtomic(outFile, JSON.stringify({ run: o.run, protocol: o.protocol, split, perSeed }, null, 1));
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  const negatives = o.negatives ?? 100;
+  const report: Report = {
+    title: `${info.model} on ${info.dataset}`,
+    protocol: {
+      dataset: info.dataset,
+      split: `leave-one-out ${split}`,
+      candidates: o.protocol === 'full' ? 'full' : 'sampled',
+      negatives: o.protocol === 'full' ? undefined : { kind: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform', count: negatives },
+      excludeHistory: o.protocol === 'full' ? o.excludeHistory !== false : undefined,
+      seeds,
+      notes: `training seed ${info.seed}`,
+    },
+    metrics: METRICS,
+    rows: [summarizeRuns(info.model, seeds.map((s) => perSeed[s]))],
+  };
+  return { report, perSeed, text: formatReport(report) };
+}
