@@ -12,4 +12,3 @@ if nvidia-smi -L >/dev/null 2>&1; then bash infra/tfjs-native/provision.sh --gpu
 bash infra/temporal/install.sh || echo "setup: Temporal CLI not installed (Temporal integration tests will be skipped)"
 bash infra/chromium/install.sh || echo "setup: chromium not installed (the report browser test will be skipped outside CI)"
 bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"
-bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"
