@@ -40,6 +40,7 @@ export const PrepareConfig = z
     minAttrCount: z.number().int().positive().default(1).describe('min-count of category / brand / product-line tokens'),
     priceBuckets: z.number().int().min(2).max(100).default(10).describe('quantile buckets of item price'),
     maxSeqLen: z.number().int().positive().max(1_000_000).default(5000).describe('keep the most recent events per customer'),
+    sessionGapMinutes: z.number().positive().default(30).describe('inactivity gap that starts a new session when events carry no session id'),
     vocabFrom: z
       .enum(['train', 'all'])
       .optional()

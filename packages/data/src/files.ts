@@ -56,3 +56,20 @@ export async function countNonBlankLines(path: string): Promise<number> {
     await fh.close();
   }
 }
+
+/** The header line of a CSV file, split on the delimiter (surrounding quotes removed). */
+export async function readCsvHeader(path: string, delim = ','): Promise<string[]> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    let text = buf.subarray(0, bytesRead).toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const nl = text.indexOf('\n');
+    if (nl === -1 && bytesRead === buf.length) throw new CfmError('CFM_E_FILE', 'header line longer than 64 KiB', { file: path });
+    const line = (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+    return line.split(delim).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  } finally {
+    await fh.close();
+  }
+}

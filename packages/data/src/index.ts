@@ -17,6 +17,8 @@ export { leaveOneOutSplit, temporalSplit, customerSplit, defaultCutoffs } from '
 export type { SortedEvents, SplitPlan, TrainPart, EvalPart } from './split';
 export { TYPE_VOCAB, typeId, makeVocabulary, vocabularyFromCounts, vocabLookup, itemVocabulary } from './vocab';
 export { buildCustomerSequences, buildEvalSet } from './sequences';
+export { buildMultiBehaviour } from './behaviours';
+export { assignSessions, sessionSequences } from './sessions';
 export { ITEM_FEATURES } from './features';
 // Shards
 export { writeSequenceShard, readSequenceShard, writeItemFeatures, readItemFeatures, BATCH_CUSTOMERS } from './shards';

@@ -19,6 +19,7 @@ function concat(parts: CustomerSequences[]): CustomerSequences {
   const out: CustomerSequences = {
     customerIds: [], offsets: new Int32Array(m + 1), items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total),
   };
+  if (parts.length && parts.every((p) => p.sessions)) out.sessions = new Int32Array(total);
   let c = 0, t = 0;
   for (const p of parts) {
     for (const id of p.customerIds) out.customerIds.push(id);
@@ -26,6 +27,7 @@ function concat(parts: CustomerSequences[]): CustomerSequences {
     out.items.set(p.items, t);
     out.types.set(p.types, t);
     out.times.set(p.times, t);
+    if (out.sessions) out.sessions.set(p.sessions!, t);
     c += p.customerIds.length;
     t += p.items.length;
   }

@@ -58,7 +58,8 @@ async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: Prep
   if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
 
   progress.start('sequences', 5);
-  const { events, customerIds, itemKeys } = await extractSortedEvents(conn, false);
+  const withSessions = (await queryNumber(conn, 'SELECT count(session_id) FROM events')) > 0;
+  const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions);
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
   const duplicates = dedupSorted(events, config.dedup);
   const plan = makePlan(events, config);
@@ -66,7 +67,7 @@ async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: Prep
   const ranges = vocabFrom === 'all' ? [{ start: events.custStart.subarray(0, -1), end: events.custStart.subarray(1) }] : [plan.train];
   const { vocab: itemVocab, rawToId } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
   progress.update({ step: 'sequences', done: 2, total: 5, info: { items: itemVocab.tokens.length } });
-  const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen };
+  const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen, sessionGapSeconds: config.sessionGapMinutes * 60 };
   const train = buildCustomerSequences(ctx, plan.train);
   const valid = buildEvalSet(ctx, plan.valid);
   const test = buildEvalSet(ctx, plan.test);

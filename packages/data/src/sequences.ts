@@ -1,4 +1,5 @@
 import type { CustomerSequences, EvalSet } from '@cfm/core';
+import { assignSessions } from './sessions';
 import type { EvalPart, SortedEvents, TrainPart } from './split';
 
 export interface SequenceContext {
@@ -8,6 +9,8 @@ export interface SequenceContext {
   rawToId: Int32Array;
   /** keep at most this many most recent events per customer */
   maxSeqLen: number;
+  /** inactivity gap that starts a new session when the source has no session ids (default 30 min) */
+  sessionGapSeconds?: number;
 }
 
 /** Customer sequences (CSR) of the rows [start, end) of each customer, keeping the most recent maxSeqLen. */
@@ -22,7 +25,8 @@ export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): C
   }
   const total = offsets[m];
   const items = new Int32Array(total), types = new Int32Array(total), times = new Float64Array(total);
-  const { item, type, tsMs } = ctx.events;
+  const { item, type, tsMs, session } = ctx.events;
+  const keys = session ? new Int32Array(total) : undefined;
   for (let k = 0; k < m; k++) {
     const len = offsets[k + 1] - offsets[k];
     const src = part.end[k] - len;
@@ -31,10 +35,13 @@ export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): C
       items[dst] = ctx.rawToId[item[i]];
       types[dst] = type[i];
       times[dst] = tsMs[i] / 1000;
+      if (keys) keys[dst] = session![i];
     }
   }
   const customerIds = Array.from(part.cust, (c) => ctx.customerIds[c]);
-  return { customerIds, offsets, items, types, times, truncated };
+  const seq: CustomerSequences = { customerIds, offsets, items, types, times };
+  seq.sessions = assignSessions(seq, { keys, gapSeconds: ctx.sessionGapSeconds });
+  return { ...seq, truncated };
 }
 
 /** Eval set: each customer's history (strictly before the target row) and the target's item and type. */

@@ -32,6 +32,7 @@ function toBatch(set: ShardSet, a: number, b: number): RecordBatch {
     types: list(int32(seq.types.subarray(base, end)), offsets),
     times: list(float64(seq.times.subarray(base, end)), offsets),
   };
+  if (seq.sessions) cols.sessions = list(int32(seq.sessions.subarray(base, end)), offsets);
   if (isEval(set)) {
     cols.target = int32(set.targets.subarray(a, b));
     if (set.targetTypes) cols.target_type = int32(set.targetTypes.subarray(a, b));
@@ -96,6 +97,7 @@ export async function* readSequenceShard(path: string): AsyncGenerator<SequenceS
         types: listParts(batch, 'types').values as Int32Array,
         times: listParts(batch, 'times').values as Float64Array,
       };
+      if (batch.getChild('sessions')) sequences.sessions = listParts(batch, 'sessions').values as Int32Array;
       yield { sequences, targets: plain(batch, 'target'), targetTypes: plain(batch, 'target_type'), targetTimes: plain(batch, 'target_time') };
     }
   } finally {

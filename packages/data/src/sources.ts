@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CfmError } from '@cfm/core';
 import { queryRows, sqlString } from './db';
-import { assertReadable, countNonBlankLines, formatOf, type FileFormat } from './files';
+import { assertReadable, countNonBlankLines, formatOf, readCsvHeader, type FileFormat } from './files';
 
 /** A contract file read as text columns, with its record number and an independent input count. */
 export interface StagedSource {
@@ -33,11 +33,13 @@ export async function stageSource(conn: DuckDBConnection, file: string, required
   let rejectsTable: string | undefined;
   let headerLines = 0;
   if (format === 'csv') {
-    const sep = file.endsWith('.tsv') ? `, delim='\\t', quote='"'` : `, delim=',', quote='"'`;
-    const probe = `read_csv(${sqlString(file)}, all_varchar=true, header=true${sep})`;
-    columns = (await describe(conn, `SELECT * FROM ${probe}`, file)).map((c) => c.trim());
+    const delim = file.endsWith('.tsv') ? '\t' : ',';
+    columns = await readCsvHeader(file, delim);
+    if (new Set(columns).size !== columns.length) throw new CfmError('CFM_E_FILE', `repeated column names in header: ${columns.join(', ')}`, { file });
     rejectsTable = `rejects_${id}`;
-    const reader = `read_csv(${sqlString(file)}, all_varchar=true, header=true${sep}, ignore_errors=true, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}')`;
+    const types = columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+    const reader = `read_csv(${sqlString(file)}, columns={${types}}, header=true, auto_detect=false, delim=${sqlString(delim)}, quote='"', escape='"',
+      ignore_errors=true, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}')`;
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader}`;
     inputRows = (await countNonBlankLines(file)) - 1;
     headerLines = 1;

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { isCfmError } from '@cfm/core';
+import { ingestEvents, ingestItems, openDatabase, queryRows, readQuarantine, withConnection } from './index';
+import { EVENTS_HEADER, tempDir } from './testing/fixtures';
+
+const tmp = tempDir();
+let db: DuckDBInstance;
+beforeAll(async () => (db = await openDatabase()));
+afterAll(() => (db.closeSync(), tmp.cleanup()));
+
+/** Ingest one file on a fresh schema; returns counts and the quarantine rows. */
+async function ingest(name: string, text: string, items?: string) {
+  return withConnection(db, async (conn) => {
+    await conn.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS quarantine; DROP TABLE IF EXISTS items;');
+    if (items) await ingestItems(conn, tmp.file(`items-${name}.csv`, items));
+    const [count] = await ingestEvents(conn, [tmp.file(name, text)], { checkCatalog: !!items });
+    const q = (await readQuarantine(conn)).filter((r) => r.file.endsWith(name));
+    const events = await queryRows(conn, 'SELECT * FROM events ORDER BY rec');
+    return { count, q, events };
+  });
+}
+
+const good = 'c1,i1,2020-01-01T00:00:00Z,view,,,,,';
+
+describe('ingest quarantines bad rows with file, row, field and reason and loses nothing', () => {
+  it.each([
+    ['empty customer id', ',i1,5,view,,,,,', 'customer_id', /empty id/],
+    ['null item id', 'c1,,5,view,,,,,', 'item_id', /empty id/],
+    ['unparseable timestamp', 'c1,i1,yesterday,view,,,,,', 'ts', /unparseable/],
+    ['timestamp after 2100', 'c1,i1,9999999999999999,view,,,,,', 'ts', /out of range/],
+    ['negative timestamp', 'c1,i1,-5,view,,,,,', 'ts', /out of range/],
+    ['unknown event type', 'c1,i1,5,teleport,,,,,', 'event_type', /unknown event type "teleport"/],
+    ['position of the wrong type', 'c1,i1,5,view,,abc,,,', 'position', /non-negative integer/],
+    ['negative price', 'c1,i1,5,view,,,,,-3', 'price', /non-negative number/],
+  ])('%s', async (_name, bad, field, reason) => {
+    const { count, q, events } = await ingest('bad.csv', [EVENTS_HEADER, good, bad, good].join('\n') + '\n');
+    expect(count).toMatchObject({ input: 3, accepted: 2, quarantined: 1 });
+    expect(q).toHaveLength(1);
+    expect(q[0]).toMatchObject({ row: 3, field });
+    expect(q[0].reason).toMatch(reason);
+    expect(events).toHaveLength(2);
+  });
+
+  it('quarantines the cut last row of a truncated file and keeps line numbers right after it', async () => {
+    const text = [EVENTS_HEADER, good, 'c2,i2', 'c3,i3,7,bogus,,,,,', good, 'c9,i9,1'].join('\n');
+    const { count, q } = await ingest('truncated.csv', text);
+    expect(count).toMatchObject({ input: 5, accepted: 2, quarantined: 3 });
+    expect(q.map((r) => r.row)).toEqual([3, 4, 6]);
+    expect(q.find((r) => r.row === 6)!.reason).toMatch(/malformed row/);
+    expect(q.find((r) => r.row === 4)!.field).toBe('event_type');
+  });
+
+  it('quarantines an unterminated quote at the end of a file', async () => {
+    const { count } = await ingest('quote.csv', [EVENTS_HEADER, good, 'c2,"i2,5,view,,,,,'].join('\n'));
+    expect(count.input).toBe(count.accepted + count.quarantined);
+    expect(count.accepted).toBe(1);
+  });
+
+  it('parses ISO-8601 with offsets and epoch milliseconds to the same instant', async () => {
+    const rows = ['c1,i1,2020-01-01T02:00:00+02:00,view,,,,,', 'c1,i1,1577836800000,view,,,,,', 'c1,i1,2020-01-01 00:00:00,view,,,,,'];
+    const { events } = await ingest('ts.csv', [EVENTS_HEADER, ...rows].join('\n'));
+    expect(events.map((e) => Number(e.ts))).toEqual([1577836800000, 1577836800000, 1577836800000]);
+  });
+
+  it('refuses a file with a required column missing, naming the column', async () => {
+    const err = await ingest('nots.csv', 'customer_id,item_id,event_type\nc1,i1,view\n').catch((e) => e);
+    expect(isCfmError(err)).toBe(true);
+    expect(err.code).toBe('CFM_E_MISSING_COLUMN');
+    expect(err.location).toMatchObject({ field: 'ts' });
+  });
+
+  it('refuses an empty file', async () => {
+    const err = await ingest('empty.csv', '').catch((e) => e);
+    expect(err.code).toBe('CFM_E_FILE');
+  });
+
+  it('quarantines events whose item is missing from the catalogue', async () => {
+    const items = 'item_id,category_1,brand\ni1,shoes,acme\n';
+    const { count, q } = await ingest('cat.csv', [EVENTS_HEADER, good, 'c1,i404,5,view,,,,,'].join('\n'), items);
+    expect(count).toMatchObject({ accepted: 1, quarantined: 1 });
+    expect(q[0]).toMatchObject({ row: 3, field: 'item_id' });
+    expect(q[0].reason).toMatch(/missing from the catalogue/);
+  });
+
+  it('ingests JSONL and quarantines a malformed line', async () => {
+    const lines = ['{"customer_id":"c1","item_id":"i1","ts":5,"event_type":"view"}', '{"customer_id": "c2", broken', '{"customer_id":"c3","item_id":"i3","ts":"2020-01-01","event_type":"cart","price":9.5}'];
+    const { count, q, events } = await ingest('e.jsonl', lines.join('\n') + '\n');
+    expect(count).toMatchObject({ input: 3, accepted: 2, quarantined: 1 });
+    expect(q[0]).toMatchObject({ row: 2, reason: 'malformed JSON' });
+    expect(events.map((e) => e.price)).toEqual([null, 9.5]);
+  });
+
+  it('ingests Parquet with typed columns', async () => {
+    const path = `${tmp.dir}/e.parquet`;
+    await withConnection(db, (c) =>
+      c.run(`COPY (SELECT 'c' || i AS customer_id, 'i' || (i % 3) AS item_id, 1000 * i AS ts, 'view' AS event_type FROM range(10) t(i)) TO '${path}' (FORMAT parquet)`),
+    );
+    const { count } = await withConnection(db, async (conn) => {
+      await conn.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
+      const [c] = await ingestEvents(conn, [path]);
+      return { count: c };
+    });
+    expect(count).toMatchObject({ input: 10, accepted: 10, quarantined: 0 });
+  });
+});

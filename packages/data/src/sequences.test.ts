@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerSequences } from '@cfm/core';
+import { DMT_BEHAVIOURS, TYPE_VOCAB, assignSessions, buildMultiBehaviour, dedupSorted, sessionSequences } from './index';
+
+const T = (name: string) => TYPE_VOCAB.tokens.indexOf(name);
+const DAY = 86_400;
+
+function seqs(rows: Array<[number, string, number]>): CustomerSequences {
+  return {
+    customerIds: ['a'],
+    offsets: Int32Array.from([0, rows.length]),
+    items: Int32Array.from(rows, (r) => r[0]),
+    types: Int32Array.from(rows, (r) => T(r[1])),
+    times: Float64Array.from(rows, (r) => r[2]),
+  };
+}
+
+describe('multi-behaviour sequences', () => {
+  it('keeps per channel only its types within its window, most recent maxLen, in time order', () => {
+    const rows: Array<[number, string, number]> = [];
+    for (let k = 0; k < 80; k++) rows.push([10 + k, 'click', 400 * DAY + k * 3600]); // 80 clicks in the last ~3.3 days
+    rows.unshift([5, 'click', 390 * DAY]); // click 10+ days before the end: outside 7 days
+    rows.unshift([6, 'cart', 100 * DAY], [7, 'cart', 380 * DAY], [8, 'purchase', 30 * DAY]);
+    rows.sort((a, b) => a[2] - b[2]);
+    const mb = buildMultiBehaviour(seqs(rows), DMT_BEHAVIOURS);
+    expect(mb.click.items.length).toBe(50);
+    expect(Array.from(mb.click.items.slice(-2))).toEqual([88, 89]);
+    expect(Array.from(mb.cart.items)).toEqual([6, 7]);
+    expect(Array.from(mb.order.items)).toEqual([]); // purchase is > 1 year before the last event
+    const times = Array.from(mb.click.times);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('uses the reference time and ignores events after it', () => {
+    const s = seqs([[1, 'cart', 10 * DAY], [2, 'cart', 20 * DAY]]);
+    const mb = buildMultiBehaviour(s, DMT_BEHAVIOURS, Float64Array.from([15 * DAY]));
+    expect(Array.from(mb.cart.items)).toEqual([1]);
+  });
+});
+
+describe('sessions', () => {
+  it('splits on an inactivity gap, or on a change of the given session key', () => {
+    const s = seqs([[1, 'view', 0], [2, 'view', 600], [3, 'view', 600 + 3 * 3600], [4, 'view', 600 + 3 * 3600 + 60]]);
+    expect(Array.from(assignSessions(s))).toEqual([0, 0, 1, 1]);
+    expect(Array.from(assignSessions(s, { keys: Int32Array.from([7, 8, 8, 8]) }))).toEqual([0, 1, 1, 1]);
+    const per = sessionSequences({ ...s, sessions: assignSessions(s) });
+    expect(per.customerIds).toEqual(['a#0', 'a#1']);
+    expect(Array.from(per.offsets)).toEqual([0, 2, 4]);
+  });
+});
+
+describe('de-duplication', () => {
+  const ev = () => ({
+    n: 5,
+    custStart: Int32Array.from([0, 5]),
+    item: Int32Array.from([1, 1, 2, 1, 1]),
+    type: Int32Array.from([4, 4, 4, 4, 6]),
+    tsMs: Float64Array.from([1000, 1000, 1000, 5000, 5000]),
+  });
+  it("'exact' drops repeats of the same item, type and time", () => {
+    const e = ev();
+    expect(dedupSorted(e, 'exact')).toBe(1);
+    expect(Array.from(e.item.subarray(0, e.n))).toEqual([1, 2, 1, 1]);
+  });
+  it("'day' keeps one per item and type per day", () => {
+    const e = ev();
+    expect(dedupSorted(e, 'day')).toBe(2);
+    expect(Array.from(e.type.subarray(0, e.n))).toEqual([4, 4, 6]);
+  });
+});

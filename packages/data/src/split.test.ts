@@ -1,0 +1,96 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createRng, isCfmError, type CustomerSequences } from '@cfm/core';
+import { customerSplit, loadPrepared, parsePrepareConfig, prepareFromSources, readManifest } from './index';
+import { eventsCsv, tempDir } from './testing/fixtures';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const DAY = 86_400_000;
+
+/** Random events for 60 customers over 100 days, a few exact duplicates, one very long customer. */
+function randomEvents(seed: number): Array<[string, string, number, string]> {
+  const rng = createRng(seed);
+  const types = ['view', 'click', 'cart', 'purchase'];
+  const rows: Array<[string, string, number, string]> = [];
+  for (let c = 0; c < 60; c++) {
+    const n = c === 0 ? 400 : 1 + rng.int(20);
+    for (let k = 0; k < n; k++) rows.push([`u${c}`, `i${rng.int(30)}`, Math.floor(rng.next() * 100 * DAY), types[rng.int(4)]]);
+  }
+  rows.push(rows[5], rows[6]); // exact duplicates
+  rows.push(['late', 'i1', 99 * DAY, 'view']); // only events after both cut-offs
+  return rows;
+}
+
+const times = (s: CustomerSequences, k: number) => Array.from(s.times.subarray(s.offsets[k], s.offsets[k + 1]));
+
+describe('temporal split', () => {
+  it('uses no event at or after its cut-off in any sequence, target or vocabulary', async () => {
+    const events = tmp.file('rand.csv', eventsCsv(randomEvents(7)));
+    const out = join(tmp.dir, 'temporal');
+    const [t1, t2] = [70 * DAY, 85 * DAY];
+    await prepareFromSources({ dataset: 'rand', sources: { events: [events] }, out, config: { split: 'temporal', cutoffsMs: [t1, t2], maxSeqLen: 50 } });
+    const p = await loadPrepared(out);
+    const [s1, s2] = [t1 / 1000, t2 / 1000];
+    expect(Math.max(...p.train.times)).toBeLessThan(s1);
+    expect(Math.max(...p.valid.history.times)).toBeLessThan(s1);
+    expect(Math.max(...p.test.history.times)).toBeLessThan(s2);
+    const vt = (p.valid as { targetTimes?: Float64Array }).targetTimes!;
+    const tt = (p.test as { targetTimes?: Float64Array }).targetTimes!;
+    for (let k = 0; k < vt.length; k++) {
+      expect(vt[k]).toBeGreaterThanOrEqual(s1);
+      expect(vt[k]).toBeLessThan(s2);
+      expect(Math.max(...times(p.valid.history, k))).toBeLessThan(vt[k]);
+    }
+    for (const t of tt) expect(t).toBeGreaterThanOrEqual(s2);
+    // items first seen after t1 are [OOV] (vocabulary built from training events only)
+    const trainItems = new Set(Array.from(p.train.items));
+    expect([...trainItems].every((id) => id >= 4)).toBe(true);
+    expect(p.vocabs.item.tokens.length - 4).toBe(trainItems.size);
+  });
+
+  it('records duplicates, truncation and customers without events in a split', async () => {
+    const m = await readManifest(join(tmp.dir, 'temporal'));
+    expect(m.counts.duplicates).toBe(2);
+    expect(m.counts.events + m.counts.duplicates).toBe(m.counts.accepted);
+    expect(m.splits.train.truncated).toBeGreaterThan(0); // u0 has ~280 events before t1, cap 50
+    expect(m.splits.train.customers).toBeLessThan(m.counts.users); // 'late' has no training events
+    const p = await loadPrepared(join(tmp.dir, 'temporal'));
+    expect(p.train.customerIds).not.toContain('late');
+    expect(p.test.history.customerIds).not.toContain('late');
+    for (let k = 0; k < p.train.customerIds.length; k++) expect(p.train.offsets[k + 1] - p.train.offsets[k]).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('customer-disjoint split', () => {
+  it('puts every customer in exactly one part, reproducibly by seed', () => {
+    const custStart = Int32Array.from({ length: 101 }, (_, i) => i * 3);
+    const ev = { n: 300, custStart, item: new Int32Array(300), type: new Int32Array(300), tsMs: Float64Array.from({ length: 300 }, (_, i) => i) };
+    const a = customerSplit(ev, [0.8, 0.1, 0.1], 1);
+    const b = customerSplit(ev, [0.8, 0.1, 0.1], 1);
+    const all = [...a.train.cust, ...a.valid.cust, ...a.test.cust].sort((x, y) => x - y);
+    expect(all).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(Array.from(b.test.cust)).toEqual(Array.from(a.test.cust));
+    expect(a.train.cust.length).toBe(80);
+    for (let k = 0; k < a.test.cust.length; k++) expect(a.test.target[k]).toBe(a.test.end[k]);
+  });
+});
+
+describe('config', () => {
+  it.each([
+    [{ split: 'random' }, 'split'],
+    [{ maxSeqLen: 0 }, 'maxSeqLen'],
+    [{ cutoffsMs: [10, 5] }, 'cutoffsMs'],
+    [{ customerFractions: [0.5, 0.2, 0.2] }, 'customerFractions'],
+    [{ dedup: 'weekly' }, 'dedup'],
+  ])('rejects %j naming the field', (cfg, field) => {
+    let err: unknown;
+    try {
+      parsePrepareConfig(cfg);
+    } catch (e) {
+      err = e;
+    }
+    expect(isCfmError(err)).toBe(true);
+    expect((err as { code: string; location: { field: string } }).location.field).toBe(field);
+  });
+});
