@@ -93,7 +93,7 @@ export function formatReport(report: Report, digits = 4): string {
     lines.push('', 'Paired tests (two-sided):', '');
     for (const c of report.comparisons) {
       const { test, n, meanDiff, pValue, method } = c.result;
-      lines.push(`- ${c.a} vs ${c.b} on ${c.metric}: mean diff ${fmt(meanDiff, digits)}, ${test} test (${method}), n=${n}, p=${pValue < 1e-4 ? pValue.toExponential(2) : fmt(pValue, 4)}`);
+      lines.push(`- ${c.a} vs ${c.b} on ${c.metric}: mean diff ${fmt(meanDiff, digits)}, ${test} test (${method}), n=${n}, p=${pValue < 1e-15 ? '< 1e-15' : pValue < 1e-4 ? pValue.toExponential(2) : fmt(pValue, 4)}`);
     }
   }
   return lines.join('\n');

@@ -74,17 +74,25 @@ export function createNegativeSampler(protocol: Pick<NegativeProtocol, 'kind' | 
 }
 
 /** One row's negatives (builds a sampler per call; use createNegativeSampler in loops). */
-export function sampleNegatives(protocol: Pick<NegativeProtocol, 'kind' | 'count'>, target: number, history: ArrayLike<number>, itemCount: number, popularity: ArrayLike<number> | undefined, rng: Rng): Int32Array {
-  return createNegativeSampler(protocol, itemCount, popularity).sample(target, history, rng);
+export function sampleNegatives(protocol: Pick<NegativeProtocol, 'kind' | 'count'>, target: number, history: ArrayLike<number>, itemCount: number, popularity: ArrayLike<number> | undefined, rng: Rng, firstItem = RESERVED_IDS): Int32Array {
+  return createNegativeSampler(protocol, itemCount, popularity, firstItem).sample(target, history, rng);
 }
 
 /** Candidates for every row, [rows, 1 + count], target in column 0 (so targets = zeros for evaluateRanking).
  * Row r draws from its own stream createRng(`${seed}/neg/${r}`), so a row's negatives do not depend on the batch. */
-export function buildSampledCandidates(opts: { targets: Int32Array; history: RowExclusions; itemCount: number; popularity?: ArrayLike<number>; protocol: NegativeProtocol }): Int32Array {
-  const { targets, history, itemCount, popularity, protocol } = opts;
+export function buildSampledCandidates(opts: {
+  targets: Int32Array;
+  history: RowExclusions;
+  itemCount: number;
+  popularity?: ArrayLike<number>;
+  protocol: NegativeProtocol;
+  /** smallest candidate id, default RESERVED_IDS (4); 1 for raw benchmark files whose ids start at 1 */
+  firstItem?: number;
+}): Int32Array {
+  const { targets, history, itemCount, popularity, protocol, firstItem = RESERVED_IDS } = opts;
   const width = 1 + protocol.count;
   const out = new Int32Array(targets.length * width);
-  const sampler = createNegativeSampler(protocol, itemCount, popularity);
+  const sampler = createNegativeSampler(protocol, itemCount, popularity, firstItem);
   for (let r = 0; r < targets.length; r++) {
     out[r * width] = targets[r];
     const hist = history.ids.subarray(history.offsets[r], history.offsets[r + 1]);

@@ -73,7 +73,7 @@ export function pick(values: Float64Array, rows: Int32Array): Float64Array {
 /** Ranking metrics of every segment (plus 'all'). */
 export function evaluateSegments(result: RankingResult, segments: Segment[], opts: RankingOptions = {}): Array<{ segment: string; rule: string; result: RankingResult }> {
   const keys = opts.metrics ?? Object.keys(result.metrics);
-  const out = [{ segment: 'all', rule: 'every row', result }];
+  const out = [{ segment: 'all', rule: 'every row', result: summarizeRanks(result.ranks, { metrics: keys }, result.ties) }];
   for (const s of segments) out.push({ segment: s.name, rule: s.rule, result: summarizeRanks(pick(result.ranks, s.rows), { metrics: keys }, result.ties) });
   return out;
 }
