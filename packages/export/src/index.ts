@@ -14,3 +14,4 @@ export type { VerifyOptions } from './artifact';
 // Registry: runs, artifacts, metrics, champion / challenger, promotion gate
 export { Registry } from './registry';
 export type { RunRecord, MetricRecord, ArtifactRecord, RegistryAction, Comparison } from './registry-schema';
+export { parquetStats } from './inspect';

@@ -82,3 +82,12 @@ describe('parquet writers', () => {
     await expect(ParquetSink.open(path, [{ name: 'd', type: 'DATE', constant: '2024/01/01' }])).rejects.toThrow(/CFM_E_CONFIG/);
   });
 });
+
+describe('parquetStats', () => {
+  it('re-reads counts and vector lengths', async () => {
+    const { parquetStats } = await import('./inspect');
+    const path = join(dir, 'stats.parquet');
+    await writeCustomerEmbeddings(path, { family: 'f', modelVersion: 'v', asOf: '2024-01-01' }, ['a', 'b', 'c'], new Float32Array(12));
+    expect(await parquetStats(path)).toEqual({ rows: 3, customers: 3, minDim: 4, maxDim: 4 });
+  });
+});

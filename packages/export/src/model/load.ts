@@ -12,6 +12,8 @@ export interface LoadModelOptions {
   family?: ModelFamily<any>;
   /** per-item feature tables of the prepared data, for families that read item attributes */
   itemFeatures?: Record<string, Int32Array>;
+  /** false: keep the TF.js backend already set (tests); default: initBackend() picks the fastest */
+  initBackend?: boolean;
 }
 
 export interface EmbedOptions {
@@ -48,8 +50,8 @@ export interface LoadedModel {
 /** Verify the artifact (sha256 of every file, vocabulary), then load it with its family. */
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
   const manifest = verifyArtifact(dir, { vocabHash: opts.vocabHash });
-  const family = opts.family ?? lookupFamily(manifest.family, dir);
-  await initBackend({ quiet: true });
+  const family = opts.family ?? (await lookupFamily(manifest.family, dir));
+  if (opts.initBackend !== false) await initBackend({ quiet: true });
   const model = await family.load(dir);
   const modelVersion = sha256(readFileSync(join(dir, MANIFEST_FILE))).slice(0, 12);
   const cfg = (manifest.config ?? {}) as { maxLen?: unknown };
@@ -101,9 +103,8 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
 }
 
 /** The family registered under `name` in @cfm/models (loaded lazily: it pulls in TF.js). */
-function lookupFamily(name: string, dir: string): ModelFamily<any> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require('@cfm/models') as { families?: Record<string, ModelFamily<any>> };
+async function lookupFamily(name: string, dir: string): Promise<ModelFamily<any>> {
+  const registry = (await import('@cfm/models')) as { families?: Record<string, ModelFamily<any>> };
   const family = registry.families?.[name] ?? Object.values(registry.families ?? {}).find((f) => f.name === name);
   if (!family) throw new CfmError('CFM_E_ARTIFACT', `no model family "${name}" is registered`, { file: join(dir, MANIFEST_FILE), field: 'family' });
   return family;

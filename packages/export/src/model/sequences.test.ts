@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerSequences } from '@cfm/core';
-import { asOfEnds, asOfSeconds, exportOrder, fullSequences } from './sequences';
+import { allCustomers, asOfEnds, asOfSeconds, exportOrder, fullSequences } from './sequences';
 
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / 1000;
 // a: 3 events on Jan 1, 2, 5; b: 1 event on Jan 10; c: 2 events on Jan 2, 3
@@ -31,5 +31,17 @@ describe('point-in-time sequences', () => {
     expect(Array.from(full.offsets)).toEqual([0, 4, 6, 9]);
     expect(Array.from(full.items)).toEqual([10, 11, 12, 13, 20, 21, 30, 31, 32]);
     expect(full.times[3]).toBe(day('2024-02-01'));
+  });
+});
+
+describe('allCustomers', () => {
+  it('takes test customers with their target, then customers only in train, once each', () => {
+    const test = { history: { ...seqs, customerIds: ['a', 'b', 'c'] }, targets: Int32Array.from([13, 21, 32]), targetTimes: Float64Array.from([1, 2, 3].map((d) => day(`2024-03-0${d}`))) };
+    const train: CustomerSequences = { customerIds: ['a', 'z'], offsets: Int32Array.from([0, 1, 3]), items: Int32Array.from([10, 90, 91]), types: new Int32Array(3), times: Float64Array.from([1, 2, 3]) };
+    const empty = { history: { customerIds: [], offsets: Int32Array.from([0]), items: new Int32Array(0), types: new Int32Array(0), times: new Float64Array(0) }, targets: new Int32Array(0) };
+    const all = allCustomers({ train, valid: empty, test });
+    expect(all.customerIds).toEqual(['a', 'b', 'c', 'z']);
+    expect(Array.from(all.offsets)).toEqual([0, 4, 6, 9, 11]);
+    expect(Array.from(all.items.subarray(9))).toEqual([90, 91]);
   });
 });

@@ -59,3 +59,55 @@ export function exportOrder(seqs: CustomerSequences, ends: Int32Array, maxLen: n
   const len = (c: number) => Math.min(maxLen, ends[c] - seqs.offsets[c]);
   return rows.sort((a, b) => len(a) - len(b) || a - b);
 }
+
+/** Every customer of a prepared dataset with their whole known history: the test set's history +
+ * target, then customers only in valid (history + target), then customers only in train. */
+export function allCustomers(data: { train: CustomerSequences; valid: EvalSet; test: EvalSet }): CustomerSequences {
+  const parts: CustomerSequences[] = [];
+  const seen = new Set<string>();
+  const take = (s: CustomerSequences) => {
+    const rows = s.customerIds.map((_, c) => c).filter((c) => !seen.has(s.customerIds[c]));
+    rows.forEach((c) => seen.add(s.customerIds[c]));
+    parts.push(pick(s, rows));
+  };
+  for (const set of [data.test, data.valid] as Array<EvalSet & { targetTimes?: Float64Array }>) {
+    if (set.targetTimes && set.history.customerIds.length) take(fullSequences(set));
+  }
+  take(data.train);
+  return concatSequences(parts);
+}
+
+function pick(s: CustomerSequences, rows: number[]): CustomerSequences {
+  const total = rows.reduce((a, c) => a + s.offsets[c + 1] - s.offsets[c], 0);
+  const out: CustomerSequences = {
+    customerIds: rows.map((c) => s.customerIds[c]), offsets: new Int32Array(rows.length + 1),
+    items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total),
+  };
+  let t = 0;
+  rows.forEach((c, r) => {
+    const a = s.offsets[c], b = s.offsets[c + 1];
+    out.items.set(s.items.subarray(a, b), t);
+    out.types.set(s.types.subarray(a, b), t);
+    out.times.set(s.times.subarray(a, b), t);
+    t += b - a;
+    out.offsets[r + 1] = t;
+  });
+  return out;
+}
+
+function concatSequences(parts: CustomerSequences[]): CustomerSequences {
+  const rows = parts.reduce((a, p) => a + p.customerIds.length, 0);
+  const total = parts.reduce((a, p) => a + p.items.length, 0);
+  const out: CustomerSequences = { customerIds: [], offsets: new Int32Array(rows + 1), items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total) };
+  let c = 0, t = 0;
+  for (const p of parts) {
+    p.customerIds.forEach((id) => out.customerIds.push(id));
+    for (let k = 1; k < p.offsets.length; k++) out.offsets[c + k] = t + p.offsets[k];
+    out.items.set(p.items, t);
+    out.types.set(p.types, t);
+    out.times.set(p.times, t);
+    c += p.customerIds.length;
+    t += p.items.length;
+  }
+  return out;
+}
