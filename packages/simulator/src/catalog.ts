@@ -27,6 +27,8 @@ export interface Catalog {
   brandNames: string[];
   brandVectors: Float32Array;
   brandPremium: Float64Array;
+  /** brands of each top-level category, most popular first */
+  brandsOfTop: number[][];
   /** per item */
   itemLeaf: Int32Array;
   itemBrand: Int32Array;
@@ -109,7 +111,7 @@ export function buildCatalog(config: SimConfig, rng: Rng): Catalog {
   for (let i = 0; i < n; i++) normalizeRow(itemUnit, i, d);
   return {
     d, levelSizes, parents, nodeNames, nodeVectors, leafCount, leafCdf, leafStart, leafSize, leafMedianPrice, leafWords,
-    brandNames, brandVectors, brandPremium, itemLeaf: leafOf, itemBrand, itemPrice, itemVectors, itemUnit, itemTitle, ancestors,
+    brandNames, brandVectors, brandPremium, brandsOfTop, itemLeaf: leafOf, itemBrand, itemPrice, itemVectors, itemUnit, itemTitle, ancestors,
   };
 }
 

@@ -43,7 +43,7 @@ export const SeasonalityConfig = z.object({
 export const SearchConfig = z.object({
   sessionShare: Rate.default(0.25).describe('share of sessions that start with a search'),
   results: z.int().min(2).max(100).default(20).describe('results per query'),
-  personalWeight: z.number().min(0).default(5).describe('click logit slope in the customer affinity of a result'),
+  personalWeight: z.number().min(0).default(10).describe('click logit slope in the customer affinity of a result'),
 });
 
 /** Feed impressions (DMT): a ranked list per request with a known position bias and neighbour effect. */
@@ -94,6 +94,8 @@ export const SimConfig = z.object({
   textNoise: z.number().min(0).default(0.3),
   popularitySkew: z.number().min(0).default(1.2).describe('Zipf-like exponent of item popularity inside a leaf'),
   interestsPerCustomer: z.int().min(1).max(10).default(3).describe('leaf categories a customer is interested in'),
+  favouriteBrands: z.int().min(0).max(20).default(3).describe('brands a customer is loyal to (drawn from their interest categories)'),
+  brandLoyalty: z.number().min(0).default(0.3).describe('affinity bonus for an item of a favourite brand'),
   funnel: FunnelConfig.prefault({}),
   navigation: NavigationConfig.prefault({}),
   sessions: SessionConfig.prefault({}),

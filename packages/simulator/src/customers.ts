@@ -1,7 +1,7 @@
 import type { Rng } from '@cfm/core';
 import type { Catalog } from './catalog';
 import type { SimConfig } from './config';
-import { cumulative, normalizeRow, sampleCdf } from './math';
+import { cumulative, normalizeRow, sampleCdf, skewedRank } from './math';
 
 const AGE_GROUPS = ['18-24', '25-34', '35-44', '45-54', '55+'];
 
@@ -12,6 +12,8 @@ export interface Customer {
   unit: Float32Array;
   interestLeaves: Int32Array;
   interestCdf: Float64Array;
+  /** 1 for the customer's favourite brands (affinity bonus brandLoyalty) */
+  favouriteBrand: Uint8Array;
   /** logit penalty per unit log(price / leaf median) */
   priceSensitivity: number;
   sessions: number;
@@ -30,6 +32,11 @@ export function createCustomer(index: number, config: SimConfig, cat: Catalog, r
   for (const w of weights) total += w;
   for (let t = 0; t < d; t++) unit[t] = unit[t] / total + 0.25 * rng.normal();
   normalizeRow(unit, 0, d);
+  const favouriteBrand = new Uint8Array(cat.brandNames.length);
+  for (let j = 0; j < config.favouriteBrands; j++) {
+    const pool = cat.brandsOfTop[cat.ancestors[0][interestLeaves[j % k]]];
+    if (pool.length) favouriteBrand[pool[skewedRank(rng, pool.length, 1)]] = 1;
+  }
   let main = 0;
   for (let j = 1; j < k; j++) if (weights[j] > weights[main]) main = j;
   const { meanPerCustomer, activitySpread } = config.sessions;
@@ -44,6 +51,7 @@ export function createCustomer(index: number, config: SimConfig, cat: Catalog, r
     unit,
     interestLeaves,
     interestCdf: cumulative(weights),
+    favouriteBrand,
     priceSensitivity: config.funnel.priceSensitivity * Math.exp(0.5 * sensZ),
     sessions,
     labels: {

@@ -24,6 +24,8 @@ export interface SearchQuery {
   ts: number;
   query: string;
   results: string[];
+  /** latent affinity of each result (truth, not in the CSV) */
+  relevance: number[];
   clickedItemId: string;
   clickedPosition: number;
 }
@@ -75,7 +77,7 @@ export class MemorySink implements Sink {
   query(r: QueryRow): void {
     this.queries.push({
       queryId: `q${r.queryId}`, sessionId: `s${r.session}`, customerId: `c${r.customer}`, ts: r.ts, query: r.query,
-      results: r.results.map((i) => `i${i}`), clickedItemId: `i${r.clickedItem}`, clickedPosition: r.clickedPosition,
+      results: r.results.map((i) => `i${i}`), relevance: r.relevance, clickedItemId: `i${r.clickedItem}`, clickedPosition: r.clickedPosition,
     });
   }
 

@@ -31,7 +31,8 @@ export function searchSession(ctx: SimContext, s: CustomerState, t: number): num
   results.sort((a, b) => Number(cat.itemLeaf[b] === leaf) - Number(cat.itemLeaf[a] === leaf) || a - b);
 
   const eta = config.impressions.positionBiasEta;
-  const weights = results.map((item, i) => (i + 1) ** -eta * Math.exp(config.search.personalWeight * affinity(ctx, s, item)));
+  const relevance = results.map((item) => affinity(ctx, s, item));
+  const weights = results.map((_, i) => (i + 1) ** -eta * Math.exp(config.search.personalWeight * relevance[i]));
   let u = rng.next() * weights.reduce((x, y) => x + y, 0);
   let pick = 0;
   while (pick < results.length - 1 && (u -= weights[pick]) > 0) pick++;
@@ -40,7 +41,7 @@ export function searchSession(ctx: SimContext, s: CustomerState, t: number): num
   const position = pick + 1;
   ctx.sink.query({
     queryId: ctx.queries++, session: run.id, customer: s.c.index, ts: t, query,
-    results, clickedItem: results[pick], clickedPosition: position,
+    results, relevance, clickedItem: results[pick], clickedPosition: position,
   });
   const page = Math.ceil(position / config.impressions.pageSize);
   if (run.click(results[pick], position, page, query)) {

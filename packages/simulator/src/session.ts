@@ -2,9 +2,10 @@ import { productLineOfLeaf } from './catalog';
 import { emit, type CustomerState, type SimContext } from './context';
 import { dotRows, exponential, geometric, logit, sampleCdf, sigmoid, skewedRank } from './math';
 
-/** Latent affinity of a customer to an item: cosine of their latent vectors, in [-1, 1]. */
+/** Latent affinity of a customer to an item: cosine of their latent vectors, + brandLoyalty for a favourite brand. */
 export function affinity(ctx: SimContext, s: CustomerState, item: number): number {
-  return dotRows(s.c.unit, 0, ctx.cat.itemUnit, item, ctx.cat.d);
+  const cos = dotRows(s.c.unit, 0, ctx.cat.itemUnit, item, ctx.cat.d);
+  return s.c.favouriteBrand[ctx.cat.itemBrand[item]] ? cos + ctx.config.brandLoyalty : cos;
 }
 
 /** An item of a leaf: two popularity-skewed draws, the closer to the customer wins with P = sigmoid(k·Δ). */

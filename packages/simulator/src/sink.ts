@@ -25,6 +25,8 @@ export interface QueryRow {
   query: string;
   /** non-personal ranking, best first */
   results: number[];
+  /** latent affinity of each result (truth; not written to CSV) */
+  relevance: number[];
   clickedItem: number;
   /** 1-based */
   clickedPosition: number;

@@ -15,7 +15,7 @@ export function buildTruth(config: SimConfig, cat: Catalog, cal: Calendar) {
   });
   return {
     tsUnit: 'epoch_ms_utc',
-    affinity: 'cosine of customer and item latent vectors (dimension latentDim)',
+    affinity: `cosine of customer and item latent vectors (dimension latentDim) + ${config.brandLoyalty} if the item's brand is one of the customer's ${config.favouriteBrands} favourites`,
     positionBias: { form: 'position^-eta', eta: ic.positionBiasEta, byPosition: bias, meanByPage: pageBias },
     clickModel: {
       form: 'sigmoid(ctrBias + ctrWeight*affinity) * position^-eta * (1 - neighbourPenalty * sameLeafShareOfNeighbours)',
