@@ -7,3 +7,4 @@ export { resolveDataDir, resolveInside, repoRoot } from './data-dir';
 export { CsvWriter, csvField, EVENT_HEADER, ITEM_HEADER, orderTs } from './contract-writer';
 // Re-exported so consumers need one import
 export { loadPrepared } from '@cfm/data';
+export type { PreparedManifest, PrepareConfigInput } from '@cfm/data';

@@ -3,6 +3,10 @@ import { registerSimulate } from './simulate';
 import { registerTrain } from './train';
 import { registerEval } from './eval';
 import { registerRun } from './run';
+import { registerEmbed } from './embed';
+import { registerReport } from './report';
+import { registerPrepare } from './prepare';
+import { registerDatasets } from './datasets';
 
 /** Each command lives in its own file and registers itself on the program. Add one line per command. */
 export type RegisterCommand = (program: Command) => void;
@@ -12,4 +16,8 @@ export const commands: RegisterCommand[] = [
   registerTrain,
   registerEval,
   registerRun,
+  registerEmbed,
+  registerReport,
+  registerPrepare,
+  registerDatasets,
 ];

@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { Command } from 'commander';
+import { registerPrepare } from './prepare';
+import { registerDatasets } from './datasets';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cfm-cli-prepare-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function program(): Command {
+  const p = new Command('cfm').exitOverride();
+  registerPrepare(p);
+  registerDatasets(p);
+  return p;
+}
+
+describe('cfm prepare', () => {
+  it('prepares a path: folder of contract files and prints the summary table', async () => {
+    mkdirSync(join(dataDir, 'shop'));
+    const rows = ['customer_id,item_id,ts,event_type'];
+    for (let c = 0; c < 5; c++) for (let k = 0; k < 4; k++) rows.push(`c${c},i${(c + k) % 3},2024-01-0${k + 1}T10:00:00Z,view`);
+    rows.push('c9,,2024-01-01T00:00:00Z,view');
+    writeFileSync(join(dataDir, 'shop', 'events.csv'), rows.join('\n') + '\n');
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    try {
+      await program().parseAsync(['node', 'cfm', 'prepare', '--dataset', 'path:shop', '--split', 'loo', '--data-dir', dataDir, '--out', join(dataDir, 'out'), '--db', ':memory:']);
+    } finally {
+      spy.mockRestore();
+    }
+    const text = out.join('');
+    expect(text).toMatch(/users 5, items 3, events 20, quarantined 1/);
+    expect(text).toMatch(/train\s+5\s+10/);
+    expect(text).toMatch(/test\s+5\s+15/);
+  });
+
+  it('refuses a dataset path outside the data directory', async () => {
+    const err = await program()
+      .parseAsync(['node', 'cfm', 'prepare', '--dataset', 'path:../..', '--data-dir', dataDir, '--out', join(dataDir, 'o2')])
+      .catch((e) => e);
+    expect(err.code).toBe('CFM_E_PATH_ESCAPE');
+  });
+});

@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { CfmError, formatDuration, lineProgress, type ProgressReporter } from '@cfm/core';
+import { prepareDataset, type PreparedManifest } from '@cfm/datasets';
+
+interface PrepareOptions {
+  dataset: string;
+  split?: string;
+  out: string;
+  dataDir?: string;
+  db?: string;
+  maxSeqLen?: string;
+  dedup?: string;
+  cutoffs?: string;
+  minItemCount?: string;
+}
+
+/** One cli-progress bar per step, with ETA. */
+function barProgress(): ProgressReporter {
+  const multi = new MultiBar({ format: '{step} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted} {info}', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+  const bars = new Map<string, SingleBar>();
+  const fmt = (info?: Record<string, number | string>) => (info ? Object.entries(info).map(([k, v]) => `${k}=${v}`).join(' ') : '');
+  return {
+    start: (step, total) => bars.set(step, multi.create(total ?? 1, 0, { step: step.padEnd(14), info: '' })),
+    update: ({ step, done, total, info }) => {
+      const bar = bars.get(step);
+      if (total !== undefined) bar?.setTotal(total);
+      bar?.update(done, { info: fmt(info) });
+    },
+    finish: (step, info) => {
+      const bar = bars.get(step);
+      bar?.update(bar.getTotal(), { info: fmt(info) });
+    },
+    log: (line) => multi.log(line + '\n'),
+    ...{ stop: () => multi.stop() },
+  } as ProgressReporter & { stop(): void };
+}
+
+function num(v: string | undefined, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new CfmError('CFM_E_CONFIG', `expected a number, got "${v}"`, { field });
+  return n;
+}
+
+/** The closing summary: users, items, events, quarantined, and per split customers / events. */
+export function summaryTable(m: PreparedManifest): string {
+  const rows: string[][] = [
+    ['', 'customers', 'events'],
+    ['all', String(m.counts.users), String(m.counts.events)],
+    ...Object.entries(m.splits).map(([name, s]) => [name, String(s.customers), String(s.events)]),
+  ];
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const table = rows.map((r) => r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ')).join('\n');
+  return [
+    `dataset ${m.dataset} (split ${m.split}): users ${m.counts.users}, items ${m.counts.items}, events ${m.counts.events}, ` +
+      `quarantined ${m.counts.quarantined}, duplicates removed ${m.counts.duplicates}`,
+    table,
+  ].join('\n');
+}
+
+export function registerPrepare(program: Command): void {
+  program
+    .command('prepare')
+    .description('ingest, validate and split a dataset into sequence shards (Arrow IPC) + vocabularies + manifest')
+    .requiredOption('--dataset <name|path:dir>', 'a dataset name (see `cfm datasets list`) or path:<dir> of contract files under the data dir')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--split <kind>', 'temporal | loo | customer (default: the dataset protocol)')
+    .option('--data-dir <dir>', 'datasets folder (default: $CFM_DATA_DIR or ../shared/datasets)')
+    .option('--db <file>', 'DuckDB catalog file (default <out>/catalog.duckdb; :memory: for none)')
+    .option('--max-seq-len <n>', 'keep the most recent n events per customer')
+    .option('--dedup <mode>', 'none | exact | day')
+    .option('--cutoffs <t1,t2>', 'temporal cut-offs, ISO dates or epoch ms')
+    .option('--min-item-count <n>', 'items seen fewer times map to [OOV]')
+    .action(async (opts: PrepareOptions) => {
+      const config: Record<string, unknown> = {};
+      if (opts.maxSeqLen) config.maxSeqLen = num(opts.maxSeqLen, '--max-seq-len');
+      if (opts.minItemCount) config.minItemCount = num(opts.minItemCount, '--min-item-count');
+      if (opts.dedup) config.dedup = opts.dedup;
+      if (opts.cutoffs) config.cutoffsMs = opts.cutoffs.split(',').map((t) => (/^\d+$/.test(t) ? Number(t) : Date.parse(t)));
+      const split = opts.split as 'temporal' | 'loo' | 'customer' | undefined;
+      if (split && !['temporal', 'loo', 'customer'].includes(split)) throw new CfmError('CFM_E_CONFIG', `unknown split "${split}"`, { field: '--split' });
+      const progress = process.stderr.isTTY ? barProgress() : lineProgress();
+      const t0 = Date.now();
+      try {
+        const m = await prepareDataset({ dataset: opts.dataset, split, out: opts.out, dataDir: opts.dataDir, dbPath: opts.db, config, progress });
+        (progress as { stop?: () => void }).stop?.();
+        process.stdout.write(`${summaryTable(m)}\nwrote ${opts.out} in ${formatDuration((Date.now() - t0) / 1000)}\n`);
+      } finally {
+        (progress as { stop?: () => void }).stop?.();
+      }
+    });
+}
