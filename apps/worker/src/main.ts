@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { realSteps } from '@cfm/pipeline';
 import { createWorker } from './worker';
+import { initBackend } from '@cfm/tensor';
 
 const program = new Command('cfm-worker')
   .requiredOption('--queue <kind>', 'cpu or gpu')
@@ -15,6 +16,8 @@ const program = new Command('cfm-worker')
 async function main(): Promise<void> {
   const o = program.parse(process.argv).opts<{ queue: string; address: string; namespace: string; concurrency?: number; bundle?: string }>();
   if (o.queue !== 'cpu' && o.queue !== 'gpu') throw new Error(`--queue must be cpu or gpu, got "${o.queue}"`);
+  const backend = await initBackend();
+  process.stderr.write(`cfm-worker: tensor backend ${backend.name}\n`);
   const { worker, connection } = await createWorker({
     queue: o.queue, address: o.address, namespace: o.namespace, steps: realSteps(),
     maxConcurrentActivities: o.concurrency, workflowBundlePath: o.bundle,

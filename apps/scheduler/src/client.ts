@@ -1,0 +1,57 @@
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { ScheduleHandle, WorkflowHandle } from '@temporalio/client';
+import { TASK_QUEUES, WORKFLOWS } from '@cfm/contracts';
+import type { BackfillInput, RetrainInput, RunProgress, RunSpec } from '@cfm/contracts';
+
+export async function connect(address: string, namespace = 'default'): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}
+
+/** Timeouts passed through to the workflows (tests tighten them). */
+export interface Timeouts { heartbeatTimeout?: string; trainTimeout?: string; cpuTimeout?: string }
+
+export function startRetrain(client: Client, spec: RunSpec, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
+  const args: [RetrainInput & { timeouts?: Timeouts }] = [{ spec, timeouts: o.timeouts }];
+  return client.workflow.start(WORKFLOWS.retrain, { taskQueue: TASK_QUEUES.cpu, workflowId: o.workflowId ?? `retrain-${spec.name}-${Date.now()}`, args });
+}
+
+export function startBackfill(client: Client, input: BackfillInput, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
+  return client.workflow.start(WORKFLOWS.backfill, {
+    taskQueue: TASK_QUEUES.cpu, workflowId: o.workflowId ?? `backfill-${input.family}-${input.from}-${input.to}`, args: [{ ...input, timeouts: o.timeouts }],
+  });
+}
+
+/** Progress of a run: the workflow's query plus the last heartbeat of each running activity. */
+export async function runProgress(client: Client, workflowId: string): Promise<RunProgress & { activities: Array<{ type: string; attempt: number; heartbeat?: unknown }> }> {
+  const h = client.workflow.getHandle(workflowId);
+  const [q, d] = await Promise.all([h.query<RunProgress>('progress'), h.describe()]);
+  const conv = client.options.loadedDataConverter.payloadConverter;
+  const activities = (d.raw.pendingActivities ?? []).map((a) => ({
+    type: a.activityType?.name ?? '?',
+    attempt: a.attempt ?? 1,
+    heartbeat: a.heartbeatDetails?.payloads?.[0] ? conv.fromPayload(a.heartbeatDetails.payloads[0]) : undefined,
+  }));
+  return { ...q, activities };
+}
+
+/** A Temporal Schedule for periodic retraining; overlapping runs are skipped. */
+export function createRetrainSchedule(
+  client: Client, spec: RunSpec, o: { scheduleId: string; every?: string; cron?: string; paused?: boolean; timeouts?: Timeouts },
+): Promise<ScheduleHandle> {
+  return client.schedule.create({
+    scheduleId: o.scheduleId,
+    spec: o.cron ? { cronExpressions: [o.cron] } : { intervals: [{ every: (o.every ?? '1d') as '1d' }] },
+    action: { type: 'startWorkflow', workflowType: WORKFLOWS.retrain, taskQueue: TASK_QUEUES.cpu, workflowId: `retrain-${spec.name}`, args: [{ spec, timeouts: o.timeouts }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    state: { paused: o.paused ?? false },
+  });
+}
+
+export async function updateRetrainSchedule(client: Client, scheduleId: string, spec: RunSpec, every?: string): Promise<void> {
+  await client.schedule.getHandle(scheduleId).update((prev) => ({
+    ...prev,
+    spec: every ? { intervals: [{ every: every as '1d' }] } : prev.spec,
+    action: { ...prev.action, type: 'startWorkflow', workflowType: WORKFLOWS.retrain, args: [{ spec }] } as typeof prev.action,
+  }));
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env tsx
+// cfm-scheduler: start runs, manage the periodic-retraining Schedule, start backfills, show progress.
+import { Command } from 'commander';
+import { isCfmError } from '@cfm/core';
+import { loadRunConfig } from '@cfm/pipeline';
+import { connect, createRetrainSchedule, runProgress, startBackfill, startRetrain, updateRetrainSchedule } from './client';
+
+const program = new Command('cfm-scheduler').option('--address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
+const client = () => connect(program.opts<{ address: string }>().address);
+const print = (x: unknown): void => void process.stdout.write((typeof x === 'string' ? x : JSON.stringify(x, null, 2)) + '\n');
+
+program.command('start').requiredOption('--config <file>').option('--wait', 'wait for the result').action(async (o) => {
+  const h = await startRetrain(await client(), loadRunConfig(o.config));
+  print(`started ${h.workflowId}`);
+  if (o.wait) print(await h.result());
+});
+program.command('status <workflowId>').action(async (id) => print(await runProgress(await client(), id)));
+const sched = program.command('schedule').description('periodic retraining (overlap policy: skip)');
+sched.command('create').requiredOption('--id <scheduleId>').requiredOption('--config <file>').option('--every <duration>', 'e.g. 1d, 12h', '1d').option('--cron <expr>')
+  .action(async (o) => { await createRetrainSchedule(await client(), loadRunConfig(o.config), { scheduleId: o.id, every: o.every, cron: o.cron }); print(`schedule ${o.id} created`); });
+sched.command('update').requiredOption('--id <scheduleId>').requiredOption('--config <file>').option('--every <duration>')
+  .action(async (o) => { await updateRetrainSchedule(await client(), o.id, loadRunConfig(o.config), o.every); print(`schedule ${o.id} updated`); });
+for (const verb of ['pause', 'unpause', 'trigger', 'delete'] as const) {
+  sched.command(verb).requiredOption('--id <scheduleId>').action(async (o) => {
+    const h = (await client()).schedule.getHandle(o.id);
+    if (verb === 'pause') await h.pause('cfm-scheduler');
+    else if (verb === 'unpause') await h.unpause('cfm-scheduler');
+    else if (verb === 'trigger') await h.trigger();
+    else await h.delete();
+    print(`schedule ${o.id}: ${verb}`);
+  });
+}
+sched.command('describe').requiredOption('--id <scheduleId>').action(async (o) => {
+  const d = await (await client()).schedule.getHandle(o.id).describe();
+  print({ paused: d.state.paused, note: d.state.note, actions: d.info.numActionsTaken, recent: d.info.recentActions.map((a) => a.action.workflow.workflowId) });
+});
+program.command('backfill').requiredOption('--prepared <dir>').requiredOption('--artifact <dir>').requiredOption('--family <name>')
+  .requiredOption('--work-dir <dir>').requiredOption('--from <date>').requiredOption('--to <date>')
+  .option('--every-days <n>', '', '1').option('--top-k <n>', '', '10').option('--concurrency <n>', '', '2').option('--per-run <n>', 'continue-as-new after n partitions', '50')
+  .action(async (o) => {
+    const h = await startBackfill(await client(), {
+      workDir: o.workDir, preparedDir: o.prepared, artifactDir: o.artifact, family: o.family, from: o.from, to: o.to,
+      everyDays: +o.everyDays, topK: +o.topK, concurrency: +o.concurrency, partitionsPerRun: +o.perRun,
+    });
+    print(`started ${h.workflowId}`);
+  });
+
+program.parseAsync(process.argv).then(() => process.exit(0), (e: unknown) => {
+  process.stderr.write(`cfm-scheduler: ${isCfmError(e) ? e.message : (e as Error).stack}\n`);
+  process.exit(isCfmError(e) ? 2 : 1);
+});
