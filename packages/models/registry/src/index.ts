@@ -2,9 +2,11 @@
  * package adds one line to `families`. */
 import { CfmError, type ModelFamily } from '@cfm/core';
 import { bert4rec } from '@cfm/model-bert4rec';
+import { mcm } from '@cfm/model-mcm';
 
 export const families = {
   bert4rec,
+  mcm,
 } as const satisfies Record<string, ModelFamily<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type FamilyName = keyof typeof families;

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { MASK, PAD } from '@cfm/core';
+import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
+import { McmConfig, McmSampler, mcm } from './index';
+
+const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, validCustomers: 16, samplesPerSequence: 2 };
+
+describeCustomerModel(mcm, tiny, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
+describeCustomerModel(mcm, { ...tiny, variant: 'MCM_Single' }, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
+
+describe('MCM config', () => {
+  it('fills a variant in under explicitly given fields', () => {
+    expect(McmConfig.parse({ variant: 'MCM_Single' })).toMatchObject({ tasks: ['item'], readout: 'last', objective: 'cloze', nLayers: 3, nHeads: 4, maxLen: 300 });
+    expect(McmConfig.parse({ variant: 'MCM_Single', readout: 'attentional' }).readout).toBe('attentional');
+    expect(() => McmConfig.parse({ dModel: 30, nHeads: 4 })).toThrow(/divisible/);
+  });
+});
+
+describe('MCM training examples', () => {
+  const d = syntheticPrepared({ customers: 20, items: 20, minLen: 5, maxLen: 30 });
+  const base = { maxLen: 8, batchSize: 6, samplesPerSequence: 3, seed: 3 };
+
+  it('prefix examples hold only tokens before the label, then [MASK] last', () => {
+    const s = new McmSampler(d.train, { ...base, objective: 'prefix' });
+    for (let i = 0; i < s.batchesPerEpoch; i++) {
+      const b = s.batch(0, i);
+      for (let r = 0; r < b.batchSize; r++) {
+        const row = Array.from(b.items.subarray(r * b.maxLen, (r + 1) * b.maxLen)).filter((x) => x !== PAD);
+        expect(b.maskPos[r]).toBe(b.maxLen - 1);
+        expect(row.at(-1)).toBe(MASK);
+        // the synthetic walk is item i → i + 1, so the token before [MASK] is the label's predecessor
+        const prev = row.at(-2)!;
+        expect((prev - 4 + 1) % 20).toBe((b.labels[r] - 4) % 20);
+      }
+    }
+  });
+
+  it('cloze examples keep tokens after the masked label and are reproducible per (seed, epoch, index)', () => {
+    const s = new McmSampler(d.train, { ...base, objective: 'cloze' });
+    let future = 0;
+    for (let i = 0; i < s.batchesPerEpoch; i++) {
+      const b = s.batch(1, i);
+      for (let r = 0; r < b.batchSize; r++) {
+        expect(b.items[r * b.maxLen + b.maskPos[r]]).toBe(MASK);
+        if (b.maskPos[r] < b.maxLen - 1) future++;
+      }
+    }
+    expect(future).toBeGreaterThan(0);
+    const again = new McmSampler(d.train, { ...base, objective: 'cloze' });
+    expect(Array.from(again.batch(1, 0).items)).toEqual(Array.from(s.batch(1, 0).items));
+    expect(Array.from(s.batch(2, 0).items)).not.toEqual(Array.from(s.batch(1, 0).items));
+  });
+});

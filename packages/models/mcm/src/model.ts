@@ -1,0 +1,156 @@
+/** MCM as a CustomerModel. Reference: Luo & Wang, "MCM: A Multi-task Pre-trained Customer Model for
+ * Personalization", RecSys 2023. Customer vector = encoder state at the [MASK] slot appended after the
+ * history; task scores come from the readout heads; `encode` is the hook fine-tuning builds on. */
+import * as tf from '@tensorflow/tfjs';
+import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { Ctx, Params, rankEval, saveArtifact, softmaxCrossEntropy, train, type ProgressReporter } from '@cfm/tensor';
+import { McmBackbone, type McmDims } from './backbone';
+import type { McmConfig } from './config';
+import { TaskHead } from './heads';
+import { McmSampler, type McmBatch } from './samples';
+
+/** task name of a predicted feature: 'item' → 'next-item', 'brand' → 'next-brand' */
+export const taskName = (feature: string) => `next-${feature}`;
+
+export class McmModel implements CustomerModel {
+  readonly family = 'mcm';
+  readonly params: Params;
+  readonly backbone: McmBackbone;
+  readonly heads = new Map<string, TaskHead>();
+  /** predicted features, in task order (item first) */
+  readonly taskFeatures: string[];
+  metrics: Record<string, number> = {};
+  progress: ProgressReporter = lineProgress();
+  readonly seed: number;
+  constructor(readonly config: McmConfig, readonly dims: McmDims, readonly vocabHash: string) {
+    this.seed = config.seed;
+    const has = (f: string) => dims.vocabSizes[f] !== undefined && (f === 'item' || f === 'type' || !!dims.itemFeatures[f]);
+    const features = config.features.filter(has);
+    this.taskFeatures = config.tasks.filter((f) => has(f) && features.includes(f));
+    if (!this.taskFeatures.length) throw new CfmError('CFM_E_CONFIG', `none of the tasks ${config.tasks.join(', ')} is an input feature of this data`, { field: 'tasks' });
+    this.params = new Params(config.seed);
+    this.backbone = new McmBackbone(this.params, config, dims, features);
+    for (const f of this.taskFeatures) this.heads.set(f, new TaskHead(this.params, f, config.dModel, dims.vocabSizes[f], config.readout, config.outputBias));
+  }
+  get tasks(): string[] {
+    return this.taskFeatures.map(taskName);
+  }
+  get embeddingDim(): number {
+    return this.config.dModel;
+  }
+
+  /** items, types [B, L] → hidden [B, L, D] and the token mask [B, L] */
+  private forward(items: Int32Array, types: Int32Array, b: number, l: number, ctx: Ctx): { hidden: tf.Tensor3D; tokens: tf.Tensor2D } {
+    const it = tf.tensor2d(items, [b, l], 'int32');
+    return { hidden: this.backbone.apply(it, tf.tensor2d(types, [b, l], 'int32'), ctx), tokens: tf.notEqual(it, PAD).toInt() as tf.Tensor2D };
+  }
+
+  /** summed softmax cross-entropy of every task (§2.2, Eq. 4) */
+  loss(batch: McmBatch, ctx: Ctx): tf.Scalar {
+    return tf.tidy(() => {
+      const { hidden, tokens } = this.forward(batch.items, batch.types, batch.batchSize, batch.maxLen, ctx);
+      const maskPos = tf.tensor1d(batch.maskPos, 'int32');
+      const labelItems = tf.tensor1d(batch.labels, 'int32');
+      const losses = this.taskFeatures.map((f) => {
+        const logits = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f)); // [B, V_f]
+        const labels = f === 'item' ? labelItems : this.backbone.featureIds(f, labelItems); // [B]
+        return softmaxCrossEntropy(logits, labels, PAD);
+      });
+      return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
+    });
+  }
+
+  async fit(data: PreparedDataset, opts: FitOptions = {}): Promise<FitReport> {
+    this.checkVocab(data.vocabs.item.hash, data.vocabs.item.tokens.length);
+    const c = this.config;
+    const seed = opts.seed ?? this.seed;
+    const sampler = new McmSampler(data.train, { ...c, seed });
+    const task = {
+      params: this.params,
+      batchesPerEpoch: sampler.batchesPerEpoch,
+      batch: (e: number, i: number) => sampler.batch(e, i),
+      size: (b: McmBatch) => b.batchSize,
+      loss: (b: McmBatch, ctx: Ctx) => this.loss(b, ctx),
+      validate: data.valid.targets.length
+        ? () => rankEval(this, data, 'valid', { protocol: 'full', maxLen: c.maxLen, limit: c.validCustomers || undefined }).metrics['ndcg@10']
+        : undefined,
+    };
+    const report = await train(task, {
+      ...opts,
+      epochs: opts.epochs ?? c.epochs,
+      seed,
+      optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
+      patience: c.patience,
+      validateEvery: c.validateEvery,
+      runKey: `${this.vocabHash}/${JSON.stringify(c)}/${seed}`,
+      progress: this.progress,
+    });
+    if (report.bestMetric !== undefined) this.metrics['valid_ndcg@10'] = report.bestMetric;
+    return report;
+  }
+
+  /** history + [MASK] → ids [B, L'] with the most recent L' - 1 tokens kept and unknown items as PAD */
+  private withMaskSlot(batch: SequenceBatch): { items: Int32Array; types: Int32Array; l: number } {
+    const l = Math.min(this.config.maxLen, batch.maxLen + 1);
+    const items = new Int32Array(batch.batchSize * l);
+    const types = new Int32Array(batch.batchSize * l);
+    for (let b = 0; b < batch.batchSize; b++) {
+      const from = b * batch.maxLen + batch.maxLen - (l - 1);
+      items.set(batch.items.subarray(from, (b + 1) * batch.maxLen), b * l);
+      if (batch.types) types.set(batch.types.subarray(from, (b + 1) * batch.maxLen), b * l);
+      for (let t = 0; t < l - 1; t++) if (items[b * l + t] >= this.backbone.itemCount || types[b * l + t] >= (this.dims.vocabSizes.type ?? Infinity)) items[b * l + t] = PAD;
+      for (let t = 0; t < l - 1; t++) if (items[b * l + t] === PAD) types[b * l + t] = PAD;
+      items[b * l + l - 1] = MASK;
+      types[b * l + l - 1] = MASK;
+    }
+    return { items, types, l };
+  }
+
+  /** encoder states of a batch at inference or in fine-tuning: hidden [B, L, D], tokens [B, L], customer vectors [B, D] */
+  encode(batch: SequenceBatch, ctx: Ctx = Ctx.inference()): { hidden: tf.Tensor3D; tokens: tf.Tensor2D; vector: tf.Tensor2D } {
+    const { items, types, l } = this.withMaskSlot(batch);
+    const { hidden, tokens } = this.forward(items, types, batch.batchSize, l, ctx);
+    const vector = hidden.slice([0, l - 1, 0], [-1, 1, -1]).reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D;
+    return { hidden, tokens, vector };
+  }
+
+  embed(batch: SequenceBatch): Float32Array {
+    const v = tf.tidy(() => this.encode(batch).vector);
+    const out = v.dataSync() as Float32Array;
+    v.dispose();
+    return out;
+  }
+
+  score(batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array {
+    const f = this.taskFeatures.find((x) => taskName(x) === task);
+    if (!f) throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (mcm has ${this.tasks.join(', ')})`, { field: 'task' });
+    const s = tf.tidy(() => {
+      const { hidden, tokens } = this.encode(batch);
+      const l = hidden.shape[1];
+      const maskPos = tf.fill([batch.batchSize], l - 1, 'int32') as tf.Tensor1D;
+      return this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f), candidates ? tf.tensor1d(candidates, 'int32') : undefined);
+    });
+    const out = s.dataSync() as Float32Array;
+    s.dispose();
+    return out;
+  }
+
+  async save(dir: string): Promise<ArtifactManifest> {
+    const features = Object.fromEntries([...this.backbone.attrOfItem.keys()].map((f) => [f, Array.from(this.dims.itemFeatures[f])]));
+    return saveArtifact(
+      dir,
+      { family: this.family, config: this.config, vocabHash: this.vocabHash, seed: this.seed, metrics: this.metrics, extra: { 'dims.json': { vocabSizes: this.dims.vocabSizes, itemFeatures: features } } },
+      Object.fromEntries(this.params.vars),
+    );
+  }
+
+  checkVocab(hash: string, size: number): void {
+    if (hash !== this.vocabHash || size !== this.backbone.itemCount)
+      throw new CfmError('CFM_E_VOCAB_MISMATCH', `item vocabulary ${hash} (${size}) != model's ${this.vocabHash} (${this.backbone.itemCount})`, { field: 'vocabs.item' });
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    this.backbone.dispose();
+  }
+}

@@ -1,0 +1,95 @@
+/** Training examples at batch time (§2.2). Each epoch draws `samplesPerSequence` label positions t per
+ * customer; `prefix` feeds tokens before t then [MASK] (random prefix augmentation, no future), `cloze`
+ * replaces token t by [MASK] and keeps the tokens after it (BERT-style, future visible). Examples of
+ * similar length are batched together. Deterministic in (seed, epoch, index). */
+import { MASK, createRng, type CustomerSequences } from '@cfm/core';
+import { customerSeq, randomPrefix } from '@cfm/augment';
+import { lengthBuckets } from '@cfm/tensor';
+
+export interface McmBatch {
+  batchSize: number;
+  maxLen: number;
+  /** [B, L] left-padded input items, [MASK] at the label slot */
+  items: Int32Array;
+  /** [B, L] token types ([MASK] at the label slot) */
+  types: Int32Array;
+  /** [B] position of the [MASK] slot */
+  maskPos: Int32Array;
+  /** [B] label item (its attribute labels are looked up per task) */
+  labels: Int32Array;
+}
+
+export interface SamplerOptions {
+  maxLen: number;
+  batchSize: number;
+  samplesPerSequence: number;
+  objective: 'prefix' | 'cloze';
+  seed: number;
+}
+
+interface Example {
+  /** token range [from, to) of the flat arrays fed as input ([MASK] replaces `label` when inside it) */
+  from: number;
+  to: number;
+  /** flat index of the label token */
+  label: number;
+}
+
+export class McmSampler {
+  readonly eligible: number[] = [];
+  private cache: { epoch: number; examples: Example[]; batches: number[][] } | null = null;
+  constructor(readonly seqs: CustomerSequences, readonly o: SamplerOptions) {
+    for (let c = 0; c < seqs.customerIds.length; c++) if (seqs.offsets[c + 1] - seqs.offsets[c] >= 2) this.eligible.push(c);
+  }
+  get batchesPerEpoch(): number {
+    return Math.ceil((this.eligible.length * this.o.samplesPerSequence) / this.o.batchSize);
+  }
+
+  private example(c: number, rng: ReturnType<typeof createRng>): Example {
+    const start = this.seqs.offsets[c];
+    const end = this.seqs.offsets[c + 1];
+    const keep = this.o.maxLen - 1;
+    if (this.o.objective === 'prefix') {
+      const t = start + randomPrefix(customerSeq(this.seqs, c), rng)!.targetIndex;
+      return { from: Math.max(start, t - keep), to: t, label: t };
+    }
+    const t = start + rng.int(end - start);
+    let from = Math.max(start, end - this.o.maxLen);
+    if (t < from) from = Math.max(start, t - (keep >> 1));
+    return { from, to: Math.min(end, from + this.o.maxLen), label: t };
+  }
+
+  private epochPlan(epoch: number): { examples: Example[]; batches: number[][] } {
+    if (this.cache?.epoch === epoch) return this.cache;
+    const rng = createRng(this.o.seed).fork(`mcm/epoch/${epoch}`);
+    const examples: Example[] = [];
+    for (let k = 0; k < this.o.samplesPerSequence; k++) for (const c of this.eligible) examples.push(this.example(c, rng));
+    const lengths = examples.map((e) => e.to - e.from + (e.label >= e.to ? 1 : 0));
+    this.cache = { epoch, examples, batches: lengthBuckets(lengths, this.o.batchSize, rng.fork('buckets')) };
+    return this.cache;
+  }
+
+  batch(epoch: number, index: number): McmBatch {
+    const plan = this.epochPlan(epoch);
+    const rows = plan.batches[index].map((r) => plan.examples[r]);
+    const len = Math.max(...rows.map((e) => e.to - e.from + (e.label >= e.to ? 1 : 0)));
+    const n = rows.length;
+    const items = new Int32Array(n * len);
+    const types = new Int32Array(n * len);
+    const maskPos = new Int32Array(n);
+    const labels = new Int32Array(n);
+    rows.forEach((e, r) => {
+      const appended = e.label >= e.to ? 1 : 0;
+      const base = r * len + len - (e.to - e.from) - appended;
+      items.set(this.seqs.items.subarray(e.from, e.to), base);
+      types.set(this.seqs.types.subarray(e.from, e.to), base);
+      const slot = appended ? len - 1 : base - r * len + (e.label - e.from);
+      items[r * len + slot] = MASK;
+      types[r * len + slot] = MASK;
+      maskPos[r] = slot;
+      labels[r] = this.seqs.items[e.label];
+    });
+    return { batchSize: n, maxLen: len, items, types, maskPos, labels };
+  }
+}
+
