@@ -1,0 +1,88 @@
+/** npm run bench:train — one run of the BERT4Rec benchmark step on every TF.js backend that loads, one child
+ * process per backend (same config, seed and batches), then this machine's sgemm peak through numpy's OpenBLAS,
+ * and the step's achieved GFLOP/s as a share of it. Writes out/bench-train.json.
+ *   npm run bench:train -- [--steps 6] [--warmup 1] [--cpu-steps 1] [--cpu-budget-s 300] [--data dense|real]
+ *                          [--backends tensorflow,wasm,cpu] [--no-blas] */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir, loadavg, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BENCH_SUMMARY, type BlasResult, type ChildResult, summarize, table } from './train-report';
+
+const root = resolve(__dirname, '../..');
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
+
+function runChild(backend: string, steps: number, warmup: number, budgetS: number, data: string): Promise<ChildResult | { backend: string; error: string }> {
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  const args = [join(__dirname, 'train-child.ts'), '--backend', backend, '--steps', String(steps), '--warmup', String(warmup), '--data', data, '--budget-s', String(budgetS)];
+  return new Promise((done) => {
+    const p = spawn(tsx, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CFM_BACKEND: backend } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d));
+    p.stderr.on('data', (d: Buffer) => {
+      err += d;
+      // progress lines of the child (step i/n, ms, loss, eta) go straight through
+      for (const line of String(d).split('\n')) if (/^\[\w+\] step|^backend: /.test(line)) process.stderr.write(`  ${line}\n`);
+    });
+    p.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) done(JSON.parse(line.slice(7)) as ChildResult);
+      else done({ backend, error: (err.trim().split('\n').filter((l) => /Error|error/.test(l))[0] ?? `exit ${code}`).slice(0, 240) });
+    });
+  });
+}
+
+/** numpy (with its bundled OpenBLAS) in a venv under ~/.cache/cfm, created once from the Python package index */
+function blasPython(): string | undefined {
+  const venv = join(process.env.CFM_CACHE_DIR ?? join(homedir(), '.cache', 'cfm'), 'bench-venv');
+  const py = join(venv, 'bin', 'python');
+  const ok = () => existsSync(py) && spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+  if (ok()) return py;
+  process.stderr.write(`bench: creating ${venv} with numpy ${BENCH_SUMMARY.numpy} (once)\n`);
+  spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+  spawnSync(py, ['-m', 'pip', 'install', '-q', `numpy==${BENCH_SUMMARY.numpy}`], { stdio: 'inherit' });
+  return ok() ? py : undefined;
+}
+
+function measureBlas(): BlasResult[] {
+  const py = blasPython();
+  if (!py) return [];
+  const out: BlasResult[] = [];
+  for (const threads of [1, cpus().length]) {
+    process.stderr.write(`  [blas] sgemm 1024³ and 2048³ on ${threads} thread(s)\n`);
+    const r = spawnSync(py, [join(__dirname, 'train-blas.py'), '1024', '2048'], { env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) }, encoding: 'utf8' });
+    for (const l of (r.stdout ?? '').split('\n')) if (l.startsWith('{')) out.push(JSON.parse(l) as BlasResult);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const backends = arg('backends', 'tensorflow,wasm,cpu').split(',');
+  const steps = Number(arg('steps', '6'));
+  const warmup = Number(arg('warmup', '1'));
+  const data = arg('data', 'dense');
+  const started = new Date();
+  const load0 = loadavg()[0];
+  process.stderr.write(`bench:train — ${BENCH_SUMMARY.describe(data)}\n`);
+  const results: Array<ChildResult | { backend: string; error: string }> = [];
+  for (const b of backends) {
+    process.stderr.write(`- ${b}\n`);
+    // pure JS is ~100× slower: a few steps under a time budget, reported as such
+    const isCpu = b === 'cpu';
+    results.push(await runChild(b, isCpu ? Number(arg('cpu-steps', '1')) : steps, isCpu ? 0 : warmup, isCpu ? Number(arg('cpu-budget-s', '300')) : 0, data));
+  }
+  const blas = argv.includes('--no-blas') ? [] : measureBlas();
+  const load1 = loadavg()[0];
+  const summary = summarize(results, blas);
+  process.stdout.write(table(summary, { data, load: [load0, load1], cores: cpus().length }) + '\n');
+  mkdirSync(join(root, 'out'), { recursive: true });
+  writeFileSync(join(root, 'out', 'bench-train.json'), JSON.stringify({ started, argv, loadavg: [load0, load1], ...summary }, null, 2));
+  process.stderr.write(`wrote out/bench-train.json\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
