@@ -1,21 +1,24 @@
 /** npm run bench:train — one run of the BERT4Rec benchmark step on every TF.js backend that loads, one child
  * process per backend (same config, seed and batches), then this machine's sgemm peak through numpy's OpenBLAS,
  * and the step's achieved GFLOP/s as a share of it. Writes out/bench-train.json.
- *   npm run bench:train -- [--steps 6] [--warmup 1] [--cpu-steps 1] [--cpu-budget-s 300] [--data dense|real]
+ *   npm run bench:train -- [--steps 6] [--wasm-steps 3] [--warmup 1] [--cpu-steps 1] [--cpu-batch 16] [--cpu-budget-s 300] [--data dense|real]
  *                          [--backends tensorflow,wasm,cpu] [--no-blas] */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { BENCH_CONFIG } from './train-config';
 import { BENCH_SUMMARY, type BlasResult, type ChildResult, summarize, table } from './train-report';
 
 const root = resolve(__dirname, '../..');
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
 
-function runChild(backend: string, steps: number, warmup: number, budgetS: number, data: string): Promise<ChildResult | { backend: string; error: string }> {
+interface ChildRun { steps: number; warmup: number; budgetS: number; batchSize: number; data: string }
+function runChild(backend: string, r: ChildRun): Promise<ChildResult | { backend: string; error: string }> {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  const args = [join(__dirname, 'train-child.ts'), '--backend', backend, '--steps', String(steps), '--warmup', String(warmup), '--data', data, '--budget-s', String(budgetS)];
+  const args = [join(__dirname, 'train-child.ts'), '--backend', backend, '--steps', String(r.steps), '--warmup', String(r.warmup), '--data', r.data,
+    '--budget-s', String(r.budgetS), '--batch-size', String(r.batchSize)];
   return new Promise((done) => {
     const p = spawn(tsx, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CFM_BACKEND: backend } });
     let out = '';
@@ -69,9 +72,13 @@ async function main(): Promise<void> {
   const results: Array<ChildResult | { backend: string; error: string }> = [];
   for (const b of backends) {
     process.stderr.write(`- ${b}\n`);
-    // pure JS is ~100× slower: a few steps under a time budget, reported as such
-    const isCpu = b === 'cpu';
-    results.push(await runChild(b, isCpu ? Number(arg('cpu-steps', '1')) : steps, isCpu ? 0 : warmup, isCpu ? Number(arg('cpu-budget-s', '300')) : 0, data));
+    // pure JS is ~1000× below native: one step of a smaller batch, no warm-up, reported as such;
+    // wasm gets fewer steps than native (a full step takes it tens of seconds)
+    const run: ChildRun =
+      b === 'cpu' ? { steps: Number(arg('cpu-steps', '1')), warmup: 0, budgetS: Number(arg('cpu-budget-s', '300')), batchSize: Number(arg('cpu-batch', '16')), data }
+      : b === 'wasm' ? { steps: Number(arg('wasm-steps', '3')), warmup, budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data }
+      : { steps, warmup, budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data };
+    results.push(await runChild(b, run));
   }
   const blas = argv.includes('--no-blas') ? [] : measureBlas();
   const load1 = loadavg()[0];
