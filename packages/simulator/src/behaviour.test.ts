@@ -5,7 +5,7 @@ import { simulate, type Impression, type Simulation } from './index';
 let sim: Simulation;
 beforeAll(() => {
   sim = simulate({ customers: 800, items: 3000, seed: 3, impressions: { sessionShare: 0.4, randomizedShare: 0.5 } });
-});
+}, 120_000);
 
 const pearson = (xs: number[], ys: number[]) => {
   const n = xs.length;
@@ -41,7 +41,7 @@ const ctrByPosition = (rows: Impression[], n: number) => {
 };
 
 describe('events', () => {
-  it('never carts, favourites or buys an item before viewing it in the same session, and keeps time order', () => {
+  it('never carts, favourites or buys an item before viewing it in the same session, and keeps time order', { timeout: 60_000 }, () => {
     const viewed = new Map<string, Set<string>>();
     const lastTs = new Map<string, number>();
     for (const e of sim.events) {

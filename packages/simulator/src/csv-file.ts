@@ -6,6 +6,18 @@ const CHUNK = 1 << 20;
 const COMMA = 44;
 const NEWLINE = 10;
 
+/** Writes 0 ≤ n < 1e8 at pos; returns the new position. */
+function writeSmall(buf: Uint8Array, pos: number, n: number): number {
+  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : 8;
+  let x = n | 0;
+  for (let p = pos + digits - 1; p >= pos; p--) {
+    const q = (x / 10) | 0;
+    buf[p] = 48 + x - q * 10;
+    x = q;
+  }
+  return pos + digits;
+}
+
 export interface FileStats {
   rows: number;
   bytes: number;
@@ -70,9 +82,11 @@ export class TextFile {
   }
 
   packed(p: PackedStrings, i: number): void {
-    const from = p.start[i];
-    const to = p.start[i + 1];
-    for (let k = from; k < to; k++) this.buf[this.pos++] = p.bytes[k];
+    const buf = this.buf;
+    const bytes = p.bytes;
+    let pos = this.pos;
+    for (let k = p.start[i], to = p.start[i + 1]; k < to; k++) buf[pos++] = bytes[k];
+    this.pos = pos;
   }
 
   byte(b: number): void {
@@ -88,23 +102,23 @@ export class TextFile {
     this.rows++;
   }
 
-  /** A non-negative integer below 2^53 in decimal. */
+  /** A non-negative integer below 2^53 in decimal (epoch ms split in two int32 halves). */
   int(n: number): void {
-    if (n < 10) {
-      this.buf[this.pos++] = 48 + n;
+    if (n < 100_000_000) {
+      this.pos = writeSmall(this.buf, this.pos, n);
       return;
     }
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    let x = n;
-    while (x >= 10) {
-      const q = Math.floor(x / 10);
-      this.buf[--p] = 48 + (x - q * 10);
-      x = q;
+    const hi = Math.floor(n / 100_000_000);
+    this.pos = writeSmall(this.buf, this.pos, hi);
+    let lo = n - hi * 100_000_000;
+    const buf = this.buf;
+    const end = this.pos + 8;
+    for (let p = end - 1; p >= this.pos; p--) {
+      const q = (lo / 10) | 0;
+      buf[p] = 48 + lo - q * 10;
+      lo = q;
     }
-    this.buf[--p] = 48 + x;
+    this.pos = end;
   }
 
   private flush(): void {

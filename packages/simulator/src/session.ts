@@ -1,6 +1,11 @@
 import { productLineOfLeaf } from './catalog';
-import { emit, type CustomerState, type SimContext } from './context';
-import { dotRows, exponential, geometric, logit, sampleCdf, sigmoid, skewedRank } from './math';
+import * as context from './context';
+import type { CustomerState, SimContext } from './context';
+import * as math from './math';
+
+// Bound once: calls through the CommonJS export getters are measurably slower on this hot path.
+const { emit } = context;
+const { dotRows, exponential, geometric, logit, sampleCdf, sigmoid, skewedRank } = math;
 
 /** Latent affinity of a customer to an item: cosine of their latent vectors, + brandLoyalty for a favourite brand. */
 export function affinity(ctx: SimContext, s: CustomerState, item: number): number {

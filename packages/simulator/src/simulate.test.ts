@@ -16,7 +16,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 const small = { customers: 60, items: 800, days: 60, seed: 11 };
 const lines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n');
 
-describe('writeSimulation', () => {
+describe('writeSimulation', { timeout: 60_000 }, () => {
   it('writes byte-identical files for the same seed and different events for another seed', () => {
     const [a, b, c] = [tmp(), tmp(), tmp()];
     writeSimulation(small, a);
