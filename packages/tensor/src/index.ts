@@ -24,6 +24,8 @@ export { AdamW, learningRate } from './optim';
 export type { OptimOptions } from './optim';
 export { train, trainStep } from './trainer';
 export type { TrainTask, TrainOptions } from './trainer';
+export { fineTune, encodeExamples, FineTuned } from './finetune';
+export type { Encoder, FineTuneExamples, FineTuneOptions } from './finetune';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint';
 export type { LoopState } from './checkpoint';
 export { saveArtifact, loadArtifact } from './artifact';

@@ -20,6 +20,7 @@ const McmFields = TransformerConfig.extend({
   readout: z.enum(['attentional', 'last']).default('attentional').describe('attentional = Eq. 2–3 per label; last = hidden state at [MASK] · label embedding (BERT4Rec)'),
   objective: z.enum(['prefix', 'cloze']).default('prefix').describe('prefix = random prefix → next token (§2.2, no future); cloze = one masked token with the future visible'),
   samplesPerSequence: z.int().positive().default(4).describe('training examples drawn from each customer per epoch'),
+  negatives: z.int().min(0).default(0).describe('item softmax over the batch labels + this many uniform negatives in training (0 = full softmax, as the paper)'),
   outputBias: z.boolean().default(true).describe('learned per-label bias added to every task score (ours; 0 in Eq. 3)'),
   ...TrainerConfig.shape,
   lr: z.number().positive().default(1e-3).describe('peak AdamW learning rate'),

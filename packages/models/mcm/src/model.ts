@@ -3,7 +3,7 @@
  * history; task scores come from the readout heads; `encode` is the hook fine-tuning builds on. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
-import { Ctx, Params, rankEval, saveArtifact, softmaxCrossEntropy, train, type ProgressReporter } from '@cfm/tensor';
+import { Ctx, Params, rankEval, type Encoder, saveArtifact, softmaxCrossEntropy, train, type ProgressReporter } from '@cfm/tensor';
 import { McmBackbone, type McmDims } from './backbone';
 import type { McmConfig } from './config';
 import { TaskHead } from './heads';
@@ -12,7 +12,7 @@ import { McmSampler, type McmBatch } from './samples';
 /** task name of a predicted feature: 'item' → 'next-item', 'brand' → 'next-brand' */
 export const taskName = (feature: string) => `next-${feature}`;
 
-export class McmModel implements CustomerModel {
+export class McmModel implements CustomerModel, Encoder {
   readonly family = 'mcm';
   readonly params: Params;
   readonly backbone: McmBackbone;
@@ -52,6 +52,10 @@ export class McmModel implements CustomerModel {
       const maskPos = tf.tensor1d(batch.maskPos, 'int32');
       const labelItems = tf.tensor1d(batch.labels, 'int32');
       const losses = this.taskFeatures.map((f) => {
+        if (f === 'item' && batch.candidates) {
+          const logits = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f), tf.tensor1d(batch.candidates, 'int32')); // [B, C]
+          return softmaxCrossEntropy(logits, tf.tensor1d(batch.labelIndex!, 'int32'), null);
+        }
         const logits = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f)); // [B, V_f]
         const labels = f === 'item' ? labelItems : this.backbone.featureIds(f, labelItems); // [B]
         return softmaxCrossEntropy(logits, labels, PAD);
@@ -64,7 +68,7 @@ export class McmModel implements CustomerModel {
     this.checkVocab(data.vocabs.item.hash, data.vocabs.item.tokens.length);
     const c = this.config;
     const seed = opts.seed ?? this.seed;
-    const sampler = new McmSampler(data.train, { ...c, seed });
+    const sampler = new McmSampler(data.train, { ...c, seed, itemCount: this.backbone.itemCount });
     const task = {
       params: this.params,
       batchesPerEpoch: sampler.batchesPerEpoch,
@@ -112,6 +116,11 @@ export class McmModel implements CustomerModel {
     const { hidden, tokens } = this.forward(items, types, batch.batchSize, l, ctx);
     const vector = hidden.slice([0, l - 1, 0], [-1, 1, -1]).reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D;
     return { hidden, tokens, vector };
+  }
+
+  /** customer vectors [B, D] (the fine-tuning Encoder hook, @cfm/tensor fineTune) */
+  encodeVector(batch: SequenceBatch, ctx: Ctx): tf.Tensor2D {
+    return tf.tidy(() => this.encode(batch, ctx).vector);
   }
 
   embed(batch: SequenceBatch): Float32Array {

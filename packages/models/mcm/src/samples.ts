@@ -2,7 +2,7 @@
  * customer; `prefix` feeds tokens before t then [MASK] (random prefix augmentation, no future), `cloze`
  * replaces token t by [MASK] and keeps the tokens after it (BERT-style, future visible). Examples of
  * similar length are batched together. Deterministic in (seed, epoch, index). */
-import { MASK, createRng, type CustomerSequences } from '@cfm/core';
+import { MASK, RESERVED_IDS, createRng, type CustomerSequences } from '@cfm/core';
 import { customerSeq, randomPrefix } from '@cfm/augment';
 import { lengthBuckets } from '@cfm/tensor';
 
@@ -17,6 +17,9 @@ export interface McmBatch {
   maskPos: Int32Array;
   /** [B] label item (its attribute labels are looked up per task) */
   labels: Int32Array;
+  /** sampled item softmax: candidate items (the batch's labels + uniform negatives) and each row's label index */
+  candidates?: Int32Array;
+  labelIndex?: Int32Array;
 }
 
 export interface SamplerOptions {
@@ -25,6 +28,9 @@ export interface SamplerOptions {
   samplesPerSequence: number;
   objective: 'prefix' | 'cloze';
   seed: number;
+  /** item vocabulary size and uniform negatives per batch for the item softmax (0 = full softmax) */
+  itemCount?: number;
+  negatives?: number;
 }
 
 interface Example {
@@ -89,7 +95,26 @@ export class McmSampler {
       maskPos[r] = slot;
       labels[r] = this.seqs.items[e.label];
     });
-    return { batchSize: n, maxLen: len, items, types, maskPos, labels };
+    const out: McmBatch = { batchSize: n, maxLen: len, items, types, maskPos, labels };
+    if (this.o.negatives && this.o.itemCount) Object.assign(out, this.sampledCandidates(labels, epoch, index));
+    return out;
+  }
+
+  /** the batch's distinct labels followed by uniform negatives over the non-reserved items */
+  private sampledCandidates(labels: Int32Array, epoch: number, index: number): { candidates: Int32Array; labelIndex: Int32Array } {
+    const rng = createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`);
+    const pos = new Map<number, number>();
+    const cand: number[] = [];
+    const labelIndex = Int32Array.from(labels, (l) => {
+      if (!pos.has(l)) pos.set(l, cand.push(l) - 1);
+      return pos.get(l)!;
+    });
+    const span = this.o.itemCount! - RESERVED_IDS;
+    for (let k = 0; k < this.o.negatives!; k++) {
+      const it = RESERVED_IDS + rng.int(span);
+      if (!pos.has(it)) pos.set(it, cand.push(it) - 1);
+    }
+    return { candidates: Int32Array.from(cand), labelIndex };
   }
 }
 
