@@ -74,6 +74,7 @@ describe('writeSimulation', { timeout: 60_000 }, () => {
 describe('parseSimConfig', () => {
   it.each([
     [{ items: 3 }, 'items'],
+    [{ items: 100 }, 'items'],
     [{ impressions: { listLength: 401 } }, 'impressions.listLength'],
     [{ impressions: { listLength: 400, pageSize: 2 } }, 'impressions.pageSize'],
     [{ startDate: '2023/01/01' }, 'startDate'],

@@ -18,6 +18,9 @@ export function parseSimConfig(input: SimConfigInput = {}, file = 'simulator con
     const issue = r.error.issues[0];
     throw new CfmError('CFM_E_CONFIG', issue.message, { file, field: issue.path.join('.') });
   }
+  const leaves = r.data.categoryTree.reduce((a, b) => a * b, 1);
+  if (r.data.items < leaves)
+    throw new CfmError('CFM_E_CONFIG', `${r.data.items} items cannot fill ${leaves} leaf categories (categoryTree ${r.data.categoryTree.join('x')})`, { file, field: 'items' });
   const ic = r.data.impressions;
   if (Math.ceil(ic.listLength / ic.pageSize) > 100)
     throw new CfmError('CFM_E_CONFIG', `listLength / pageSize gives ${Math.ceil(ic.listLength / ic.pageSize)} pages (max 100)`, { file, field: 'impressions.pageSize' });
