@@ -2,9 +2,12 @@ import type { ContractSources } from '@cfm/data';
 
 /** Counts stated in a dataset's README (the acceptance test compares `cfm prepare` against them). */
 export interface ExpectedCounts {
-  users: number;
-  items: number;
-  events: number;
+  users?: number;
+  items?: number;
+  /** accepted events (before de-duplication) */
+  events?: number;
+  /** input rows of the event files (accepted + quarantined) when the source has rows outside the contract */
+  inputRows?: number;
 }
 
 /** Maps one public dataset onto the data contract. */

@@ -46,3 +46,21 @@ export const ITEM_HEADER = ['item_id', 'category_1', 'category_2', 'category_3',
 /** Synthetic times for order-only datasets: one minute apart from 2000-01-01, so order survives sorting. */
 export const ORDER_BASE_MS = Date.UTC(2000, 0, 1);
 export const orderTs = (k: number) => ORDER_BASE_MS + k * 60_000;
+
+/** Split one CSV line on commas outside double quotes (quotes removed, "" unescaped). */
+export function parseCsvLine(line: string, sep = ','): string[] {
+  const out: string[] = [];
+  let cur = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === sep) (out.push(cur), (cur = ''));
+    else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}

@@ -4,7 +4,7 @@ export type { PrepareDatasetOptions } from './prepare-dataset';
 export { adapters, getAdapter } from './registry';
 export type { DatasetAdapter, ExpectedCounts } from './adapter';
 export { resolveDataDir, resolveInside, repoRoot } from './data-dir';
-export { CsvWriter, csvField, EVENT_HEADER, ITEM_HEADER, orderTs } from './contract-writer';
+export { CsvWriter, csvField, parseCsvLine, EVENT_HEADER, ITEM_HEADER, orderTs } from './contract-writer';
 // Re-exported so consumers need one import
 export { loadPrepared } from '@cfm/data';
 export type { PreparedManifest, PrepareConfigInput } from '@cfm/data';

@@ -2,9 +2,13 @@ import { CfmError } from '@cfm/core';
 import type { DatasetAdapter } from './adapter';
 import { movielens1m } from './adapters/movielens';
 import { s3recAdapters } from './adapters/s3rec';
+import { amazonGrocery, bert4recBeauty, movielens100k, taobao } from './adapters/simple';
+import { coveo, diginetica } from './adapters/sessions';
 
 /** Every adapter, by name (names follow the shared dataset folders). */
-export const adapters: DatasetAdapter[] = [...s3recAdapters, movielens1m];
+export const adapters: DatasetAdapter[] = [
+  ...s3recAdapters, bert4recBeauty, movielens1m, movielens100k, amazonGrocery, taobao, diginetica, coveo,
+];
 
 export function getAdapter(name: string): DatasetAdapter {
   const a = adapters.find((x) => x.name === name);
