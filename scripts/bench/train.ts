@@ -1,7 +1,7 @@
 /** npm run bench:train — one run of the BERT4Rec benchmark step on every TF.js backend that loads, one child
  * process per backend (same config, seed and batches), then this machine's sgemm peak through numpy's OpenBLAS,
  * and the step's achieved GFLOP/s as a share of it. Writes out/bench-train.json.
- *   npm run bench:train -- [--steps 6] [--wasm-steps 3] [--warmup 1] [--cpu-steps 1] [--cpu-batch 16] [--cpu-budget-s 300] [--data dense|real]
+ *   npm run bench:train -- [--steps 6] [--warmup 1] [--wasm-steps 2] [--wasm-warmup 0] [--cpu-steps 1] [--cpu-batch 16] [--cpu-budget-s 300] [--data dense|real]
  *                          [--backends tensorflow,wasm,cpu] [--no-blas] */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     // wasm gets fewer steps than native (a full step takes it tens of seconds)
     const run: ChildRun =
       b === 'cpu' ? { steps: Number(arg('cpu-steps', '1')), warmup: 0, budgetS: Number(arg('cpu-budget-s', '300')), batchSize: Number(arg('cpu-batch', '16')), data }
-      : b === 'wasm' ? { steps: Number(arg('wasm-steps', '3')), warmup, budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data }
+      : b === 'wasm' ? { steps: Number(arg('wasm-steps', '2')), warmup: Number(arg('wasm-warmup', '0')), budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data }
       : { steps, warmup, budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data };
     results.push(await runChild(b, run));
   }

@@ -1,0 +1,40 @@
+/** Where a bench:train step spends its time, per kernel (tf.profile), on one backend:
+ *   CFM_BACKEND=tensorflow tsx scripts/bench/train-profile.ts [--top 15]
+ * Prints kernel name, calls, total ms and share, largest first; plus the step's kernel count. */
+import * as tf from '@tensorflow/tfjs';
+import { AdamW, Ctx, initBackend, trainStep } from '@cfm/tensor';
+import { Bert4RecConfig, Bert4RecModel, ClozeSampler, type ClozeBatch } from '@cfm/model-bert4rec';
+import { loadBeauty } from './train-data';
+import { BENCH_CONFIG } from './train-config';
+
+async function main(): Promise<void> {
+  const top = Number(process.argv[process.argv.indexOf('--top') + 1] || 15);
+  await initBackend();
+  const { seqs, itemCount } = loadBeauty('dense', BENCH_CONFIG.maxLen);
+  const config = Bert4RecConfig.parse({ ...BENCH_CONFIG, warmupSteps: 0, schedule: 'constant' });
+  const model = new Bert4RecModel(config, itemCount, 'bench');
+  const sampler = new ClozeSampler(seqs, config);
+  const opt = new AdamW(model.params.trainable(), { lr: config.lr, totalSteps: 10, schedule: 'constant' });
+  const task = { loss: (b: ClozeBatch, ctx: Ctx) => model.loss(b, ctx) };
+  trainStep(task as never, opt, sampler.batch(0, 0), new Ctx(true, 1)); // warm-up
+  const info = await tf.profile(() => {
+    trainStep(task as never, opt, sampler.batch(0, 1), new Ctx(true, 2));
+  });
+  const by = new Map<string, { calls: number; ms: number }>();
+  for (const k of info.kernels) {
+    const e = by.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    by.set(k.name, e);
+  }
+  const total = [...by.values()].reduce((a, e) => a + e.ms, 0);
+  process.stdout.write(`backend ${tf.getBackend()}: ${info.kernels.length} kernels, ${total.toFixed(0)} ms kernel time\n`);
+  for (const [name, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, top))
+    process.stdout.write(`${name.padEnd(22)} ${String(e.calls).padStart(4)} calls ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} %\n`);
+  process.exit(0);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
