@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { lineProgress } from '@cfm/core';
 import { evalRun, trainRun } from '@cfm/models';
 import { initBackend, type ProtocolName } from '@cfm/tensor';
+import { runMcmSuite } from './quality-mcm';
 
 interface Check {
   protocol: ProtocolName;
@@ -54,6 +55,7 @@ export const SUITES: Record<string, SuiteEntry[]> = {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const family = args.find((a) => !a.startsWith('--')) ?? 'bert4rec';
+  if (family === 'mcm') return initBackend().then(() => runMcmSuite(args));
   const quick = args.includes('--quick');
   const suite = SUITES[family];
   if (!suite) throw new Error(`no quality suite for "${family}" (have: ${Object.keys(SUITES).join(', ')})`);

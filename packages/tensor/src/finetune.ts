@@ -112,9 +112,20 @@ export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTu
   const model = new FineTuned(encoder, head, headParams, o, cache);
   const trained = new Params(seed);
   for (const [k, v] of headParams.vars) trained.vars.set(k, v);
-  if (!o.freezeEncoder) for (const [k, v] of encoder.params.vars) trained.vars.set(`encoder/${k}`, v);
   const bs = o.batchSize ?? 128;
   const n = ex.rows.length;
+  const lossOf = (idx: number[], ctx: Ctx) =>
+    tf.tidy(() => {
+      const logits = head.apply(model.input(ex, idx, ctx), ctx).reshape([-1]); // [b]
+      return binaryCrossEntropy(logits, tf.tensor1d(Float32Array.from(idx, (i) => ex.labels![i])));
+    });
+  if (!o.freezeEncoder) {
+    // only the encoder variables the customer vector depends on (a family's task heads get no gradient)
+    const vars = [...encoder.params.vars];
+    const { value, grads } = tf.variableGrads(() => lossOf(Array.from({ length: Math.min(n, bs) }, (_, i) => i), new Ctx(true, seed)), vars.map(([, v]) => v));
+    for (const [k, v] of vars) if (grads[v.name]) trained.vars.set(`encoder/${k}`, v);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
   const order = (epoch: number) => createRng(seed).fork(`finetune/epoch/${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
   let cached: { epoch: number; idx: number[] } | null = null;
   const report = await train<Batch>(
@@ -126,11 +137,7 @@ export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTu
         return { idx: cached.idx.slice(i * bs, (i + 1) * bs) };
       },
       size: (b) => b.idx.length,
-      loss: (b, ctx) =>
-        tf.tidy(() => {
-          const logits = head.apply(model.input(ex, b.idx, ctx), ctx).reshape([-1]); // [b]
-          return binaryCrossEntropy(logits, tf.tensor1d(Float32Array.from(b.idx, (i) => ex.labels![i])));
-        }),
+      loss: (b, ctx) => lossOf(b.idx, ctx),
     },
     { epochs: o.epochs ?? 10, seed, optim: { lr: o.lr ?? 1e-3, weightDecay: o.weightDecay ?? 0.01, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 }, progress: o.progress ?? silentProgress },
   );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MASK, PAD } from '@cfm/core';
+import { fineTune } from '@cfm/tensor';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
 import { McmConfig, McmSampler, mcm } from './index';
 
@@ -49,5 +50,23 @@ describe('MCM training examples', () => {
     const again = new McmSampler(d.train, { ...base, objective: 'cloze' });
     expect(Array.from(again.batch(1, 0).items)).toEqual(Array.from(s.batch(1, 0).items));
     expect(Array.from(s.batch(2, 0).items)).not.toEqual(Array.from(s.batch(1, 0).items));
+  });
+});
+
+describe('MCM fine-tuning with a new head', () => {
+  it('trains the encoder along (its task heads untouched) and predicts one logit per example', async () => {
+    const d = syntheticPrepared({ customers: 32, items: 20 });
+    const model = mcm.create(McmConfig.parse(tiny), d) as import('./model').McmModel;
+    const seqs = d.train;
+    const n = seqs.customerIds.length;
+    const ex = { sequences: seqs, rows: Int32Array.from({ length: n }, (_, c) => c), ends: Int32Array.from(seqs.offsets.subarray(1)), labels: Float32Array.from({ length: n }, (_, c) => c % 2) };
+    const enc = model.params.get('encoder/0/ff1/kernel').dataSync().slice();
+    const head = model.params.get('head/item/bias').dataSync().slice();
+    const { model: ft } = await fineTune(model, ex, { freezeEncoder: false, maxLen: 12, epochs: 1, batchSize: 16, lr: 1e-2 });
+    expect(Array.from(model.params.get('encoder/0/ff1/kernel').dataSync())).not.toEqual(Array.from(enc));
+    expect(Array.from(model.params.get('head/item/bias').dataSync())).toEqual(Array.from(head));
+    expect(ft.predict(ex).every(Number.isFinite)).toBe(true);
+    ft.dispose();
+    model.dispose();
   });
 });
