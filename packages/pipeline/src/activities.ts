@@ -56,8 +56,15 @@ export function createActivities(deps: ActivityDeps): CfmActivities {
       const checkpointDir = `${artifactDir}.ckpt`;
       const c = ctx();
       const t0 = Date.now();
+      // one line per optimizer step and process: shows which steps each attempt trained
+      const trace = `${artifactDir}.progress.jsonl`;
+      const onTrainProgress = (p: TrainProgress) => {
+        c.heartbeat(p);
+        appendFileSync(trace, JSON.stringify({ pid: process.pid, step: p.step, epoch: p.epoch, loss: p.loss }) + '\n');
+      };
       const out = await cachedStep(input.workDir, 'train', { key }, async () => {
-        const r = await steps.train(input, { artifactDir, checkpointDir }, { ...c, onTrainProgress: (p: TrainProgress) => c.heartbeat(p) });
+        mkdirSync(join(input.workDir, 'models'), { recursive: true });
+        const r = await steps.train(input, { artifactDir, checkpointDir }, { ...c, onTrainProgress });
         return { family: input.family.name, artifactDir, ...r, seconds: (Date.now() - t0) / 1000 };
       }, (o) => [o.artifactDir]);
       return done(input.workDir, 'train', out, { family: input.family.name, steps: out.steps, resumedFromStep: out.resumedFromStep });

@@ -1,25 +1,16 @@
 import { CfmError } from '@cfm/core';
-import type { ModelFamily } from '@cfm/core';
+import { getFamily } from '@cfm/models';
 import type { PipelineSteps } from '../step-context';
 import { prepareStep } from './prepare';
 import { evaluateStep, exportStep, partitionStep, trainStep } from './model';
 import type { FamilyLookup } from './model';
 import { compareStep, promoteStep } from './registry';
 
-/** The family registry (@cfm/models), loaded on first use so that importing the pipeline stays light. */
-function registryLookup(): FamilyLookup {
-  return (name) => {
-    const models = require('@cfm/models') as { getFamily?: (n: string) => ModelFamily; families?: Record<string, ModelFamily> };
-    const f = models.getFamily ? models.getFamily(name) : models.families?.[name];
-    if (!f) throw new CfmError('CFM_E_CONFIG', `unknown model family "${name}"`, { field: 'families.name' });
-    return f;
-  };
-}
 
 /** The real steps: @cfm/simulator + @cfm/data (prepare), @cfm/models + @cfm/tensor (train, evaluate),
  * @cfm/export (Parquet outputs, champion registry). */
 export function realSteps(opts: { families?: FamilyLookup } = {}): PipelineSteps {
-  const families = opts.families ?? registryLookup();
+  const families = opts.families ?? getFamily;
   return {
     prepare: prepareStep,
     train: (i, d, c) => trainStep(families, i, d, c),

@@ -39,6 +39,8 @@ export async function prepareStep(spec: RunSpec, outDir: string, ctx: StepContex
     writeSimulation(
       {
         seed: spec.seed, customers: d.customers, items: d.items, days: d.days, startDate: d.startDate, brands: Math.max(5, Math.round(d.items / 20)),
+        // a category tree whose leaves the catalogue can fill (at least ~2 items per leaf)
+        categoryTree: d.items >= 768 ? [8, 4, 4, 3] : d.items >= 192 ? [8, 4, 3] : [4, 3, 2],
         outputs: { impressions: false, queries: false, incentives: false, itemText: false },
       },
       simDir,
