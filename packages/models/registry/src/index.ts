@@ -3,10 +3,12 @@
 import { CfmError, type ModelFamily } from '@cfm/core';
 import { bert4rec } from '@cfm/model-bert4rec';
 import { mcm } from '@cfm/model-mcm';
+import { sessionHeads } from '@cfm/model-session-heads';
 
 export const families = {
   bert4rec,
   mcm,
+  'session-heads': sessionHeads,
 } as const satisfies Record<string, ModelFamily<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type FamilyName = keyof typeof families;
