@@ -45,14 +45,14 @@ async function main() {
     notes: `trained briefly: ${steps} steps of batch ${config.batchSize} (lr ${config.lr}, warm-up ${config.warmupSteps}), not to convergence` });
 
   const model = family.create(config, data);
-  const history: Array<{ epoch: number; loss: number; seconds: number }> = [];
+  const history: Array<{ step: number; epoch: number; loss: number; seconds: number }> = [];
   const ac = new AbortController();
   let last = performance.now();
   const report: FitReport = await timed('train', () => model.fit(data, {
     epochs: 1, seed, signal: ac.signal,
     onProgress: (p) => {
       if (p.step !== undefined && p.metric === undefined) {
-        history.push({ epoch: p.step / (p.totalSteps ?? p.step), loss: p.loss, seconds: (performance.now() - last) / 1000 });
+        history.push({ step: p.step, epoch: p.epoch, loss: p.loss, seconds: (performance.now() - last) / 1000 });
         last = performance.now();
       }
       if (p.step >= steps) ac.abort();

@@ -29,12 +29,12 @@ beforeAll(async () => {
   mkdirSync(run, { recursive: true });
   writeRunFile(run, 'run.json', { runId: 'r-test', family: 'bert4rec', dataset: 's3rec-beauty', seed: 1, backend: 'tensorflow' });
   writeRunFile(run, 'history.json', [1, 2, 3, 4].map((e) => ({ epoch: e, loss: 8 / e, metric: 0.01 * e, seconds: 2 })));
+  writeRunFile(run, 'gates.json', { tasks: ['click', 'order'], experts: 3, weights: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]] });
   writeRunFile(run, 'metrics.json', {
     protocol: 'loo split, full ranking', metrics: { 'hr@10': 0.041, 'ndcg@10': 0.021 },
     champion: { label: 'r-old', protocol: 'loo split, full ranking', metrics: { 'hr@10': 0.035, 'ndcg@10': 0.018 } },
   });
   writeRunFile(run, 'compute.json', [{ step: 'train', seconds: 8, backend: 'tensorflow', throughput: 900, unit: 'seq/s' }, { step: 'export', seconds: 1.5 }]);
-  writeRunFile(run, 'gates.json', { tasks: ['click', 'order'], experts: 3, weights: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]] });
   writeRunFile(run, 'labels.json', Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, { group: `g${i % 3}` }])));
   writeFileSync(join(run, 'manifest.json'), JSON.stringify({ family: 'bert4rec', config: { hidden: 64 }, configHash: 'abc', vocabHash: 'v', seed: 1, files: { 'weights.bin': 'f'.repeat(64) }, createdAt: '2024-01-01' }));
   await writeEmbeddings(join(run, 'embeddings.parquet'));
@@ -50,16 +50,17 @@ describe('run report', () => {
     expect(html).toContain('+0.0060'); // hr@10 vs champion
     expect(html).toContain('S3-Rec paper'); // published Beauty numbers
     expect(html).toContain('coloured by group');
+    expect(html).toContain('4 epochs, final loss 2.0000');
     expect(html).toContain('0.70'); // a gate weight label
     expect(html).not.toContain('not recorded');
-  });
+  }, 60_000);
 
   it('says what is missing instead of failing on a bare run directory', async () => {
     const bare = join(root, 'bare');
     mkdirSync(bare);
     const html = readFileSync((await buildReport(bare)).path, 'utf8');
     expect(html.match(/not recorded for this run/g)?.length).toBe(6);
-  });
+  }, 30_000);
 
   it('refuses a metrics.json without a protocol', async () => {
     const bad = join(root, 'bad');

@@ -12,6 +12,8 @@ export interface ReportOptions {
   out?: string;
   /** champion metrics (e.g. from the registry); overrides metrics.json's champion */
   champion?: MetricsFile['champion'];
+  /** shown when there is no champion to compare with, e.g. "this run is the current champion" */
+  championNote?: string;
   /** customer labels to colour the UMAP map (default labels.json of the run dir) */
   labels?: Record<string, Record<string, string | number>>;
   /** which label to colour by; default the first label found */
@@ -29,7 +31,7 @@ export async function buildReport(dir: string, opts: ReportOptions = {}): Promis
   progress.start('report', 6);
   parts.push(['training', await trainingSection(run)]);
   progress.update({ step: 'report', done: 1, total: 6 });
-  parts.push(['metrics', await metricsSection(run, champion)]);
+  parts.push(['metrics', await metricsSection(run, champion, opts.championNote)]);
   parts.push(['compute', computeSection(run)]);
   progress.update({ step: 'report', done: 3, total: 6 });
   parts.push(['umap', await umapSection(run, opts, progress)]);
@@ -60,10 +62,11 @@ async function trainingSection(run: RunDir): Promise<string> {
   if (!run.history?.length) return missing('Training history (history.json)');
   const last = run.history[run.history.length - 1];
   const secs = run.history.reduce((a, h) => a + (h.seconds ?? 0), 0);
-  return figure(await renderSvg(trainingCurvesSpec(run.history)), `${run.history.length} epochs, final loss ${num(last.loss)}, ${num(secs, 1)} s of training`);
+  const unit = run.history.every((h) => h.step !== undefined) ? 'steps' : 'epochs';
+  return figure(await renderSvg(trainingCurvesSpec(run.history)), `${run.history.length} ${unit}, final loss ${num(last.loss)}, ${num(secs, 1)} s of training`);
 }
 
-async function metricsSection(run: RunDir, champion: MetricsFile['champion']): Promise<string> {
+async function metricsSection(run: RunDir, champion: MetricsFile['champion'], note?: string): Promise<string> {
   const m = run.metrics;
   if (!m) return missing('Evaluation metrics (metrics.json)');
   const names = Object.keys(m.metrics);
@@ -76,7 +79,7 @@ async function metricsSection(run: RunDir, champion: MetricsFile['champion']): P
   let html = `<p class="protocol">protocol: ${esc(m.protocol)}${m.split ? ` · split ${esc(m.split)}` : ''}</p>`;
   html += table(['metric', 'this run', champion ? `champion ${champion.label}` : 'champion', 'Δ vs champion'], rows);
   if (champion && !sameProtocol) html += `<p class="missing">champion measured under "${esc(champion.protocol)}": not compared.</p>`;
-  if (!champion) html += `<p class="missing">no champion in the registry for this family and use case yet.</p>`;
+  if (!champion) html += `<p class="missing">${esc(note ?? 'no champion in the registry for this family and use case yet')}.</p>`;
   const published = publishedFor(run.run.dataset ?? (run.manifest?.dataset as string | undefined), run.run.family);
   const bars = names.map((k) => ({ metric: k, source: 'this run', value: m.metrics[k] }));
   if (champion && sameProtocol) for (const k of names) if (champion.metrics[k] !== undefined) bars.push({ metric: k, source: 'champion', value: champion.metrics[k] });

@@ -9,9 +9,10 @@ const HEIGHT = 240;
 
 /** Loss (and the validation metric when present) per epoch, one panel each. */
 export function trainingCurvesSpec(history: History): VlSpec {
+  const x = history.every((h) => h.step !== undefined) ? 'step' : 'epoch';
   const values = history.flatMap((h) => [
-    { epoch: h.epoch, series: 'train loss', value: h.loss },
-    ...(h.metric !== undefined ? [{ epoch: h.epoch, series: 'validation metric', value: h.metric }] : []),
+    { x: x === 'step' ? h.step : h.epoch, series: 'train loss', value: h.loss },
+    ...(h.metric !== undefined ? [{ x: x === 'step' ? h.step : h.epoch, series: 'validation metric', value: h.metric }] : []),
   ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -21,7 +22,7 @@ export function trainingCurvesSpec(history: History): VlSpec {
       width: WIDTH / 1.6, height: HEIGHT,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+        x: { field: 'x', type: 'quantitative', title: x, axis: { tickMinStep: 1 } },
         y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
         color: { field: 'series', type: 'nominal', legend: null },
       },

@@ -13,8 +13,8 @@ export interface RunInfo {
   createdAt?: string;
   notes?: string;
 }
-/** history.json: FitReport.history, one entry per epoch */
-export type History = Array<{ epoch: number; loss: number; metric?: number; seconds?: number }>;
+/** history.json: FitReport.history (one entry per epoch), or one entry per step with `step` set */
+export type History = Array<{ epoch: number; step?: number; loss: number; metric?: number; seconds?: number }>;
 /** metrics.json */
 export interface MetricsFile {
   /** how the numbers were computed (describeProtocol of @cfm/eval, or the pipeline's protocol string) */

@@ -18,7 +18,7 @@ export function registerReport(program: Command): void {
     .option('--screenshot <png>', 'also render the page in headless Chromium to this PNG')
     .action(async (run: string, o: { out?: string; label?: string; registry?: string; useCase: string; umapPoints: number; screenshot?: string }) => {
       const opts: ReportOptions = { out: o.out, label: o.label, umapPoints: o.umapPoints, progress: cliProgress('report'), labels: preparedLabels(run) };
-      if (o.registry) opts.champion = await championFromRegistry(o.registry, run, o.useCase);
+      if (o.registry) Object.assign(opts, await championFromRegistry(o.registry, run, o.useCase));
       const { path } = await buildReport(run, opts);
       if (o.screenshot) screenshotPage(path, o.screenshot);
       process.stdout.write(`report → ${path}${o.screenshot ? `, screenshot → ${o.screenshot}` : ''}\n`);
@@ -34,17 +34,18 @@ function preparedLabels(run: string): ReportOptions['labels'] {
   return users && existsSync(users) ? JSON.parse(readFileSync(users, 'utf8')) : undefined;
 }
 
-async function championFromRegistry(file: string, run: string, useCase: string): Promise<ReportOptions['champion']> {
-  const info = existsSync(join(run, 'run.json')) ? (JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { family?: string; model?: string }) : {};
+async function championFromRegistry(file: string, run: string, useCase: string): Promise<Pick<ReportOptions, 'champion' | 'championNote'>> {
+  const info = existsSync(join(run, 'run.json')) ? (JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { runId?: string; family?: string; model?: string }) : {};
   const family = info.family ?? info.model;
-  if (!family) return undefined;
+  if (!family) return {};
   const reg = await Registry.open(file);
   try {
     const champ = await reg.champion(family, useCase);
-    if (!champ) return undefined;
+    if (!champ) return {};
+    if (champ.runId === info.runId) return { championNote: `this run is the current champion of ${family}/${useCase} (${file})` };
     const metrics = (await reg.metrics(champ.runId)).filter((m) => m.split === 'test');
-    if (!metrics.length) return undefined;
-    return { label: champ.runId, protocol: metrics[0].protocol, metrics: Object.fromEntries(metrics.map((m) => [m.name, m.value])) };
+    if (!metrics.length) return {};
+    return { champion: { label: champ.runId, protocol: metrics[0].protocol, metrics: Object.fromEntries(metrics.map((m) => [m.name, m.value])) } };
   } finally {
     reg.close();
   }
