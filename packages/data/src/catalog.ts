@@ -11,7 +11,7 @@ export const ITEM_COLUMNS = {
 /** Ingest a catalogue file into `items`; a repeated item id keeps its first row and quarantines the rest. */
 export async function ingestItems(conn: DuckDBConnection, file: string): Promise<FileCount> {
   await createTables(conn);
-  await conn.run(`CREATE TABLE IF NOT EXISTS items (item_id VARCHAR PRIMARY KEY, category_1 VARCHAR, category_2 VARCHAR, category_3 VARCHAR,
+  await conn.run(`CREATE TABLE IF NOT EXISTS items (item_id VARCHAR, category_1 VARCHAR, category_2 VARCHAR, category_3 VARCHAR,
     category_4 VARCHAR, product_line VARCHAR, brand VARCHAR, price DOUBLE, title VARCHAR)`);
   const src = await stageSource(conn, file, ITEM_COLUMNS.required, ITEM_COLUMNS.optional);
   await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
@@ -20,7 +20,7 @@ export async function ingestItems(conn: DuckDBConnection, file: string): Promise
       WHEN item_id IS NULL OR trim(item_id) = '' THEN 'item_id|null or empty id'
       WHEN price IS NOT NULL AND trim(price) <> '' AND (TRY_CAST(price AS DOUBLE) IS NULL OR TRY_CAST(price AS DOUBLE) < 0)
         THEN 'price|not a non-negative number: ' || left(price, 40)
-      WHEN row_number() OVER (PARTITION BY trim(item_id) ORDER BY rec) > 1 OR trim(item_id) IN (SELECT item_id FROM items)
+      WHEN row_number() OVER (PARTITION BY trim(item_id) ORDER BY rec) > 1
         THEN 'item_id|duplicate item id ' || left(item_id, 40)
       ELSE NULL END AS problem
     FROM (${src.select})`);

@@ -29,7 +29,7 @@ const badInt = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_C
 const badNum = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_CAST(${c} AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(${c} AS DOUBLE)) OR TRY_CAST(${c} AS DOUBLE) < 0))`;
 
 /** The first problem of a row as 'field|reason', NULL when the row is valid. */
-function problemExpr(withCatalog: boolean, jsonl: boolean): string {
+function problemExpr(_withCatalog: boolean, jsonl: boolean): string {
   const types = EVENT_TYPES.map(sqlString).join(', ');
   return `CASE
     ${jsonl ? `WHEN bad_json THEN 'line|malformed JSON'` : ''}
@@ -43,7 +43,6 @@ function problemExpr(withCatalog: boolean, jsonl: boolean): string {
     WHEN ${badInt('position')} THEN 'position|not a non-negative integer: ' || left(position, 40)
     WHEN ${badInt('page')} THEN 'page|not a non-negative integer: ' || left(page, 40)
     WHEN ${badNum('price')} THEN 'price|not a non-negative number: ' || left(price, 40)
-    ${withCatalog ? `WHEN cat_item IS NULL THEN 'item_id|item missing from the catalogue: ' || left(item_id, 40)` : ''}
     ELSE NULL END`;
 }
 
@@ -68,14 +67,29 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
   return counts;
 }
 
+const DEBUG = !!process.env.CFM_DEBUG_TIMING;
+async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!DEBUG) return fn();
+  const t0 = Date.now(), c0 = process.cpuUsage();
+  const r = await fn();
+  const c = process.cpuUsage(c0);
+  process.stderr.write(`${name}: wall ${Date.now() - t0} ms, cpu ${Math.round((c.user + c.system) / 1000)} ms\n`);
+  return r;
+}
+
 async function ingestEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FileCount> {
   const jsonl = src.format === 'jsonl';
-  const join = withCatalog ? `LEFT JOIN (SELECT item_id AS cat_item FROM items) cat ON cat.cat_item = s.item_id` : '';
-  await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
-    SELECT *, ${problemExpr(withCatalog, jsonl)} AS problem
-    FROM (SELECT s.*, ${TS_MS} AS ts_ms ${withCatalog ? ', cat_item' : ''} FROM (${src.select}) s ${join})`);
-  const ins = await conn.run(`INSERT INTO events SELECT ${fileId}, rec, trim(customer_id), trim(item_id), ts_ms, event_type,
-      NULLIF(trim(session_id), ''), TRY_CAST(position AS INTEGER), TRY_CAST(page AS INTEGER), query, TRY_CAST(price AS DOUBLE)
+  const run = (name: string, sql: string) => timed(name, () => conn.run(sql));
+  // one pass over the file: typed columns + the first problem of each row
+  await run('validate', `CREATE OR REPLACE TEMP TABLE checked AS
+    SELECT rec, trim(customer_id) AS customer_id, trim(item_id) AS item_id, ts_ms, event_type, NULLIF(trim(session_id), '') AS session_id,
+      TRY_CAST(position AS INTEGER) AS position, TRY_CAST(page AS INTEGER) AS page, query, TRY_CAST(price AS DOUBLE) AS price,
+      ${problemExpr(false, jsonl)} AS problem
+    FROM (SELECT s.*, ${TS_MS} AS ts_ms FROM (${src.select}) s)`);
+  if (withCatalog)
+    await run('catalogue', `UPDATE checked SET problem = 'item_id|item missing from the catalogue: ' || left(item_id, 40)
+      WHERE problem IS NULL AND item_id NOT IN (SELECT item_id FROM items)`);
+  const ins = await run('insert', `INSERT INTO events SELECT ${fileId}, rec, customer_id, item_id, ts_ms, event_type, session_id, position, page, query, price
     FROM checked WHERE problem IS NULL`);
   const accepted = ins.rowsChanged;
   const quarantined = await quarantineRows(conn, src, 'events');

@@ -33,6 +33,10 @@ export interface PreparedManifest {
   priceEdges: number[];
   hasUsers: boolean;
   createdAt: string;
+  /** wall time per stage of this run */
+  timingsMs?: Record<string, number>;
+  /** CPU time (user + system, all threads) per stage */
+  cpuMs?: Record<string, number>;
 }
 
 export function dataHash(ev: SortedEvents, customerIds: string[], itemKeys: string[]): string {

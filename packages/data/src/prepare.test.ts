@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { RESERVED_IDS } from '@cfm/core';
-import { loadPrepared, prepareFromSources } from './index';
+import { loadPrepared, openDatabase, prepareFromSources, queryRows, withConnection } from './index';
 import { eventsCsv, tempDir } from './testing/fixtures';
 
 const tmp = tempDir();
@@ -44,5 +44,26 @@ describe('prepareFromSources with leave-one-out', () => {
     const p = await loadPrepared(join(tmp.dir, 'r1'));
     // most frequent first: i1, i2, i3 twice each (ties by id), then i4, i5
     expect(p.vocabs.item.tokens.slice(RESERVED_IDS)).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+  });
+
+  it('persists events, quarantine and items into the catalog DuckDB file', async () => {
+    const events = tmp.file('events3.csv', eventsCsv([...rows, ['d', '', 5, 'view']]));
+    const items = tmp.file('items3.csv', 'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\ni3,bags,zeta,\ni4,bags,acme,5\ni5,hats,,1\n');
+    const out = join(tmp.dir, 'cat');
+    await prepareFromSources({ dataset: 'tiny', sources: { events: [events], items }, out, config: { split: 'loo' } });
+    const db = await openDatabase(join(out, 'catalog.duckdb'));
+    try {
+      const counts = await withConnection(db, (c) =>
+        queryRows(c, `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM quarantine) AS q, (SELECT count(*) FROM items) AS items`),
+      );
+      expect(counts[0]).toEqual({ events: 8, q: 1, items: 5 });
+    } finally {
+      db.closeSync();
+    }
+    const p = await loadPrepared(out);
+    const id = p.vocabs.item.tokens.indexOf('i1');
+    expect(p.vocabs.category1.tokens[p.itemFeatures.category1[id]]).toBe('shoes');
+    expect(p.vocabs.brand.tokens[p.itemFeatures.brand[id]]).toBe('acme');
+    expect(p.itemFeatures.brand[p.vocabs.item.tokens.indexOf('i2')]).toBe(3); // no brand -> [OOV]
   });
 });

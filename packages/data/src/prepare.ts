@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { CfmError, configHash, silentProgress, type ProgressReporter } from '@cfm/core';
 import { ingestItems, ingestUsers, readUserLabels } from './catalog';
 import { parsePrepareConfig, type PrepareConfig, type PrepareConfigInput } from './config';
-import { openDatabase, queryNumber, withConnection } from './db';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { openDatabase, queryNumber, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
 import { buildItemFeatures } from './features';
 import { ingestEvents, type FileCount } from './ingest';
@@ -40,20 +41,54 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   await mkdir(opts.out, { recursive: true });
   const dbPath = opts.dbPath ?? join(opts.out, 'catalog.duckdb');
   if (dbPath !== ':memory:') await rm(dbPath, { force: true });
-  const db = await openDatabase(dbPath, opts.threads);
+  // work in memory (a file-backed catalog costs ~2x CPU to validate into); persist the catalog file at the end
+  const db = await openDatabase(':memory:', opts.threads);
   try {
-    return await withConnection(db, (conn) => run(conn, opts, config, progress));
+    return await withConnection(db, (conn) => run(conn, opts, config, progress, () => persistCatalog(db, dbPath)));
   } finally {
     db.closeSync();
   }
 }
 
-async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: PrepareFromSourcesOptions, config: PrepareConfig, progress: ProgressReporter): Promise<PreparedManifest> {
+/** Copy the in-memory catalog (events, quarantine, items, users) into a DuckDB file, on its own connection. */
+async function persistCatalog(db: DuckDBInstance, path: string): Promise<void> {
+  if (path === ':memory:') return;
+  await withConnection(db, async (conn) => {
+    await conn.run(`ATTACH ${sqlString(path)} AS catalog`);
+    try {
+      await conn.run('COPY FROM DATABASE memory TO catalog');
+    } finally {
+      await conn.run('DETACH catalog');
+    }
+  });
+}
+
+async function run(
+  conn: DuckDBConnection,
+  opts: PrepareFromSourcesOptions,
+  config: PrepareConfig,
+  progress: ProgressReporter,
+  persist: () => Promise<void>,
+): Promise<PreparedManifest> {
+  const timingsMs: Record<string, number> = {};
+  const cpuMs: Record<string, number> = {};
+  let last = Date.now();
+  let lastCpu = process.cpuUsage();
+  const lap = (name: string) => {
+    const now = Date.now();
+    const cpu = process.cpuUsage(lastCpu);
+    timingsMs[name] = now - last;
+    cpuMs[name] = Math.round((cpu.user + cpu.system) / 1000);
+    last = now;
+    lastCpu = process.cpuUsage();
+  };
   const files: FileCount[] = [];
   if (opts.sources.items) files.push(await ingestItems(conn, opts.sources.items));
   if (opts.sources.users) files.push(await ingestUsers(conn, opts.sources.users));
   const checkCatalog = !!opts.sources.items && config.unknownItems === 'quarantine';
+  lap('catalog');
   files.push(...(await ingestEvents(conn, opts.sources.events, { checkCatalog, progress })));
+  lap('ingest');
   const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
   if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
 
@@ -61,6 +96,8 @@ async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: Prep
   const withSessions = (await queryNumber(conn, 'SELECT count(session_id) FROM events')) > 0;
   const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions);
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
+  lap('extract');
+  const persisted = persist();
   const duplicates = dedupSorted(events, config.dedup);
   const plan = makePlan(events, config);
   const vocabFrom = config.vocabFrom ?? (config.split === 'loo' ? 'all' : 'train');
@@ -72,6 +109,7 @@ async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: Prep
   const valid = buildEvalSet(ctx, plan.valid);
   const test = buildEvalSet(ctx, plan.test);
   progress.update({ step: 'sequences', done: 3, total: 5 });
+  lap('split+sequences');
   const feats = await buildItemFeatures(conn, itemVocab, config.minAttrCount, config.priceBuckets);
   const vocabs = { item: itemVocab, type: TYPE_VOCAB, ...feats.vocabs };
   await Promise.all([
@@ -84,8 +122,11 @@ async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: Prep
   const hasUsers = !!opts.sources.users;
   if (hasUsers) await writeJsonAtomic(join(opts.out, 'users.json'), await readUserLabels(conn));
   progress.update({ step: 'sequences', done: 4, total: 5 });
+  lap('features+write');
 
   const quarantined = await queryNumber(conn, 'SELECT count(*) FROM quarantine');
+  await persisted;
+  lap('persist catalog');
   const splits: Record<string, SplitCounts> = {
     train: { customers: train.customerIds.length, events: train.items.length, truncated: train.truncated },
     valid: { customers: valid.history.customerIds.length, events: valid.history.items.length, truncated: valid.truncated, skippedCustomers: plan.skipped.valid },
@@ -107,6 +148,8 @@ async function run(conn: import('@duckdb/node-api').DuckDBConnection, opts: Prep
     priceEdges: feats.priceEdges,
     hasUsers,
     createdAt: new Date().toISOString(),
+    timingsMs,
+    cpuMs,
   };
   await writeJsonAtomic(join(opts.out, 'manifest.json'), manifest);
   progress.finish('sequences', { events: events.n, customers: customerIds.length });
