@@ -25,17 +25,20 @@ export function shopperBertDims(c: ShopperBertConfig, data: ShopperBertInputs): 
   return { itemCount: item.tokens.length, vocabSizes, categories, dateParts: [...c.dateParts] };
 }
 
+/** a model from a (partial) config and the data inputs, text vectors included when given */
+export function createShopperBert(config: Partial<ShopperBertConfig>, data: ShopperBertInputs): ShopperBertModel {
+  const c = ShopperBertConfig.parse(config);
+  const m = new ShopperBertModel(c, shopperBertDims(c, data), data.itemFeatures, data.vocabs.item.hash);
+  if (data.itemText) m.backbone.setText(data.itemText);
+  return m;
+}
+
 export const shopperbert: ModelFamily<ShopperBertConfig> & { presetFor(dataset: string): Partial<ShopperBertConfig> } = {
   name: 'shopperbert',
   description: 'ShopperBERT / One4all (Shin et al. 2021): masked purchase prediction over category and date sub-tasks; MP or CLS user vectors, optional shuffle / crop',
   config: ShopperBertConfig,
   presetFor,
-  create(config, data: ShopperBertInputs) {
-    const c = ShopperBertConfig.parse(config);
-    const m = new ShopperBertModel(c, shopperBertDims(c, data), data.itemFeatures, data.vocabs.item.hash);
-    if (data.itemText) m.backbone.setText(data.itemText);
-    return m;
-  },
+  create: (config, data: ShopperBertInputs) => createShopperBert(config, data),
   async load(dir) {
     const a = loadArtifact(dir, 'shopperbert');
     try {

@@ -1,5 +1,5 @@
 // Top level exports
-export { shopperbert, shopperBertDims } from './family';
+export { shopperbert, shopperBertDims, createShopperBert } from './family';
 export type { ShopperBertInputs } from './family';
 export { ShopperBertModel, taskName } from './model';
 export { ShopperBertConfig, SMALL, PRESETS, presetFor, CATEGORY_LEVELS, DATE_PARTS } from './config';

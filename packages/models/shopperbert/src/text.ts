@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfmError, type Vocabulary } from '@cfm/core';
-import { openDatabase, queryRows, withConnection } from '@cfm/data';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { queryRows, withConnection } from '@cfm/data';
 
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -46,7 +47,7 @@ export function titleVectors(titles: Array<string | null | undefined>, dim: numb
 export async function loadItemTitles(preparedDir: string, itemVocab: Vocabulary): Promise<Array<string | null>> {
   const file = join(preparedDir, 'catalog.duckdb');
   if (!existsSync(file)) throw new CfmError('CFM_E_FILE', 'no catalog.duckdb in the prepared directory', { file });
-  const db = await openDatabase(file);
+  const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' }); // several readers at once
   try {
     const rows = await withConnection(db, (c) => queryRows(c, 'SELECT item_id, title FROM items WHERE title IS NOT NULL'));
     const byId = new Map(rows.map((r) => [String(r.item_id), String(r.title)]));

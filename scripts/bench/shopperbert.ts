@@ -1,0 +1,24 @@
+/** The ShopperBERT suite of `npm run bench:quality -- shopperbert [--quick]` (Tables 3, 4, 6 and Fig. 2 analogues
+ * on movielens-1m). Pre-trained variants are reused from runs/bench/shopperbert-movielens-1m/pretrain/<variant>
+ * when present (re-running resumes from checkpoints). Settings sized for the shared 2-core machine. */
+import { lineProgress } from '@cfm/core';
+import { loadPrepared } from '@cfm/data';
+import { runShopperBertSuite, suiteLines } from '@cfm/downstream';
+import { resolvePrepared } from '@cfm/models';
+import { initBackend } from '@cfm/tensor';
+
+/** encoder size used for the measured run (see docs/models/shopperbert.md) */
+export const BENCH_ENCODER = { dModel: 32, nHeads: 2, nLayers: 1, maxLen: 32, textDim: 64, batchSize: 64 };
+
+export async function run(quick: boolean): Promise<void> {
+  const backend = await initBackend();
+  const progress = lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
+  const out = `runs/bench/shopperbert-movielens-1m${quick ? '-quick' : ''}`;
+  const preparedDir = await resolvePrepared(process.env.CFM_PREPARED_ML1M ?? 'movielens-1m', out, progress);
+  const data = await loadPrepared(preparedDir);
+  const r = await runShopperBertSuite({
+    data, preparedDir, out, config: BENCH_ENCODER, progress, umapFile: quick ? undefined : 'docs/img/shopperbert-umap-gender',
+    pretrainEpochs: quick ? 1 : 2, repeats: quick ? 1 : 10, ptransRepeats: 1, headEpochs: quick ? 2 : 20, ptransEpochs: quick ? 1 : 2,
+  });
+  for (const l of suiteLines(r)) process.stdout.write(`${l} backend=${backend.name}\n`);
+}
