@@ -4,12 +4,14 @@ import { CfmError, type ModelFamily } from '@cfm/core';
 import { bert4rec } from '@cfm/model-bert4rec';
 import { mcm } from '@cfm/model-mcm';
 import { shopperbert } from '@cfm/model-shopperbert';
+import { dmt } from '@cfm/model-dmt';
 import { sessionHeads } from '@cfm/model-session-heads';
 
 export const families = {
   bert4rec,
   mcm,
   shopperbert,
+  dmt,
   'session-heads': sessionHeads,
 } as const satisfies Record<string, ModelFamily<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
