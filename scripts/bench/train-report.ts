@@ -67,7 +67,7 @@ export function table(s: Summary, ctx: { data: string; load: number[]; cores: nu
     rows.push([name, String(b.steps), f(b.medianMs, 0), f(b.seqPerSec, 1), f(b.gflopPerStep, 2), f(b.gflops, 2), f(b.shareOfPeak !== undefined ? 100 * b.shareOfPeak : undefined, 1),
       f(b.cpuMsPerStep, 0), f(b.gflopPerCpuS, 2), f(b.cpuShareOf1Thread !== undefined ? 100 * b.cpuShareOf1Thread : undefined, 1), f(b.peakRssMb, 0), f(b.firstLoss, 4)]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.filter((r) => r.length > 1).map((r) => (r[i] ?? '').length)));
+  const widths = rows[0].map((_, i) => Math.max(...rows.filter((r) => r.length > 2).map((r) => (r[i] ?? '').length)));
   const lines = rows.map((r) => (r.length === 2 ? `| ${r[0].padEnd(widths[0])} | ${r[1]}` : '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'));
   lines.splice(1, 0, '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   const out = [``, ...lines, ``];
