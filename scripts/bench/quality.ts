@@ -8,6 +8,7 @@ import { lineProgress } from '@cfm/core';
 import { evalRun, trainRun } from '@cfm/models';
 import { initBackend, type ProtocolName } from '@cfm/tensor';
 import { runMcmSuite } from './quality-mcm';
+import { run as runShopperBertSuite } from './shopperbert';
 
 interface Check {
   protocol: ProtocolName;
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const family = args.find((a) => !a.startsWith('--')) ?? 'bert4rec';
   if (family === 'mcm') return initBackend().then(() => runMcmSuite(args));
+  if (family === 'shopperbert') return runShopperBertSuite(args.includes('--quick'));
   const quick = args.includes('--quick');
   const suite = SUITES[family];
   if (!suite) throw new Error(`no quality suite for "${family}" (have: ${Object.keys(SUITES).join(', ')})`);
