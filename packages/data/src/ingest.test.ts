@@ -103,4 +103,16 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
     });
     expect(count).toMatchObject({ input: 10, accepted: 10, quarantined: 0 });
   });
+
+  it('appends a second file and reconciles each file on its own', async () => {
+    const a = tmp.file('part-a.csv', [EVENTS_HEADER, good, 'c2,,5,view,,,,,'].join('\n'));
+    const b = tmp.file('part-b.csv', [EVENTS_HEADER, good, good, 'c3,i3,5,nope,,,,,'].join('\n'));
+    const { counts, n } = await withConnection(db, async (conn) => {
+      await conn.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
+      const c = await ingestEvents(conn, [a, b]);
+      return { counts: c, n: (await queryRows(conn, 'SELECT file_id, count(*) AS n FROM events GROUP BY 1 ORDER BY 1')).map((r) => r.n) };
+    });
+    expect(counts.map((c) => [c.input, c.accepted, c.quarantined])).toEqual([[2, 1, 1], [3, 2, 1]]);
+    expect(n).toEqual([1, 2]);
+  });
 });

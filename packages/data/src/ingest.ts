@@ -80,20 +80,28 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
 async function ingestEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FileCount> {
   const jsonl = src.format === 'jsonl';
   const run = (name: string, sql: string) => timed(name, () => conn.run(sql));
-  // one pass over the file: typed columns + the first problem of each row
-  await run('validate', `CREATE OR REPLACE TEMP TABLE checked AS
-    SELECT rec, trim(customer_id) AS customer_id, trim(item_id) AS item_id, ts_ms, event_type, NULLIF(trim(session_id), '') AS session_id,
-      TRY_CAST(position AS INTEGER) AS position, TRY_CAST(page AS INTEGER) AS page, query, TRY_CAST(price AS DOUBLE) AS price,
-      ${problemExpr(false, jsonl)} AS problem
+  // the first file becomes the events table itself (no second copy in memory); later ones are appended
+  const first = (await queryRows(conn, 'SELECT count(*) AS n FROM events'))[0].n === 0;
+  // one pass over the file: typed columns in the events layout + the first problem of each row
+  await run('validate', `CREATE OR REPLACE ${first ? '' : 'TEMP'} TABLE checked AS
+    SELECT ${fileId}::INTEGER AS file_id, rec::BIGINT AS rec, trim(customer_id) AS customer_id, trim(item_id) AS item_id, ts_ms::BIGINT AS ts,
+      event_type, NULLIF(trim(session_id), '') AS session_id, TRY_CAST(position AS INTEGER) AS position,
+      TRY_CAST(page AS INTEGER) AS page, query, TRY_CAST(price AS DOUBLE) AS price, ${problemExpr(false, jsonl)} AS problem
     FROM (SELECT s.*, ${TS_MS} AS ts_ms FROM (${src.select}) s)`);
   if (withCatalog)
     await run('catalogue', `UPDATE checked SET problem = 'item_id|item missing from the catalogue: ' || left(item_id, 40)
       WHERE problem IS NULL AND item_id NOT IN (SELECT item_id FROM items)`);
-  const ins = await run('insert', `INSERT INTO events SELECT ${fileId}, rec, customer_id, item_id, ts_ms, event_type, session_id, position, page, query, price
-    FROM checked WHERE problem IS NULL`);
-  const accepted = ins.rowsChanged;
   const quarantined = await quarantineRows(conn, src, 'events');
-  await conn.run('DROP TABLE checked');
+  let accepted: number;
+  if (first) {
+    if (quarantined) await conn.run('DELETE FROM checked WHERE problem IS NOT NULL');
+    accepted = Number((await queryRows(conn, 'SELECT count(*) AS n FROM checked'))[0].n);
+    await run('rename', 'ALTER TABLE checked DROP COLUMN problem; DROP TABLE events; ALTER TABLE checked RENAME TO events;');
+  } else {
+    const ins = await run('insert', `INSERT INTO events SELECT * EXCLUDE (problem) FROM checked WHERE problem IS NULL`);
+    accepted = ins.rowsChanged;
+    await conn.run('DROP TABLE checked');
+  }
   return reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined });
 }
 
