@@ -11,6 +11,8 @@ export interface ActivityTimeouts {
   trainTimeout?: string;
   /** one cpu activity at most (default '1h') */
   cpuTimeout?: string;
+  /** a cpu activity silent this long is retried elsewhere (default '5m'; steps heartbeat between batches) */
+  cpuHeartbeatTimeout?: string;
 }
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['CfmError'] };
@@ -29,7 +31,7 @@ export function cpuActivities(t: ActivityTimeouts = {}): Omit<CfmActivities, 'tr
   const opts: ActivityOptions = {
     taskQueue: TASK_QUEUES.cpu,
     startToCloseTimeout: (t.cpuTimeout ?? '1h') as ActivityOptions['startToCloseTimeout'],
-    heartbeatTimeout: (t.heartbeatTimeout ?? '2m') as ActivityOptions['heartbeatTimeout'],
+    heartbeatTimeout: (t.cpuHeartbeatTimeout ?? '5m') as ActivityOptions['heartbeatTimeout'],
     retry,
   };
   return proxyActivities<Omit<CfmActivities, 'trainModel'>>(opts);

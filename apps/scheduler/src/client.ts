@@ -9,7 +9,7 @@ export async function connect(address: string, namespace = 'default'): Promise<C
 }
 
 /** Timeouts passed through to the workflows (tests tighten them). */
-export interface Timeouts { heartbeatTimeout?: string; trainTimeout?: string; cpuTimeout?: string }
+export interface Timeouts { heartbeatTimeout?: string; trainTimeout?: string; cpuTimeout?: string; cpuHeartbeatTimeout?: string }
 
 export function startRetrain(client: Client, spec: RunSpec, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
   const args: [RetrainInput & { timeouts?: Timeouts }] = [{ spec, timeouts: o.timeouts }];

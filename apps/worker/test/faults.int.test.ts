@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { spawnSync } from 'node:child_process';
 import type { BackfillResult, RetrainResult } from '@cfm/contracts';
 import { backfillDir, readLedger } from '@cfm/pipeline';
 import { connect, createRetrainSchedule, startBackfill, startRetrain } from '@cfm/scheduler';
@@ -15,7 +15,7 @@ let server: DevServer;
 let client: Client;
 let cpu: WorkerProc;
 let gpu: WorkerProc;
-const timeouts = { heartbeatTimeout: '4s' };
+const timeouts = { heartbeatTimeout: '4s', cpuHeartbeatTimeout: '20s' };
 const workDir = mkdtempSync(join(tmpdir(), 'cfm-faults-'));
 let trained: RetrainResult;
 
@@ -36,7 +36,10 @@ const record = async (name: string, workflowId: string) => {
   if (!process.env.CFM_RECORD_HISTORIES) return;
   const dir = join(repoRoot, 'workflows', 'test', 'histories');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory()));
+  // the CLI writes the proto3 JSON that historyFromJSON (replay) reads
+  const r = spawnSync(join(repoRoot, 'tools', 'temporal', 'bin', 'temporal'), ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`temporal workflow show failed: ${r.stderr}`);
+  writeFileSync(join(dir, `${name}.json`), r.stdout);
 };
 
 describe('faults, backfills, schedules and load on a real Temporal dev server', () => {
@@ -126,7 +129,17 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
       args: [{ workDir, preparedDir: join(workDir, 'prepared', prepared), artifactDir: trained.training.bert4rec.artifactDir, family: 'bert4rec', tasks: [], seed: i,
         evaluate: { protocol: 'sampled', negatives: 20, sampling: 'uniform', ks: [5], excludeHistory: true }, timeouts }],
     })));
-    const results = await Promise.all(handles.map((h) => h.result() as Promise<{ metrics: Record<string, number> }>));
+    // result() long-polls; under load the dev server may answer DEADLINE_EXCEEDED: ask again
+    const result = async (h: (typeof handles)[number]): Promise<{ metrics: Record<string, number> }> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await h.result();
+        } catch (e) {
+          if (i >= 5 || !/deadline/i.test(String((e as Error).cause ?? e))) throw e;
+        }
+      }
+    };
+    const results = await Promise.all(handles.map(result));
     expect(results.every((r) => Number.isFinite(r.metrics['ndcg@5']))).toBe(true);
     // different seeds sample different negatives
     expect(new Set(results.map((r) => r.metrics['ndcg@5'])).size).toBeGreaterThan(1);

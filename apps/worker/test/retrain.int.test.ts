@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { spawnSync } from 'node:child_process';
 import type { RetrainResult } from '@cfm/contracts';
 import { readLedger, realSteps, runPipeline } from '@cfm/pipeline';
 import { initBackend } from '@cfm/tensor';
@@ -50,7 +50,8 @@ describe('retrainWorkflow on a real Temporal dev server', () => {
     if (process.env.CFM_RECORD_HISTORIES) {
       const dir = join(repoRoot, 'workflows', 'test', 'histories');
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'retrain.json'), historyToJSON(await h.fetchHistory()));
+      const r = spawnSync(join(repoRoot, 'tools', 'temporal', 'bin', 'temporal'), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
+      writeFileSync(join(dir, 'retrain.json'), r.stdout);
     }
   }, 300_000);
 });

@@ -63,6 +63,7 @@ const maxLenOf = (data: PreparedDataset) => Number((data.manifest.config as { ma
 /** Embeds and scores customers in batches; `ends` cuts each history (point-in-time exports). */
 async function writeOutputs(
   model: CustomerModel, data: PreparedDataset, rows: number[], outDir: string, o: { family: string; version: string; asOf: string; topK: number; ends?: Int32Array },
+  ctx: StepContext,
 ) {
   mkdirSync(outDir, { recursive: true });
   const seqs = data.train;
@@ -79,6 +80,7 @@ async function writeOutputs(
     const batch = padBatch(seqs, part, { maxLen: Math.min(maxLenOf(data), 200), itemFeatures: data.itemFeatures, ends: o.ends && Int32Array.from(part, (r) => o.ends![r]) });
     vectors.set(model.embed(batch), s * dim);
     await appendTopK(sink, task, ids.slice(s, s + bs), model.score(batch, task), items, o.topK);
+    ctx.heartbeat({ asOf: o.asOf, done: s + part.length, total: rows.length });
   }
   const topk = await sink.close();
   const embFile = join(outDir, 'embeddings.parquet');
@@ -86,20 +88,20 @@ async function writeOutputs(
   return { files: [embFile, topkFile], rows: { embeddings: ids.length, topk: (topk as { rows?: number }).rows ?? ids.length * o.topK } };
 }
 
-export async function exportStep(families: FamilyLookup, input: ExportInput, outDir: string, _ctx: StepContext) {
+export async function exportStep(families: FamilyLookup, input: ExportInput, outDir: string, ctx: StepContext) {
   const data = await loadPrepared(input.preparedDir);
   const model = await families(input.family).load(input.artifactDir);
   try {
     const rows = Array.from({ length: data.train.customerIds.length }, (_, i) => i);
     const asOf = new Date().toISOString().slice(0, 10);
-    return await writeOutputs(model, data, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf, topK: input.topK });
+    return await writeOutputs(model, data, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf, topK: input.topK }, ctx);
   } finally {
     model.dispose();
   }
 }
 
 /** Point-in-time: each customer's history is cut at the first event at or after `asOf`. */
-export async function partitionStep(families: FamilyLookup, input: PartitionInput, outDir: string, _ctx: StepContext) {
+export async function partitionStep(families: FamilyLookup, input: PartitionInput, outDir: string, ctx: StepContext) {
   const data = await loadPrepared(input.preparedDir);
   const model = await families(input.family).load(input.artifactDir);
   try {
@@ -113,7 +115,7 @@ export async function partitionStep(families: FamilyLookup, input: PartitionInpu
       ends[c] = e;
       if (e > offsets[c]) rows.push(c);
     }
-    const r = await writeOutputs(model, data, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf: input.asOf, topK: input.topK, ends });
+    const r = await writeOutputs(model, data, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf: input.asOf, topK: input.topK, ends }, ctx);
     return { files: r.files, customers: rows.length };
   } finally {
     model.dispose();
