@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { lineProgress } from '@cfm/core';
 import { evalRun, trainRun } from '@cfm/models';
 import { initBackend, type ProtocolName } from '@cfm/tensor';
+import { sessionHeadsSuite } from '@cfm/model-session-heads';
 import { runMcmSuite } from './quality-mcm';
 import { run as runShopperBertSuite } from './shopperbert';
 
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const family = args.find((a) => !a.startsWith('--')) ?? 'bert4rec';
   if (family === 'mcm') return initBackend().then(() => runMcmSuite(args));
   if (family === 'shopperbert') return runShopperBertSuite(args.includes('--quick'));
+  if (family === 'session-heads') return initBackend().then(() => sessionHeadsSuite(args.includes('--quick'))).then((missed) => void (process.exitCode = missed && !args.includes('--quick') ? 1 : 0));
   const quick = args.includes('--quick');
   const suite = SUITES[family];
   if (!suite) throw new Error(`no quality suite for "${family}" (have: ${Object.keys(SUITES).join(', ')})`);

@@ -1,0 +1,34 @@
+/** npx tsx packages/models/session-heads/bench/run.ts <dataset|simulator> [seed] [--hidden N] [--k N]
+ * Flags: --hidden --epochs --maxLen (model config), --k (candidates), --customers (simulator).
+ * Runs the session-heads downstream suite on one corpus, prints the tables, writes runs/session-heads/<dataset>-s<seed>.json. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '@cfm/tensor';
+import { formatTable, gain, runBench } from '../src/downstream/bench';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+  const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const dataset = positional[0] ?? 'diginetica-cikm2016';
+  const seed = Number(positional[1] ?? 1);
+  const backend = await initBackend();
+  const t0 = Date.now();
+  const config = Object.fromEntries((['hidden', 'epochs', 'maxLen'] as const).flatMap((k) => (flag(`--${k}`) !== undefined ? [[k, flag(`--${k}`)]] : [])));
+  const tables = await runBench({ dataset, seed, k: flag('--k'), simCustomers: flag('--customers'), config });
+  const seconds = (Date.now() - t0) / 1000;
+  for (const t of tables) {
+    process.stdout.write(formatTable(t).join('\n') + '\n\n');
+    const by = Object.fromEntries(t.results.map((r) => [r.name, r.metrics]));
+    const key = 'auc' in t.results[0].metrics ? 'auc' : 'mrr';
+    process.stdout.write(`${dataset} ${t.task}: BL+GRU+SCID(GRU) vs BL ${gain(by['BL+GRU+SCID(GRU)'][key], by.BL[key]).toFixed(1)}% (${key}) seed=${seed} backend=${backend.name} ${seconds.toFixed(0)} s\n\n`);
+  }
+  const dir = join('runs', 'session-heads');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${dataset}-s${seed}.json`), JSON.stringify({ dataset, seed, backend: backend.name, seconds, tables }, null, 1));
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(2);
+});
