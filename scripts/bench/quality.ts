@@ -9,6 +9,7 @@ import { evalRun, trainRun } from '@cfm/models';
 import { initBackend, type ProtocolName } from '@cfm/tensor';
 import { sessionHeadsSuite } from '@cfm/model-session-heads';
 import { runMcmSuite } from './quality-mcm';
+import { runDmtSuite } from './quality-dmt';
 import { run as runShopperBertSuite } from './shopperbert';
 
 interface Check {
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const family = args.find((a) => !a.startsWith('--')) ?? 'bert4rec';
   if (family === 'mcm') return initBackend().then(() => runMcmSuite(args));
+  if (family === 'dmt') return initBackend().then(() => runDmtSuite(args));
   if (family === 'shopperbert') return runShopperBertSuite(args.includes('--quick'));
   if (family === 'session-heads') return initBackend().then(() => sessionHeadsSuite(args.includes('--quick'))).then((missed) => void (process.exitCode = missed && !args.includes('--quick') ? 1 : 0));
   const quick = args.includes('--quick');

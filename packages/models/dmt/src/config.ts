@@ -32,12 +32,13 @@ export const DmtConfig = TransformerConfig.extend({
   tasks: z.array(z.enum(TASKS)).min(1).default(['ctr', 'cvr']).describe('ctr = click, cvr = order (DMT click / order prediction)'),
   lossWeights: z.array(z.number().min(0)).default([1, 1]).describe('λ_k of L = Σ λ_k BCE_k (DMT Eq. 5), one per task'),
   servingWeights: z.array(z.number().min(0)).default([1, 1]).describe('w_k of the serving score Σ w_k σ(u_k) / Σ w_k (DMT Eq. 6)'),
+  initStd: z.number().positive().default(0.1).describe('std of the truncated-normal initialiser (0.02 BERT-style starves the MLP stack)'),
   ...TrainerConfig.shape,
   dropout: z.number().min(0).max(1).default(0.1).describe('dropout in encoders and MLPs'),
   lr: z.number().positive().default(2e-3).describe('peak AdamW learning rate (not in the paper)'),
-  batchSize: z.int().positive().default(32).describe('requests per step (each carries its whole impression list)'),
-  epochs: z.int().positive().default(4).describe('training epochs'),
-  warmupSteps: z.int().min(0).default(20).describe('linear warm-up steps'),
+  batchSize: z.int().positive().default(16).describe('requests per step (each carries its whole impression list)'),
+  epochs: z.int().positive().default(8).describe('training epochs'),
+  warmupSteps: z.int().min(0).default(10).describe('linear warm-up steps'),
   validCustomers: z.int().min(0).default(0).describe('unused (validation uses the held-out requests)'),
 }).superRefine((c, ctx) => {
   if (c.lossWeights.length < c.tasks.length) ctx.addIssue({ code: 'custom', path: ['lossWeights'], message: `need one weight per task (${c.tasks.length})` });

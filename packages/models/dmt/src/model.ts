@@ -36,7 +36,7 @@ export class DmtModel implements CustomerModel {
     if (dim % config.nHeads) throw new CfmError('CFM_E_CONFIG', `model width ${dim} is not divisible by nHeads ${config.nHeads}`, { field: 'nHeads' });
     const F = 3 * config.behaviours.length + 3;
     this.stats = stats ?? { mean: new Array(F).fill(0), std: new Array(F).fill(1) };
-    this.params = new Params(config.seed);
+    this.params = new Params(config.seed, config.initStd);
     const vocabSizes = Object.fromEntries(['item', ...this.features].map((f) => [f, cat.vocabs[f].tokens.length]));
     const dims = { vocabSizes, categories: cat.vocabs.category?.tokens.length ?? 4, behaviours: config.behaviours.map((b) => b.name), denseFeatures: F };
     const groups = config.multiTask === 'single' ? this.tasks.map((t) => [t]) : [this.tasks];

@@ -1,0 +1,152 @@
+/** npm run bench:quality -- dmt [--quick] [--dataset sim|taobao] [--tables 1,3,4,5,bias] [--seeds 1,2,3]
+ * The DMT Must-show runs: analogues of the paper's Tables 1, 3, 4, 5 (AUC, RelaImpr vs DNN, Precision@4,
+ * MRR@4 per request, CTR and CVR) and the bias-network check on the simulator's randomised-position
+ * requests. Every finished run is cached in runs/bench/dmt/<dataset>/<run>.json, so a rerun resumes. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfmError, lineProgress, type Event, type Item } from '@cfm/core';
+import { simulate } from '@cfm/simulator';
+import { buildImpressionSet, catalogueFromItems, DmtConfig, DmtModel, gbdtBaseline, pageViewImpressions, relaImprPct, taskMetrics, VARIANTS, type ImpressionRow, type ImpressionSet, type TaskMetrics, type Catalogue } from '@cfm/model-dmt';
+
+interface Data { name: string; cat: Catalogue; train: ImpressionSet; valid: ImpressionSet; tests: Record<string, ImpressionSet> }
+type Result = Record<string, Record<string, TaskMetrics>> & { gates?: Record<string, Record<string, number[]>> };
+const TASKS = ['ctr', 'cvr'];
+const progress = lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
+
+function byTime(rows: ImpressionRow[], from: number, to: number): ImpressionRow[] {
+  return rows.filter((r) => r.ts >= from && r.ts < to);
+}
+
+function simData(quick: boolean): Data {
+  const sim = simulate({ customers: quick ? 150 : 600, items: 2000, days: 120, seed: 7, impressions: { randomizedShare: 0.3 }, outputs: { queries: false, incentives: false, itemText: false } });
+  const cat = catalogueFromItems(sim.items);
+  const b = DmtConfig.parse({}).behaviours;
+  const t0 = Date.parse(sim.config.startDate);
+  const day = 86_400_000;
+  const [cut1, cut2] = [t0 + 84 * day, t0 + 102 * day]; // train: days 0-83, valid: 84-101, test: 102-119
+  const build = (rows: ImpressionRow[], source: string) => buildImpressionSet(rows, sim.events, cat, b, { source });
+  return {
+    name: quick ? 'sim-quick' : 'sim', cat, train: build(byTime(sim.impressions, 0, cut1), 'train'), valid: build(byTime(sim.impressions, cut1, cut2), 'valid'),
+    tests: { logged: build(byTime(sim.impressions, cut2, Infinity), 'test'), randomised: build(byTime(sim.randomImpressions, cut1, Infinity), 'random') },
+  };
+}
+
+/** Taobao UserBehavior sample (user,item,category,behaviour,unix s; no header) → contract events + items */
+function readTaobao(dir: string): { events: Event[]; items: Item[] } {
+  const file = join(dir, 'taobao-userbehavior-sample', 'UserBehavior_head.csv');
+  if (!existsSync(file)) throw new CfmError('CFM_E_FILE', 'dataset file missing', { file });
+  const types: Record<string, Event['type']> = { pv: 'view', cart: 'cart', fav: 'favourite', buy: 'purchase' };
+  const events: Event[] = [];
+  const category = new Map<string, string>();
+  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const [user, item, cat, behaviour, ts] = line.split(',');
+    if (!types[behaviour]) throw new CfmError('CFM_E_ROW_SCHEMA', `unknown behaviour "${behaviour}"`, { file, row: i + 1, field: 'behavior_type' });
+    if (!/^\d+$/.test(ts ?? '')) throw new CfmError('CFM_E_ROW_SCHEMA', `timestamp "${ts}" is not unix seconds`, { file, row: i + 1, field: 'timestamp' });
+    if (!category.has(item)) category.set(item, `c${cat}`);
+    events.push({ customerId: user, itemId: item, ts: Number(ts) * 1000, type: types[behaviour] });
+  });
+  return { events, items: [...category].map(([itemId, c]) => ({ itemId, categories: [c] })) };
+}
+
+function taobaoData(quick: boolean): Data {
+  const { events, items } = readTaobao(process.env.CFM_DATA_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'datasets'));
+  const cat = catalogueFromItems(items);
+  const b = DmtConfig.parse({}).behaviours;
+  const dec = (d: number) => Date.UTC(2017, 11, d);
+  // rows are grouped by customer: a cap keeps whole requests of the first customers (2 shared cores)
+  const build = (from: number, to: number, source: string, cap: number) => {
+    const rows = pageViewImpressions(events, cat, { listLength: 10, fromMs: from, toMs: to, seed: 1 });
+    return buildImpressionSet(rows.slice(0, quick ? 3000 : cap), events, cat, b, { source });
+  };
+  return {
+    name: quick ? 'taobao-quick' : 'taobao', cat, train: build(Date.UTC(2017, 10, 25), dec(2), 'train', 12_000),
+    valid: build(dec(2), dec(3), 'valid', 4000), tests: { test: build(dec(3), dec(4), 'test', 6000) },
+  };
+}
+
+async function runModel(d: Data, name: string, overrides: Partial<DmtConfig>, epochs: number, seed: number, out: string): Promise<Result> {
+  const file = join(out, `${name}-s${seed}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Result;
+  const t0 = Date.now();
+  const config = DmtConfig.parse({ featureDim: 8, expertSizes: [64, 32], epochs, seed, patience: 2, ...overrides });
+  const model = new DmtModel(config, d.cat);
+  model.progress = progress;
+  const report = await model.fitImpressions(d.train, d.valid, { seed });
+  const res: Result = { gates: {} };
+  for (const [tn, t] of Object.entries(d.tests)) {
+    const p = model.predict(t);
+    res[tn] = Object.fromEntries(TASKS.map((k) => [k, taskMetrics(t, k, p.tasks[k])]));
+    res.gates![tn] = p.gates;
+  }
+  model.dispose();
+  writeFileSync(file, JSON.stringify({ ...res, seconds: (Date.now() - t0) / 1000, epochs: report.epochs, config }, null, 1));
+  process.stderr.write(`[dmt] ${d.name} ${name} seed ${seed} done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  return res;
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+
+/** one printed line per (table, row, test set, task) */
+function line(table: string, row: string, test: string, r: Record<string, TaskMetrics>, base?: Record<string, TaskMetrics>, extra = ''): string {
+  return TASKS.map((k) => {
+    const m = r[k];
+    const ri = base ? ` RelaImpr ${relaImprPct(m.auc, base[k].auc).toFixed(2)}%` : '';
+    return `dmt ${table} ${row} ${test} ${k} AUC ${fmt(m.auc)}${ri} P@4 ${fmt(m.precision)} MRR@4 ${fmt(m.mrr)} (${m.groups} requests, ${m.positives} positives)${extra}`;
+  }).join('\n');
+}
+
+const B3 = DmtConfig.parse({}).behaviours;
+const NO_BIAS = { bias: [] as DmtConfig['bias'] };
+export async function runDmtSuite(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const opt = (k: string, dflt: string) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : dflt; };
+  const tables = opt('--tables', 'bias,1,3,4,5').split(',');
+  const seeds = opt('--seeds', '1').split(',').map(Number);
+  const epochs = quick ? 1 : Number(opt('--epochs', '8'));
+  const say = (s: string) => process.stdout.write(s + '\n');
+  for (const ds of opt('--dataset', 'sim,taobao').split(',')) {
+    const d = ds === 'taobao' ? taobaoData(quick) : simData(quick);
+    const out = join('runs', 'bench', 'dmt', d.name);
+    mkdirSync(out, { recursive: true });
+    const n = (s: ImpressionSet) => `${s.offsets.length - 1} requests / ${s.item.length} impressions / ${s.clicked.reduce((a, b) => a + b, 0)} clicks / ${s.ordered.reduce((a, b) => a + b, 0)} orders`;
+    say(`# ${d.name}: train ${n(d.train)}; valid ${n(d.valid)}; ${Object.entries(d.tests).map(([k, s]) => `${k} ${n(s)}`).join('; ')}; epochs ≤ ${epochs}`);
+    const run = (name: string, o: Partial<DmtConfig>, seed = seeds[0]) => runModel(d, name, o, epochs, seed, out);
+    const test = Object.keys(d.tests)[0];
+    if (tables.includes('bias') && d.tests.randomised) {
+      for (const seed of seeds) {
+        const without = await run('mmoe-nobias', { ...NO_BIAS }, seed);
+        const withBias = await run('mmoe-bias-all', { bias: ['position', 'page', 'neighbour'] }, seed);
+        for (const t of ['randomised', 'logged']) {
+          say(line('bias', `no-bias seed=${seed}`, t, without[t]));
+          say(line('bias', `bias(position+page+neighbour) seed=${seed}`, t, withBias[t], without[t]));
+        }
+      }
+    }
+    for (const dense of tables.includes('1') ? [false, true] : []) {
+      const rows: Array<[string, Partial<DmtConfig>]> = [['DNN', VARIANTS.dnn], ['DIN', VARIANTS.din], ['DMT_trans', VARIANTS.dmt_trans], ['DMT', VARIANTS.dmt]];
+      const res: Record<string, Record<string, TaskMetrics>> = {};
+      for (const [name, o] of rows) res[name] = (await run(`t1-${name}-dense${dense}`, { ...o, dense }))[test];
+      if (dense) {
+        const [g] = await gbdtBaseline(d.train, d.valid, [d.tests[test]], TASKS, { seed: seeds[0] });
+        say(line('table1', 'GBDT dense=yes', test, Object.fromEntries(TASKS.map((k) => [k, taskMetrics(d.tests[test], k, g[k])])), res.DNN));
+      }
+      for (const [name] of rows) say(line('table1', `${name} dense=${dense ? 'yes' : 'no'}`, test, res[name], res.DNN));
+    }
+    if (tables.includes('3'))
+      for (const positions of ['none', 'sinusoidal', 'learned'] as const)
+        say(line('table3', `positions=${positions}`, test, (await run(`t1-DMT_trans-densetrue${positions === 'learned' ? '' : `-pos-${positions}`}`, { ...VARIANTS.dmt_trans, positions, dense: true }))[test]));
+    if (tables.includes('4'))
+      for (const multiTask of ['single', 'shared-bottom', 'mmoe'] as const)
+        for (const k of [1, 2, 3]) {
+          const name = multiTask === 'single' && k === 3 ? 't1-DMT_trans-densetrue' : multiTask === 'mmoe' && k === 3 ? 'mmoe-nobias' : `t4-${multiTask}-b${k}`;
+          const r = await run(name, { ...NO_BIAS, multiTask, behaviours: B3.slice(0, k) });
+          say(line('table4', `behaviours=${B3.slice(0, k).map((b) => b.name).join('+')} multitask=${multiTask}`, test, r[test], undefined, multiTask === 'mmoe' ? ` gates ${JSON.stringify(r.gates?.[test])}` : ''));
+        }
+    if (tables.includes('5'))
+      for (const bias of [[], ['position'], ['page'], ['neighbour']] as Array<DmtConfig['bias']>) {
+        const name = bias.length ? (bias[0] === 'neighbour' ? 't1-DMT-densetrue' : `t5-${bias[0]}`) : 'mmoe-nobias';
+        say(line('table5', `bias=${bias.join('+') || 'none'} multitask=mmoe`, test, (await run(name, { ...VARIANTS.dmt, bias, dense: true }))[test]));
+      }
+  }
+}
