@@ -1,10 +1,12 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 
 /** Open (or create) a DuckDB file; ':memory:' for an in-memory catalog. */
-export async function openDatabase(path = ':memory:', threads?: number): Promise<DuckDBInstance> {
+export async function openDatabase(path = ':memory:', threads?: number, memory?: { limit: string; tempDir: string }): Promise<DuckDBInstance> {
   // no ICU extension here: ISO strings without a zone parse as UTC
   const options: Record<string, string> = {};
   if (threads) options.threads = String(threads);
+  // above the limit DuckDB spills to tempDir (also for an in-memory database)
+  if (memory) Object.assign(options, { memory_limit: memory.limit, temp_directory: memory.tempDir });
   return DuckDBInstance.create(path, options);
 }
 

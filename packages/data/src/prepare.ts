@@ -30,6 +30,8 @@ export interface PrepareFromSourcesOptions {
   /** DuckDB file; default <out>/catalog.duckdb; ':memory:' keeps no file */
   dbPath?: string;
   threads?: number;
+  /** DuckDB memory limit; above it DuckDB spills to <out>/.duckdb-tmp (default '1GB') */
+  memoryLimit?: string;
   progress?: ProgressReporter;
 }
 
@@ -42,11 +44,13 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const dbPath = opts.dbPath ?? join(opts.out, 'catalog.duckdb');
   if (dbPath !== ':memory:') await rm(dbPath, { force: true });
   // work in memory (a file-backed catalog costs ~2x CPU to validate into); persist the catalog file at the end
-  const db = await openDatabase(':memory:', opts.threads);
+  const tempDir = join(opts.out, '.duckdb-tmp');
+  const db = await openDatabase(':memory:', opts.threads, { limit: opts.memoryLimit ?? '1GB', tempDir });
   try {
     return await withConnection(db, (conn) => run(conn, opts, config, progress, () => persistCatalog(db, dbPath)));
   } finally {
     db.closeSync();
+    await rm(tempDir, { recursive: true, force: true });
   }
 }
 
