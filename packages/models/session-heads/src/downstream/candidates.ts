@@ -49,9 +49,10 @@ export function isSeen(prefix: Int32Array, candidates: Int32Array, labels: Uint8
   return candidates.some((c, j) => labels[j] === 1 && p.has(c));
 }
 
-/** Next-item queries: target = the last item of each session (≥ 2 events), candidates = top-k co-occurring
- * with the previous item (the trigger). */
-export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, counts: CoCounts, k: number): Query[] {
+/** Next-item queries: target = the last item of each session (≥ 2 events), candidates = the session's earlier
+ * items (most recent first, trigger excluded) when `withSession`, then the items co-occurring most with the
+ * previous item (the trigger), k in all. */
+export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, counts: CoCounts, k: number, withSession = true): Query[] {
   const out: Query[] = [];
   for (let i = 0; i < sessions.length; i++) {
     const session = sessions[i];
@@ -59,7 +60,10 @@ export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, coun
     if (n < 2) continue;
     const target = s.items[s.offsets[session + 1] - 1];
     const prefixLen = n - 1;
-    const candidates = counts.top(s.items[s.offsets[session] + prefixLen - 1], k);
+    const trigger = s.items[s.offsets[session] + prefixLen - 1];
+    const own = withSession ? [...new Set(Array.from(prefixOf(s, { session, prefixLen })).reverse())].filter((x) => x !== trigger).slice(0, k) : [];
+    const have = new Set(own);
+    const candidates = Int32Array.from([...own, ...Array.from(counts.top(trigger, k)).filter((x) => !have.has(x))].slice(0, k));
     const labels = Uint8Array.from(candidates, (c) => (c === target ? 1 : 0));
     out.push({ session, prefixLen, candidates, labels, seen: prefixOf(s, { session, prefixLen }).includes(target) });
   }

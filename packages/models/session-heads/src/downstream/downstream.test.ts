@@ -12,12 +12,14 @@ describe('next-item candidates', () => {
     expect(Array.from(counts.top(5, 2))).toEqual([1, 2]);
   });
   it('take the last item as target, the previous one as trigger, and mark seen targets', () => {
-    const q = nextItemQueries(s, [0, 2], counts, 2);
+    const q = nextItemQueries(s, [0, 2], counts, 2, false);
     expect(q.map((x) => x.prefixLen)).toEqual([2, 2]);
     expect(Array.from(q[1].candidates)).toEqual([2, 3]);
     expect(Array.from(q[1].labels)).toEqual([1, 0]);
     expect(q[1].seen).toBe(false);
     expect(rankCtr(q, 2)[0]).toBe(0.5);
+    // with the session's own earlier items first: session 2 = 4, 1 → 2; candidates [4 (own), 2]
+    expect(Array.from(nextItemQueries(s, [2], counts, 2)[0].candidates)).toEqual([4, 2]);
   });
 });
 
