@@ -44,7 +44,14 @@ export async function trainRecommender(src: UserSource, t: RecommendationTask, t
   const bs = o.batchSize ?? 256;
   const trained = new Params(o.seed);
   for (const [n, v] of model.params.vars) trained.vars.set(n, v);
-  if (src.params) for (const [n, v] of src.params.vars) trained.vars.set(`encoder/${n}`, v);
+  if (src.params) {
+    // only the encoder variables the user vector depends on (a family's own task heads get no gradient)
+    const vars = [...src.params.trainable()];
+    const probe = Array.from(trainIdx.subarray(0, 2));
+    const { value, grads } = tf.variableGrads(() => tf.sum(src.vectors(probe, new Ctx(true, o.seed))) as tf.Scalar, vars.map(([, v]) => v));
+    for (const [n, v] of vars) if (grads[v.name]) trained.vars.set(`encoder/${n}`, v);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
   const order = (epoch: number) => createRng(o.seed).fork(`rec/${epoch}`).shuffle(Array.from(trainIdx));
   const batch = (epoch: number, i: number) => {
     const idx = order(epoch).slice(i * bs, (i + 1) * bs);

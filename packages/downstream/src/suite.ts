@@ -2,7 +2,7 @@
  * four pre-trained variants (MP, MP+A, CLS, CLS+A) → frozen vectors → U-MLP, against P-Trans trained from
  * scratch on the same logs, on profile classification and next-item recommendation (cold / heavy split),
  * customer-disjoint splits, repeated runs; compute costs; a UMAP picture. Writes `<out>/results.json`. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineProgress, type PreparedDataset, type ProgressReporter } from '@cfm/core';
 import { summarizeSeeds } from '@cfm/eval';
@@ -42,8 +42,14 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
   mkdirSync(o.out, { recursive: true });
   const [gender, age] = profileTasks(o.data);
   const rec = nextItemTask(o.data);
-  const results: Record<string, Record<string, Metrics[]>> = {};
-  const add = (task: string, model: string, m: Metrics) => ((results[task] ??= {})[model] ??= []).push(m);
+  // finished runs are kept in <out>/runs.json, so a re-run skips them (the suite resumes)
+  const cells = join(o.out, 'runs.json');
+  const results: Record<string, Record<string, Metrics[]>> = existsSync(cells) ? JSON.parse(readFileSync(cells, 'utf8')) : {};
+  const add = (task: string, model: string, m: Metrics) => {
+    ((results[task] ??= {})[model] ??= []).push(m);
+    writeFileSync(cells, JSON.stringify(results));
+  };
+  const done = (task: string, model: string, r: number) => (results[task]?.[model]?.length ?? 0) > r;
   const splits = (n: number, r: number): Split => customerDisjointSplit(n, FRACTIONS, 1000 + r);
   const vectorsOf: Record<string, Float32Array> = {};
   for (const [name, v] of Object.entries(VARIANTS)) {
@@ -54,6 +60,7 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
       const vec = embedExamples(model, t, config.maxLen!);
       if (t === gender) vectorsOf[name] = vec;
       for (let r = 0; r < o.repeats; r++) {
+        if (done(t.name, `U-MLP ${name}`, r)) continue;
         const s = splits(t.rows.length, r);
         const { metrics, model: head } = await trainClassifier(frozenEncoder(t, vec, d), t, s.train, s.test, { freezeEncoder: true, epochs: o.headEpochs, lr: 1e-3, seed: r, maxLen: config.maxLen! });
         head.dispose();
@@ -63,6 +70,7 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
     }
     const vec = embedExamples(model, rec, config.maxLen!);
     for (let r = 0; r < o.repeats; r++) {
+      if (done(rec.name, `U-MLP ${name}`, r)) continue;
       const s = splits(rec.rows.length, r);
       const { model: m } = await trainRecommender(frozenSource(vec, d), rec, s.train, { epochs: o.headEpochs, lr: 1e-3, seed: r });
       add(rec.name, `U-MLP ${name}`, flat(evaluateRecommender(m, rec, s.test, r)));
@@ -75,6 +83,7 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
   const ptrans = (seed: number) => createShopperBert({ ...config, variant: 'CLS', augment: false, nLayers: 4, sharedLayers: true, seed }, { ...o.data, itemText: titles });
   for (let r = 0; r < o.ptransRepeats; r++) {
     for (const t of [gender, age]) {
+      if (done(t.name, 'P-Trans', r)) continue;
       const s = splits(t.rows.length, r);
       const enc = ptrans(r);
       const { metrics } = await trainClassifier(enc, t, s.train, s.test, { freezeEncoder: false, epochs: o.ptransEpochs, lr: 1e-3, seed: r, maxLen: config.maxLen! });
@@ -82,6 +91,7 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
       progress.log(`${t.name} P-Trans repeat ${r}: ${JSON.stringify(metrics)}`);
       enc.dispose();
     }
+    if (done(rec.name, 'P-Trans', r)) continue;
     const s = splits(rec.rows.length, r);
     const enc = ptrans(r);
     const { model: m } = await trainRecommender(encoderSource(enc, rec, config.maxLen!), rec, s.train, { epochs: o.ptransEpochs, lr: 1e-3, seed: r });
