@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { spawnSync } from 'node:child_process';
 import type { BackfillResult, RetrainResult } from '@cfm/contracts';
 import { backfillDir, readLedger } from '@cfm/pipeline';
 import { connect, createRetrainSchedule, startBackfill, startRetrain } from '@cfm/scheduler';
-import { repoRoot, startDevServer, startWorker, stopProcess, waitFor } from './harness';
+import { recordHistory, startDevServer, startWorker, stopProcess, waitFor } from './harness';
 import type { DevServer, WorkerProc } from './harness';
 import { smallSpec } from './spec';
 
@@ -23,7 +22,7 @@ beforeAll(async () => {
   server = await startDevServer();
   client = await connect(server.address);
   [cpu, gpu] = await Promise.all([startWorker('cpu', server.address), startWorker('gpu', server.address)]);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   if (process.env.CFM_IT_DEBUG) process.stderr.write(`--- cpu\n${cpu?.output()}\n--- gpu\n${gpu?.output()}\n`);
@@ -32,15 +31,7 @@ afterAll(async () => {
   await server?.stop();
 }, 60_000);
 
-const record = async (name: string, workflowId: string) => {
-  if (!process.env.CFM_RECORD_HISTORIES) return;
-  const dir = join(repoRoot, 'workflows', 'test', 'histories');
-  mkdirSync(dir, { recursive: true });
-  // the CLI writes the proto3 JSON that historyFromJSON (replay) reads
-  const r = spawnSync(join(repoRoot, 'tools', 'temporal', 'bin', 'temporal'), ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`temporal workflow show failed: ${r.stderr}`);
-  writeFileSync(join(dir, `${name}.json`), r.stdout);
-};
+const record = (workflowId: string) => recordHistory(client, workflowId);
 
 describe('faults, backfills, schedules and load on a real Temporal dev server', () => {
   it('gpu worker SIGKILLed mid-training: the retry resumes from the checkpoint, nothing is duplicated', async () => {
@@ -75,7 +66,7 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     expect(ledger.filter((e) => e.step === 'train')).toHaveLength(1);
     expect(ledger.filter((e) => e.step === 'export')).toHaveLength(1);
     trained = result;
-    await record('retrain-killed-gpu', 'it-kill-gpu');
+    await record('it-kill-gpu');
   }, 300_000);
 
   it('backfill over 8 partitions, cpu worker killed half way, resumed and re-run: each partition exported once', async () => {
@@ -96,7 +87,7 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     expect(r.partitions).toBe(8);
     const exports = () => readLedger(workDir).filter((e) => e.step === 'exportPartition').map((e) => e.asOf as string);
     expect(exports().sort()).toEqual(['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20', '2024-01-22', '2024-01-24']);
-    await record('backfill', 'it-backfill');
+    await record('it-backfill');
     // a re-run finds everything exported and writes nothing
     const again = (await (await startBackfill(client, input, { workflowId: 'it-backfill-rerun', timeouts })).result()) as BackfillResult;
     expect(again).toMatchObject({ partitions: 8, exported: 0, skipped: 8, runs: 1 });
@@ -144,5 +135,5 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     // different seeds sample different negatives
     expect(new Set(results.map((r) => r.metrics['ndcg@5'])).size).toBeGreaterThan(1);
     process.stderr.write(`20 concurrent workflows: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  }, 180_000);
+  }, 300_000);
 });

@@ -8,6 +8,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 const binary = join(repoRoot, 'tools', 'temporal', 'bin', 'temporal');
@@ -73,7 +76,7 @@ export async function startWorker(queue: 'cpu' | 'gpu', address: string, extraEn
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 240_000;
   while (!out.includes('ready')) {
     if (proc.exitCode !== null) throw new Error(`${queue} worker exited: ${out}`);
     if (Date.now() > deadline) throw new Error(`${queue} worker did not start: ${out}`);
@@ -92,4 +95,15 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(250);
   }
+}
+
+/** With CFM_RECORD_HISTORIES=1: writes the workflow's history to workflows/test/histories/<workflowId>.json
+ * (protobufjs toObject form: the replay test reads it back with History.fromObject). */
+export async function recordHistory(client: Client, workflowId: string): Promise<void> {
+  if (!process.env.CFM_RECORD_HISTORIES) return;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const obj = temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { longs: String, enums: String, bytes: String });
+  const dir = join(repoRoot, 'workflows', 'test', 'histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${workflowId}.json`), JSON.stringify(obj));
 }

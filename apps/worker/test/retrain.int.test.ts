@@ -1,14 +1,13 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { spawnSync } from 'node:child_process';
 import type { RetrainResult } from '@cfm/contracts';
 import { readLedger, realSteps, runPipeline } from '@cfm/pipeline';
 import { initBackend } from '@cfm/tensor';
 import { connect, startRetrain } from '@cfm/scheduler';
-import { repoRoot, startDevServer, startWorker, stopProcess } from './harness';
+import { recordHistory, startDevServer, startWorker, stopProcess } from './harness';
 import type { DevServer, WorkerProc } from './harness';
 import { smallSpec } from './spec';
 
@@ -21,7 +20,7 @@ beforeAll(async () => {
   server = await startDevServer();
   client = await connect(server.address);
   [cpu, gpu] = await Promise.all([startWorker('cpu', server.address), startWorker('gpu', server.address)]);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   if (process.env.CFM_IT_DEBUG) process.stderr.write(`--- cpu worker\n${cpu?.output()}\n--- gpu worker\n${gpu?.output()}\n`);
@@ -47,11 +46,6 @@ describe('retrainWorkflow on a real Temporal dev server', () => {
     // every step did its work once
     const steps = readLedger(workDir).map((e) => e.step).sort();
     expect(steps).toEqual(['evaluate', 'export', 'prepare', 'promote', 'train']);
-    if (process.env.CFM_RECORD_HISTORIES) {
-      const dir = join(repoRoot, 'workflows', 'test', 'histories');
-      mkdirSync(dir, { recursive: true });
-      const r = spawnSync(join(repoRoot, 'tools', 'temporal', 'bin', 'temporal'), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
-      writeFileSync(join(dir, 'retrain.json'), r.stdout);
-    }
+    await recordHistory(client, h.workflowId);
   }, 300_000);
 });
