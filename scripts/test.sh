@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
+# run the TF.js suites on native TensorFlow when it is provisioned (infra/tfjs-native), as production does
+if [ -z "${CFM_TEST_BACKEND:-}" ] && npx tsx scripts/native-available.ts 2>/dev/null; then export CFM_TEST_BACKEND=tensorflow; fi
+echo "test backend: ${CFM_TEST_BACKEND:-wasm}"
 extra=()
 [ "${CI:-}" = "true" ] && extra+=(--skip-nx-cache)
 npx nx run-many -t lint typecheck test --parallel="${CFM_TEST_PARALLEL:-2}" --outputStyle=stream "${extra[@]}" 2>&1 | tee "$log"
