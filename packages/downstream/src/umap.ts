@@ -30,7 +30,7 @@ export async function umapPicture(vectors: Float32Array, dim: number, labels: st
   if (findChromium()) {
     const html = `${file}.tmp.html`;
     writeFileSync(html, `<html><body style="margin:0;background:#fff">${svg}</body></html>`);
-    screenshotPage(html, `${file}.png`, { width: 560, height: 440 });
+    screenshotPage(html, `${file}.png`, { width: 760, height: 460 });
     rmSync(html);
     out.push(`${file}.png`);
   }
