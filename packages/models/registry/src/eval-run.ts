@@ -1,6 +1,7 @@
 /** `cfm eval` as a library call: load a run's model and prepared data, rank the test (or valid)
  * targets under one protocol for each negative-sampling seed, and report metrics with the protocol
- * stated. Results go to <run>/eval-<protocol>-<split>.json; seeds already there are not recomputed. */
+ * stated. Results go to <run>/eval-<protocol>-<split>[-n<negatives>|-keephist].json (every protocol parameter is in
+ * the name, so a stored result is never reported under another protocol); seeds already there are not recomputed. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfmError, lineProgress, type ProgressReporter } from '@cfm/core';
@@ -36,7 +37,7 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
   const info = JSON.parse(readFileSync(runFile, 'utf8')) as RunInfo;
   const split = o.split ?? 'test';
   const seeds = o.protocol === 'full' ? [0] : (o.seeds ?? [0]);
-  const outFile = join(o.run, `eval-${o.protocol}-${split}.json`);
+  const outFile = join(o.run, evalFileName(o.protocol, split, o.negatives ?? 100, o.excludeHistory !== false));
   const perSeed: Record<string, Record<string, number>> = existsSync(outFile) ? JSON.parse(readFileSync(outFile, 'utf8')).perSeed : {};
   const todo = seeds.filter((s) => !perSeed[s]);
   if (todo.length) {
@@ -69,4 +70,10 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
     rows: [summarizeRuns(info.model, seeds.map((s) => perSeed[s]))],
   };
   return { report, perSeed, text: formatReport(report) };
+}
+
+/** result file of one protocol: full ranking keyed by history exclusion, sampled ones by negative count */
+export function evalFileName(protocol: ProtocolName, split: string, negatives: number, excludeHistory: boolean): string {
+  const variant = protocol === 'full' ? (excludeHistory ? '' : '-keephist') : `-n${negatives}`;
+  return `eval-${protocol}-${split}${variant}.json`;
 }
