@@ -35,6 +35,15 @@ describe('trainer', () => {
   beforeAll(() => initTestBackend());
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+  it('stops on an abort raised by a timer (a SIGINT handler) while training', async () => {
+    const t = task(3);
+    const ac = new AbortController();
+    // the abort comes from a macrotask, as a signal handler's does: the loop must yield for it to run
+    const r = await train(t, { epochs: 50, seed: 1, optim, signal: ac.signal, onProgress: (p) => p.step === 1 && setTimeout(() => ac.abort(), 0) });
+    expect(r.steps).toBeLessThan(20);
+    t.dispose();
+  });
+
   it('keeps tf.memory().numTensors unchanged across a step', () => {
     const t = task(1);
     const opt = new AdamW(t.params.trainable(), { ...optim, totalSteps: 10 });

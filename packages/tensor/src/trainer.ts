@@ -83,6 +83,8 @@ export async function train<B>(task: TrainTask<B>, o: TrainOptions): Promise<Fit
         progress.update({ step: 'train', done: state.step, total: totalSteps, info: { epoch, loss: lossSum / lossN, 'seq/s': seqPerSec } });
         o.onProgress?.({ epoch, step: state.step, totalSteps, loss, seqPerSec });
         if (o.checkpointEvery && state.step % o.checkpointEvery === 0) await saveCheckpoint(dir, task.params, opt, state);
+        // yield to the event loop each step: signal handlers (Ctrl-C → abort) and activity heartbeats run here
+        await new Promise<void>((r) => setImmediate(r));
       }
       if (o.signal?.aborted) break;
       const seconds = (Date.now() - t0) / 1000;
