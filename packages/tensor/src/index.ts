@@ -4,6 +4,11 @@ export type { BackendName, BackendInfo, InitBackendOptions } from './backend';
 import { registerWasmKernels } from './wasm-kernels';
 registerWasmKernels();
 export { registerWasmKernels };
+// Kernels only native TensorFlow has (fused sparse softmax CE, stateless uniform noise), called through tfjs-node.
+import { registerNativeKernels } from './native-kernels';
+registerNativeKernels();
+export { registerNativeKernels, hasNativeKernels } from './native-kernels';
+export { uniform } from './random';
 // Building blocks
 export { matmul2d, dense, gelu, layerNorm, dropout, lookup } from './ops';
 export { Params, Ctx } from './params';

