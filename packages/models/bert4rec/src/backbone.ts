@@ -19,11 +19,11 @@ export class Bert4RecBackbone {
   get itemTable(): tf.Tensor2D {
     return this.items.table('item') as tf.Tensor2D;
   }
-  /** ids [B, L] int (left-padded) → hidden [B, L, D] */
-  apply(ids: tf.Tensor2D, ctx: Ctx): tf.Tensor {
+  /** ids [B, L] int (left-padded) → hidden [B, L, D], or [B, 1, D] for the last slot only (lastOnly) */
+  apply(ids: tf.Tensor2D, ctx: Ctx, lastOnly = false): tf.Tensor {
     const l = ids.shape[1];
     const x = tf.add(this.items.apply({ item: ids }), this.positions.apply(l)); // [B, L, D]
     const h = dropout(this.norm.apply(x), this.c.dropout, ctx.nextSeed());
-    return this.encoder.apply(h, tf.notEqual(ids, PAD), ctx);
+    return this.encoder.apply(h, tf.notEqual(ids, PAD), ctx, lastOnly);
   }
 }

@@ -82,8 +82,8 @@ export class Bert4RecModel implements CustomerModel {
       for (let t = 0; t < L - 1; t++) if (ids[b * L + t] >= this.itemCount) ids[b * L + t] = PAD;
     }
     return tf.tidy(() => {
-      const h = this.backbone.apply(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), Ctx.inference()); // [B, L, D]
-      return h.slice([0, L - 1, 0], [-1, 1, -1]).reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D;
+      const h = this.backbone.apply(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), Ctx.inference(), true); // [B, 1, D]: the top block at [MASK] only
+      return h.reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D;
     });
   }
 

@@ -79,15 +79,17 @@ export class TransformerBlock {
     this.ln1 = new LayerNorm(p, `${name}/ln1`, o.dModel);
     this.ln2 = new LayerNorm(p, `${name}/ln2`, o.dModel);
   }
-  /** x [B, L, D], bias [B, 1, 1, L] → [B, L, D] */
-  apply(x: tf.Tensor, bias: tf.Tensor | undefined, ctx: Ctx): tf.Tensor {
+  /** x [B, L, D], bias [B, 1, 1, L] → [B, L, D]; with lastOnly, only the last position's output [B, 1, D]
+   * (every position still serves as key and value; the queries, residuals and feed-forward of the others are skipped) */
+  apply(x: tf.Tensor, bias: tf.Tensor | undefined, ctx: Ctx, lastOnly = false): tf.Tensor {
     const drop = (t: tf.Tensor) => dropout(t, this.o.dropout, ctx.nextSeed());
+    const last = (t: tf.Tensor) => (lastOnly ? t.slice([0, t.shape[1]! - 1, 0], [-1, 1, -1]) : t);
     if (this.o.preNorm) {
       const a = this.ln1.apply(x);
-      const h = tf.add(x, drop(this.attn.apply(a, a, bias, ctx)));
+      const h = tf.add(last(x), drop(this.attn.apply(last(a), a, bias, ctx)));
       return tf.add(h, drop(this.ff2.apply(this.ff1.apply(this.ln2.apply(h)))));
     }
-    const h = this.ln1.apply(tf.add(x, drop(this.attn.apply(x, x, bias, ctx))));
+    const h = this.ln1.apply(tf.add(last(x), drop(this.attn.apply(last(x), x, bias, ctx))));
     return this.ln2.apply(tf.add(h, drop(this.ff2.apply(this.ff1.apply(h)))));
   }
 }
@@ -97,9 +99,11 @@ export class TransformerEncoder {
   constructor(p: Params, name: string, o: EncoderOptions) {
     this.blocks = Array.from({ length: o.nLayers }, (_, i) => new TransformerBlock(p, `${name}/${i}`, o));
   }
-  /** x [B, L, D], mask [B, L] (1 = token, 0 = pad) → [B, L, D] */
-  apply(x: tf.Tensor, mask: tf.Tensor | undefined, ctx: Ctx): tf.Tensor {
+  /** x [B, L, D], mask [B, L] (1 = token, 0 = pad) → [B, L, D]; with lastOnly → [B, 1, D], the last position
+   * only, for inference that reads one slot (the top block then does 1/L of its work) */
+  apply(x: tf.Tensor, mask: tf.Tensor | undefined, ctx: Ctx, lastOnly = false): tf.Tensor {
     const bias = mask ? paddingBias(mask) : undefined;
-    return this.blocks.reduce((h, blk) => blk.apply(h, bias, ctx), x);
+    const n = this.blocks.length;
+    return this.blocks.reduce((h, blk, i) => blk.apply(h, bias, ctx, lastOnly && i === n - 1), x);
   }
 }
