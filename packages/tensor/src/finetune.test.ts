@@ -43,6 +43,10 @@ describe('fineTune', () => {
     const logits = model.predict(ex);
     const acc = Array.from(logits).filter((z, i) => (z > 0 ? 1 : 0) === ex.labels![i]).length / logits.length;
     expect(acc).toBeGreaterThan(0.75);
+    // new examples (here: the same ones in reverse order) are encoded afresh, not read from the training cache
+    const rev = { ...ex, rows: ex.rows.slice().reverse(), ends: ex.ends.slice().reverse(), labels: undefined };
+    const back = model.predict(rev);
+    for (let i = 0; i < logits.length; i++) expect(back[logits.length - 1 - i]).toBeCloseTo(logits[i], 4);
     model.dispose();
     enc.params.dispose();
   });

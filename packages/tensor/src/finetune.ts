@@ -52,13 +52,14 @@ interface Batch {
 }
 
 export class FineTuned {
-  constructor(readonly encoder: Encoder, readonly head: Mlp, readonly headParams: Params, readonly o: FineTuneOptions, private cache?: Float32Array) {}
+  /** cache: the frozen encoder's vectors of `cacheFor` (the training examples), computed once */
+  constructor(readonly encoder: Encoder, readonly head: Mlp, readonly headParams: Params, readonly o: FineTuneOptions, private cache?: Float32Array, private cacheFor?: FineTuneExamples) {}
 
   /** [b, D + sideDim] head input for examples idx */
   input(ex: FineTuneExamples, idx: number[], ctx: Ctx): tf.Tensor2D {
     const d = this.encoder.embeddingDim;
     let v: tf.Tensor2D;
-    if (this.cache) v = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(this.cache!.subarray(i * d, (i + 1) * d)))), [idx.length, d]);
+    if (this.cache && ex === this.cacheFor) v = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(this.cache!.subarray(i * d, (i + 1) * d)))), [idx.length, d]);
     else {
       const batch = padBatch(ex.sequences, idx.map((i) => ex.rows[i]), { maxLen: this.o.maxLen, itemFeatures: this.o.itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]) });
       v = this.encoder.encodeVector(batch, ctx);
@@ -109,7 +110,7 @@ export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTu
   const sizes = [encoder.embeddingDim + (ex.sideDim ?? 0), ...(o.hidden ?? [64]), 1];
   const head = new Mlp(headParams, 'finetune/head', sizes, 'relu', o.dropout ?? 0.1);
   const cache = o.freezeEncoder ? encodeExamples(encoder, ex, o) : undefined;
-  const model = new FineTuned(encoder, head, headParams, o, cache);
+  const model = new FineTuned(encoder, head, headParams, o, cache, ex);
   const trained = new Params(seed);
   for (const [k, v] of headParams.vars) trained.vars.set(k, v);
   const bs = o.batchSize ?? 128;
