@@ -2,7 +2,8 @@
  * process per backend (same config, seed and batches), then this machine's sgemm peak through numpy's OpenBLAS,
  * and the step's achieved GFLOP/s as a share of it. Writes out/bench-train.json.
  *   npm run bench:train -- [--steps 6] [--warmup 1] [--wasm-steps 2] [--wasm-warmup 0] [--cpu-steps 1] [--cpu-batch 16] [--cpu-budget-s 300] [--data dense|real]
- *                          [--backends tensorflow,wasm,cpu] [--no-blas] */
+ *                          [--backends tensorflow,wasm,cpu] [--no-blas] [--no-eval]
+ * Also measures full-ranking evaluation throughput (customers/s over the 12 k Beauty items) on the fastest backend. */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg, cpus } from 'node:os';
@@ -35,6 +36,17 @@ function runChild(backend: string, r: ChildRun): Promise<ChildResult | { backend
       else done({ backend, error: (err.trim().split('\n').filter((l) => /Error|error/.test(l))[0] ?? `exit ${code}`).slice(0, 240) });
     });
   });
+}
+
+interface EvalRow { backend: string; customers: number; items: number; batchSize: number; seconds: number; customersPerSec: number; cpuSeconds: number }
+/** scripts/bench/train-eval.ts in a child process on `backend` */
+function runEval(backend: string): EvalRow | undefined {
+  process.stderr.write(`- full-ranking evaluation throughput (${backend})\n`);
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  const r = spawnSync(tsx, [join(__dirname, 'train-eval.ts')], { cwd: root, encoding: 'utf8', env: { ...process.env, CFM_BACKEND: backend } });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) process.stderr.write(`  evaluation bench failed: ${(r.stderr ?? '').trim().split('\n').slice(-1)[0]}\n`);
+  return line ? (JSON.parse(line.slice(7)) as EvalRow) : undefined;
 }
 
 /** numpy (with its bundled OpenBLAS) in a venv under ~/.cache/cfm, created once from the Python package index */
@@ -81,11 +93,16 @@ async function main(): Promise<void> {
     results.push(await runChild(b, run));
   }
   const blas = argv.includes('--no-blas') ? [] : measureBlas();
+  // full-ranking evaluation throughput, on the fastest backend that loaded
+  const evalBackend = ['tensorflow', 'wasm'].find((b) => results.some((r) => r.backend === b && !('error' in r)));
+  const evalRow = evalBackend && !argv.includes('--no-eval') ? runEval(evalBackend) : undefined;
   const load1 = loadavg()[0];
   const summary = summarize(results, blas);
   process.stdout.write(table(summary, { data, load: [load0, load1], cores: cpus().length }) + '\n');
+  if (evalRow) process.stdout.write(`full-ranking evaluation (${evalRow.backend}, fresh weights, batch ${evalRow.batchSize}): ${evalRow.customersPerSec} customers/s over ${evalRow.items} items ` +
+    `(${evalRow.customers} Beauty customers in ${evalRow.seconds} s, ${evalRow.cpuSeconds} CPU-s)\n`);
   mkdirSync(join(root, 'out'), { recursive: true });
-  writeFileSync(join(root, 'out', 'bench-train.json'), JSON.stringify({ started, argv, loadavg: [load0, load1], ...summary }, null, 2));
+  writeFileSync(join(root, 'out', 'bench-train.json'), JSON.stringify({ started, argv, loadavg: [load0, load1], ...summary, eval: evalRow }, null, 2));
   process.stderr.write(`wrote out/bench-train.json\n`);
 }
 
