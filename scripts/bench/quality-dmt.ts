@@ -18,7 +18,9 @@ function byTime(rows: ImpressionRow[], from: number, to: number): ImpressionRow[
 }
 
 function simData(quick: boolean): Data {
-  const sim = simulate({ customers: quick ? 150 : 600, items: 2000, days: 120, seed: 7, impressions: { randomizedShare: 0.3 }, outputs: { queries: false, incentives: false, itemText: false } });
+  // the logging ranker promotes sponsored items (rankerBoost): position is confounded with the item, which is
+  // what the bias network has to undo; 1 500 customers give a few hundred randomised-order test requests
+  const sim = simulate({ customers: quick ? 150 : 1500, items: 2000, days: 120, seed: 7, impressions: { randomizedShare: 0.3, rankerBoost: 1 }, outputs: { queries: false, incentives: false, itemText: false } });
   const cat = catalogueFromItems(sim.items);
   const b = DmtConfig.parse({}).behaviours;
   const t0 = Date.parse(sim.config.startDate);
@@ -26,7 +28,7 @@ function simData(quick: boolean): Data {
   const [cut1, cut2] = [t0 + 84 * day, t0 + 102 * day]; // train: days 0-83, valid: 84-101, test: 102-119
   const build = (rows: ImpressionRow[], source: string) => buildImpressionSet(rows, sim.events, cat, b, { source });
   return {
-    name: quick ? 'sim-quick' : 'sim', cat, train: build(byTime(sim.impressions, 0, cut1), 'train'), valid: build(byTime(sim.impressions, cut1, cut2), 'valid'),
+    name: quick ? 'sim-boost-quick' : 'sim-boost', cat, train: build(byTime(sim.impressions, 0, cut1), 'train'), valid: build(byTime(sim.impressions, cut1, cut2), 'valid'),
     tests: { logged: build(byTime(sim.impressions, cut2, Infinity), 'test'), randomised: build(byTime(sim.randomImpressions, cut1, Infinity), 'random') },
   };
 }

@@ -187,3 +187,19 @@ describe('incentives and search', () => {
     expect(oracle / sim.queries.length).toBeGreaterThan(base / sim.queries.length + 0.05);
   });
 });
+
+describe('logging ranker promotion (rankerBoost)', () => {
+  it('puts promoted items on top regardless of relevance, so the top slot is less relevant than without it', () => {
+    const top = (boost: number) => {
+      const s = simulate({ customers: 250, items: 1500, seed: 5, impressions: { sessionShare: 0.4, randomizedShare: 0, rankerBoost: boost }, outputs: { queries: false, incentives: false, itemText: false } });
+      const first = s.impressions.filter((r) => r.position === 1);
+      const clicks = s.impressions.filter((r) => r.position === 1 && r.clicked).length / first.length;
+      return { relevance: first.reduce((a, r) => a + r.relevance, 0) / first.length, n: first.length, clicks };
+    };
+    const plain = top(0);
+    const boosted = top(3);
+    expect(plain.n).toBeGreaterThan(100);
+    expect(boosted.relevance).toBeLessThan(plain.relevance - 0.05);
+    expect(boosted.clicks).toBeLessThan(plain.clicks); // clicks follow relevance, not the promotion
+  }, 120_000);
+});

@@ -57,6 +57,7 @@ export const ImpressionConfig = z.object({
   ctrBias: z.number().default(-2.5).describe('click logit intercept'),
   ctrWeight: z.number().min(0).default(5).describe('click logit slope in affinity'),
   rankerNoise: z.number().min(0).default(0.15).describe('sd of noise the logging ranker adds to affinity'),
+  rankerBoost: z.number().min(0).default(0).describe('the logging ranker adds this to the score of sponsored items (a fixed pseudo-random 10 % of the catalogue; clicks do not care: it confounds position with the item, the case a position-bias network is for)'),
   randomizedShare: Rate.default(0.1).describe('share of requests shown in random order (written to impressions_random.csv)'),
 });
 

@@ -5,6 +5,9 @@ import { affinity, intentLeaf, SessionRun } from './session';
 /** Examination probability of a 1-based list position: position^-eta (DMT §4.4 position bias). */
 export const positionBias = (position: number, eta: number): number => position ** -eta;
 
+/** A fixed pseudo-random 10 % of item indices are "sponsored" (the logging ranker may promote them). */
+export const isSponsored = (item: number): boolean => ((Math.imul(item + 1, 0x9e3779b1) >>> 0) % 1000) < 100;
+
 /** Leaves of the k nearest neighbours of list index i (above first, nearer first; fills from the other side at the edges). */
 export function neighbourLeaves(leaves: number[], i: number, k: number): number[] {
   const out: number[] = [];
@@ -18,7 +21,8 @@ export function neighbourLeaves(leaves: number[], i: number, k: number): number[
 /**
  * A recommendation-feed session (DMT): one request, a ranked list, clicks drawn as
  * sigmoid(ctrBias + ctrWeight·affinity) × position^-eta × (1 − penalty·same-leaf share of neighbours).
- * The logging ranker orders by affinity + noise; a `randomizedShare` of requests is shuffled instead.
+ * The logging ranker orders by affinity + noise (+ `rankerBoost` for sponsored items);
+ * a `randomizedShare` of requests is shuffled instead.
  */
 export function feedSession(ctx: SimContext, s: CustomerState, t: number): number {
   const { cat, rng, config } = ctx;
@@ -37,7 +41,8 @@ export function feedSession(ctx: SimContext, s: CustomerState, t: number): numbe
   const relevance = new Map(items.map((item) => [item, affinity(ctx, s, item)]));
   if (randomized) rng.shuffle(items);
   else {
-    const score = new Map(items.map((item) => [item, relevance.get(item)! + ic.rankerNoise * rng.normal()]));
+    const boost = (item: number) => (ic.rankerBoost && isSponsored(item) ? ic.rankerBoost : 0);
+    const score = new Map(items.map((item) => [item, relevance.get(item)! + boost(item) + ic.rankerNoise * rng.normal()]));
     items.sort((a, b) => score.get(b)! - score.get(a)! || a - b);
   }
   const leaves = items.map((item) => cat.itemLeaf[item]);
