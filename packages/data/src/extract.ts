@@ -16,6 +16,8 @@ const TYPE_ID = `(list_position([${EVENT_TYPES.map((t) => `'${t}'`).join(', ')}]
 /**
  * Read the `events` table sorted by (customer, time, input order) as typed arrays.
  * Customers and items become dense indices over their sorted distinct ids.
+ * DuckDB only maps ids to indices (hash joins, result in any order); the sort runs here: a counting sort
+ * by customer, then each customer's rows by (time, file, record) — usually already in order.
  */
 export async function extractSortedEvents(conn: DuckDBConnection, withSessions = false): Promise<ExtractedEvents> {
   await conn.run(`
@@ -27,27 +29,52 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
   const [customerIds] = (await readColumns(conn, 'SELECT customer_id FROM cust_keys ORDER BY cix', ['string'])) as [string[]];
   const [itemKeys] = (await readColumns(conn, 'SELECT item_id FROM item_keys ORDER BY iix', ['string'])) as [string[]];
   const session = withSessions ? `, coalesce((hash(session_id) % 2147483647)::INTEGER, -1)` : '';
+  // input order: (file_id, rec) packed into one exact double (rec < 2^32)
   const cols = await readColumns(
     conn,
-    `SELECT cix, iix, ${TYPE_ID}, ts::DOUBLE ${session}
-     FROM events JOIN cust_keys USING (customer_id) JOIN item_keys USING (item_id)
-     ORDER BY cix, ts, file_id, rec`,
-    withSessions ? ['int32', 'int32', 'int32', 'float64', 'int32'] : ['int32', 'int32', 'int32', 'float64'],
+    `SELECT cix, iix, ${TYPE_ID}, ts::DOUBLE, (file_id::DOUBLE * 4294967296 + rec::DOUBLE) ${session}
+     FROM events JOIN cust_keys USING (customer_id) JOIN item_keys USING (item_id)`,
+    withSessions ? ['int32', 'int32', 'int32', 'float64', 'float64', 'int32'] : ['int32', 'int32', 'int32', 'float64', 'float64'],
     n,
   );
   const cust = cols[0] as Int32Array;
+  const ts = cols[3] as Float64Array;
+  const ord = cols[4] as Float64Array;
   const custStart = new Int32Array(customerIds.length + 1);
   for (let i = 0; i < n; i++) custStart[cust[i] + 1]++;
   for (let c = 0; c < customerIds.length; c++) custStart[c + 1] += custStart[c];
+  const perm = sortPermutation(cust, ts, ord, custStart);
   const events: SortedEvents = {
     n,
     custStart,
-    item: cols[1] as Int32Array,
-    type: cols[2] as Int32Array,
-    tsMs: cols[3] as Float64Array,
-    session: withSessions ? (cols[4] as Int32Array) : undefined,
+    item: permute(cols[1] as Int32Array, perm),
+    type: permute(cols[2] as Int32Array, perm),
+    tsMs: permute(ts, perm),
+    session: withSessions ? permute(cols[5] as Int32Array, perm) : undefined,
   };
   return { events, customerIds, itemKeys };
+}
+
+/** Row order sorted by (customer, ts, ord): counting sort on customer, then each customer's rows by (ts, ord). */
+export function sortPermutation(cust: Int32Array, ts: Float64Array, ord: Float64Array, custStart: Int32Array): Int32Array {
+  const n = cust.length;
+  const next = custStart.slice(0, -1);
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[next[cust[i]]++] = i;
+  const before = (a: number, b: number) => ts[a] < ts[b] || (ts[a] === ts[b] && ord[a] < ord[b]);
+  for (let c = 0; c + 1 < custStart.length; c++) {
+    const s = custStart[c], e = custStart[c + 1];
+    let sorted = true;
+    for (let i = s + 1; i < e && sorted; i++) sorted = before(perm[i - 1], perm[i]);
+    if (!sorted) perm.subarray(s, e).sort((a, b) => ts[a] - ts[b] || ord[a] - ord[b]);
+  }
+  return perm;
+}
+
+function permute<T extends Int32Array | Float64Array>(src: T, perm: Int32Array): T {
+  const out = new (src.constructor as new (n: number) => T)(perm.length);
+  for (let i = 0; i < perm.length; i++) out[i] = src[perm[i]];
+  return out;
 }
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PAD, type Vocabularies, type Vocabulary } from '@cfm/core';
-import { queryRows } from './db';
+import { queryRows, readColumns } from './db';
 import { makeVocabulary, vocabLookup, vocabularyFromCounts } from './vocab';
 
 /** Item attribute vocabularies and their catalogue columns. */
@@ -39,10 +39,26 @@ export async function buildItemFeatures(
   buckets: number,
 ): Promise<{ vocabs: Vocabularies; itemFeatures: Record<string, Int32Array>; priceEdges: number[] }> {
   const hasItems = (await queryRows(conn, `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'items'`))[0].n as number;
-  const rows = new Map<string, Record<string, unknown>>();
-  if (hasItems) for (const r of await queryRows(conn, 'SELECT * FROM items')) rows.set(String(r.item_id), r);
   const n = itemVocab.tokens.length;
-  const attrs = (col: string) => itemVocab.tokens.map((t, id) => (id < 4 ? null : ((rows.get(t)?.[col] as string | null | undefined) ?? null)));
+  // catalogue columns read as whole columns (no per-row objects; NULL reads as '', and ingest stores no empty
+  // attribute), then looked up by vocabulary token
+  const cols = Object.values(ITEM_FEATURES);
+  let table: { ids: string[]; attr: Record<string, string[]>; price: Float64Array } = { ids: [], attr: {}, price: new Float64Array(0) };
+  if (hasItems) {
+    const read = await readColumns(
+      conn,
+      `SELECT item_id, ${cols.join(', ')}, coalesce(price, 'NaN'::DOUBLE) FROM items`,
+      ['string', ...cols.map(() => 'string' as const), 'float64'],
+    );
+    table = { ids: read[0] as string[], attr: Object.fromEntries(cols.map((c, k) => [c, read[k + 1] as string[]])), price: read[cols.length + 1] as Float64Array };
+  }
+  const rowOf = new Map<string, number>();
+  for (let r = 0; r < table.ids.length; r++) rowOf.set(table.ids[r], r);
+  const rowIdx = Int32Array.from(itemVocab.tokens, (t, id) => (id < 4 ? -1 : (rowOf.get(t) ?? -1)));
+  const attrs = (col: string): Array<string | null> => {
+    const values = table.attr[col];
+    return Array.from(rowIdx, (r) => (r < 0 || values[r] === '' ? null : values[r]));
+  };
   const vocabs: Vocabularies = {};
   const itemFeatures: Record<string, Int32Array> = {};
   for (const [name, col] of Object.entries(ITEM_FEATURES)) {
@@ -54,11 +70,7 @@ export async function buildItemFeatures(
     vocabs[name] = vocab;
     itemFeatures[name] = Int32Array.from(values, (v, id) => (id < 4 ? PAD : lookup(v)));
   }
-  const priceOf = (t: string) => {
-    const p = rows.get(t)?.price;
-    return p === null || p === undefined ? Number.NaN : Number(p);
-  };
-  const prices = itemVocab.tokens.map((t, id) => (id < 4 ? Number.NaN : priceOf(t)));
+  const prices = Array.from(rowIdx, (r) => (r < 0 ? Number.NaN : table.price[r]));
   const pb = priceBuckets(prices.filter((p) => Number.isFinite(p)), buckets);
   vocabs.priceBucket = pb.vocab;
   itemFeatures.priceBucket = Int32Array.from(prices, (p, id) => (id < 4 ? PAD : Number.isFinite(p) ? pb.bucketOf(p) : 3));

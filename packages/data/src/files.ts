@@ -73,3 +73,35 @@ export async function readCsvHeader(path: string, delim = ','): Promise<string[]
     await fh.close();
   }
 }
+
+/**
+ * Whether a CSV column looks like integers in the first 64 KiB (non-empty values all digits, no quotes on the
+ * lines read). Used to pick a typed read for the common epoch-ms `ts`; the caller still falls back to text
+ * columns when the typed read rejects any row.
+ */
+export async function csvColumnLooksInteger(path: string, column: string, delim = ','): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    let text = buf.subarray(0, bytesRead).toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const lines = text.split('\n');
+    if (bytesRead === buf.length) lines.pop(); // possibly cut
+    const header = lines[0].replace(/\r$/, '').split(delim).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    const k = header.indexOf(column);
+    if (k === -1 || lines.length < 2) return false;
+    let seen = 0;
+    for (const raw of lines.slice(1)) {
+      const line = raw.replace(/\r$/, '');
+      if (!line) continue;
+      if (line.includes('"')) return false;
+      const v = line.split(delim)[k];
+      if (v === undefined || (v !== '' && !/^\d{1,18}$/.test(v))) return false;
+      seen++;
+    }
+    return seen > 0;
+  } finally {
+    await fh.close();
+  }
+}

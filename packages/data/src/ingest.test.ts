@@ -115,4 +115,20 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
     expect(counts.map((c) => [c.input, c.accepted, c.quarantined])).toEqual([[2, 1, 1], [3, 2, 1]]);
     expect(n).toEqual([1, 2]);
   });
+
+  it('reads epoch-ms files with typed columns and falls back to text columns when a later row does not parse', async () => {
+    // > 64 KiB of epoch-ms rows, so the sniffed prefix says "integer ts"; then an ISO time, a bad position, a negative price
+    const many = Array.from({ length: 3000 }, (_, i) => `c${i % 7},i${i % 5},${1577836800000 + i},view,,${i % 3},,,1.5`);
+    const tail = ['c1,i1,2020-01-01T00:00:00Z,cart,,,,,', 'c1,i1,5,view,,abc,,,', 'c1,i1,5,view,,,,,-3'];
+    const { count, q, events } = await ingest('typed.csv', [EVENTS_HEADER, ...many, ...tail].join('\n') + '\n');
+    expect(count).toMatchObject({ input: 3003, accepted: 3001, quarantined: 2 });
+    expect(q.map((r) => [r.row, r.field])).toEqual([[3003, 'position'], [3004, 'price']]);
+    expect(Number(events.find((e) => e.event_type === 'cart')!.ts)).toBe(1577836800000);
+    // all typed: the same rows without the unparseable ones stay on the fast path and give the same values
+    const fast = await ingest('typed2.csv', [EVENTS_HEADER, ...many, tail[2]].join('\n') + '\n');
+    expect(fast.count).toMatchObject({ input: 3001, accepted: 3000, quarantined: 1 });
+    expect(fast.q[0]).toMatchObject({ row: 3002, field: 'price' });
+    expect(fast.events.slice(0, 3000).map((e) => [e.ts, e.position, e.price])).toEqual(events.slice(0, 3000).map((e) => [e.ts, e.position, e.price]));
+  });
 });
+

@@ -17,12 +17,21 @@ export interface StagedSource {
   rejectsTable?: string;
   /** 1 when the file has a header line (line = rec + header + rejected lines before) */
   headerLines: number;
+  /** columns read with their own type (CSV fast path); all others are VARCHAR */
+  typedColumns: string[];
 }
 
 let seq = 0;
 
 /** Inspect a file, check its required columns and return how to read it as text. */
-export async function stageSource(conn: DuckDBConnection, file: string, required: string[], optional: string[]): Promise<StagedSource> {
+export async function stageSource(
+  conn: DuckDBConnection,
+  file: string,
+  required: string[],
+  optional: string[],
+  /** CSV only: columns read with a DuckDB type instead of VARCHAR (a value that does not parse becomes a CAST reject) */
+  typed: Record<string, string> = {},
+): Promise<StagedSource> {
   await assertReadable(file);
   const format = formatOf(file);
   const id = ++seq;
@@ -32,12 +41,14 @@ export async function stageSource(conn: DuckDBConnection, file: string, required
   let inputRows: number;
   let rejectsTable: string | undefined;
   let headerLines = 0;
+  let typedColumns: string[] = [];
   if (format === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     columns = await readCsvHeader(file, delim);
     if (new Set(columns).size !== columns.length) throw new CfmError('CFM_E_FILE', `repeated column names in header: ${columns.join(', ')}`, { file });
     rejectsTable = `rejects_${id}`;
-    const types = columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+    const types = columns.map((c) => `${sqlString(c)}: ${sqlString(typed[c] ?? 'VARCHAR')}`).join(', ');
+    typedColumns = columns.filter((c) => typed[c]);
     const reader = `read_csv(${sqlString(file)}, columns={${types}}, header=true, auto_detect=false, delim=${sqlString(delim)}, quote='"', escape='"',
       ignore_errors=true, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}')`;
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader}`;
@@ -60,7 +71,7 @@ export async function stageSource(conn: DuckDBConnection, file: string, required
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length)
     throw new CfmError('CFM_E_MISSING_COLUMN', `required column missing (file has: ${columns.join(', ')})`, { file, field: missing[0] });
-  return { file, format, select, columns, inputRows, rejectsTable, headerLines };
+  return { file, format, select, columns, inputRows, rejectsTable, headerLines, typedColumns };
 }
 
 async function describe(conn: DuckDBConnection, sql: string, file: string): Promise<string[]> {
