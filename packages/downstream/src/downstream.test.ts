@@ -42,6 +42,9 @@ describe('downstream tasks', () => {
     const { metrics, model } = await trainClassifier(frozenEncoder(t, vec, 8), t, s.train, s.test, { freezeEncoder: true, epochs: 80, lr: 3e-3, seed: 0, maxLen: 16 });
     expect(metrics.auroc).toBeGreaterThan(0.9);
     expect(metrics.accuracy).toBeGreaterThan(0.8);
+    expect(metrics.f1).toBeGreaterThan(0.8); // at the F1-best threshold of the training rows
+    expect(metrics.threshold).toBeGreaterThan(0);
+    expect(metrics.threshold).toBeLessThan(1);
     model.dispose();
   });
 

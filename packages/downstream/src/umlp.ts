@@ -1,7 +1,7 @@
 /** U-MLP (§4.2.1): input-512-256-128-64-output, ReLU, on customer vectors. Classification heads are trained
  * with @cfm/tensor's fineTune (binary cross-entropy), frozen vectors or an encoder trained along. */
-import { auc, accuracy, f1 } from '@cfm/eval';
-import { fineTune, FineTuned, type Encoder, type FineTuneExamples } from '@cfm/tensor';
+import { auc, accuracy, bestF1Threshold, f1 } from '@cfm/eval';
+import { fineTune, type FineTuned, type Encoder, type FineTuneExamples } from '@cfm/tensor';
 import type { ClassificationTask } from './tasks';
 
 /** the paper's U-MLP hidden sizes */
@@ -20,10 +20,13 @@ export const part = (t: ClassificationTask, idx: Int32Array): FineTuneExamples =
   sequences: t.history, rows: idx.map((i) => t.rows[i]), ends: idx.map((i) => t.ends[i]), labels: Float32Array.from(idx, (i) => t.labels[i]),
 });
 
-/** AUROC, F1 and accuracy at 0.5 of logits against 0/1 labels */
-export function classificationMetrics(logits: Float32Array, labels: Float32Array): Record<string, number> {
-  const p = logits.map((z) => 1 / (1 + Math.exp(-z)));
-  return { auroc: auc(p, labels), f1: f1(p, labels, 0.5), accuracy: accuracy(Array.from(p, (x) => (x >= 0.5 ? 1 : 0)), labels) };
+const sigmoid = (z: Float32Array) => z.map((x) => 1 / (1 + Math.exp(-x)));
+
+/** AUROC, accuracy at 0.5 and F1 of logits against 0/1 labels: `f1@0.5` at probability 0.5, and `f1` at
+ * `threshold` (a probability chosen elsewhere, e.g. the F1-best one on the training rows; 0.5 when not given) */
+export function classificationMetrics(logits: Float32Array, labels: Float32Array, threshold = 0.5): Record<string, number> {
+  const p = sigmoid(logits);
+  return { auroc: auc(p, labels), f1: f1(p, labels, threshold), 'f1@0.5': f1(p, labels, 0.5), accuracy: accuracy(Array.from(p, (x) => (x >= 0.5 ? 1 : 0)), labels), threshold };
 }
 
 /** train a U-MLP head on `encoder` (a frozen encoder must cover the test examples too) (frozen or not) over the train part, score the test part */
@@ -33,7 +36,8 @@ export async function trainClassifier(encoder: Encoder, t: ClassificationTask, t
     itemFeatures: o.itemFeatures, dropout: 0, weightDecay: 0,
   });
   const ex = part(t, test);
-  // FineTuned keeps the train vectors as its cache; a cache-free copy encodes the test examples themselves
-  const scorer = new FineTuned(encoder, model.head, model.headParams, model.o);
-  return { metrics: classificationMetrics(scorer.predict(ex), ex.labels!), model };
+  const trainEx = part(t, train);
+  // the F1 threshold is chosen on the training rows (never on test); on imbalanced tasks 0.5 often predicts one class
+  const { threshold } = bestF1Threshold(sigmoid(model.predict(trainEx)), trainEx.labels!);
+  return { metrics: classificationMetrics(model.predict(ex), ex.labels!, Number.isFinite(threshold) ? threshold : 0.5), model };
 }

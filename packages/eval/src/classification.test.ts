@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, argmaxRows, auc, f1, groupedAuc, logLoss, macroF1, relaImpr } from './classification';
+import { accuracy, argmaxRows, auc, bestF1Threshold, f1, groupedAuc, logLoss, macroF1, relaImpr } from './classification';
 
 describe('classification metrics', () => {
   it('AUC of a hand-counted example, with ties counted half', () => {
@@ -22,6 +22,13 @@ describe('classification metrics', () => {
   it('F1, macro F1, accuracy and argmax on hand-computed cases', () => {
     expect(f1([0.9, 0.6, 0.4, 0.2], [1, 0, 1, 0])).toBe(0.5);
     expect(f1([0.1, 0.2], [1, 1])).toBe(0);
+    // by hand: t=0.9 → 2·1/(1+2) = 0.667; t=0.6 → 2·1/(2+2) = 0.5; t=0.4 → 2·2/(3+2) = 0.8; t=0.2 → 2·2/(4+2) = 0.667
+    const b = bestF1Threshold([0.9, 0.6, 0.4, 0.2], [1, 0, 1, 0]);
+    expect(b).toEqual({ threshold: 0.4, f1: 0.8 });
+    expect(f1([0.9, 0.6, 0.4, 0.2], [1, 0, 1, 0], b.threshold)).toBeCloseTo(0.8, 12);
+    // tied scores are one decision; no positives → no threshold
+    expect(bestF1Threshold([0.5, 0.5, 0.1], [1, 0, 0])).toEqual({ threshold: 0.5, f1: 2 / 3 });
+    expect(bestF1Threshold([0.3, 0.2], [0, 0])).toEqual({ threshold: Number.POSITIVE_INFINITY, f1: 0 });
     expect(accuracy([1, 0, 2], [1, 1, 2])).toBeCloseTo(2 / 3, 12);
     // class 0: tp0 fp0 fn1 → 0; class 1: tp1 fp1 fn0 → 2/3; class 2: tp1 → 1
     expect(macroF1([1, 1, 2], [1, 0, 2], 3)).toBeCloseTo((0 + 2 / 3 + 1) / 3, 12);

@@ -90,6 +90,26 @@ export function f1(scores: ArrayLike<number>, labels: ArrayLike<number>, thresho
   return tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
 }
 
+/** The score threshold that maximises binary F1 on (scores, labels), and that F1: each distinct score is tried as
+ * "score >= t → positive" in one pass over the sorted scores. Choose it on training or validation rows, then apply it
+ * to the test rows (`f1(testScores, testLabels, threshold)`). Returns threshold Infinity and f1 0 without positives. */
+export function bestF1Threshold(scores: ArrayLike<number>, labels: ArrayLike<number>): { threshold: number; f1: number } {
+  checkSameLength(scores, labels, 'bestF1Threshold');
+  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > 0) pos++;
+  let best = { threshold: Number.POSITIVE_INFINITY, f1: 0 };
+  let tp = 0;
+  for (let i = 0; i < idx.length; i++) {
+    if (labels[idx[i]] > 0) tp++;
+    if (i + 1 < idx.length && scores[idx[i + 1]] === scores[idx[i]]) continue; // ties go together
+    const predicted = i + 1;
+    const f = tp ? (2 * tp) / (predicted + pos) : 0;
+    if (f > best.f1) best = { threshold: scores[idx[i]], f1: f };
+  }
+  return best;
+}
+
 /** Macro F1 over classes 0..classes-1 of class predictions (classes absent from both pred and truth are left out). */
 export function macroF1(pred: ArrayLike<number>, truth: ArrayLike<number>, classes: number): number {
   checkSameLength(pred, truth, 'macroF1');

@@ -9,7 +9,7 @@ export type { NegativeProtocol, NegativeSampler } from './sampling';
 export { evaluateGroups, offsetsFromGroupIds } from './grouped';
 export type { GroupedInput, GroupedResult } from './grouped';
 // Classification
-export { auc, groupedAuc, relaImpr, accuracy, f1, macroF1, argmaxRows, logLoss } from './classification';
+export { auc, groupedAuc, relaImpr, accuracy, f1, bestF1Threshold, macroF1, argmaxRows, logLoss } from './classification';
 export type { GroupedAucResult } from './classification';
 // Segments
 export { historyLengths, coldHeavySegments, seenTargetSegments, coldItemSegment, pick, evaluateSegments } from './segments';

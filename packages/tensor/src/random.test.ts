@@ -49,7 +49,7 @@ describe('uniform noise and dropout', () => {
       expect(y[i] === 0 || Math.abs(y[i] - 1 / 0.7) < 1e-6).toBe(true);
       expect(g[i]).toBeCloseTo(y[i], 6); // d(sum(x · mask))/dx = mask
     }
-    const total = y.reduce((a, v) => a + v, 0);
+    const total = Array.from(y as Float32Array).reduce((a, v) => a + v, 0);
     expect(Math.abs(value.dataSync()[0] - total) / total).toBeLessThan(1e-4); // float32 sum
     tf.dispose([value, grad, yt]);
     expect(tf.memory().numTensors).toBe(before);
