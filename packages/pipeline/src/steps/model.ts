@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CfmError, configHash } from '@cfm/core';
-import type { CustomerModel, ModelFamily, PreparedDataset } from '@cfm/core';
+import type { CustomerModel, CustomerSequences, ModelFamily, PreparedDataset } from '@cfm/core';
 import type { EvaluateInput, ExportInput, PartitionInput, TrainInput, TrainProgress } from '@cfm/contracts';
 import { loadPrepared } from '@cfm/data';
 import { appendTopK, openTopKScores, writeCustomerEmbeddings } from '@cfm/export';
+import { allCustomers } from '@cfm/export/model';
 import { describeEval, padBatch, rankEval } from '@cfm/tensor';
 import type { StepContext } from '../step-context';
 
@@ -60,13 +61,12 @@ export async function evaluateStep(families: FamilyLookup, input: EvaluateInput,
 
 const maxLenOf = (data: PreparedDataset) => Number((data.manifest.config as { maxSeqLen?: number } | undefined)?.maxSeqLen ?? 50);
 
-/** Embeds and scores customers in batches; `ends` cuts each history (point-in-time exports). */
+/** Embeds and scores customers (rows of `seqs`) in batches; `ends` cuts each history (point-in-time exports). */
 async function writeOutputs(
-  model: CustomerModel, data: PreparedDataset, rows: number[], outDir: string, o: { family: string; version: string; asOf: string; topK: number; ends?: Int32Array },
-  ctx: StepContext,
+  model: CustomerModel, data: PreparedDataset, seqs: CustomerSequences, rows: number[], outDir: string,
+  o: { family: string; version: string; asOf: string; topK: number; ends?: Int32Array }, ctx: StepContext,
 ) {
   mkdirSync(outDir, { recursive: true });
-  const seqs = data.train;
   const ids = rows.map((r) => seqs.customerIds[r]);
   const bs = 256;
   const dim = model.embeddingDim;
@@ -92,9 +92,11 @@ export async function exportStep(families: FamilyLookup, input: ExportInput, out
   const data = await loadPrepared(input.preparedDir);
   const model = await families(input.family).load(input.artifactDir);
   try {
-    const rows = Array.from({ length: data.train.customerIds.length }, (_, i) => i);
+    // every customer with their whole known history (train, plus the valid / test history and target)
+    const seqs = allCustomers(data);
+    const rows = Array.from({ length: seqs.customerIds.length }, (_, i) => i);
     const asOf = new Date().toISOString().slice(0, 10);
-    return await writeOutputs(model, data, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf, topK: input.topK }, ctx);
+    return await writeOutputs(model, data, seqs, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf, topK: input.topK }, ctx);
   } finally {
     model.dispose();
   }
@@ -106,7 +108,8 @@ export async function partitionStep(families: FamilyLookup, input: PartitionInpu
   const model = await families(input.family).load(input.artifactDir);
   try {
     const cut = Date.parse(`${input.asOf}T00:00:00Z`) / 1000;
-    const { offsets, times, customerIds } = data.train;
+    const seqs = allCustomers(data);
+    const { offsets, times, customerIds } = seqs;
     const ends = new Int32Array(customerIds.length);
     const rows: number[] = [];
     for (let c = 0; c < customerIds.length; c++) {
@@ -115,7 +118,7 @@ export async function partitionStep(families: FamilyLookup, input: PartitionInpu
       ends[c] = e;
       if (e > offsets[c]) rows.push(c);
     }
-    const r = await writeOutputs(model, data, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf: input.asOf, topK: input.topK, ends }, ctx);
+    const r = await writeOutputs(model, data, seqs, rows, outDir, { family: input.family, version: basename(input.artifactDir), asOf: input.asOf, topK: input.topK, ends }, ctx);
     return { files: r.files, customers: rows.length };
   } finally {
     model.dispose();
