@@ -17,14 +17,23 @@ let ROOT = join('runs', 'bench', 'mcm');
 const S3REC = 'S3-Rec (Zhou et al. 2020), best published on this data';
 /** Beauty training settings shared by the MCM variants (sampled item softmax: 2 shared CPU cores) */
 const MCM_BEAUTY = { dModel: 64, maxLen: 50, samplesPerSequence: 2, batchSize: 128, lr: 1e-3, negatives: 512, validateEvery: 2, validCustomers: 1000 };
-const B4R_BEAUTY = { lr: 1e-3 };
+/** the BERT4Rec baseline of docs/models/bert4rec.md (40 epochs, early stopping with patience 5 on valid NDCG@10) */
+const B4R_BEAUTY = { lr: 1e-3, patience: 5, validateEvery: 2 };
 /** taobao: 815 customers with long pv/cart/fav/buy histories; most recent 50 tokens */
 const TAOBAO = { ...MCM_BEAUTY, maxLen: 50, samplesPerSequence: 4, batchSize: 64, validCustomers: 0 };
 
 interface Line { text: string; ok?: boolean }
 
+/** a run folder that already holds a finished model of this family and seed (train.json is written last) */
+function finished(out: string, model: string, seed: number): boolean {
+  if (!existsSync(join(out, 'train.json')) || !existsSync(join(out, 'model'))) return false;
+  const info = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { model: string; seed: number };
+  return info.model === model && info.seed === seed;
+}
+
 async function trainEval(model: string, dataset: string, out: string, epochs: number, seed: number, config: Record<string, unknown>, progress: ProgressReporter) {
-  await trainRun({ model, dataset, out, epochs, seed, config, progress });
+  if (finished(out, model, seed)) progress.log(`${out}: finished run, not retrained`);
+  else await trainRun({ model, dataset, out, epochs, seed, config, progress });
   const full = await evalRun({ run: out, protocol: 'full', progress });
   const sampled = await evalRun({ run: out, protocol: 'sampled-uniform', negatives: 99, seeds: [0], progress });
   return { full: full.perSeed['0'], sampled: sampled.perSeed['0'] };
@@ -67,7 +76,7 @@ export async function runMcmSuite(args: string[]): Promise<void> {
     const res: Record<string, { full: Record<string, number>; sampled: Record<string, number> }[]> = { MCM_Final: [], BERT4Rec: [] };
     for (const seed of seeds) {
       res.MCM_Final.push(await trainEval('mcm', 's3rec-beauty', join(ROOT, `beauty-final-s${seed}`), ep(8), seed, { ...MCM_BEAUTY, variant: 'MCM_Final' }, progress));
-      res.BERT4Rec.push(await trainEval('bert4rec', 's3rec-beauty', join(ROOT, `beauty-bert4rec-s${seed}`), ep(20), seed, B4R_BEAUTY, progress));
+      res.BERT4Rec.push(await trainEval('bert4rec', 's3rec-beauty', join(ROOT, `beauty-bert4rec-s${seed}`), ep(40), seed, B4R_BEAUTY, progress));
     }
     const mean = (m: string, p: 'full' | 'sampled') => res[m].reduce((a, r) => a + r[p]['ndcg@10'], 0) / res[m].length;
     for (const [p, target] of [['sampled', 0.3732], ['full', 0.0327]] as const) {
@@ -85,7 +94,7 @@ export async function runMcmSuite(args: string[]): Promise<void> {
       for (const variant of ['BERT4Rec', 'MCM_Single', 'MCM_MTL', 'MCM_Final']) {
         const isB = variant === 'BERT4Rec';
         const out = join(ROOT, name === 'taobao' ? `taobao-${variant}` : variant === 'MCM_Final' ? 'beauty-final-s1' : variant === 'BERT4Rec' ? 'beauty-bert4rec-s1' : `beauty-${variant}`);
-        const epochs = name === 'taobao' ? 2 : isB ? 20 : 8;
+        const epochs = name === 'taobao' ? 2 : isB ? 40 : 8;
         const r = await trainEval(isB ? 'bert4rec' : 'mcm', dataset, out, ep(epochs), 1, isB ? (name === 'taobao' ? { lr: 1e-3, maxLen: 50, maskProb: 0.2 } : B4R_BEAUTY) : { ...base, variant }, progress);
         say({ text: `mcm ablation ${name} loo ${variant} full ndcg@10 ${r.full['ndcg@10'].toFixed(4)} 99-uniform ndcg@10 ${r.sampled['ndcg@10'].toFixed(4)} hr@10 ${r.sampled['hr@10'].toFixed(4)} seed=1` });
       }
