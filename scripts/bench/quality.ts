@@ -33,9 +33,9 @@ export const SUITES: Record<string, SuiteEntry[]> = {
   bert4rec: [
     {
       dataset: 's3rec-beauty',
-      epochs: 20,
+      epochs: 40,
       seed: 1,
-      config: { lr: 1e-3 },
+      config: { lr: 1e-3, patience: 5, validateEvery: 2 },
       checks: [
         { protocol: 'sampled-uniform', metric: 'ndcg@10', target: 0.2975, source: S3REC },
         { protocol: 'sampled-uniform', metric: 'hr@10', target: 0.4739, source: S3REC },
@@ -44,9 +44,9 @@ export const SUITES: Record<string, SuiteEntry[]> = {
     },
     {
       dataset: 'movielens-1m',
-      epochs: 10,
+      epochs: 100,
       seed: 1,
-      config: { lr: 1e-3 },
+      config: { lr: 1e-3, batchSize: 128, validateEvery: 2 },
       checks: [
         { protocol: 'full', metric: 'ndcg@10', target: 0.1516, source: PETROV },
         { protocol: 'sampled-pop', metric: 'ndcg@10', target: 0.4751, source: PETROV },
