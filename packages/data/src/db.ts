@@ -79,6 +79,22 @@ export async function readColumns(conn: DuckDBConnection, sql: string, kinds: Co
   return out.map((col) => (Array.isArray(col) ? col : col.subarray(0, n)));
 }
 
+/**
+ * Text columns of a table expression, ordered by `orderBy`, as JS string arrays (NULL reads as '').
+ * Each column comes back as one joined string split here: reading strings value by value through the
+ * node API costs ~2 µs each. Falls back to value-by-value reads when a value holds the separator.
+ */
+export async function readStringColumns(conn: DuckDBConnection, from: string, cols: string[], orderBy: string): Promise<string[][]> {
+  const sep = '\x1f';
+  const aggs = cols.map((c, k) => `string_agg(coalesce(CAST(${c} AS VARCHAR), ''), chr(31) ORDER BY ${orderBy}) AS s${k}`);
+  const bad = cols.map((c) => `coalesce(bool_or(contains(CAST(${c} AS VARCHAR), chr(31))), false)`).join(' OR ');
+  const reader = await conn.runAndReadAll(`SELECT count(*) AS n, ${bad} AS bad, ${aggs.join(', ')} FROM ${from}`);
+  const row = reader.getRows()[0];
+  const n = Number(row[0]);
+  if (row[1]) return (await readColumns(conn, `SELECT ${cols.map((c) => `coalesce(CAST(${c} AS VARCHAR), '')`).join(', ')} FROM ${from} ORDER BY ${orderBy}`, cols.map(() => 'string'))) as string[][];
+  return cols.map((_, k) => (n === 0 ? [] : String(row[2 + k] ?? '').split(sep)));
+}
+
 function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES, RESERVED_IDS } from '@cfm/core';
-import { queryNumber, readColumns } from './db';
+import { queryNumber, readColumns, readStringColumns } from './db';
 import type { SortedEvents } from './split';
 
 export interface ExtractedEvents {
@@ -26,8 +26,8 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
     CREATE OR REPLACE TEMP TABLE item_keys AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS iix
       FROM (SELECT DISTINCT item_id FROM events);`);
   const n = await queryNumber(conn, 'SELECT count(*) FROM events');
-  const [customerIds] = (await readColumns(conn, 'SELECT customer_id FROM cust_keys ORDER BY cix', ['string'])) as [string[]];
-  const [itemKeys] = (await readColumns(conn, 'SELECT item_id FROM item_keys ORDER BY iix', ['string'])) as [string[]];
+  const [customerIds] = await readStringColumns(conn, 'cust_keys', ['customer_id'], 'cix');
+  const [itemKeys] = await readStringColumns(conn, 'item_keys', ['item_id'], 'iix');
   const session = withSessions ? `, coalesce((hash(session_id) % 2147483647)::INTEGER, -1)` : '';
   // input order: (file_id, rec) packed into one exact double (rec < 2^32)
   const cols = await readColumns(

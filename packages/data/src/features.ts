@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PAD, type Vocabularies, type Vocabulary } from '@cfm/core';
-import { queryRows, readColumns } from './db';
+import { queryRows, readColumns, readStringColumns } from './db';
 import { makeVocabulary, vocabLookup, vocabularyFromCounts } from './vocab';
 
 /** Item attribute vocabularies and their catalogue columns. */
@@ -45,30 +45,28 @@ export async function buildItemFeatures(
   const cols = Object.values(ITEM_FEATURES);
   let table: { ids: string[]; attr: Record<string, string[]>; price: Float64Array } = { ids: [], attr: {}, price: new Float64Array(0) };
   if (hasItems) {
-    const read = await readColumns(
-      conn,
-      `SELECT item_id, ${cols.join(', ')}, coalesce(price, 'NaN'::DOUBLE) FROM items`,
-      ['string', ...cols.map(() => 'string' as const), 'float64'],
-    );
-    table = { ids: read[0] as string[], attr: Object.fromEntries(cols.map((c, k) => [c, read[k + 1] as string[]])), price: read[cols.length + 1] as Float64Array };
+    const text = await readStringColumns(conn, 'items', ['item_id', ...cols], 'item_id');
+    const [price] = (await readColumns(conn, `SELECT coalesce(price, 'NaN'::DOUBLE) FROM items ORDER BY item_id`, ['float64'])) as [Float64Array];
+    table = { ids: text[0], attr: Object.fromEntries(cols.map((c, k) => [c, text[k + 1]])), price };
   }
   const rowOf = new Map<string, number>();
   for (let r = 0; r < table.ids.length; r++) rowOf.set(table.ids[r], r);
   const rowIdx = Int32Array.from(itemVocab.tokens, (t, id) => (id < 4 ? -1 : (rowOf.get(t) ?? -1)));
-  const attrs = (col: string): Array<string | null> => {
-    const values = table.attr[col];
-    return Array.from(rowIdx, (r) => (r < 0 || values[r] === '' ? null : values[r]));
-  };
   const vocabs: Vocabularies = {};
   const itemFeatures: Record<string, Int32Array> = {};
   for (const [name, col] of Object.entries(ITEM_FEATURES)) {
-    const values = attrs(col);
+    const values = table.attr[col];
     const counts = new Map<string, number>();
-    for (const v of values) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
+    for (let id = 4; id < n; id++) {
+      const r = rowIdx[id];
+      if (r >= 0 && values[r] !== '') counts.set(values[r], (counts.get(values[r]) ?? 0) + 1);
+    }
     const vocab = vocabularyFromCounts(name, counts, minCount);
     const lookup = vocabLookup(vocab);
     vocabs[name] = vocab;
-    itemFeatures[name] = Int32Array.from(values, (v, id) => (id < 4 ? PAD : lookup(v)));
+    const ids = new Int32Array(n).fill(PAD);
+    for (let id = 4; id < n; id++) ids[id] = lookup(rowIdx[id] < 0 || values[rowIdx[id]] === '' ? null : values[rowIdx[id]]);
+    itemFeatures[name] = ids;
   }
   const prices = Array.from(rowIdx, (r) => (r < 0 ? Number.NaN : table.price[r]));
   const pb = priceBuckets(prices.filter((p) => Number.isFinite(p)), buckets);

@@ -1,10 +1,10 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { CfmError, configHash, silentProgress, type ProgressReporter } from '@cfm/core';
 import { ingestItems, ingestUsers, readUserLabels } from './catalog';
 import { parsePrepareConfig, type PrepareConfig, type PrepareConfigInput } from './config';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { openDatabase, queryNumber, sqlString, withConnection } from './db';
+import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
 import { buildItemFeatures } from './features';
 import { ingestEvents, type FileCount } from './ingest';
@@ -54,13 +54,23 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   }
 }
 
-/** Copy the in-memory catalog (events, quarantine, items, users) into a DuckDB file, on its own connection. */
+/**
+ * Persist the in-memory catalog, on its own connection: the validated events as `events.parquet` beside the
+ * DuckDB file (a Parquet write costs about a third of the CPU of DuckDB's compressed table storage), and the
+ * DuckDB file with tables quarantine, items, users and a view `events` over that Parquet file (absolute path).
+ */
 async function persistCatalog(db: DuckDBInstance, path: string): Promise<void> {
   if (path === ':memory:') return;
+  const parquet = resolve(dirname(path), 'events.parquet');
+  const tmp = `${parquet}.tmp-${process.pid}`;
   await withConnection(db, async (conn) => {
+    await conn.run(`COPY events TO ${sqlString(tmp)} (FORMAT parquet)`);
+    await rename(tmp, parquet);
     await conn.run(`ATTACH ${sqlString(path)} AS catalog`);
     try {
-      await conn.run('COPY FROM DATABASE memory TO catalog');
+      const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> 'events'`);
+      for (const { t } of tables) await conn.run(`CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}"`);
+      await conn.run(`CREATE VIEW catalog.events AS SELECT * FROM read_parquet(${sqlString(parquet)})`);
     } finally {
       await conn.run('DETACH catalog');
     }
