@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { createRng, isCfmError, type CustomerSequences } from '@cfm/core';
 import { customerSplit, loadPrepared, parsePrepareConfig, prepareFromSources, readManifest } from './index';
 import { eventsCsv, tempDir } from './testing/fixtures';
+import { defaultCutoffs } from './split';
+import { sortPermutation } from './extract';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -92,5 +94,32 @@ describe('config', () => {
     }
     expect(isCfmError(err)).toBe(true);
     expect((err as { code: string; location: { field: string } }).location.field).toBe(field);
+  });
+});
+
+describe('defaultCutoffs and the extraction sort', () => {
+  it('selects the same 80% / 90% quantiles as a full sort, with ties and unsorted input', () => {
+    const rng = createRng(3);
+    for (const n of [1, 2, 7, 1000, 5001]) {
+      const tsMs = Float64Array.from({ length: n }, () => Math.floor(rng.next() * 50) * 1000);
+      const sorted = Float64Array.from(tsMs).sort();
+      const q = (p: number) => sorted[Math.min(n - 1, Math.floor(p * n))];
+      const want: [number, number] = [q(0.8), q(0.9) <= q(0.8) ? q(0.8) + 1 : q(0.9)];
+      expect(defaultCutoffs({ n, custStart: new Int32Array([0, n]), item: new Int32Array(n), type: new Int32Array(n), tsMs })).toEqual(want);
+    }
+  });
+
+  it('sorts rows by (customer, time, input order)', () => {
+    const rng = createRng(5);
+    const n = 2000;
+    const cust = Int32Array.from({ length: n }, () => Math.floor(rng.next() * 30));
+    const ts = Float64Array.from({ length: n }, () => Math.floor(rng.next() * 20));
+    const ord = Float64Array.from({ length: n }, (_, i) => (i % 3) * 4294967296 + i);
+    const custStart = new Int32Array(31);
+    for (const c of cust) custStart[c + 1]++;
+    for (let c = 0; c < 30; c++) custStart[c + 1] += custStart[c];
+    const perm = Array.from(sortPermutation(cust, ts, ord, custStart));
+    const want = Array.from({ length: n }, (_, i) => i).sort((a, b) => cust[a] - cust[b] || ts[a] - ts[b] || ord[a] - ord[b]);
+    expect(perm).toEqual(want);
   });
 });

@@ -128,9 +128,37 @@ export function customerSplit(ev: SortedEvents, fractions: [number, number, numb
 
 /** Default temporal cut-offs: the 80% and 90% quantiles of event time. */
 export function defaultCutoffs(ev: SortedEvents): [number, number] {
-  const sorted = Float64Array.from(ev.tsMs.subarray(0, ev.n)).sort();
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  let t1 = q(0.8), t2 = q(0.9);
+  const a = Float64Array.from(ev.tsMs.subarray(0, ev.n));
+  const k = (p: number) => Math.min(a.length - 1, Math.floor(p * a.length));
+  // k-th smallest by selection (O(n)); the 90% one is searched only right of the 80% one
+  const k1 = k(0.8), k2 = k(0.9);
+  const t1 = select(a, k1, 0, a.length - 1);
+  let t2 = select(a, k2, k1, a.length - 1);
   if (t2 <= t1) t2 = t1 + 1;
   return [t1, t2];
+}
+
+/** The k-th smallest of a[lo..hi] (Hoare partition, median of three); leaves a partitioned around it. */
+function select(a: Float64Array, k: number, lo: number, hi: number): number {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo], y = a[mid], z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }
