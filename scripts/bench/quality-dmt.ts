@@ -119,9 +119,13 @@ export async function runDmtSuite(args: string[]): Promise<void> {
       for (const seed of seeds) {
         const without = await run('mmoe-nobias', { ...NO_BIAS }, seed);
         const withBias = await run('mmoe-bias-all', { bias: ['position', 'page', 'neighbour'] }, seed);
+        // position alone: the neighbour block also embeds the target's own category, which lets the (dropped at
+        // serving) bias tower take over real category preference
+        const positionOnly = await run('mmoe-bias-position', { bias: ['position'] }, seed);
         for (const t of ['randomised', 'logged']) {
           say(line('bias', `no-bias seed=${seed}`, t, without[t]));
           say(line('bias', `bias(position+page+neighbour) seed=${seed}`, t, withBias[t], without[t]));
+          say(line('bias', `bias(position) seed=${seed}`, t, positionOnly[t], without[t]));
         }
       }
     }
