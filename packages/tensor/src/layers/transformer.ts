@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CfmError } from '@cfm/core';
 import { dropout, layerNorm } from '../ops';
+import { hasNativeKernels } from '../native-kernels';
 import type { Ctx, Params } from '../params';
 import { Dense } from './dense';
 
@@ -55,9 +56,10 @@ export class MultiHeadAttention {
     const lk = kv.shape[1] as number;
     const dk = this.dModel / this.nHeads;
     const q = this.split(tf.mul(this.q.apply(query), 1 / Math.sqrt(dk)), b, lq); // [B, H, Lq, dk], scaled here: 1/L of the work of scaling the scores
-    const k = this.split(this.k.apply(kv), b, lk).transpose([0, 1, 3, 2]); // [B, H, dk, Lk]
+    const k = this.split(this.k.apply(kv), b, lk); // [B, H, Lk, dk]
     const v = this.split(this.v.apply(kv), b, lk); // [B, H, Lk, dk]
-    let scores = tf.matMul(q, k); // [B, H, Lq, Lk]
+    // native TensorFlow takes kᵀ as a matmul flag; wasm's fast path wants the plain layout (explicit transpose)
+    let scores = hasNativeKernels() ? tf.matMul(q, k, false, true) : tf.matMul(q, k.transpose([0, 1, 3, 2])); // [B, H, Lq, Lk]
     if (bias) scores = tf.add(scores, bias);
     const attn = dropout(tf.softmax(scores, -1), this.attnDropout, ctx.nextSeed());
     const out = tf.matMul(attn, v).transpose([0, 2, 1, 3]).reshape([b, lq, this.dModel]); // [B, Lq, D]
