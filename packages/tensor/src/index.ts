@@ -28,6 +28,8 @@ export { softmaxCrossEntropy, sampledSoftmax, binaryCrossEntropy, cosineLoss, ms
 export { AdamW, learningRate } from './optim';
 export type { OptimOptions } from './optim';
 export { train, trainStep } from './trainer';
+export { fitNextItem } from './fit-next-item';
+export type { NextItemModel, NextItemTrainSettings, BatchSampler } from './fit-next-item';
 export type { TrainTask, TrainOptions } from './trainer';
 export { fineTune, encodeExamples, FineTuned } from './finetune';
 export type { Encoder, FineTuneExamples, FineTuneOptions } from './finetune';

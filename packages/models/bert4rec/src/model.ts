@@ -2,7 +2,7 @@
  * customer vector = hidden state at that [MASK]. Reference: Sun et al., CIKM 2019. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
-import { Ctx, Params, rankEval, saveArtifact, softmaxCrossEntropy, train, type ProgressReporter } from '@cfm/tensor';
+import { Ctx, fitNextItem, Params, saveArtifact, softmaxCrossEntropy, type ProgressReporter } from '@cfm/tensor';
 import { Bert4RecBackbone } from './backbone';
 import { ClozeSampler, type ClozeBatch } from './cloze';
 import type { Bert4RecConfig } from './config';
@@ -46,28 +46,7 @@ export class Bert4RecModel implements CustomerModel {
     const c = this.config;
     const seed = opts.seed ?? this.seed;
     const sampler = new ClozeSampler(data.train, { ...c, seed });
-    const task = {
-      params: this.params,
-      batchesPerEpoch: sampler.batchesPerEpoch,
-      batch: (e: number, i: number) => sampler.batch(e, i),
-      size: (b: ClozeBatch) => b.batchSize,
-      loss: (b: ClozeBatch, ctx: Ctx) => this.loss(b, ctx),
-      validate: data.valid.targets.length
-        ? () => rankEval(this, data, 'valid', { protocol: 'full', maxLen: c.maxLen, limit: c.validCustomers || undefined }).metrics['ndcg@10']
-        : undefined,
-    };
-    const report = await train(task, {
-      ...opts,
-      epochs: opts.epochs ?? c.epochs,
-      seed,
-      optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
-      patience: c.patience,
-      validateEvery: c.validateEvery,
-      runKey: `${this.vocabHash}/${JSON.stringify(c)}/${seed}`,
-      progress: this.progress,
-    });
-    if (report.bestMetric !== undefined) this.metrics['valid_ndcg@10'] = report.bestMetric;
-    return report;
+    return fitNextItem(this, data, opts, sampler, (b: ClozeBatch, ctx: Ctx) => this.loss(b, ctx), c, seed);
   }
 
   /** history + [MASK] → hidden state at [MASK], [B, D] */

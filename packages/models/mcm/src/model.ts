@@ -3,7 +3,7 @@
  * history; task scores come from the readout heads; `encode` is the hook fine-tuning builds on. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
-import { Ctx, Params, rankEval, type Encoder, saveArtifact, softmaxCrossEntropy, train, type ProgressReporter } from '@cfm/tensor';
+import { Ctx, fitNextItem, Params, type Encoder, saveArtifact, softmaxCrossEntropy, type ProgressReporter } from '@cfm/tensor';
 import { McmBackbone, type McmDims } from './backbone';
 import type { McmConfig } from './config';
 import { TaskHead } from './heads';
@@ -69,28 +69,7 @@ export class McmModel implements CustomerModel, Encoder {
     const c = this.config;
     const seed = opts.seed ?? this.seed;
     const sampler = new McmSampler(data.train, { ...c, seed, itemCount: this.backbone.itemCount });
-    const task = {
-      params: this.params,
-      batchesPerEpoch: sampler.batchesPerEpoch,
-      batch: (e: number, i: number) => sampler.batch(e, i),
-      size: (b: McmBatch) => b.batchSize,
-      loss: (b: McmBatch, ctx: Ctx) => this.loss(b, ctx),
-      validate: data.valid.targets.length
-        ? () => rankEval(this, data, 'valid', { protocol: 'full', maxLen: c.maxLen, limit: c.validCustomers || undefined }).metrics['ndcg@10']
-        : undefined,
-    };
-    const report = await train(task, {
-      ...opts,
-      epochs: opts.epochs ?? c.epochs,
-      seed,
-      optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
-      patience: c.patience,
-      validateEvery: c.validateEvery,
-      runKey: `${this.vocabHash}/${JSON.stringify(c)}/${seed}`,
-      progress: this.progress,
-    });
-    if (report.bestMetric !== undefined) this.metrics['valid_ndcg@10'] = report.bestMetric;
-    return report;
+    return fitNextItem(this, data, opts, sampler, (b: McmBatch, ctx: Ctx) => this.loss(b, ctx), c, seed);
   }
 
   /** history + [MASK] → ids [B, L'] with the most recent L' - 1 tokens kept and unknown items as PAD */
