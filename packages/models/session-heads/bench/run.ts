@@ -1,6 +1,6 @@
 /** npx tsx packages/models/session-heads/bench/run.ts <dataset|simulator> [seed] [--hidden N] [--k N]
- * Flags: --hidden --epochs --maxLen (model config), --k (candidates), --customers (simulator).
- * Runs the session-heads downstream suite on one corpus, prints the tables, writes runs/session-heads/<dataset>-s<seed>.json. */
+ * Flags: --hidden --epochs --maxLen (model config), --k (candidates), --customers (simulator), --tag T (output name suffix).
+ * Runs the session-heads downstream suite on one corpus, prints the tables, writes runs/session-heads/<dataset>-s<seed>[-T].json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '@cfm/tensor';
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   }
   const dir = join('runs', 'session-heads');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${dataset}-s${seed}.json`), JSON.stringify({ dataset, seed, backend: backend.name, seconds, tables }, null, 1));
+  const tag = args.includes('--tag') ? `-${args[args.indexOf('--tag') + 1]}` : '';
+  writeFileSync(join(dir, `${dataset}-s${seed}${tag}.json`), JSON.stringify({ dataset, seed, backend: backend.name, seconds, tables }, null, 1));
 }
 
 main().catch((e) => {
