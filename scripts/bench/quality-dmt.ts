@@ -1,4 +1,5 @@
-/** npm run bench:quality -- dmt [--quick] [--dataset sim|taobao] [--tables 1,3,4,5,bias] [--seeds 1,2,3]
+/** npm run bench:quality -- dmt [--quick] [--dataset sim|taobao] [--tables 1,3,4,5,bias] [--seeds 1,2,3] [--big]
+ * (--big: 3,000 simulated customers, half the requests in random order, rankerBoost 2: a larger unbiased test set)
  * The DMT Must-show runs: analogues of the paper's Tables 1, 3, 4, 5 (AUC, RelaImpr vs DNN, Precision@4,
  * MRR@4 per request, CTR and CVR) and the bias-network check on the simulator's randomised-position
  * requests. Every finished run is cached in runs/bench/dmt/<dataset>/<run>.json, so a rerun resumes. */
@@ -20,7 +21,8 @@ function byTime(rows: ImpressionRow[], from: number, to: number): ImpressionRow[
 function simData(quick: boolean): Data {
   // the logging ranker promotes sponsored items (rankerBoost): position is confounded with the item, which is
   // what the bias network has to undo; 1 500 customers give a few hundred randomised-order test requests
-  const sim = simulate({ customers: quick ? 150 : 1500, items: 2000, days: 120, seed: 7, impressions: { randomizedShare: 0.3, rankerBoost: 1 }, outputs: { queries: false, incentives: false, itemText: false } });
+  const big = process.argv.includes('--big');
+  const sim = simulate({ customers: quick ? 150 : big ? 3000 : 1500, items: 2000, days: 120, seed: 7, impressions: { randomizedShare: big ? 0.5 : 0.3, rankerBoost: big ? 2 : 1 }, outputs: { queries: false, incentives: false, itemText: false } });
   const cat = catalogueFromItems(sim.items);
   const b = DmtConfig.parse({}).behaviours;
   const t0 = Date.parse(sim.config.startDate);
@@ -28,7 +30,7 @@ function simData(quick: boolean): Data {
   const [cut1, cut2] = [t0 + 84 * day, t0 + 102 * day]; // train: days 0-83, valid: 84-101, test: 102-119
   const build = (rows: ImpressionRow[], source: string) => buildImpressionSet(rows, sim.events, cat, b, { source });
   return {
-    name: quick ? 'sim-boost-quick' : 'sim-boost', cat, train: build(byTime(sim.impressions, 0, cut1), 'train'), valid: build(byTime(sim.impressions, cut1, cut2), 'valid'),
+    name: quick ? 'sim-boost-quick' : big ? 'sim-boost-big' : 'sim-boost', cat, train: build(byTime(sim.impressions, 0, cut1), 'train'), valid: build(byTime(sim.impressions, cut1, cut2), 'valid'),
     tests: { logged: build(byTime(sim.impressions, cut2, Infinity), 'test'), randomised: build(byTime(sim.randomImpressions, cut1, Infinity), 'random') },
   };
 }
