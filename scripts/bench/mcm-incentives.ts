@@ -111,17 +111,36 @@ export async function incentiveDemo(o: IncentiveDemoOptions): Promise<Record<str
   // 2. MCM next-product-line score, no fine-tuning
   const model = (await mcm.load(join(runDir, 'model'))) as McmModel;
   const maxLen = model.config.maxLen;
-  const zero = new Float32Array(testOffers.length);
-  for (let i = 0; i < testOffers.length; i++) {
-    const b = padBatch(seqs, [testEx.rows[i]], { maxLen, ends: testEx.ends.subarray(i, i + 1) });
-    zero[i] = model.score(b, 'next-productLine', Int32Array.of(lineIds.get(testOffers[i].productLine)!))[0];
-  }
+  const lineScores = (ex: FineTuneExamples, list: IncentiveOffer[]) => {
+    const out = new Float32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const b = padBatch(seqs, [ex.rows[i]], { maxLen, ends: ex.ends.subarray(i, i + 1) });
+      out[i] = model.score(b, 'next-productLine', Int32Array.of(lineIds.get(list[i].productLine)!))[0];
+    }
+    return out;
+  };
+  const zero = lineScores(testEx, testOffers);
   report('mcm (no fine-tuning)', zero);
+  // the pre-trained score of the offer's line as one more side input: the new head starts from what pre-training knows
+  const withScore = (ex: FineTuneExamples, scores: Float32Array): FineTuneExamples => {
+    const d = ex.sideDim!;
+    const side = new Float32Array(scores.length * (d + 1));
+    for (let i = 0; i < scores.length; i++) side.set([...ex.side!.subarray(i * d, (i + 1) * d), scores[i]], i * (d + 1));
+    return { ...ex, side, sideDim: d + 1 };
+  };
+  const [trainExS, testExS] = [withScore(trainEx, lineScores(trainEx, trainOffers)), withScore(testEx, zero)];
   // 3. MCM + new head, frozen encoder and fine-tuned encoder
   for (const freezeEncoder of [true, false]) {
     const m = (await mcm.load(join(runDir, 'model'))) as McmModel;
     const ft = await fineTune(m, trainEx, { freezeEncoder, maxLen, epochs: o.fineTuneEpochs, lr: 1e-3, hidden: [64], batchSize: 128, seed: o.seed, progress: o.progress });
     report(freezeEncoder ? 'mcm + head (frozen)' : 'mcm fine-tuned', ft.model.predict(testEx));
+    ft.model.dispose();
+    m.dispose();
+  }
+  {
+    const m = (await mcm.load(join(runDir, 'model'))) as McmModel;
+    const ft = await fineTune(m, trainExS, { freezeEncoder: true, maxLen, epochs: o.fineTuneEpochs, lr: 1e-3, hidden: [64], batchSize: 128, seed: o.seed, progress: o.progress });
+    report('mcm + head on vector, line, cash-back, pre-trained line score (frozen)', ft.model.predict(testExS));
     ft.model.dispose();
     m.dispose();
   }

@@ -101,7 +101,7 @@ export async function runMcmSuite(args: string[]): Promise<void> {
     }
   }
   if (!only || only === 'incentives') {
-    const r = await incentiveDemo({ out: join(ROOT, 'incentives'), customers: quick ? 300 : 1500, seed: 1, epochs: ep(3), fineTuneEpochs: quick ? 1 : 3, config: { dModel: 64, maxLen: 50, samplesPerSequence: 2, negatives: 512, validCustomers: 500 }, progress });
+    const r = await incentiveDemo({ out: join(ROOT, 'incentives'), customers: quick ? 300 : 1500, seed: 1, epochs: ep(3), fineTuneEpochs: quick ? 1 : 10, config: { dModel: 64, maxLen: 50, samplesPerSequence: 2, negatives: 512, validCustomers: 500 }, progress });
     for (const [k, v] of Object.entries(r)) say({ text: `mcm incentives ${k} ${Number.isInteger(v) ? v : v.toFixed(4)}` });
   }
   if (!only || only === 'export') {
