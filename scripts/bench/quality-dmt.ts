@@ -144,13 +144,15 @@ export async function runDmtSuite(args: string[]): Promise<void> {
     if (tables.includes('3'))
       for (const positions of ['none', 'sinusoidal', 'learned'] as const)
         say(line('table3', `positions=${positions}`, test, (await run(`t1-DMT_trans-densetrue${positions === 'learned' ? '' : `-pos-${positions}`}`, { ...VARIANTS.dmt_trans, positions, dense: true }))[test]));
-    if (tables.includes('4'))
-      for (const multiTask of ['single', 'shared-bottom', 'mmoe'] as const)
-        for (const k of [1, 2, 3]) {
+    if (tables.includes('4')) {
+      const cells = (['single', 'shared-bottom', 'mmoe'] as const).flatMap((multiTask) => [1, 2, 3].map((k) => [multiTask, k] as const));
+      // --reverse: a second process can work the table from the other end (finished runs are cached)
+      for (const [multiTask, k] of args.includes('--reverse') ? cells.reverse() : cells) {
           const name = multiTask === 'single' && k === 3 ? 't1-DMT_trans-densetrue' : multiTask === 'mmoe' && k === 3 ? 'mmoe-nobias' : `t4-${multiTask}-b${k}`;
           const r = await run(name, { ...NO_BIAS, multiTask, behaviours: B3.slice(0, k) });
           say(line('table4', `behaviours=${B3.slice(0, k).map((b) => b.name).join('+')} multitask=${multiTask}`, test, r[test], undefined, multiTask === 'mmoe' ? ` gates ${JSON.stringify(r.gates?.[test])}` : ''));
         }
+    }
     if (tables.includes('5'))
       for (const bias of [[], ['position'], ['page'], ['neighbour']] as Array<DmtConfig['bias']>) {
         const name = bias.length ? (bias[0] === 'neighbour' ? 't1-DMT-densetrue' : `t5-${bias[0]}`) : 'mmoe-nobias';

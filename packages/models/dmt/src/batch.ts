@@ -35,15 +35,29 @@ export interface DenseStats {
   std: number[];
 }
 
-export function denseStats(set: ImpressionSet): DenseStats {
-  const F = set.denseNames.length;
+/** indices of the dense columns a model with these behaviours reads: each behaviour's three, then the
+ * behaviour-free ones (popularity, brand share), in the set's order; every column when `behaviours` is undefined */
+export function denseColumns(set: ImpressionSet, behaviours?: string[]): number[] {
+  const all = set.denseNames.map((_, i) => i);
+  if (!behaviours) return all;
+  const setBehaviours = Object.keys(set.histories);
+  return all.filter((i) => {
+    const owner = setBehaviours.find((b) => set.denseNames[i].startsWith(`${b}_`));
+    return owner === undefined || behaviours.includes(owner);
+  });
+}
+
+export function denseStats(set: ImpressionSet, behaviours?: string[]): DenseStats {
+  const cols = denseColumns(set, behaviours);
+  const W = set.denseNames.length;
+  const F = cols.length;
   const n = set.item.length;
   const mean = new Array<number>(F).fill(0);
   const sq = new Array<number>(F).fill(0);
   for (let i = 0; i < n; i++)
     for (let f = 0; f < F; f++) {
-      mean[f] += set.dense[i * F + f];
-      sq[f] += set.dense[i * F + f] ** 2;
+      mean[f] += set.dense[i * W + cols[f]];
+      sq[f] += set.dense[i * W + cols[f]] ** 2;
     }
   const m = mean.map((s) => s / Math.max(1, n));
   return { mean: m, std: sq.map((s, f) => Math.sqrt(Math.max(s / Math.max(1, n) - m[f] ** 2, 0)) || 1) };
@@ -56,6 +70,8 @@ export interface BatchOptions {
   stats: DenseStats;
   maxPosition: number;
   maxPage: number;
+  /** the model's behaviours: only their dense columns are read (a set built for more behaviours is fine) */
+  behaviours?: string[];
 }
 
 /** rows = request indices */
@@ -64,7 +80,9 @@ export function makeBatch(set: ImpressionSet, rows: ArrayLike<number>, o: BatchO
   let Q = 1;
   for (let r = 0; r < R; r++) Q = Math.max(Q, set.offsets[rows[r] + 1] - set.offsets[rows[r]]);
   const K = set.neighbours;
-  const F = set.denseNames.length;
+  const cols = denseColumns(set, o.behaviours);
+  const W = set.denseNames.length;
+  const F = cols.length;
   const feats = (item: number, out: Record<string, Int32Array>, at: number) => {
     out.item[at] = item;
     for (const f of o.features) out[f][at] = item === PAD ? PAD : (o.cat.itemFeatures[f][item] ?? PAD);
@@ -96,7 +114,7 @@ export function makeBatch(set: ImpressionSet, rows: ArrayLike<number>, o: BatchO
       const c = set.categories.subarray(i * (1 + K), (i + 1) * (1 + K));
       b.categories.set(c, at * (1 + K));
       for (let k = 1; k <= K; k++) if (c[k] !== PAD && c[k] === c[0]) b.sameCategory[at]++;
-      for (let f = 0; f < F; f++) b.dense[at * F + f] = (set.dense[i * F + f] - o.stats.mean[f]) / o.stats.std[f];
+      for (let f = 0; f < F; f++) b.dense[at * F + f] = (set.dense[i * W + cols[f]] - o.stats.mean[f]) / o.stats.std[f];
       b.labels.ctr[at] = set.clicked[i];
       b.labels.cvr[at] = set.ordered[i];
     }

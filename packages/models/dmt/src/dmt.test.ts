@@ -4,7 +4,7 @@ import { simulate } from '@cfm/simulator';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
 import * as tf from '@tensorflow/tfjs';
 import { Ctx } from '@cfm/tensor';
-import { buildImpressionSet, catalogueFromItems, dmt, DmtConfig, DmtModel, makeBatch, pageViewImpressions, taskMetrics, type ImpressionRow } from './index';
+import { buildImpressionSet, catalogueFromItems, denseColumns, dmt, DmtConfig, DmtModel, makeBatch, pageViewImpressions, taskMetrics, type ImpressionRow } from './index';
 
 const tiny = { featureDim: 4, nHeads: 2, expertSizes: [8], utilitySizes: [4], biasSizes: [4], experts: 2, batchSize: 8, lr: 1e-2, warmupSteps: 2, bias: ['position', 'neighbour'] };
 describeCustomerModel(dmt, tiny, () => syntheticPrepared({ customers: 48, items: 20, minLen: 8, maxLen: 14 }), { epochs: 3 });
@@ -70,6 +70,18 @@ describe('training and serving', () => {
     expect(l1.dataSync()[0]).not.toBeCloseTo(l2.dataSync()[0], 6);
     l1.dispose();
     l2.dispose();
+    m.dispose();
+  });
+  it('read only their own behaviours\' dense columns from a set built for more behaviours', async () => {
+    const all = DmtConfig.parse({ ...tiny }).behaviours;
+    const m = new DmtModel(DmtConfig.parse({ ...tiny, behaviours: all.slice(0, 1) }), cat);
+    const b = makeBatch(set, [0, 1], m.batchOptions());
+    expect(set.denseNames.length).toBe(3 * all.length + 3);
+    expect(b.dense.length / (b.requests * b.listLen)).toBe(3 + 3); // one behaviour's three + popularity / brand
+    expect(denseColumns(set, [all[0].name]).map((i) => set.denseNames[i])).toEqual([...set.denseNames.slice(0, 3), ...set.denseNames.slice(-3)]);
+    const l = m.loss(b, Ctx.inference()); // the network's dense input width matches
+    expect(Number.isFinite(l.dataSync()[0])).toBe(true);
+    l.dispose();
     m.dispose();
   });
   it('learn the simulated clicks above chance and report MMoE gates that sum to one', async () => {

@@ -9,7 +9,7 @@ export { buildImpressionSet, catalogueFromItems, customerEvents, requestCount } 
 export type { ImpressionRow, ImpressionSet, Catalogue } from './impressions';
 export { pageViewImpressions, impressionsFromPrepared, sequenceEvents } from './page-views';
 export type { PageViewOptions } from './page-views';
-export { makeBatch, denseStats } from './batch';
+export { makeBatch, denseStats, denseColumns } from './batch';
 export type { DmtBatch, DenseStats } from './batch';
 // Evaluation and baselines
 export { taskMetrics, relaImprPct, labelsOf } from './evaluate';

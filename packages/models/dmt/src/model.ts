@@ -49,7 +49,7 @@ export class DmtModel implements CustomerModel {
 
   batchOptions(): BatchOptions {
     const c = this.config;
-    return { cat: this.cat, features: this.features, maxLens: Object.fromEntries(c.behaviours.map((b) => [b.name, Math.min(b.maxLen, c.maxLen)])), stats: this.stats, maxPosition: c.maxPosition, maxPage: c.maxPage };
+    return { cat: this.cat, features: this.features, maxLens: Object.fromEntries(c.behaviours.map((b) => [b.name, Math.min(b.maxLen, c.maxLen)])), stats: this.stats, maxPosition: c.maxPosition, maxPage: c.maxPage, behaviours: c.behaviours.map((b) => b.name) };
   }
 
   /** Σ λ_k BCE(u_k + y_b, label_k) over real impressions */
@@ -73,7 +73,7 @@ export class DmtModel implements CustomerModel {
   async fitImpressions(trainSet: ImpressionSet, valid?: ImpressionSet, opts: FitOptions = {}): Promise<FitReport> {
     const c = this.config;
     const seed = opts.seed ?? c.seed;
-    this.stats = denseStats(trainSet);
+    this.stats = denseStats(trainSet, c.behaviours.map((b) => b.name));
     const bo = this.batchOptions();
     const R = requestCount(trainSet);
     if (!R) throw new CfmError('CFM_E_STATE', 'no training requests', { field: 'train' });
