@@ -5,7 +5,7 @@
 import { lineProgress, type ProgressReporter } from '@cfm/core';
 import type { SessionHeadsConfig } from '../config';
 import { subset } from '../sessions';
-import { CoCounts, isSeen, nextItemQueries, type Query } from './candidates';
+import { CoCounts, isSeen, nextItemQueries, type CandidateOrder, type Query } from './candidates';
 import { loadAdapterCorpus, simulatorCorpus, type SearchEvent, type SessionCorpus } from './corpus';
 import { corpusAttributes, pretrain, runTask, type ComboResult } from './experiment';
 
@@ -14,6 +14,8 @@ export interface BenchOptions {
   seed: number;
   /** candidates per next-item query */
   k?: number;
+  /** next-item candidate order (default `session`: the session's own items first) */
+  order?: CandidateOrder;
   config?: Partial<SessionHeadsConfig>;
   /** simulator size */
   simCustomers?: number;
@@ -61,7 +63,7 @@ export async function runBench(o: BenchOptions): Promise<BenchTable[]> {
       progress.log(`${corpus.name} ${name}: ${train.length} train / ${test.length} test queries`);
       tables.push({ dataset: corpus.name, task: name, results: await runTask({ corpus, train, test, attrs, models, metric, seed: o.seed, progress }) });
     };
-    await task('next-item', nextItemQueries(s, downIdx, counts, k), nextItemQueries(s, testIdx, counts, k), 'mrr');
+    await task('next-item', nextItemQueries(s, downIdx, counts, k, true, o.order), nextItemQueries(s, testIdx, counts, k, true, o.order), 'mrr');
     if (corpus.searches?.length) await task('search', searchQueries(corpus, corpus.searches, new Set(downIdx), k), searchQueries(corpus, corpus.searches, new Set(testIdx), k), 'mrr');
     if (corpus.ads?.length) await task('product-ads', searchQueries(corpus, corpus.ads, new Set(downIdx), k), searchQueries(corpus, corpus.ads, new Set(testIdx), k), 'auc');
   } finally {

@@ -19,6 +19,10 @@ export class CoCounts {
     }
     this.popular = Int32Array.from(Array.from({ length: items }, (_, i) => i).sort((a, b) => this.popularity[b] - this.popularity[a] || a - b).slice(0, 1000));
   }
+  /** sessions in which `a` and `b` both occur */
+  count(a: number, b: number): number {
+    return this.pairs.get(a)?.get(b) ?? 0;
+  }
   /** the `k` items co-occurring most with `trigger` (ties: more popular first), filled up with popular items */
   top(trigger: number, k: number): Int32Array {
     const row = this.pairs.get(trigger);
@@ -49,10 +53,16 @@ export function isSeen(prefix: Int32Array, candidates: Int32Array, labels: Uint8
   return candidates.some((c, j) => labels[j] === 1 && p.has(c));
 }
 
+/** Order of a next-item candidate list: `session` = the session's own items first (most recent first), then the
+ * co-occurring ones, so a list position tells whether (and how recently) the candidate was seen; `cocount` = the
+ * same set sorted by co-occurrence with the trigger (then popularity, then id), the paper's list "derived from
+ * co-counts", where the position says nothing about the session. */
+export type CandidateOrder = 'session' | 'cocount';
+
 /** Next-item queries: target = the last item of each session (≥ 2 events), candidates = the session's earlier
- * items (most recent first, trigger excluded) when `withSession`, then the items co-occurring most with the
- * previous item (the trigger), k in all. */
-export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, counts: CoCounts, k: number, withSession = true): Query[] {
+ * items (trigger excluded) when `withSession`, then the items co-occurring most with the previous item (the
+ * trigger), k in all, in the given `order`. */
+export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, counts: CoCounts, k: number, withSession = true, order: CandidateOrder = 'session'): Query[] {
   const out: Query[] = [];
   for (let i = 0; i < sessions.length; i++) {
     const session = sessions[i];
@@ -63,7 +73,9 @@ export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, coun
     const trigger = s.items[s.offsets[session] + prefixLen - 1];
     const own = withSession ? [...new Set(Array.from(prefixOf(s, { session, prefixLen })).reverse())].filter((x) => x !== trigger).slice(0, k) : [];
     const have = new Set(own);
-    const candidates = Int32Array.from([...own, ...Array.from(counts.top(trigger, k)).filter((x) => !have.has(x))].slice(0, k));
+    const list = [...own, ...Array.from(counts.top(trigger, k)).filter((x) => !have.has(x))].slice(0, k);
+    if (order === 'cocount') list.sort((x, y) => counts.count(trigger, y) - counts.count(trigger, x) || counts.popularity[y] - counts.popularity[x] || x - y);
+    const candidates = Int32Array.from(list);
     const labels = Uint8Array.from(candidates, (c) => (c === target ? 1 : 0));
     out.push({ session, prefixLen, candidates, labels, seen: prefixOf(s, { session, prefixLen }).includes(target) });
   }

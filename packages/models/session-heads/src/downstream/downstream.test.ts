@@ -21,6 +21,12 @@ describe('next-item candidates', () => {
     // with the session's own earlier items first: session 2 = 4, 1 → 2; candidates [4 (own), 2]
     expect(Array.from(nextItemQueries(s, [2], counts, 2)[0].candidates)).toEqual([4, 2]);
   });
+  it('sort the same candidates by co-occurrence with the trigger when asked (position no longer tells seen items)', () => {
+    // trigger 1 co-occurs with 2 in 3 sessions and with 4 in 1: the own item 4 moves behind 2
+    expect(counts.count(1, 2)).toBe(3);
+    expect(counts.count(1, 4)).toBe(1);
+    expect(Array.from(nextItemQueries(s, [2], counts, 2, true, 'cocount')[0].candidates)).toEqual([2, 4]);
+  });
 });
 
 describe('coveo search sample', () => {
