@@ -26,4 +26,11 @@ export class Bert4RecBackbone {
     const h = dropout(this.norm.apply(x), this.c.dropout, ctx.nextSeed());
     return this.encoder.apply(h, tf.notEqual(ids, PAD), ctx, lastOnly);
   }
+  /** inference only: the same function as apply(ids, Ctx.inference(), lastOnly), through TransformerEncoder.infer */
+  infer(ids: tf.Tensor2D, lastOnly = false): tf.Tensor {
+    return tf.tidy(() => {
+      const x = tf.add(this.items.apply({ item: ids }), this.positions.apply(ids.shape[1])); // [B, L, D]
+      return this.encoder.infer(this.norm.apply(x), tf.notEqual(ids, PAD), lastOnly);
+    });
+  }
 }

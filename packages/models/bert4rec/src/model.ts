@@ -61,7 +61,7 @@ export class Bert4RecModel implements CustomerModel {
       for (let t = 0; t < L - 1; t++) if (ids[b * L + t] >= this.itemCount) ids[b * L + t] = PAD;
     }
     return tf.tidy(() => {
-      const h = this.backbone.apply(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), Ctx.inference(), true); // [B, 1, D]: the top block at [MASK] only
+      const h = this.backbone.infer(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), true); // [B, 1, D]: the top block at [MASK] only
       return h.reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D;
     });
   }

@@ -22,3 +22,26 @@ describe('TransformerEncoder lastOnly', () => {
     p.dispose();
   });
 });
+
+describe('TransformerEncoder infer', () => {
+  beforeAll(async () => {
+    await initTestBackend();
+  });
+  it.each([
+    [false, false], [false, true], [true, false], [true, true],
+  ])('equals apply at inference (preNorm %s, lastOnly %s, with padding and non-zero biases)', (preNorm, lastOnly) => {
+    const p = new Params(7);
+    const enc = new TransformerEncoder(p, 'enc', { dModel: 16, nHeads: 4, nLayers: 2, dropout: 0.1, preNorm });
+    // biases and layer-norm parameters start at 0 / 1: move them so that every fold is exercised
+    let s = 11;
+    for (const [name, v] of p.vars) if (/bias|gamma|beta/.test(name)) v.assign(tf.randomNormal(v.shape, name.includes('gamma') ? 1 : 0, 0.5, 'float32', s++));
+    const x = tf.randomNormal([3, 7, 16], 0, 1, 'float32', 5);
+    const mask = tf.tensor2d([[0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1]]);
+    const want = enc.apply(x, mask, Ctx.inference(), lastOnly);
+    const got = enc.infer(x, mask, lastOnly);
+    expect(got.shape).toEqual(want.shape);
+    expect(tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([x, mask, want, got]);
+    p.dispose();
+  });
+});

@@ -65,6 +65,55 @@ export class MultiHeadAttention {
     const out = tf.matMul(attn, v).transpose([0, 2, 1, 3]).reshape([b, lq, this.dModel]); // [B, Lq, D]
     return this.o.apply(out);
   }
+
+  /** Inference only (no dropout): the same function as apply(), with the work rearranged for speed. Per head,
+   * the projections use that head's weight columns (no head-split transposes); 1/√dk is folded into the query
+   * weights; the key bias is left out (it adds q·b_k to every score of a row, which softmax ignores); the value
+   * bias is folded into the output bias (attention rows sum to 1, so it adds b_v W_o). bias [B, 1, 1|Lq, Lk]. */
+  infer(query: tf.Tensor, kv: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
+    return tf.tidy(() => {
+      const [b, lq] = query.shape as number[];
+      const lk = kv.shape[1] as number;
+      const d = this.dModel;
+      const dk = d / this.nHeads;
+      const scale = 1 / Math.sqrt(dk);
+      const q2 = query.reshape([-1, d]) as tf.Tensor2D;
+      const kv2 = kv.reshape([-1, d]) as tf.Tensor2D;
+      const wq = tf.mul(this.q.w, scale) as tf.Tensor2D;
+      const bq = this.q.b ? tf.mul(this.q.b, scale) : undefined;
+      const bias3 = bias?.squeeze([1]); // [B, 1|Lq, Lk]
+      const native = hasNativeKernels();
+      let out: tf.Tensor | undefined;
+      for (let h = 0; h < this.nHeads; h++) {
+        const cols = (w: tf.Variable | tf.Tensor) => tf.slice(w as tf.Tensor2D, [0, h * dk], [d, dk]);
+        let qh: tf.Tensor = tf.matMul(q2, cols(wq));
+        if (bq) qh = tf.add(qh, tf.slice(bq, [h * dk], [dk]));
+        qh = qh.reshape([b, lq, dk]);
+        const kh = tf.matMul(kv2, cols(this.k.w)).reshape([b, lk, dk]);
+        const vh = tf.matMul(kv2, cols(this.v.w)).reshape([b, lk, dk]);
+        let scores = native ? tf.matMul(qh, kh, false, true) : tf.matMul(qh, kh.transpose([0, 2, 1])); // [B, Lq, Lk]
+        if (bias3) scores = tf.add(scores, bias3);
+        const ctx = tf.matMul(tf.softmax(scores, -1), vh).reshape([-1, dk]); // [B·Lq, dk]
+        const o = tf.matMul(ctx, tf.slice(this.o.w as tf.Tensor2D, [h * dk, 0], [dk, d]));
+        out = out ? tf.add(out, o) : o;
+      }
+      let bo: tf.Tensor | undefined = this.o.b;
+      if (this.v.b) {
+        const vb = tf.matMul(this.v.b.reshape([1, d]), this.o.w as tf.Tensor2D).reshape([d]);
+        bo = bo ? tf.add(bo, vb) : vb;
+      }
+      return (bo ? tf.add(out!, bo) : out!).reshape([b, lq, d]);
+    });
+  }
+}
+
+/** layer norm over the last axis at inference (no custom gradient bookkeeping); same formula as ops.layerNorm */
+function layerNormInfer(x: tf.Tensor, ln: LayerNorm, eps = 1e-6): tf.Tensor {
+  return tf.tidy(() => {
+    const xc = tf.sub(x, tf.mean(x, -1, true));
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps));
+    return tf.add(tf.mul(tf.mul(xc, rstd), ln.gamma), ln.beta);
+  });
 }
 
 export class TransformerBlock {
@@ -94,6 +143,34 @@ export class TransformerBlock {
     const h = this.ln1.apply(tf.add(last(x), drop(this.attn.apply(last(x), x, bias, ctx))));
     return this.ln2.apply(tf.add(h, drop(this.ff2.apply(this.ff1.apply(h)))));
   }
+
+  /** Inference only: the same function as apply() with Ctx.inference() (see MultiHeadAttention.infer); for a
+   * GELU feed-forward, GELU's 1/√2 is folded into both projections: with z = (h W1 + b1) / √2,
+   * ff2(gelu(h W1 + b1)) = (z + z · erf z) (W2 / √2) + b2 (two passes over [T, dFf] fewer). */
+  infer(x: tf.Tensor, bias: tf.Tensor | undefined, lastOnly = false): tf.Tensor {
+    return tf.tidy(() => {
+      const last = (t: tf.Tensor) => (lastOnly ? t.slice([0, t.shape[1]! - 1, 0], [-1, 1, -1]) : t);
+      if (this.o.preNorm) {
+        const a = layerNormInfer(x, this.ln1);
+        const h = tf.add(last(x), this.attn.infer(last(a), a, bias));
+        return tf.add(h, this.feedForward(layerNormInfer(h, this.ln2)));
+      }
+      const h = layerNormInfer(tf.add(last(x), this.attn.infer(last(x), x, bias)), this.ln1);
+      return layerNormInfer(tf.add(h, this.feedForward(h)), this.ln2);
+    });
+  }
+
+  private feedForward(h: tf.Tensor): tf.Tensor {
+    if (this.ff1.act !== 'gelu') return this.ff2.apply(this.ff1.apply(h));
+    const shape = h.shape;
+    const r = Math.SQRT1_2;
+    let z: tf.Tensor = tf.matMul(h.reshape([-1, this.o.dModel]) as tf.Tensor2D, tf.mul(this.ff1.w, r) as tf.Tensor2D);
+    if (this.ff1.b) z = tf.add(z, tf.mul(this.ff1.b, r));
+    const g = tf.add(z, tf.mul(z, tf.erf(z)));
+    let y: tf.Tensor = tf.matMul(g as tf.Tensor2D, tf.mul(this.ff2.w, r) as tf.Tensor2D);
+    if (this.ff2.b) y = tf.add(y, this.ff2.b);
+    return y.reshape(shape);
+  }
 }
 
 export class TransformerEncoder {
@@ -107,5 +184,15 @@ export class TransformerEncoder {
     const bias = mask ? paddingBias(mask) : undefined;
     const n = this.blocks.length;
     return this.blocks.reduce((h, blk, i) => blk.apply(h, bias, ctx, lastOnly && i === n - 1), x);
+  }
+
+  /** Inference only (no dropout, no training): the same function as apply(x, mask, Ctx.inference(), lastOnly),
+   * computed with fewer passes over memory (TransformerBlock.infer). */
+  infer(x: tf.Tensor, mask: tf.Tensor | undefined, lastOnly = false): tf.Tensor {
+    return tf.tidy(() => {
+      const bias = mask ? paddingBias(mask) : undefined;
+      const n = this.blocks.length;
+      return this.blocks.reduce((h, blk, i) => blk.infer(h, bias, lastOnly && i === n - 1), x);
+    });
   }
 }
