@@ -10,6 +10,8 @@ export interface ExportEmbeddingsOptions {
   asOf: string;
   out: string;
   batchSize?: number;
+  /** padded tokens per batch at most (default batchSize × 16; see exportBatches) */
+  maxTokens?: number;
   progress?: ProgressReporter;
 }
 
@@ -31,7 +33,7 @@ export async function exportEmbeddings(o: ExportEmbeddingsOptions): Promise<Expo
   });
   progress.start('embed', total);
   try {
-    for (const b of o.model.embedBatches(o.customers, { asOf: o.asOf, batchSize: o.batchSize })) {
+    for (const b of o.model.embedBatches(o.customers, { asOf: o.asOf, batchSize: o.batchSize, maxTokens: o.maxTokens })) {
       await sink.append({ customer_id: b.customerIds, vector: b.vectors }, b.customerIds.length);
       progress.update({ step: 'embed', done: sink.rowCount, total, info: { 'cust/s': sink.rowCount / ((performance.now() - t0) / 1000) } });
     }

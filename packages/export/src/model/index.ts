@@ -3,4 +3,4 @@ export { loadModel } from './load';
 export type { LoadedModel, LoadModelOptions, EmbedOptions, EmbeddedBatch } from './load';
 export { exportEmbeddings } from './export-embeddings';
 export type { ExportEmbeddingsOptions, ExportEmbeddingsResult } from './export-embeddings';
-export { allCustomers, fullSequences, asOfEnds, asOfSeconds, exportOrder } from './sequences';
+export { allCustomers, fullSequences, asOfEnds, asOfSeconds, exportOrder, exportBatches } from './sequences';

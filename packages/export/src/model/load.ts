@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { CfmError, sha256, type CustomerModel, type CustomerSequences, type ModelFamily } from '@cfm/core';
 import { initBackend, padBatch } from '@cfm/tensor';
 import { MANIFEST_FILE, verifyArtifact, type ExportManifest } from '../artifact';
-import { asOfEnds, asOfSeconds, exportOrder } from './sequences';
+import { asOfEnds, asOfSeconds, exportBatches, exportOrder } from './sequences';
+
+/** default token budget per batch, per row of batchSize (see exportBatches) */
+const TOKENS_PER_ROW = 16;
 
 export interface LoadModelOptions {
   /** vocabulary hash of the data the model will see; a different one is refused (CFM_E_VOCAB_MISMATCH) */
@@ -20,6 +23,8 @@ export interface EmbedOptions {
   /** only events strictly before this date (YYYY-MM-DD, UTC) or ISO instant */
   asOf?: string;
   batchSize?: number;
+  /** at most this many padded tokens per batch (rows × longest length); default batchSize × 16 */
+  maxTokens?: number;
 }
 
 /** One batch of exported rows; `vectors` is row-major [customerIds.length, dim]. */
@@ -62,8 +67,9 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     const ends = o.asOf !== undefined ? asOfEnds(customers, asOfSeconds(o.asOf)) : customers.offsets.subarray(1);
     const order = exportOrder(customers, Int32Array.from(ends), maxLen);
     const size = o.batchSize ?? 512;
-    for (let i = 0; i < order.length; i += size) {
-      const rows = order.slice(i, i + size);
+    const length = (c: number) => Math.min(maxLen, ends[c] - customers.offsets[c]);
+    for (const [i, j] of exportBatches(order, length, size, o.maxTokens ?? size * TOKENS_PER_ROW)) {
+      const rows = order.slice(i, j);
       const batch = padBatch(customers, rows, { maxLen, itemFeatures, ends: Int32Array.from(rows, (c) => ends[c]) });
       yield { rows, batch };
     }

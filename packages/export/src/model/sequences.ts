@@ -60,6 +60,21 @@ export function exportOrder(seqs: CustomerSequences, ends: Int32Array, maxLen: n
   return rows.sort((a, b) => len(a) - len(b) || a - b);
 }
 
+/** Cut customers already ordered by length (`exportOrder`) into batches of at most `batchSize` rows and
+ * at most `maxTokens` padded tokens (rows × the batch's longest length, +1 for an appended [MASK]), so that
+ * the long tail of a short-sequence dataset does not pad a whole batch to maxLen. A row longer than the
+ * budget on its own still gets a batch. Returns [start, end) ranges into `order`. */
+export function exportBatches(order: ArrayLike<number>, length: (c: number) => number, batchSize: number, maxTokens = Infinity): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < order.length; ) {
+    let j = i + 1;
+    while (j < order.length && j - i < batchSize && (j - i + 1) * (length(order[j]) + 1) <= maxTokens) j++;
+    out.push([i, j]);
+    i = j;
+  }
+  return out;
+}
+
 /** Every customer of a prepared dataset with their whole known history: the test set's history +
  * target, then customers only in valid (history + target), then customers only in train. */
 export function allCustomers(data: { train: CustomerSequences; valid: EvalSet; test: EvalSet }): CustomerSequences {
