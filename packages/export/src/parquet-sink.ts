@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import {
   DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBType, DOUBLE, FLOAT, INTEGER, LIST, VARCHAR, listValue,
 } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import { CfmError } from '@cfm/core';
 import { writeAtomic } from './atomic';
 
@@ -82,7 +83,10 @@ export class ParquetSink {
       for (let start = 0; start < rows; start += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, rows - start);
         const chunk = DuckDBDataChunk.create(appended.map((c) => DUCK_TYPES[c.type as Exclude<ColumnType, 'DATE'>]), n);
-        appended.forEach((c, i) => chunk.setColumnValues(i, columnSlice(c, data[c.name], rows, start, n, this.path, this.rows)));
+        appended.forEach((c, i) => {
+          if (c.type === 'FLOAT[]') setFloatLists(chunk, i, data[c.name], rows, start, n, this.path, this.rows, c.name);
+          else chunk.setColumnValues(i, columnSlice(c, data[c.name], rows, start, n, this.path, this.rows));
+        });
         appender.appendDataChunk(chunk);
       }
       appender.flushSync();
@@ -128,6 +132,30 @@ function constantSql(c: SinkColumn): string {
   if (c.type === 'DATE') return `DATE ${quote(String(v))}`;
   if (c.type === 'VARCHAR') return quote(String(v));
   return `CAST(${Number(v)} AS ${c.type})`;
+}
+
+/** Rows [start, start + n) of a FLOAT[] column given as a flat row-major [rows, dim] array, written straight
+ * into the chunk's list vector: the list entries (offset, length) and the child floats are each one memory copy
+ * (no per-value JS objects). Non-finite values are refused, naming row and index. */
+function setFloatLists(chunk: DuckDBDataChunk, col: number, v: ColumnData, rows: number, start: number, n: number, file: string, row0: number, field: string) {
+  const dim = v.length / rows;
+  const flat = v instanceof Float32Array ? v.subarray(start * dim, (start + n) * dim) : Float32Array.from(Array.prototype.slice.call(v, start * dim, (start + n) * dim) as number[]);
+  for (let i = 0; i < flat.length; i++) {
+    if (!Number.isFinite(flat[i])) {
+      const r = Math.floor(i / dim);
+      throw new CfmError('CFM_E_CONFIG', `non-finite value at index ${i - r * dim}`, { file, row: row0 + start + r, field });
+    }
+  }
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, col);
+  duckdb.list_vector_reserve(vector, flat.length);
+  duckdb.list_vector_set_size(vector, flat.length);
+  if (flat.length) duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, flat.buffer as ArrayBuffer, flat.byteOffset, flat.byteLength);
+  const entries = new BigUint64Array(2 * n); // duckdb_list_entry { offset, length } per row
+  for (let r = 0; r < n; r++) {
+    entries[2 * r] = BigInt(r * dim);
+    entries[2 * r + 1] = BigInt(dim);
+  }
+  duckdb.copy_data_to_vector(vector, 0, entries.buffer, 0, entries.byteLength);
 }
 
 function columnSlice(c: SinkColumn, v: ColumnData, rows: number, start: number, n: number, file: string, row0: number) {
