@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { EVENT_TYPES, RESERVED_IDS } from '@cfm/core';
 import { queryNumber, readColumns, readStringColumns } from './db';
 import type { SortedEvents } from './split';
+import { EVENTS_CODED } from './ingest';
 
 export interface ExtractedEvents {
   events: SortedEvents;
@@ -11,29 +11,21 @@ export interface ExtractedEvents {
   itemKeys: string[];
 }
 
-const TYPE_ID = `(list_position([${EVENT_TYPES.map((t) => `'${t}'`).join(', ')}], event_type) + ${RESERVED_IDS - 1})::INTEGER`;
-
 /**
- * Read the `events` table sorted by (customer, time, input order) as typed arrays.
- * Customers and items become dense indices over their sorted distinct ids.
- * DuckDB only maps ids to indices (hash joins, result in any order); the sort runs here: a counting sort
- * by customer, then each customer's rows by (time, file, record) — usually already in order.
+ * Read the validated events (`events_coded`, written by ingestEvents) sorted by (customer, time, input order) as
+ * typed arrays. Customers and items are already dense indices over their sorted distinct ids (`customer_keys`,
+ * `item_keys`); the rows come back in any order and are sorted here: a counting sort by customer, then each
+ * customer's rows by (time, file, record) — usually already in order.
  */
 export async function extractSortedEvents(conn: DuckDBConnection, withSessions = false): Promise<ExtractedEvents> {
-  await conn.run(`
-    CREATE OR REPLACE TEMP TABLE cust_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix
-      FROM (SELECT DISTINCT customer_id FROM events);
-    CREATE OR REPLACE TEMP TABLE item_keys AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS iix
-      FROM (SELECT DISTINCT item_id FROM events);`);
-  const n = await queryNumber(conn, 'SELECT count(*) FROM events');
-  const [customerIds] = await readStringColumns(conn, 'cust_keys', ['customer_id'], 'cix');
+  const n = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
+  const [customerIds] = await readStringColumns(conn, 'customer_keys', ['customer_id'], 'cix');
   const [itemKeys] = await readStringColumns(conn, 'item_keys', ['item_id'], 'iix');
   const session = withSessions ? `, coalesce((hash(session_id) % 2147483647)::INTEGER, -1)` : '';
   // input order: (file_id, rec) packed into one exact double (rec < 2^32)
   const cols = await readColumns(
     conn,
-    `SELECT cix, iix, ${TYPE_ID}, ts::DOUBLE, (file_id::DOUBLE * 4294967296 + rec::DOUBLE) ${session}
-     FROM events JOIN cust_keys USING (customer_id) JOIN item_keys USING (item_id)`,
+    `SELECT cix, iix, type::INTEGER, ts::DOUBLE, (file_id::DOUBLE * 4294967296 + rec::DOUBLE) ${session} FROM ${EVENTS_CODED}`,
     withSessions ? ['int32', 'int32', 'int32', 'float64', 'float64', 'int32'] : ['int32', 'int32', 'int32', 'float64', 'float64'],
     n,
   );

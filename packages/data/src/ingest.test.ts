@@ -12,7 +12,7 @@ afterAll(() => (db.closeSync(), tmp.cleanup()));
 /** Ingest one file on a fresh schema; returns counts and the quarantine rows. */
 async function ingest(name: string, text: string, items?: string) {
   return withConnection(db, async (conn) => {
-    await conn.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS quarantine; DROP TABLE IF EXISTS items;');
+    await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine; DROP TABLE IF EXISTS items;');
     if (items) await ingestItems(conn, tmp.file(`items-${name}.csv`, items));
     const [count] = await ingestEvents(conn, [tmp.file(name, text)], { checkCatalog: !!items });
     const q = (await readQuarantine(conn)).filter((r) => r.file.endsWith(name));
@@ -57,6 +57,15 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
     expect(count.accepted).toBe(1);
   });
 
+  it('trims ids (spaces and Unicode spaces) and quarantines ids that are only spaces', async () => {
+    const rows = [' c1,i1 ,5,view,s1 ,,,,', 'c1 , i1,6,view,,,,,', '\u00a0c1\u00a0,i1,7,view,,,,,', '\u00a0,i1,8,view,,,,,', '   ,i1,9,view,,,,,'];
+    const { count, q, events } = await ingest('spaces.csv', [EVENTS_HEADER, ...rows].join('\n') + '\n');
+    expect(count).toMatchObject({ input: 5, accepted: 3, quarantined: 2 });
+    expect(events.map((e) => [e.customer_id, e.item_id])).toEqual([['c1', 'i1'], ['c1', 'i1'], ['c1', 'i1']]);
+    expect(events[0].session_id).toBe('s1');
+    expect(q.map((r) => [r.row, r.field])).toEqual([[5, 'customer_id'], [6, 'customer_id']]);
+  });
+
   it('parses ISO-8601 with offsets and epoch milliseconds to the same instant', async () => {
     const rows = ['c1,i1,2020-01-01T02:00:00+02:00,view,,,,,', 'c1,i1,1577836800000,view,,,,,', 'c1,i1,2020-01-01 00:00:00,view,,,,,'];
     const { events } = await ingest('ts.csv', [EVENTS_HEADER, ...rows].join('\n'));
@@ -97,7 +106,7 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
       c.run(`COPY (SELECT 'c' || i AS customer_id, 'i' || (i % 3) AS item_id, 1000 * i AS ts, 'view' AS event_type FROM range(10) t(i)) TO '${path}' (FORMAT parquet)`),
     );
     const { count } = await withConnection(db, async (conn) => {
-      await conn.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
+      await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
       const [c] = await ingestEvents(conn, [path]);
       return { count: c };
     });
@@ -108,7 +117,7 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
     const a = tmp.file('part-a.csv', [EVENTS_HEADER, good, 'c2,,5,view,,,,,'].join('\n'));
     const b = tmp.file('part-b.csv', [EVENTS_HEADER, good, good, 'c3,i3,5,nope,,,,,'].join('\n'));
     const { counts, n } = await withConnection(db, async (conn) => {
-      await conn.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
+      await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
       const c = await ingestEvents(conn, [a, b]);
       return { counts: c, n: (await queryRows(conn, 'SELECT file_id, count(*) AS n FROM events GROUP BY 1 ORDER BY 1')).map((r) => r.n) };
     });

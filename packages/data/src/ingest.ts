@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CfmError, EVENT_TYPES, type ProgressReporter, silentProgress } from '@cfm/core';
+import { CfmError, EVENT_TYPES, RESERVED_IDS, type ProgressReporter, silentProgress } from '@cfm/core';
 import { queryNumber, queryRows, sqlString } from './db';
 import { csvColumnLooksInteger, formatOf } from './files';
 import { rejectsSelect, stageSource, type StagedSource } from './sources';
@@ -17,14 +17,31 @@ export interface FileCount {
 }
 
 export async function createTables(conn: DuckDBConnection): Promise<void> {
-  await conn.run(`
-    CREATE TABLE IF NOT EXISTS events (file_id INTEGER, rec BIGINT, customer_id VARCHAR, item_id VARCHAR, ts BIGINT, event_type VARCHAR,
-      session_id VARCHAR, position INTEGER, page INTEGER, query VARCHAR, price DOUBLE);
-    CREATE TABLE IF NOT EXISTS quarantine (file VARCHAR, "row" BIGINT, field VARCHAR, reason VARCHAR, kind VARCHAR);`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS quarantine (file VARCHAR, "row" BIGINT, field VARCHAR, reason VARCHAR, kind VARCHAR);`);
+}
+
+/** Event types in vocabulary order: the stored `type` code is the type's vocabulary id (4..9). */
+const TYPE_LIST = `[${EVENT_TYPES.map(sqlString).join(', ')}]`;
+const TYPE_CODE = `(list_position(${TYPE_LIST}, event_type) + ${RESERVED_IDS - 1})::TINYINT`;
+
+/**
+ * The validated events, stored compactly (`events_coded`: file_id, rec, cix, iix, ts, type, session_id, position,
+ * page, query, price; customers and items as indices into `customer_keys` / `item_keys`, type as its vocabulary
+ * id) and the view `events` that decodes them to the contract columns.
+ */
+export const EVENTS_CODED = 'events_coded';
+export function eventsViewSql(coded: string): string {
+  return `SELECT e.file_id, e.rec, c.customer_id, i.item_id, e.ts, ${TYPE_LIST}[e.type - ${RESERVED_IDS - 1}] AS event_type, e.session_id,
+    e.position, e.page, e.query, e.price FROM ${coded} e JOIN customer_keys c ON c.cix = e.cix JOIN item_keys i ON i.iix = e.iix`;
 }
 
 /** ts text → epoch ms: integer epoch ms, or ISO-8601 (no zone = UTC). */
 const TS_MS = `COALESCE(TRY_CAST(ts AS BIGINT), epoch_ms(TRY_CAST(ts AS TIMESTAMPTZ)))`;
+/**
+ * trim(c), skipping the call (which copies every string) when it cannot change the value: pure ASCII with no space
+ * at either end (DuckDB's trim also strips Unicode spaces, hence the non-ASCII test).
+ */
+export const tidy = (c: string) => `CASE WHEN ${c} LIKE ' %' OR ${c} LIKE '% ' OR strlen(${c}) <> length(${c}) THEN trim(${c}) ELSE ${c} END`;
 const blank = (c: string) => `(${c} IS NULL OR trim(${c}) = '')`;
 const badInt = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_CAST(${c} AS INTEGER) IS NULL OR TRY_CAST(${c} AS INTEGER) < 0))`;
 const badNum = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_CAST(${c} AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(${c} AS DOUBLE)) OR TRY_CAST(${c} AS DOUBLE) < 0))`;
@@ -35,12 +52,29 @@ const badNum = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_C
  */
 const TYPED_COLUMNS: Record<string, string> = { position: 'INTEGER', page: 'INTEGER', price: 'DOUBLE' };
 
-/** The first problem of a row as 'field|reason', NULL when the row is valid. `typed` columns arrive parsed. */
-function problemExpr(typed: Set<string>, jsonl: boolean): string {
-  const types = EVENT_TYPES.map(sqlString).join(', ');
+/**
+ * The first problem of a row as 'field|reason', NULL when the row is valid. `typed` columns arrive parsed.
+ * `catalog`: an item missing from the `items` table is a problem too (checked last, via the column `in_catalog`).
+ * A cheap test that implies "no problem" runs first (first character of the ids above a space, the event type in
+ * the list, numbers in range), so the full checks with their trims and casts only run on rows that fail it.
+ */
+function problemExpr(typed: Set<string>, jsonl: boolean, catalog: boolean): string {
+  const types = `[${EVENT_TYPES.map(sqlString).join(', ')}]`;
   const intCheck = (c: string) => (typed.has(c) ? `${c} < 0` : badInt(c));
   const text = (c: string) => (typed.has(c) ? `CAST(${c} AS VARCHAR)` : c);
-  return `CASE
+  const fast = [
+    ...(jsonl ? ['NOT bad_json'] : []),
+    // a printable ASCII first character survives trim, so the id is not blank
+    'ascii(customer_id) BETWEEN 33 AND 127',
+    'ascii(item_id) BETWEEN 33 AND 127',
+    `ts_ms BETWEEN 0 AND ${MAX_TS_MS}`,
+    `list_contains(${types}, event_type)`,
+    typed.has('position') ? '(position IS NULL OR position >= 0)' : 'position IS NULL',
+    typed.has('page') ? '(page IS NULL OR page >= 0)' : 'page IS NULL',
+    typed.has('price') ? '(price IS NULL OR (isfinite(price) AND price >= 0))' : 'price IS NULL',
+    ...(catalog ? ['in_catalog'] : []),
+  ].join(' AND ');
+  return `CASE WHEN ${fast} THEN NULL ELSE CASE
     ${jsonl ? `WHEN bad_json THEN 'line|malformed JSON'` : ''}
     WHEN ${blank('customer_id')} THEN 'customer_id|null or empty id'
     WHEN ${blank('item_id')} THEN 'item_id|null or empty id'
@@ -48,31 +82,78 @@ function problemExpr(typed: Set<string>, jsonl: boolean): string {
     WHEN ts_ms IS NULL THEN 'ts|unparseable timestamp "' || left(${text('ts')}, 40) || '" (want ISO-8601 or epoch ms)'
     WHEN ts_ms < 0 OR ts_ms > ${MAX_TS_MS} THEN 'ts|timestamp out of range [1970, 2100]: ' || ${text('ts')}
     WHEN ${blank('event_type')} THEN 'event_type|null or empty event type'
-    WHEN event_type NOT IN (${types}) THEN 'event_type|unknown event type "' || left(event_type, 40) || '"'
+    WHEN NOT list_contains(${types}, event_type) THEN 'event_type|unknown event type "' || left(event_type, 40) || '"'
     WHEN ${intCheck('position')} THEN 'position|not a non-negative integer: ' || left(${text('position')}, 40)
     WHEN ${intCheck('page')} THEN 'page|not a non-negative integer: ' || left(${text('page')}, 40)
     WHEN ${typed.has('price') ? `(NOT isfinite(price) OR price < 0)` : badNum('price')} THEN 'price|not a non-negative number: ' || left(${text('price')}, 40)
-    ELSE NULL END`;
+    ${catalog ? `WHEN NOT in_catalog THEN 'item_id|item missing from the catalogue: ' || left(trim(item_id), 40)` : ''}
+    ELSE NULL END END`;
 }
 
 export interface IngestOptions {
   /** quarantine events whose item is not in the `items` table (when one was loaded) */
   checkCatalog?: boolean;
+  /** write the validated events here as Parquet (`events_coded` is then a view over it); default a temp table */
+  parquetPath?: string;
   progress?: ProgressReporter;
 }
 
-/** Ingest event files into `events`; bad rows go to `quarantine`. Returns the per-file reconciliation. */
+/** How one file is read: its staged source (typed fast path or text) and its reconciliation. */
+interface FilePlan {
+  src: StagedSource;
+  fileId: number;
+  count: FileCount;
+  /** temp table with the record numbers of the rows the first scan found a problem in (none: undefined) */
+  bad?: string;
+}
+
+/**
+ * Ingest event files: validate every row in SQL, quarantine the bad ones (`quarantine`), and store the accepted
+ * ones compactly (`events_coded`, see EVENTS_CODED) with the key tables `customer_keys` / `item_keys` (ids sorted,
+ * indices dense) and the decoding view `events`. Two scans of each file, no table of raw rows in memory:
+ * the first finds the problems and the distinct customer and item ids of the accepted rows, the second maps the
+ * accepted rows to indices (hash joins) and writes them out. Returns the per-file reconciliation.
+ */
 export async function ingestEvents(conn: DuckDBConnection, files: string[], opts: IngestOptions = {}): Promise<FileCount[]> {
   const progress = opts.progress ?? silentProgress;
   await createTables(conn);
-  const counts: FileCount[] = [];
-  progress.start('ingest events', files.length);
+  await conn.run(`DROP VIEW IF EXISTS events; DROP VIEW IF EXISTS ${EVENTS_CODED}; DROP TABLE IF EXISTS ${EVENTS_CODED};
+    CREATE OR REPLACE TEMP TABLE keys_raw (customer_id VARCHAR, item_id VARCHAR);`);
+  const plans: FilePlan[] = [];
+  const dropBad = () => conn.run(plans.map((p) => (p.bad ? `DROP TABLE IF EXISTS ${p.bad};` : '')).join(''));
+  progress.start('ingest events', files.length + 1);
   for (const [fileId, file] of files.entries()) {
-    counts.push(await ingestEventFile(conn, file, fileId, opts.checkCatalog ?? false));
-    progress.update({ step: 'ingest events', done: fileId + 1, total: files.length, info: { rows: counts.at(-1)!.input } });
+    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false));
+    progress.update({ step: 'ingest events', done: fileId + 1, total: files.length + 1, info: { rows: plans.at(-1)!.count.input } });
   }
+  await timed('keys', () =>
+    conn.run(`
+    CREATE OR REPLACE TABLE customer_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix
+      FROM (SELECT DISTINCT customer_id FROM keys_raw WHERE customer_id IS NOT NULL);
+    CREATE OR REPLACE TABLE item_keys AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS iix
+      FROM (SELECT DISTINCT item_id FROM keys_raw WHERE item_id IS NOT NULL);
+    DROP TABLE keys_raw;`),
+  );
+  // second scan: the accepted rows = every row minus the problem rows of the first scan (`bad_<file>`, usually
+  // none; parser rejects are skipped by both scans alike, so record numbers agree), ids mapped by hash joins
+  const parts = plans.map(({ src, fileId, bad }) => `SELECT ${fileId}::INTEGER AS file_id, rec::BIGINT AS rec, cix, iix, ${src.typedColumns.includes('ts') ? 'ts' : TS_MS}::BIGINT AS ts,
+      ${TYPE_CODE} AS type, NULLIF(${tidy('session_id')}, '') AS session_id, ${asTyped(src, 'position', 'INTEGER')} AS position,
+      ${asTyped(src, 'page', 'INTEGER')} AS page, query, ${asTyped(src, 'price', 'DOUBLE')} AS price
+    FROM (SELECT * EXCLUDE (customer_id, item_id), ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id FROM (${src.rescan})
+          ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''})
+    JOIN customer_keys USING (customer_id) JOIN item_keys USING (item_id)`);
+  const coded = parts.join('\nUNION ALL\n');
+  if (opts.parquetPath) {
+    await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} (FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)`));
+    await conn.run(`CREATE VIEW ${EVENTS_CODED} AS SELECT * FROM read_parquet(${sqlString(opts.parquetPath)})`);
+  } else await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED} AS ${coded}`);
+  await dropBad();
+  await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW events AS ${eventsViewSql(EVENTS_CODED)}`);
+  const accepted = plans.reduce((a, p) => a + p.count.accepted, 0);
+  const stored = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
+  if (stored !== accepted) throw new CfmError('CFM_E_RECONCILE', `accepted ${accepted} rows but stored ${stored}`, { file: files[0] });
   progress.finish('ingest events');
-  return counts;
+  return plans.map((p) => p.count);
 }
 
 const DEBUG = !!process.env.CFM_DEBUG_TIMING;
@@ -85,61 +166,63 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return r;
 }
 
+const asTyped = (src: StagedSource, c: string, type: string) => (src.typedColumns.includes(c) ? c : `TRY_CAST(${c} AS ${type})`);
+
+/** The staged rows with `ts_ms` and `problem` (first problem as 'field|reason', NULL when valid). */
+function checkedSelect(src: StagedSource, catalog: boolean): string {
+  const typed = new Set(src.typedColumns);
+  return `SELECT *, ${problemExpr(typed, src.format === 'jsonl', catalog)} AS problem
+    FROM (SELECT s.*, ${typed.has('ts') ? 'ts' : TS_MS} AS ts_ms${catalog ? `, ${tidy('s.item_id')} IN (SELECT item_id FROM items) AS in_catalog` : ''}
+          FROM (${src.select}) s)`;
+}
+
 /**
- * Fast path first: CSV with the numeric columns (and `ts`, when it looks like epoch ms) parsed by the reader.
- * If that read rejects any value as a CAST error, the file is read again with text columns, so a row is
- * accepted or quarantined exactly as the text path decides.
+ * First scan of one file. Fast path first: CSV with the numeric columns (and `ts`, when it looks like epoch ms)
+ * parsed by the reader; if that read rejects any value as a CAST error, the file is read again with text columns,
+ * so a row is accepted or quarantined exactly as the text path decides.
  */
-async function ingestEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean): Promise<FileCount> {
+async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean): Promise<FilePlan> {
   const all = EVENT_COLUMNS;
   if (formatOf(file) === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     const typed = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
     const src = await stageSource(conn, file, all.required, all.optional, typed);
-    const fast = await ingestEventSource(conn, src, fileId, withCatalog);
+    const fast = await scanEventSource(conn, src, fileId, withCatalog);
     if (fast) return fast;
   }
   const src = await stageSource(conn, file, all.required, all.optional);
-  return (await ingestEventSource(conn, src, fileId, withCatalog))!;
+  return (await scanEventSource(conn, src, fileId, withCatalog))!;
 }
 
-async function ingestEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FileCount | undefined> {
-  const jsonl = src.format === 'jsonl';
-  const typed = new Set(src.typedColumns);
-  const run = (name: string, sql: string) => timed(name, () => conn.run(sql));
-  // the first file becomes the events table itself (no second copy in memory); later ones are appended
-  const first = (await queryRows(conn, 'SELECT count(*) AS n FROM events'))[0].n === 0;
-  const tsMs = typed.has('ts') ? 'ts' : TS_MS;
-  const asInt = (c: string) => (typed.has(c) ? c : `TRY_CAST(${c} AS INTEGER)`);
-  // one pass over the file: typed columns in the events layout + the first problem of each row
-  await run('validate', `CREATE OR REPLACE ${first ? '' : 'TEMP'} TABLE checked AS
-    SELECT ${fileId}::INTEGER AS file_id, rec::BIGINT AS rec, trim(customer_id) AS customer_id, trim(item_id) AS item_id, ts_ms::BIGINT AS ts,
-      event_type, NULLIF(trim(session_id), '') AS session_id, ${asInt('position')} AS position,
-      ${asInt('page')} AS page, query, ${typed.has('price') ? 'price' : 'TRY_CAST(price AS DOUBLE)'} AS price, ${problemExpr(typed, jsonl)} AS problem
-    FROM (SELECT s.*, ${tsMs} AS ts_ms FROM (${src.select}) s)`);
-  if (typed.size && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
+/**
+ * One pass over the file grouped two ways at once: by (customer, problem row) and by (item, problem row). Accepted
+ * rows have no problem row, so they collapse into one group per distinct customer / item (with their count); each
+ * rejected row is a group of its own, with its record number and problem.
+ */
+async function scanEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FilePlan | undefined> {
+  await timed(`scan ${fileId}`, () =>
+    conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
+    SELECT customer_id, item_id, rec, problem, count(*) AS n, GROUPING(customer_id)::INTEGER AS by_item
+    FROM (SELECT ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, CASE WHEN problem IS NOT NULL THEN rec END AS rec, problem
+          FROM (${checkedSelect(src, withCatalog)}))
+    GROUP BY GROUPING SETS ((customer_id, rec, problem), (item_id, rec, problem))`),
+  );
+  if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
     await conn.run('DROP TABLE checked');
     return undefined;
   }
-  if (withCatalog)
-    await run('catalogue', `UPDATE checked SET problem = 'item_id|item missing from the catalogue: ' || left(item_id, 40)
-      WHERE problem IS NULL AND item_id NOT IN (SELECT item_id FROM items)`);
+  await conn.run(`DELETE FROM checked WHERE by_item = 1 AND rec IS NOT NULL;
+    INSERT INTO keys_raw SELECT CASE WHEN by_item = 0 THEN customer_id END, CASE WHEN by_item = 1 THEN item_id END FROM checked WHERE rec IS NULL;`);
   const quarantined = await quarantineRows(conn, src, 'events');
-  let accepted: number;
-  if (first) {
-    if (quarantined) await conn.run('DELETE FROM checked WHERE problem IS NOT NULL');
-    accepted = Number((await queryRows(conn, 'SELECT count(*) AS n FROM checked'))[0].n);
-    await run('rename', 'ALTER TABLE checked DROP COLUMN problem; DROP TABLE events; ALTER TABLE checked RENAME TO events;');
-  } else {
-    const ins = await run('insert', `INSERT INTO events SELECT * EXCLUDE (problem) FROM checked WHERE problem IS NULL`);
-    accepted = ins.rowsChanged;
-    await conn.run('DROP TABLE checked');
-  }
-  return reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined });
+  const accepted = await queryNumber(conn, 'SELECT coalesce(sum(n), 0) FROM checked WHERE by_item = 0 AND rec IS NULL');
+  const bad = `bad_${fileId}`;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${bad} AS SELECT rec FROM checked WHERE rec IS NOT NULL`);
+  const nBad = await queryNumber(conn, `SELECT count(*) FROM ${bad}`);
+  await conn.run(`DROP TABLE checked;${nBad ? '' : ` DROP TABLE ${bad};`}`);
+  return { src, fileId, bad: nBad ? bad : undefined, count: reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined }) };
 }
 
-
-/** Move the rows of `checked` with a problem, and the parser rejects, into `quarantine`. Returns how many. */
+/** Move the rows of `checked` with a problem (and a `rec`), and the parser rejects, into `quarantine`. Returns how many. */
 export async function quarantineRows(conn: DuckDBConnection, src: StagedSource, kind: string): Promise<number> {
   const rej = rejectsSelect(src);
   const file = sqlString(src.file);

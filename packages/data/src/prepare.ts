@@ -7,7 +7,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
 import { buildItemFeatures } from './features';
-import { ingestEvents, type FileCount } from './ingest';
+import { EVENTS_CODED, eventsViewSql, ingestEvents, type FileCount } from './ingest';
 import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures, writeSequenceShard } from './shards';
@@ -46,31 +46,33 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // work in memory (a file-backed catalog costs ~2x CPU to validate into); persist the catalog file at the end
   const tempDir = join(opts.out, '.duckdb-tmp');
   const db = await openDatabase(':memory:', opts.threads, { limit: opts.memoryLimit ?? '1GB', tempDir });
+  // the validated events go straight to Parquet: beside the catalog file (temp name until the end), else in tempDir
+  await mkdir(tempDir, { recursive: true });
+  const parquetTmp = dbPath === ':memory:' ? join(tempDir, 'events.parquet') : resolve(dirname(dbPath), `events.parquet.tmp-${process.pid}`);
   try {
-    return await withConnection(db, (conn) => run(conn, opts, config, progress, () => persistCatalog(db, dbPath)));
+    return await withConnection(db, (conn) => run(conn, opts, config, progress, parquetTmp, () => persistCatalog(db, dbPath, parquetTmp)));
   } finally {
     db.closeSync();
     await rm(tempDir, { recursive: true, force: true });
+    await rm(parquetTmp, { force: true });
   }
 }
 
 /**
- * Persist the in-memory catalog, on its own connection: the validated events as `events.parquet` beside the
- * DuckDB file (a Parquet write costs about a third of the CPU of DuckDB's compressed table storage), and the
- * DuckDB file with tables quarantine, items, users and a view `events` over that Parquet file (absolute path).
+ * Persist the in-memory catalog, on its own connection: the validated events are already in Parquet (written by the
+ * ingest to a temp name, renamed here to `events.parquet` beside the DuckDB file); the DuckDB file gets the tables
+ * quarantine, items, users, customer_keys, item_keys and a view `events` decoding that Parquet file (absolute path).
  */
-async function persistCatalog(db: DuckDBInstance, path: string): Promise<void> {
+async function persistCatalog(db: DuckDBInstance, path: string, parquetTmp: string): Promise<void> {
   if (path === ':memory:') return;
   const parquet = resolve(dirname(path), 'events.parquet');
-  const tmp = `${parquet}.tmp-${process.pid}`;
+  await rename(parquetTmp, parquet);
   await withConnection(db, async (conn) => {
-    await conn.run(`COPY events TO ${sqlString(tmp)} (FORMAT parquet)`);
-    await rename(tmp, parquet);
     await conn.run(`ATTACH ${sqlString(path)} AS catalog`);
     try {
-      const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> 'events'`);
+      const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary`);
       for (const { t } of tables) await conn.run(`CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}"`);
-      await conn.run(`CREATE VIEW catalog.events AS SELECT * FROM read_parquet(${sqlString(parquet)})`);
+      await conn.run(`CREATE VIEW catalog.events AS ${eventsViewSql(`read_parquet(${sqlString(parquet)})`)}`);
     } finally {
       await conn.run('DETACH catalog');
     }
@@ -82,6 +84,7 @@ async function run(
   opts: PrepareFromSourcesOptions,
   config: PrepareConfig,
   progress: ProgressReporter,
+  parquetPath: string,
   persist: () => Promise<void>,
 ): Promise<PreparedManifest> {
   const timingsMs: Record<string, number> = {};
@@ -101,13 +104,13 @@ async function run(
   if (opts.sources.users) files.push(await ingestUsers(conn, opts.sources.users));
   const checkCatalog = !!opts.sources.items && config.unknownItems === 'quarantine';
   lap('catalog');
-  files.push(...(await ingestEvents(conn, opts.sources.events, { checkCatalog, progress })));
+  files.push(...(await ingestEvents(conn, opts.sources.events, { checkCatalog, parquetPath, progress })));
   lap('ingest');
   const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
   if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
 
   progress.start('sequences', 5);
-  const withSessions = (await queryNumber(conn, 'SELECT count(session_id) FROM events')) > 0;
+  const withSessions = (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
   const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions);
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
   lap('extract');

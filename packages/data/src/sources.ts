@@ -9,6 +9,8 @@ export interface StagedSource {
   format: FileFormat;
   /** SELECT yielding `rec` (1-based record number) and every present column as VARCHAR */
   select: string;
+  /** the same rows again without recording parser rejects (for a second scan) */
+  rescan: string;
   /** the columns the file has */
   columns: string[];
   /** rows in the input, counted independently of the parser */
@@ -38,6 +40,7 @@ export async function stageSource(
   const known = [...required, ...optional];
   let columns: string[];
   let select: string;
+  let rescan: string | undefined;
   let inputRows: number;
   let rejectsTable: string | undefined;
   let headerLines = 0;
@@ -49,9 +52,10 @@ export async function stageSource(
     rejectsTable = `rejects_${id}`;
     const types = columns.map((c) => `${sqlString(c)}: ${sqlString(typed[c] ?? 'VARCHAR')}`).join(', ');
     typedColumns = columns.filter((c) => typed[c]);
-    const reader = `read_csv(${sqlString(file)}, columns={${types}}, header=true, auto_detect=false, delim=${sqlString(delim)}, quote='"', escape='"',
-      ignore_errors=true, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}')`;
-    select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader}`;
+    const reader = (store: boolean) => `read_csv(${sqlString(file)}, columns={${types}}, header=true, auto_detect=false, delim=${sqlString(delim)}, quote='"', escape='"',
+      ignore_errors=true${store ? `, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}'` : ''})`;
+    select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(true)}`;
+    rescan = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(false)}`;
     inputRows = (await countNonBlankLines(file)) - 1;
     headerLines = 1;
   } else if (format === 'parquet') {
@@ -71,7 +75,7 @@ export async function stageSource(
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length)
     throw new CfmError('CFM_E_MISSING_COLUMN', `required column missing (file has: ${columns.join(', ')})`, { file, field: missing[0] });
-  return { file, format, select, columns, inputRows, rejectsTable, headerLines, typedColumns };
+  return { file, format, select, rescan: rescan ?? select, columns, inputRows, rejectsTable, headerLines, typedColumns };
 }
 
 async function describe(conn: DuckDBConnection, sql: string, file: string): Promise<string[]> {
