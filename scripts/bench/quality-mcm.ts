@@ -19,8 +19,10 @@ const S3REC = 'S3-Rec (Zhou et al. 2020), best published on this data';
 const MCM_BEAUTY = { dModel: 64, maxLen: 50, samplesPerSequence: 2, batchSize: 128, lr: 1e-3, negatives: 512, validateEvery: 2, validCustomers: 1000 };
 /** the BERT4Rec baseline of docs/models/bert4rec.md (40 epochs, early stopping with patience 5 on valid NDCG@10) */
 const B4R_BEAUTY = { lr: 1e-3, patience: 5, validateEvery: 2 };
-/** taobao: 815 customers with long pv/cart/fav/buy histories; most recent 50 tokens */
-const TAOBAO = { ...MCM_BEAUTY, maxLen: 50, samplesPerSequence: 4, batchSize: 64, validCustomers: 0 };
+/** taobao: 815 customers with long pv/cart/fav/buy histories; most recent 50 tokens; every customer validated */
+const TAOBAO = { ...MCM_BEAUTY, maxLen: 50, samplesPerSequence: 4, batchSize: 64, validCustomers: 0, patience: 5 };
+/** taobao epochs for every ablation row (early stopping with patience 5 on valid NDCG@10) */
+const TAOBAO_EPOCHS = 30;
 
 interface Line { text: string; ok?: boolean }
 
@@ -94,8 +96,8 @@ export async function runMcmSuite(args: string[]): Promise<void> {
       for (const variant of ['BERT4Rec', 'MCM_Single', 'MCM_MTL', 'MCM_Final']) {
         const isB = variant === 'BERT4Rec';
         const out = join(ROOT, name === 'taobao' ? `taobao-${variant}` : variant === 'MCM_Final' ? 'beauty-final-s1' : variant === 'BERT4Rec' ? 'beauty-bert4rec-s1' : `beauty-${variant}`);
-        const epochs = name === 'taobao' ? 2 : isB ? 40 : 8;
-        const r = await trainEval(isB ? 'bert4rec' : 'mcm', dataset, out, ep(epochs), 1, isB ? (name === 'taobao' ? { lr: 1e-3, maxLen: 50, maskProb: 0.2 } : B4R_BEAUTY) : { ...base, variant }, progress);
+        const epochs = name === 'taobao' ? TAOBAO_EPOCHS : isB ? 40 : 8;
+        const r = await trainEval(isB ? 'bert4rec' : 'mcm', dataset, out, ep(epochs), 1, isB ? (name === 'taobao' ? { lr: 1e-3, maxLen: 50, maskProb: 0.2, patience: 5, validateEvery: 2, validCustomers: 0 } : B4R_BEAUTY) : { ...base, variant }, progress);
         say({ text: `mcm ablation ${name} loo ${variant} full ndcg@10 ${r.full['ndcg@10'].toFixed(4)} 99-uniform ndcg@10 ${r.sampled['ndcg@10'].toFixed(4)} hr@10 ${r.sampled['hr@10'].toFixed(4)} seed=1` });
       }
     }
