@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { PAD, type Vocabularies, type Vocabulary } from '@cfm/core';
+import { OOV, PAD, RESERVED_IDS, type Vocabularies, type Vocabulary } from '@cfm/core';
 import { queryRows, readColumns, readStringColumns } from './db';
 import { makeVocabulary, vocabLookup, vocabularyFromCounts } from './vocab';
 
@@ -31,47 +31,60 @@ function priceBuckets(prices: number[], buckets: number): { vocab: Vocabulary; b
 /**
  * Vocabularies of item attributes (category levels, product line, brand, price bucket) over the items of
  * the item vocabulary, and per-item attribute ids indexed by item id ([PAD] for reserved ids, [OOV] when unknown).
+ * DuckDB gives each catalogue value a dense code and each raw item (`item_keys` order) its codes and price, so
+ * the counting and lookups here run on integer arrays; only the distinct values are strings.
  */
 export async function buildItemFeatures(
   conn: DuckDBConnection,
   itemVocab: Vocabulary,
+  rawToId: Int32Array,
   minCount: number,
   buckets: number,
 ): Promise<{ vocabs: Vocabularies; itemFeatures: Record<string, Int32Array>; priceEdges: number[] }> {
   const hasItems = (await queryRows(conn, `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'items'`))[0].n as number;
   const n = itemVocab.tokens.length;
-  // catalogue columns read as whole columns (no per-row objects; NULL reads as '', and ingest stores no empty
-  // attribute), then looked up by vocabulary token
   const cols = Object.values(ITEM_FEATURES);
-  let table: { ids: string[]; attr: Record<string, string[]>; price: Float64Array } = { ids: [], attr: {}, price: new Float64Array(0) };
+  // raw item index of each vocabulary id (-1 for reserved ids)
+  const rawOf = new Int32Array(n).fill(-1);
+  for (let r = 0; r < rawToId.length; r++) if (rawToId[r] >= RESERVED_IDS) rawOf[rawToId[r]] = r;
+  const nRaw = rawToId.length;
+  let values: string[][] = cols.map(() => []);
+  let codes: Int32Array[] = cols.map(() => new Int32Array(nRaw).fill(-1));
+  let price: Float64Array = new Float64Array(nRaw).fill(Number.NaN);
   if (hasItems) {
-    const text = await readStringColumns(conn, 'items', ['item_id', ...cols], 'item_id');
-    const [price] = (await readColumns(conn, `SELECT coalesce(price, 'NaN'::DOUBLE) FROM items ORDER BY item_id`, ['float64'])) as [Float64Array];
-    table = { ids: text[0], attr: Object.fromEntries(cols.map((c, k) => [c, text[k + 1]])), price };
+    const dict = (c: string) => `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;
+    values = [];
+    for (const c of cols) values.push((await readStringColumns(conn, dict(c), ['v'], 'code'))[0]);
+    const joins = cols.map((c, k) => `LEFT JOIN ${dict(c)} d${k} ON d${k}.v = i.${c}`).join(' ');
+    const out = await readColumns(
+      conn,
+      `SELECT ${cols.map((_, k) => `coalesce(d${k}.code, -1)`).join(', ')}, coalesce(i.price, 'NaN'::DOUBLE)
+       FROM item_keys k LEFT JOIN items i USING (item_id) ${joins} ORDER BY k.iix`,
+      [...cols.map(() => 'int32' as const), 'float64'],
+      nRaw,
+    );
+    codes = out.slice(0, cols.length) as Int32Array[];
+    price = out[cols.length] as Float64Array;
   }
-  const rowOf = new Map<string, number>();
-  for (let r = 0; r < table.ids.length; r++) rowOf.set(table.ids[r], r);
-  const rowIdx = Int32Array.from(itemVocab.tokens, (t, id) => (id < 4 ? -1 : (rowOf.get(t) ?? -1)));
   const vocabs: Vocabularies = {};
   const itemFeatures: Record<string, Int32Array> = {};
-  for (const [name, col] of Object.entries(ITEM_FEATURES)) {
-    const values = table.attr[col];
-    const counts = new Map<string, number>();
-    for (let id = 4; id < n; id++) {
-      const r = rowIdx[id];
-      if (r >= 0 && values[r] !== '') counts.set(values[r], (counts.get(values[r]) ?? 0) + 1);
-    }
-    const vocab = vocabularyFromCounts(name, counts, minCount);
+  Object.keys(ITEM_FEATURES).forEach((name, k) => {
+    const code = codes[k];
+    const counts = new Int32Array(values[k].length);
+    for (let id = RESERVED_IDS; id < n; id++) if (code[rawOf[id]] >= 0) counts[code[rawOf[id]]]++;
+    const byValue = new Map<string, number>();
+    counts.forEach((c, v) => c > 0 && byValue.set(values[k][v], c));
+    const vocab = vocabularyFromCounts(name, byValue, minCount);
     const lookup = vocabLookup(vocab);
+    const idOfCode = Int32Array.from(values[k], (v) => lookup(v));
     vocabs[name] = vocab;
     const ids = new Int32Array(n).fill(PAD);
-    for (let id = 4; id < n; id++) ids[id] = lookup(rowIdx[id] < 0 || values[rowIdx[id]] === '' ? null : values[rowIdx[id]]);
+    for (let id = RESERVED_IDS; id < n; id++) ids[id] = code[rawOf[id]] >= 0 ? idOfCode[code[rawOf[id]]] : OOV;
     itemFeatures[name] = ids;
-  }
-  const prices = Array.from(rowIdx, (r) => (r < 0 ? Number.NaN : table.price[r]));
+  });
+  const prices = Array.from(rawOf, (r) => (r < 0 ? Number.NaN : price[r]));
   const pb = priceBuckets(prices.filter((p) => Number.isFinite(p)), buckets);
   vocabs.priceBucket = pb.vocab;
-  itemFeatures.priceBucket = Int32Array.from(prices, (p, id) => (id < 4 ? PAD : Number.isFinite(p) ? pb.bucketOf(p) : 3));
-  if (itemFeatures.priceBucket.length !== n) throw new Error('feature length mismatch');
+  itemFeatures.priceBucket = Int32Array.from(prices, (p, id) => (id < RESERVED_IDS ? PAD : Number.isFinite(p) ? pb.bucketOf(p) : OOV));
   return { vocabs, itemFeatures, priceEdges: pb.edges };
 }

@@ -127,7 +127,7 @@ async function run(
   const test = buildEvalSet(ctx, plan.test);
   progress.update({ step: 'sequences', done: 3, total: 5 });
   lap('split+sequences');
-  const feats = await buildItemFeatures(conn, itemVocab, config.minAttrCount, config.priceBuckets);
+  const feats = await buildItemFeatures(conn, itemVocab, rawToId, config.minAttrCount, config.priceBuckets);
   const vocabs = { item: itemVocab, type: TYPE_VOCAB, ...feats.vocabs };
   await Promise.all([
     writeSequenceShard(join(opts.out, 'train.arrow'), train),
