@@ -188,6 +188,24 @@ describe('incentives and search', () => {
   });
 });
 
+describe('mid-session search (search.viewsBefore)', () => {
+  it('browses the intent leaf before the query, so the query has a same-session prefix; 0 keeps the query first', () => {
+    const base = { customers: 120, items: 800, seed: 3, search: { sessionShare: 0.5 }, outputs: { impressions: false, incentives: false, itemText: false } };
+    const prefixViews = (sim: ReturnType<typeof simulate>) => {
+      const views = new Map<string, number[]>();
+      for (const e of sim.events) if (e.type === 'view') (views.get(`${e.customerId}/${e.sessionId}`) ?? views.set(`${e.customerId}/${e.sessionId}`, []).get(`${e.customerId}/${e.sessionId}`)!).push(e.ts);
+      return sim.queries.map((q) => (views.get(`${q.customerId}/${q.sessionId}`) ?? []).filter((ts) => ts < q.ts).length);
+    };
+    const first = prefixViews(simulate(base));
+    const mid = prefixViews(simulate({ ...base, search: { sessionShare: 0.5, viewsBefore: 3 } }));
+    expect(first.length).toBeGreaterThan(50);
+    expect(first.every((n) => n === 0)).toBe(true);
+    expect(mid.length).toBeGreaterThan(50);
+    expect(mid.every((n) => n >= 1)).toBe(true);
+    expect(mid.reduce((a, b) => a + b, 0) / mid.length).toBeGreaterThan(2);
+  });
+});
+
 describe('logging ranker promotion (rankerBoost)', () => {
   it('puts promoted items on top regardless of relevance, so the top slot is less relevant than without it', () => {
     const top = (boost: number) => {

@@ -44,6 +44,7 @@ export const SearchConfig = z.object({
   sessionShare: Rate.default(0.25).describe('share of sessions that start with a search'),
   results: z.int().min(2).max(100).default(20).describe('results per query'),
   personalWeight: z.number().min(0).default(10).describe('click logit slope in the customer affinity of a result'),
+  viewsBefore: z.number().min(0).default(0).describe('mean item views in the session before the query (geometric; 0 = the query opens the session)'),
 });
 
 /** Feed impressions (DMT): a ranked list per request with a known position bias and neighbour effect. */

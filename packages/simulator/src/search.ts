@@ -6,11 +6,15 @@ import { affinity, intentLeaf, SessionRun } from './session';
  * A search session (MeLi search personalisation): a query about a leaf, a NON-personal result list
  * (leaf items by popularity, then sibling-leaf items), and one click chosen by position bias × the
  * customer's affinity — so a model of the customer's history can re-rank better than the list order.
+ * With `search.viewsBefore` > 0 the customer first browses the intent leaf, then searches (mid-session query).
  */
 export function searchSession(ctx: SimContext, s: CustomerState, t: number): number {
   const { cat, rng, config } = ctx;
   const depth = config.categoryTree.length - 1;
   const leaf = intentLeaf(ctx, s);
+  const run = new SessionRun(ctx, s, ctx.sessions++, t);
+  // optional browsing in the intent leaf before the query: a session prefix a session model can personalise from
+  if (config.search.viewsBefore > 0 && !run.browse(run.next(leaf), geometric(rng, config.search.viewsBefore))) return run.t;
   const words = cat.leafWords[leaf];
   const name = cat.nodeNames[depth][leaf];
   const query = rng.next() < 0.5 ? `${words[rng.int(words.length)]} ${name}` : name;
@@ -37,10 +41,9 @@ export function searchSession(ctx: SimContext, s: CustomerState, t: number): num
   let pick = 0;
   while (pick < results.length - 1 && (u -= weights[pick]) > 0) pick++;
 
-  const run = new SessionRun(ctx, s, ctx.sessions++, t);
   const position = pick + 1;
   ctx.sink.query({
-    queryId: ctx.queries++, session: run.id, customer: s.c.index, ts: t, query,
+    queryId: ctx.queries++, session: run.id, customer: s.c.index, ts: run.t, query,
     results, relevance, clickedItem: results[pick], clickedPosition: position,
   });
   const page = Math.ceil(position / config.impressions.pageSize);

@@ -19,6 +19,9 @@ export interface BenchOptions {
   config?: Partial<SessionHeadsConfig>;
   /** simulator size */
   simCustomers?: number;
+  /** simulator: mean views in a search session before its query (default 3; 0 = the query opens the session, as
+   * before session 3, which leaves the search task no session prefix to personalise from) */
+  searchViewsBefore?: number;
   progress?: ProgressReporter;
 }
 
@@ -44,7 +47,7 @@ function searchQueries(c: SessionCorpus, events: SearchEvent[], sessions: Set<nu
 
 export async function runBench(o: BenchOptions): Promise<BenchTable[]> {
   const progress = o.progress ?? lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
-  const corpus = o.dataset === 'simulator' ? simulatorCorpus({ customers: o.simCustomers ?? 1500, items: 3000, seed: o.seed }) : await loadAdapterCorpus(o.dataset);
+  const corpus = o.dataset === 'simulator' ? simulatorCorpus({ customers: o.simCustomers ?? 1500, items: 3000, seed: o.seed, search: { viewsBefore: o.searchViewsBefore ?? 3 } }) : await loadAdapterCorpus(o.dataset);
   const s = corpus.sessions;
   const n = s.offsets.length - 1;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => s.start[a] - s.start[b] || a - b);
