@@ -1,7 +1,9 @@
 /** bench:export — customers/s of batch embedding export (embed + Parquet write) for the BERT4Rec
  * benchmark config (hidden 64, 2 layers, 2 heads, max length 50) on the S3-Rec Beauty vocabulary and
  * customers. Weights are freshly initialised (throughput does not depend on training).
- * Usage: npm run bench:export -- [--backend tensorflow|wasm|cpu] [--batch 512,1024] [--repeat 3] */
+ * Usage: npm run bench:export -- [--backend tensorflow|wasm|cpu] [--batch 512,1024] [--repeat 3] [--workers N]
+ * --workers: embedding worker threads next to the main thread (default availableParallelism() - 1; 0 = main only).
+ * Both columns use the workers (embedBatchesAsync). */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ async function main() {
   const backend = arg('backend', 'tensorflow') as BackendName;
   const batches = arg('batch', '256,512,1024').split(',').map(Number);
   const repeat = Number(arg('repeat', '3'));
+  const workers = Number(arg('workers', String(Math.max(0, availableParallelism() - 1))));
   await initBackend({ prefer: backend });
   const { seqs, itemCount } = loadBeauty('real', BENCH_CONFIG.maxLen);
   const tokens = [...RESERVED_TOKENS, ...Array.from({ length: itemCount - RESERVED_TOKENS.length }, (_, i) => `beauty-${i + 1}`)];
@@ -33,10 +36,12 @@ async function main() {
     const created = family.create(config, { vocabs: { item }, itemFeatures: {} });
     await saveArtifact(created, join(root, 'model'), { dataset: 's3rec-beauty', metricsProtocol: 'untrained (throughput benchmark)' });
     created.dispose();
-    const model = await loadModel(join(root, 'model'), { vocabHash: item.hash, initBackend: false });
+    const tw = performance.now();
+    const model = await loadModel(join(root, 'model'), { vocabHash: item.hash, initBackend: false, workers });
+    const loadSeconds = (performance.now() - tw) / 1000;
     const n = seqs.customerIds.length;
     const info = backendInfo();
-    process.stderr.write(`bench:export: ${n} Beauty customers, ${itemCount} items, config ${JSON.stringify(BENCH_CONFIG)}, backend ${info?.name} (${info?.reason})\n`);
+    process.stderr.write(`bench:export: ${n} Beauty customers, ${itemCount} items, config ${JSON.stringify(BENCH_CONFIG)}, backend ${info?.name} (${info?.reason}), ${workers} worker thread(s) + main (model load incl. workers ${loadSeconds.toFixed(2)} s, not timed)\n`);
     // warm-up (kernel compilation, first allocation)
     await exportEmbeddings({ model, customers: seqs, asOf: '2100-01-01', out: join(root, 'warm.parquet'), batchSize: 512 });
     const rows: Array<Record<string, number | string>> = [];
@@ -44,7 +49,7 @@ async function main() {
       for (let r = 0; r < repeat; r++) {
         const t0 = performance.now();
         const ecpu0 = process.cpuUsage();
-        for (const b of model.embedBatches(seqs, { batchSize })) void b; // embed only, nothing written
+        for await (const b of model.embedBatchesAsync(seqs, { batchSize })) void b; // embed only, nothing written
         const ecpu = process.cpuUsage(ecpu0);
         const embedOnly = n / ((performance.now() - t0) / 1000);
         const out = join(root, `emb-${batchSize}-${r}.parquet`);

@@ -102,3 +102,31 @@ describe('length-bucketed export', () => {
     expect(worst).toBeLessThan(1e-4);
   });
 });
+
+describe('embedding on worker threads', () => {
+  it('gives the same batches, in the same order, as the calling thread alone', async () => {
+    const w = await loadModel(join(root, 'model'), { vocabHash: data.vocabs.item.hash, initBackend: false, workers: 2 });
+    try {
+      const opts = { batchSize: 6, maxTokens: 40 };
+      const want = [...m.embedBatches(data.train, opts)];
+      const got: typeof want = [];
+      for await (const b of w.embedBatchesAsync(data.train, opts)) got.push(b);
+      expect(got.map((b) => b.rows)).toEqual(want.map((b) => b.rows));
+      expect(got.map((b) => b.customerIds)).toEqual(want.map((b) => b.customerIds));
+      let worst = 0;
+      got.forEach((b, i) => b.vectors.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - want[i].vectors[j])))));
+      expect(worst).toBeLessThan(1e-6);
+      // without workers the async form is the sync one
+      const plain: typeof want = [];
+      for await (const b of m.embedBatchesAsync(data.train, opts)) plain.push(b);
+      expect(plain.map((b) => b.rows)).toEqual(want.map((b) => b.rows));
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('refuses to start workers for a family the registry does not know', async () => {
+    const { bert4rec } = families;
+    await expect(loadModel(join(root, 'model'), { initBackend: false, workers: 1, family: { ...bert4rec, name: 'not-registered' } })).rejects.toThrow(/CFM_E_STATE.*embed workers failed to start.*not-registered/);
+  });
+});

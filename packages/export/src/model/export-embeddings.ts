@@ -33,7 +33,7 @@ export async function exportEmbeddings(o: ExportEmbeddingsOptions): Promise<Expo
   });
   progress.start('embed', total);
   try {
-    for (const b of o.model.embedBatches(o.customers, { asOf: o.asOf, batchSize: o.batchSize, maxTokens: o.maxTokens })) {
+    for await (const b of o.model.embedBatchesAsync(o.customers, { asOf: o.asOf, batchSize: o.batchSize, maxTokens: o.maxTokens })) {
       await sink.append({ customer_id: b.customerIds, vector: b.vectors }, b.customerIds.length);
       progress.update({ step: 'embed', done: sink.rowCount, total, info: { 'cust/s': sink.rowCount / ((performance.now() - t0) / 1000) } });
     }

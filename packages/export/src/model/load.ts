@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfmError, sha256, type CustomerModel, type CustomerSequences, type ModelFamily } from '@cfm/core';
-import { initBackend, padBatch } from '@cfm/tensor';
+import { backendInfo, initBackend, padBatch, type BackendName } from '@cfm/tensor';
 import { MANIFEST_FILE, verifyArtifact, type ExportManifest } from '../artifact';
+import { EmbedPool } from './embed-pool';
 import { asOfEnds, asOfSeconds, exportBatches, exportOrder } from './sequences';
 
 /** default token budget per batch, per row of batchSize (see exportBatches) */
@@ -17,6 +18,9 @@ export interface LoadModelOptions {
   itemFeatures?: Record<string, Int32Array>;
   /** false: keep the TF.js backend already set (tests); default: initBackend() picks the fastest */
   initBackend?: boolean;
+  /** worker threads (each with its own copy of the model) that embedBatchesAsync / exportEmbeddings spread
+   * batches over, next to the calling thread; default 0. availableParallelism() - 1 uses every core. */
+  workers?: number;
 }
 
 export interface EmbedOptions {
@@ -45,6 +49,8 @@ export interface LoadedModel {
   readonly embeddingDim: number;
   /** customers without any event before the cut are left out */
   embedBatches(customers: CustomerSequences, opts?: EmbedOptions): Generator<EmbeddedBatch>;
+  /** the same batches in the same order, computed on the worker threads (`workers`) and this thread */
+  embedBatchesAsync(customers: CustomerSequences, opts?: EmbedOptions): AsyncGenerator<EmbeddedBatch>;
   /** all customers' vectors in input order ([n, dim]; rows without history are zero), + which rows have one */
   embed(customers: CustomerSequences, opts?: EmbedOptions): { vectors: Float32Array; present: Uint8Array; dim: number };
   /** scores [n, candidates.length] (or [n, vocab]) in input order */
@@ -62,6 +68,16 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   const cfg = (manifest.config ?? {}) as { maxLen?: unknown };
   const maxLen = typeof cfg.maxLen === 'number' ? cfg.maxLen : 200;
   const itemFeatures = opts.itemFeatures;
+  const backend = (backendInfo()?.name ?? 'tensorflow') as BackendName;
+  let pool: EmbedPool | undefined;
+  if ((opts.workers ?? 0) > 0) {
+    try {
+      pool = await EmbedPool.start(opts.workers!, dir, family.name, backend);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
 
   function* batches(customers: CustomerSequences, o: EmbedOptions = {}) {
     const ends = o.asOf !== undefined ? asOfEnds(customers, asOfSeconds(o.asOf)) : customers.offsets.subarray(1);
@@ -80,6 +96,38 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     *embedBatches(customers, o) {
       for (const { rows, batch } of batches(customers, o)) {
         yield { customerIds: batch.customerIds!, rows, vectors: model.embed(batch) };
+      }
+    },
+    async *embedBatchesAsync(customers, o) {
+      if (!pool) {
+        yield* loaded.embedBatches(customers, o);
+        return;
+      }
+      const plan = [...batches(customers, o)];
+      type Result = { vectors?: Float32Array; error?: unknown; promise?: Promise<void> };
+      const results = new Map<number, Result>();
+      let next = 0;
+      for (let emit = 0; emit < plan.length; emit++) {
+        // keep every worker's queue full; while the batch due next is still out, compute one here
+        for (;;) {
+          while (next < plan.length) {
+            const slot = pool.freeSlot();
+            if (!slot) break;
+            const r: Result = {};
+            r.promise = pool.submit(slot, plan[next].batch).then((v) => void (r.vectors = v), (e) => void (r.error = e));
+            results.set(next++, r);
+          }
+          const due = results.get(emit);
+          if (next >= plan.length || (due && (due.vectors || due.error))) break;
+          results.set(next, { vectors: model.embed(plan[next].batch) });
+          next++;
+          await new Promise((resolve) => setImmediate(resolve)); // let finished workers report
+        }
+        const r = results.get(emit)!;
+        await r.promise;
+        results.delete(emit);
+        if (r.error) throw r.error;
+        yield { customerIds: plan[emit].batch.customerIds!, rows: plan[emit].rows, vectors: r.vectors! };
       }
     },
     embed(customers, o) {
@@ -103,7 +151,10 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
       }
       return out ?? new Float32Array(0);
     },
-    dispose: () => model.dispose(),
+    dispose: () => {
+      void pool?.close();
+      model.dispose();
+    },
   };
   return loaded;
 }
