@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
@@ -37,10 +38,11 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--as-of <date>', 'YYYY-MM-DD (UTC): events at or after it are not seen')
     .requiredOption('--out <file>', 'output Parquet file (written atomically)')
     .option('--batch-size <n>', 'customers per batch', Number, 512)
-    .action(async (o: { model: string; data: string; asOf: string; out: string; batchSize: number }) => {
+    .option('--workers <n>', 'embedding worker threads next to the main thread (default: cores - 1)', Number, Math.max(0, availableParallelism() - 1))
+    .action(async (o: { model: string; data: string; asOf: string; out: string; batchSize: number; workers: number }) => {
       const dir = existsSync(join(o.model, 'manifest.json')) ? o.model : join(o.model, 'model');
       const data = await loadPrepared(o.data);
-      const model = await loadModel(dir, { vocabHash: data.vocabs.item.hash, itemFeatures: data.itemFeatures });
+      const model = await loadModel(dir, { vocabHash: data.vocabs.item.hash, itemFeatures: data.itemFeatures, workers: o.workers });
       try {
         const customers = allCustomers(data);
         const r = await exportEmbeddings({ model, customers, asOf: o.asOf, out: o.out, batchSize: o.batchSize, progress: cliProgress('embed') });
