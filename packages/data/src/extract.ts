@@ -13,22 +13,30 @@ export interface ExtractedEvents {
 
 /**
  * Read the validated events (`events_coded`, written by ingestEvents) sorted by (customer, time, input order) as
- * typed arrays. Customers and items are already dense indices over their sorted distinct ids (`customer_keys`,
- * `item_keys`); the rows come back in any order and are sorted here: a counting sort by customer, then each
- * customer's rows by (time, file, record) — usually already in order.
+ * typed arrays. Customers and items become dense indices over their sorted distinct ids (`customer_keys`,
+ * `item_keys`, built by the ingest; hash joins); the rows come back in any order and are sorted here: a counting
+ * sort by customer, then each customer's rows by (time, file, record) — usually already in order.
  */
 export async function extractSortedEvents(conn: DuckDBConnection, withSessions = false): Promise<ExtractedEvents> {
   const n = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
   const [customerIds] = await readStringColumns(conn, 'customer_keys', ['customer_id'], 'cix');
   const [itemKeys] = await readStringColumns(conn, 'item_keys', ['item_id'], 'iix');
   const session = withSessions ? `, coalesce((hash(session_id) % 2147483647)::INTEGER, -1)` : '';
-  // input order: (file_id, rec) packed into one exact double (rec < 2^32)
-  const cols = await readColumns(
-    conn,
-    `SELECT cix, iix, type::INTEGER, ts::DOUBLE, (file_id::DOUBLE * 4294967296 + rec::DOUBLE) ${session} FROM ${EVENTS_CODED}`,
-    withSessions ? ['int32', 'int32', 'int32', 'float64', 'float64', 'int32'] : ['int32', 'int32', 'int32', 'float64', 'float64'],
-    n,
-  );
+  // input order: (file_id, rec) packed into one exact double (rec < 2^32). The joins as written: the key tables are
+  // the build sides (DuckDB has no good size estimate here and may otherwise build on the events)
+  await conn.run(`SET disabled_optimizers = 'join_order,build_side_probe_side'`);
+  let cols;
+  try {
+    cols = await readColumns(
+      conn,
+      `SELECT cix, iix, type::INTEGER, ts::DOUBLE, (file_id::DOUBLE * 4294967296 + rec::DOUBLE) ${session}
+       FROM ${EVENTS_CODED} JOIN customer_keys USING (customer_id) JOIN item_keys USING (item_id)`,
+      withSessions ? ['int32', 'int32', 'int32', 'float64', 'float64', 'int32'] : ['int32', 'int32', 'int32', 'float64', 'float64'],
+      n,
+    );
+  } finally {
+    await conn.run('RESET disabled_optimizers');
+  }
   const cust = cols[0] as Int32Array;
   const ts = cols[3] as Float64Array;
   const ord = cols[4] as Float64Array;

@@ -25,14 +25,23 @@ const TYPE_LIST = `[${EVENT_TYPES.map(sqlString).join(', ')}]`;
 const TYPE_CODE = `(list_position(${TYPE_LIST}, event_type) + ${RESERVED_IDS - 1})::TINYINT`;
 
 /**
- * The validated events, stored compactly (`events_coded`: file_id, rec, cix, iix, ts, type, session_id, position,
- * page, query, price; customers and items as indices into `customer_keys` / `item_keys`, type as its vocabulary
- * id) and the view `events` that decodes them to the contract columns.
+ * The validated events as stored (`events_coded`: file_id, rec, customer_id, item_id, ts, type, session_id,
+ * position, page, query, price; type as its vocabulary id) and the view `events` with the contract columns.
  */
 export const EVENTS_CODED = 'events_coded';
+
+/**
+ * The stored rows as EVENTS_CODED columns. A single clean CSV is written without record numbers (`rec` NULL, see
+ * StagedSource.unnumbered) in file order, so its record number is the row's position in the Parquet file / table.
+ */
+export function codedSql(parquetPathOrTable: string, isTable = false): string {
+  const src = isTable ? `(SELECT *, rowid AS file_row_number FROM ${parquetPathOrTable})` : `read_parquet(${sqlString(parquetPathOrTable)}, file_row_number = true)`;
+  return `SELECT * EXCLUDE (rec, file_row_number), coalesce(rec, file_row_number + 1)::BIGINT AS rec FROM ${src}`;
+}
+
 export function eventsViewSql(coded: string): string {
-  return `SELECT e.file_id, e.rec, c.customer_id, i.item_id, e.ts, ${TYPE_LIST}[e.type - ${RESERVED_IDS - 1}] AS event_type, e.session_id,
-    e.position, e.page, e.query, e.price FROM ${coded} e JOIN customer_keys c ON c.cix = e.cix JOIN item_keys i ON i.iix = e.iix`;
+  return `SELECT file_id, rec, customer_id, item_id, ts, ${TYPE_LIST}[type - ${RESERVED_IDS - 1}] AS event_type, session_id, position, page, query, price
+    FROM ${coded}`;
 }
 
 /** ts text → epoch ms: integer epoch ms, or ISO-8601 (no zone = UTC). */
@@ -95,6 +104,8 @@ export interface IngestOptions {
   checkCatalog?: boolean;
   /** write the validated events here as Parquet (`events_coded` is then a view over it); default a temp table */
   parquetPath?: string;
+  /** 'always': number rows in both scans even for a single clean CSV (slower; for tests of the parallel path) */
+  numberRows?: 'auto' | 'always';
   progress?: ProgressReporter;
 }
 
@@ -103,6 +114,8 @@ interface FilePlan {
   src: StagedSource;
   fileId: number;
   count: FileCount;
+  /** no problem rows and the only file: the second scan reads without numbering rows (in parallel) */
+  unnumbered?: boolean;
   /** temp table with the record numbers of the rows the first scan found a problem in (none: undefined) */
   bad?: string;
 }
@@ -117,13 +130,13 @@ interface FilePlan {
 export async function ingestEvents(conn: DuckDBConnection, files: string[], opts: IngestOptions = {}): Promise<FileCount[]> {
   const progress = opts.progress ?? silentProgress;
   await createTables(conn);
-  await conn.run(`DROP VIEW IF EXISTS events; DROP VIEW IF EXISTS ${EVENTS_CODED}; DROP TABLE IF EXISTS ${EVENTS_CODED};
+  await conn.run(`DROP VIEW IF EXISTS events; DROP VIEW IF EXISTS ${EVENTS_CODED}; DROP TABLE IF EXISTS ${EVENTS_CODED}_t;
     CREATE OR REPLACE TEMP TABLE keys_raw (customer_id VARCHAR, item_id VARCHAR);`);
   const plans: FilePlan[] = [];
   const dropBad = () => conn.run(plans.map((p) => (p.bad ? `DROP TABLE IF EXISTS ${p.bad};` : '')).join(''));
   progress.start('ingest events', files.length + 1);
   for (const [fileId, file] of files.entries()) {
-    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false));
+    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false, files.length === 1 && opts.numberRows !== 'always'));
     progress.update({ step: 'ingest events', done: fileId + 1, total: files.length + 1, info: { rows: plans.at(-1)!.count.input } });
   }
   await timed('keys', () =>
@@ -135,26 +148,21 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
     DROP TABLE keys_raw;`),
   );
   // second scan: the accepted rows = every row minus the problem rows of the first scan (`bad_<file>`, usually
-  // none; parser rejects are skipped by both scans alike, so record numbers agree), ids mapped by hash joins
-  const parts = plans.map(({ src, fileId, bad }) => `SELECT ${fileId}::INTEGER AS file_id, rec::BIGINT AS rec, cix, iix, ${src.typedColumns.includes('ts') ? 'ts' : TS_MS}::BIGINT AS ts,
+  // none; parser rejects are skipped by both scans alike, so record numbers agree). No joins here: a hash join
+  // does not keep the file order, which the unnumbered scan needs (record number = position in the output)
+  const parts = plans.map(({ src, fileId, bad, unnumbered }) => `SELECT ${fileId}::INTEGER AS file_id, rec::BIGINT AS rec,
+      ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, ${src.typedColumns.includes('ts') ? 'ts' : TS_MS}::BIGINT AS ts,
       ${TYPE_CODE} AS type, NULLIF(${tidy('session_id')}, '') AS session_id, ${asTyped(src, 'position', 'INTEGER')} AS position,
       ${asTyped(src, 'page', 'INTEGER')} AS page, query, ${asTyped(src, 'price', 'DOUBLE')} AS price
-    FROM (SELECT * EXCLUDE (customer_id, item_id), ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id FROM (${src.rescan})
-          ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''})
-    JOIN customer_keys USING (customer_id) JOIN item_keys USING (item_id)`);
+    FROM (${unnumbered ? src.unnumbered!.rescan : src.rescan}) ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''}`);
   const coded = parts.join('\nUNION ALL\n');
-  // joins as written: the file rows probe, the key tables are the build sides. DuckDB has no size estimate for a
-  // CSV scan and otherwise may build the hash table on the file's rows (all columns; at 10M rows it spills and the
-  // joins took ~30x longer than the scan itself)
-  await conn.run(`SET disabled_optimizers = 'join_order,build_side_probe_side'`);
-  try {
-    if (opts.parquetPath) {
-      // plain encoding, no compression: a third of the CPU of the default (dictionary + snappy) write
-      await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} (FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)`));
-      await conn.run(`CREATE VIEW ${EVENTS_CODED} AS SELECT * FROM read_parquet(${sqlString(opts.parquetPath)})`);
-    } else await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED} AS ${coded}`);
-  } finally {
-    await conn.run('RESET disabled_optimizers');
+  if (opts.parquetPath) {
+    // plain encoding, no compression: a third of the CPU of the default (dictionary + snappy) write
+    await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} (FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)`));
+    await conn.run(`CREATE VIEW ${EVENTS_CODED} AS ${codedSql(opts.parquetPath)}`);
+  } else {
+    await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED}_t AS ${coded}`);
+    await conn.run(`CREATE TEMP VIEW ${EVENTS_CODED} AS ${codedSql(`${EVENTS_CODED}_t`, true)}`);
   }
   await dropBad();
   await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW events AS ${eventsViewSql(EVENTS_CODED)}`);
@@ -178,11 +186,11 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
 const asTyped = (src: StagedSource, c: string, type: string) => (src.typedColumns.includes(c) ? c : `TRY_CAST(${c} AS ${type})`);
 
 /** The staged rows with `ts_ms` and `problem` (first problem as 'field|reason', NULL when valid). */
-function checkedSelect(src: StagedSource, catalog: boolean): string {
+function checkedSelect(src: StagedSource, catalog: boolean, unnumbered = false): string {
   const typed = new Set(src.typedColumns);
   return `SELECT *, ${problemExpr(typed, src.format === 'jsonl', catalog)} AS problem
     FROM (SELECT s.*, ${typed.has('ts') ? 'ts' : TS_MS} AS ts_ms${catalog ? `, ${tidy('s.item_id')} IN (SELECT item_id FROM items) AS in_catalog` : ''}
-          FROM (${src.select}) s)`;
+          FROM (${unnumbered ? src.unnumbered!.select : src.select}) s)`;
 }
 
 /**
@@ -190,17 +198,50 @@ function checkedSelect(src: StagedSource, catalog: boolean): string {
  * parsed by the reader; if that read rejects any value as a CAST error, the file is read again with text columns,
  * so a row is accepted or quarantined exactly as the text path decides.
  */
-async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean): Promise<FilePlan> {
-  const all = EVENT_COLUMNS;
+async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean, unnumbered: boolean): Promise<FilePlan> {
+  const { required, optional } = EVENT_COLUMNS;
+  const scan = async (typed: Record<string, string>): Promise<FilePlan | undefined> => {
+    const src = await stageSource(conn, file, required, optional, typed);
+    if (!unnumbered || !src.unnumbered) return scanEventSource(conn, src, fileId, withCatalog);
+    const clean = await scanCleanSource(conn, src, fileId, withCatalog);
+    if (clean !== null) return clean;
+    // some row has a problem: the numbered scan finds which (a fresh staging, with its own reject table)
+    return scanEventSource(conn, await stageSource(conn, file, required, optional, typed), fileId, withCatalog);
+  };
   if (formatOf(file) === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
-    const typed = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
-    const src = await stageSource(conn, file, all.required, all.optional, typed);
-    const fast = await scanEventSource(conn, src, fileId, withCatalog);
+    const fast = await scan({ ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) });
     if (fast) return fast;
   }
-  const src = await stageSource(conn, file, all.required, all.optional);
-  return (await scanEventSource(conn, src, fileId, withCatalog))!;
+  return (await scan({}))!;
+}
+
+/**
+ * The parallel first scan of a single CSV, without record numbers: grouped by customer, by item and in total.
+ * Returns the plan when no row has a problem (parser rejects are fine: their line numbers come from the reject
+ * table), null when some row has one (then the numbered scan finds which), undefined when the typed read met a
+ * CAST reject (then the file is read as text).
+ */
+async function scanCleanSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FilePlan | null | undefined> {
+  await timed(`scan ${fileId} (unnumbered)`, () =>
+    conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
+    SELECT customer_id, item_id, count(*) FILTER (WHERE problem IS NULL) AS n, count(problem) AS bad, GROUPING(customer_id)::INTEGER AS gc, GROUPING(item_id)::INTEGER AS gi
+    FROM (SELECT ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, problem FROM (${checkedSelect(src, withCatalog, true)}))
+    GROUP BY GROUPING SETS ((customer_id), (item_id), ())`),
+  );
+  try {
+    if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) return undefined;
+    if ((await queryNumber(conn, 'SELECT bad FROM checked WHERE gc = 1 AND gi = 1')) > 0) return null;
+    await conn.run(`INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM checked WHERE gc + gi = 1`);
+    const accepted = await queryNumber(conn, 'SELECT coalesce(sum(n), 0) FROM checked WHERE gc = 0');
+    const rej = rejectsSelect(src);
+    const quarantined = rej
+      ? (await conn.run(`INSERT INTO quarantine SELECT ${sqlString(src.file)}, line, coalesce(field, ''), 'malformed row: ' || reason, 'events' FROM (${rej})`)).rowsChanged
+      : 0;
+    return { src, fileId, unnumbered: true, count: reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined }) };
+  } finally {
+    await conn.run('DROP TABLE checked');
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
 import { buildItemFeatures } from './features';
-import { EVENTS_CODED, eventsViewSql, ingestEvents, type FileCount } from './ingest';
+import { EVENTS_CODED, codedSql, eventsViewSql, ingestEvents, type FileCount } from './ingest';
 import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures, writeSequenceShard } from './shards';
@@ -72,7 +72,7 @@ async function persistCatalog(db: DuckDBInstance, path: string, parquetTmp: stri
     try {
       const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary`);
       for (const { t } of tables) await conn.run(`CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}"`);
-      await conn.run(`CREATE VIEW catalog.events AS ${eventsViewSql(`read_parquet(${sqlString(parquet)})`)}`);
+      await conn.run(`CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)}`);
     } finally {
       await conn.run('DETACH catalog');
     }

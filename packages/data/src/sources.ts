@@ -11,6 +11,11 @@ export interface StagedSource {
   select: string;
   /** the same rows again without recording parser rejects (for a second scan) */
   rescan: string;
+  /**
+   * CSV only: `select` / `rescan` with `rec` NULL. Numbering rows with row_number() OVER () keeps the scan on one
+   * thread; without it DuckDB reads the file in parallel (order is still kept, so the numbers can be recovered).
+   */
+  unnumbered?: { select: string; rescan: string };
   /** the columns the file has */
   columns: string[];
   /** rows in the input, counted independently of the parser */
@@ -41,6 +46,7 @@ export async function stageSource(
   let columns: string[];
   let select: string;
   let rescan: string | undefined;
+  let unnumbered: StagedSource['unnumbered'];
   let inputRows: number;
   let rejectsTable: string | undefined;
   let headerLines = 0;
@@ -56,6 +62,10 @@ export async function stageSource(
       ignore_errors=true${store ? `, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}'` : ''})`;
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(true)}`;
     rescan = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(false)}`;
+    unnumbered = {
+      select: `SELECT NULL::BIGINT AS rec, ${projection(columns, known)} FROM ${reader(true)}`,
+      rescan: `SELECT NULL::BIGINT AS rec, ${projection(columns, known)} FROM ${reader(false)}`,
+    };
     inputRows = (await countNonBlankLines(file)) - 1;
     headerLines = 1;
   } else if (format === 'parquet') {
@@ -75,7 +85,7 @@ export async function stageSource(
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length)
     throw new CfmError('CFM_E_MISSING_COLUMN', `required column missing (file has: ${columns.join(', ')})`, { file, field: missing[0] });
-  return { file, format, select, rescan: rescan ?? select, columns, inputRows, rejectsTable, headerLines, typedColumns };
+  return { file, format, select, rescan: rescan ?? select, unnumbered, columns, inputRows, rejectsTable, headerLines, typedColumns };
 }
 
 async function describe(conn: DuckDBConnection, sql: string, file: string): Promise<string[]> {
@@ -97,6 +107,6 @@ function projection(columns: string[], known: string[], cast = false): string {
 /** Parser rejects of a CSV source as (line, field, reason), one row per rejected line. */
 export function rejectsSelect(src: StagedSource): string | undefined {
   if (!src.rejectsTable) return undefined;
-  return `SELECT line, arg_min(column_name, column_idx) AS field, string_agg(DISTINCT error_type || ': ' || error_message, '; ') AS reason
+  return `SELECT line, arg_min(column_name, column_idx) AS field, string_agg(DISTINCT error_type || ': ' || error_message, '; ' ORDER BY error_type || ': ' || error_message) AS reason
           FROM ${src.rejectsTable} GROUP BY line`;
 }
