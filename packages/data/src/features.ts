@@ -15,7 +15,7 @@ export const ITEM_FEATURES = {
 
 /** Price bucket tokens p00.. by quantile of the catalogue price over the vocabulary's items. */
 function priceBuckets(prices: number[], buckets: number): { vocab: Vocabulary; bucketOf: (p: number) => number; edges: number[] } {
-  const sorted = prices.filter((p) => Number.isFinite(p)).sort((a, b) => a - b);
+  const sorted = Float64Array.from(prices.filter((p) => Number.isFinite(p))).sort();
   const edges: number[] = [];
   for (let b = 1; b < buckets; b++) if (sorted.length) edges.push(sorted[Math.floor((b * sorted.length) / buckets)]);
   const tokens = Array.from({ length: buckets }, (_, b) => `p${String(b).padStart(2, '0')}`);

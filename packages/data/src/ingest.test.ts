@@ -77,6 +77,15 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
     expect(auto.q).toEqual(numbered.q);
     expect(auto.events).toEqual(numbered.events);
     expect(auto.events[1234]).toMatchObject({ rec: 1235, customer_id: 'c6', item_id: 'i2' });
+    // with a catalogue that lacks i10: those rows are quarantined (checked after the single scan), the rest keep their numbers
+    const items = ['item_id', ...Array.from({ length: 10 }, (_, i) => `i${i}`)].join('\n') + '\n';
+    const autoCat = await ingest('clean.csv', text, items);
+    const numberedCat = await ingest('clean.csv', text, items, 'always');
+    const missing = rows.filter((r) => r.split(',')[1] === 'i10').length;
+    expect(autoCat.count).toMatchObject({ input: 5001, accepted: 5000 - missing, quarantined: 1 + missing });
+    expect(autoCat.q).toEqual(numberedCat.q);
+    expect(autoCat.q[1].reason).toMatch(/missing from the catalogue: i10/);
+    expect(autoCat.events).toEqual(numberedCat.events);
   });
 
   it('parses ISO-8601 with offsets and epoch milliseconds to the same instant', async () => {

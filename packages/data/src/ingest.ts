@@ -1,3 +1,4 @@
+import { rename, rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CfmError, EVENT_TYPES, RESERVED_IDS, type ProgressReporter, silentProgress } from '@cfm/core';
 import { queryNumber, queryRows, sqlString } from './db';
@@ -114,31 +115,25 @@ interface FilePlan {
   src: StagedSource;
   fileId: number;
   count: FileCount;
-  /** no problem rows and the only file: the second scan reads without numbering rows (in parallel) */
-  unnumbered?: boolean;
   /** temp table with the record numbers of the rows the first scan found a problem in (none: undefined) */
   bad?: string;
 }
 
 /**
  * Ingest event files: validate every row in SQL, quarantine the bad ones (`quarantine`), and store the accepted
- * ones compactly (`events_coded`, see EVENTS_CODED) with the key tables `customer_keys` / `item_keys` (ids sorted,
- * indices dense) and the decoding view `events`. Two scans of each file, no table of raw rows in memory:
- * the first finds the problems and the distinct customer and item ids of the accepted rows, the second maps the
- * accepted rows to indices (hash joins) and writes them out. Returns the per-file reconciliation.
+ * ones (`events_coded`, see EVENTS_CODED; Parquet at `parquetPath`, else a temp table) with the key tables
+ * `customer_keys` / `item_keys` (ids sorted, indices dense) and the view `events`. No table of raw rows in memory.
+ * A single CSV is read once, in parallel (ingestSingleCsv); several files, or other formats, are read twice with
+ * numbered rows (ingestNumbered). Returns the per-file reconciliation.
  */
 export async function ingestEvents(conn: DuckDBConnection, files: string[], opts: IngestOptions = {}): Promise<FileCount[]> {
   const progress = opts.progress ?? silentProgress;
   await createTables(conn);
   await conn.run(`DROP VIEW IF EXISTS events; DROP VIEW IF EXISTS ${EVENTS_CODED}; DROP TABLE IF EXISTS ${EVENTS_CODED}_t;
     CREATE OR REPLACE TEMP TABLE keys_raw (customer_id VARCHAR, item_id VARCHAR);`);
-  const plans: FilePlan[] = [];
-  const dropBad = () => conn.run(plans.map((p) => (p.bad ? `DROP TABLE IF EXISTS ${p.bad};` : '')).join(''));
   progress.start('ingest events', files.length + 1);
-  for (const [fileId, file] of files.entries()) {
-    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false, files.length === 1 && opts.numberRows !== 'always'));
-    progress.update({ step: 'ingest events', done: fileId + 1, total: files.length + 1, info: { rows: plans.at(-1)!.count.input } });
-  }
+  const single = files.length === 1 && opts.numberRows !== 'always' && formatOf(files[0]) === 'csv';
+  const counts = single ? [await ingestSingleCsv(conn, files[0], opts)] : await ingestNumbered(conn, files, opts);
   await timed('keys', () =>
     conn.run(`
     CREATE OR REPLACE TABLE customer_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix
@@ -147,29 +142,100 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
       FROM (SELECT DISTINCT item_id FROM keys_raw WHERE item_id IS NOT NULL);
     DROP TABLE keys_raw;`),
   );
-  // second scan: the accepted rows = every row minus the problem rows of the first scan (`bad_<file>`, usually
-  // none; parser rejects are skipped by both scans alike, so record numbers agree). No joins here: a hash join
-  // does not keep the file order, which the unnumbered scan needs (record number = position in the output)
-  const parts = plans.map(({ src, fileId, bad, unnumbered }) => `SELECT ${fileId}::INTEGER AS file_id, rec::BIGINT AS rec,
-      ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, ${src.typedColumns.includes('ts') ? 'ts' : TS_MS}::BIGINT AS ts,
-      ${TYPE_CODE} AS type, NULLIF(${tidy('session_id')}, '') AS session_id, ${asTyped(src, 'position', 'INTEGER')} AS position,
-      ${asTyped(src, 'page', 'INTEGER')} AS page, query, ${asTyped(src, 'price', 'DOUBLE')} AS price
-    FROM (${unnumbered ? src.unnumbered!.rescan : src.rescan}) ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''}`);
-  const coded = parts.join('\nUNION ALL\n');
-  if (opts.parquetPath) {
-    // plain encoding, no compression: a third of the CPU of the default (dictionary + snappy) write
-    await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} (FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)`));
-    await conn.run(`CREATE VIEW ${EVENTS_CODED} AS ${codedSql(opts.parquetPath)}`);
-  } else {
-    await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED}_t AS ${coded}`);
-    await conn.run(`CREATE TEMP VIEW ${EVENTS_CODED} AS ${codedSql(`${EVENTS_CODED}_t`, true)}`);
-  }
-  await dropBad();
+  await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW ${EVENTS_CODED} AS ${opts.parquetPath ? codedSql(opts.parquetPath) : codedSql(`${EVENTS_CODED}_t`, true)}`);
   await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW events AS ${eventsViewSql(EVENTS_CODED)}`);
-  const accepted = plans.reduce((a, p) => a + p.count.accepted, 0);
+  const accepted = counts.reduce((a, c) => a + c.accepted, 0);
   const stored = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
   if (stored !== accepted) throw new CfmError('CFM_E_RECONCILE', `accepted ${accepted} rows but stored ${stored}`, { file: files[0] });
   progress.finish('ingest events');
+  return counts;
+}
+
+/** The stored columns (EVENTS_CODED) of a checked select (`checkedSelect`), with `problem` kept. */
+function codedColumns(src: StagedSource, fileId: number): string {
+  return `${fileId}::INTEGER AS file_id, rec::BIGINT AS rec, ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, ts_ms::BIGINT AS ts,
+    ${TYPE_CODE} AS type, NULLIF(${tidy('session_id')}, '') AS session_id, ${asTyped(src, 'position', 'INTEGER')} AS position,
+    ${asTyped(src, 'page', 'INTEGER')} AS page, query, ${asTyped(src, 'price', 'DOUBLE')} AS price`;
+}
+
+// plain encoding, no compression: a third of the CPU of the default (dictionary + snappy) write
+const PARQUET = '(FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)';
+
+/**
+ * One CSV file, read once and in parallel: every row is stored in file order with its problem (no row_number(),
+ * which would keep DuckDB on one thread, and no join, which would not keep the order; the record number is the
+ * row's position in the output). The distinct
+ * customers and items, the counts and the problem rows then come from that columnar copy. Only when some row has a
+ * problem are the accepted rows copied once more, without it, with their record numbers.
+ */
+async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: IngestOptions): Promise<FileCount> {
+  const { required, optional } = EVENT_COLUMNS;
+  const catalog = opts.checkCatalog ?? false;
+  const out = opts.parquetPath;
+  const all = out ? `${out}.all` : `${EVENTS_CODED}_all`;
+  const stored = out ? `read_parquet(${sqlString(all)}, file_row_number = true)` : `(SELECT *, rowid AS file_row_number FROM ${all})`;
+  // the catalogue check is a join, which would not keep the file order in the write, so it runs here, on the
+  // stored rows that already carry their position (and it is the last check, as in problemExpr)
+  const rel = catalog
+    ? `(SELECT * EXCLUDE (problem), coalesce(problem, CASE WHEN item_id NOT IN (SELECT item_id FROM items)
+         THEN 'item_id|item missing from the catalogue: ' || left(item_id, 40) END) AS problem FROM ${stored})`
+    : stored;
+  const drop = () => (out ? rm(all, { force: true }) : conn.run(`DROP TABLE IF EXISTS ${all}`));
+  const delim = file.endsWith('.tsv') ? '\t' : ',';
+  const fastTyped = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
+  for (const typed of [fastTyped, {}]) {
+    const src = await stageSource(conn, file, required, optional, typed);
+    const select = `SELECT ${codedColumns(src, 0)}, problem FROM (${checkedSelect(src, false, true)})`;
+    await timed('scan+write', () => conn.run(out ? `COPY (${select}) TO ${sqlString(all)} ${PARQUET}` : `CREATE TEMP TABLE ${all} AS ${select}`));
+    if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
+      await drop();
+      continue; // a value the typed reader could not parse: read as text
+    }
+    await timed('group', () =>
+      conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
+      SELECT customer_id, item_id, count(*) FILTER (WHERE problem IS NULL) AS n, count(problem) AS bad,
+        GROUPING(customer_id)::INTEGER AS gc, GROUPING(item_id)::INTEGER AS gi
+      FROM ${rel} GROUP BY GROUPING SETS ((customer_id), (item_id), ())`),
+    );
+    const bad = await queryNumber(conn, 'SELECT bad FROM checked WHERE gc = 1 AND gi = 1');
+    await conn.run(`INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM checked WHERE gc + gi = 1 AND n > 0`);
+    const accepted = await queryNumber(conn, 'SELECT coalesce(sum(n), 0) FROM checked WHERE gc = 0');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT file_row_number + 1 AS rec, problem FROM ${rel} WHERE problem IS NOT NULL`);
+    const quarantined = await quarantineRows(conn, src, 'events');
+    await conn.run('DROP TABLE checked');
+    const accepted_rows = `SELECT * EXCLUDE (rec, problem, file_row_number), file_row_number + 1 AS rec FROM ${rel} WHERE problem IS NULL`;
+    if (out) {
+      if (bad) await timed('rewrite', () => conn.run(`COPY (${accepted_rows}) TO ${sqlString(out)} ${PARQUET}`));
+      else await rename(all, out);
+      await drop();
+    } else {
+      if (bad) await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED}_t AS ${accepted_rows}`);
+      else await conn.run(`ALTER TABLE ${all} RENAME TO ${EVENTS_CODED}_t`);
+      await drop();
+    }
+    return reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined });
+  }
+  throw new Error('unreachable: the text read has no CAST rejects');
+}
+
+/**
+ * Several files (or JSONL / Parquet): two scans of each file with numbered rows. The first finds the problems and
+ * the distinct customers and items of the accepted rows; the second stores the accepted rows (all rows minus the
+ * problem rows of the first scan; parser rejects are skipped by both scans alike, so record numbers agree).
+ */
+async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: IngestOptions): Promise<FileCount[]> {
+  const plans: FilePlan[] = [];
+  for (const [fileId, file] of files.entries()) {
+    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false));
+    opts.progress?.update({ step: 'ingest events', done: fileId + 1, total: files.length + 1, info: { rows: plans.at(-1)!.count.input } });
+  }
+  const coded = plans
+    .map(({ src, fileId, bad }) => `SELECT ${codedColumns(src, fileId)} FROM (SELECT s.*, ${src.typedColumns.includes('ts') ? 'ts' : TS_MS} AS ts_ms FROM (${src.rescan}) s)
+      ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''}`)
+    .join('\nUNION ALL\n');
+  if (opts.parquetPath) await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} ${PARQUET}`));
+  else await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED}_t AS ${coded}`);
+  await conn.run(plans.map((p) => (p.bad ? `DROP TABLE IF EXISTS ${p.bad};` : '')).join(''));
   return plans.map((p) => p.count);
 }
 
@@ -194,54 +260,19 @@ function checkedSelect(src: StagedSource, catalog: boolean, unnumbered = false):
 }
 
 /**
- * First scan of one file. Fast path first: CSV with the numeric columns (and `ts`, when it looks like epoch ms)
- * parsed by the reader; if that read rejects any value as a CAST error, the file is read again with text columns,
- * so a row is accepted or quarantined exactly as the text path decides.
+ * First scan of one file (numbered). Fast path first: CSV with the numeric columns (and `ts`, when it looks like
+ * epoch ms) parsed by the reader; if that read rejects any value as a CAST error, the file is read again with text
+ * columns, so a row is accepted or quarantined exactly as the text path decides.
  */
-async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean, unnumbered: boolean): Promise<FilePlan> {
+async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean): Promise<FilePlan> {
   const { required, optional } = EVENT_COLUMNS;
-  const scan = async (typed: Record<string, string>): Promise<FilePlan | undefined> => {
-    const src = await stageSource(conn, file, required, optional, typed);
-    if (!unnumbered || !src.unnumbered) return scanEventSource(conn, src, fileId, withCatalog);
-    const clean = await scanCleanSource(conn, src, fileId, withCatalog);
-    if (clean !== null) return clean;
-    // some row has a problem: the numbered scan finds which (a fresh staging, with its own reject table)
-    return scanEventSource(conn, await stageSource(conn, file, required, optional, typed), fileId, withCatalog);
-  };
   if (formatOf(file) === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
-    const fast = await scan({ ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) });
+    const typed = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
+    const fast = await scanEventSource(conn, await stageSource(conn, file, required, optional, typed), fileId, withCatalog);
     if (fast) return fast;
   }
-  return (await scan({}))!;
-}
-
-/**
- * The parallel first scan of a single CSV, without record numbers: grouped by customer, by item and in total.
- * Returns the plan when no row has a problem (parser rejects are fine: their line numbers come from the reject
- * table), null when some row has one (then the numbered scan finds which), undefined when the typed read met a
- * CAST reject (then the file is read as text).
- */
-async function scanCleanSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FilePlan | null | undefined> {
-  await timed(`scan ${fileId} (unnumbered)`, () =>
-    conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
-    SELECT customer_id, item_id, count(*) FILTER (WHERE problem IS NULL) AS n, count(problem) AS bad, GROUPING(customer_id)::INTEGER AS gc, GROUPING(item_id)::INTEGER AS gi
-    FROM (SELECT ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, problem FROM (${checkedSelect(src, withCatalog, true)}))
-    GROUP BY GROUPING SETS ((customer_id), (item_id), ())`),
-  );
-  try {
-    if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) return undefined;
-    if ((await queryNumber(conn, 'SELECT bad FROM checked WHERE gc = 1 AND gi = 1')) > 0) return null;
-    await conn.run(`INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM checked WHERE gc + gi = 1`);
-    const accepted = await queryNumber(conn, 'SELECT coalesce(sum(n), 0) FROM checked WHERE gc = 0');
-    const rej = rejectsSelect(src);
-    const quarantined = rej
-      ? (await conn.run(`INSERT INTO quarantine SELECT ${sqlString(src.file)}, line, coalesce(field, ''), 'malformed row: ' || reason, 'events' FROM (${rej})`)).rowsChanged
-      : 0;
-    return { src, fileId, unnumbered: true, count: reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined }) };
-  } finally {
-    await conn.run('DROP TABLE checked');
-  }
+  return (await scanEventSource(conn, await stageSource(conn, file, required, optional), fileId, withCatalog))!;
 }
 
 /**

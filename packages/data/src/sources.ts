@@ -12,10 +12,10 @@ export interface StagedSource {
   /** the same rows again without recording parser rejects (for a second scan) */
   rescan: string;
   /**
-   * CSV only: `select` / `rescan` with `rec` NULL. Numbering rows with row_number() OVER () keeps the scan on one
-   * thread; without it DuckDB reads the file in parallel (order is still kept, so the numbers can be recovered).
+   * CSV only: `select` with `rec` NULL. Numbering rows with row_number() OVER () keeps the scan on one thread;
+   * without it DuckDB reads the file in parallel (order is still kept, so the numbers can be recovered).
    */
-  unnumbered?: { select: string; rescan: string };
+  unnumbered?: { select: string };
   /** the columns the file has */
   columns: string[];
   /** rows in the input, counted independently of the parser */
@@ -62,10 +62,7 @@ export async function stageSource(
       ignore_errors=true${store ? `, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}'` : ''})`;
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(true)}`;
     rescan = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(false)}`;
-    unnumbered = {
-      select: `SELECT NULL::BIGINT AS rec, ${projection(columns, known)} FROM ${reader(true)}`,
-      rescan: `SELECT NULL::BIGINT AS rec, ${projection(columns, known)} FROM ${reader(false)}`,
-    };
+    unnumbered = { select: `SELECT NULL::BIGINT AS rec, ${projection(columns, known)} FROM ${reader(true)}` };
     inputRows = (await countNonBlankLines(file)) - 1;
     headerLines = 1;
   } else if (format === 'parquet') {
