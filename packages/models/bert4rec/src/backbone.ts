@@ -30,7 +30,7 @@ export class Bert4RecBackbone {
   infer(ids: tf.Tensor2D, lastOnly = false): tf.Tensor {
     return tf.tidy(() => {
       const x = tf.add(this.items.apply({ item: ids }), this.positions.apply(ids.shape[1])); // [B, L, D]
-      return this.encoder.infer(this.norm.apply(x), tf.notEqual(ids, PAD), lastOnly);
+      return this.encoder.infer(this.norm.infer(x), tf.notEqual(ids, PAD), lastOnly);
     });
   }
 }

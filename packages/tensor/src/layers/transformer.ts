@@ -33,6 +33,10 @@ export class LayerNorm {
   apply(x: tf.Tensor): tf.Tensor {
     return layerNorm(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D);
   }
+  /** inference only: the same formula without the custom-gradient bookkeeping */
+  infer(x: tf.Tensor): tf.Tensor {
+    return layerNormInfer(x, this);
+  }
 }
 
 export class MultiHeadAttention {
