@@ -46,10 +46,11 @@ function rawItems(vec: DuckDBVector): ArrayLike<number> | undefined {
 /**
  * Stream a query's result into typed columns chunk by chunk (no per-row JS objects).
  * `kinds` gives one entry per selected column, in order: INTEGER → int32, DOUBLE → float64, VARCHAR → string.
- * NULL numbers read as 0 / NaN, so select non-null columns.
+ * NULL numbers read as 0 / NaN, so select non-null columns. `materialize`: let DuckDB run the whole query first (on
+ * all its threads; a streamed result is produced as the chunks are fetched) at the cost of holding the result.
  */
-export async function readColumns(conn: DuckDBConnection, sql: string, kinds: ColumnKind[], expectedRows?: number): Promise<ColumnOut[]> {
-  const result = await conn.stream(sql);
+export async function readColumns(conn: DuckDBConnection, sql: string, kinds: ColumnKind[], expectedRows?: number, materialize = false): Promise<ColumnOut[]> {
+  const result = materialize ? await conn.run(sql) : await conn.stream(sql);
   let cap = Math.max(1024, expectedRows ?? 0);
   let out: ColumnOut[] = kinds.map((k) => (k === 'int32' ? new Int32Array(cap) : k === 'float64' ? new Float64Array(cap) : []));
   let n = 0;

@@ -33,6 +33,7 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
        FROM ${EVENTS_CODED} JOIN customer_keys USING (customer_id) JOIN item_keys USING (item_id)`,
       withSessions ? ['int32', 'int32', 'int32', 'float64', 'float64', 'int32'] : ['int32', 'int32', 'int32', 'float64', 'float64'],
       n,
+      true, // ~30% faster at 10M than streaming; the result (~30 bytes per event) fits the memory budget
     );
   } finally {
     await conn.run('RESET disabled_optimizers');
