@@ -55,6 +55,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
     db.closeSync();
     await rm(tempDir, { recursive: true, force: true });
     await rm(parquetTmp, { force: true });
+    await rm(`${parquetTmp}.all`, { force: true }); // ingestEvents' first copy, left behind only if it failed
   }
 }
 
