@@ -3,7 +3,9 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBVector } from '@duckd
 /** Open (or create) a DuckDB file; ':memory:' for an in-memory catalog. */
 export async function openDatabase(path = ':memory:', threads?: number, memory?: { limit: string; tempDir: string }): Promise<DuckDBInstance> {
   // no ICU extension here: ISO strings without a zone parse as UTC
-  const options: Record<string, string> = {};
+  // insertion order kept (DuckDB's default, stated here because the single-scan ingest relies on it: a row's record
+  // number is its position in the Parquet file written from the CSV scan)
+  const options: Record<string, string> = { preserve_insertion_order: 'true' };
   if (threads) options.threads = String(threads);
   // above the limit DuckDB spills to tempDir (also for an in-memory database)
   if (memory) Object.assign(options, { memory_limit: memory.limit, temp_directory: memory.tempDir });
