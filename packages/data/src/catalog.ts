@@ -29,7 +29,7 @@ export async function ingestItems(conn: DuckDBConnection, file: string): Promise
       ${nz('category_4')}, ${nz('product_line')}, ${nz('brand')}, TRY_CAST(price AS DOUBLE), title FROM checked WHERE problem IS NULL`);
   const quarantined = await quarantineRows(conn, src, 'items');
   await conn.run('DROP TABLE checked');
-  return reconcile({ file, kind: 'items', input: src.inputRows, accepted: ins.rowsChanged, quarantined });
+  return reconcile({ file, kind: 'items', input: await src.inputRows, accepted: ins.rowsChanged, quarantined });
 }
 
 /** Ingest users (customer_id + any label columns) into `users` as (customer_id, label, value). */
@@ -53,7 +53,7 @@ export async function ingestUsers(conn: DuckDBConnection, file: string): Promise
        ON ${labels.map((l) => `"${l}"`).join(', ')} INTO NAME label VALUE value)`);
   const quarantined = await quarantineRows(conn, src, 'users');
   await conn.run('DROP TABLE checked');
-  return reconcile({ file, kind: 'users', input: src.inputRows, accepted, quarantined });
+  return reconcile({ file, kind: 'users', input: await src.inputRows, accepted, quarantined });
 }
 
 /** users table → { customerId: { label: value } }, numeric strings as numbers. */

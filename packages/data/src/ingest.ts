@@ -213,7 +213,7 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
       else await conn.run(`ALTER TABLE ${all} RENAME TO ${EVENTS_CODED}_t`);
       await drop();
     }
-    return reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined });
+    return reconcile({ file: src.file, kind: 'events', input: await src.inputRows, accepted, quarantined });
   }
   throw new Error('unreachable: the text read has no CAST rejects');
 }
@@ -300,7 +300,7 @@ async function scanEventSource(conn: DuckDBConnection, src: StagedSource, fileId
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${bad} AS SELECT rec FROM checked WHERE rec IS NOT NULL`);
   const nBad = await queryNumber(conn, `SELECT count(*) FROM ${bad}`);
   await conn.run(`DROP TABLE checked;${nBad ? '' : ` DROP TABLE ${bad};`}`);
-  return { src, fileId, bad: nBad ? bad : undefined, count: reconcile({ file: src.file, kind: 'events', input: src.inputRows, accepted, quarantined }) };
+  return { src, fileId, bad: nBad ? bad : undefined, count: reconcile({ file: src.file, kind: 'events', input: await src.inputRows, accepted, quarantined }) };
 }
 
 /** Move the rows of `checked` with a problem (and a `rec`), and the parser rejects, into `quarantine`. Returns how many. */

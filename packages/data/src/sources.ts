@@ -18,8 +18,8 @@ export interface StagedSource {
   unnumbered?: { select: string };
   /** the columns the file has */
   columns: string[];
-  /** rows in the input, counted independently of the parser */
-  inputRows: number;
+  /** rows in the input, counted independently of the parser (a text file is counted while DuckDB reads it) */
+  inputRows: Promise<number>;
   /** table with parser rejects (CSV only): line, column_name, error_type, error_message */
   rejectsTable?: string;
   /** 1 when the file has a header line (line = rec + header + rejected lines before) */
@@ -47,7 +47,7 @@ export async function stageSource(
   let select: string;
   let rescan: string | undefined;
   let unnumbered: StagedSource['unnumbered'];
-  let inputRows: number;
+  let inputRows: Promise<number>;
   let rejectsTable: string | undefined;
   let headerLines = 0;
   let typedColumns: string[] = [];
@@ -63,13 +63,13 @@ export async function stageSource(
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(true)}`;
     rescan = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(false)}`;
     unnumbered = { select: `SELECT NULL::BIGINT AS rec, ${projection(columns, known)} FROM ${reader(true)}` };
-    inputRows = (await countNonBlankLines(file)) - 1;
+    inputRows = countNonBlankLines(file).then((n) => n - 1);
     headerLines = 1;
   } else if (format === 'parquet') {
     const reader = `read_parquet(${sqlString(file)})`;
     columns = await describe(conn, `SELECT * FROM ${reader}`, file);
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known, true)} FROM ${reader}`;
-    inputRows = Number((await queryRows(conn, `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlString(file)})`))[0].n);
+    inputRows = Promise.resolve(Number((await queryRows(conn, `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlString(file)})`))[0].n));
   } else {
     // JSONL: read raw lines and parse in SQL, so malformed lines get quarantined rather than dropped
     const lines = `read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1f', quote='', escape='', auto_detect=false)`;
@@ -77,8 +77,9 @@ export async function stageSource(
     columns = keys.map((r) => String(r.k));
     const cols = known.map((c) => (columns.includes(c) ? `CASE WHEN json_valid(line) THEN line->>'${c}' END AS "${c}"` : `NULL::VARCHAR AS "${c}"`));
     select = `SELECT row_number() OVER () AS rec, NOT json_valid(line) AS bad_json, ${cols.join(', ')} FROM ${lines}`;
-    inputRows = await countNonBlankLines(file);
+    inputRows = countNonBlankLines(file);
   }
+  inputRows.catch(() => undefined); // awaited at reconciliation; a staging that is dropped must not leave an unhandled rejection
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length)
     throw new CfmError('CFM_E_MISSING_COLUMN', `required column missing (file has: ${columns.join(', ')})`, { file, field: missing[0] });
