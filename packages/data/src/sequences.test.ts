@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerSequences } from '@cfm/core';
-import { DMT_BEHAVIOURS, TYPE_VOCAB, assignSessions, buildMultiBehaviour, dedupSorted, sessionSequences } from './index';
+import { DMT_BEHAVIOURS, TYPE_VOCAB, assignSessions, buildCustomerSequences, buildMultiBehaviour, dedupSorted, sessionSequences } from './index';
 
 const T = (name: string) => TYPE_VOCAB.tokens.indexOf(name);
 const DAY = 86_400;
@@ -66,5 +66,30 @@ describe('de-duplication', () => {
     const e = ev();
     expect(dedupSorted(e, 'day')).toBe(2);
     expect(Array.from(e.type.subarray(0, e.n))).toEqual([4, 4, 6]);
+  });
+});
+
+describe('customer sequences', () => {
+  it('give each split the sessions assignSessions gives its truncated sequence (computed once per event)', () => {
+    // 3 customers, 40 events each, times with gaps of 10 min or 2 h, some session keys missing
+    const n = 120, per = 40;
+    const custStart = Int32Array.from([0, 40, 80, 120]);
+    const tsMs = new Float64Array(n), item = new Int32Array(n), type = new Int32Array(n).fill(4), session = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      tsMs[i] = (i % per === 0 ? 0 : tsMs[i - 1]) + (i % 7 === 0 ? 7_200_000 : 600_000);
+      item[i] = i % 9;
+      session[i] = i % 5 === 0 ? -1 : Math.floor(i / 6);
+    }
+    for (const keys of [session, undefined]) {
+      const ctx = { events: { n, custStart, item, type, tsMs, session: keys }, customerIds: ['a', 'b', 'c'], rawToId: Int32Array.from({ length: 9 }, (_, k) => 4 + k), maxSeqLen: 25 };
+      const part = { cust: Int32Array.from([0, 1, 2]), start: Int32Array.from([0, 40, 80]), end: Int32Array.from([30, 75, 120]) };
+      const seq = buildCustomerSequences(ctx, part);
+      expect(seq.truncated).toBe(5 + 10 + 15);
+      const kept = Array.from({ length: 3 }, (_, k) => Array.from({ length: seq.offsets[k + 1] - seq.offsets[k] }, (_, j) => part.end[k] - (seq.offsets[k + 1] - seq.offsets[k]) + j)).flat();
+      const expected = assignSessions(seq, { keys: keys ? Int32Array.from(kept, (i) => keys[i]) : undefined });
+      expect(Array.from(seq.sessions!)).toEqual(Array.from(expected));
+      expect(Array.from(seq.items)).toEqual(kept.map((i) => 4 + item[i]));
+      expect(Array.from(seq.times)).toEqual(kept.map((i) => tsMs[i] / 1000));
+    }
   });
 });

@@ -1,5 +1,4 @@
 import type { CustomerSequences, EvalSet } from '@cfm/core';
-import { assignSessions } from './sessions';
 import type { EvalPart, SortedEvents, TrainPart } from './split';
 
 export interface SequenceContext {
@@ -13,7 +12,49 @@ export interface SequenceContext {
   sessionGapSeconds?: number;
 }
 
-/** Customer sequences (CSR) of the rows [start, end) of each customer, keeping the most recent maxSeqLen. */
+/** Per event, computed once per context and shared by every split: vocab item id, time in s, session index. */
+interface PerEvent {
+  items: Int32Array;
+  times: Float64Array;
+  /** session index within the customer's whole sorted history (a split's index = this minus its first token's) */
+  sessions: Int32Array;
+}
+const perEventCache = new WeakMap<SequenceContext, PerEvent>();
+
+function perEvent(ctx: SequenceContext): PerEvent {
+  const cached = perEventCache.get(ctx);
+  if (cached) return cached;
+  const { item, tsMs, session, custStart, n } = ctx.events;
+  const items = new Int32Array(n), times = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    items[i] = ctx.rawToId[item[i]];
+    times[i] = tsMs[i] / 1000;
+  }
+  // the rule of assignSessions, over each customer's full history: a new session when the key changes (both keys
+  // >= 0), else (no key on either side) after a gap longer than gapSeconds
+  const gap = ctx.sessionGapSeconds ?? 30 * 60;
+  const sessions = new Int32Array(n);
+  for (let c = 0; c + 1 < custStart.length; c++) {
+    let k = 0;
+    for (let i = custStart[c]; i < custStart[c + 1]; i++) {
+      if (i > custStart[c]) {
+        const newByKey = session && session[i] >= 0 && session[i - 1] >= 0 ? session[i] !== session[i - 1] : false;
+        const newByGap = (!session || session[i] < 0 || session[i - 1] < 0) && times[i] - times[i - 1] > gap;
+        if (newByKey || newByGap) k++;
+      }
+      sessions[i] = k;
+    }
+  }
+  const out = { items, times, sessions };
+  perEventCache.set(ctx, out);
+  return out;
+}
+
+/**
+ * Customer sequences (CSR) of the rows [start, end) of each customer, keeping the most recent maxSeqLen.
+ * Items, times and session indices are computed once per event (perEvent) and copied per split, so the splits
+ * cost block copies; the sessions equal assignSessions on the truncated sequence (its index restarts at 0).
+ */
 export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): CustomerSequences & { truncated: number } {
   const m = part.cust.length;
   const offsets = new Int32Array(m + 1);
@@ -24,23 +65,21 @@ export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): C
     offsets[k + 1] = offsets[k] + Math.min(len, ctx.maxSeqLen);
   }
   const total = offsets[m];
-  const items = new Int32Array(total), types = new Int32Array(total), times = new Float64Array(total);
-  const { item, type, tsMs, session } = ctx.events;
-  const keys = session ? new Int32Array(total) : undefined;
+  const pe = perEvent(ctx);
+  const items = new Int32Array(total), types = new Int32Array(total), times = new Float64Array(total), sessions = new Int32Array(total);
+  const { type } = ctx.events;
   for (let k = 0; k < m; k++) {
-    const len = offsets[k + 1] - offsets[k];
-    const src = part.end[k] - len;
-    let dst = offsets[k];
-    for (let i = src; i < part.end[k]; i++, dst++) {
-      items[dst] = ctx.rawToId[item[i]];
-      types[dst] = type[i];
-      times[dst] = tsMs[i] / 1000;
-      if (keys) keys[dst] = session![i];
-    }
+    const dst = offsets[k];
+    const src = part.end[k] - (offsets[k + 1] - dst);
+    const end = part.end[k];
+    items.set(pe.items.subarray(src, end), dst);
+    types.set(type.subarray(src, end), dst);
+    times.set(pe.times.subarray(src, end), dst);
+    const first = pe.sessions[src];
+    for (let i = src, j = dst; i < end; i++, j++) sessions[j] = pe.sessions[i] - first;
   }
   const customerIds = Array.from(part.cust, (c) => ctx.customerIds[c]);
-  const seq: CustomerSequences = { customerIds, offsets, items, types, times };
-  seq.sessions = assignSessions(seq, { keys, gapSeconds: ctx.sessionGapSeconds });
+  const seq: CustomerSequences = { customerIds, offsets, items, types, times, sessions };
   return { ...seq, truncated };
 }
 
@@ -50,10 +89,11 @@ export function buildEvalSet(ctx: SequenceContext, part: EvalPart): EvalSet & { 
   const targets = new Int32Array(part.target.length);
   const targetTypes = new Int32Array(part.target.length);
   const targetTimes = new Float64Array(part.target.length);
+  const pe = perEvent(ctx);
   part.target.forEach((row, k) => {
-    targets[k] = ctx.rawToId[ctx.events.item[row]];
+    targets[k] = pe.items[row];
     targetTypes[k] = ctx.events.type[row];
-    targetTimes[k] = ctx.events.tsMs[row] / 1000;
+    targetTimes[k] = pe.times[row];
   });
   return { history, targets, targetTypes, targetTimes, truncated } as EvalSet & { truncated: number };
 }
