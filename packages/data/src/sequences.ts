@@ -52,8 +52,8 @@ function perEvent(ctx: SequenceContext): PerEvent {
 
 /**
  * Customer sequences (CSR) of the rows [start, end) of each customer, keeping the most recent maxSeqLen.
- * Items, times and session indices are computed once per event (perEvent) and copied per split, so the splits
- * cost block copies; the sessions equal assignSessions on the truncated sequence (its index restarts at 0).
+ * Items, times and session indices are computed once per event (perEvent) and copied per split, so a split
+ * costs plain copies; the sessions equal assignSessions on the truncated sequence (its index restarts at 0).
  */
 export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): CustomerSequences & { truncated: number } {
   const m = part.cust.length;
@@ -72,11 +72,14 @@ export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): C
     const dst = offsets[k];
     const src = part.end[k] - (offsets[k + 1] - dst);
     const end = part.end[k];
-    items.set(pe.items.subarray(src, end), dst);
-    types.set(type.subarray(src, end), dst);
-    times.set(pe.times.subarray(src, end), dst);
     const first = pe.sessions[src];
-    for (let i = src, j = dst; i < end; i++, j++) sessions[j] = pe.sessions[i] - first;
+    // plain loops: a subarray() per customer and array costs more than the copy of ~100 values
+    for (let i = src, j = dst; i < end; i++, j++) {
+      items[j] = pe.items[i];
+      types[j] = type[i];
+      times[j] = pe.times[i];
+      sessions[j] = pe.sessions[i] - first;
+    }
   }
   const customerIds = Array.from(part.cust, (c) => ctx.customerIds[c]);
   const seq: CustomerSequences = { customerIds, offsets, items, types, times, sessions };
