@@ -200,7 +200,10 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
     const bad = await queryNumber(conn, 'SELECT bad FROM checked WHERE gc = 1 AND gi = 1');
     await conn.run(`INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM checked WHERE gc + gi = 1 AND n > 0`);
     const accepted = await queryNumber(conn, 'SELECT coalesce(sum(n), 0) FROM checked WHERE gc = 0');
-    await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT file_row_number + 1 AS rec, problem FROM ${rel} WHERE problem IS NOT NULL`);
+    // the problem rows (a second pass over the copy, with the catalogue check again), only when the grouping found some
+    await conn.run(bad
+      ? `CREATE OR REPLACE TEMP TABLE checked AS SELECT file_row_number + 1 AS rec, problem FROM ${rel} WHERE problem IS NOT NULL`
+      : 'CREATE OR REPLACE TEMP TABLE checked (rec BIGINT, problem VARCHAR)');
     const quarantined = await quarantineRows(conn, src, 'events');
     await conn.run('DROP TABLE checked');
     const accepted_rows = `SELECT * EXCLUDE (rec, problem, file_row_number), file_row_number + 1 AS rec FROM ${rel} WHERE problem IS NULL`;
