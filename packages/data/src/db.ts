@@ -51,8 +51,17 @@ function rawItems(vec: DuckDBVector): ArrayLike<number> | undefined {
  * NULL numbers read as 0 / NaN, so select non-null columns. `materialize`: let DuckDB run the whole query first (on
  * all its threads; a streamed result is produced as the chunks are fetched) at the cost of holding the result.
  */
-export async function readColumns(conn: DuckDBConnection, sql: string, kinds: ColumnKind[], expectedRows?: number, materialize = false): Promise<ColumnOut[]> {
+export async function readColumns(
+  conn: DuckDBConnection,
+  sql: string,
+  kinds: ColumnKind[],
+  expectedRows?: number,
+  materialize = false,
+  /** called once the query has run (materialised) or started (streamed), before the copy into JS */
+  onResult?: () => void | Promise<void>,
+): Promise<ColumnOut[]> {
   const result = materialize ? await conn.run(sql) : await conn.stream(sql);
+  await onResult?.();
   let cap = Math.max(1024, expectedRows ?? 0);
   let out: ColumnOut[] = kinds.map((k) => (k === 'int32' ? new Int32Array(cap) : k === 'float64' ? new Float64Array(cap) : []));
   let n = 0;

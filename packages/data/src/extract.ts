@@ -15,16 +15,24 @@ export interface ExtractedEvents {
  * Read the validated events (`events_coded`, written by ingestEvents) sorted by (customer, time, input order) as
  * typed arrays. Customers and items become dense indices over their sorted distinct ids (`customer_keys`,
  * `item_keys`, built by the ingest; hash joins); the rows come back in any order and are sorted here: a counting
- * sort by customer, then each customer's rows by (time, file, record) — usually already in order.
+ * sort by customer, then each customer's rows by (time, file, record) — usually already in order. `onResult` is
+ * called once DuckDB has the joined result (the events file is no longer read), before the copy into JS.
  */
-export async function extractSortedEvents(conn: DuckDBConnection, withSessions = false): Promise<ExtractedEvents> {
+export async function extractSortedEvents(conn: DuckDBConnection, withSessions = false, onResult?: () => void): Promise<ExtractedEvents> {
   const n = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
   const [customerIds] = await readStringColumns(conn, 'customer_keys', ['customer_id'], 'cix');
   const [itemKeys] = await readStringColumns(conn, 'item_keys', ['item_id'], 'iix');
   const session = withSessions ? `, coalesce((hash(session_id) % 2147483647)::INTEGER, -1)` : '';
   // input order: (file_id, rec) packed into one exact double (rec < 2^32). The joins as written: the key tables are
   // the build sides (DuckDB has no good size estimate here and may otherwise build on the events)
+  // (a global setting: reset as soon as the query has run, before other connections get to work in `onResult`)
   await conn.run(`SET disabled_optimizers = 'join_order,build_side_probe_side'`);
+  let reset = false;
+  const afterQuery = async () => {
+    await conn.run('RESET disabled_optimizers');
+    reset = true;
+    onResult?.();
+  };
   let cols;
   try {
     cols = await readColumns(
@@ -34,9 +42,10 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
       withSessions ? ['int32', 'int32', 'int32', 'float64', 'float64', 'int32'] : ['int32', 'int32', 'int32', 'float64', 'float64'],
       n,
       true, // ~30% faster at 10M than streaming; the result (~30 bytes per event) fits the memory budget
+      afterQuery, // DuckDB's part is done: other connections can use the cores while JS copies and sorts
     );
   } finally {
-    await conn.run('RESET disabled_optimizers');
+    if (!reset) await conn.run('RESET disabled_optimizers');
   }
   const cust = cols[0] as Int32Array;
   const ts = cols[3] as Float64Array;

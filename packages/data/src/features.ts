@@ -28,11 +28,45 @@ function priceBuckets(prices: number[], buckets: number): { vocab: Vocabulary; b
   return { vocab, bucketOf, edges };
 }
 
+/** The catalogue as integer codes per raw item (`item_keys` order): distinct values, codes (-1 = none) and price. */
+export interface ItemCatalogCodes {
+  /** per attribute column (ITEM_FEATURES order): distinct values, sorted; a code indexes this list */
+  values: string[][];
+  /** per attribute column: code of each raw item's value, -1 when it has none */
+  codes: Int32Array[];
+  /** catalogue price of each raw item, NaN when none */
+  price: Float64Array;
+}
+
+/**
+ * Read the catalogue's attributes for the raw items (`item_keys`): DuckDB gives each value a dense code and each raw
+ * item its codes and price. Depends only on the ingest (not on the item vocabulary), so it can run on another
+ * connection while the sequences are built.
+ */
+export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number): Promise<ItemCatalogCodes> {
+  nRaw ??= (await queryRows(conn, 'SELECT count(*) AS n FROM item_keys'))[0].n as number;
+  const hasItems = (await queryRows(conn, `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'items'`))[0].n as number;
+  const cols = Object.values(ITEM_FEATURES);
+  if (!hasItems) return { values: cols.map(() => []), codes: cols.map(() => new Int32Array(nRaw).fill(-1)), price: new Float64Array(nRaw).fill(Number.NaN) };
+  const dict = (c: string) => `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;
+  const values: string[][] = [];
+  for (const c of cols) values.push((await readStringColumns(conn, dict(c), ['v'], 'code'))[0]);
+  const joins = cols.map((c, k) => `LEFT JOIN ${dict(c)} d${k} ON d${k}.v = i.${c}`).join(' ');
+  const out = await readColumns(
+    conn,
+    `SELECT ${cols.map((_, k) => `coalesce(d${k}.code, -1)`).join(', ')}, coalesce(i.price, 'NaN'::DOUBLE)
+     FROM item_keys k LEFT JOIN items i USING (item_id) ${joins} ORDER BY k.iix`,
+    [...cols.map(() => 'int32' as const), 'float64'],
+    nRaw,
+  );
+  return { values, codes: out.slice(0, cols.length) as Int32Array[], price: out[cols.length] as Float64Array };
+}
+
 /**
  * Vocabularies of item attributes (category levels, product line, brand, price bucket) over the items of
  * the item vocabulary, and per-item attribute ids indexed by item id ([PAD] for reserved ids, [OOV] when unknown).
- * DuckDB gives each catalogue value a dense code and each raw item (`item_keys` order) its codes and price, so
- * the counting and lookups here run on integer arrays; only the distinct values are strings.
+ * The counting and lookups run on the integer codes of readItemCatalogCodes (read here unless given); only the
+ * distinct values are strings.
  */
 export async function buildItemFeatures(
   conn: DuckDBConnection,
@@ -40,32 +74,13 @@ export async function buildItemFeatures(
   rawToId: Int32Array,
   minCount: number,
   buckets: number,
+  catalog?: ItemCatalogCodes | Promise<ItemCatalogCodes>,
 ): Promise<{ vocabs: Vocabularies; itemFeatures: Record<string, Int32Array>; priceEdges: number[] }> {
-  const hasItems = (await queryRows(conn, `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'items'`))[0].n as number;
   const n = itemVocab.tokens.length;
-  const cols = Object.values(ITEM_FEATURES);
   // raw item index of each vocabulary id (-1 for reserved ids)
   const rawOf = new Int32Array(n).fill(-1);
   for (let r = 0; r < rawToId.length; r++) if (rawToId[r] >= RESERVED_IDS) rawOf[rawToId[r]] = r;
-  const nRaw = rawToId.length;
-  let values: string[][] = cols.map(() => []);
-  let codes: Int32Array[] = cols.map(() => new Int32Array(nRaw).fill(-1));
-  let price: Float64Array = new Float64Array(nRaw).fill(Number.NaN);
-  if (hasItems) {
-    const dict = (c: string) => `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;
-    values = [];
-    for (const c of cols) values.push((await readStringColumns(conn, dict(c), ['v'], 'code'))[0]);
-    const joins = cols.map((c, k) => `LEFT JOIN ${dict(c)} d${k} ON d${k}.v = i.${c}`).join(' ');
-    const out = await readColumns(
-      conn,
-      `SELECT ${cols.map((_, k) => `coalesce(d${k}.code, -1)`).join(', ')}, coalesce(i.price, 'NaN'::DOUBLE)
-       FROM item_keys k LEFT JOIN items i USING (item_id) ${joins} ORDER BY k.iix`,
-      [...cols.map(() => 'int32' as const), 'float64'],
-      nRaw,
-    );
-    codes = out.slice(0, cols.length) as Int32Array[];
-    price = out[cols.length] as Float64Array;
-  }
+  const { values, codes, price } = await (catalog ?? readItemCatalogCodes(conn, rawToId.length));
   const vocabs: Vocabularies = {};
   const itemFeatures: Record<string, Int32Array> = {};
   Object.keys(ITEM_FEATURES).forEach((name, k) => {

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESERVED_IDS } from '@cfm/core';
 import { loadPrepared, openDatabase, prepareFromSources, queryRows, withConnection } from './index';
@@ -44,6 +45,17 @@ describe('prepareFromSources with leave-one-out', () => {
     const p = await loadPrepared(join(tmp.dir, 'r1'));
     // most frequent first: i1, i2, i3 twice each (ties by id), then i4, i5
     expect(p.vocabs.item.tokens.slice(RESERVED_IDS)).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+  });
+
+  it('writes the same shards with the shard worker as without it', async () => {
+    const events = tmp.file('events4.csv', eventsCsv([...rows, ['d', 'i1', 1 * DAY, 'view'], ['d', 'i2', 3 * DAY, 'cart'], ['d', 'i3', 6 * DAY, 'view']]));
+    const run = (shardWorker: boolean) =>
+      prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out: join(tmp.dir, `w-${shardWorker}`), config: { split: 'temporal' }, shardWorker });
+    const [a, b] = [await run(true), await run(false)];
+    expect(a.splits).toEqual(b.splits);
+    expect(a.splits.train.events).toBeGreaterThan(0);
+    for (const f of ['train.arrow', 'valid.arrow', 'test.arrow', 'item_features.arrow', 'vocabs.json'])
+      expect(readFileSync(join(tmp.dir, 'w-true', f)).equals(readFileSync(join(tmp.dir, 'w-false', f)))).toBe(true);
   });
 
   it('persists events, quarantine and items into the catalog DuckDB file', async () => {

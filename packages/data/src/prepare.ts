@@ -1,16 +1,17 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CfmError, configHash, silentProgress, type ProgressReporter } from '@cfm/core';
+import { CfmError, configHash, silentProgress, type ProgressReporter, type Vocabularies } from '@cfm/core';
 import { ingestItems, ingestUsers, readUserLabels } from './catalog';
 import { parsePrepareConfig, type PrepareConfig, type PrepareConfigInput } from './config';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
-import { buildItemFeatures } from './features';
+import { buildItemFeatures, readItemCatalogCodes, type ItemCatalogCodes } from './features';
 import { EVENTS_CODED, codedSql, eventsViewSql, ingestEvents, type FileCount } from './ingest';
 import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
-import { writeItemFeatures, writeSequenceShard } from './shards';
+import { writeItemFeatures } from './shards';
+import { inlineShardWriter, startShardWriter, type ShardWriter } from './shard-writer';
 import { customerSplit, defaultCutoffs, leaveOneOutSplit, temporalSplit, type SplitPlan } from './split';
 import { TYPE_VOCAB, itemVocabulary } from './vocab';
 
@@ -33,6 +34,11 @@ export interface PrepareFromSourcesOptions {
   /** DuckDB memory limit; above it DuckDB spills to <out>/.duckdb-tmp (default '1GB') */
   memoryLimit?: string;
   progress?: ProgressReporter;
+  /**
+   * Write the sequence shards on a worker thread while the next split is built (same bytes). Default: when there
+   * are at least 2M events (below that the worker's start costs about what the overlap saves).
+   */
+  shardWorker?: boolean;
 }
 
 /** Ingest → validate → dedup → split → vocabularies → sequences → Arrow shards + manifest. */
@@ -49,9 +55,17 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // the validated events go straight to Parquet: beside the catalog file (temp name until the end), else in tempDir
   await mkdir(tempDir, { recursive: true });
   const parquetTmp = dbPath === ':memory:' ? join(tempDir, 'events.parquet') : resolve(dirname(dbPath), `events.parquet.tmp-${process.pid}`);
+  // work started on other connections (catalog file, catalogue codes): settled before the database is closed
+  const side: Promise<unknown>[] = [];
+  const onSide = <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const p = withConnection(db, fn);
+    side.push(p.catch(() => undefined)); // awaited (and its error raised) by the caller; handled here for the error path
+    return p;
+  };
   try {
-    return await withConnection(db, (conn) => run(conn, opts, config, progress, parquetTmp, () => persistCatalog(db, dbPath, parquetTmp)));
+    return await withConnection(db, (conn) => run(conn, opts, config, progress, parquetTmp, () => onSide((c) => persistCatalog(c, dbPath, parquetTmp)), onSide));
   } finally {
+    await Promise.all(side);
     db.closeSync();
     await rm(tempDir, { recursive: true, force: true });
     await rm(parquetTmp, { force: true });
@@ -64,20 +78,18 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
  * ingest to a temp name, renamed here to `events.parquet` beside the DuckDB file); the DuckDB file gets the tables
  * quarantine, items, users, customer_keys, item_keys and a view `events` decoding that Parquet file (absolute path).
  */
-async function persistCatalog(db: DuckDBInstance, path: string, parquetTmp: string): Promise<void> {
+async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string): Promise<void> {
   if (path === ':memory:') return;
   const parquet = resolve(dirname(path), 'events.parquet');
   await rename(parquetTmp, parquet);
-  await withConnection(db, async (conn) => {
-    await conn.run(`ATTACH ${sqlString(path)} AS catalog`);
-    try {
-      const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary`);
-      for (const { t } of tables) await conn.run(`CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}"`);
-      await conn.run(`CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)}`);
-    } finally {
-      await conn.run('DETACH catalog');
-    }
-  });
+  await conn.run(`ATTACH ${sqlString(path)} AS catalog`);
+  try {
+    const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary`);
+    for (const { t } of tables) await conn.run(`CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}"`);
+    await conn.run(`CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)}`);
+  } finally {
+    await conn.run('DETACH catalog');
+  }
 }
 
 async function run(
@@ -87,6 +99,7 @@ async function run(
   progress: ProgressReporter,
   parquetPath: string,
   persist: () => Promise<void>,
+  onSide: <T>(fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>,
 ): Promise<PreparedManifest> {
   const timingsMs: Record<string, number> = {};
   const cpuMs: Record<string, number> = {};
@@ -112,10 +125,18 @@ async function run(
 
   progress.start('sequences', 5);
   const withSessions = (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
-  const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions);
+  // once DuckDB has the extraction result, the catalog file and the catalogue's codes (neither needs the JS part)
+  // are made on other connections while this thread copies, sorts and builds the sequences
+  let persisted: Promise<void> | undefined;
+  let catalogCodes: Promise<ItemCatalogCodes> | undefined;
+  const startSide = () => {
+    persisted ??= persist();
+    catalogCodes ??= onSide((c) => readItemCatalogCodes(c));
+  };
+  const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions, startSide);
+  startSide();
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
   lap('extract');
-  const persisted = persist();
   const duplicates = dedupSorted(events, config.dedup);
   const plan = makePlan(events, config);
   const vocabFrom = config.vocabFrom ?? (config.split === 'loo' ? 'all' : 'train');
@@ -123,20 +144,35 @@ async function run(
   const { vocab: itemVocab, rawToId } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
   progress.update({ step: 'sequences', done: 2, total: 5, info: { items: itemVocab.tokens.length } });
   const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen, sessionGapSeconds: config.sessionGapMinutes * 60 };
-  const train = buildCustomerSequences(ctx, plan.train);
-  const valid = buildEvalSet(ctx, plan.valid);
-  const test = buildEvalSet(ctx, plan.test);
-  progress.update({ step: 'sequences', done: 3, total: 5 });
-  lap('split+sequences');
-  const feats = await buildItemFeatures(conn, itemVocab, rawToId, config.minAttrCount, config.priceBuckets);
-  const vocabs = { item: itemVocab, type: TYPE_VOCAB, ...feats.vocabs };
-  await Promise.all([
-    writeSequenceShard(join(opts.out, 'train.arrow'), train),
-    writeSequenceShard(join(opts.out, 'valid.arrow'), valid),
-    writeSequenceShard(join(opts.out, 'test.arrow'), test),
-    writeItemFeatures(join(opts.out, 'item_features.arrow'), feats.itemFeatures),
-    writeJsonAtomic(join(opts.out, 'vocabs.json'), vocabs),
-  ]);
+  // each split goes to the writer as soon as it is built (with a worker, its arrays are handed over: counted first)
+  const writer: ShardWriter = (opts.shardWorker ?? events.n >= 2_000_000) ? startShardWriter() : inlineShardWriter;
+  const writes: Promise<void>[] = [];
+  const splits: Record<string, SplitCounts> = {};
+  let feats: Awaited<ReturnType<typeof buildItemFeatures>>;
+  let vocabs: Vocabularies;
+  try {
+    const train = buildCustomerSequences(ctx, plan.train);
+    splits.train = { customers: train.customerIds.length, events: train.items.length, truncated: train.truncated };
+    writes.push(writer.write(join(opts.out, 'train.arrow'), train));
+    for (const part of ['valid', 'test'] as const) {
+      const set = buildEvalSet(ctx, plan[part]);
+      splits[part] = { customers: set.history.customerIds.length, events: set.history.items.length, truncated: set.truncated, skippedCustomers: plan.skipped[part] };
+      writes.push(writer.write(join(opts.out, `${part}.arrow`), set));
+    }
+    writes.forEach((w) => w.catch(() => undefined)); // awaited below
+    progress.update({ step: 'sequences', done: 3, total: 5 });
+    lap('split+sequences');
+    feats = await buildItemFeatures(conn, itemVocab, rawToId, config.minAttrCount, config.priceBuckets, catalogCodes);
+    vocabs = { item: itemVocab, type: TYPE_VOCAB, ...feats.vocabs };
+    await Promise.all([
+      ...writes,
+      writeItemFeatures(join(opts.out, 'item_features.arrow'), feats.itemFeatures),
+      writeJsonAtomic(join(opts.out, 'vocabs.json'), vocabs),
+    ]);
+  } finally {
+    await Promise.allSettled(writes);
+    await writer.close();
+  }
   const hasUsers = !!opts.sources.users;
   if (hasUsers) await writeJsonAtomic(join(opts.out, 'users.json'), await readUserLabels(conn));
   progress.update({ step: 'sequences', done: 4, total: 5 });
@@ -145,11 +181,6 @@ async function run(
   const quarantined = await queryNumber(conn, 'SELECT count(*) FROM quarantine');
   await persisted;
   lap('persist catalog');
-  const splits: Record<string, SplitCounts> = {
-    train: { customers: train.customerIds.length, events: train.items.length, truncated: train.truncated },
-    valid: { customers: valid.history.customerIds.length, events: valid.history.items.length, truncated: valid.truncated, skippedCustomers: plan.skipped.valid },
-    test: { customers: test.history.customerIds.length, events: test.history.items.length, truncated: test.truncated, skippedCustomers: plan.skipped.test },
-  };
   const manifest: PreparedManifest = {
     dataset: opts.dataset,
     split: config.split,
