@@ -176,10 +176,8 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
   const stored = out ? `read_parquet(${sqlString(all)}, file_row_number = true)` : `(SELECT *, rowid AS file_row_number FROM ${all})`;
   // the catalogue check is a join, which would not keep the file order in the write, so it runs here, on the
   // stored rows that already carry their position (and it is the last check, as in problemExpr)
-  const rel = catalog
-    ? `(SELECT * EXCLUDE (problem), coalesce(problem, CASE WHEN item_id NOT IN (SELECT item_id FROM items)
-         THEN 'item_id|item missing from the catalogue: ' || left(item_id, 40) END) AS problem FROM ${stored})`
-    : stored;
+  const withCatalog = `(SELECT * EXCLUDE (problem), coalesce(problem, CASE WHEN item_id NOT IN (SELECT item_id FROM items)
+         THEN 'item_id|item missing from the catalogue: ' || left(item_id, 40) END) AS problem FROM ${stored})`;
   const drop = () => (out ? rm(all, { force: true }) : conn.run(`DROP TABLE IF EXISTS ${all}`));
   const delim = file.endsWith('.tsv') ? '\t' : ',';
   const fastTyped = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
@@ -191,12 +189,20 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
       await drop();
       continue; // a value the typed reader could not parse: read as text
     }
-    await timed('group', () =>
-      conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
-      SELECT customer_id, item_id, count(*) FILTER (WHERE problem IS NULL) AS n, count(problem) AS bad,
-        GROUPING(customer_id)::INTEGER AS gc, GROUPING(item_id)::INTEGER AS gi
-      FROM ${rel} GROUP BY GROUPING SETS ((customer_id), (item_id), ())`),
-    );
+    const group = (from: string) =>
+      timed('group', () =>
+        conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT customer_id, item_id, count(*) FILTER (WHERE problem IS NULL) AS n, count(problem) AS bad,
+          GROUPING(customer_id)::INTEGER AS gc, GROUPING(item_id)::INTEGER AS gi
+        FROM ${from} GROUP BY GROUPING SETS ((customer_id), (item_id), ())`),
+      );
+    // the catalogue check per distinct item first: when every item of an otherwise valid row is in the catalogue,
+    // the check changes no row and the grouping without it stands (else it runs again, row by row, with the check)
+    await group(stored);
+    const rel = catalog && (await queryNumber(conn, `SELECT count(*) FROM checked WHERE gc = 1 AND gi = 0 AND n > 0 AND item_id NOT IN (SELECT item_id FROM items)`)) > 0
+      ? withCatalog
+      : stored;
+    if (rel !== stored) await group(rel);
     const bad = await queryNumber(conn, 'SELECT bad FROM checked WHERE gc = 1 AND gi = 1');
     await conn.run(`INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM checked WHERE gc + gi = 1 AND n > 0`);
     const accepted = await queryNumber(conn, 'SELECT coalesce(sum(n), 0) FROM checked WHERE gc = 0');
