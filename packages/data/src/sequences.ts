@@ -25,25 +25,32 @@ function perEvent(ctx: SequenceContext): PerEvent {
   const cached = perEventCache.get(ctx);
   if (cached) return cached;
   const { item, tsMs, session, custStart, n } = ctx.events;
+  const rawToId = ctx.rawToId;
   const items = new Int32Array(n), times = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    items[i] = ctx.rawToId[item[i]];
+    items[i] = rawToId[item[i]];
     times[i] = tsMs[i] / 1000;
   }
   // the rule of assignSessions, over each customer's full history: a new session when the key changes (both keys
-  // >= 0), else (no key on either side) after a gap longer than gapSeconds
+  // >= 0), else (no key on either side) after a gap longer than gapSeconds (one loop per case: no test of
+  // `session` per event)
   const gap = ctx.sessionGapSeconds ?? 30 * 60;
   const sessions = new Int32Array(n);
-  for (let c = 0; c + 1 < custStart.length; c++) {
+  const nc = custStart.length - 1;
+  for (let c = 0; c < nc; c++) {
+    const s = custStart[c], e = custStart[c + 1];
     let k = 0;
-    for (let i = custStart[c]; i < custStart[c + 1]; i++) {
-      if (i > custStart[c]) {
-        const newByKey = session && session[i] >= 0 && session[i - 1] >= 0 ? session[i] !== session[i - 1] : false;
-        const newByGap = (!session || session[i] < 0 || session[i - 1] < 0) && times[i] - times[i - 1] > gap;
-        if (newByKey || newByGap) k++;
+    if (session)
+      for (let i = s + 1; i < e; i++) {
+        const a = session[i - 1], b = session[i];
+        if (a >= 0 && b >= 0 ? a !== b : times[i] - times[i - 1] > gap) k++;
+        sessions[i] = k;
       }
-      sessions[i] = k;
-    }
+    else
+      for (let i = s + 1; i < e; i++) {
+        if (times[i] - times[i - 1] > gap) k++;
+        sessions[i] = k;
+      }
   }
   const out = { items, times, sessions };
   perEventCache.set(ctx, out);
@@ -68,17 +75,19 @@ export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): C
   const pe = perEvent(ctx);
   const items = new Int32Array(total), types = new Int32Array(total), times = new Float64Array(total), sessions = new Int32Array(total);
   const { type } = ctx.events;
+  const { items: peItems, times: peTimes, sessions: peSessions } = pe;
+  const ends = part.end;
   for (let k = 0; k < m; k++) {
     const dst = offsets[k];
-    const src = part.end[k] - (offsets[k + 1] - dst);
-    const end = part.end[k];
-    const first = pe.sessions[src];
+    const end = ends[k];
+    const src = end - (offsets[k + 1] - dst);
+    const first = peSessions[src];
     // plain loops: a subarray() per customer and array costs more than the copy of ~100 values
     for (let i = src, j = dst; i < end; i++, j++) {
-      items[j] = pe.items[i];
+      items[j] = peItems[i];
       types[j] = type[i];
-      times[j] = pe.times[i];
-      sessions[j] = pe.sessions[i] - first;
+      times[j] = peTimes[i];
+      sessions[j] = peSessions[i] - first;
     }
   }
   const customerIds = Array.from(part.cust, (c) => ctx.customerIds[c]);
