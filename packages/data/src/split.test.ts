@@ -100,8 +100,14 @@ describe('config', () => {
 describe('defaultCutoffs and the extraction sort', () => {
   it('selects the same 80% / 90% quantiles as a full sort, with ties and unsorted input', () => {
     const rng = createRng(3);
-    for (const n of [1, 2, 7, 1000, 5001]) {
-      const tsMs = Float64Array.from({ length: n }, () => Math.floor(rng.next() * 50) * 1000);
+    const draws: Array<(i: number) => number> = [
+      () => Math.floor(rng.next() * 50) * 1000,
+      () => 1.6e12 + Math.floor(rng.next() * 3e10), // epoch ms over a year: many buckets
+      (i) => (i % 97 === 0 ? 4.1e12 : 1.6e12 + (i % 13)), // a far outlier, the rest in one bucket
+      () => 1.7e12, // all equal
+    ];
+    for (const draw of draws) for (const n of [1, 2, 7, 1000, 5001, 70_001]) {
+      const tsMs = Float64Array.from({ length: n }, (_, i) => draw(i));
       const sorted = Float64Array.from(tsMs).sort();
       const q = (p: number) => sorted[Math.min(n - 1, Math.floor(p * n))];
       const want: [number, number] = [q(0.8), q(0.9) <= q(0.8) ? q(0.8) + 1 : q(0.9)];

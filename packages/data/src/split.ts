@@ -128,14 +128,50 @@ export function customerSplit(ev: SortedEvents, fractions: [number, number, numb
 
 /** Default temporal cut-offs: the 80% and 90% quantiles of event time. */
 export function defaultCutoffs(ev: SortedEvents): [number, number] {
-  const a = Float64Array.from(ev.tsMs.subarray(0, ev.n));
-  const k = (p: number) => Math.min(a.length - 1, Math.floor(p * a.length));
-  // k-th smallest by selection (O(n)); the 90% one is searched only right of the 80% one
-  const k1 = k(0.8), k2 = k(0.9);
-  const t1 = select(a, k1, 0, a.length - 1);
-  let t2 = select(a, k2, k1, a.length - 1);
-  if (t2 <= t1) t2 = t1 + 1;
-  return [t1, t2];
+  const n = ev.n;
+  const k = (p: number) => Math.min(n - 1, Math.floor(p * n));
+  const [t1, t2raw] = kthSmallest(ev.tsMs.subarray(0, n), [k(0.8), k(0.9)]);
+  return [t1, t2raw <= t1 ? t1 + 1 : t2raw];
+}
+
+/**
+ * The ranks' order statistics of `a` (not modified), exact: a histogram over the value range finds each rank's bucket
+ * (bucket = floor((x - min) * scale), monotone in x), then a selection runs on that bucket's values only (no copy
+ * and no selection over the whole array).
+ */
+function kthSmallest(a: Float64Array, ranks: number[]): number[] {
+  const n = a.length;
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  if (!(max > min)) return ranks.map(() => (n ? a[0] : Number.NaN));
+  const buckets = Math.min(1 << 16, n);
+  const scale = (buckets - 1) / (max - min);
+  // (x - min) * scale is in [0, buckets - 1]: `| 0` is its floor
+  const counts = new Int32Array(buckets);
+  for (let i = 0; i < n; i++) counts[((a[i] - min) * scale) | 0]++;
+  // each rank's bucket and the ranks before it, then one pass gathers the values of those buckets
+  const bucketOf = ranks.map((r) => {
+    let b = 0, before = 0;
+    while (before + counts[b] <= r) before += counts[b++];
+    return { b, before };
+  });
+  const lo = Math.min(...bucketOf.map((x) => x.b)), hi = Math.max(...bucketOf.map((x) => x.b));
+  const vals = new Map(bucketOf.map(({ b }) => [b, { v: new Float64Array(counts[b]), m: 0 }]));
+  for (let i = 0; i < n; i++) {
+    const b = ((a[i] - min) * scale) | 0;
+    if (b < lo || b > hi) continue;
+    const slot = vals.get(b);
+    if (slot) slot.v[slot.m++] = a[i];
+  }
+  return ranks.map((r, j) => {
+    const { b, before } = bucketOf[j];
+    const { v } = vals.get(b)!;
+    return select(v.slice(), r - before, 0, v.length - 1);
+  });
 }
 
 /** The k-th smallest of a[lo..hi] (Hoare partition, median of three); leaves a partitioned around it. */
