@@ -103,6 +103,8 @@ function problemExpr(typed: Set<string>, jsonl: boolean, catalog: boolean): stri
 export interface IngestOptions {
   /** quarantine events whose item is not in the `items` table (when one was loaded) */
   checkCatalog?: boolean;
+  /** settles when the `items` table is complete (it may be loaded on another connection meanwhile) */
+  catalogReady?: Promise<unknown>;
   /** write the validated events here as Parquet (`events_coded` is then a view over it); default a temp table */
   parquetPath?: string;
   /** 'always': number rows in both scans even for a single clean CSV (slower; for tests of the parallel path) */
@@ -199,6 +201,7 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
     // the catalogue check per distinct item first: when every item of an otherwise valid row is in the catalogue,
     // the check changes no row and the grouping without it stands (else it runs again, row by row, with the check)
     await group(stored);
+    if (catalog) await opts.catalogReady;
     const rel = catalog && (await queryNumber(conn, `SELECT count(*) FROM checked WHERE gc = 1 AND gi = 0 AND n > 0 AND item_id NOT IN (SELECT item_id FROM items)`)) > 0
       ? withCatalog
       : stored;
@@ -233,6 +236,7 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
  * problem rows of the first scan; parser rejects are skipped by both scans alike, so record numbers agree).
  */
 async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: IngestOptions): Promise<FileCount[]> {
+  if (opts.checkCatalog) await opts.catalogReady; // the first scans check the catalogue
   const plans: FilePlan[] = [];
   for (const [fileId, file] of files.entries()) {
     plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false));

@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
 import { buildItemFeatures, readItemCatalogCodes, type ItemCatalogCodes } from './features';
-import { EVENTS_CODED, codedSql, eventsViewSql, ingestEvents, type FileCount } from './ingest';
+import { EVENTS_CODED, codedSql, createTables, eventsViewSql, ingestEvents, type FileCount } from './ingest';
 import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures } from './shards';
@@ -113,12 +113,19 @@ async function run(
     last = now;
     lastCpu = process.cpuUsage();
   };
-  const files: FileCount[] = [];
-  if (opts.sources.items) files.push(await ingestItems(conn, opts.sources.items));
-  if (opts.sources.users) files.push(await ingestUsers(conn, opts.sources.users));
-  const checkCatalog = !!opts.sources.items && config.unknownItems === 'quarantine';
+  // the catalogue and users load on another connection while the events are scanned (the events ingest waits for
+  // the items table only where it checks the catalogue); the quarantine table exists before either appends to it
+  await createTables(conn);
+  const { items, users } = opts.sources;
+  const catalogFiles = (async () => [
+    ...(items ? [await onSide((c) => ingestItems(c, items))] : []),
+    ...(users ? [await onSide((c) => ingestUsers(c, users))] : []),
+  ])();
+  catalogFiles.catch(() => undefined); // awaited below; handled here in case the events ingest fails first
+  const checkCatalog = !!items && config.unknownItems === 'quarantine';
   lap('catalog');
-  files.push(...(await ingestEvents(conn, opts.sources.events, { checkCatalog, parquetPath, progress })));
+  const eventFiles = await ingestEvents(conn, opts.sources.events, { checkCatalog, catalogReady: catalogFiles, parquetPath, progress });
+  const files: FileCount[] = [...(await catalogFiles), ...eventFiles];
   lap('ingest');
   const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
   if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
