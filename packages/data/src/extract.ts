@@ -53,29 +53,63 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
   const custStart = new Int32Array(customerIds.length + 1);
   for (let i = 0; i < n; i++) custStart[cust[i] + 1]++;
   for (let c = 0; c < customerIds.length; c++) custStart[c + 1] += custStart[c];
-  const perm = sortPermutation(cust, ts, ord, custStart);
-  // one pass over the permutation for all columns (the rows arrive in no useful order, so each read is a cache miss)
-  const [srcItem, srcType] = [cols[1] as Int32Array, cols[2] as Int32Array];
-  const item = new Int32Array(n), type = new Int32Array(n), tsMs = new Float64Array(n);
-  const srcSession = withSessions ? (cols[5] as Int32Array) : undefined;
-  const sessionOut = srcSession ? new Int32Array(n) : undefined;
-  if (srcSession && sessionOut)
-    for (let i = 0; i < n; i++) {
-      const p = perm[i];
-      item[i] = srcItem[p];
-      type[i] = srcType[p];
-      tsMs[i] = ts[p];
-      sessionOut[i] = srcSession[p];
-    }
-  else
-    for (let i = 0; i < n; i++) {
-      const p = perm[i];
-      item[i] = srcItem[p];
-      type[i] = srcType[p];
-      tsMs[i] = ts[p];
-    }
+  const { item, type, tsMs, session: sessionOut } = sortByCustomer(cust, custStart, {
+    item: cols[1] as Int32Array, type: cols[2] as Int32Array, ts, ord, session: withSessions ? (cols[5] as Int32Array) : undefined,
+  });
   const events: SortedEvents = { n, custStart, item, type, tsMs, session: sessionOut };
   return { events, customerIds, itemKeys };
+}
+
+/**
+ * The columns sorted by (customer, ts, ord), in one pass: each row is written straight to its customer's next slot
+ * (a stable counting sort, so a customer's rows keep their arrival order), then the customers whose rows did not
+ * arrive in (ts, ord) order are sorted in place. Same order as sortPermutation, without the permutation and the
+ * second pass of random reads through it.
+ */
+export function sortByCustomer(
+  cust: Int32Array,
+  custStart: Int32Array,
+  src: { item: Int32Array; type: Int32Array; ts: Float64Array; ord: Float64Array; session?: Int32Array },
+): { item: Int32Array; type: Int32Array; tsMs: Float64Array; session?: Int32Array } {
+  const n = cust.length;
+  const next = custStart.slice(0, -1);
+  const item = new Int32Array(n), type = new Int32Array(n), tsMs = new Float64Array(n), ord = new Float64Array(n);
+  const session = src.session ? new Int32Array(n) : undefined;
+  const { item: sItem, type: sType, ts: sTs, ord: sOrd } = src;
+  if (src.session && session) {
+    const sSession = src.session;
+    for (let i = 0; i < n; i++) {
+      const d = next[cust[i]]++;
+      item[d] = sItem[i];
+      type[d] = sType[i];
+      tsMs[d] = sTs[i];
+      ord[d] = sOrd[i];
+      session[d] = sSession[i];
+    }
+  } else
+    for (let i = 0; i < n; i++) {
+      const d = next[cust[i]]++;
+      item[d] = sItem[i];
+      type[d] = sType[i];
+      tsMs[d] = sTs[i];
+      ord[d] = sOrd[i];
+    }
+  for (let c = 0; c + 1 < custStart.length; c++) {
+    const s = custStart[c], e = custStart[c + 1];
+    let sorted = true;
+    for (let i = s + 1; i < e && sorted; i++) sorted = tsMs[i - 1] < tsMs[i] || (tsMs[i - 1] === tsMs[i] && ord[i - 1] < ord[i]);
+    if (sorted) continue;
+    const idx = Int32Array.from({ length: e - s }, (_, k) => s + k).sort((a, b) => tsMs[a] - tsMs[b] || ord[a] - ord[b]);
+    const cItem = item.slice(s, e), cType = type.slice(s, e), cTs = tsMs.slice(s, e), cSession = session?.slice(s, e);
+    for (let k = 0; k < idx.length; k++) {
+      const j = idx[k] - s;
+      item[s + k] = cItem[j];
+      type[s + k] = cType[j];
+      tsMs[s + k] = cTs[j];
+      if (session && cSession) session[s + k] = cSession[j];
+    }
+  }
+  return { item, type, tsMs, session };
 }
 
 /** Row order sorted by (customer, ts, ord): counting sort on customer, then each customer's rows by (ts, ord). */

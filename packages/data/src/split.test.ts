@@ -4,7 +4,7 @@ import { createRng, isCfmError, type CustomerSequences } from '@cfm/core';
 import { customerSplit, loadPrepared, parsePrepareConfig, prepareFromSources, readManifest } from './index';
 import { eventsCsv, tempDir } from './testing/fixtures';
 import { defaultCutoffs } from './split';
-import { sortPermutation } from './extract';
+import { sortByCustomer, sortPermutation } from './extract';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -127,5 +127,16 @@ describe('defaultCutoffs and the extraction sort', () => {
     const perm = Array.from(sortPermutation(cust, ts, ord, custStart));
     const want = Array.from({ length: n }, (_, i) => i).sort((a, b) => cust[a] - cust[b] || ts[a] - ts[b] || ord[a] - ord[b]);
     expect(perm).toEqual(want);
+    // sortByCustomer (the extraction's one-pass version) gives the same order for every column
+    const item = Int32Array.from({ length: n }, (_, i) => i * 3);
+    const type = Int32Array.from({ length: n }, (_, i) => i % 7);
+    const session = Int32Array.from({ length: n }, (_, i) => i * 5);
+    for (const withSession of [true, false]) {
+      const got = sortByCustomer(cust, custStart, { item, type, ts, ord, session: withSession ? session : undefined });
+      expect(Array.from(got.item)).toEqual(want.map((i) => item[i]));
+      expect(Array.from(got.type)).toEqual(want.map((i) => type[i]));
+      expect(Array.from(got.tsMs)).toEqual(want.map((i) => ts[i]));
+      expect(got.session && Array.from(got.session)).toEqual(withSession ? want.map((i) => session[i]) : undefined);
+    }
   });
 });
