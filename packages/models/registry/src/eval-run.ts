@@ -1,7 +1,10 @@
 /** `cfm eval` as a library call: load a run's model and prepared data, rank the test (or valid)
  * targets under one protocol for each negative-sampling seed, and report metrics with the protocol
  * stated. Results go to <run>/eval-<protocol>-<split>[-n<negatives>|-keephist].json (every protocol parameter is in
- * the name, so a stored result is never reported under another protocol); seeds already there are not recomputed. */
+ * the name, so a stored result is never reported under another protocol); seeds already there are not recomputed,
+ * unless the model changed since (the file records a fingerprint of the saved model: a resumed or retrained run is
+ * evaluated again). */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfmError, lineProgress, type ProgressReporter } from '@cfm/core';
@@ -38,7 +41,8 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
   const split = o.split ?? 'test';
   const seeds = o.protocol === 'full' ? [0] : (o.seeds ?? [0]);
   const outFile = join(o.run, evalFileName(o.protocol, split, o.negatives ?? 100, o.excludeHistory !== false));
-  const perSeed: Record<string, Record<string, number>> = existsSync(outFile) ? JSON.parse(readFileSync(outFile, 'utf8')).perSeed : {};
+  const model = modelFingerprint(join(o.run, 'model'));
+  const perSeed = storedSeeds(outFile, model);
   const todo = seeds.filter((s) => !perSeed[s]);
   if (todo.length) {
     const family = getFamily(info.model);
@@ -48,7 +52,7 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
       for (const seed of todo) {
         const r = rankEval(model, data, split, { protocol: o.protocol, seed, negatives: o.negatives, excludeHistory: o.excludeHistory, maxLen, progress, label: `eval ${o.protocol} seed ${seed}` });
         perSeed[seed] = Object.fromEntries(METRICS.map((k) => [k, r.metrics[k]]));
-        writeAtomic(outFile, JSON.stringify({ run: o.run, protocol: o.protocol, split, perSeed }, null, 1));
+        writeAtomic(outFile, JSON.stringify({ run: o.run, protocol: o.protocol, split, model, perSeed }, null, 1));
       }
     } finally {
       model.dispose();
@@ -70,6 +74,20 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
     rows: [summarizeRuns(info.model, seeds.map((s) => perSeed[s]))],
   };
   return { report, perSeed, text: formatReport(report) };
+}
+
+/** sha256 (16 hex) of a saved model's manifest (which lists the sha256 of every model file), else of its weights */
+export function modelFingerprint(modelDir: string): string {
+  const file = [join(modelDir, 'manifest.json'), join(modelDir, 'weights.bin')].find((f) => existsSync(f));
+  return file ? createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16) : 'none';
+}
+
+/** per-seed metrics stored in a result file for this model fingerprint; none when the file is missing or was
+ * written for another model (older files without a fingerprint are not trusted either) */
+export function storedSeeds(outFile: string, model: string): Record<string, Record<string, number>> {
+  if (!existsSync(outFile)) return {};
+  const stored = JSON.parse(readFileSync(outFile, 'utf8')) as { model?: string; perSeed?: Record<string, Record<string, number>> };
+  return stored.model === model && stored.perSeed ? stored.perSeed : {};
 }
 
 /** result file of one protocol: full ranking keyed by history exclusion, sampled ones by negative count */
