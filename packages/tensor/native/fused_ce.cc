@@ -1,0 +1,127 @@
+// Fused linear + softmax cross-entropy for CPU training (N-API addon, BLAS from the scipy-openblas32 wheel).
+// loss = Σ_i weight_i · (logsumexp(z_i · Wᵀ) - z_i · w_label(i)), returned with dz = ∂loss/∂z and dW = ∂loss/∂W.
+// Rows are processed in chunks whose [chunk, V] logits stay in cache: the [N, V] logits, softmax and gradient
+// never exist in memory. Each thread takes a fixed contiguous half of the rows and accumulates its own dW,
+// summed in thread order at the end, so results do not depend on timing. Built by infra/fused-ce/provision.sh.
+#include <node_api.h>
+#include <cblas.h>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Job {
+  const float* z;       // [n, k]
+  const float* w;       // [v, k]
+  const int32_t* label; // [n]
+  const float* weight;  // [n]
+  float* dz;            // [n, k] out
+  float* loss;          // [n] out: per-row loss (unweighted)
+  int64_t k, v, chunk;
+};
+
+// softmax-minus-one-hot of one row of logits, in place, scaled by `wt`; returns the row's loss
+float rowGrad(float* x, int64_t v, int32_t label, float wt) {
+  const float xl = x[label];
+  float m = x[0];
+  for (int64_t j = 1; j < v; j++) m = x[j] > m ? x[j] : m;
+  float s = 0.f;
+  for (int64_t j = 0; j < v; j++) {
+    x[j] = expf(x[j] - m);
+    s += x[j];
+  }
+  const float scale = wt / s;
+  for (int64_t j = 0; j < v; j++) x[j] *= scale;
+  x[label] -= wt;
+  return logf(s) + m - xl;
+}
+
+// rows [r0, r1): dz rows written, dW accumulated into dw (zeroed by the caller)
+void runRows(const Job& a, int64_t r0, int64_t r1, float* dw) {
+  std::vector<float> buf(a.chunk * a.v);
+  for (int64_t c0 = r0; c0 < r1; c0 += a.chunk) {
+    const int64_t cn = std::min(a.chunk, r1 - c0);
+    const float* zc = a.z + c0 * a.k;
+    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cn, a.v, a.k, 1.f, zc, a.k, a.w, a.k, 0.f, buf.data(), a.v);
+    for (int64_t i = 0; i < cn; i++) {
+      float* x = buf.data() + i * a.v;
+      const float wt = a.weight[c0 + i];
+      a.loss[c0 + i] = rowGrad(x, a.v, a.label[c0 + i], wt);
+    }
+    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cn, a.k, a.v, 1.f, buf.data(), a.v, a.w, a.k, 0.f, a.dz + c0 * a.k, a.k);
+    scipy_cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a.v, a.k, cn, 1.f, buf.data(), a.v, zc, a.k, 1.f, dw, a.k);
+  }
+}
+
+bool fail(napi_env env, const char* msg) {
+  napi_throw_error(env, "CFM_E_FUSED_CE", msg);
+  return false;
+}
+
+template <typename T>
+bool typedArg(napi_env env, napi_value v, napi_typedarray_type want, T** data, size_t* len, const char* name) {
+  napi_typedarray_type type;
+  void* p;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &off) != napi_ok || type != want)
+    return fail(env, (std::string("fused_ce: argument ") + name + " has the wrong array type").c_str());
+  *data = static_cast<T*>(p);
+  return true;
+}
+
+// run(z, w, labels, weights, dz, dw, loss, n, k, v, threads, chunk)
+napi_value Run(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 12) return fail(env, "fused_ce.run takes 12 arguments"), nullptr;
+  int64_t dims[5];
+  for (int i = 0; i < 5; i++) napi_get_value_int64(env, argv[7 + i], &dims[i]);
+  const int64_t n = dims[0], k = dims[1], v = dims[2];
+  const int64_t threads = dims[3] < 1 ? 1 : dims[3], chunk = dims[4] < 1 ? 64 : dims[4];
+  Job a{};
+  a.k = k, a.v = v, a.chunk = chunk;
+  float *z, *w, *wt, *dz, *dw, *loss;
+  int32_t* lab;
+  size_t lz, lw, ll, lwt, ldz, ldw, lloss;
+  if (!typedArg(env, argv[0], napi_float32_array, &z, &lz, "z") || !typedArg(env, argv[1], napi_float32_array, &w, &lw, "w") ||
+      !typedArg(env, argv[2], napi_int32_array, &lab, &ll, "labels") || !typedArg(env, argv[3], napi_float32_array, &wt, &lwt, "weights") ||
+      !typedArg(env, argv[4], napi_float32_array, &dz, &ldz, "dz") || !typedArg(env, argv[5], napi_float32_array, &dw, &ldw, "dw") ||
+      !typedArg(env, argv[6], napi_float32_array, &loss, &lloss, "loss"))
+    return nullptr;
+  if ((int64_t)lz != n * k || (int64_t)lw != v * k || (int64_t)ll != n || (int64_t)lwt != n || (int64_t)ldz != n * k ||
+      (int64_t)ldw != v * k || (int64_t)lloss != n)
+    return fail(env, "fused_ce.run: array lengths do not match n, k, v"), nullptr;
+  for (int64_t i = 0; i < n; i++)
+    if (lab[i] < 0 || lab[i] >= v) return fail(env, "fused_ce.run: a label is outside [0, v)"), nullptr;
+  a.z = z, a.w = w, a.label = lab, a.weight = wt, a.dz = dz, a.loss = loss;
+  const int64_t t = std::min<int64_t>(threads, std::max<int64_t>(1, n / chunk));
+  std::vector<std::vector<float>> acc(t - 1, std::vector<float>(v * k, 0.f));
+  std::memset(dw, 0, sizeof(float) * v * k);
+  std::vector<std::thread> pool;
+  const int64_t per = (n + t - 1) / t;
+  for (int64_t i = 1; i < t; i++)
+    pool.emplace_back(runRows, std::cref(a), std::min(n, i * per), std::min(n, (i + 1) * per), acc[i - 1].data());
+  runRows(a, 0, std::min(n, per), dw);
+  for (auto& th : pool) th.join();
+  for (auto& d : acc)
+    for (int64_t j = 0; j < v * k; j++) dw[j] += d[j];
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  scipy_openblas_set_num_threads(1); // threads are ours: one BLAS thread per row block
+  napi_value fn;
+  napi_create_function(env, "run", NAPI_AUTO_LENGTH, Run, nullptr, &fn);
+  napi_set_named_property(env, exports, "run", fn);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
