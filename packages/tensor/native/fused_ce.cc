@@ -24,8 +24,8 @@ struct Job {
   int64_t k, v, chunk;
 };
 
-// softmax-minus-one-hot of one row of logits, in place, scaled by `wt`; returns the row's loss
-float rowGrad(float* x, int64_t v, int32_t label, float wt) {
+// exp(x - max) of one row of logits, in place; returns the row sum of the exponentials, sets the row's loss
+float rowExp(float* x, int64_t v, int32_t label, float* loss) {
   const float xl = x[label];
   float m = x[0];
   for (int64_t j = 1; j < v; j++) m = x[j] > m ? x[j] : m;
@@ -34,26 +34,36 @@ float rowGrad(float* x, int64_t v, int32_t label, float wt) {
     x[j] = expf(x[j] - m);
     s += x[j];
   }
-  const float scale = wt / s;
-  for (int64_t j = 0; j < v; j++) x[j] *= scale;
-  x[label] -= wt;
-  return logf(s) + m - xl;
+  *loss = logf(s) + m - xl;
+  return s;
 }
 
-// rows [r0, r1): dz rows written, dW accumulated into dw (zeroed by the caller)
+// rows [r0, r1): dz rows written, dW accumulated into dw (zeroed by the caller).
+// With E the chunk's exponentials and r_i = weight_i / Σ_j E_ij, the gradient of the logits is
+// G = diag(r) E - diag(weight) onehot, so dz = diag(r) (E W) - weight_i W[label_i] and
+// dW += Eᵀ (diag(r) z) - Σ_i weight_i z_i at row label_i: E itself is never rescaled (one pass fewer).
 void runRows(const Job& a, int64_t r0, int64_t r1, float* dw) {
-  std::vector<float> buf(a.chunk * a.v);
+  std::vector<float> buf(a.chunk * a.v), zs(a.chunk * a.k), r(a.chunk);
   for (int64_t c0 = r0; c0 < r1; c0 += a.chunk) {
     const int64_t cn = std::min(a.chunk, r1 - c0);
     const float* zc = a.z + c0 * a.k;
+    float* dzc = a.dz + c0 * a.k;
     scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cn, a.v, a.k, 1.f, zc, a.k, a.w, a.k, 0.f, buf.data(), a.v);
     for (int64_t i = 0; i < cn; i++) {
-      float* x = buf.data() + i * a.v;
-      const float wt = a.weight[c0 + i];
-      a.loss[c0 + i] = rowGrad(x, a.v, a.label[c0 + i], wt);
+      r[i] = a.weight[c0 + i] / rowExp(buf.data() + i * a.v, a.v, a.label[c0 + i], a.loss + c0 + i);
+      for (int64_t j = 0; j < a.k; j++) zs[i * a.k + j] = zc[i * a.k + j] * r[i];
     }
-    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cn, a.k, a.v, 1.f, buf.data(), a.v, a.w, a.k, 0.f, a.dz + c0 * a.k, a.k);
-    scipy_cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a.v, a.k, cn, 1.f, buf.data(), a.v, zc, a.k, 1.f, dw, a.k);
+    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cn, a.k, a.v, 1.f, buf.data(), a.v, a.w, a.k, 0.f, dzc, a.k);
+    scipy_cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a.v, a.k, cn, 1.f, buf.data(), a.v, zs.data(), a.k, 1.f, dw, a.k);
+    for (int64_t i = 0; i < cn; i++) {
+      const float wt = a.weight[c0 + i];
+      const float* wl = a.w + (int64_t)a.label[c0 + i] * a.k;
+      float* dwl = dw + (int64_t)a.label[c0 + i] * a.k;
+      for (int64_t j = 0; j < a.k; j++) {
+        dzc[i * a.k + j] = dzc[i * a.k + j] * r[i] - wt * wl[j];
+        dwl[j] -= wt * zc[i * a.k + j];
+      }
+    }
   }
 }
 

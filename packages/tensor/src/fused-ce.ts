@@ -52,7 +52,7 @@ export function fusedCeActive(): boolean {
 }
 
 const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;
-const chunk = () => Number(process.env.CFM_FUSED_CE_CHUNK) || 128;
+const chunk = () => Number(process.env.CFM_FUSED_CE_CHUNK) || 256;
 
 /** mean softmax cross-entropy of logits z · wᵀ ([N, K] · [V, K]ᵀ) against labels [N], rows whose label is
  * `ignoreLabel` left out (null: none) — the same value and gradients as softmaxCrossEntropy(matmul2d(z, wᵀ), …) */
