@@ -9,8 +9,9 @@ npm install --no-audit --no-fund
 # on failure it prints one line and TF.js runs on wasm. A machine with an NVIDIA GPU also gets tfjs-node-gpu.
 bash infra/tfjs-native/provision.sh --if-missing || true
 if nvidia-smi -L >/dev/null 2>&1; then bash infra/tfjs-native/provision.sh --gpu --if-missing || true; fi
-# The fused linear + softmax cross-entropy CPU kernel of @cfm/tensor (needs g++); without it the loss runs as TF.js ops
-bash infra/fused-ce/provision.sh || echo "setup: fused cross-entropy kernel not built (training uses TF.js ops for the output layer)"
+# The native CPU kernels of @cfm/tensor (fused output layer + cross-entropy, fused transformer block; needs g++);
+# without them training runs as TF.js ops
+bash infra/native-kernels/provision.sh || echo "setup: native kernels not built (training uses TF.js ops for the output layer and the encoder)"
 bash infra/temporal/install.sh || echo "setup: Temporal CLI not installed (Temporal integration tests will be skipped)"
 bash infra/chromium/install.sh || echo "setup: chromium not installed (the report browser test will be skipped outside CI)"
 bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"

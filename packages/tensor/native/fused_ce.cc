@@ -3,14 +3,8 @@
 // Rows are processed in chunks whose [chunk, V] logits stay in cache: the [N, V] logits, softmax and gradient
 // never exist in memory. Each thread takes a fixed contiguous half of the rows and accumulates its own dW,
 // summed in thread order at the end, so results do not depend on timing. Built by infra/fused-ce/provision.sh.
-#include <node_api.h>
-#include <cblas.h>
-#include <cmath>
-#include <cstdint>
+#include "fused_common.h"
 #include <cstring>
-#include <string>
-#include <thread>
-#include <vector>
 
 namespace {
 
@@ -67,20 +61,14 @@ void runRows(const Job& a, int64_t r0, int64_t r1, float* dw) {
   }
 }
 
-bool fail(napi_env env, const char* msg) {
-  napi_throw_error(env, "CFM_E_FUSED_CE", msg);
-  return false;
-}
-
-template <typename T>
-bool typedArg(napi_env env, napi_value v, napi_typedarray_type want, T** data, size_t* len, const char* name) {
+bool i32(napi_env env, napi_value v, int32_t** data, size_t* len, const char* name) {
   napi_typedarray_type type;
   void* p;
   napi_value ab;
   size_t off;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &off) != napi_ok || type != want)
-    return fail(env, (std::string("fused_ce: argument ") + name + " has the wrong array type").c_str());
-  *data = static_cast<T*>(p);
+  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &off) != napi_ok || type != napi_int32_array)
+    return fail(env, std::string("fused_ce: argument ") + name + " is not an Int32Array");
+  *data = static_cast<int32_t*>(p);
   return true;
 }
 
@@ -99,10 +87,9 @@ napi_value Run(napi_env env, napi_callback_info info) {
   float *z, *w, *wt, *dz, *dw, *loss;
   int32_t* lab;
   size_t lz, lw, ll, lwt, ldz, ldw, lloss;
-  if (!typedArg(env, argv[0], napi_float32_array, &z, &lz, "z") || !typedArg(env, argv[1], napi_float32_array, &w, &lw, "w") ||
-      !typedArg(env, argv[2], napi_int32_array, &lab, &ll, "labels") || !typedArg(env, argv[3], napi_float32_array, &wt, &lwt, "weights") ||
-      !typedArg(env, argv[4], napi_float32_array, &dz, &ldz, "dz") || !typedArg(env, argv[5], napi_float32_array, &dw, &ldw, "dw") ||
-      !typedArg(env, argv[6], napi_float32_array, &loss, &lloss, "loss"))
+  if (!f32(env, argv[0], &z, &lz, -1, "z") || !f32(env, argv[1], &w, &lw, -1, "w") || !i32(env, argv[2], &lab, &ll, "labels") ||
+      !f32(env, argv[3], &wt, &lwt, -1, "weights") || !f32(env, argv[4], &dz, &ldz, -1, "dz") || !f32(env, argv[5], &dw, &ldw, -1, "dw") ||
+      !f32(env, argv[6], &loss, &lloss, -1, "loss"))
     return nullptr;
   if ((int64_t)lz != n * k || (int64_t)lw != v * k || (int64_t)ll != n || (int64_t)lwt != n || (int64_t)ldz != n * k ||
       (int64_t)ldw != v * k || (int64_t)lloss != n)
@@ -124,14 +111,10 @@ napi_value Run(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value Init(napi_env env, napi_value exports) {
-  scipy_openblas_set_num_threads(1); // threads are ours: one BLAS thread per row block
+}  // namespace
+
+void registerCe(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "run", NAPI_AUTO_LENGTH, Run, nullptr, &fn);
   napi_set_named_property(env, exports, "run", fn);
-  return exports;
 }
-
-}  // namespace
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,5 +1,5 @@
 /** Linear layer + softmax cross-entropy in one native CPU kernel (packages/tensor/native/fused_ce.cc, built by
- * infra/fused-ce/provision.sh into tools/fused-ce/). The [N, V] logits are made and consumed a chunk of rows at a
+ * infra/native-kernels/provision.sh into tools/native-kernels/). The [N, V] logits are made and consumed a chunk of rows at a
  * time in cache, so a tied-output step never writes or re-reads them; on the BERT4Rec bench step those passes
  * were most of the time (docs/native-tensorflow.md). Used on the CPU native TensorFlow backend when the addon is
  * built; everywhere else (wasm, cpu, GPU, addon missing, CFM_FUSED_CE=0) the same loss runs as TF.js ops. */
@@ -18,11 +18,11 @@ interface Addon {
 
 let addon: Addon | null | undefined;
 
-/** tools/fused-ce/fused_ce.node of the repository (found upwards from this file), or $CFM_FUSED_CE_ADDON */
+/** tools/native-kernels/cfm_kernels.node of the repository (found upwards from this file), or $CFM_NATIVE_KERNELS */
 export function fusedCeAddonPath(): string | undefined {
-  if (process.env.CFM_FUSED_CE_ADDON) return resolve(process.env.CFM_FUSED_CE_ADDON);
+  if (process.env.CFM_NATIVE_KERNELS) return resolve(process.env.CFM_NATIVE_KERNELS);
   for (let d = __dirname; ; d = dirname(d)) {
-    const p = join(d, 'tools', 'fused-ce', 'fused_ce.node');
+    const p = join(d, 'tools', 'native-kernels', 'cfm_kernels.node');
     if (existsSync(p)) return p;
     if (dirname(d) === d) return undefined;
   }

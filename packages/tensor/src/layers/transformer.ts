@@ -6,6 +6,7 @@ import { dropout, layerNorm } from '../ops';
 import { hasNativeKernels } from '../native-kernels';
 import type { Ctx, Params } from '../params';
 import { Dense } from './dense';
+import { fusedBlock, fusedBlockActive } from '../fused-block';
 
 export interface EncoderOptions {
   dModel: number;
@@ -191,8 +192,14 @@ export class TransformerEncoder {
   /** x [B, L, D], mask [B, L] (1 = token, 0 = pad) → [B, L, D]; with lastOnly → [B, 1, D], the last position
    * only, for inference that reads one slot (the top block then does 1/L of its work) */
   apply(x: tf.Tensor, mask: tf.Tensor | undefined, ctx: Ctx, lastOnly = false): tf.Tensor {
-    const bias = mask ? paddingBias(mask) : undefined;
     const n = this.blocks.length;
+    if (!lastOnly && this.blocks.every((blk) => fusedBlockActive(blk, ctx))) {
+      // training on the CPU native backend: each block is one native call (fused-block.ts), same function
+      const [b, l] = x.shape as number[];
+      const tokens = mask ? (tf.tidy(() => mask.toFloat().dataSync()) as Float32Array) : new Float32Array(b * l).fill(1);
+      return this.blocks.reduce((h, blk) => fusedBlock(blk, h, tokens, ctx), x);
+    }
+    const bias = mask ? paddingBias(mask) : undefined;
     return this.blocks.reduce((h, blk, i) => blk.apply(h, bias, ctx, lastOnly && i === n - 1), x);
   }
 
