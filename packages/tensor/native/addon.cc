@@ -7,6 +7,7 @@ napi_value Init(napi_env env, napi_value exports) {
   registerCe(env, exports);
   registerBlock(env, exports);
   registerRandom(env, exports);
+  registerAdamW(env, exports);
   return exports;
 }
 }  // namespace

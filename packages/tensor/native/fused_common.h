@@ -51,3 +51,4 @@ void parallelBlocks(int64_t n, int64_t threads, F fn) {
 void registerCe(napi_env env, napi_value exports);
 void registerBlock(napi_env env, napi_value exports);
 void registerRandom(napi_env env, napi_value exports);
+void registerAdamW(napi_env env, napi_value exports);

@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { initTestBackend } from './test-backend';
+import { AdamW } from './optim';
+
+/** 4 steps of AdamW on two weights (one decayed, one bias) with clipping active; host update or TF ops */
+function run(host: boolean) {
+  process.env.CFM_HOST_ADAM = host ? '1' : '0';
+  const vars = new Map([
+    ['w/kernel', tf.variable(tf.randomNormal([5, 3], 0, 1, 'float32', 1))],
+    ['w/bias', tf.variable(tf.randomNormal([3], 0, 1, 'float32', 2))],
+  ]);
+  const opt = new AdamW(vars, { lr: 0.01, weightDecay: 0.1, clipNorm: 0.5, warmupSteps: 1, totalSteps: 10 });
+  const norms: number[] = [];
+  for (let s = 0; s < 4; s++) {
+    const grads = { 'w/kernel': tf.randomNormal([5, 3], 0, 1, 'float32', 10 + s), 'w/bias': tf.randomNormal([3], 0, 1, 'float32', 20 + s) };
+    const n = opt.apply(grads);
+    norms.push(n.dataSync()[0]);
+    tf.dispose([n, ...Object.values(grads)]);
+  }
+  const w = [...vars.values()].map((v) => Array.from(v.dataSync()));
+  const state = Object.values(opt.state()).map((t) => Array.from(t.dataSync()));
+  opt.dispose();
+  vars.forEach((v) => v.dispose());
+  return { norms, w, state };
+}
+
+const close = (a: number[][], b: number[][], tol: number) => a.forEach((x, i) => x.forEach((v, j) => expect(Math.abs(v - b[i][j])).toBeLessThan(tol)));
+
+describe('AdamW host update', () => {
+  beforeAll(async () => {
+    await initTestBackend();
+  });
+  afterEach(() => {
+    delete process.env.CFM_HOST_ADAM;
+  });
+  it('gives the same weights, norms and state as the TF.js ops', () => {
+    const ops = run(false);
+    const host = run(true);
+    close([host.norms], [ops.norms], 1e-5);
+    close(host.w, ops.w, 1e-5);
+    close(host.state, ops.state, 1e-6);
+  });
+});
