@@ -1,84 +1,12 @@
 // One post-norm transformer encoder block (BERT / BERT4Rec), forward and backward, as one native call each:
 //   h1 = LN1(x + drop(MHA(x))),  y = LN2(h1 + drop(W2 · gelu(W1 · h1 + b1) + b2))
 // the same function as TransformerBlock.apply in packages/tensor/src/layers/transformer.ts, with the same dropout
-// masks (uniform noise made by TF.js, mask = floor(u + keep) / keep). Sequences are split into one contiguous
+// masks (TensorFlow's StatelessRandomUniform noise, philox.h; mask = floor(u + keep) / keep). Sequences are split into one contiguous
 // block per thread (they are independent); each thread keeps its own weight gradients, summed in thread order,
 // so results do not depend on timing. The forward pass stores what the backward pass needs in `saved`.
-#include "fused_common.h"
-#include "philox.h"
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
+#include "block.h"
 
 namespace {
-
-// per-thread scratch buffers kept between calls (calls come one at a time from the JS thread): fresh large
-// vectors would be fresh pages, and their page faults cost more than the arithmetic on them
-// vectors would be fresh pages, and their page faults cost more than the arithmetic on them. Sized by the
-// calling thread (reserve) before the worker threads start; workers only read the pointers (scratch).
-std::vector<std::vector<float>> bufs;
-enum Slot { S_A, S_PD, S_DR2, S_DG, S_DH1, S_DF, S_DA, S_DCTX, S_DQKV, S_DPR, S_ACC, S_NOISE, S_DW, S_WQKV, NSLOT };
-void reserve(int64_t threads, const int64_t* sizes) {
-  if ((int64_t)bufs.size() < threads * NSLOT) bufs.resize(threads * NSLOT);
-  for (int64_t t = 0; t < threads; t++)
-    for (int s = 0; s < NSLOT; s++)
-      if ((int64_t)bufs[t * NSLOT + s].size() < sizes[s]) bufs[t * NSLOT + s].resize(sizes[s]);
-}
-inline float* scratch(int64_t thread, Slot s) { return bufs[thread * NSLOT + s].data(); }
-
-// CFM_KERNEL_TIMING=1: thread 0 prints the milliseconds of each phase to stderr
-struct Phases {
-  bool on = std::getenv("CFM_KERNEL_TIMING") != nullptr;
-  std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
-  std::string line;
-  void mark(const char* name) {
-    if (!on) return;
-    const auto now = std::chrono::steady_clock::now();
-    line += std::string(name) + " " + std::to_string(std::chrono::duration<double, std::milli>(now - t).count()).substr(0, 5) + " ";
-    t = now;
-  }
-  void print(const char* what) {
-    if (on) std::fprintf(stderr, "%s: %s\n", what, line.c_str());
-  }
-};
-
-struct Dims {
-  int64_t b, l, d, h, f;
-  int64_t dk() const { return d / h; }
-};
-
-// parameter order, shared with fused-block.ts
-enum P { WQ, BQ, WK, BK, WV, BV, WO, BO, G1, B1N, W1, B1, W2, B2, G2, B2N, NPARAM };
-
-struct Block {
-  Dims n;
-  const float* x;      // [T, D]
-  const float* tok;    // [B, L], 1 = token, 0 = padding
-  const float* p[NPARAM];
-  // dropout noise streams for [B, H, L, L], [T, D], [T, D] (TensorFlow's StatelessRandomUniform) and whether used
-  float* wqkv = nullptr;  // [D, 3D] = Wq | Wk | Wv, packed per call
-  float* bqkv = nullptr;  // [3D]
-  Philox pa, p1, p2;
-  bool da = false, d1 = false, d2 = false;
-  float ka, k1;        // keep probabilities (attention, hidden)
-  float* saved;        // layout below
-  // saved layout (floats): qkv [T,3D] | P [B,H,L,L] | ctx [T,D] | h1 [T,D] | xh1 [T,D] | rs1 [T] | u [T,F] | g [T,F] | xh2 [T,D] | rs2 [T]
-  float *qkv, *prob, *ctx, *h1, *xh1, *rs1, *u, *g, *xh2, *rs2;
-  void layout() {
-    const int64_t t = n.b * n.l;
-    float* s = saved;
-    qkv = s, s += t * 3 * n.d;
-    prob = s, s += n.b * n.h * n.l * n.l;
-    ctx = s, s += t * n.d;
-    h1 = s, s += t * n.d;
-    xh1 = s, s += t * n.d;
-    rs1 = s, s += t;
-    u = s, s += t * n.f;
-    g = s, s += t * n.f;
-    xh2 = s, s += t * n.d;
-    rs2 = s, s += t;
-  }
-};
 
 // a[i] *= the dropout mask floor(u + keep) / keep of elements [start, start + n) of a noise stream
 // (ops.dropout's formula); tmp holds n floats
@@ -151,6 +79,8 @@ void colSum(const float* m, int64_t rows, int64_t cols, int64_t ld, float* out) 
     for (int64_t j = 0; j < cols; j++) out[j] += m[r * ld + j];
 }
 
+}  // namespace
+
 void forwardRange(const Block& k, int64_t b0, int64_t b1, float* y, int64_t th) {
   const Dims& n = k.n;
   const int64_t d = n.d, l = n.l, dk = n.dk(), f = n.f, r0 = b0 * l, rows = (b1 - b0) * l, d3 = 3 * d;
@@ -205,7 +135,11 @@ void forwardRange(const Block& k, int64_t b0, int64_t b1, float* y, int64_t th) 
   sgemm(false, false, rows, f, d, 1.f, k.h1 + r0 * d, d, k.p[W1], f, 0.f, u, f);
   bias(u, rows, f, f, k.p[B1]);
   ph.mark("ff1");
-  for (int64_t i = 0; i < rows * f; i++) g[i] = 0.5f * u[i] * (1.f + erfApprox(u[i] * 0.70710678f));
+  for (int64_t i = 0; i < rows * f; i++) {  // g = gelu(u); u is overwritten by gelu'(u), all the backward pass needs
+    const float z = u[i], cdf = 0.5f * (1.f + erfApprox(z * 0.70710678f));
+    g[i] = z * cdf;
+    u[i] = cdf + z * 0.39894228f * expf(-0.5f * z * z);
+  }
   ph.mark("gelu");
   sgemm(false, false, rows, d, f, 1.f, g, f, k.p[W2], d, 0.f, a, d);
   bias(a, rows, d, d, k.p[B2]);
@@ -241,11 +175,7 @@ void backwardRange(const Block& k, int64_t b0, int64_t b1, const float* dyAll, f
   sgemm(true, false, f, d, rows, 1.f, g, f, df, d, 1.f, dp[W2], d);
   colSum(df, rows, d, d, dp[B2]);
   sgemm(false, true, rows, f, d, 1.f, df, d, k.p[W2], d, 0.f, dg, f);
-  for (int64_t i = 0; i < rows * f; i++) {
-    const float z = u[i];
-    const float cdf = 0.5f * (1.f + erfApprox(z * 0.70710678f));
-    dg[i] *= cdf + z * 0.39894228f * expf(-0.5f * z * z);
-  }
+  for (int64_t i = 0; i < rows * f; i++) dg[i] *= u[i];  // u holds gelu'(u) (forward pass)
   ph.mark("ln2+ff2+gelu");
   const float* h1 = k.h1 + r0 * d;
   sgemm(true, false, d, f, rows, 1.f, h1, d, dg, f, 1.f, dp[W1], f);
@@ -295,149 +225,4 @@ void backwardRange(const Block& k, int64_t b0, int64_t b1, const float* dyAll, f
   sgemm(false, true, rows, d, d3, 1.f, dqkv, d3, k.wqkv, d3, 1.f, dx, d);
   ph.mark("qkv");
   ph.print("block backward");
-}
-
-bool readBlock(napi_env env, napi_value* argv, Block& k, Dims& n, int64_t& threads) {
-  // argv: x, tok, params[16], seeds of the attention / output / feed-forward dropout ([] or [s0, s1]), dims [b, l, d, h, f], keeps [ka, k1], saved, threads
-  int64_t dims[5];
-  napi_value dv;
-  for (uint32_t i = 0; i < 5; i++) {
-    napi_get_element(env, argv[6], i, &dv);
-    napi_get_value_int64(env, dv, &dims[i]);
-  }
-  n = {dims[0], dims[1], dims[2], dims[3], dims[4]};
-  if (n.h < 1 || n.d % n.h) return fail(env, "fused_block: d must be divisible by h");
-  const int64_t t = n.b * n.l;
-  k.n = n;
-  size_t len;
-  float* p;
-  if (!f32(env, argv[0], &p, &len, t * n.d, "x")) return false;
-  k.x = p;
-  if (!f32(env, argv[1], &p, &len, t, "tokens")) return false;
-  k.tok = p;
-  const std::vector<int64_t> sizes = paramSizes(n);
-  for (uint32_t i = 0; i < NPARAM; i++) {
-    napi_value e;
-    napi_get_element(env, argv[2], i, &e);
-    if (!f32(env, e, &p, &len, sizes[i], "param")) return false;
-    k.p[i] = p;
-  }
-  Philox* gen[3] = {&k.pa, &k.p1, &k.p2};
-  bool* on[3] = {&k.da, &k.d1, &k.d2};
-  for (int i = 0; i < 3; i++) {  // [] (no dropout) or [seed0, seed1]
-    uint32_t m = 0;
-    napi_get_array_length(env, argv[3 + i], &m);
-    if (m != 0 && m != 2) return fail(env, "fused_block: a dropout seed is [] or [seed0, seed1]");
-    *on[i] = m == 2;
-    if (m == 2) {
-      int64_t sd[2];
-      for (uint32_t j = 0; j < 2; j++) {
-        napi_get_element(env, argv[3 + i], j, &dv);
-        napi_get_value_int64(env, dv, &sd[j]);
-      }
-      *gen[i] = Philox(sd[0], sd[1]);
-    }
-  }
-  double keeps[2];
-  for (uint32_t i = 0; i < 2; i++) {
-    napi_get_element(env, argv[7], i, &dv);
-    napi_get_value_double(env, dv, &keeps[i]);
-  }
-  k.ka = (float)keeps[0], k.k1 = (float)keeps[1];
-  const int64_t savedLen = t * 3 * n.d + n.b * n.h * n.l * n.l + 4 * t * n.d + 2 * t + 2 * t * n.f;
-  if (!f32(env, argv[8], &p, &len, savedLen, "saved")) return false;
-  k.saved = p;
-  k.layout();
-  napi_get_value_int64(env, argv[9], &threads);
-  threads = std::max<int64_t>(1, std::min<int64_t>(threads, n.b));
-  return true;
-}
-
-void reserveFor(const Dims& n, int64_t threads) {
-  const int64_t rows = (n.b + threads - 1) / threads * n.l, d = n.d, ll = n.l * n.l;
-  int64_t total = 0;
-  for (auto s : paramSizes(n)) total += s;
-  const int64_t sizes[NSLOT] = {rows * d, ll, rows * d, rows * n.f, rows * d, rows * d, rows * d, rows * d, rows * 3 * d, ll, total, std::max(rows * d, ll), 3 * d * d, 3 * d * d + 3 * d};
-  reserve(threads, sizes);
-}
-
-// Wq | Wk | Wv side by side ([D, 3D]) and their biases, so q, k and v come out of one wider matmul
-void packQkv(Block& k) {
-  const int64_t d = k.n.d;
-  k.wqkv = scratch(0, S_WQKV);
-  k.bqkv = k.wqkv + 3 * d * d;
-  for (int part = 0; part < 3; part++) {
-    for (int64_t i = 0; i < d; i++)
-      for (int64_t j = 0; j < d; j++) k.wqkv[i * 3 * d + part * d + j] = k.p[WQ + 2 * part][i * d + j];
-    for (int64_t j = 0; j < d; j++) k.bqkv[part * d + j] = k.p[BQ + 2 * part][j];
-  }
-}
-
-// forward(x, tok, params, ua, u1, u2, dims, keeps, saved, threads, y)
-napi_value Forward(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 11) return fail(env, "fused_block.forward takes 11 arguments"), nullptr;
-  Block k{};
-  Dims n{};
-  int64_t threads;
-  if (!readBlock(env, argv, k, n, threads)) return nullptr;
-  float* y;
-  size_t len;
-  if (!f32(env, argv[10], &y, &len, n.b * n.l * n.d, "y")) return nullptr;
-  reserveFor(n, threads);
-  packQkv(k);
-  parallelBlocks(n.b, threads, [&](int64_t b0, int64_t b1, int64_t th) { forwardRange(k, b0, b1, y, th); });
-  return nullptr;
-}
-
-// backward(x, tok, params, ua, u1, u2, dims, keeps, saved, threads, dy, dx, dparams[16])
-napi_value Backward(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 13) return fail(env, "fused_block.backward takes 13 arguments"), nullptr;
-  Block k{};
-  Dims n{};
-  int64_t threads;
-  if (!readBlock(env, argv, k, n, threads)) return nullptr;
-  const int64_t t = n.b * n.l;
-  float *dy, *dx;
-  size_t len;
-  if (!f32(env, argv[10], &dy, &len, t * n.d, "dy") || !f32(env, argv[11], &dx, &len, t * n.d, "dx")) return nullptr;
-  const std::vector<int64_t> sizes = paramSizes(n);
-  std::vector<float*> out(NPARAM);
-  for (uint32_t i = 0; i < NPARAM; i++) {
-    napi_value e;
-    napi_get_element(env, argv[12], i, &e);
-    if (!f32(env, e, &out[i], &len, sizes[i], "dparam")) return nullptr;
-    std::fill(out[i], out[i] + sizes[i], 0.f);
-  }
-  // thread 0 accumulates into the outputs, the others into their own buffers, summed in order afterwards
-  reserveFor(n, threads);
-  packQkv(k);
-  std::vector<std::vector<float*>> ptrs(threads, out);
-  int64_t total = 0;
-  for (auto s : sizes) total += s;
-  for (int64_t th = 1; th < threads; th++) {
-    float* q = scratch(th, S_ACC);
-    std::fill(q, q + total, 0.f);
-    for (uint32_t i = 0; i < NPARAM; i++) ptrs[th][i] = q, q += sizes[i];
-  }
-  parallelBlocks(n.b, threads, [&](int64_t b0, int64_t b1, int64_t th) { backwardRange(k, b0, b1, dy, dx, ptrs[th], th); });
-  for (int64_t th = 1; th < threads; th++)
-    for (uint32_t i = 0; i < NPARAM; i++)
-      for (int64_t j = 0; j < sizes[i]; j++) out[i][j] += ptrs[th][i][j];
-  return nullptr;
-}
-
-}  // namespace
-
-void registerBlock(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "blockForward", NAPI_AUTO_LENGTH, Forward, nullptr, &fn);
-  napi_set_named_property(env, exports, "blockForward", fn);
-  napi_create_function(env, "blockBackward", NAPI_AUTO_LENGTH, Backward, nullptr, &fn);
-  napi_set_named_property(env, exports, "blockBackward", fn);
 }

@@ -42,16 +42,53 @@ struct Philox {
   }
   // elements [start, start + n) of the uniform stream
   void uniform(int64_t start, int64_t n, float* out) const {
-    uint32_t r[4];
     int64_t i = start;
-    while (i < start + n) {
+    const int64_t end = start + n;
+    uint32_t r[4];
+    while (i < end && i % 4) {  // head: the rest of a partial group
       block((uint64_t)(i / 4), r);
-      for (int lane = (int)(i % 4); lane < 4 && i < start + n; lane++, i++) {
-        const uint32_t v = (r[lane] & 0x7fffffu) | 0x3f800000u;
-        float f;
-        std::memcpy(&f, &v, 4);
-        out[i - start] = f - 1.f;
+      for (int lane = (int)(i % 4); lane < 4 && i < end; lane++, i++) out[i - start] = toFloat(r[lane]);
+    }
+    const int64_t g0 = i / 4, g1 = end / 4;
+    if (g1 > g0) {
+      groups(g0, g1, out + (i - start));
+      i = g1 * 4;
+    }
+    if (i < end) {  // tail
+      block((uint64_t)(i / 4), r);
+      for (int lane = 0; i < end; lane++, i++) out[i - start] = toFloat(r[lane]);
+    }
+  }
+  static float toFloat(uint32_t x) {
+    const uint32_t v = (x & 0x7fffffu) | 0x3f800000u;
+    float f;
+    std::memcpy(&f, &v, 4);
+    return f - 1.f;
+  }
+  // whole groups [g0, g1): written so the compiler can run many counters per vector (no carries between lanes
+  // while the low 64 counter bits do not wrap, which needs 2^64 groups)
+  void groups(int64_t g0, int64_t g1, float* out) const {
+    const uint64_t base = (uint64_t)ctr[1] << 32 | ctr[0];
+    if (base + (uint64_t)g1 < base) {  // wraps: the general path
+      for (int64_t g = g0; g < g1; g++) {
+        uint32_t r[4];
+        block((uint64_t)g, r);
+        for (int lane = 0; lane < 4; lane++) out[(g - g0) * 4 + lane] = toFloat(r[lane]);
       }
+      return;
+    }
+    const uint32_t c2 = ctr[2], c3 = ctr[3];
+    for (int64_t g = g0; g < g1; g++) {
+      const uint64_t lo = base + (uint64_t)g;
+      uint32_t x0 = (uint32_t)lo, x1 = (uint32_t)(lo >> 32), x2 = c2, x3 = c3, k0 = key[0], k1 = key[1];
+      for (int rnd = 0; rnd < 10; rnd++) {
+        const uint64_t p0 = (uint64_t)0xD2511F53u * x0, p1 = (uint64_t)0xCD9E8D57u * x2;
+        const uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ x3 ^ k1;
+        x1 = (uint32_t)p1, x3 = (uint32_t)p0, x0 = n0, x2 = n2;
+        k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
+      }
+      float* o = out + (g - g0) * 4;
+      o[0] = toFloat(x0), o[1] = toFloat(x1), o[2] = toFloat(x2), o[3] = toFloat(x3);
     }
   }
 };
