@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from './test-backend';
-import { fusedCeActive, loadFusedCe } from './fused-ce';
+import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 import { seedPair } from './native-kernels';
 import { uniform } from './random';
 import { fusedBlockActive } from './fused-block';
@@ -42,13 +42,13 @@ describe('fused transformer block', () => {
     const ops = run(false, dropout, 3);
     const fused = run(true, dropout, 3);
     expect(ops.active).toBe(false);
-    expect(fused.active).toBe(fusedCeActive()); // native CPU TensorFlow with the addon built
+    expect(fused.active).toBe(nativeKernelsReady()); // native CPU TensorFlow with the addon built
     expect(Math.abs(fused.value - ops.value)).toBeLessThan(1e-4);
     expect(maxDiff(fused.gx, ops.gx)).toBeLessThan(1e-5);
     fused.grads.forEach((g, i) => expect(maxDiff(g, ops.grads[i])).toBeLessThan(5e-5)); // gradients up to ~11
   });
   it("makes the dropout noise of TensorFlow's StatelessRandomUniform, bit for bit", () => {
-    if (!fusedCeActive()) return;
+    if (!nativeKernelsReady()) return;
     const addon = loadFusedCe() as unknown as { uniform(out: Float32Array, s0: number, s1: number): void };
     for (const [n, seed] of [[10, 1], [1001, 12345], [4099, 2 ** 40 + 7]]) {
       const want = uniform([n], seed).dataSync();

@@ -5,7 +5,7 @@
  * on this backend (both tested). Used for training steps on the CPU native backend when the
  * addon is built (see fused-ce.ts); CFM_FUSED_BLOCK=0 turns it off. */
 import * as tf from '@tensorflow/tfjs';
-import { fusedCeActive, loadFusedCe } from './fused-ce';
+import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 import { seedPair } from './native-kernels';
 import type { Ctx } from './params';
 import type { TransformerBlock } from './layers/transformer';
@@ -30,7 +30,7 @@ function give(a: Float32Array): void {
 
 /** true when `blk` can run fused in this training step */
 export function fusedBlockActive(blk: TransformerBlock, ctx: Ctx): boolean {
-  if (process.env.CFM_FUSED_BLOCK === '0' || !ctx.training || !fusedCeActive()) return false;
+  if (process.env.CFM_FUSED_BLOCK === '0' || !ctx.training || !nativeKernelsReady()) return false;
   const a = blk.attn;
   return !blk.o.preNorm && blk.ff1.act === 'gelu' && blk.ff2.act === 'linear' && [a.q, a.k, a.v, a.o, blk.ff1, blk.ff2].every((d) => d.b !== undefined);
 }

@@ -15,7 +15,7 @@ function unfused(z: tf.Tensor2D, w: tf.Tensor2D, labels: tf.Tensor1D, ignore: nu
 describe('linearSoftmaxCE', () => {
   beforeAll(async () => {
     await initTestBackend();
-    if (!fusedCeActive()) console.warn('fused-ce: addon not built or backend not CPU tensorflow; only the TF.js path is tested (bash infra/fused-ce/provision.sh)');
+    if (!fusedCeActive()) console.warn('fused-ce: addon not built or backend not CPU tensorflow; only the TF.js path is tested (bash infra/native-kernels/provision.sh)');
   });
   it('runs natively wherever the addon is built and the backend is CPU TensorFlow', () => {
     const b = backendInfo()!;

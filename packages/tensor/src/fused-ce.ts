@@ -45,10 +45,15 @@ export function loadFusedCe(): Addon | null {
   return addon;
 }
 
-/** true when linearSoftmaxCE runs the native kernel: CPU native TensorFlow, addon built, not disabled */
-export function fusedCeActive(): boolean {
+/** true when the native CPU kernels can run: CPU native TensorFlow (not GPU) and the addon built */
+export function nativeKernelsReady(): boolean {
   const b = backendInfo();
-  return process.env.CFM_FUSED_CE !== '0' && b?.name === 'tensorflow' && !b.gpu && tf.getBackend() === 'tensorflow' && loadFusedCe() !== null;
+  return b?.name === 'tensorflow' && !b.gpu && tf.getBackend() === 'tensorflow' && loadFusedCe() !== null;
+}
+
+/** true when linearSoftmaxCE runs the native kernel (CFM_FUSED_CE=0 turns it off) */
+export function fusedCeActive(): boolean {
+  return process.env.CFM_FUSED_CE !== '0' && nativeKernelsReady();
 }
 
 const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;

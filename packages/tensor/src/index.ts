@@ -8,7 +8,8 @@ export { registerWasmKernels };
 import { registerNativeKernels } from './native-kernels';
 registerNativeKernels();
 export { registerNativeKernels, hasNativeKernels } from './native-kernels';
-export { linearSoftmaxCE, fusedCeActive, loadFusedCe, fusedCeAddonPath } from './fused-ce';
+export { linearSoftmaxCE, fusedCeActive, nativeKernelsReady, loadFusedCe, fusedCeAddonPath } from './fused-ce';
+export { fusedBlockActive } from './fused-block';
 export { uniform } from './random';
 // Building blocks
 export { matmul2d, dense, gelu, layerNorm, dropout, lookup } from './ops';

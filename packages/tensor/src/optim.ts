@@ -2,7 +2,7 @@
  * linear decay, global-norm gradient clipping. State (m, v, step) is plain tensors so checkpoints
  * can save it and a resumed run continues the same schedule. */
 import * as tf from '@tensorflow/tfjs';
-import { fusedCeActive, loadFusedCe } from './fused-ce';
+import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 
 export interface OptimOptions {
   lr: number;
@@ -50,7 +50,7 @@ export class AdamW {
 
   /** one update from gradients keyed like `vars`; returns the pre-clip global gradient norm as a tensor (caller disposes) */
   apply(grads: Record<string, tf.Tensor>): tf.Scalar {
-    if (process.env.CFM_HOST_ADAM !== '0' && fusedCeActive()) return this.applyHost(grads);
+    if (process.env.CFM_HOST_ADAM !== '0' && nativeKernelsReady()) return this.applyHost(grads);
     const o = this.o;
     const b1 = o.beta1 ?? 0.9;
     const b2 = o.beta2 ?? 0.999;

@@ -1,5 +1,5 @@
 /** npx tsx packages/models/session-heads/bench/run.ts <dataset|simulator> [seed] [--hidden N] [--k N]
- * Flags: --hidden --epochs --maxLen (model config), --k (candidates), --order session|cocount (next-item list order), --customers and --searchViews (simulator), --tag T (output name suffix).
+ * Flags: --hidden --epochs --maxLen (model config), --k (candidates), --order session|cocount (next-item list order), --customers, --searchViews and --meanViews (simulator), --tag T (output name suffix).
  * Runs the session-heads downstream suite on one corpus, prints the tables, writes runs/session-heads/<dataset>-s<seed>[-T].json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   const t0 = Date.now();
   const config = Object.fromEntries((['hidden', 'epochs', 'maxLen'] as const).flatMap((k) => (flag(`--${k}`) !== undefined ? [[k, flag(`--${k}`)]] : [])));
-  const tables = await runBench({ dataset, seed, k: flag('--k'), order: args.includes('--order') ? (args[args.indexOf('--order') + 1] as 'session' | 'cocount') : undefined, simCustomers: flag('--customers'), searchViewsBefore: flag('--searchViews'), config });
+  const tables = await runBench({ dataset, seed, k: flag('--k'), order: args.includes('--order') ? (args[args.indexOf('--order') + 1] as 'session' | 'cocount') : undefined, simCustomers: flag('--customers'), searchViewsBefore: flag('--searchViews'), meanViews: flag('--meanViews'), config });
   const seconds = (Date.now() - t0) / 1000;
   for (const t of tables) {
     process.stdout.write(formatTable(t).join('\n') + '\n\n');
