@@ -8,25 +8,47 @@ export const ITEM_COLUMNS = {
   optional: ['category_1', 'category_2', 'category_3', 'category_4', 'product_line', 'brand', 'price', 'title'],
 };
 
-/** Ingest a catalogue file into `items`; a repeated item id keeps its first row and quarantines the rest. */
+const ITEMS_TABLE = `items (item_id VARCHAR, category_1 VARCHAR, category_2 VARCHAR, category_3 VARCHAR,
+    category_4 VARCHAR, product_line VARCHAR, brand VARCHAR, price DOUBLE, title VARCHAR)`;
+const nz = (c: string) => `NULLIF(trim(${c}), '')`;
+/** The `items` columns of a staged catalogue row. */
+const ITEM_VALUES = `trim(item_id) AS item_id, ${ITEM_COLUMNS.optional.slice(0, 6).map((c) => `${nz(c)} AS ${c}`).join(', ')},
+  TRY_CAST(price AS DOUBLE) AS price, title`;
+const EMPTY_ID = `item_id IS NULL OR trim(item_id) = ''`;
+const BAD_PRICE = `price IS NOT NULL AND trim(price) <> '' AND (TRY_CAST(price AS DOUBLE) IS NULL OR TRY_CAST(price AS DOUBLE) < 0)`;
+
+/**
+ * Ingest a catalogue file into `items`; a repeated item id keeps its first row and quarantines the rest. The file is
+ * read once into its final columns with the problems that need no window; only when some id repeats is it read again
+ * with the duplicate check (a window over all rows, about as costly as the read itself).
+ */
 export async function ingestItems(conn: DuckDBConnection, file: string): Promise<FileCount> {
   await createTables(conn);
-  await conn.run(`CREATE TABLE IF NOT EXISTS items (item_id VARCHAR, category_1 VARCHAR, category_2 VARCHAR, category_3 VARCHAR,
-    category_4 VARCHAR, product_line VARCHAR, brand VARCHAR, price DOUBLE, title VARCHAR)`);
+  const fresh = !(await queryRows(conn, `SELECT 1 FROM duckdb_tables() WHERE table_name = 'items' AND NOT temporary`)).length;
   const src = await stageSource(conn, file, ITEM_COLUMNS.required, ITEM_COLUMNS.optional);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
-    SELECT *, CASE
+  const problem = (dup: boolean) => `CASE
       ${src.format === 'jsonl' ? `WHEN bad_json THEN 'line|malformed JSON'` : ''}
-      WHEN item_id IS NULL OR trim(item_id) = '' THEN 'item_id|null or empty id'
-      WHEN price IS NOT NULL AND trim(price) <> '' AND (TRY_CAST(price AS DOUBLE) IS NULL OR TRY_CAST(price AS DOUBLE) < 0)
-        THEN 'price|not a non-negative number: ' || left(price, 40)
-      WHEN row_number() OVER (PARTITION BY trim(item_id) ORDER BY rec) > 1
-        THEN 'item_id|duplicate item id ' || left(item_id, 40)
-      ELSE NULL END AS problem
-    FROM (${src.select})`);
-  const nz = (c: string) => `NULLIF(trim(${c}), '')`;
-  const ins = await conn.run(`INSERT INTO items SELECT trim(item_id), ${nz('category_1')}, ${nz('category_2')}, ${nz('category_3')},
-      ${nz('category_4')}, ${nz('product_line')}, ${nz('brand')}, TRY_CAST(price AS DOUBLE), title FROM checked WHERE problem IS NULL`);
+      WHEN ${EMPTY_ID} THEN 'item_id|null or empty id'
+      WHEN ${BAD_PRICE} THEN 'price|not a non-negative number: ' || left(price, 40)
+      ${dup ? `WHEN row_number() OVER (PARTITION BY trim(item_id) ORDER BY rec) > 1 THEN 'item_id|duplicate item id ' || left(item_id, 40)` : ''}
+      ELSE NULL END`;
+  if (fresh) {
+    // the table itself, with the record numbers and problems as extra columns (dropped below: no second copy)
+    await conn.run(`CREATE TABLE items AS SELECT ${ITEM_VALUES}, rec, ${problem(false)} AS problem FROM (${src.select})`);
+    const [{ dups, ok }] = await queryRows(conn, `SELECT count(item_id) FILTER (WHERE item_id <> '') - count(DISTINCT item_id) FILTER (WHERE item_id <> '') AS dups,
+      count(*) FILTER (WHERE problem IS NULL) AS ok FROM items`);
+    if (dups === 0) {
+      await conn.run('CREATE OR REPLACE TEMP TABLE checked AS SELECT rec, problem FROM items WHERE problem IS NOT NULL');
+      const quarantined = await quarantineRows(conn, src, 'items');
+      await conn.run(`DROP TABLE checked; DELETE FROM items WHERE problem IS NOT NULL;
+        ALTER TABLE items DROP COLUMN rec; ALTER TABLE items DROP COLUMN problem`);
+      return reconcile({ file, kind: 'items', input: await src.inputRows, accepted: ok as number, quarantined });
+    }
+    await conn.run('DROP TABLE items');
+  }
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${ITEMS_TABLE}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT *, ${problem(true)} AS problem FROM (${src.select})`);
+  const ins = await conn.run(`INSERT INTO items SELECT ${ITEM_VALUES} FROM checked WHERE problem IS NULL`);
   const quarantined = await quarantineRows(conn, src, 'items');
   await conn.run('DROP TABLE checked');
   return reconcile({ file, kind: 'items', input: await src.inputRows, accepted: ins.rowsChanged, quarantined });

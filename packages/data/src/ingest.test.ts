@@ -114,6 +114,27 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
     expect(q[0].reason).toMatch(/missing from the catalogue/);
   });
 
+  it('keeps the first row of a repeated catalogue id and quarantines the rest (with and without a repeat in the file)', async () => {
+    const rows = ['item_id,category_1,brand,price', 'i1, shoes ,acme,10', ' i2 ,bags,,-1', ',hats,,1', 'i3,hats,zeta,abc', 'i4,,,'];
+    const read = (text: string) =>
+      withConnection(db, async (conn) => {
+        await conn.run('DROP TABLE IF EXISTS quarantine; DROP TABLE IF EXISTS items;');
+        const count = await ingestItems(conn, tmp.file('items-dup.csv', text));
+        return { count, q: await readQuarantine(conn), items: await queryRows(conn, 'SELECT * FROM items ORDER BY item_id') };
+      });
+    const once = await read(rows.join('\n') + '\n');
+    expect(once.count).toMatchObject({ input: 5, accepted: 2, quarantined: 3 });
+    expect(once.q.map((r) => [r.row, r.field])).toEqual([[3, 'price'], [4, 'item_id'], [5, 'price']]);
+    expect(once.items).toEqual([
+      { item_id: 'i1', category_1: 'shoes', category_2: null, category_3: null, category_4: null, product_line: null, brand: 'acme', price: 10, title: null },
+      { item_id: 'i4', category_1: null, category_2: null, category_3: null, category_4: null, product_line: null, brand: null, price: null, title: null },
+    ]);
+    const twice = await read([...rows, 'i1,bags,,2', ' i4,x,,1'].join('\n') + '\n');
+    expect(twice.count).toMatchObject({ input: 7, accepted: 2, quarantined: 5 });
+    expect(twice.q.slice(3).map((r) => [r.row, r.field, r.reason])).toEqual([[7, 'item_id', 'duplicate item id i1'], [8, 'item_id', 'duplicate item id  i4']]);
+    expect(twice.items).toEqual(once.items);
+  });
+
   it('ingests JSONL and quarantines a malformed line', async () => {
     const lines = ['{"customer_id":"c1","item_id":"i1","ts":5,"event_type":"view"}', '{"customer_id": "c2", broken', '{"customer_id":"c3","item_id":"i3","ts":"2020-01-01","event_type":"cart","price":9.5}'];
     const { count, q, events } = await ingest('e.jsonl', lines.join('\n') + '\n');
