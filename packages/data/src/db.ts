@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBVector } from '@duckdb/node-api';
 
 /** Open (or create) a DuckDB file; ':memory:' for an in-memory catalog. */
 export async function openDatabase(path = ':memory:', threads?: number, memory?: { limit: string; tempDir: string }): Promise<DuckDBInstance> {
@@ -22,12 +22,18 @@ export async function withConnection<T>(db: DuckDBInstance, fn: (conn: DuckDBCon
   }
 }
 
-/** Rows of a small result as plain objects (bigints turned into numbers). */
+/**
+ * Rows of a small result as plain objects (bigints turned into numbers). The result is materialised and its chunks
+ * read synchronously: one round trip through the event loop per query (work on other connections, started from
+ * this thread, waits for those turns while this thread computes).
+ */
 export async function queryRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
-  const reader = await conn.runAndReadAll(sql);
-  return reader.getRowObjects().map((r) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
-  );
+  const result = await conn.run(sql);
+  const names = result.deduplicatedColumnNames();
+  const rows: Record<string, unknown>[] = [];
+  for (let k = 0; k < result.chunkCount; k++)
+    for (const r of result.getChunk(k).getRowObjects(names)) rows.push(Object.fromEntries(Object.entries(r).map(([c, v]) => [c, typeof v === 'bigint' ? Number(v) : v])));
+  return rows;
 }
 
 export async function queryNumber(conn: DuckDBConnection, sql: string): Promise<number> {
@@ -65,9 +71,11 @@ export async function readColumns(
   let cap = Math.max(1024, expectedRows ?? 0);
   let out: ColumnOut[] = kinds.map((k) => (k === 'int32' ? new Int32Array(cap) : k === 'float64' ? new Float64Array(cap) : []));
   let n = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
+  // a materialised result's chunks are read synchronously (fetchChunk is an async round trip per 2,048 rows)
+  const chunks = materialize ? (result as DuckDBMaterializedResult).chunkCount : Infinity;
+  for (let k = 0; k < chunks; k++) {
+    const chunk: DuckDBDataChunk | null = materialize ? (result as DuckDBMaterializedResult).getChunk(k) : await result.fetchChunk();
+    if (!chunk || (chunk.rowCount === 0 && !materialize)) break;
     const rows = chunk.rowCount;
     if (n + rows > cap) {
       cap = Math.max(cap * 2, n + rows);
@@ -100,8 +108,8 @@ export async function readStringColumns(conn: DuckDBConnection, from: string, co
   const sep = '\x1f';
   const aggs = cols.map((c, k) => `string_agg(coalesce(CAST(${c} AS VARCHAR), ''), chr(31) ORDER BY ${orderBy}) AS s${k}`);
   const bad = cols.map((c) => `coalesce(bool_or(contains(CAST(${c} AS VARCHAR), chr(31))), false)`).join(' OR ');
-  const reader = await conn.runAndReadAll(`SELECT count(*) AS n, ${bad} AS bad, ${aggs.join(', ')} FROM ${from}`);
-  const row = reader.getRows()[0];
+  const result = await conn.run(`SELECT count(*) AS n, ${bad} AS bad, ${aggs.join(', ')} FROM ${from}`);
+  const row = result.getChunk(0).getRows()[0];
   const n = Number(row[0]);
   if (row[1]) return (await readColumns(conn, `SELECT ${cols.map((c) => `coalesce(CAST(${c} AS VARCHAR), '')`).join(', ')} FROM ${from} ORDER BY ${orderBy}`, cols.map(() => 'string'))) as string[][];
   return cols.map((_, k) => (n === 0 ? [] : String(row[2 + k] ?? '').split(sep)));

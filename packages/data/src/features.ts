@@ -44,8 +44,8 @@ export interface ItemCatalogCodes {
  * connection while the sequences are built.
  */
 export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number): Promise<ItemCatalogCodes> {
-  nRaw ??= (await queryRows(conn, 'SELECT count(*) AS n FROM item_keys'))[0].n as number;
-  const hasItems = (await queryRows(conn, `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'items'`))[0].n as number;
+  const [{ n, hasItems }] = await queryRows(conn, `SELECT (SELECT count(*) FROM item_keys) AS n, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'items') AS hasItems`);
+  nRaw ??= n as number;
   const cols = Object.values(ITEM_FEATURES);
   if (!hasItems) return { values: cols.map(() => []), codes: cols.map(() => new Int32Array(nRaw).fill(-1)), price: new Float64Array(nRaw).fill(Number.NaN) };
   const dict = (c: string) => `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;
@@ -58,6 +58,7 @@ export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number
      FROM item_keys k LEFT JOIN items i USING (item_id) ${joins} ORDER BY k.iix`,
     [...cols.map(() => 'int32' as const), 'float64'],
     nRaw,
+    true,
   );
   return { values, codes: out.slice(0, cols.length) as Int32Array[], price: out[cols.length] as Float64Array };
 }
