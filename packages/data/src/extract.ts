@@ -47,6 +47,7 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
   } finally {
     if (!reset) await conn.run('RESET disabled_optimizers');
   }
+  await new Promise<void>((resolve) => setImmediate(resolve)); // a turn for the work on other connections
   const cust = cols[0] as Int32Array;
   const ts = cols[3] as Float64Array;
   const ord = cols[4] as Float64Array;

@@ -30,6 +30,8 @@ const TYPE_CODE = `(list_position(${TYPE_LIST}, event_type) + ${RESERVED_IDS - 1
  * position, page, query, price; type as its vocabulary id) and the view `events` with the contract columns.
  */
 export const EVENTS_CODED = 'events_coded';
+/** The table that holds the validated events when they are not written to Parquet (same columns as that file). */
+export const EVENTS_TABLE = `${EVENTS_CODED}_t`;
 
 /**
  * The stored rows as EVENTS_CODED columns. A single clean CSV is written without record numbers (`rec` NULL, see
@@ -105,7 +107,10 @@ export interface IngestOptions {
   checkCatalog?: boolean;
   /** settles when the `items` table is complete (it may be loaded on another connection meanwhile) */
   catalogReady?: Promise<unknown>;
-  /** write the validated events here as Parquet (`events_coded` is then a view over it); default a temp table */
+  /**
+   * write the validated events here as Parquet (`events_coded` is then a view over it); default the table `events_coded_t`
+   * of the database (a plain table: other connections can read it; EVENTS_TABLE)
+   */
   parquetPath?: string;
   /** 'always': number rows in both scans even for a single clean CSV (slower; for tests of the parallel path) */
   numberRows?: 'auto' | 'always';
@@ -131,7 +136,7 @@ interface FilePlan {
 export async function ingestEvents(conn: DuckDBConnection, files: string[], opts: IngestOptions = {}): Promise<FileCount[]> {
   const progress = opts.progress ?? silentProgress;
   await createTables(conn);
-  await conn.run(`DROP VIEW IF EXISTS events; DROP VIEW IF EXISTS ${EVENTS_CODED}; DROP TABLE IF EXISTS ${EVENTS_CODED}_t;
+  await conn.run(`DROP VIEW IF EXISTS events; DROP VIEW IF EXISTS ${EVENTS_CODED}; DROP TABLE IF EXISTS ${EVENTS_TABLE};
     CREATE OR REPLACE TEMP TABLE keys_raw (customer_id VARCHAR, item_id VARCHAR);`);
   progress.start('ingest events', files.length + 1);
   const single = files.length === 1 && opts.numberRows !== 'always' && formatOf(files[0]) === 'csv';
@@ -144,7 +149,7 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
       FROM (SELECT DISTINCT item_id FROM keys_raw WHERE item_id IS NOT NULL);
     DROP TABLE keys_raw;`),
   );
-  await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW ${EVENTS_CODED} AS ${opts.parquetPath ? codedSql(opts.parquetPath) : codedSql(`${EVENTS_CODED}_t`, true)}`);
+  await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW ${EVENTS_CODED} AS ${opts.parquetPath ? codedSql(opts.parquetPath) : codedSql(EVENTS_TABLE, true)}`);
   await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW events AS ${eventsViewSql(EVENTS_CODED)}`);
   const accepted = counts.reduce((a, c) => a + c.accepted, 0);
   const stored = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
@@ -161,7 +166,7 @@ function codedColumns(src: StagedSource, fileId: number): string {
 }
 
 // plain encoding, no compression: a third of the CPU of the default (dictionary + snappy) write
-const PARQUET = '(FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)';
+export const PARQUET = '(FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)';
 
 /**
  * One CSV file, read once and in parallel: every row is stored in file order with its problem (no row_number(),
@@ -186,7 +191,7 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
   for (const typed of [fastTyped, {}]) {
     const src = await stageSource(conn, file, required, optional, typed);
     const select = `SELECT ${codedColumns(src, 0)}, problem FROM (${checkedSelect(src, false, true)})`;
-    await timed('scan+write', () => conn.run(out ? `COPY (${select}) TO ${sqlString(all)} ${PARQUET}` : `CREATE TEMP TABLE ${all} AS ${select}`));
+    await timed('scan+write', () => conn.run(out ? `COPY (${select}) TO ${sqlString(all)} ${PARQUET}` : `CREATE TABLE ${all} AS ${select}`));
     if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
       await drop();
       continue; // a value the typed reader could not parse: read as text
@@ -221,8 +226,8 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
       else await rename(all, out);
       await drop();
     } else {
-      if (bad) await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED}_t AS ${accepted_rows}`);
-      else await conn.run(`ALTER TABLE ${all} RENAME TO ${EVENTS_CODED}_t`);
+      if (bad) await conn.run(`CREATE TABLE ${EVENTS_TABLE} AS ${accepted_rows}`);
+      else await conn.run(`ALTER TABLE ${all} RENAME TO ${EVENTS_TABLE}`);
       await drop();
     }
     return reconcile({ file: src.file, kind: 'events', input: await src.inputRows, accepted, quarantined });
@@ -247,7 +252,7 @@ async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: Ing
       ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''}`)
     .join('\nUNION ALL\n');
   if (opts.parquetPath) await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} ${PARQUET}`));
-  else await conn.run(`CREATE TEMP TABLE ${EVENTS_CODED}_t AS ${coded}`);
+  else await conn.run(`CREATE TABLE ${EVENTS_TABLE} AS ${coded}`);
   await conn.run(plans.map((p) => (p.bad ? `DROP TABLE IF EXISTS ${p.bad};` : '')).join(''));
   return plans.map((p) => p.count);
 }

@@ -58,6 +58,34 @@ describe('prepareFromSources with leave-one-out', () => {
       expect(readFileSync(join(tmp.dir, 'w-true', f)).equals(readFileSync(join(tmp.dir, 'w-false', f)))).toBe(true);
   });
 
+  it('gives the same shards and catalog with the events kept in memory as with Parquet written in the scan', async () => {
+    const events = tmp.file('events5.csv', eventsCsv([...rows, ['d', '', 5, 'view'], ['d', 'i9', 3 * DAY, 'view'], ['e', 'i2', 2 * DAY, 'cart']]));
+    const items = tmp.file('items5.csv', 'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\n i3 ,bags,zeta,\ni4,bags,acme,-5\n,hats,,1\ni5,hats,,1\n');
+    const run = async (eventsInMemory: boolean) => {
+      const out = join(tmp.dir, `mem-${eventsInMemory}`);
+      const m = await prepareFromSources({ dataset: 'tiny', sources: { events: [events], items }, out, config: { split: 'temporal' }, eventsInMemory });
+      const db = await openDatabase(join(out, 'catalog.duckdb'));
+      try {
+        const q = (sql: string) => withConnection(db, (c) => queryRows(c, sql));
+        const catalog = {
+          events: await q(`SELECT * FROM events ORDER BY rec`),
+          quarantine: await q(`SELECT * FROM quarantine ORDER BY file, "row"`),
+          items: await q(`SELECT * FROM items ORDER BY item_id`),
+          keys: await q(`SELECT (SELECT string_agg(customer_id, ',' ORDER BY cix) FROM customer_keys) AS c, (SELECT string_agg(item_id, ',' ORDER BY iix) FROM item_keys) AS i`),
+        };
+        return { m, catalog, out };
+      } finally {
+        db.closeSync();
+      }
+    };
+    const [a, b] = [await run(true), await run(false)];
+    expect(a.catalog).toEqual(b.catalog);
+    expect(a.catalog.quarantine.length).toBe(5); // i4's price, the empty item id; events: the empty customer id, i4, i9
+    expect({ ...a.m, createdAt: 0, timingsMs: 0, cpuMs: 0 }).toEqual({ ...b.m, createdAt: 0, timingsMs: 0, cpuMs: 0 });
+    for (const f of ['train.arrow', 'valid.arrow', 'test.arrow', 'item_features.arrow', 'vocabs.json'])
+      expect(readFileSync(join(a.out, f)).equals(readFileSync(join(b.out, f)))).toBe(true);
+  });
+
   it('persists events, quarantine and items into the catalog DuckDB file', async () => {
     const events = tmp.file('events3.csv', eventsCsv([...rows, ['d', '', 5, 'view']]));
     const items = tmp.file('items3.csv', 'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\ni3,bags,zeta,\ni4,bags,acme,5\ni5,hats,,1\n');

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CfmError, configHash, silentProgress, type ProgressReporter, type Vocabularies } from '@cfm/core';
 import { ingestItems, ingestUsers, readUserLabels } from './catalog';
@@ -7,7 +7,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
 import { buildItemFeatures, readItemCatalogCodes, type ItemCatalogCodes } from './features';
-import { EVENTS_CODED, codedSql, createTables, eventsViewSql, ingestEvents, type FileCount } from './ingest';
+import { formatOf } from './files';
+import { EVENTS_CODED, EVENTS_TABLE, PARQUET, codedSql, createTables, eventsViewSql, ingestEvents, type FileCount } from './ingest';
 import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures } from './shards';
@@ -39,6 +40,11 @@ export interface PrepareFromSourcesOptions {
    * are at least 2M events (below that the worker's start costs about what the overlap saves).
    */
   shardWorker?: boolean;
+  /**
+   * Validate a single events CSV into a table in memory and write its Parquet copy beside the JS stages, instead of
+   * writing Parquet in the scan (same outputs). Default: when the file is at most 128 MB.
+   */
+  eventsInMemory?: boolean;
 }
 
 /** Ingest → validate → dedup → split → vocabularies → sequences → Arrow shards + manifest. */
@@ -57,15 +63,32 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const parquetTmp = dbPath === ':memory:' ? join(tempDir, 'events.parquet') : resolve(dirname(dbPath), `events.parquet.tmp-${process.pid}`);
   // work started on other connections (catalog file, catalogue codes): settled before the database is closed
   const side: Promise<unknown>[] = [];
-  const onSide = <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => {
-    const p = withConnection(db, fn);
+  const track = <T>(p: Promise<T>): Promise<T> => {
     side.push(p.catch(() => undefined)); // awaited (and its error raised) by the caller; handled here for the error path
     return p;
   };
+  const onSide = <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => track(withConnection(db, fn));
+  // a small single CSV is validated into a table in memory (no Parquet write in the scan, and the later reads are
+  // faster); the table's Parquet copy is written on a side connection while this thread runs the JS stages
+  const [first] = opts.sources.events;
+  const inMemory = opts.sources.events.length === 1 && formatOf(first) === 'csv' && (opts.eventsInMemory ?? (await stat(first)).size <= IN_MEMORY_CSV_BYTES);
+  const sideConns = inMemory ? [await db.connect(), await db.connect()] : [];
+  const sideWork = (): SideWork => {
+    if (!inMemory) return { codes: () => onSide((c) => readItemCatalogCodes(c)), persist: () => onSide((c) => persistCatalog(c, dbPath, parquetTmp)) };
+    const [codesConn, persistConn] = sideConns;
+    return {
+      codes: () => track(readItemCatalogCodes(codesConn)),
+      // one DuckDB thread from here on: this thread runs the JS stages meanwhile (the query starts at once, from this call)
+      // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
+      persist: () => track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
+        DROP TABLE ${EVENTS_TABLE}`).then(() => persistCatalog(persistConn, dbPath, parquetTmp))),
+    };
+  };
   try {
-    return await withConnection(db, (conn) => run(conn, opts, config, progress, parquetTmp, () => onSide((c) => persistCatalog(c, dbPath, parquetTmp)), onSide));
+    return await withConnection(db, (conn) => run(conn, opts, config, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide));
   } finally {
     await Promise.all(side);
+    for (const c of sideConns) c.closeSync();
     db.closeSync();
     await rm(tempDir, { recursive: true, force: true });
     await rm(parquetTmp, { force: true });
@@ -74,21 +97,36 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
 }
 
 /**
- * Persist the in-memory catalog, on its own connection: the validated events are already in Parquet (written by the
- * ingest to a temp name, renamed here to `events.parquet` beside the DuckDB file); the DuckDB file gets the tables
- * quarantine, items, users, customer_keys, item_keys and a view `events` decoding that Parquet file (absolute path).
+ * Up to this size a single events CSV is validated into a table in memory (about 2.7x the file's bytes: 124 MB for
+ * the 1M-event bench file); larger ones go straight to Parquet in the scan.
+ */
+const IN_MEMORY_CSV_BYTES = 128 * 2 ** 20;
+
+/** Work on other connections, started by `run`: the catalogue's codes, and the catalog file (with the Parquet file). */
+interface SideWork {
+  codes: () => Promise<ItemCatalogCodes>;
+  persist: () => Promise<void>;
+}
+
+/**
+ * Persist the in-memory catalog, on its own connection: the validated events are already in Parquet (written to a
+ * temp name, renamed here to `events.parquet` beside the DuckDB file); the DuckDB file gets the tables quarantine,
+ * items, users, customer_keys, item_keys and a view `events` decoding that Parquet file (absolute path). Stored
+ * uncompressed (a third of the CPU of DuckDB's compression, for a few MB more), in one statement: it runs through
+ * while this thread computes.
  */
 async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string): Promise<void> {
   if (path === ':memory:') return;
   const parquet = resolve(dirname(path), 'events.parquet');
   await rename(parquetTmp, parquet);
-  await conn.run(`ATTACH ${sqlString(path)} AS catalog`);
+  const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`);
   try {
-    const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary`);
-    for (const { t } of tables) await conn.run(`CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}"`);
-    await conn.run(`CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)}`);
-  } finally {
-    await conn.run('DETACH catalog');
+    await conn.run(`SET force_compression = 'uncompressed'; ATTACH ${sqlString(path)} AS catalog;
+      ${tables.map(({ t }) => `CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}";`).join(' ')}
+      CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)}; DETACH catalog`);
+  } catch (e) {
+    await conn.run('DETACH DATABASE IF EXISTS catalog');
+    throw e;
   }
 }
 
@@ -97,8 +135,9 @@ async function run(
   opts: PrepareFromSourcesOptions,
   config: PrepareConfig,
   progress: ProgressReporter,
-  parquetPath: string,
-  persist: () => Promise<void>,
+  /** undefined: the events stay in memory (EVENTS_TABLE), and the side work writes their Parquet copy */
+  parquetPath: string | undefined,
+  side: SideWork,
   onSide: <T>(fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>,
 ): Promise<PreparedManifest> {
   const timingsMs: Record<string, number> = {};
@@ -133,23 +172,27 @@ async function run(
   progress.start('sequences', 5);
   const withSessions = (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
   // once DuckDB has the extraction result, the catalog file and the catalogue's codes (neither needs the JS part)
-  // are made on other connections while this thread copies, sorts and builds the sequences
+  // are made on other connections while this thread copies, sorts and builds the sequences (with the events in
+  // memory, the codes start now: they are small, and the extraction's waits give them their turns)
+  let catalogCodes = parquetPath ? undefined : side.codes();
   let persisted: Promise<void> | undefined;
-  let catalogCodes: Promise<ItemCatalogCodes> | undefined;
   const startSide = () => {
-    persisted ??= persist();
-    catalogCodes ??= onSide((c) => readItemCatalogCodes(c));
+    persisted ??= side.persist();
+    catalogCodes ??= side.codes();
   };
   const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions, startSide);
   startSide();
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
   lap('extract');
   const duplicates = dedupSorted(events, config.dedup);
+  await turn();
   const plan = makePlan(events, config);
+  await turn();
   const vocabFrom = config.vocabFrom ?? (config.split === 'loo' ? 'all' : 'train');
   const ranges = vocabFrom === 'all' ? [{ start: events.custStart.subarray(0, -1), end: events.custStart.subarray(1) }] : [plan.train];
   const { vocab: itemVocab, rawToId } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
   progress.update({ step: 'sequences', done: 2, total: 5, info: { items: itemVocab.tokens.length } });
+  await turn();
   const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen, sessionGapSeconds: config.sessionGapMinutes * 60 };
   // each split goes to the writer as soon as it is built (with a worker, its arrays are handed over: counted first)
   const writer: ShardWriter = (opts.shardWorker ?? events.n >= 2_000_000) ? startShardWriter() : inlineShardWriter;
@@ -161,10 +204,12 @@ async function run(
     const train = buildCustomerSequences(ctx, plan.train);
     splits.train = { customers: train.customerIds.length, events: train.items.length, truncated: train.truncated };
     writes.push(writer.write(join(opts.out, 'train.arrow'), train));
+    await turn();
     for (const part of ['valid', 'test'] as const) {
       const set = buildEvalSet(ctx, plan[part]);
       splits[part] = { customers: set.history.customerIds.length, events: set.history.items.length, truncated: set.truncated, skippedCustomers: plan.skipped[part] };
       writes.push(writer.write(join(opts.out, `${part}.arrow`), set));
+      await turn();
     }
     writes.forEach((w) => w.catch(() => undefined)); // awaited below
     progress.update({ step: 'sequences', done: 3, total: 5 });
@@ -211,6 +256,12 @@ async function run(
   progress.finish('sequences', { events: events.n, customers: customerIds.length });
   return manifest;
 }
+
+/**
+ * One turn of the event loop: work started on other connections goes on only when this thread lets their results
+ * in (each query's completion, and the start of the next, waits for such a turn).
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function makePlan(events: Parameters<typeof leaveOneOutSplit>[0], config: PrepareConfig): SplitPlan {
   if (config.split === 'loo') return leaveOneOutSplit(events);
