@@ -42,6 +42,9 @@ export async function queryNumber(conn: DuckDBConnection, sql: string): Promise<
   return v === null || v === undefined ? Number.NaN : Number(v);
 }
 
+/** Materialised results of at most this many chunks (2,048 rows each) are read synchronously (readColumns). */
+const SYNC_CHUNKS = 1000;
+
 export type ColumnKind = 'int32' | 'float64' | 'string';
 type ColumnOut = Int32Array | Float64Array | string[];
 
@@ -71,11 +74,13 @@ export async function readColumns(
   let cap = Math.max(1024, expectedRows ?? 0);
   let out: ColumnOut[] = kinds.map((k) => (k === 'int32' ? new Int32Array(cap) : k === 'float64' ? new Float64Array(cap) : []));
   let n = 0;
-  // a materialised result's chunks are read synchronously (fetchChunk is an async round trip per 2,048 rows)
-  const chunks = materialize ? (result as DuckDBMaterializedResult).chunkCount : Infinity;
+  // a materialised result of up to ~2M rows is read synchronously (fetchChunk is an async round trip per 2,048 rows;
+  // getChunk copies each chunk, and the copies live until collected: +30 bytes per row at the peak, hence the limit)
+  const sync = materialize && (result as DuckDBMaterializedResult).chunkCount <= SYNC_CHUNKS;
+  const chunks = sync ? (result as DuckDBMaterializedResult).chunkCount : Infinity;
   for (let k = 0; k < chunks; k++) {
-    const chunk: DuckDBDataChunk | null = materialize ? (result as DuckDBMaterializedResult).getChunk(k) : await result.fetchChunk();
-    if (!chunk || (chunk.rowCount === 0 && !materialize)) break;
+    const chunk: DuckDBDataChunk | null = sync ? (result as DuckDBMaterializedResult).getChunk(k) : await result.fetchChunk();
+    if (!chunk || (chunk.rowCount === 0 && !sync)) break;
     const rows = chunk.rowCount;
     if (n + rows > cap) {
       cap = Math.max(cap * 2, n + rows);
