@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evalFileName, modelFingerprint, storedSeeds } from './eval-run';
+import { evalFileName, modelFingerprint, storedSeeds, storeSeeds } from './eval-run';
 
 describe('evalFileName', () => {
   it('keeps results of different protocol parameters apart', () => {
@@ -27,7 +27,9 @@ describe('stored results', () => {
     writeFileSync(join(model, 'manifest.json'), '{"files":{"weights.bin":"aa"}}');
     const before = modelFingerprint(model);
     const out = join(dir, 'eval-full-test.json');
-    writeFileSync(out, JSON.stringify({ model: before, perSeed: { 0: { 'ndcg@10': 0.5 } } }));
+    // written the way evalRun writes it (a shadowed variable once stored the loaded model instead of its fingerprint)
+    storeSeeds(out, { run: dir, protocol: 'full', split: 'test' }, before, { 0: { 'ndcg@10': 0.5 } });
+    expect(JSON.parse(readFileSync(out, 'utf8')).model).toBe(before);
     expect(storedSeeds(out, before)).toEqual({ 0: { 'ndcg@10': 0.5 } });
     // training resumed and saved a new model: the stored numbers belong to the old one
     writeFileSync(join(model, 'manifest.json'), '{"files":{"weights.bin":"bb"}}');

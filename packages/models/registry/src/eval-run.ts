@@ -41,8 +41,8 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
   const split = o.split ?? 'test';
   const seeds = o.protocol === 'full' ? [0] : (o.seeds ?? [0]);
   const outFile = join(o.run, evalFileName(o.protocol, split, o.negatives ?? 100, o.excludeHistory !== false));
-  const model = modelFingerprint(join(o.run, 'model'));
-  const perSeed = storedSeeds(outFile, model);
+  const fingerprint = modelFingerprint(join(o.run, 'model'));
+  const perSeed = storedSeeds(outFile, fingerprint);
   const todo = seeds.filter((s) => !perSeed[s]);
   if (todo.length) {
     const family = getFamily(info.model);
@@ -52,7 +52,7 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
       for (const seed of todo) {
         const r = rankEval(model, data, split, { protocol: o.protocol, seed, negatives: o.negatives, excludeHistory: o.excludeHistory, maxLen, progress, label: `eval ${o.protocol} seed ${seed}` });
         perSeed[seed] = Object.fromEntries(METRICS.map((k) => [k, r.metrics[k]]));
-        writeAtomic(outFile, JSON.stringify({ run: o.run, protocol: o.protocol, split, model, perSeed }, null, 1));
+        storeSeeds(outFile, { run: o.run, protocol: o.protocol, split }, fingerprint, perSeed);
       }
     } finally {
       model.dispose();
@@ -80,6 +80,11 @@ export async function evalRun(o: EvalRunOptions): Promise<EvalRunResult> {
 export function modelFingerprint(modelDir: string): string {
   const file = [join(modelDir, 'manifest.json'), join(modelDir, 'weights.bin')].find((f) => existsSync(f));
   return file ? createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16) : 'none';
+}
+
+/** writes per-seed metrics with the fingerprint of the model they were measured on (read back by storedSeeds) */
+export function storeSeeds(outFile: string, head: { run: string; protocol: string; split: string }, fingerprint: string, perSeed: Record<string, Record<string, number>>): void {
+  writeAtomic(outFile, JSON.stringify({ ...head, model: fingerprint, perSeed }, null, 1));
 }
 
 /** per-seed metrics stored in a result file for this model fingerprint; none when the file is missing or was
