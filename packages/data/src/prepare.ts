@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CfmError, configHash, silentProgress, type ProgressReporter, type Vocabularies } from '@cfm/core';
 import { ingestItems, ingestUsers, readUserLabels } from './catalog';
@@ -74,14 +75,14 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const inMemory = opts.sources.events.length === 1 && formatOf(first) === 'csv' && (opts.eventsInMemory ?? (await stat(first)).size <= IN_MEMORY_CSV_BYTES);
   const sideConns = inMemory ? [await db.connect(), await db.connect()] : [];
   const sideWork = (): SideWork => {
-    if (!inMemory) return { codes: () => onSide((c) => readItemCatalogCodes(c)), persist: () => onSide((c) => persistCatalog(c, dbPath, parquetTmp)) };
+    if (!inMemory) return { codes: () => onSide((c) => readItemCatalogCodes(c)), persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)) };
     const [codesConn, persistConn] = sideConns;
     return {
       codes: () => track(readItemCatalogCodes(codesConn)),
       // one DuckDB thread from here on: this thread runs the JS stages meanwhile (the query starts at once, from this call)
       // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
-      persist: () => track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
-        DROP TABLE ${EVENTS_TABLE}`).then(() => persistCatalog(persistConn, dbPath, parquetTmp))),
+      persist: (tables) => track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
+        DROP TABLE ${EVENTS_TABLE}`).then(() => persistCatalog(persistConn, dbPath, parquetTmp, tables))),
     };
   };
   try {
@@ -105,7 +106,8 @@ const IN_MEMORY_CSV_BYTES = 128 * 2 ** 20;
 /** Work on other connections, started by `run`: the catalogue's codes, and the catalog file (with the Parquet file). */
 interface SideWork {
   codes: () => Promise<ItemCatalogCodes>;
-  persist: () => Promise<void>;
+  /** `tables`: the catalog tables to copy (all tables of the database but the events) */
+  persist: (tables: string[]) => Promise<void>;
 }
 
 /**
@@ -115,14 +117,13 @@ interface SideWork {
  * uncompressed (a third of the CPU of DuckDB's compression, for a few MB more), in one statement: it runs through
  * while this thread computes.
  */
-async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string): Promise<void> {
+async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string, tables: string[]): Promise<void> {
   if (path === ':memory:') return;
   const parquet = resolve(dirname(path), 'events.parquet');
-  await rename(parquetTmp, parquet);
-  const tables = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`);
+  renameSync(parquetTmp, parquet); // (synchronous: the statement below starts in the same turn)
   try {
     await conn.run(`SET force_compression = 'uncompressed'; ATTACH ${sqlString(path)} AS catalog;
-      ${tables.map(({ t }) => `CREATE TABLE catalog."${String(t)}" AS SELECT * FROM memory."${String(t)}";`).join(' ')}
+      ${tables.map((t) => `CREATE TABLE catalog."${t}" AS SELECT * FROM memory."${t}";`).join(' ')}
       CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)}; DETACH catalog`);
   } catch (e) {
     await conn.run('DETACH DATABASE IF EXISTS catalog');
@@ -171,13 +172,15 @@ async function run(
 
   progress.start('sequences', 5);
   const withSessions = (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
+  // the catalog tables are complete after the ingest (listed here, where a query does not wait for a turn)
+  const tables = (await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`)).map((r) => String(r.t));
   // once DuckDB has the extraction result, the catalog file and the catalogue's codes (neither needs the JS part)
   // are made on other connections while this thread copies, sorts and builds the sequences (with the events in
   // memory, the codes start now: they are small, and the extraction's waits give them their turns)
   let catalogCodes = parquetPath ? undefined : side.codes();
   let persisted: Promise<void> | undefined;
   const startSide = () => {
-    persisted ??= side.persist();
+    persisted ??= side.persist(tables);
     catalogCodes ??= side.codes();
   };
   const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions, startSide);
