@@ -31,7 +31,5 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerAdamW(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "adamw", NAPI_AUTO_LENGTH, AdamW, nullptr, &fn);
-  napi_set_named_property(env, exports, "adamw", fn);
+  exportFn(env, exports, "adamw", AdamW);
 }

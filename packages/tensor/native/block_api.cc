@@ -141,10 +141,7 @@ napi_value Backward(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerBlock(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "blockForward", NAPI_AUTO_LENGTH, Forward, nullptr, &fn);
-  napi_set_named_property(env, exports, "blockForward", fn);
-  napi_create_function(env, "blockBackward", NAPI_AUTO_LENGTH, Backward, nullptr, &fn);
-  napi_set_named_property(env, exports, "blockBackward", fn);
+  exportFn(env, exports, "blockForward", Forward);
+  exportFn(env, exports, "blockBackward", Backward);
 }
 

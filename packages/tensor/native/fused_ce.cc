@@ -114,7 +114,5 @@ napi_value Run(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerCe(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "run", NAPI_AUTO_LENGTH, Run, nullptr, &fn);
-  napi_set_named_property(env, exports, "run", fn);
+  exportFn(env, exports, "run", Run);
 }

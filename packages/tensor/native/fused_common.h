@@ -48,6 +48,13 @@ void parallelBlocks(int64_t n, int64_t threads, F fn) {
   for (auto& t : pool) t.join();
 }
 
+// exports[name] = fn
+inline void exportFn(napi_env env, napi_value exports, const char* name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);
+  napi_set_named_property(env, exports, name, f);
+}
+
 void registerCe(napi_env env, napi_value exports);
 void registerBlock(napi_env env, napi_value exports);
 void registerRandom(napi_env env, napi_value exports);

@@ -20,7 +20,5 @@ napi_value Uniform(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerRandom(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "uniform", NAPI_AUTO_LENGTH, Uniform, nullptr, &fn);
-  napi_set_named_property(env, exports, "uniform", fn);
+  exportFn(env, exports, "uniform", Uniform);
 }
