@@ -24,8 +24,11 @@ function take(n: number): Float32Array {
   const i = pool.findIndex((a) => a.length === n);
   return i >= 0 ? pool.splice(i, 1)[0] : new Float32Array(n);
 }
+/** at most 64M floats (256 MB) kept; the oldest buffers go first (batch shapes vary with length bucketing) */
 function give(a: Float32Array): void {
-  if (pool.length < 8) pool.push(a);
+  pool.push(a);
+  let total = pool.reduce((n, b) => n + b.length, 0);
+  while (total > 64 * 2 ** 20 && pool.length) total -= pool.shift()!.length;
 }
 
 /** true when `blk` can run fused in this training step */
