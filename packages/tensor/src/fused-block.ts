@@ -24,11 +24,12 @@ function take(n: number): Float32Array {
   const i = pool.findIndex((a) => a.length === n);
   return i >= 0 ? pool.splice(i, 1)[0] : new Float32Array(n);
 }
-/** at most 64M floats (256 MB) kept; the oldest buffers go first (batch shapes vary with length bucketing) */
+/** at most 128M floats (512 MB) kept, enough for two ML-1m-sized blocks; the oldest go first (batch shapes vary
+ * with length bucketing) */
 function give(a: Float32Array): void {
   pool.push(a);
   let total = pool.reduce((n, b) => n + b.length, 0);
-  while (total > 64 * 2 ** 20 && pool.length) total -= pool.shift()!.length;
+  while (total > 128 * 2 ** 20 && pool.length) total -= pool.shift()!.length;
 }
 
 /** true when `blk` can run fused in this training step */
