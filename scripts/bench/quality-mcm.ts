@@ -17,7 +17,7 @@ let ROOT = join('runs', 'bench', 'mcm');
 const S3REC = 'S3-Rec (Zhou et al. 2020), best published on this data';
 /** Beauty training settings shared by the MCM variants (sampled item softmax: 2 shared CPU cores) */
 const MCM_BEAUTY = { dModel: 64, maxLen: 50, samplesPerSequence: 2, batchSize: 128, lr: 1e-3, negatives: 512, validateEvery: 2, validCustomers: 1000 };
-/** MCM_Final epochs of the 3-seed comparison (session 4: 8 epochs left valid NDCG@10 rising; the ablation keeps 8) */
+/** MCM epochs on Beauty, 3-seed comparison and ablation (session 4: 8 epochs left valid NDCG@10 rising) */
 const MCM_FINAL_EPOCHS = 16;
 /** the BERT4Rec baseline of docs/models/bert4rec.md (40 epochs, early stopping with patience 5 on valid NDCG@10) */
 const B4R_BEAUTY = { lr: 1e-3, patience: 5, validateEvery: 2 };
@@ -97,8 +97,8 @@ export async function runMcmSuite(args: string[]): Promise<void> {
       const base = name === 'taobao' ? TAOBAO : MCM_BEAUTY;
       for (const variant of ['BERT4Rec', 'MCM_Single', 'MCM_MTL', 'MCM_Final']) {
         const isB = variant === 'BERT4Rec';
-        const out = join(ROOT, name === 'taobao' ? `taobao-${variant}` : variant === 'MCM_Final' ? 'beauty-final-s1' : variant === 'BERT4Rec' ? 'beauty-bert4rec-s1' : `beauty-${variant}`);
-        const epochs = name === 'taobao' ? TAOBAO_EPOCHS : isB ? 40 : 8;
+        const out = join(ROOT, name === 'taobao' ? `taobao-${variant}` : variant === 'MCM_Final' ? 'beauty-final-e16-s1' : variant === 'BERT4Rec' ? 'beauty-bert4rec-s1' : `beauty-${variant}-e16`);
+        const epochs = name === 'taobao' ? TAOBAO_EPOCHS : isB ? 40 : MCM_FINAL_EPOCHS;
         const r = await trainEval(isB ? 'bert4rec' : 'mcm', dataset, out, ep(epochs), 1, isB ? (name === 'taobao' ? { lr: 1e-3, maxLen: 50, maskProb: 0.2, patience: 5, validateEvery: 2, validCustomers: 0 } : B4R_BEAUTY) : { ...base, variant }, progress);
         say({ text: `mcm ablation ${name} loo ${variant} full ndcg@10 ${r.full['ndcg@10'].toFixed(4)} 99-uniform ndcg@10 ${r.sampled['ndcg@10'].toFixed(4)} hr@10 ${r.sampled['hr@10'].toFixed(4)} seed=1` });
       }
@@ -109,7 +109,7 @@ export async function runMcmSuite(args: string[]): Promise<void> {
     for (const [k, v] of Object.entries(r)) say({ text: `mcm incentives ${k} ${Number.isInteger(v) ? v : v.toFixed(4)}` });
   }
   if (!only || only === 'export') {
-    const run = join(ROOT, 'beauty-final-s1');
+    const run = join(ROOT, 'beauty-final-e16-s1');
     const data = await loadPrepared(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).preparedDir);
     const model = await loadModel(join(run, 'model'), { itemFeatures: data.itemFeatures });
     const customers = allCustomers(data);
