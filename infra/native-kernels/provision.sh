@@ -51,7 +51,7 @@ mkdir -p "$dest.tmp"
 g++ $flags -DNODE_GYP_MODULE_NAME=cfm_kernels -I"$node_include" -I"$ob/include" "$src_dir"/*.cc -o "$dest.tmp/cfm_kernels.node" \
   -L"$ob/lib" -lscipy_openblas -Wl,-rpath,'$ORIGIN' -lmvec -lm -pthread
 cp "$ob"/lib/libscipy_openblas*.so "$dest.tmp"/
-node -e "const m={exports:{}};process.dlopen(m,process.argv[1]);if(typeof m.exports.run!=='function'||typeof m.exports.blockForward!=='function')process.exit(1)" "$PWD/$dest.tmp/cfm_kernels.node"
+node -e "const m={exports:{}};process.dlopen(m,process.argv[1]);if(typeof m.exports.run!=='function'||typeof m.exports.blockForward!=='function'||typeof m.exports.embedForward!=='function'||typeof m.exports.headRun!=='function')process.exit(1)" "$PWD/$dest.tmp/cfm_kernels.node"
 echo "$stamp" > "$dest.tmp/STAMP"
 rm -rf "$dest"
 mv "$dest.tmp" "$dest"

@@ -8,6 +8,8 @@ napi_value Init(napi_env env, napi_value exports) {
   registerBlock(env, exports);
   registerRandom(env, exports);
   registerAdamW(env, exports);
+  registerEmbed(env, exports);
+  registerHead(env, exports);
   return exports;
 }
 }  // namespace

@@ -61,41 +61,13 @@ void runRows(const Job& a, int64_t r0, int64_t r1, float* dw) {
   }
 }
 
-bool i32(napi_env env, napi_value v, int32_t** data, size_t* len, const char* name) {
-  napi_typedarray_type type;
-  void* p;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &off) != napi_ok || type != napi_int32_array)
-    return fail(env, std::string("fused_ce: argument ") + name + " is not an Int32Array");
-  *data = static_cast<int32_t*>(p);
-  return true;
-}
 
-// run(z, w, labels, weights, dz, dw, loss, n, k, v, threads, chunk)
-napi_value Run(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 12) return fail(env, "fused_ce.run takes 12 arguments"), nullptr;
-  int64_t dims[5];
-  for (int i = 0; i < 5; i++) napi_get_value_int64(env, argv[7 + i], &dims[i]);
-  const int64_t n = dims[0], k = dims[1], v = dims[2];
-  const int64_t threads = dims[3] < 1 ? 1 : dims[3], chunk = dims[4] < 1 ? 64 : dims[4];
+}  // namespace
+
+void ceCore(const float* z, const float* w, const int32_t* lab, const float* wt, float* dz, float* dw, float* loss, int64_t n,
+            int64_t k, int64_t v, int64_t threads, int64_t chunk) {
   Job a{};
   a.k = k, a.v = v, a.chunk = chunk;
-  float *z, *w, *wt, *dz, *dw, *loss;
-  int32_t* lab;
-  size_t lz, lw, ll, lwt, ldz, ldw, lloss;
-  if (!f32(env, argv[0], &z, &lz, -1, "z") || !f32(env, argv[1], &w, &lw, -1, "w") || !i32(env, argv[2], &lab, &ll, "labels") ||
-      !f32(env, argv[3], &wt, &lwt, -1, "weights") || !f32(env, argv[4], &dz, &ldz, -1, "dz") || !f32(env, argv[5], &dw, &ldw, -1, "dw") ||
-      !f32(env, argv[6], &loss, &lloss, -1, "loss"))
-    return nullptr;
-  if ((int64_t)lz != n * k || (int64_t)lw != v * k || (int64_t)ll != n || (int64_t)lwt != n || (int64_t)ldz != n * k ||
-      (int64_t)ldw != v * k || (int64_t)lloss != n)
-    return fail(env, "fused_ce.run: array lengths do not match n, k, v"), nullptr;
-  for (int64_t i = 0; i < n; i++)
-    if (lab[i] < 0 || lab[i] >= v) return fail(env, "fused_ce.run: a label is outside [0, v)"), nullptr;
   a.z = z, a.w = w, a.label = lab, a.weight = wt, a.dz = dz, a.loss = loss;
   const int64_t t = std::min<int64_t>(threads, std::max<int64_t>(1, n / chunk));
   std::vector<std::vector<float>> acc(t - 1, std::vector<float>(v * k, 0.f));
@@ -108,6 +80,33 @@ napi_value Run(napi_env env, napi_callback_info info) {
   for (auto& th : pool) th.join();
   for (auto& d : acc)
     for (int64_t j = 0; j < v * k; j++) dw[j] += d[j];
+}
+
+namespace {
+
+// run(z, w, labels, weights, dz, dw, loss, n, k, v, threads, chunk)
+napi_value Run(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 12) return fail(env, "fused_ce.run takes 12 arguments"), nullptr;
+  int64_t dims[5];
+  for (int i = 0; i < 5; i++) napi_get_value_int64(env, argv[7 + i], &dims[i]);
+  const int64_t n = dims[0], k = dims[1], v = dims[2];
+  const int64_t threads = dims[3] < 1 ? 1 : dims[3], chunk = dims[4] < 1 ? 64 : dims[4];
+  float *z, *w, *wt, *dz, *dw, *loss;
+  int32_t* lab;
+  size_t lz, lw, ll, lwt, ldz, ldw, lloss;
+  if (!f32(env, argv[0], &z, &lz, -1, "z") || !f32(env, argv[1], &w, &lw, -1, "w") || !i32(env, argv[2], &lab, &ll, "labels") ||
+      !f32(env, argv[3], &wt, &lwt, -1, "weights") || !f32(env, argv[4], &dz, &ldz, -1, "dz") || !f32(env, argv[5], &dw, &ldw, -1, "dw") ||
+      !f32(env, argv[6], &loss, &lloss, -1, "loss"))
+    return nullptr;
+  if ((int64_t)lz != n * k || (int64_t)lw != v * k || (int64_t)ll != n || (int64_t)lwt != n || (int64_t)ldz != n * k ||
+      (int64_t)ldw != v * k || (int64_t)lloss != n)
+    return fail(env, "fused_ce.run: array lengths do not match n, k, v"), nullptr;
+  for (int64_t i = 0; i < n; i++)
+    if (lab[i] < 0 || lab[i] >= v) return fail(env, "fused_ce.run: a label is outside [0, v)"), nullptr;
+  ceCore(z, w, lab, wt, dz, dw, loss, n, k, v, threads, chunk);
   return nullptr;
 }
 

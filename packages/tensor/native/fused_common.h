@@ -35,6 +35,35 @@ inline bool f32(napi_env env, napi_value v, float** data, size_t* len, int64_t w
   return true;
 }
 
+inline bool i32(napi_env env, napi_value v, int32_t** data, size_t* len, const char* name) {
+  napi_typedarray_type type;
+  void* p;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &off) != napi_ok || type != napi_int32_array)
+    return fail(env, std::string("native kernel: argument ") + name + " is not an Int32Array");
+  *data = static_cast<int32_t*>(p);
+  return true;
+}
+
+// the integers of a JS array of numbers
+inline std::vector<int64_t> ints(napi_env env, napi_value arr) {
+  uint32_t m = 0;
+  napi_get_array_length(env, arr, &m);
+  std::vector<int64_t> out(m);
+  for (uint32_t i = 0; i < m; i++) {
+    napi_value e;
+    napi_get_element(env, arr, i, &e);
+    napi_get_value_int64(env, e, &out[i]);
+  }
+  return out;
+}
+inline double num(napi_env env, napi_value v) {
+  double x = 0;
+  napi_get_value_double(env, v, &x);
+  return x;
+}
+
 // splits [0, n) into `threads` contiguous blocks; block i runs on thread i (block 0 on the caller)
 template <typename F>
 void parallelBlocks(int64_t n, int64_t threads, F fn) {
@@ -55,7 +84,13 @@ inline void exportFn(napi_env env, napi_value exports, const char* name, napi_ca
   napi_set_named_property(env, exports, name, f);
 }
 
+// fused_ce.cc: per-row weighted softmax cross-entropy of z · wᵀ: row losses, dz, and dw (zeroed here); see Run there
+void ceCore(const float* z, const float* w, const int32_t* lab, const float* wt, float* dz, float* dw, float* loss, int64_t n,
+            int64_t k, int64_t v, int64_t threads, int64_t chunk);
+
 void registerCe(napi_env env, napi_value exports);
 void registerBlock(napi_env env, napi_value exports);
 void registerRandom(napi_env env, napi_value exports);
 void registerAdamW(napi_env env, napi_value exports);
+void registerEmbed(napi_env env, napi_value exports);
+void registerHead(napi_env env, napi_value exports);

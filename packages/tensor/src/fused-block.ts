@@ -20,13 +20,13 @@ const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;
 /** activation buffers of earlier steps, reused: a fresh 50 MB Float32Array costs its page faults on every step.
  * The forward pass overwrites every value of a buffer, so a reused one needs no clearing. */
 const pool: Float32Array[] = [];
-function take(n: number): Float32Array {
+export function take(n: number): Float32Array {
   const i = pool.findIndex((a) => a.length === n);
   return i >= 0 ? pool.splice(i, 1)[0] : new Float32Array(n);
 }
 /** at most 128M floats (512 MB) kept, enough for two ML-1m-sized blocks; the oldest go first (batch shapes vary
  * with length bucketing) */
-function give(a: Float32Array): void {
+export function give(a: Float32Array): void {
   pool.push(a);
   let total = pool.reduce((n, b) => n + b.length, 0);
   while (total > 128 * 2 ** 20 && pool.length) total -= pool.shift()!.length;

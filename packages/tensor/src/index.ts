@@ -10,6 +10,9 @@ registerNativeKernels();
 export { registerNativeKernels, hasNativeKernels } from './native-kernels';
 export { linearSoftmaxCE, fusedCeActive, nativeKernelsReady, loadFusedCe, fusedCeAddonPath } from './fused-ce';
 export { fusedBlockActive } from './fused-block';
+export { fusedEmbed, fusedEmbedActive } from './fused-embed';
+export { fusedItemHeadCE, fusedHeadActive } from './fused-head';
+export type { ItemHeadWeights } from './fused-head';
 export { uniform } from './random';
 // Building blocks
 export { matmul2d, dense, gelu, layerNorm, dropout, lookup } from './ops';

@@ -24,6 +24,8 @@ function csr(rows: number[][], ids: string[]): CustomerSequences {
 
 /** A learnable leave-one-out dataset: each customer walks the item cycle from a random start
  * (item i is followed by item i+1), so next-item loss must fall quickly. */
+export { initTestBackend };
+
 export function syntheticPrepared(o: { customers?: number; items?: number; minLen?: number; maxLen?: number; seed?: number } = {}): PreparedDataset {
   const { customers = 64, items = 30, minLen = 5, maxLen = 12, seed = 7 } = o;
   const rng = createRng(seed);

@@ -1,7 +1,7 @@
 /** BERT4Rec output layer (paper Eq. 7): GELU projection + layer norm, then logits against the
  * tied item embedding table plus an output bias. */
 import * as tf from '@tensorflow/tfjs';
-import { Dense, LayerNorm, linearSoftmaxCE, matmul2d, type Params } from '@cfm/tensor';
+import { Dense, fusedItemHeadCE, LayerNorm, linearSoftmaxCE, matmul2d, type Params } from '@cfm/tensor';
 
 export class ItemHead {
   readonly proj: Dense;
@@ -30,5 +30,10 @@ export class ItemHead {
   loss(h: tf.Tensor, table: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
     const [z1, tb] = this.operands(h, table);
     return linearSoftmaxCE(z1, tb, labels, null);
+  }
+  /** loss(tf.gather(h, positions), table, labels) as one native call (fusedItemHeadCE); only where fusedHeadActive() */
+  fusedLoss(h: tf.Tensor2D, positions: Int32Array, table: tf.Tensor2D, labels: Int32Array): tf.Scalar {
+    const p = { w: this.proj.w as tf.Tensor2D, b: this.proj.b as tf.Tensor1D, gamma: this.norm.gamma as tf.Tensor1D, beta: this.norm.beta as tf.Tensor1D };
+    return fusedItemHeadCE(h, positions, labels, { ...p, table, bias: this.bias as tf.Tensor1D });
   }
 }

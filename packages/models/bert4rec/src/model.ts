@@ -2,7 +2,7 @@
  * customer vector = hidden state at that [MASK]. Reference: Sun et al., CIKM 2019. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
-import { Ctx, fitNextItem, Params, saveArtifact, type ProgressReporter } from '@cfm/tensor';
+import { Ctx, fitNextItem, fusedHeadActive, Params, saveArtifact, type ProgressReporter } from '@cfm/tensor';
 import { Bert4RecBackbone } from './backbone';
 import { ClozeSampler, type ClozeBatch } from './cloze';
 import type { Bert4RecConfig } from './config';
@@ -34,7 +34,8 @@ export class Bert4RecModel implements CustomerModel {
   loss(b: ClozeBatch, ctx: Ctx): tf.Scalar {
     return tf.tidy(() => {
       const ids = tf.tensor2d(b.items, [b.batchSize, b.maxLen], 'int32');
-      const h = this.backbone.apply(ids, ctx).reshape([-1, this.config.dModel]); // [B*L, D]
+      const h = this.backbone.apply(ids, ctx).reshape([-1, this.config.dModel]) as tf.Tensor2D; // [B*L, D]
+      if (fusedHeadActive() && this.head.proj.act === 'gelu') return this.head.fusedLoss(h, b.positions, this.backbone.itemTable, b.labels);
       const picked = tf.gather(h, tf.tensor1d(b.positions, 'int32')); // [N, D]
       return this.head.loss(picked, this.backbone.itemTable, tf.tensor1d(b.labels, 'int32'));
     });
