@@ -64,6 +64,15 @@ inline double num(napi_env env, napi_value v) {
   return x;
 }
 
+// a float buffer kept between calls (calls come one at a time from the JS thread) and grown as needed: fresh large
+// vectors would be fresh pages, whose faults cost more than the arithmetic on them. Ids: fused_embed.cc 0–1,
+// fused_head.cc 2–10.
+inline float* keptBuffer(int id, int64_t n) {
+  static std::vector<float> bufs[16];
+  if ((int64_t)bufs[id].size() < n) bufs[id].resize(n);
+  return bufs[id].data();
+}
+
 // splits [0, n) into `threads` contiguous blocks; block i runs on thread i (block 0 on the caller)
 template <typename F>
 void parallelBlocks(int64_t n, int64_t threads, F fn) {

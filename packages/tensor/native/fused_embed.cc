@@ -52,12 +52,6 @@ bool readEmbed(napi_env env, napi_value* argv, Embed& e) {
   return true;
 }
 
-std::vector<float>& buffer(int which, int64_t n) {
-  static std::vector<float> bufs[4];
-  if ((int64_t)bufs[which].size() < n) bufs[which].resize(n);
-  return bufs[which];
-}
-
 // forward(ids, table, pos, gamma, beta, seed, dims, keep, saved, threads, y)
 napi_value Forward(napi_env env, napi_callback_info info) {
   size_t argc = 11;
@@ -70,7 +64,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   float* y;
   size_t len;
   if (!f32(env, argv[10], &y, &len, t * d, "y")) return nullptr;
-  float* noise = buffer(0, t * d).data();
+  float* noise = keptBuffer(0, t * d);
   parallelBlocks(t, threads, [&](int64_t r0, int64_t r1, int64_t) {
     float* x = y + r0 * d;  // the sum is built in y, then normalised in place
     for (int64_t r = r0; r < r1; r++) {
@@ -98,8 +92,8 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   if (!f32(env, argv[10], &dy, &len, t * d, "dy") || !f32(env, argv[11], &dt, &len, e.v * d, "dtable") ||
       !f32(env, argv[12], &dp, &len, e.p * d, "dpos") || !f32(env, argv[13], &dg, &len, d, "dgamma") || !f32(env, argv[14], &db, &len, d, "dbeta"))
     return nullptr;
-  float* dx = buffer(1, t * d).data();
-  float* noise = buffer(0, t * d).data();
+  float* dx = keptBuffer(1, t * d);
+  float* noise = keptBuffer(0, t * d);
   const int64_t per = (2 + e.l) * d;  // per-thread dgamma | dbeta | dpos rows of this batch
   std::vector<float> acc(threads * per, 0.f);
   parallelBlocks(t, threads, [&](int64_t r0, int64_t r1, int64_t th) {

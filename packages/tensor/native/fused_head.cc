@@ -9,12 +9,6 @@
 
 namespace {
 
-std::vector<float>& buffer(int which, int64_t n) {
-  static std::vector<float> bufs[9];
-  if ((int64_t)bufs[which].size() < n) bufs[which].resize(n);
-  return bufs[which];
-}
-
 // run(h, pos, w, b, gamma, beta, table, bias, labels, weights, dims [n, d, v, t], threads, chunk,
 //     out [loss, dh, dw, db, dgamma, dbeta, dtable, dbias])
 napi_value Run(napi_env env, napi_callback_info info) {
@@ -47,8 +41,8 @@ napi_value Run(napi_env env, napi_callback_info info) {
     if (pos[i] < 0 || pos[i] >= t) return fail(env, "fused_head: a position is outside [0, t)"), nullptr;
     if (lab[i] < 0 || lab[i] >= v) return fail(env, "fused_head: a label is outside [0, v)"), nullptr;
   }
-  float *hp = buffer(0, n * d).data(), *u = buffer(1, n * d).data(), *xh = buffer(2, n * d).data(), *rs = buffer(3, n).data();
-  float *z1 = buffer(4, n * k).data(), *tb = buffer(5, v * k).data(), *dz1 = buffer(6, n * k).data(), *dw1 = buffer(7, v * k).data();
+  float *hp = keptBuffer(2, n * d), *u = keptBuffer(3, n * d), *xh = keptBuffer(4, n * d), *rs = keptBuffer(5, n);
+  float *z1 = keptBuffer(6, n * k), *tb = keptBuffer(7, v * k), *dz1 = keptBuffer(8, n * k), *dw1 = keptBuffer(9, v * k);
   // forward to z1 = [LN(gelu(hp · W + b)), 1]
   parallelBlocks(n, threads, [&](int64_t r0, int64_t r1, int64_t) {
     const int64_t m = r1 - r0;
@@ -76,7 +70,7 @@ napi_value Run(napi_env env, napi_callback_info info) {
   // layer norm's backward has read
   const int64_t per = d * d + 3 * d;  // per-thread dW | db | dgamma | dbeta
   std::vector<float> acc(threads * per, 0.f);
-  float *dhp = xh, *dz = buffer(8, n * d).data();
+  float *dhp = xh, *dz = keptBuffer(10, n * d);
   parallelBlocks(n, threads, [&](int64_t r0, int64_t r1, int64_t th) {
     const int64_t m = r1 - r0;
     float* a = acc.data() + th * per;
