@@ -1,4 +1,6 @@
 /** npm run bench:quality -- dmt [--quick] [--dataset sim|taobao] [--tables 1,3,4,5,bias] [--seeds 1,2,3] [--big]
+ * (--seeds: every seed for the bias check and Table 1, with mean ± std lines for Table 1; the first seed elsewhere;
+ *  --cache DIR: finished runs in DIR/<dataset>/ instead of runs/bench/dmt/<dataset>/)
  * (--big: 3,000 simulated customers, half the requests in random order, rankerBoost 2: a larger unbiased test set)
  * The DMT Must-show runs: analogues of the paper's Tables 1, 3, 4, 5 (AUC, RelaImpr vs DNN, Precision@4,
  * MRR@4 per request, CTR and CVR) and the bias-network check on the simulator's randomised-position
@@ -91,6 +93,22 @@ async function runModel(d: Data, name: string, overrides: Partial<DmtConfig>, ep
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
+const meanStd = (xs: number[]) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [m, Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(xs.length - 1, 1))];
+};
+const pm = (xs: number[]) => meanStd(xs).map(fmt).join(' ± ');
+
+/** mean ± sample std over seeds of one Table 1 row, with the RelaImpr of the mean AUCs and each seed's RelaImpr */
+function meanLine(row: string, test: string, rs: Array<Record<string, TaskMetrics>>, base: Array<Record<string, TaskMetrics>>): string {
+  return TASKS.map((k) => {
+    const auc = rs.map((r) => r[k].auc);
+    const ri = relaImprPct(meanStd(auc)[0], meanStd(base.map((r) => r[k].auc))[0]);
+    const each = rs.map((r, i) => relaImprPct(r[k].auc, base[i][k].auc).toFixed(1)).join(' / ');
+    return `dmt table1-mean ${row} ${test} ${k} AUC ${pm(auc)} RelaImpr ${ri.toFixed(2)}% (per seed ${each}) P@4 ${pm(rs.map((r) => r[k].precision))} MRR@4 ${pm(rs.map((r) => r[k].mrr))} (${rs.length} seeds)`;
+  }).join('\n');
+}
+
 /** one printed line per (table, row, test set, task) */
 function line(table: string, row: string, test: string, r: Record<string, TaskMetrics>, base?: Record<string, TaskMetrics>, extra = ''): string {
   return TASKS.map((k) => {
@@ -111,7 +129,7 @@ export async function runDmtSuite(args: string[]): Promise<void> {
   const say = (s: string) => process.stdout.write(s + '\n');
   for (const ds of opt('--dataset', 'sim,taobao').split(',')) {
     const d = ds === 'taobao' ? taobaoData(quick) : simData(quick);
-    const out = join('runs', 'bench', 'dmt', d.name);
+    const out = opt('--cache', '') ? join(opt('--cache', ''), d.name) : join('runs', 'bench', 'dmt', d.name);
     mkdirSync(out, { recursive: true });
     const n = (s: ImpressionSet) => `${s.offsets.length - 1} requests / ${s.item.length} impressions / ${s.clicked.reduce((a, b) => a + b, 0)} clicks / ${s.ordered.reduce((a, b) => a + b, 0)} orders`;
     say(`# ${d.name}: train ${n(d.train)}; valid ${n(d.valid)}; ${Object.entries(d.tests).map(([k, s]) => `${k} ${n(s)}`).join('; ')}; epochs ≤ ${epochs}`);
@@ -133,13 +151,19 @@ export async function runDmtSuite(args: string[]): Promise<void> {
     }
     for (const dense of tables.includes('1') ? [false, true] : []) {
       const rows: Array<[string, Partial<DmtConfig>]> = [['DNN', VARIANTS.dnn], ['DIN', VARIANTS.din], ['DMT_trans', VARIANTS.dmt_trans], ['DMT', VARIANTS.dmt]];
-      const res: Record<string, Record<string, TaskMetrics>> = {};
-      for (const [name, o] of rows) res[name] = (await run(`t1-${name}-dense${dense}`, { ...o, dense }))[test];
-      if (dense) {
-        const [g] = await gbdtBaseline(d.train, d.valid, [d.tests[test]], TASKS, { seed: seeds[0] });
-        say(line('table1', 'GBDT dense=yes', test, Object.fromEntries(TASKS.map((k) => [k, taskMetrics(d.tests[test], k, g[k])])), res.DNN));
+      const per: Record<string, Array<Record<string, TaskMetrics>>> = {}; // model → one result per seed
+      for (const seed of seeds) {
+        for (const [name, o] of rows) (per[name] ??= []).push((await run(`t1-${name}-dense${dense}`, { ...o, dense }, seed))[test]);
+        if (dense) {
+          const [g] = await gbdtBaseline(d.train, d.valid, [d.tests[test]], TASKS, { seed });
+          (per.GBDT ??= []).push(Object.fromEntries(TASKS.map((k) => [k, taskMetrics(d.tests[test], k, g[k])])));
+        }
       }
-      for (const [name] of rows) say(line('table1', `${name} dense=${dense ? 'yes' : 'no'}`, test, res[name], res.DNN));
+      const names = [...(dense ? ['GBDT'] : []), ...rows.map(([name]) => name)];
+      seeds.forEach((seed, i) => {
+        for (const name of names) say(line('table1', `${name} dense=${dense ? 'yes' : 'no'}${seeds.length > 1 ? ` seed=${seed}` : ''}`, test, per[name][i], per.DNN[i]));
+      });
+      if (seeds.length > 1) for (const name of names) say(meanLine(`${name} dense=${dense ? 'yes' : 'no'}`, test, per[name], per.DNN));
     }
     if (tables.includes('3'))
       for (const positions of ['none', 'sinusoidal', 'learned'] as const)
