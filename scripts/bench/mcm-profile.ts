@@ -1,0 +1,46 @@
+/** Where an MCM_Final training step on Beauty spends its time, per kernel (tf.profile):
+ *   CFM_BACKEND=tensorflow npx tsx scripts/bench/mcm-profile.ts [runs/data/s3rec-beauty] [--top 25] [--each]
+ * Same settings as the MCM suite's Beauty runs (docs/models/mcm.md). */
+import * as tf from '@tensorflow/tfjs';
+import { AdamW, Ctx, initBackend, trainStep } from '@cfm/tensor';
+import { loadPrepared } from '@cfm/data';
+import { mcm, McmSampler, type McmModel } from '@cfm/model-mcm';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const top = argv.includes('--top') ? Number(argv[argv.indexOf('--top') + 1]) : 25;
+  await initBackend();
+  const data = await loadPrepared(argv.find((a) => !a.startsWith('--') && Number.isNaN(Number(a))) ?? 'runs/data/s3rec-beauty');
+  const config = mcm.config.parse({ ...mcm.presetFor('s3rec-beauty'), variant: 'MCM_Final', dModel: 64, maxLen: 50, samplesPerSequence: 2, batchSize: 128, lr: 0.001, negatives: 512 });
+  const model = mcm.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures }) as McmModel;
+  const sampler = new McmSampler(data.train, { ...model.config, seed: 1, itemCount: model.backbone.itemCount });
+  const opt = new AdamW(model.params.trainable(), { lr: 0.001, totalSteps: 10, schedule: 'constant' });
+  const task = { loss: (b: never, ctx: Ctx) => model.loss(b, ctx) };
+  trainStep(task as never, opt, sampler.batch(0, 0) as never, new Ctx(true, 1));
+  const t0 = Date.now();
+  for (let i = 0; i < 5; i++) trainStep(task as never, opt, sampler.batch(0, 2 + i) as never, new Ctx(true, 3 + i));
+  process.stdout.write(`wall ${((Date.now() - t0) / 5).toFixed(0)} ms/step unprofiled\n`);
+  const info = await tf.profile(() => {
+    trainStep(task as never, opt, sampler.batch(0, 1) as never, new Ctx(true, 2));
+  });
+  const by = new Map<string, { calls: number; ms: number }>();
+  for (const k of info.kernels) {
+    const e = by.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    by.set(k.name, e);
+  }
+  const total = [...by.values()].reduce((a, e) => a + e.ms, 0);
+  process.stdout.write(`${info.kernels.length} kernels, ${total.toFixed(0)} ms kernel time\n`);
+  for (const [name, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, top))
+    process.stdout.write(`${name.padEnd(22)} ${String(e.calls).padStart(4)} calls ${e.ms.toFixed(0).padStart(7)} ms\n`);
+  if (argv.includes('--each')) {
+    const each = [...info.kernels].filter((k) => typeof k.kernelTimeMs === 'number').sort((a, b) => (b.kernelTimeMs as number) - (a.kernelTimeMs as number));
+    for (const k of each.slice(0, top)) process.stdout.write(`${k.name.padEnd(22)} ${(k.kernelTimeMs as number).toFixed(2).padStart(8)} ms ${JSON.stringify(k.inputShapes)} → ${JSON.stringify(k.outputShapes)}\n`);
+  }
+  process.exit(0);
+}
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
