@@ -2,7 +2,7 @@
  * on movielens-1m). Pre-trained variants are reused from runs/bench/shopperbert-movielens-1m/pretrain/<variant>
  * when present (re-running resumes from checkpoints). Settings sized for the shared 2-core machine.
  * Defaults = the documented session-3 run: the medium encoder, 20 pre-training epochs, 10 repeats.
- * Knobs: CFM_SB_SIZE=small (session 1's bench encoder, its own run folder), CFM_SB_PRETRAIN_EPOCHS, CFM_SB_REPEATS. */
+ * Knobs: CFM_SB_SIZE=small (session 1's bench encoder, its own run folder), CFM_SB_PRETRAIN_EPOCHS, CFM_SB_REPEATS, CFM_SB_PTRANS_REPEATS. */
 import { lineProgress } from '@cfm/core';
 import { loadPrepared } from '@cfm/data';
 import { runShopperBertSuite, suiteLines } from '@cfm/downstream';
@@ -25,7 +25,7 @@ export async function run(quick: boolean): Promise<void> {
     data, preparedDir, out, config: medium ? MEDIUM_ENCODER : BENCH_ENCODER, progress,
     umapFile: quick ? undefined : `docs/img/shopperbert-umap-gender${medium ? '-medium' : ''}`,
     // paper: 10 repeats
-    pretrainEpochs: quick ? 1 : Number(process.env.CFM_SB_PRETRAIN_EPOCHS ?? (medium ? 20 : 2)), repeats: quick ? 1 : Number(process.env.CFM_SB_REPEATS ?? (medium ? 10 : 3)), ptransRepeats: 1, headEpochs: quick ? 2 : 10, ptransEpochs: quick ? 1 : 2,
+    pretrainEpochs: quick ? 1 : Number(process.env.CFM_SB_PRETRAIN_EPOCHS ?? (medium ? 20 : 2)), repeats: quick ? 1 : Number(process.env.CFM_SB_REPEATS ?? (medium ? 10 : 3)), ptransRepeats: quick ? 1 : Number(process.env.CFM_SB_PTRANS_REPEATS ?? (medium ? 10 : 1)), headEpochs: quick ? 2 : 10, ptransEpochs: quick ? 1 : 2,
   });
   for (const l of suiteLines(r)) process.stdout.write(`${l} backend=${backend.name}\n`);
 }
