@@ -1,4 +1,12 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBVector } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBVector } from '@duckdb/node-api';
+import type * as DuckDBBindings from '@duckdb/node-bindings';
+
+/**
+ * The node API's own bindings (resolved from it, so the same module and version): numeric columns of a materialised
+ * result are read from them directly, without the API's per-chunk vector, type and validity objects.
+ */
+const bindings = createRequire(require.resolve('@duckdb/node-api'))('@duckdb/node-bindings') as typeof DuckDBBindings;
 
 /** Open (or create) a DuckDB file; ':memory:' for an in-memory catalog. */
 export async function openDatabase(path = ':memory:', threads?: number, memory?: { limit: string; tempDir: string }): Promise<DuckDBInstance> {
@@ -78,6 +86,25 @@ export async function readColumns(
   // getChunk copies each chunk, and the copies live until collected: +30 bytes per row at the peak, hence the limit)
   const sync = materialize && (result as DuckDBMaterializedResult).chunkCount <= SYNC_CHUNKS;
   const chunks = sync ? (result as DuckDBMaterializedResult).chunkCount : Infinity;
+  if (sync && kinds.every((kind, c) => (kind === 'int32' && result.columnTypeId(c) === DuckDBTypeId.INTEGER) || (kind === 'float64' && result.columnTypeId(c) === DuckDBTypeId.DOUBLE))) {
+    // INTEGER / DOUBLE columns only: each chunk's vectors copied straight from DuckDB's buffers
+    const raw = (result as unknown as { result: DuckDBBindings.Result }).result;
+    for (let k = 0; k < chunks; k++) {
+      const chunk = bindings.result_get_chunk(raw, k);
+      const rows = Number(bindings.data_chunk_get_size(chunk));
+      if (n + rows > cap) {
+        cap = Math.max(cap * 2, n + rows);
+        out = out.map((col) => grow(col as Int32Array | Float64Array, cap));
+      }
+      for (let c = 0; c < kinds.length; c++) {
+        const dst = out[c] as Int32Array | Float64Array;
+        const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk, c), rows * dst.BYTES_PER_ELEMENT);
+        dst.set(dst instanceof Int32Array ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows), n);
+      }
+      n += rows;
+    }
+    return out.map((col) => (col as Int32Array | Float64Array).subarray(0, n));
+  }
   for (let k = 0; k < chunks; k++) {
     const chunk: DuckDBDataChunk | null = sync ? (result as DuckDBMaterializedResult).getChunk(k) : await result.fetchChunk();
     if (!chunk || (chunk.rowCount === 0 && !sync)) break;

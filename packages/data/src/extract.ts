@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryNumber, readColumns, readStringColumns } from './db';
 import type { SortedEvents } from './split';
 import { EVENTS_CODED } from './ingest';
+import { mark } from './debug';
 
 export interface ExtractedEvents {
   events: SortedEvents;
@@ -21,7 +22,9 @@ export interface ExtractedEvents {
 export async function extractSortedEvents(conn: DuckDBConnection, withSessions = false, onResult?: () => void): Promise<ExtractedEvents> {
   const n = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
   const [customerIds] = await readStringColumns(conn, 'customer_keys', ['customer_id'], 'cix');
+  mark('x: count, customer ids');
   const [itemKeys] = await readStringColumns(conn, 'item_keys', ['item_id'], 'iix');
+  mark('x: item ids');
   const session = withSessions ? `, coalesce((hash(session_id) % 2147483647)::INTEGER, -1)` : '';
   // input order: (file_id, rec) packed into one exact double (rec < 2^32). The joins as written: the key tables are
   // the build sides (DuckDB has no good size estimate here and may otherwise build on the events)
@@ -29,6 +32,7 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
   await conn.run(`SET disabled_optimizers = 'join_order,build_side_probe_side'`);
   let reset = false;
   const afterQuery = async () => {
+    mark('x: query done');
     await conn.run('RESET disabled_optimizers');
     reset = true;
     onResult?.();
@@ -47,7 +51,9 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
   } finally {
     if (!reset) await conn.run('RESET disabled_optimizers');
   }
+  mark('x: copied');
   await new Promise<void>((resolve) => setImmediate(resolve)); // a turn for the work on other connections
+  mark('x: turn');
   const cust = cols[0] as Int32Array;
   const ts = cols[3] as Float64Array;
   const ord = cols[4] as Float64Array;
@@ -58,6 +64,7 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
     item: cols[1] as Int32Array, type: cols[2] as Int32Array, ts, ord, session: withSessions ? (cols[5] as Int32Array) : undefined,
   });
   const events: SortedEvents = { n, custStart, item, type, tsMs, session: sessionOut };
+  mark('x: sorted');
   return { events, customerIds, itemKeys };
 }
 
@@ -138,20 +145,20 @@ const DAY_MS = 86_400_000;
  */
 export function dedupSorted(ev: SortedEvents, mode: 'none' | 'exact' | 'day'): number {
   if (mode === 'none') return 0;
-  const { item, type, tsMs, session } = ev;
-  const nc = ev.custStart.length - 1;
+  const { item, type, tsMs, session, custStart } = ev;
+  const nc = custStart.length - 1;
   const seenDay = new Map<number, number>();
   let w = 0;
-  let r = 0;
   for (let c = 0; c < nc; c++) {
-    const s = ev.custStart[c], e = ev.custStart[c + 1];
-    ev.custStart[c] = w;
+    const s = custStart[c], e = custStart[c + 1];
+    const first = w; // the customer's first kept row
+    custStart[c] = w;
     seenDay.clear();
     let runStart = w; // first kept row with the current time (exact mode)
-    for (r = s; r < e; r++) {
+    for (let r = s; r < e; r++) {
       let dup = false;
       if (mode === 'exact') {
-        if (w === ev.custStart[c] || tsMs[w - 1] !== tsMs[r]) runStart = w;
+        if (w === first || tsMs[w - 1] !== tsMs[r]) runStart = w;
         for (let j = runStart; j < w && !dup; j++) dup = item[j] === item[r] && type[j] === type[r];
       } else {
         const key = item[r] * 8 + type[r];
@@ -160,14 +167,17 @@ export function dedupSorted(ev: SortedEvents, mode: 'none' | 'exact' | 'day'): n
         if (!dup) seenDay.set(key, day);
       }
       if (dup) continue;
-      item[w] = item[r];
-      type[w] = type[r];
-      tsMs[w] = tsMs[r];
-      if (session) session[w] = session[r];
+      if (w !== r) {
+        // (rows before the first duplicate stay where they are)
+        item[w] = item[r];
+        type[w] = type[r];
+        tsMs[w] = tsMs[r];
+        if (session) session[w] = session[r];
+      }
       w++;
     }
   }
-  ev.custStart[nc] = w;
+  custStart[nc] = w;
   const dropped = ev.n - w;
   ev.n = w;
   return dropped;

@@ -14,8 +14,12 @@ export const ITEM_FEATURES = {
 } as const;
 
 /** Price bucket tokens p00.. by quantile of the catalogue price over the vocabulary's items. */
-function priceBuckets(prices: number[], buckets: number): { vocab: Vocabulary; bucketOf: (p: number) => number; edges: number[] } {
-  const sorted = Float64Array.from(prices.filter((p) => Number.isFinite(p))).sort();
+function priceBuckets(prices: ArrayLike<number>, buckets: number): { vocab: Vocabulary; bucketOf: (p: number) => number; edges: number[] } {
+  let m = 0;
+  for (let i = 0; i < prices.length; i++) if (Number.isFinite(prices[i])) m++;
+  const sorted = new Float64Array(m);
+  for (let i = 0, k = 0; i < prices.length; i++) if (Number.isFinite(prices[i])) sorted[k++] = prices[i];
+  sorted.sort();
   const edges: number[] = [];
   for (let b = 1; b < buckets; b++) if (sorted.length) edges.push(sorted[Math.floor((b * sorted.length) / buckets)]);
   const tokens = Array.from({ length: buckets }, (_, b) => `p${String(b).padStart(2, '0')}`);
@@ -84,23 +88,31 @@ export async function buildItemFeatures(
   const { values, codes, price } = await (catalog ?? readItemCatalogCodes(conn, rawToId.length));
   const vocabs: Vocabularies = {};
   const itemFeatures: Record<string, Int32Array> = {};
+  // (the ids as locals: the imported bindings are property reads, in loops over every item)
+  const first = RESERVED_IDS, pad = PAD, oov = OOV;
   Object.keys(ITEM_FEATURES).forEach((name, k) => {
     const code = codes[k];
     const counts = new Int32Array(values[k].length);
-    for (let id = RESERVED_IDS; id < n; id++) if (code[rawOf[id]] >= 0) counts[code[rawOf[id]]]++;
+    for (let id = first; id < n; id++) if (code[rawOf[id]] >= 0) counts[code[rawOf[id]]]++;
     const byValue = new Map<string, number>();
     counts.forEach((c, v) => c > 0 && byValue.set(values[k][v], c));
     const vocab = vocabularyFromCounts(name, byValue, minCount);
     const lookup = vocabLookup(vocab);
     const idOfCode = Int32Array.from(values[k], (v) => lookup(v));
     vocabs[name] = vocab;
-    const ids = new Int32Array(n).fill(PAD);
-    for (let id = RESERVED_IDS; id < n; id++) ids[id] = code[rawOf[id]] >= 0 ? idOfCode[code[rawOf[id]]] : OOV;
+    const ids = new Int32Array(n).fill(pad);
+    for (let id = first; id < n; id++) {
+      const c = code[rawOf[id]];
+      ids[id] = c >= 0 ? idOfCode[c] : oov;
+    }
     itemFeatures[name] = ids;
   });
-  const prices = Array.from(rawOf, (r) => (r < 0 ? Number.NaN : price[r]));
-  const pb = priceBuckets(prices.filter((p) => Number.isFinite(p)), buckets);
+  const prices = new Float64Array(n);
+  for (let id = 0; id < n; id++) prices[id] = rawOf[id] < 0 ? Number.NaN : price[rawOf[id]];
+  const pb = priceBuckets(prices, buckets);
   vocabs.priceBucket = pb.vocab;
-  itemFeatures.priceBucket = Int32Array.from(prices, (p, id) => (id < RESERVED_IDS ? PAD : Number.isFinite(p) ? pb.bucketOf(p) : OOV));
+  const bucket = new Int32Array(n);
+  for (let id = 0; id < n; id++) bucket[id] = id < first ? pad : Number.isFinite(prices[id]) ? pb.bucketOf(prices[id]) : oov;
+  itemFeatures.priceBucket = bucket;
   return { vocabs, itemFeatures, priceEdges: pb.edges };
 }

@@ -62,6 +62,15 @@ describe('de-duplication', () => {
     expect(dedupSorted(e, 'exact')).toBe(1);
     expect(Array.from(e.item.subarray(0, e.n))).toEqual([1, 2, 1, 1]);
   });
+  it("'exact' moves the later customers' rows up and keeps their own first rows", () => {
+    // customer 0 has one repeat; customer 1 starts with the same item, type and time as customer 0's last row
+    const e = { n: 6, custStart: Int32Array.from([0, 3, 6]), item: Int32Array.from([1, 1, 2, 2, 2, 3]), type: Int32Array.from([4, 4, 4, 4, 4, 4]),
+      tsMs: Float64Array.from([1000, 1000, 2000, 2000, 2000, 3000]), session: Int32Array.from([0, 1, 2, 3, 4, 5]) };
+    expect(dedupSorted(e, 'exact')).toBe(2);
+    expect([e.n, Array.from(e.custStart)]).toEqual([4, [0, 2, 4]]);
+    expect(Array.from(e.item.subarray(0, 4))).toEqual([1, 2, 2, 3]);
+    expect(Array.from(e.session.subarray(0, 4))).toEqual([0, 2, 3, 5]);
+  });
   it("'day' keeps one per item and type per day", () => {
     const e = ev();
     expect(dedupSorted(e, 'day')).toBe(2);

@@ -45,11 +45,35 @@ export function itemVocabulary(
 ): { vocab: Vocabulary; rawToId: Int32Array; counts: Int32Array } {
   const counts = new Int32Array(itemKeys.length);
   for (const r of ranges) for (let k = 0; k < r.start.length; k++) for (let i = r.start[k]; i < r.end[k]; i++) counts[item[i]]++;
-  const order: number[] = [];
-  for (let i = 0; i < counts.length; i++) if (counts[i] >= minCount) order.push(i);
   // itemKeys are sorted, so ties by raw index = ties by token
-  order.sort((a, b) => counts[b] - counts[a] || a - b);
+  const order = byCountDesc(counts, minCount);
   const rawToId = new Int32Array(itemKeys.length).fill(OOV);
-  order.forEach((raw, k) => (rawToId[raw] = RESERVED_IDS + k));
-  return { vocab: makeVocabulary('item', order.map((i) => itemKeys[i])), rawToId, counts };
+  const tokens = new Array<string>(order.length);
+  for (let k = 0, first = RESERVED_IDS; k < order.length; k++) {
+    rawToId[order[k]] = first + k;
+    tokens[k] = itemKeys[order[k]];
+  }
+  return { vocab: makeVocabulary('item', tokens), rawToId, counts };
+}
+
+/**
+ * The indices i with counts[i] >= minCount, most frequent first, ties by index. Each is packed into one exact double
+ * (max - count) * n + i and the doubles sorted natively (~10x faster than a comparator sort of 50k items); a
+ * comparator sort only where the packed key could exceed 2^53.
+ */
+export function byCountDesc(counts: Int32Array, minCount: number): Int32Array {
+  const n = counts.length;
+  let max = 0, m = 0;
+  for (let i = 0; i < n; i++) {
+    if (counts[i] > max) max = counts[i];
+    if (counts[i] >= minCount) m++;
+  }
+  const out = new Int32Array(m);
+  for (let i = 0, k = 0; i < n; i++) if (counts[i] >= minCount) out[k++] = i;
+  if ((max + 1) * n > Number.MAX_SAFE_INTEGER) return out.sort((a, b) => counts[b] - counts[a] || a - b);
+  const keys = new Float64Array(m);
+  for (let k = 0; k < m; k++) keys[k] = (max - counts[out[k]]) * n + out[k];
+  keys.sort();
+  for (let k = 0; k < m; k++) out[k] = keys[k] % n;
+  return out;
 }
