@@ -33,12 +33,14 @@ export async function ingestItems(conn: DuckDBConnection, file: string): Promise
       ${dup ? `WHEN row_number() OVER (PARTITION BY trim(item_id) ORDER BY rec) > 1 THEN 'item_id|duplicate item id ' || left(item_id, 40)` : ''}
       ELSE NULL END`;
   if (fresh) {
-    // the table itself, with the record numbers and problems as extra columns (dropped below: no second copy)
-    await conn.run(`CREATE TABLE items AS SELECT ${ITEM_VALUES}, rec, ${problem(false)} AS problem FROM (${src.select})`);
+    // the table itself, with the record numbers and problems as extra columns (dropped below: no second copy); a CSV
+    // is read unnumbered, in parallel (row_number() keeps DuckDB on one thread: ~85 ms more CPU for 50k items), and a
+    // row's record number is then its position in the new table (insertion order is kept, as for the events)
+    await conn.run(`CREATE TABLE items AS SELECT ${ITEM_VALUES}, rec, ${problem(false)} AS problem FROM (${(src.unnumbered ?? src).select})`);
     const [{ dups, ok }] = await queryRows(conn, `SELECT count(item_id) FILTER (WHERE item_id <> '') - count(DISTINCT item_id) FILTER (WHERE item_id <> '') AS dups,
       count(*) FILTER (WHERE problem IS NULL) AS ok FROM items`);
     if (dups === 0) {
-      await conn.run('CREATE OR REPLACE TEMP TABLE checked AS SELECT rec, problem FROM items WHERE problem IS NOT NULL');
+      await conn.run('CREATE OR REPLACE TEMP TABLE checked AS SELECT coalesce(rec, rowid + 1) AS rec, problem FROM items WHERE problem IS NOT NULL');
       const quarantined = await quarantineRows(conn, src, 'items');
       await conn.run(`DROP TABLE checked; DELETE FROM items WHERE problem IS NOT NULL;
         ALTER TABLE items DROP COLUMN rec; ALTER TABLE items DROP COLUMN problem`);

@@ -10,6 +10,11 @@ export interface ExtractedEvents {
   customerIds: string[];
   /** raw item index → id (sorted) */
   itemKeys: string[];
+  /**
+   * the copied (unsorted) columns, free once sorted: memory already touched, for per-event arrays built later
+   * (SequenceContext.scratch), so that they need no fresh pages
+   */
+  scratch: { int32: Int32Array[]; float64: Float64Array[] };
 }
 
 /**
@@ -65,7 +70,8 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
   });
   const events: SortedEvents = { n, custStart, item, type, tsMs, session: sessionOut };
   mark('x: sorted');
-  return { events, customerIds, itemKeys };
+  const scratch = { int32: [cust, cols[1] as Int32Array, cols[2] as Int32Array], float64: [ts, ord] };
+  return { events, customerIds, itemKeys, scratch };
 }
 
 /**

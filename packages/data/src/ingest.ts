@@ -2,6 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CfmError, EVENT_TYPES, RESERVED_IDS, type ProgressReporter, silentProgress } from '@cfm/core';
 import { queryNumber, queryRows, sqlString } from './db';
+import { timed } from './debug';
 import { csvColumnLooksInteger, formatOf } from './files';
 import { rejectsSelect, stageSource, type StagedSource } from './sources';
 
@@ -76,11 +77,13 @@ function problemExpr(typed: Set<string>, jsonl: boolean, catalog: boolean): stri
   const text = (c: string) => (typed.has(c) ? `CAST(${c} AS VARCHAR)` : c);
   const fast = [
     ...(jsonl ? ['NOT bad_json'] : []),
-    // a printable ASCII first character survives trim, so the id is not blank
-    'ascii(customer_id) BETWEEN 33 AND 127',
-    'ascii(item_id) BETWEEN 33 AND 127',
+    // a printable ASCII first character (33..127) survives trim, so the id is not blank; tested as a byte-wise string
+    // range (the first byte of valid UTF-8 below chr(128) = C2 80 is ASCII), cheaper than decoding it with ascii()
+    `customer_id >= '!' AND customer_id < chr(128)`,
+    `item_id >= '!' AND item_id < chr(128)`,
     `ts_ms BETWEEN 0 AND ${MAX_TS_MS}`,
-    `list_contains(${types}, event_type)`,
+    // (`type_pos`: the event type's position in the list, NULL when it is not there; computed once, stored as the code)
+    'type_pos IS NOT NULL',
     typed.has('position') ? '(position IS NULL OR position >= 0)' : 'position IS NULL',
     typed.has('page') ? '(page IS NULL OR page >= 0)' : 'page IS NULL',
     typed.has('price') ? '(price IS NULL OR (isfinite(price) AND price >= 0))' : 'price IS NULL',
@@ -112,6 +115,11 @@ export interface IngestOptions {
    * of the database (a plain table: other connections can read it; EVENTS_TABLE)
    */
   parquetPath?: string;
+  /**
+   * the non-blank line counts (countNonBlankLines) of event files, started by the caller (the independent input count
+   * can then run while DuckDB starts; counted here otherwise)
+   */
+  lineCounts?: Map<string, Promise<number>>;
   /** 'always': number rows in both scans even for a single clean CSV (slower; for tests of the parallel path) */
   numberRows?: 'auto' | 'always';
   progress?: ProgressReporter;
@@ -158,10 +166,10 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
   return counts;
 }
 
-/** The stored columns (EVENTS_CODED) of a checked select (`checkedSelect`), with `problem` kept. */
-function codedColumns(src: StagedSource, fileId: number): string {
+/** The stored columns (EVENTS_CODED) of a select with `ts_ms` (`typePos`: and `type_pos`, as `checkedSelect` gives). */
+function codedColumns(src: StagedSource, fileId: number, typePos = false): string {
   return `${fileId}::INTEGER AS file_id, rec::BIGINT AS rec, ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, ts_ms::BIGINT AS ts,
-    ${TYPE_CODE} AS type, NULLIF(${tidy('session_id')}, '') AS session_id, ${asTyped(src, 'position', 'INTEGER')} AS position,
+    ${typePos ? `(type_pos + ${RESERVED_IDS - 1})::TINYINT` : TYPE_CODE} AS type, NULLIF(${tidy('session_id')}, '') AS session_id, ${asTyped(src, 'position', 'INTEGER')} AS position,
     ${asTyped(src, 'page', 'INTEGER')} AS page, query, ${asTyped(src, 'price', 'DOUBLE')} AS price`;
 }
 
@@ -189,8 +197,8 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
   const delim = file.endsWith('.tsv') ? '\t' : ',';
   const fastTyped = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
   for (const typed of [fastTyped, {}]) {
-    const src = await stageSource(conn, file, required, optional, typed);
-    const select = `SELECT ${codedColumns(src, 0)}, problem FROM (${checkedSelect(src, false, true)})`;
+    const src = await stageSource(conn, file, required, optional, typed, opts.lineCounts?.get(file));
+    const select = `SELECT ${codedColumns(src, 0, true)}, problem FROM (${checkedSelect(src, false, true)})`;
     await timed('scan+write', () => conn.run(out ? `COPY (${select}) TO ${sqlString(all)} ${PARQUET}` : `CREATE TABLE ${all} AS ${select}`));
     if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
       await drop();
@@ -227,7 +235,8 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
       await drop();
     } else {
       if (bad) await conn.run(`CREATE TABLE ${EVENTS_TABLE} AS ${accepted_rows}`);
-      else await conn.run(`ALTER TABLE ${all} RENAME TO ${EVENTS_TABLE}`);
+      // (without the all-NULL `problem` column: its Parquet copy is then a column shorter)
+      else await conn.run(`ALTER TABLE ${all} DROP COLUMN problem; ALTER TABLE ${all} RENAME TO ${EVENTS_TABLE}`);
       await drop();
     }
     return reconcile({ file: src.file, kind: 'events', input: await src.inputRows, accepted, quarantined });
@@ -244,7 +253,7 @@ async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: Ing
   if (opts.checkCatalog) await opts.catalogReady; // the first scans check the catalogue
   const plans: FilePlan[] = [];
   for (const [fileId, file] of files.entries()) {
-    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false));
+    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false, opts.lineCounts?.get(file)));
     opts.progress?.update({ step: 'ingest events', done: fileId + 1, total: files.length + 1, info: { rows: plans.at(-1)!.count.input } });
   }
   const coded = plans
@@ -257,23 +266,13 @@ async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: Ing
   return plans.map((p) => p.count);
 }
 
-const DEBUG = !!process.env.CFM_DEBUG_TIMING;
-async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  if (!DEBUG) return fn();
-  const t0 = Date.now(), c0 = process.cpuUsage();
-  const r = await fn();
-  const c = process.cpuUsage(c0);
-  process.stderr.write(`${name}: wall ${Date.now() - t0} ms, cpu ${Math.round((c.user + c.system) / 1000)} ms\n`);
-  return r;
-}
-
 const asTyped = (src: StagedSource, c: string, type: string) => (src.typedColumns.includes(c) ? c : `TRY_CAST(${c} AS ${type})`);
 
-/** The staged rows with `ts_ms` and `problem` (first problem as 'field|reason', NULL when valid). */
+/** The staged rows with `ts_ms`, `type_pos` and `problem` (first problem as 'field|reason', NULL when valid). */
 function checkedSelect(src: StagedSource, catalog: boolean, unnumbered = false): string {
   const typed = new Set(src.typedColumns);
   return `SELECT *, ${problemExpr(typed, src.format === 'jsonl', catalog)} AS problem
-    FROM (SELECT s.*, ${typed.has('ts') ? 'ts' : TS_MS} AS ts_ms${catalog ? `, ${tidy('s.item_id')} IN (SELECT item_id FROM items) AS in_catalog` : ''}
+    FROM (SELECT s.*, ${typed.has('ts') ? 'ts' : TS_MS} AS ts_ms, list_position(${TYPE_LIST}, s.event_type) AS type_pos${catalog ? `, ${tidy('s.item_id')} IN (SELECT item_id FROM items) AS in_catalog` : ''}
           FROM (${unnumbered ? src.unnumbered!.select : src.select}) s)`;
 }
 
@@ -282,15 +281,15 @@ function checkedSelect(src: StagedSource, catalog: boolean, unnumbered = false):
  * epoch ms) parsed by the reader; if that read rejects any value as a CAST error, the file is read again with text
  * columns, so a row is accepted or quarantined exactly as the text path decides.
  */
-async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean): Promise<FilePlan> {
+async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean, lines?: Promise<number>): Promise<FilePlan> {
   const { required, optional } = EVENT_COLUMNS;
   if (formatOf(file) === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     const typed = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
-    const fast = await scanEventSource(conn, await stageSource(conn, file, required, optional, typed), fileId, withCatalog);
+    const fast = await scanEventSource(conn, await stageSource(conn, file, required, optional, typed, lines), fileId, withCatalog);
     if (fast) return fast;
   }
-  return (await scanEventSource(conn, await stageSource(conn, file, required, optional), fileId, withCatalog))!;
+  return (await scanEventSource(conn, await stageSource(conn, file, required, optional, {}, lines), fileId, withCatalog))!;
 }
 
 /**

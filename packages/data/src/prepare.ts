@@ -8,7 +8,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
 import { buildItemFeatures, readItemCatalogCodes, type ItemCatalogCodes } from './features';
-import { formatOf } from './files';
+import { mark } from './debug';
+import { countNonBlankLines, formatOf } from './files';
 import { EVENTS_CODED, EVENTS_TABLE, PARQUET, codedSql, createTables, eventsViewSql, ingestEvents, type FileCount } from './ingest';
 import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
@@ -50,15 +51,21 @@ export interface PrepareFromSourcesOptions {
 
 /** Ingest → validate → dedup → split → vocabularies → sequences → Arrow shards + manifest. */
 export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promise<PreparedManifest> {
+  mark('prepare start');
   const config = parsePrepareConfig(opts.config);
   const progress = opts.progress ?? silentProgress;
   if (!opts.sources.events.length) throw new CfmError('CFM_E_CONFIG', 'no event files given', { field: 'sources.events' });
+  // the independent line counts of the CSV event files start now, beside DuckDB's start (a missing or empty file is
+  // reported by the ingest, as before)
+  const lineCounts = new Map(opts.sources.events.filter(isCsv).map((f) => [f, countNonBlankLines(f)] as const));
+  for (const p of lineCounts.values()) p.catch(() => undefined);
   await mkdir(opts.out, { recursive: true });
   const dbPath = opts.dbPath ?? join(opts.out, 'catalog.duckdb');
   if (dbPath !== ':memory:') await rm(dbPath, { force: true });
   // work in memory (a file-backed catalog costs ~2x CPU to validate into); persist the catalog file at the end
   const tempDir = join(opts.out, '.duckdb-tmp');
   const db = await openDatabase(':memory:', opts.threads, { limit: opts.memoryLimit ?? '1GB', tempDir });
+  mark('db open');
   // the validated events go straight to Parquet: beside the catalog file (temp name until the end), else in tempDir
   await mkdir(tempDir, { recursive: true });
   const parquetTmp = dbPath === ':memory:' ? join(tempDir, 'events.parquet') : resolve(dirname(dbPath), `events.parquet.tmp-${process.pid}`);
@@ -78,24 +85,35 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
     if (!inMemory) return { codes: () => onSide((c) => readItemCatalogCodes(c)), persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)) };
     const [codesConn, persistConn] = sideConns;
     return {
-      codes: () => track(readItemCatalogCodes(codesConn)),
+      codes: () => track(readItemCatalogCodes(codesConn).then((r) => (mark('side: codes'), r))),
       // one DuckDB thread from here on: this thread runs the JS stages meanwhile (the query starts at once, from this call)
       // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
       persist: (tables) => track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
-        DROP TABLE ${EVENTS_TABLE}`).then(() => persistCatalog(persistConn, dbPath, parquetTmp, tables))),
+        DROP TABLE ${EVENTS_TABLE}`).then(() => (mark('side: parquet written'), persistCatalog(persistConn, dbPath, parquetTmp, tables))).then(() => mark('side: catalog written'))),
     };
   };
   try {
-    return await withConnection(db, (conn) => run(conn, opts, config, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide));
+    return await withConnection(db, (conn) => run(conn, opts, config, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide, lineCounts));
   } finally {
+    mark('run done');
     await Promise.all(side);
     for (const c of sideConns) c.closeSync();
     db.closeSync();
+    mark('db closed');
     await rm(tempDir, { recursive: true, force: true });
     await rm(parquetTmp, { force: true });
     await rm(`${parquetTmp}.all`, { force: true }); // ingestEvents' first copy, left behind only if it failed
+    mark('prepare end');
   }
 }
+
+const isCsv = (file: string): boolean => {
+  try {
+    return formatOf(file) === 'csv';
+  } catch {
+    return false; // (an unsupported file type is reported by the ingest)
+  }
+};
 
 /**
  * Up to this size a single events CSV is validated into a table in memory (about 2.7x the file's bytes: 124 MB for
@@ -140,6 +158,7 @@ async function run(
   parquetPath: string | undefined,
   side: SideWork,
   onSide: <T>(fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>,
+  lineCounts: Map<string, Promise<number>>,
 ): Promise<PreparedManifest> {
   const timingsMs: Record<string, number> = {};
   const cpuMs: Record<string, number> = {};
@@ -149,6 +168,7 @@ async function run(
     const now = Date.now();
     const cpu = process.cpuUsage(lastCpu);
     timingsMs[name] = now - last;
+    mark(`lap ${name}`);
     cpuMs[name] = Math.round((cpu.user + cpu.system) / 1000);
     last = now;
     lastCpu = process.cpuUsage();
@@ -158,13 +178,13 @@ async function run(
   await createTables(conn);
   const { items, users } = opts.sources;
   const catalogFiles = (async () => [
-    ...(items ? [await onSide((c) => ingestItems(c, items))] : []),
+    ...(items ? [await onSide((c) => ingestItems(c, items)).then((r) => (mark('side: items'), r))] : []),
     ...(users ? [await onSide((c) => ingestUsers(c, users))] : []),
   ])();
   catalogFiles.catch(() => undefined); // awaited below; handled here in case the events ingest fails first
   const checkCatalog = !!items && config.unknownItems === 'quarantine';
   lap('catalog');
-  const eventFiles = await ingestEvents(conn, opts.sources.events, { checkCatalog, catalogReady: catalogFiles, parquetPath, progress });
+  const eventFiles = await ingestEvents(conn, opts.sources.events, { checkCatalog, catalogReady: catalogFiles, parquetPath, progress, lineCounts });
   const files: FileCount[] = [...(await catalogFiles), ...eventFiles];
   lap('ingest');
   const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
@@ -183,20 +203,23 @@ async function run(
     persisted ??= side.persist(tables);
     catalogCodes ??= side.codes();
   };
-  const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions, startSide);
+  const { events, customerIds, itemKeys, scratch } = await extractSortedEvents(conn, withSessions, startSide);
   startSide();
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
   lap('extract');
   const duplicates = dedupSorted(events, config.dedup);
+  mark('dedup');
   await turn();
   const plan = makePlan(events, config);
+  mark('plan');
   await turn();
   const vocabFrom = config.vocabFrom ?? (config.split === 'loo' ? 'all' : 'train');
   const ranges = vocabFrom === 'all' ? [{ start: events.custStart.subarray(0, -1), end: events.custStart.subarray(1) }] : [plan.train];
   const { vocab: itemVocab, rawToId } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
+  mark('item vocab');
   progress.update({ step: 'sequences', done: 2, total: 5, info: { items: itemVocab.tokens.length } });
   await turn();
-  const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen, sessionGapSeconds: config.sessionGapMinutes * 60 };
+  const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen, sessionGapSeconds: config.sessionGapMinutes * 60, scratch };
   // each split goes to the writer as soon as it is built (with a worker, its arrays are handed over: counted first)
   const writer: ShardWriter = (opts.shardWorker ?? events.n >= 2_000_000) ? startShardWriter() : inlineShardWriter;
   const writes: Promise<void>[] = [];
@@ -206,18 +229,23 @@ async function run(
   try {
     const train = buildCustomerSequences(ctx, plan.train);
     splits.train = { customers: train.customerIds.length, events: train.items.length, truncated: train.truncated };
+    mark('train built');
     writes.push(writer.write(join(opts.out, 'train.arrow'), train));
+    mark('train write called');
     await turn();
     for (const part of ['valid', 'test'] as const) {
       const set = buildEvalSet(ctx, plan[part]);
       splits[part] = { customers: set.history.customerIds.length, events: set.history.items.length, truncated: set.truncated, skippedCustomers: plan.skipped[part] };
+      mark(`${part} built`);
       writes.push(writer.write(join(opts.out, `${part}.arrow`), set));
+      mark(`${part} write called`);
       await turn();
     }
     writes.forEach((w) => w.catch(() => undefined)); // awaited below
     progress.update({ step: 'sequences', done: 3, total: 5 });
     lap('split+sequences');
     feats = await buildItemFeatures(conn, itemVocab, rawToId, config.minAttrCount, config.priceBuckets, catalogCodes);
+    mark('features built');
     vocabs = { item: itemVocab, type: TYPE_VOCAB, ...feats.vocabs };
     await Promise.all([
       ...writes,
@@ -234,6 +262,7 @@ async function run(
   lap('features+write');
 
   const quarantined = await queryNumber(conn, 'SELECT count(*) FROM quarantine');
+  mark('quarantine counted');
   await persisted;
   lap('persist catalog');
   const manifest: PreparedManifest = {
@@ -255,7 +284,9 @@ async function run(
     timingsMs,
     cpuMs,
   };
+  mark('manifest built');
   await writeJsonAtomic(join(opts.out, 'manifest.json'), manifest);
+  mark('manifest written');
   progress.finish('sequences', { events: events.n, customers: customerIds.length });
   return manifest;
 }

@@ -10,6 +10,8 @@ export interface SequenceContext {
   maxSeqLen: number;
   /** inactivity gap that starts a new session when the source has no session ids (default 30 min) */
   sessionGapSeconds?: number;
+  /** arrays free for reuse (at least `events.n` long to be used): the per-event arrays are taken from them */
+  scratch?: { int32: Int32Array[]; float64: Float64Array[] };
 }
 
 /** Per event, computed once per context and shared by every split: vocab item id, time in s, session index. */
@@ -26,7 +28,12 @@ function perEvent(ctx: SequenceContext): PerEvent {
   if (cached) return cached;
   const { item, tsMs, session, custStart, n } = ctx.events;
   const rawToId = ctx.rawToId;
-  const items = new Int32Array(n), times = new Float64Array(n);
+  // (every element is written below, so reused arrays need no clearing)
+  const take = <T extends Int32Array | Float64Array>(free: T[] | undefined, make: (n: number) => T): T => {
+    const i = free?.findIndex((a) => a.length >= n) ?? -1;
+    return i < 0 ? make(n) : (free!.splice(i, 1)[0].subarray(0, n) as T);
+  };
+  const items = take(ctx.scratch?.int32, (m) => new Int32Array(m)), times = take(ctx.scratch?.float64, (m) => new Float64Array(m));
   for (let i = 0; i < n; i++) {
     items[i] = rawToId[item[i]];
     times[i] = tsMs[i] / 1000;
@@ -35,10 +42,13 @@ function perEvent(ctx: SequenceContext): PerEvent {
   // >= 0), else (no key on either side) after a gap longer than gapSeconds (one loop per case: no test of
   // `session` per event)
   const gap = ctx.sessionGapSeconds ?? 30 * 60;
-  const sessions = new Int32Array(n);
+  const sessions = take(ctx.scratch?.int32, (m) => new Int32Array(m));
+  // the rest is let go (the lists are emptied: the caller may still hold them)
+  if (ctx.scratch) ctx.scratch.int32.length = ctx.scratch.float64.length = 0;
   const nc = custStart.length - 1;
   for (let c = 0; c < nc; c++) {
     const s = custStart[c], e = custStart[c + 1];
+    if (e > s) sessions[s] = 0; // (a reused array is not zeroed)
     let k = 0;
     if (session)
       for (let i = s + 1; i < e; i++) {

@@ -38,6 +38,8 @@ export async function stageSource(
   optional: string[],
   /** CSV only: columns read with a DuckDB type instead of VARCHAR (a value that does not parse becomes a CAST reject) */
   typed: Record<string, string> = {},
+  /** CSV only: the file's countNonBlankLines, when the caller started it already */
+  lines?: Promise<number>,
 ): Promise<StagedSource> {
   await assertReadable(file);
   const format = formatOf(file);
@@ -63,7 +65,7 @@ export async function stageSource(
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(true)}`;
     rescan = `SELECT row_number() OVER () AS rec, ${projection(columns, known)} FROM ${reader(false)}`;
     unnumbered = { select: `SELECT NULL::BIGINT AS rec, ${projection(columns, known)} FROM ${reader(true)}` };
-    inputRows = countNonBlankLines(file).then((n) => n - 1);
+    inputRows = (lines ?? countNonBlankLines(file)).then((n) => n - 1);
     headerLines = 1;
   } else if (format === 'parquet') {
     const reader = `read_parquet(${sqlString(file)})`;
