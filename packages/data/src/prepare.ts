@@ -103,6 +103,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
     await rm(tempDir, { recursive: true, force: true });
     await rm(parquetTmp, { force: true });
     await rm(`${parquetTmp}.all`, { force: true }); // ingestEvents' first copy, left behind only if it failed
+    await rm(`${parquetTmp}.all.tidy`, { force: true }); // (its copy with tidied ids, likewise)
     mark('prepare end');
   }
 }
