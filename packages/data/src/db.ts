@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
 import type * as DuckDBBindings from '@duckdb/node-bindings';
 
 /**
@@ -79,6 +79,17 @@ export async function readColumns(
 ): Promise<ColumnOut[]> {
   const result = materialize ? await conn.run(sql) : await conn.stream(sql);
   await onResult?.();
+  return columnsOf(result, kinds, expectedRows, materialize);
+}
+
+/** The columns of a result (as readColumns reads them; `materialized`: the result came from `run`). */
+export async function columnsOf(
+  result: DuckDBResult,
+  kinds: ColumnKind[],
+  expectedRows?: number,
+  materialized = false,
+): Promise<ColumnOut[]> {
+  const materialize = materialized;
   let cap = Math.max(1024, expectedRows ?? 0);
   let out: ColumnOut[] = kinds.map((k) => (k === 'int32' ? new Int32Array(cap) : k === 'float64' ? new Float64Array(cap) : []));
   let n = 0;
@@ -86,21 +97,15 @@ export async function readColumns(
   // getChunk copies each chunk, and the copies live until collected: +30 bytes per row at the peak, hence the limit)
   const sync = materialize && (result as DuckDBMaterializedResult).chunkCount <= SYNC_CHUNKS;
   const chunks = sync ? (result as DuckDBMaterializedResult).chunkCount : Infinity;
-  if (sync && kinds.every((kind, c) => (kind === 'int32' && result.columnTypeId(c) === DuckDBTypeId.INTEGER) || (kind === 'float64' && result.columnTypeId(c) === DuckDBTypeId.DOUBLE))) {
+  const views = sync ? chunkViews(result as DuckDBMaterializedResult, kinds) : undefined;
+  if (views) {
     // INTEGER / DOUBLE columns only: each chunk's vectors copied straight from DuckDB's buffers
-    const raw = (result as unknown as { result: DuckDBBindings.Result }).result;
-    for (let k = 0; k < chunks; k++) {
-      const chunk = bindings.result_get_chunk(raw, k);
-      const rows = Number(bindings.data_chunk_get_size(chunk));
+    for (const { rows, cols } of views) {
       if (n + rows > cap) {
         cap = Math.max(cap * 2, n + rows);
         out = out.map((col) => grow(col as Int32Array | Float64Array, cap));
       }
-      for (let c = 0; c < kinds.length; c++) {
-        const dst = out[c] as Int32Array | Float64Array;
-        const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk, c), rows * dst.BYTES_PER_ELEMENT);
-        dst.set(dst instanceof Int32Array ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows), n);
-      }
+      cols.forEach((col, c) => (out[c] as Int32Array | Float64Array).set(col, n));
       n += rows;
     }
     return out.map((col) => (col as Int32Array | Float64Array).subarray(0, n));
@@ -145,6 +150,40 @@ export async function readStringColumns(conn: DuckDBConnection, from: string, co
   const n = Number(row[0]);
   if (row[1]) return (await readColumns(conn, `SELECT ${cols.map((c) => `coalesce(CAST(${c} AS VARCHAR), '')`).join(', ')} FROM ${from} ORDER BY ${orderBy}`, cols.map(() => 'string'))) as string[][];
   return cols.map((_, k) => (n === 0 ? [] : String(row[2 + k] ?? '').split(sep)));
+}
+
+/** One chunk of a materialised result: its numeric columns as views of DuckDB's buffers, valid while `chunk` is held. */
+export interface ChunkView {
+  rows: number;
+  cols: Array<Int32Array | Float64Array>;
+  /** the chunk the views belong to (its memory is freed when this is collected) */
+  chunk: unknown;
+}
+
+/**
+ * The chunks of a materialised result of at most SYNC_CHUNKS chunks as typed views of DuckDB's buffers (no copy
+ * into JS; result_get_chunk itself copies each chunk once), when every column is INTEGER (`int32`) or DOUBLE
+ * (`float64`) as `kinds` says; undefined otherwise.
+ */
+export function chunkViews(result: DuckDBMaterializedResult, kinds: ColumnKind[]): ChunkView[] | undefined {
+  const count = result.chunkCount;
+  if (count > SYNC_CHUNKS) return undefined;
+  const numeric = kinds.every(
+    (kind, c) => (kind === 'int32' && result.columnTypeId(c) === DuckDBTypeId.INTEGER) || (kind === 'float64' && result.columnTypeId(c) === DuckDBTypeId.DOUBLE),
+  );
+  if (!numeric) return undefined;
+  const raw = (result as unknown as { result: DuckDBBindings.Result }).result;
+  const out: ChunkView[] = [];
+  for (let k = 0; k < count; k++) {
+    const chunk = bindings.result_get_chunk(raw, k);
+    const rows = Number(bindings.data_chunk_get_size(chunk));
+    const cols = kinds.map((kind, c) => {
+      const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk, c), rows * (kind === 'int32' ? 4 : 8));
+      return kind === 'int32' ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows);
+    });
+    out.push({ rows, cols, chunk });
+  }
+  return out;
 }
 
 function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
