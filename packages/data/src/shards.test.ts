@@ -15,7 +15,8 @@ describe('Arrow sequence shards', () => {
     const n = offsets[m];
     const set: EvalSet & { targetTimes: Float64Array } = {
       history: {
-        customerIds: Array.from({ length: m }, (_, c) => `c${c}`),
+        // (some non-ASCII ids: the customer_id column is encoded in one piece, with byte offsets)
+        customerIds: Array.from({ length: m }, (_, c) => (c % 1000 === 7 ? `kundé-${c}-😀` : `c${c}`)),
         offsets,
         items: Int32Array.from({ length: n }, (_, i) => 4 + (i % 97)),
         types: Int32Array.from({ length: n }, (_, i) => 4 + (i % 3)),
