@@ -73,8 +73,8 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
     sorted = sortChunks([{ rows: n, cols, chunk: undefined }], nc, withSessions);
     scratch = { int32: [cols[0] as Int32Array, cols[1] as Int32Array, cols[2] as Int32Array], float64: [cols[3] as Float64Array, cols[4] as Float64Array] };
   }
-  const { custStart, item, type, tsMs, session: sessionOut } = sorted;
-  const events: SortedEvents = { n, custStart, item, type, tsMs, session: sessionOut };
+  const { custStart, item, type, tsMs, session: sessionOut, tsRange } = sorted;
+  const events: SortedEvents = { n, custStart, item, type, tsMs, session: sessionOut, tsRange };
   mark('x: sorted');
   return { events, customerIds, itemKeys, scratch };
 }
@@ -97,29 +97,37 @@ function sortChunks(chunks: ChunkView[], nc: number, withSessions: boolean) {
   const next = custStart.slice(0, -1);
   const item = new Int32Array(n), type = new Int32Array(n), tsMs = new Float64Array(n), ord = new Float64Array(n);
   const session = withSessions ? new Int32Array(n) : undefined;
+  let min = Infinity, max = -Infinity; // (the times' range, for defaultCutoffs: one pass less there)
   for (const { rows, cols } of chunks) {
     const cust = cols[0], sItem = cols[1], sType = cols[2], sTs = cols[3], sOrd = cols[4];
     if (session) {
       const sSession = cols[5];
       for (let i = 0; i < rows; i++) {
         const d = next[cust[i]]++;
+        const t = sTs[i];
+        if (t < min) min = t;
+        if (t > max) max = t;
         item[d] = sItem[i];
         type[d] = sType[i];
-        tsMs[d] = sTs[i];
+        tsMs[d] = t;
         ord[d] = sOrd[i];
         session[d] = sSession[i];
       }
     } else
       for (let i = 0; i < rows; i++) {
         const d = next[cust[i]]++;
+        const t = sTs[i];
+        if (t < min) min = t;
+        if (t > max) max = t;
         item[d] = sItem[i];
         type[d] = sType[i];
-        tsMs[d] = sTs[i];
+        tsMs[d] = t;
         ord[d] = sOrd[i];
       }
   }
   sortWithinCustomers(custStart, item, type, tsMs, ord, session);
-  return { custStart, item, type, tsMs, ord, session };
+  const tsRange: [number, number] | undefined = n > 0 && min <= max ? [min, max] : undefined;
+  return { custStart, item, type, tsMs, ord, session, tsRange };
 }
 
 /**

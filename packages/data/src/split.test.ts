@@ -112,6 +112,9 @@ describe('defaultCutoffs and the extraction sort', () => {
       const q = (p: number) => sorted[Math.min(n - 1, Math.floor(p * n))];
       const want: [number, number] = [q(0.8), q(0.9) <= q(0.8) ? q(0.8) + 1 : q(0.9)];
       expect(defaultCutoffs({ n, custStart: new Int32Array([0, n]), item: new Int32Array(n), type: new Int32Array(n), tsMs })).toEqual(want);
+      // a given range that holds every time (the extraction's, before de-duplication) changes nothing
+      const range: [number, number] = [sorted[0] - 1000, sorted[n - 1] + (n % 3) * 5e9];
+      expect(defaultCutoffs({ n, custStart: new Int32Array([0, n]), item: new Int32Array(n), type: new Int32Array(n), tsMs, tsRange: range })).toEqual(want);
     }
   });
 

@@ -10,6 +10,8 @@ export interface SortedEvents {
   item: Int32Array;
   type: Int32Array;
   tsMs: Float64Array;
+  /** [min, max] of a superset of the times (set by the extraction; still right after de-duplication), when known */
+  tsRange?: [number, number];
   /** session key per row (hash of the given session id), -1 when none */
   session?: Int32Array;
 }
@@ -130,7 +132,7 @@ export function customerSplit(ev: SortedEvents, fractions: [number, number, numb
 export function defaultCutoffs(ev: SortedEvents): [number, number] {
   const n = ev.n;
   const k = (p: number) => Math.min(n - 1, Math.floor(p * n));
-  const [t1, t2raw] = kthSmallest(ev.tsMs.subarray(0, n), [k(0.8), k(0.9)]);
+  const [t1, t2raw] = kthSmallest(ev.tsMs.subarray(0, n), [k(0.8), k(0.9)], ev.tsRange);
   return [t1, t2raw <= t1 ? t1 + 1 : t2raw];
 }
 
@@ -139,14 +141,16 @@ export function defaultCutoffs(ev: SortedEvents): [number, number] {
  * (bucket = floor((x - min) * scale), monotone in x), then a selection runs on that bucket's values only (no copy
  * and no selection over the whole array).
  */
-function kthSmallest(a: Float64Array, ranks: number[]): number[] {
+function kthSmallest(a: Float64Array, ranks: number[], range?: [number, number]): number[] {
   const n = a.length;
-  let min = Infinity, max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = a[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
+  // (any range that holds every value gives the same, exact, result: the buckets only need to be monotone in x)
+  let [min, max] = range ?? [Infinity, -Infinity];
+  if (!range)
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
   if (!(max > min)) return ranks.map(() => (n ? a[0] : Number.NaN));
   const buckets = Math.min(1 << 16, n);
   const scale = (buckets - 1) / (max - min);
