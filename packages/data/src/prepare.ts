@@ -84,12 +84,27 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const sideWork = (): SideWork => {
     if (!inMemory) return { codes: () => onSide((c) => readItemCatalogCodes(c)), persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)) };
     const [codesConn, persistConn] = sideConns;
+    // the catalog tables are written by whichever is free first: this side connection once the Parquet copy is done,
+    // or the main connection once the JS stages are (catalogTablesOn); the view over the Parquet file comes after both
+    let tablesToCopy: string[] | undefined;
+    let tablesDone: Promise<void> | undefined;
+    const writeTables = (c: DuckDBConnection) => (tablesDone ??= persistCatalog(c, dbPath, parquetTmp, tablesToCopy!, 'tables'));
     return {
       codes: () => track(readItemCatalogCodes(codesConn).then((r) => (mark('side: codes'), r))),
       // one DuckDB thread from here on: this thread runs the JS stages meanwhile (the query starts at once, from this call)
       // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
-      persist: (tables) => track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
-        DROP TABLE ${EVENTS_TABLE}`).then(() => (mark('side: parquet written'), persistCatalog(persistConn, dbPath, parquetTmp, tables))).then(() => mark('side: catalog written'))),
+      persist: (tables) => {
+        tablesToCopy = tables;
+        return track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
+          DROP TABLE ${EVENTS_TABLE}`)
+          .then(() => (mark('side: parquet written'), writeTables(persistConn)))
+          .then(() => persistCatalog(persistConn, dbPath, parquetTmp, tables, 'view'))
+          .then(() => mark('side: catalog written')));
+      },
+      catalogTablesOn: (c) => {
+        if (tablesToCopy && !tablesDone) mark('catalog tables on the main connection');
+        if (tablesToCopy) track(writeTables(c));
+      },
     };
   };
   try {
@@ -127,23 +142,28 @@ interface SideWork {
   codes: () => Promise<ItemCatalogCodes>;
   /** `tables`: the catalog tables to copy (all tables of the database but the events) */
   persist: (tables: string[]) => Promise<void>;
+  /** once `persist` has started: the catalog tables copied on `conn` now, unless that has started already */
+  catalogTablesOn?: (conn: DuckDBConnection) => void;
 }
 
 /**
- * Persist the in-memory catalog, on its own connection: the validated events are already in Parquet (written to a
- * temp name, renamed here to `events.parquet` beside the DuckDB file); the DuckDB file gets the tables quarantine,
- * items, users, customer_keys, item_keys and a view `events` decoding that Parquet file (absolute path). Stored
- * uncompressed (a third of the CPU of DuckDB's compression, for a few MB more), in one statement: it runs through
- * while this thread computes.
+ * Persist the in-memory catalog: the validated events are already in Parquet (written to a temp name, renamed here to
+ * `events.parquet` beside the DuckDB file); the DuckDB file gets the tables quarantine, items, users, customer_keys,
+ * item_keys and a view `events` decoding that Parquet file (absolute path). Stored uncompressed (a third of the CPU of
+ * DuckDB's compression, for a few MB more), in one statement (`part` 'all'): it runs through while this thread
+ * computes; or in two, the tables and then the view (once the Parquet file is complete).
  */
-async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string, tables: string[]): Promise<void> {
+async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string, tables: string[], part: 'all' | 'tables' | 'view' = 'all'): Promise<void> {
   if (path === ':memory:') return;
-  const parquet = resolve(dirname(path), 'events.parquet');
-  renameSync(parquetTmp, parquet); // (synchronous: the statement below starts in the same turn)
+  let sql = '';
+  if (part !== 'view') sql += tables.map((t) => `CREATE TABLE catalog."${t}" AS SELECT * FROM memory."${t}";`).join(' ');
+  if (part !== 'tables') {
+    const parquet = resolve(dirname(path), 'events.parquet');
+    renameSync(parquetTmp, parquet); // (synchronous: the statement below starts in the same turn)
+    sql += ` CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)};`;
+  }
   try {
-    await conn.run(`SET force_compression = 'uncompressed'; ATTACH ${sqlString(path)} AS catalog;
-      ${tables.map((t) => `CREATE TABLE catalog."${t}" AS SELECT * FROM memory."${t}";`).join(' ')}
-      CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)}; DETACH catalog`);
+    await conn.run(`SET force_compression = 'uncompressed'; ATTACH ${sqlString(path)} AS catalog; ${sql} DETACH catalog`);
   } catch (e) {
     await conn.run('DETACH DATABASE IF EXISTS catalog');
     throw e;
@@ -264,6 +284,8 @@ async function run(
 
   const quarantined = await queryNumber(conn, 'SELECT count(*) FROM quarantine');
   mark('quarantine counted');
+  // the JS stages are done: the catalog tables on this connection if the side one is still writing the Parquet copy
+  if (persisted) side.catalogTablesOn?.(conn);
   await persisted;
   lap('persist catalog');
   const manifest: PreparedManifest = {
