@@ -85,12 +85,14 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
     if (!inMemory) return { codes: () => onSide((c) => readItemCatalogCodes(c)), persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)) };
     const [codesConn, persistConn] = sideConns;
     // the catalog tables are written by whichever is free first: this side connection once the Parquet copy is done,
-    // or the main connection once the JS stages are (catalogTablesOn); the view over the Parquet file comes after both
+    // or the codes' connection once the codes are read and the sequences built (catalogTablesOn); the view over the
+    // Parquet file comes after both
     let tablesToCopy: string[] | undefined;
     let tablesDone: Promise<void> | undefined;
+    let codes: Promise<ItemCatalogCodes> | undefined;
     const writeTables = (c: DuckDBConnection) => (tablesDone ??= persistCatalog(c, dbPath, parquetTmp, tablesToCopy!, 'tables'));
     return {
-      codes: () => track(readItemCatalogCodes(codesConn).then((r) => (mark('side: codes'), r))),
+      codes: () => (codes = track(readItemCatalogCodes(codesConn).then((r) => (mark('side: codes'), r)))),
       // one DuckDB thread from here on: this thread runs the JS stages meanwhile (the query starts at once, from this call)
       // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
       persist: (tables) => {
@@ -101,9 +103,12 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
           .then(() => persistCatalog(persistConn, dbPath, parquetTmp, tables, 'view'))
           .then(() => mark('side: catalog written')));
       },
-      catalogTablesOn: (c) => {
-        if (tablesToCopy && !tablesDone) mark('catalog tables on the main connection');
-        if (tablesToCopy) track(writeTables(c));
+      catalogTablesNow: () => {
+        if (!tablesToCopy || !codes) return;
+        track(codes.then(() => {
+          if (!tablesDone) mark('catalog tables on the codes connection');
+          return writeTables(codesConn);
+        }));
       },
     };
   };
@@ -142,8 +147,8 @@ interface SideWork {
   codes: () => Promise<ItemCatalogCodes>;
   /** `tables`: the catalog tables to copy (all tables of the database but the events) */
   persist: (tables: string[]) => Promise<void>;
-  /** once `persist` has started: the catalog tables copied on `conn` now, unless that has started already */
-  catalogTablesOn?: (conn: DuckDBConnection) => void;
+  /** once `persist` and `codes` have started: the catalog tables copied on another connection as soon as the codes are read, unless that has started already */
+  catalogTablesNow?: () => void;
 }
 
 /**
@@ -265,6 +270,8 @@ async function run(
     writes.forEach((w) => w.catch(() => undefined)); // awaited below
     progress.update({ step: 'sequences', done: 3, total: 5 });
     lap('split+sequences');
+    // the sequences are built: the catalog tables on another connection now if the side one is still writing Parquet
+    if (persisted) side.catalogTablesNow?.();
     feats = await buildItemFeatures(conn, itemVocab, rawToId, config.minAttrCount, config.priceBuckets, catalogCodes);
     mark('features built');
     vocabs = { item: itemVocab, type: TYPE_VOCAB, ...feats.vocabs };
@@ -284,8 +291,6 @@ async function run(
 
   const quarantined = await queryNumber(conn, 'SELECT count(*) FROM quarantine');
   mark('quarantine counted');
-  // the JS stages are done: the catalog tables on this connection if the side one is still writing the Parquet copy
-  if (persisted) side.catalogTablesOn?.(conn);
   await persisted;
   lap('persist catalog');
   const manifest: PreparedManifest = {
