@@ -2,6 +2,7 @@
  *   CFM_BACKEND=tensorflow npx tsx scripts/bench/mcm-profile.ts [runs/data/s3rec-beauty] [--top 25] [--each]
  * Same settings as the MCM suite's Beauty runs (docs/models/mcm.md). */
 import * as tf from '@tensorflow/tfjs';
+import { printProfile } from './profile-table';
 import { AdamW, Ctx, initBackend, trainStep } from '@cfm/tensor';
 import { loadPrepared } from '@cfm/data';
 import { mcm, McmSampler, type McmModel } from '@cfm/model-mcm';
@@ -23,21 +24,7 @@ async function main(): Promise<void> {
   const info = await tf.profile(() => {
     trainStep(task as never, opt, sampler.batch(0, 1) as never, new Ctx(true, 2));
   });
-  const by = new Map<string, { calls: number; ms: number }>();
-  for (const k of info.kernels) {
-    const e = by.get(k.name) ?? { calls: 0, ms: 0 };
-    e.calls++;
-    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    by.set(k.name, e);
-  }
-  const total = [...by.values()].reduce((a, e) => a + e.ms, 0);
-  process.stdout.write(`${info.kernels.length} kernels, ${total.toFixed(0)} ms kernel time\n`);
-  for (const [name, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, top))
-    process.stdout.write(`${name.padEnd(22)} ${String(e.calls).padStart(4)} calls ${e.ms.toFixed(0).padStart(7)} ms\n`);
-  if (argv.includes('--each')) {
-    const each = [...info.kernels].filter((k) => typeof k.kernelTimeMs === 'number').sort((a, b) => (b.kernelTimeMs as number) - (a.kernelTimeMs as number));
-    for (const k of each.slice(0, top)) process.stdout.write(`${k.name.padEnd(22)} ${(k.kernelTimeMs as number).toFixed(2).padStart(8)} ms ${JSON.stringify(k.inputShapes)} → ${JSON.stringify(k.outputShapes)}\n`);
-  }
+  printProfile(info, top, process.argv.includes('--each'), tf.getBackend());
   process.exit(0);
 }
 main().catch((e) => {
