@@ -36,19 +36,20 @@ float rowExp(float* x, int64_t v, int32_t label, float* loss) {
 // With E the chunk's exponentials and r_i = weight_i / Σ_j E_ij, the gradient of the logits is
 // G = diag(r) E - diag(weight) onehot, so dz = diag(r) (E W) - weight_i W[label_i] and
 // dW += Eᵀ (diag(r) z) - Σ_i weight_i z_i at row label_i: E itself is never rescaled (one pass fewer).
-void runRows(const Job& a, int64_t r0, int64_t r1, float* dw) {
-  std::vector<float> buf(a.chunk * a.v), zs(a.chunk * a.k), r(a.chunk);
+// scratch: chunk · (v + k + 1) floats, kept between calls by ceCore
+void runRows(const Job& a, int64_t r0, int64_t r1, float* dw, float* scratch) {
+  float *buf = scratch, *zs = buf + a.chunk * a.v, *r = zs + a.chunk * a.k;
   for (int64_t c0 = r0; c0 < r1; c0 += a.chunk) {
     const int64_t cn = std::min(a.chunk, r1 - c0);
     const float* zc = a.z + c0 * a.k;
     float* dzc = a.dz + c0 * a.k;
-    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cn, a.v, a.k, 1.f, zc, a.k, a.w, a.k, 0.f, buf.data(), a.v);
+    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cn, a.v, a.k, 1.f, zc, a.k, a.w, a.k, 0.f, buf, a.v);
     for (int64_t i = 0; i < cn; i++) {
-      r[i] = a.weight[c0 + i] / rowExp(buf.data() + i * a.v, a.v, a.label[c0 + i], a.loss + c0 + i);
+      r[i] = a.weight[c0 + i] / rowExp(buf + i * a.v, a.v, a.label[c0 + i], a.loss + c0 + i);
       for (int64_t j = 0; j < a.k; j++) zs[i * a.k + j] = zc[i * a.k + j] * r[i];
     }
-    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cn, a.k, a.v, 1.f, buf.data(), a.v, a.w, a.k, 0.f, dzc, a.k);
-    scipy_cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a.v, a.k, cn, 1.f, buf.data(), a.v, zs.data(), a.k, 1.f, dw, a.k);
+    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cn, a.k, a.v, 1.f, buf, a.v, a.w, a.k, 0.f, dzc, a.k);
+    scipy_cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a.v, a.k, cn, 1.f, buf, a.v, zs, a.k, 1.f, dw, a.k);
     for (int64_t i = 0; i < cn; i++) {
       const float wt = a.weight[c0 + i];
       const float* wl = a.w + (int64_t)a.label[c0 + i] * a.k;
@@ -70,16 +71,28 @@ void ceCore(const float* z, const float* w, const int32_t* lab, const float* wt,
   a.k = k, a.v = v, a.chunk = chunk;
   a.z = z, a.w = w, a.label = lab, a.weight = wt, a.dz = dz, a.loss = loss;
   const int64_t t = std::min<int64_t>(threads, std::max<int64_t>(1, n / chunk));
-  std::vector<std::vector<float>> acc(t - 1, std::vector<float>(v * k, 0.f));
+  // per-thread scratch (the [chunk, V] logits block, ...) and dW accumulators, kept between calls: fresh 12 MB
+  // blocks every step cost page faults and zeroing. Sized here, before the workers start.
+  static std::vector<std::vector<float>> keep;
+  if ((int64_t)keep.size() < 2 * t) keep.resize(2 * t);
+  for (int64_t i = 0; i < t; i++) {
+    if ((int64_t)keep[2 * i].size() < chunk * (v + k + 1)) keep[2 * i].resize(chunk * (v + k + 1));
+    if (i > 0 && (int64_t)keep[2 * i + 1].size() < v * k) keep[2 * i + 1].resize(v * k);
+  }
   std::memset(dw, 0, sizeof(float) * v * k);
   std::vector<std::thread> pool;
   const int64_t per = (n + t - 1) / t;
-  for (int64_t i = 1; i < t; i++)
-    pool.emplace_back(runRows, std::cref(a), std::min(n, i * per), std::min(n, (i + 1) * per), acc[i - 1].data());
-  runRows(a, 0, std::min(n, per), dw);
+  for (int64_t i = 1; i < t; i++) {
+    float* acc = keep[2 * i + 1].data();
+    std::memset(acc, 0, sizeof(float) * v * k);
+    pool.emplace_back(runRows, std::cref(a), std::min(n, i * per), std::min(n, (i + 1) * per), acc, keep[2 * i].data());
+  }
+  runRows(a, 0, std::min(n, per), dw, keep[0].data());
   for (auto& th : pool) th.join();
-  for (auto& d : acc)
-    for (int64_t j = 0; j < v * k; j++) dw[j] += d[j];
+  for (int64_t i = 1; i < t; i++) {
+    const float* acc = keep[2 * i + 1].data();
+    for (int64_t j = 0; j < v * k; j++) dw[j] += acc[j];
+  }
 }
 
 namespace {
