@@ -160,6 +160,26 @@ export interface ChunkView {
   chunk: unknown;
 }
 
+/** Whether every column of a result is INTEGER (`int32`) or DOUBLE (`float64`) as `kinds` says. */
+function numericResult(result: DuckDBMaterializedResult, kinds: ColumnKind[]): boolean {
+  return kinds.every(
+    (kind, c) => (kind === 'int32' && result.columnTypeId(c) === DuckDBTypeId.INTEGER) || (kind === 'float64' && result.columnTypeId(c) === DuckDBTypeId.DOUBLE),
+  );
+}
+
+/** Chunk k of a materialised result with its numeric columns as views of the chunk's buffers (result_get_chunk copies it once). */
+function chunkView(raw: DuckDBBindings.Result, k: number, kinds: ColumnKind[]): ChunkView {
+  const chunk = bindings.result_get_chunk(raw, k);
+  const rows = Number(bindings.data_chunk_get_size(chunk));
+  const cols = kinds.map((kind, c) => {
+    const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk, c), rows * (kind === 'int32' ? 4 : 8));
+    return kind === 'int32' ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows);
+  });
+  return { rows, cols, chunk };
+}
+
+const rawResult = (result: DuckDBMaterializedResult) => (result as unknown as { result: DuckDBBindings.Result }).result;
+
 /**
  * The chunks of a materialised result of at most SYNC_CHUNKS chunks as typed views of DuckDB's buffers (no copy
  * into JS; result_get_chunk itself copies each chunk once), when every column is INTEGER (`int32`) or DOUBLE
@@ -167,22 +187,29 @@ export interface ChunkView {
  */
 export function chunkViews(result: DuckDBMaterializedResult, kinds: ColumnKind[]): ChunkView[] | undefined {
   const count = result.chunkCount;
-  if (count > SYNC_CHUNKS) return undefined;
-  const numeric = kinds.every(
-    (kind, c) => (kind === 'int32' && result.columnTypeId(c) === DuckDBTypeId.INTEGER) || (kind === 'float64' && result.columnTypeId(c) === DuckDBTypeId.DOUBLE),
-  );
-  if (!numeric) return undefined;
-  const raw = (result as unknown as { result: DuckDBBindings.Result }).result;
-  const out: ChunkView[] = [];
-  for (let k = 0; k < count; k++) {
-    const chunk = bindings.result_get_chunk(raw, k);
-    const rows = Number(bindings.data_chunk_get_size(chunk));
-    const cols = kinds.map((kind, c) => {
-      const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk, c), rows * (kind === 'int32' ? 4 : 8));
-      return kind === 'int32' ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows);
-    });
-    out.push({ rows, cols, chunk });
+  if (count > SYNC_CHUNKS || !numericResult(result, kinds)) return undefined;
+  const raw = rawResult(result);
+  return Array.from({ length: count }, (_, k) => chunkView(raw, k, kinds));
+}
+
+/**
+ * A materialised numeric result (as chunkViews requires, of any size) copied into typed columns, one chunk at a time
+ * and synchronously: no event-loop round trip per 2,048 rows (fetchChunk), and each chunk's copy is garbage as soon
+ * as it is read. `n`: the result's row count. Undefined when a column is not numeric.
+ */
+export async function copyNumericResult(result: DuckDBMaterializedResult, kinds: ColumnKind[], n: number): Promise<Array<Int32Array | Float64Array> | undefined> {
+  if (!numericResult(result, kinds)) return undefined;
+  const out = kinds.map((k) => (k === 'int32' ? new Int32Array(n) : new Float64Array(n)));
+  const raw = rawResult(result);
+  let at = 0;
+  for (let k = 0; k < result.chunkCount; k++) {
+    if (k % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
+    const { rows, cols } = chunkView(raw, k, kinds);
+    if (at + rows > n) throw new Error(`result has more than the ${n} rows expected`);
+    for (let c = 0; c < cols.length; c++) out[c].set(cols[c], at);
+    at += rows;
   }
+  if (at !== n) throw new Error(`result has ${at} rows, ${n} expected`);
   return out;
 }
 

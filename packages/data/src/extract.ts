@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { chunkViews, columnsOf, queryNumber, readStringColumns, type ChunkView, type ColumnKind } from './db';
+import { chunkViews, columnsOf, copyNumericResult, queryNumber, readStringColumns, type ChunkView, type ColumnKind } from './db';
 import type { DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { SortedEvents } from './split';
 import { EVENTS_CODED } from './ingest';
@@ -67,7 +67,7 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
     sorted = sortChunks(views, nc, withSessions);
     scratch = { int32: [], float64: [sorted.ord] };
   } else {
-    const cols = (await columnsOf(result, kinds, n, true)) as Array<Int32Array | Float64Array>;
+    const cols = (await copyNumericResult(result, kinds, n)) ?? ((await columnsOf(result, kinds, n, true)) as Array<Int32Array | Float64Array>);
     mark('x: copied');
     await new Promise<void>((resolve) => setImmediate(resolve)); // a turn for the work on other connections
     sorted = sortChunks([{ rows: n, cols, chunk: undefined }], nc, withSessions);
