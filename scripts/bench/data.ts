@@ -1,7 +1,10 @@
 /**
  * Data-prep benchmark: simulated 1M and 10M events, contract CSV → validated (DuckDB) → sequences (Arrow shards).
- * Usage: npm run bench:data [-- --sizes 1000000,10000000 --keep]
+ * Usage: npm run bench:data [-- --sizes 1000000,10000000 --keep --floor]
  * Each size runs in its own child process so that peak RSS (maxRSS) belongs to that size alone.
+ * --floor: after the prepare, the same child times DuckDB's bare work on the same file, with nothing of the
+ * pipeline around it (floor.ts): a parse, a read of every column, a copy to Parquet. The prepare / copy ratio is the
+ * cost of everything the pipeline adds to DuckDB's own read and write of the events.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -9,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSimulation } from '@cfm/simulator';
 import { prepareFromSources } from '@cfm/data';
+import { duckdbFloor, type FloorTimes } from './floor';
 
 const BENCH_DIR = process.env.CFM_BENCH_DIR ?? join(tmpdir(), 'cfm-bench-data');
 
@@ -44,6 +48,7 @@ async function child(events: number): Promise<void> {
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify({ events, seconds, eventsPerSec: m.counts.accepted / seconds, maxRssMb, counts: m.counts, timingsMs: m.timingsMs, cpuMs: m.cpuMs, cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, loadavg: loadavg() }) + '\n');
   if (!process.argv.includes('--keep')) rmSync(out, { recursive: true, force: true });
+  if (process.argv.includes('--floor')) process.stdout.write(JSON.stringify({ floor: await duckdbFloor(join(sim, 'events.csv'), BENCH_DIR) }) + '\n');
 }
 
 function main(): void {
@@ -56,13 +61,18 @@ function main(): void {
   const results: Array<{ events: number; seconds: number; eventsPerSec: number; maxRssMb: number; timingsMs?: Record<string, number> }> = [];
   for (const n of sizes) {
     ensureSimulation(n);
-    const line = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', String(n), ...(process.argv.includes('--keep') ? ['--keep'] : [])], {
+    const flags = ['--keep', '--floor'].filter((f) => process.argv.includes(f));
+    const lines = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', String(n), ...flags], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
-    });
-    const r = JSON.parse(line.trim().split('\n').pop()!);
+    }).trim().split('\n');
+    const floor = lines.at(-1)!.startsWith('{"floor"') ? (JSON.parse(lines.pop()!).floor as FloorTimes) : undefined;
+    const r = JSON.parse(lines.pop()!);
     results.push(r);
     process.stdout.write(`${n.toLocaleString('en')} events: ${r.seconds.toFixed(2)} s, ${Math.round(r.eventsPerSec).toLocaleString('en')} events/s, peak RSS ${Math.round(r.maxRssMb)} MB\n`);
     process.stdout.write(`  wall ms per stage ${JSON.stringify(r.timingsMs)}\n  cpu ms per stage ${JSON.stringify(r.cpuMs)}\n  load average at end ${r.loadavg.map((x: number) => x.toFixed(1)).join(' ')}\n`);
+    if (floor)
+      for (const [name, t] of Object.entries(floor))
+        process.stdout.write(`  duckdb alone, ${name}: ${(t.wallMs / 1000).toFixed(2)} s wall, ${(t.cpuMs / 1000).toFixed(2)} s cpu (prepare ${(r.seconds / (t.wallMs / 1000)).toFixed(2)}× its wall)\n`);
   }
   if (results.length >= 2) {
     const [a, b] = [results[0], results[results.length - 1]];

@@ -7,8 +7,9 @@ export type { ContractSources, PrepareFromSourcesOptions } from './prepare';
 export { loadPrepared, loadSequences, loadEvalSet, readManifest } from './load';
 export type { PreparedManifest, SplitCounts } from './manifest';
 // DuckDB ingest and validation
-export { openDatabase, withConnection, queryRows, readColumns } from './db';
-export { ingestEvents, readQuarantine, EVENT_COLUMNS } from './ingest';
+export { openDatabase, withConnection, queryRows, readColumns, sqlString } from './db';
+export { csvColumnLooksInteger } from './files';
+export { ingestEvents, readQuarantine, EVENT_COLUMNS, PARQUET } from './ingest';
 export type { FileCount } from './ingest';
 export { ingestItems, ingestUsers, readUserLabels, ITEM_COLUMNS } from './catalog';
 export { extractSortedEvents, dedupSorted } from './extract';
