@@ -31,7 +31,8 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
   mark('x: count, customer ids');
   const [itemKeys] = await readStringColumns(conn, 'item_keys', ['item_id'], 'iix');
   mark('x: item ids');
-  const session = withSessions ? `, coalesce((hash(session_id) % 2147483647)::INTEGER, -1)` : '';
+  // (-1 for no session id: hash(NULL) is a number, which made every event without one part of one given session)
+  const session = withSessions ? `, CASE WHEN session_id IS NULL THEN -1 ELSE (hash(session_id) % 2147483647)::INTEGER END` : '';
   // input order: (file_id, rec) packed into one exact double (rec < 2^32). The joins as written: the key tables are
   // the build sides (DuckDB has no good size estimate here and may otherwise build on the events)
   // (a global setting: reset as soon as the query has run, before other connections get to work in `onResult`)
