@@ -12,6 +12,9 @@ if nvidia-smi -L >/dev/null 2>&1; then bash infra/tfjs-native/provision.sh --gpu
 # The native CPU kernels of @cfm/tensor (fused output layer + cross-entropy, fused transformer block; needs g++);
 # without them training runs as TF.js ops
 bash infra/native-kernels/provision.sh || echo "setup: native kernels not built (training uses TF.js ops for the output layer and the encoder)"
+# The clean-CSV fast path of @cfm/data (a threaded scan and Parquet writer for plain events CSVs; needs g++);
+# without it every events file is read by DuckDB (same outputs, slower)
+bash infra/native-data/provision.sh || echo "setup: native data scan not built (every events file is read by DuckDB)"
 bash infra/temporal/install.sh || echo "setup: Temporal CLI not installed (Temporal integration tests will be skipped)"
 bash infra/chromium/install.sh || echo "setup: chromium not installed (the report browser test will be skipped outside CI)"
 bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"

@@ -1,6 +1,6 @@
 /**
  * Compare two `cfm prepare` output directories: the shard / feature files and vocabularies byte for byte, the
- * manifests less their timings and dates, and the catalog file's tables, `events` view and events.parquet by row
+ * manifests less their timings, dates and reader, and the catalog file's tables, `events` view and events.parquet by row
  * count and sum of row hashes (read with DuckDB). Exits 1 on any difference.
  * Usage: npx tsx scripts/bench/compare-prepared.ts <dir-a> <dir-b>
  */
@@ -12,7 +12,7 @@ const BYTES = ['train.arrow', 'valid.arrow', 'test.arrow', 'item_features.arrow'
 
 function manifest(dir: string): string {
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  for (const k of ['timingsMs', 'cpuMs', 'createdAt']) delete m[k];
+  for (const k of ['timingsMs', 'cpuMs', 'createdAt', 'reader', 'readerNote']) delete m[k];
   return JSON.stringify(m);
 }
 
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${ok ? 'same' : 'DIFF'} ${what}\n`);
   };
   for (const f of BYTES) report(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), f);
-  report(manifest(a) === manifest(b), 'manifest.json (less timings and createdAt)');
+  report(manifest(a) === manifest(b), 'manifest.json (less timings, createdAt and reader)');
   const [ca, cb] = [await catalog(a), await catalog(b)];
   for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)])) report(ca[k] === cb[k], `${k}: ${ca[k]}${ca[k] === cb[k] ? '' : ` vs ${cb[k]}`}`);
   process.stdout.write(same ? 'ALL SAME\n' : 'DIFFERENT\n');

@@ -33,6 +33,12 @@ export interface PreparedManifest {
   priceEdges: number[];
   hasUsers: boolean;
   createdAt: string;
+  /**
+   * how the events were read: 'native-scan' (every line plain: scan.ts) or 'duckdb' (the ingest with quarantine),
+   * with why the native scan passed the file on (`readerNote`, e.g. "line 12: quote or carriage return")
+   */
+  reader?: 'native-scan' | 'duckdb';
+  readerNote?: string;
   /** wall time per stage of this run */
   timingsMs?: Record<string, number>;
   /** CPU time (user + system, all threads) per stage */

@@ -15,6 +15,7 @@ import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } fr
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures } from './shards';
 import { inlineShardWriter, startShardWriter, type ShardWriter } from './shard-writer';
+import { loadNativeScan, scanPlainCsv, type ScannedEvents } from './scan';
 import { customerSplit, defaultCutoffs, leaveOneOutSplit, temporalSplit, type SplitPlan } from './split';
 import { TYPE_VOCAB, itemVocabulary } from './vocab';
 
@@ -48,6 +49,12 @@ export interface PrepareFromSourcesOptions {
    * writing Parquet in the scan (same outputs). Default: when the file is at most 128 MB.
    */
   eventsInMemory?: boolean;
+  /**
+   * Try the native scan (scan.ts) on a single events CSV: every line plain → read outside DuckDB, same outputs;
+   * otherwise the DuckDB ingest (writing Parquet in the scan). Default: when the addon is built and `eventsInMemory`
+   * is not given (CFM_NATIVE_SCAN=0 turns it off).
+   */
+  nativeScan?: boolean;
 }
 
 /** Ingest → validate → dedup → split → vocabularies → sequences → Arrow shards + manifest. */
@@ -80,10 +87,21 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // a small single CSV is validated into a table in memory (no Parquet write in the scan, and the later reads are
   // faster); the table's Parquet copy is written on a side connection while this thread runs the JS stages
   const [first] = opts.sources.events;
-  const inMemory = opts.sources.events.length === 1 && formatOf(first) === 'csv' && (opts.eventsInMemory ?? (await stat(first)).size <= IN_MEMORY_CSV_BYTES);
+  const singleCsv = opts.sources.events.length === 1 && formatOf(first) === 'csv';
+  // (with the native scan, a file that is not plain takes the DuckDB ingest that writes Parquet in the scan)
+  const native = singleCsv && (opts.nativeScan ?? opts.eventsInMemory === undefined) && loadNativeScan() !== null
+    ? { parquetPath: dbPath === ':memory:' ? undefined : parquetTmp, tempDir }
+    : undefined;
+  const inMemory = !native && singleCsv && (opts.eventsInMemory ?? (await stat(first)).size <= IN_MEMORY_CSV_BYTES);
   const sideConns = inMemory ? [await db.connect(), await db.connect()] : [];
   const sideWork = (): SideWork => {
-    if (!inMemory) return { codes: () => onSide((c) => readItemCatalogCodes(c)), persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)) };
+    if (!inMemory)
+      return {
+        codes: () => onSide((c) => readItemCatalogCodes(c)),
+        persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)),
+        persistTables: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables, 'tables')),
+        persistView: () => onSide((c) => persistCatalog(c, dbPath, parquetTmp, [], 'view')),
+      };
     const [codesConn, persistConn] = sideConns;
     // the catalog tables are written by whichever is free first: this side connection once the Parquet copy is done,
     // or the codes' connection once the codes are read and the sequences built (catalogTablesOn); the view over the
@@ -117,7 +135,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // at the sequences, where its load held up the last writes (10M bench: ~0.8 s waited at the end)
   const earlyWriter = (opts.shardWorker ?? (await eventBytes(opts.sources.events)) >= SHARD_WORKER_BYTES) ? startShardWriter() : undefined;
   try {
-    return await withConnection(db, (conn) => run(conn, opts, config, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide, lineCounts, earlyWriter));
+    return await withConnection(db, (conn) => run(conn, opts, config, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide, lineCounts, earlyWriter, native));
   } finally {
     mark('run done');
     await earlyWriter?.close();
@@ -163,6 +181,9 @@ interface SideWork {
   persist: (tables: string[]) => Promise<void>;
   /** once `persist` and `codes` have started: the catalog tables copied on another connection as soon as the codes are read, unless that has started already */
   catalogTablesNow?: () => void;
+  /** `persist` in two parts: the catalog tables, and (once the Parquet file is complete) the events view */
+  persistTables?: (tables: string[]) => Promise<void>;
+  persistView?: () => Promise<void>;
 }
 
 /**
@@ -201,6 +222,8 @@ async function run(
   lineCounts: Map<string, Promise<number>>,
   /** the shard worker started by the caller (closed by it), if any */
   earlyWriter?: ShardWriter,
+  /** try the native scan on the single events CSV (scanPlainCsv's Parquet path and temp dir) */
+  native?: { parquetPath?: string; tempDir: string },
 ): Promise<PreparedManifest> {
   const timingsMs: Record<string, number> = {};
   const cpuMs: Record<string, number> = {};
@@ -226,26 +249,44 @@ async function run(
   catalogFiles.catch(() => undefined); // awaited below; handled here in case the events ingest fails first
   const checkCatalog = !!items && config.unknownItems === 'quarantine';
   lap('catalog');
-  const eventFiles = await ingestEvents(conn, opts.sources.events, { checkCatalog, catalogReady: catalogFiles, parquetPath, progress, lineCounts });
+  const [onlyFile] = opts.sources.events;
+  let fast: ScannedEvents | undefined;
+  let readerNote: string | undefined;
+  if (native) {
+    progress.start('ingest events', 1);
+    const r = await scanPlainCsv(conn, onlyFile, { checkCatalog, catalogReady: catalogFiles, lineCount: lineCounts.get(onlyFile)!, ...native });
+    if ('fallback' in r) readerNote = `native scan passed the file on: ${r.fallback}`;
+    else {
+      fast = r;
+      progress.finish('ingest events');
+    }
+  }
+  const eventFiles = fast ? [fast.count] : await ingestEvents(conn, opts.sources.events, { checkCatalog, catalogReady: catalogFiles, parquetPath, progress, lineCounts });
   const files: FileCount[] = [...(await catalogFiles), ...eventFiles];
   lap('ingest');
   const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
   if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
 
   progress.start('sequences', 5);
-  const withSessions = (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
+  const withSessions = fast ? !!fast.events.session : (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
   // the catalog tables are complete after the ingest (listed here, where a query does not wait for a turn)
   const tables = (await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`)).map((r) => String(r.t));
   // once DuckDB has the extraction result, the catalog file and the catalogue's codes (neither needs the JS part)
   // are made on other connections while this thread copies, sorts and builds the sequences (with the events in
   // memory, the codes start now: they are small, and the extraction's waits give them their turns)
-  let catalogCodes = parquetPath ? undefined : side.codes();
+  let catalogCodes = parquetPath && !fast ? undefined : side.codes();
+  // (the native scan's Parquet file is written beside the JS stages: the catalog tables are copied now, the view
+  // over the Parquet file follows the file)
   let persisted: Promise<void> | undefined;
+  if (fast && side.persistTables && side.persistView) {
+    const tablesDone = side.persistTables(tables);
+    persisted = Promise.all([tablesDone, fast.parquet]).then(() => side.persistView!());
+  } else if (fast) persisted = fast.parquet.then(() => side.persist(tables));
   const startSide = () => {
     persisted ??= side.persist(tables);
     catalogCodes ??= side.codes();
   };
-  const { events, customerIds, itemKeys, scratch } = await extractSortedEvents(conn, withSessions, startSide);
+  const { events, customerIds, itemKeys, scratch } = fast ?? (await extractSortedEvents(conn, withSessions, startSide));
   startSide();
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
   lap('extract');
@@ -330,6 +371,8 @@ async function run(
     vocabHashes: Object.fromEntries(Object.entries(vocabs).map(([k, v]) => [k, v.hash])),
     priceEdges: feats.priceEdges,
     hasUsers,
+    reader: fast ? 'native-scan' : 'duckdb',
+    ...(readerNote ? { readerNote } : {}),
     createdAt: new Date().toISOString(),
     timingsMs,
     cpuMs,
