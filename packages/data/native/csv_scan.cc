@@ -4,6 +4,7 @@
 #include <node_api.h>
 
 #include <algorithm>
+#include <memory>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -99,82 +100,49 @@ std::vector<std::string_view> merge(std::vector<Part>& parts, Dict Part::*dict, 
   return keys;
 }
 
-napi_value typed(napi_env env, napi_typedarray_type type, size_t n, void** data) {
-  size_t bytes = n * (type == napi_float64_array ? 8 : 4);
-  napi_value buf, arr;
-  napi_create_arraybuffer(env, bytes ? bytes : 1, data, &buf);
-  napi_create_typedarray(env, type, n, buf, 0, &arr);
-  return arr;
-}
+template <class T>
+using Buf = std::unique_ptr<T[]>;
+template <class T>
+Buf<T> buf(size_t n) { return Buf<T>(new T[n ? n : 1]); }  // (not zeroed: every element is written)
 
-napi_value joined(napi_env env, const std::vector<std::string_view>& keys) {
-  std::string s;
-  for (size_t i = 0; i < keys.size(); i++) {
-    if (i) s += '\n';
-    s.append(keys[i]);
-  }
-  napi_value v;
-  napi_create_string_utf8(env, s.data(), s.size(), &v);
-  return v;
-}
-
-void set(napi_env env, napi_value obj, const char* name, napi_value v) { napi_set_named_property(env, obj, name, v); }
-
-// scan(path, delim, ncols, index: Int32Array(9), maxTs, types: string[], threads)
-napi_value Scan(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  char path[4096];
-  size_t len;
-  napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len);
+// One scan, run on a libuv worker thread (Execute); its results become JS values in Complete.
+struct ScanJob {
+  std::string path;
   ScanSpec spec;
-  int32_t i32;
-  napi_get_value_int32(env, argv[1], &i32);
-  spec.delim = static_cast<char>(i32);
-  napi_get_value_int32(env, argv[2], &spec.ncols);
-  void* idx;
-  size_t idxLen;
-  napi_get_typedarray_info(env, argv[3], nullptr, &idxLen, &idx, nullptr, nullptr);
-  for (int c = 0; c < NCOL; c++) spec.index[c] = static_cast<int32_t*>(idx)[c];
-  double maxTs;
-  napi_get_value_double(env, argv[4], &maxTs);
-  spec.maxTs = static_cast<int64_t>(maxTs);
-  uint32_t nt;
-  napi_get_array_length(env, argv[5], &nt);
-  for (uint32_t t = 0; t < nt; t++) {
-    napi_value e;
-    char b[64];
-    napi_get_element(env, argv[5], t, &e);
-    napi_get_value_string_utf8(env, e, b, sizeof b, &len);
-    spec.types.emplace_back(b, len);
-  }
-  int32_t threads;
-  napi_get_value_int32(env, argv[6], &threads);
-  spec.finish();
+  int threads = 2;
+  bool debug = false;
+  // results
+  std::string fail;
+  MappedCsv csv;  // (kept until Complete: the id lists are views into it)
+  size_t n = 0, nc = 0;
+  std::vector<int32_t> custStart;
+  Buf<int32_t> item, type, session;
+  Buf<double> ts;
+  double tsMin = 1e300, tsMax = -1e300;
+  std::vector<std::string_view> customers, items, sessions;
+  napi_deferred deferred;
+  napi_async_work work;
+};
 
-  napi_value out;
-  napi_create_object(env, &out);
-  auto fail = [&](const std::string& why) {
-    napi_value s;
-    napi_create_string_utf8(env, why.data(), why.size(), &s);
-    set(env, out, "fail", s);
-    return out;
-  };
-  const bool debug = getenv("CFM_DEBUG_TIMING") != nullptr;
+void runScan(ScanJob& job) {
   auto t0 = std::chrono::steady_clock::now();
   auto lap = [&](const char* what) {
-    if (!debug) return;
+    if (!job.debug) return;
     auto t = std::chrono::steady_clock::now();
     fprintf(stderr, "native scan: %s %.1f ms\n", what, std::chrono::duration<double, std::milli>(t - t0).count());
     t0 = t;
   };
-  MappedCsv csv;
-  if (!csv.open(path)) return fail(csv.error);
-  std::vector<size_t> cuts = splitAtLines(csv, std::max(1, threads));
+  MappedCsv& csv = job.csv;
+  const ScanSpec& spec = job.spec;
+  if (!csv.open(job.path)) return void(job.fail = csv.error);
+  std::vector<size_t> cuts = splitAtLines(csv, std::max(1, job.threads));
   std::vector<Part> parts(cuts.size() - 1);
-  // rows per part first (line ends), so that every part writes straight into the output arrays
+  // rows per part first (line ends), so that every part writes straight into the arrays
   std::vector<std::thread> pool;
+  auto joinAll = [&] {
+    for (auto& t : pool) t.join();
+    pool.clear();
+  };
   for (size_t k = 0; k < parts.size(); k++) {
     parts[k].from = cuts[k], parts[k].to = cuts[k + 1];
     pool.emplace_back([&, k] {
@@ -188,16 +156,13 @@ napi_value Scan(napi_env env, napi_callback_info info) {
       p.rows = n;
     });
   }
-  for (auto& t : pool) t.join();
-  pool.clear();
+  joinAll();
   size_t n = 0;
   for (auto& p : parts) p.firstRow = n, n += p.rows;
   lap("lines counted");
-  if (n == 0) return fail("no data lines");
-  void *cix, *iix, *type, *ts, *ord, *session;
-  napi_value aC = typed(env, napi_int32_array, n, &cix), aI = typed(env, napi_int32_array, n, &iix);
-  napi_value aT = typed(env, napi_int32_array, n, &type), aS = typed(env, napi_float64_array, n, &ts);
-  napi_value aO = typed(env, napi_float64_array, n, &ord), aX = typed(env, napi_int32_array, n, &session);
+  if (n == 0) return void(job.fail = "no data lines");
+  Buf<int32_t> cix = buf<int32_t>(n), iix = buf<int32_t>(n), type = buf<int32_t>(n), session = buf<int32_t>(n);
+  Buf<double> ts = buf<double>(n);
   std::atomic<bool> stop{false};
   for (size_t k = 0; k < parts.size(); k++)
     pool.emplace_back([&, k] {
@@ -225,64 +190,200 @@ napi_value Scan(napi_env env, napi_callback_info info) {
         }
         for (int j = 0; j < m; j++, r++) {
           const Row& row = rows[j];
-          static_cast<int32_t*>(cix)[r] = p.customers.get(row.f[CUSTOMER]);
-          static_cast<int32_t*>(iix)[r] = p.items.lookup(row.f[ITEM], itemHash[j]);
-          static_cast<int32_t*>(type)[r] = row.type;
-          static_cast<double*>(ts)[r] = static_cast<double>(row.ts);
-          static_cast<double*>(ord)[r] = static_cast<double>(r + 1);
-          static_cast<int32_t*>(session)[r] = row.f[SESSION].empty() ? -1 : p.sessions.get(row.f[SESSION]);
+          cix[r] = p.customers.get(row.f[CUSTOMER]);
+          iix[r] = p.items.lookup(row.f[ITEM], itemHash[j]);
+          type[r] = row.type;
+          ts[r] = static_cast<double>(row.ts);
+          session[r] = row.f[SESSION].empty() ? -1 : p.sessions.get(row.f[SESSION]);
         }
       }
     });
-  for (auto& t : pool) t.join();
-  pool.clear();
+  joinAll();
   lap("parsed");
   for (auto& p : parts)
     if (p.why) {
       // (the line number only for the message: counted here, on failure)
       size_t line = 2;
       for (const char* q = csv.data + csv.bodyStart; q < csv.data + p.whyAt; q++) line += *q == '\n';
-      return fail("line " + std::to_string(line) + ": " + p.why);
+      return void(job.fail = "line " + std::to_string(line) + ": " + p.why);
     }
   // customers and items sorted (their indices are the ranks of the ids); sessions in any order (the caller maps each
   // distinct session to DuckDB's hash of it)
   std::vector<std::vector<int32_t>> mc, mi, ms;
-  std::vector<std::string_view> customers, items, sessions;
-  pool.emplace_back([&] { customers = merge(parts, &Part::customers, true, mc); });
-  pool.emplace_back([&] { items = merge(parts, &Part::items, true, mi); });
-  sessions = merge(parts, &Part::sessions, false, ms);
-  for (auto& t : pool) t.join();
-  pool.clear();
+  pool.emplace_back([&] { job.customers = merge(parts, &Part::customers, true, mc); });
+  pool.emplace_back([&] { job.items = merge(parts, &Part::items, true, mi); });
+  job.sessions = merge(parts, &Part::sessions, false, ms);
+  joinAll();
   lap("merged");
+  // global ids, and each part's rows per customer (for the sort)
+  const size_t nc = job.customers.size();
+  std::vector<std::vector<int32_t>> perCustomer(parts.size(), std::vector<int32_t>(nc, 0));
+  std::vector<double> tsMin(parts.size(), 1e300), tsMax(parts.size(), -1e300);
   for (size_t k = 0; k < parts.size(); k++)
     pool.emplace_back([&, k] {
       Part& p = parts[k];
-      int32_t *c = static_cast<int32_t*>(cix) + p.firstRow, *it = static_cast<int32_t*>(iix) + p.firstRow;
-      int32_t* s = static_cast<int32_t*>(session) + p.firstRow;
-      for (size_t r = 0; r < p.rows; r++) {
-        c[r] = mc[k][c[r]];
-        it[r] = mi[k][it[r]];
-        if (s[r] >= 0) s[r] = ms[k][s[r]];
+      auto& count = perCustomer[k];
+      double lo = 1e300, hi = -1e300;
+      for (size_t r = p.firstRow; r < p.firstRow + p.rows; r++) {
+        cix[r] = mc[k][cix[r]];
+        iix[r] = mi[k][iix[r]];
+        if (session[r] >= 0) session[r] = ms[k][session[r]];
+        count[cix[r]]++;
+        lo = std::min(lo, ts[r]), hi = std::max(hi, ts[r]);
+      }
+      tsMin[k] = lo, tsMax[k] = hi;
+    });
+  joinAll();
+  lap("remapped");
+  // sorted by (customer, ts, record): a stable counting sort by customer (each part writes its rows to its own
+  // slots, so a customer's rows stay in file order), then the customers whose rows are not in (ts, record) order
+  job.custStart.assign(nc + 1, 0);
+  int32_t* cs = job.custStart.data();
+  std::vector<std::vector<int32_t>> next(parts.size(), std::vector<int32_t>(nc));
+  for (size_t c = 0; c < nc; c++) {
+    int32_t at = cs[c];
+    for (size_t k = 0; k < parts.size(); k++) next[k][c] = at, at += perCustomer[k][c];
+    cs[c + 1] = at;
+  }
+  job.item = buf<int32_t>(n), job.type = buf<int32_t>(n), job.session = buf<int32_t>(n), job.ts = buf<double>(n);
+  Buf<int32_t> rec = buf<int32_t>(n);  // record number - 1 of each sorted row (the tie-break)
+  for (size_t k = 0; k < parts.size(); k++)
+    pool.emplace_back([&, k] {
+      Part& p = parts[k];
+      auto& nx = next[k];
+      for (size_t r = p.firstRow; r < p.firstRow + p.rows; r++) {
+        int32_t d = nx[cix[r]]++;
+        job.item[d] = iix[r], job.type[d] = type[r], job.ts[d] = ts[r], job.session[d] = session[r];
+        rec[d] = static_cast<int32_t>(r);
       }
     });
-  for (auto& t : pool) t.join();
-  lap("remapped");
-  napi_value nv;
-  napi_create_double(env, static_cast<double>(n), &nv);
-  set(env, out, "n", nv);
-  set(env, out, "cix", aC);
-  set(env, out, "iix", aI);
-  set(env, out, "type", aT);
-  set(env, out, "ts", aS);
-  set(env, out, "ord", aO);
-  set(env, out, "session", aX);
-  set(env, out, "customers", joined(env, customers));
-  set(env, out, "items", joined(env, items));
-  set(env, out, "sessions", joined(env, sessions));
-  napi_value ns;
-  napi_create_double(env, static_cast<double>(sessions.size()), &ns);
-  set(env, out, "sessionCount", ns);
-  return out;
+  joinAll();
+  const size_t halves = std::min<size_t>(parts.size(), 2);
+  for (size_t h = 0; h < halves; h++)
+    pool.emplace_back([&, h] {
+      int32_t *item = job.item.get(), *ty = job.type.get(), *se = job.session.get();
+      double* t = job.ts.get();
+      std::vector<int32_t> idx, bi, bt, bs;
+      std::vector<double> bts;
+      for (size_t c = nc * h / halves; c < nc * (h + 1) / halves; c++) {
+        int32_t a = cs[c], e = cs[c + 1];
+        bool ordered = true;
+        for (int32_t i = a + 1; i < e && ordered; i++) ordered = t[i - 1] < t[i] || (t[i - 1] == t[i] && rec[i - 1] < rec[i]);
+        if (ordered) continue;
+        idx.resize(e - a);
+        for (int32_t i = a; i < e; i++) idx[i - a] = i;
+        std::sort(idx.begin(), idx.end(), [&](int32_t x, int32_t y) { return t[x] < t[y] || (t[x] == t[y] && rec[x] < rec[y]); });
+        bi.assign(item + a, item + e), bt.assign(ty + a, ty + e), bs.assign(se + a, se + e), bts.assign(t + a, t + e);
+        for (int32_t k = 0; k < e - a; k++) {
+          int32_t j = idx[k] - a;
+          item[a + k] = bi[j], ty[a + k] = bt[j], se[a + k] = bs[j], t[a + k] = bts[j];
+        }
+      }
+    });
+  joinAll();
+  lap("sorted");
+  job.n = n, job.nc = nc;
+  job.tsMin = *std::min_element(tsMin.begin(), tsMin.end());
+  job.tsMax = *std::max_element(tsMax.begin(), tsMax.end());
+}
+
+template <class T>
+napi_value typedCopy(napi_env env, napi_typedarray_type type, const T* src, size_t n) {
+  void* data;
+  napi_value ab, arr;
+  napi_create_arraybuffer(env, n ? n * sizeof(T) : 1, &data, &ab);
+  if (n) memcpy(data, src, n * sizeof(T));
+  napi_create_typedarray(env, type, n, ab, 0, &arr);
+  return arr;
+}
+
+napi_value joined(napi_env env, const std::vector<std::string_view>& keys) {
+  std::string s;
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (i) s += '\n';
+    s.append(keys[i]);
+  }
+  napi_value v;
+  napi_create_string_utf8(env, s.data(), s.size(), &v);
+  return v;
+}
+
+void set(napi_env env, napi_value obj, const char* name, napi_value v) { napi_set_named_property(env, obj, name, v); }
+napi_value number(napi_env env, double x) {
+  napi_value v;
+  napi_create_double(env, x, &v);
+  return v;
+}
+
+void Execute(napi_env, void* data) { runScan(*static_cast<ScanJob*>(data)); }
+
+void Complete(napi_env env, napi_status, void* data) {
+  std::unique_ptr<ScanJob> job(static_cast<ScanJob*>(data));
+  napi_value out;
+  napi_create_object(env, &out);
+  if (!job->fail.empty()) {
+    napi_value s;
+    napi_create_string_utf8(env, job->fail.data(), job->fail.size(), &s);
+    set(env, out, "fail", s);
+  } else {
+    size_t n = job->n;
+    set(env, out, "n", number(env, static_cast<double>(n)));
+    set(env, out, "tsMin", number(env, job->tsMin));
+    set(env, out, "tsMax", number(env, job->tsMax));
+    set(env, out, "custStart", typedCopy(env, napi_int32_array, job->custStart.data(), job->custStart.size()));
+    set(env, out, "item", typedCopy(env, napi_int32_array, job->item.get(), n));
+    set(env, out, "type", typedCopy(env, napi_int32_array, job->type.get(), n));
+    set(env, out, "tsMs", typedCopy(env, napi_float64_array, job->ts.get(), n));
+    set(env, out, "session", typedCopy(env, napi_int32_array, job->session.get(), n));
+    set(env, out, "customers", joined(env, job->customers));
+    set(env, out, "items", joined(env, job->items));
+    set(env, out, "sessions", joined(env, job->sessions));
+    set(env, out, "sessionCount", number(env, static_cast<double>(job->sessions.size())));
+  }
+  napi_resolve_deferred(env, job->deferred, out);
+  napi_delete_async_work(env, job->work);
+}
+
+// scan(path, delim, ncols, index: Int32Array(9), maxTs, types: string[], threads) → Promise<result | { fail }>
+napi_value Scan(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  auto job = std::make_unique<ScanJob>();
+  size_t len;
+  napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len);
+  job->path.resize(len);
+  napi_get_value_string_utf8(env, argv[0], job->path.data(), len + 1, &len);
+  ScanSpec& spec = job->spec;
+  int32_t i32;
+  napi_get_value_int32(env, argv[1], &i32);
+  spec.delim = static_cast<char>(i32);
+  napi_get_value_int32(env, argv[2], &spec.ncols);
+  void* idx;
+  napi_get_typedarray_info(env, argv[3], nullptr, nullptr, &idx, nullptr, nullptr);
+  for (int c = 0; c < NCOL; c++) spec.index[c] = static_cast<int32_t*>(idx)[c];
+  double maxTs;
+  napi_get_value_double(env, argv[4], &maxTs);
+  spec.maxTs = static_cast<int64_t>(maxTs);
+  uint32_t nt;
+  napi_get_array_length(env, argv[5], &nt);
+  for (uint32_t t = 0; t < nt; t++) {
+    napi_value e;
+    char b[64];
+    napi_get_element(env, argv[5], t, &e);
+    napi_get_value_string_utf8(env, e, b, sizeof b, &len);
+    spec.types.emplace_back(b, len);
+  }
+  napi_get_value_int32(env, argv[6], &job->threads);
+  spec.finish();
+  job->debug = getenv("CFM_DEBUG_TIMING") != nullptr;
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "cfm-scan", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, Execute, Complete, job.get(), &job->work);
+  napi_queue_async_work(env, job->work);
+  job.release();
+  return promise;
 }
 
 }  // namespace

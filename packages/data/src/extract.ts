@@ -81,22 +81,6 @@ export async function extractSortedEvents(conn: DuckDBConnection, withSessions =
 }
 
 /**
- * Events read outside DuckDB (the native scan, scan.ts) as ExtractedEvents: the columns (cix, iix, type, ts, ord[,
- * session]) sorted by (customer, ts, ord) the same way as an extraction, and then free for reuse (scratch).
- */
-export function sortedFromColumns(
-  cols: { cix: Int32Array; iix: Int32Array; type: Int32Array; ts: Float64Array; ord: Float64Array; session?: Int32Array },
-  customerIds: string[],
-  itemKeys: string[],
-): ExtractedEvents {
-  const n = cols.cix.length;
-  const list = [cols.cix, cols.iix, cols.type, cols.ts, cols.ord, ...(cols.session ? [cols.session] : [])];
-  const { custStart, item, type, tsMs, session, tsRange } = sortChunks([{ rows: n, cols: list, chunk: undefined }], customerIds.length, !!cols.session);
-  const scratch = { int32: [cols.cix, cols.iix, cols.type], float64: [cols.ts, cols.ord] };
-  return { events: { n, custStart, item, type, tsMs, session, tsRange }, customerIds, itemKeys, scratch };
-}
-
-/**
  * Rows given as chunks of columns (cix, iix, type, ts, ord[, session]) sorted by (customer, ts, ord): the rows per
  * customer are counted, each row is written straight to its customer's next slot (a stable counting sort), then the
  * customers whose rows did not arrive in (ts, ord) order are sorted. Returns the `ord` column too (in counting-sort

@@ -53,8 +53,16 @@ export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number
   const cols = Object.values(ITEM_FEATURES);
   if (!hasItems) return { values: cols.map(() => []), codes: cols.map(() => new Int32Array(nRaw).fill(-1)), price: new Float64Array(nRaw).fill(Number.NaN) };
   const dict = (c: string) => `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;
+  // every column's distinct values in one round trip (a side connection's query waits for an event-loop turn of this
+  // thread to finish and to start the next one, and the sequence stages give few: one query instead of six)
+  const sep = '\x1f';
+  const [row] = await queryRows(
+    conn,
+    `SELECT ${cols.map((c, k) => `(SELECT string_agg(v, chr(31) ORDER BY code) FROM ${dict(c)}) AS v${k}, (SELECT coalesce(bool_or(contains(${c}, chr(31))), false) FROM items) AS bad${k}`).join(', ')}`,
+  );
   const values: string[][] = [];
-  for (const c of cols) values.push((await readStringColumns(conn, dict(c), ['v'], 'code'))[0]);
+  for (const [k, c] of cols.entries())
+    values.push(row[`bad${k}`] ? (await readStringColumns(conn, dict(c), ['v'], 'code'))[0] : row[`v${k}`] === null ? [] : String(row[`v${k}`]).split(sep));
   const joins = cols.map((c, k) => `LEFT JOIN ${dict(c)} d${k} ON d${k}.v = i.${c}`).join(' ');
   const out = await readColumns(
     conn,

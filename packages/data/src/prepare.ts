@@ -15,7 +15,7 @@ import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } fr
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures } from './shards';
 import { inlineShardWriter, startShardWriter, type ShardWriter } from './shard-writer';
-import { loadNativeScan, scanPlainCsv, type ScannedEvents } from './scan';
+import { loadNativeScan, scanPlainCsv, startScan, type ScannedEvents, type StartedScan } from './scan';
 import { customerSplit, defaultCutoffs, leaveOneOutSplit, temporalSplit, type SplitPlan } from './split';
 import { TYPE_VOCAB, itemVocabulary } from './vocab';
 
@@ -55,6 +55,8 @@ export interface PrepareFromSourcesOptions {
    * is not given (CFM_NATIVE_SCAN=0 turns it off).
    */
   nativeScan?: boolean;
+  /** (internal) why the native scan passed the file on, when it did so after its scan */
+  readerNote?: string;
 }
 
 /** Ingest → validate → dedup → split → vocabularies → sequences → Arrow shards + manifest. */
@@ -67,6 +69,10 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // reported by the ingest, as before)
   const lineCounts = new Map(opts.sources.events.filter(isCsv).map((f) => [f, countNonBlankLines(f)] as const));
   for (const p of lineCounts.values()) p.catch(() => undefined);
+  // the native scan of a single events CSV starts now too: it needs nothing of DuckDB (scan.ts)
+  const [first] = opts.sources.events;
+  const singleCsv = opts.sources.events.length === 1 && isCsv(first);
+  const scanning = singleCsv && (opts.nativeScan ?? opts.eventsInMemory === undefined) && loadNativeScan() !== null ? startScan(first) : undefined;
   await mkdir(opts.out, { recursive: true });
   const dbPath = opts.dbPath ?? join(opts.out, 'catalog.duckdb');
   if (dbPath !== ':memory:') await rm(dbPath, { force: true });
@@ -86,12 +92,8 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const onSide = <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => track(withConnection(db, fn));
   // a small single CSV is validated into a table in memory (no Parquet write in the scan, and the later reads are
   // faster); the table's Parquet copy is written on a side connection while this thread runs the JS stages
-  const [first] = opts.sources.events;
-  const singleCsv = opts.sources.events.length === 1 && formatOf(first) === 'csv';
   // (with the native scan, a file that is not plain takes the DuckDB ingest that writes Parquet in the scan)
-  const native = singleCsv && (opts.nativeScan ?? opts.eventsInMemory === undefined) && loadNativeScan() !== null
-    ? { parquetPath: dbPath === ':memory:' ? undefined : parquetTmp, tempDir }
-    : undefined;
+  const native = scanning ? { started: scanning, parquetPath: dbPath === ':memory:' ? undefined : parquetTmp, tempDir } : undefined;
   const inMemory = !native && singleCsv && (opts.eventsInMemory ?? (await stat(first)).size <= IN_MEMORY_CSV_BYTES);
   const sideConns = inMemory ? [await db.connect(), await db.connect()] : [];
   const sideWork = (): SideWork => {
@@ -99,8 +101,13 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
       return {
         codes: () => onSide((c) => readItemCatalogCodes(c)),
         persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)),
-        persistTables: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables, 'tables')),
-        persistView: () => onSide((c) => persistCatalog(c, dbPath, parquetTmp, [], 'view')),
+        // (one connection, one step after the other: the catalog file is attached by one statement at a time)
+        persistAfter: (tables, parquet) =>
+          onSide(async (c) => {
+            await persistCatalog(c, dbPath, parquetTmp, tables, 'tables');
+            await parquet;
+            await persistCatalog(c, dbPath, parquetTmp, [], 'view');
+          }),
       };
     const [codesConn, persistConn] = sideConns;
     // the catalog tables are written by whichever is free first: this side connection once the Parquet copy is done,
@@ -134,8 +141,12 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // a worker for the shards of a large input starts here: it loads (~0.4 s of CPU) while DuckDB reads the events, not
   // at the sequences, where its load held up the last writes (10M bench: ~0.8 s waited at the end)
   const earlyWriter = (opts.shardWorker ?? (await eventBytes(opts.sources.events)) >= SHARD_WORKER_BYTES) ? startShardWriter() : undefined;
+  let late: NativeFallback;
   try {
     return await withConnection(db, (conn) => run(conn, opts, config, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide, lineCounts, earlyWriter, native));
+  } catch (e) {
+    if (!(e instanceof NativeFallback)) throw e;
+    late = e;
   } finally {
     mark('run done');
     await earlyWriter?.close();
@@ -147,9 +158,15 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
     await rm(parquetTmp, { force: true });
     await rm(`${parquetTmp}.all`, { force: true }); // ingestEvents' first copy, left behind only if it failed
     await rm(`${parquetTmp}.all.tidy`, { force: true }); // (its copy with tidied ids, likewise)
+    await rm(`${parquetTmp}.native`, { force: true }); // (the native scan's file, left behind only if it failed)
     mark('prepare end');
   }
+  // the native scan's checks after the scan failed (an item missing from the catalogue): again with the DuckDB ingest
+  return prepareFromSources({ ...opts, nativeScan: false, readerNote: `native scan passed the file on: ${late.message}` });
 }
+
+/** A file the native scan read but its later checks refused: prepared again with the DuckDB ingest. */
+class NativeFallback extends Error {}
 
 /** Event files of at least this many bytes in all get the shard worker from the start (~2M events of the contract CSV). */
 const SHARD_WORKER_BYTES = 96 * 2 ** 20;
@@ -181,9 +198,8 @@ interface SideWork {
   persist: (tables: string[]) => Promise<void>;
   /** once `persist` and `codes` have started: the catalog tables copied on another connection as soon as the codes are read, unless that has started already */
   catalogTablesNow?: () => void;
-  /** `persist` in two parts: the catalog tables, and (once the Parquet file is complete) the events view */
-  persistTables?: (tables: string[]) => Promise<void>;
-  persistView?: () => Promise<void>;
+  /** `persist` in two parts: the catalog tables now, and the events view once `parquet` (the file) is complete */
+  persistAfter?: (tables: string[], parquet: Promise<void>) => Promise<void>;
 }
 
 /**
@@ -222,8 +238,8 @@ async function run(
   lineCounts: Map<string, Promise<number>>,
   /** the shard worker started by the caller (closed by it), if any */
   earlyWriter?: ShardWriter,
-  /** try the native scan on the single events CSV (scanPlainCsv's Parquet path and temp dir) */
-  native?: { parquetPath?: string; tempDir: string },
+  /** the native scan of the single events CSV under way (startScan), with scanPlainCsv's Parquet path and temp dir */
+  native?: { started: StartedScan; parquetPath?: string; tempDir: string },
 ): Promise<PreparedManifest> {
   const timingsMs: Record<string, number> = {};
   const cpuMs: Record<string, number> = {};
@@ -254,7 +270,7 @@ async function run(
   let readerNote: string | undefined;
   if (native) {
     progress.start('ingest events', 1);
-    const r = await scanPlainCsv(conn, onlyFile, { checkCatalog, catalogReady: catalogFiles, lineCount: lineCounts.get(onlyFile)!, ...native });
+    const r = await scanPlainCsv(native.started, onlyFile, { checkCatalog, catalogReady: catalogFiles, lineCount: lineCounts.get(onlyFile)!, onSide, ...native });
     if ('fallback' in r) readerNote = `native scan passed the file on: ${r.fallback}`;
     else {
       fast = r;
@@ -269,25 +285,23 @@ async function run(
 
   progress.start('sequences', 5);
   const withSessions = fast ? !!fast.events.session : (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
-  // the catalog tables are complete after the ingest (listed here, where a query does not wait for a turn)
-  const tables = (await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`)).map((r) => String(r.t));
+  // the catalog tables are complete after the ingest (listed here, where a query does not wait for a turn; after the
+  // native scan, once its key tables are made)
+  let tables: string[] = [];
+  const listTables = async () =>
+    (tables = (await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`)).map((r) => String(r.t)));
+  if (!fast) await listTables();
   // once DuckDB has the extraction result, the catalog file and the catalogue's codes (neither needs the JS part)
   // are made on other connections while this thread copies, sorts and builds the sequences (with the events in
   // memory, the codes start now: they are small, and the extraction's waits give them their turns)
-  let catalogCodes = parquetPath && !fast ? undefined : side.codes();
-  // (the native scan's Parquet file is written beside the JS stages: the catalog tables are copied now, the view
-  // over the Parquet file follows the file)
+  let catalogCodes = parquetPath || fast ? undefined : side.codes();
   let persisted: Promise<void> | undefined;
-  if (fast && side.persistTables && side.persistView) {
-    const tablesDone = side.persistTables(tables);
-    persisted = Promise.all([tablesDone, fast.parquet]).then(() => side.persistView!());
-  } else if (fast) persisted = fast.parquet.then(() => side.persist(tables));
   const startSide = () => {
     persisted ??= side.persist(tables);
     catalogCodes ??= side.codes();
   };
   const { events, customerIds, itemKeys, scratch } = fast ?? (await extractSortedEvents(conn, withSessions, startSide));
-  startSide();
+  if (!fast) startSide();
   progress.update({ step: 'sequences', done: 1, total: 5, info: { events: events.n } });
   lap('extract');
   const duplicates = dedupSorted(events, config.dedup);
@@ -300,6 +314,20 @@ async function run(
   const ranges = vocabFrom === 'all' ? [{ start: events.custStart.subarray(0, -1), end: events.custStart.subarray(1) }] : [plan.train];
   const { vocab: itemVocab, rawToId } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
   mark('item vocab');
+  if (fast) {
+    // the native scan's DuckDB part (key tables, session keys, catalogue check) ran beside the stages above
+    const why = await fast.ready;
+    if (why) {
+      await fast.parquet.catch(() => undefined);
+      throw new NativeFallback(why);
+    }
+    mark('native scan: ready');
+    await listTables();
+    catalogCodes = side.codes();
+    // (the native scan's Parquet file is written beside the JS stages: the catalog tables are copied now, the view
+    // over the Parquet file follows the file)
+    persisted = side.persistAfter ? side.persistAfter(tables, fast.parquet) : fast.parquet.then(() => side.persist(tables));
+  }
   progress.update({ step: 'sequences', done: 2, total: 5, info: { items: itemVocab.tokens.length } });
   await turn();
   const ctx: SequenceContext = { events, customerIds, rawToId, maxSeqLen: config.maxSeqLen, sessionGapSeconds: config.sessionGapMinutes * 60, scratch };
@@ -372,7 +400,7 @@ async function run(
     priceEdges: feats.priceEdges,
     hasUsers,
     reader: fast ? 'native-scan' : 'duckdb',
-    ...(readerNote ? { readerNote } : {}),
+    ...(readerNote || opts.readerNote ? { readerNote: readerNote ?? opts.readerNote } : {}),
     createdAt: new Date().toISOString(),
     timingsMs,
     cpuMs,

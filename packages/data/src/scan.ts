@@ -6,27 +6,29 @@
  * quarantines and explains; so does a file with one line that is not plain, or with an item missing from the
  * catalogue. The outputs are the same either way (scan.test.ts). docs/data.md, "Native scan".
  */
-import { existsSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES } from '@cfm/core';
-import { queryNumber, queryRows, readColumns, sqlString } from './db';
+import { columnsOf, queryNumber, sqlString } from './db';
 import { mark } from './debug';
-import { sortedFromColumns, type ExtractedEvents } from './extract';
+import type { ExtractedEvents } from './extract';
 import { readCsvHeader } from './files';
 import { EVENT_COLUMNS, MAX_TS_MS, reconcile, type FileCount } from './ingest';
 
 interface ScanOut {
   fail?: string;
   n: number;
-  cix: Int32Array;
-  iix: Int32Array;
+  /** the rows sorted by (customer, ts, record): customer c's rows are [custStart[c], custStart[c + 1]) */
+  custStart: Int32Array;
+  item: Int32Array;
   type: Int32Array;
-  ts: Float64Array;
-  ord: Float64Array;
+  tsMs: Float64Array;
   /** per row: code of its session (an index into `sessions`), -1 when none */
   session: Int32Array;
+  tsMin: number;
+  tsMax: number;
   /** distinct ids, sorted by bytes, joined by '\n' */
   customers: string;
   items: string;
@@ -36,7 +38,8 @@ interface ScanOut {
 }
 
 interface Addon {
-  scan(path: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], threads: number): ScanOut;
+  /** runs on a libuv thread (its own threads inside): the event loop, and DuckDB's work started from it, go on */
+  scan(path: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], threads: number): Promise<ScanOut>;
   writeParquet(path: string, out: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[]): Promise<number>;
 }
 
@@ -81,96 +84,116 @@ export interface ScanOptions {
   parquetPath?: string;
   /** a directory for the small key files handed to DuckDB */
   tempDir: string;
+  /** runs DuckDB work on another connection (the key tables, the session keys, the catalogue check) */
+  onSide: <T>(fn: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
 }
 
 export interface ScannedEvents extends ExtractedEvents {
   count: FileCount;
-  /** settles when the Parquet file is complete */
+  /**
+   * settles when DuckDB has the key tables, the rows their session keys (events.session held session codes until
+   * then) and, with a catalogue, its check: undefined, or why the file must take the DuckDB ingest after all (the
+   * caller then starts again without the scan; nothing of the scan is kept)
+   */
+  ready: Promise<string | undefined>;
+  /** settles when the Parquet file is complete (at `parquetPath`, unless `ready` gave a reason) */
   parquet: Promise<void>;
 }
 
+/** A native scan under way (startScan): its result, with the arguments the Parquet writer takes again. */
+export type StartedScan = Promise<{ r: ScanOut; native: Addon; args: readonly [number, number, Int32Array, number, string[]] } | { fallback: string }>;
+
 /**
- * Read a single events CSV with the native scan when every line of it is plain. On success the database has the
- * tables `customer_keys` and `item_keys` (as ingestEvents makes them; the quarantine stays empty) and the events come
- * back sorted, as extractSortedEvents returns them. `fallback` (why) when the file takes the DuckDB path (nothing made).
+ * Start the native scan of a single events CSV (on libuv and its own threads: it needs nothing of DuckDB, so it can
+ * start before the database is open). scanPlainCsv takes its result.
  */
-export async function scanPlainCsv(conn: DuckDBConnection, file: string, opts: ScanOptions): Promise<ScannedEvents | { fallback: string }> {
-  const native = loadNativeScan();
-  if (!native) return { fallback: 'native addon not built' };
-  const delim = file.endsWith('.tsv') ? '\t' : ',';
-  const header = await readCsvHeader(file, delim);
-  const known = [...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional];
-  if (new Set(header).size !== header.length || EVENT_COLUMNS.required.some((c) => !header.includes(c))) return { fallback: 'header: repeated or missing columns' };
-  const index = Int32Array.from(known, (c) => header.indexOf(c));
-  const types = [...EVENT_TYPES];
-  const args = [delim.charCodeAt(0), header.length, index, MAX_TS_MS, types] as const;
-  const r = native.scan(file, args[0], args[1], args[2], args[3], args[4], 2);
-  if (r.fail !== undefined) {
-    mark(`native scan: not plain (${r.fail}); DuckDB path`);
-    return { fallback: r.fail };
+export function startScan(file: string): StartedScan {
+  const run = async (): StartedScan => {
+    const native = loadNativeScan();
+    if (!native) return { fallback: 'native addon not built' };
+    const delim = file.endsWith('.tsv') ? '\t' : ',';
+    const header = await readCsvHeader(file, delim);
+    const known = [...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional];
+    if (new Set(header).size !== header.length || EVENT_COLUMNS.required.some((c) => !header.includes(c))) return { fallback: 'header: repeated or missing columns' };
+    const index = Int32Array.from(known, (c) => header.indexOf(c));
+    const types: string[] = [...EVENT_TYPES];
+    const args = [delim.charCodeAt(0), header.length, index, MAX_TS_MS, types] as const;
+    const r = await native.scan(file, args[0], args[1], args[2], args[3], args[4], 2);
+    if (r.fail !== undefined) {
+      mark(`native scan: not plain (${r.fail}); DuckDB path`);
+      return { fallback: r.fail };
+    }
+    return { r, native, args };
+  };
+  const started = run();
+  started.catch(() => undefined); // awaited by scanPlainCsv (an unreadable file is reported by the DuckDB ingest)
+  return started;
+}
+
+/**
+ * Finish a native scan (startScan) of a single events CSV whose every line is plain: the events come back sorted, as
+ * extractSortedEvents returns them, and the database gets the tables `customer_keys` and `item_keys` (as
+ * ingestEvents makes them; the quarantine stays empty) once `ready` settles. `fallback` (why) when a line is not
+ * plain: the file takes the DuckDB path (nothing made).
+ */
+export async function scanPlainCsv(started: StartedScan, file: string, opts: ScanOptions): Promise<ScannedEvents | { fallback: string }> {
+  let s: Awaited<StartedScan>;
+  try {
+    s = await started;
+  } catch (e) {
+    return { fallback: (e as Error).message.split('\n')[0] };
   }
+  if ('fallback' in s) return s;
+  const { r, native, args } = s;
   mark('native scan: read');
   // the validated events' Parquet file, written by the addon on a libuv thread while the rest runs (to a name of its
   // own until the file is accepted: a fallback's DuckDB ingest writes `parquetPath` itself)
   const own = opts.parquetPath && `${opts.parquetPath}.native`;
   const written = own ? native.writeParquet(file, own, args[0], args[1], args[2], args[3], args[4]) : Promise.resolve(r.n);
   written.catch(() => undefined); // awaited below
-  const discard = async () => {
-    await written.catch(() => undefined);
-    if (own) await rm(own, { force: true });
-    await conn.run('DROP TABLE IF EXISTS customer_keys; DROP TABLE IF EXISTS item_keys');
-  };
+
   const customerIds = r.customers.split('\n');
   const itemKeys = r.items.split('\n');
-  // one id per line, no quoting (plain ids have no tab, quote or line break); ranked by bytes, as the scan sorted them
+  // one id per line, no quoting (plain ids have no tab, quote or line break); ranked by bytes, as the scan sorted
+  // them; and the session keys as the DuckDB path makes them (`hash(session_id) % 2147483647`), one per distinct
+  // session id in code order: one round trip, on another connection, while the caller starts the JS stages
   const text = { customer: join(opts.tempDir, 'customers.tsv'), item: join(opts.tempDir, 'items.tsv'), session: join(opts.tempDir, 'sessions.tsv') };
-  await Promise.all([
-    writeFile(text.customer, `${r.customers}\n`),
-    writeFile(text.item, `${r.items}\n`),
-    r.sessionCount > 0 ? writeFile(text.session, `${r.sessions}\n`) : undefined,
-  ]);
+  writeFileSync(text.customer, `${r.customers}\n`);
+  writeFileSync(text.item, `${r.items}\n`);
+  if (r.sessionCount > 0) writeFileSync(text.session, `${r.sessions}\n`);
   const lines = (path: string, col: string) =>
     `read_csv(${sqlString(path)}, columns={'${col}': 'VARCHAR'}, header=false, delim='\\t', quote='', escape='', auto_detect=false)`;
-  await conn.run(`CREATE OR REPLACE TABLE customer_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix FROM ${lines(text.customer, 'customer_id')};
-    CREATE OR REPLACE TABLE item_keys AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS iix FROM ${lines(text.item, 'item_id')};`);
-  const [sizes] = await queryRows(conn, 'SELECT (SELECT count(*) FROM customer_keys) AS c, (SELECT count(*) FROM item_keys) AS i');
-  if (sizes.c !== customerIds.length || sizes.i !== itemKeys.length) {
-    await discard();
-    return { fallback: 'key tables do not match the scan' };
-  }
-  mark('native scan: keys');
-  const session = r.sessionCount > 0 ? await sessionKeys(conn, r, lines(text.session, 's')) : undefined;
-  mark('native scan: session keys');
-  const count = reconcile({ file, kind: 'events', input: (await opts.lineCount) - 1, accepted: r.n, quarantined: 0 });
-  const sorted = sortedFromColumns({ cix: r.cix, iix: r.iix, type: r.type, ts: r.ts, ord: r.ord, session }, customerIds, itemKeys);
-  mark('native scan: sorted');
-  // last, so that the catalogue has had the scan and the sort to load: every item must be in it
-  if (opts.checkCatalog) {
-    await opts.catalogReady;
-    if ((await queryNumber(conn, 'SELECT count(*) FROM item_keys WHERE item_id NOT IN (SELECT item_id FROM items)')) > 0) {
-      mark('native scan: items missing from the catalogue; DuckDB path');
-      await discard();
-      return { fallback: 'items missing from the catalogue' };
+  const session = r.sessionCount > 0 ? r.session : undefined;
+  const events = { n: r.n, custStart: r.custStart, item: r.item, type: r.type, tsMs: r.tsMs, session, tsRange: [r.tsMin, r.tsMax] as [number, number] };
+  const ready = opts.onSide(async (conn) => {
+    const result = await conn.run(`CREATE OR REPLACE TABLE customer_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix FROM ${lines(text.customer, 'customer_id')};
+      CREATE OR REPLACE TABLE item_keys AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS iix FROM ${lines(text.item, 'item_id')};
+      SELECT (SELECT count(*) FROM customer_keys)::INTEGER, (SELECT count(*) FROM item_keys)::INTEGER, NULL::INTEGER
+      ${r.sessionCount > 0 ? `UNION ALL (SELECT NULL, NULL, (hash(s) % 2147483647)::INTEGER FROM ${lines(text.session, 's')})` : ''}`);
+    mark('native scan: keys');
+    const [c, i, key] = (await columnsOf(result, ['int32', 'int32', 'int32'], r.sessionCount + 1, true)) as Int32Array[];
+    if (c[0] !== customerIds.length || i[0] !== itemKeys.length || key.length !== r.sessionCount + 1) return 'key tables do not match the scan';
+    // (in place: the caller may have de-duplicated the rows meanwhile, which moves them but keeps their codes)
+    if (session) for (let k = 0; k < session.length; k++) session[k] = session[k] < 0 ? -1 : key[session[k] + 1];
+    // every item must be in the catalogue (its check waits for the catalogue, which loads during the scan)
+    if (opts.checkCatalog) {
+      await opts.catalogReady;
+      if ((await queryNumber(conn, 'SELECT count(*) FROM item_keys WHERE item_id NOT IN (SELECT item_id FROM items)')) > 0) return 'items missing from the catalogue';
     }
-  }
-  const parquet = written.then(async (rows) => {
+    return undefined;
+  });
+  ready.catch(() => undefined); // awaited by the caller
+  const count = reconcile({ file, kind: 'events', input: (await opts.lineCount) - 1, accepted: r.n, quarantined: 0 });
+  const scratch = { int32: [], float64: [] };
+  const parquet = Promise.all([written, ready]).then(async ([rows, why]) => {
+    if (why) {
+      if (own) await rm(own, { force: true });
+      return;
+    }
     if (rows !== r.n) throw new Error(`native Parquet writer wrote ${rows} rows of ${r.n}`);
     if (own) await rename(own, opts.parquetPath!);
     mark('native scan: parquet written');
   });
   parquet.catch(() => undefined); // awaited by the caller
-  return { ...sorted, count, parquet };
-}
-
-/**
- * The rows' session keys as the DuckDB path makes them (`hash(session_id) % 2147483647`, -1 for none): DuckDB hashes
- * each distinct session id once (`distinct`: a read of them, one per line, in code order) and the rows take their
- * session's key.
- */
-async function sessionKeys(conn: DuckDBConnection, r: ScanOut, distinct: string): Promise<Int32Array> {
-  const [key] = (await readColumns(conn, `SELECT (hash(s) % 2147483647)::INTEGER FROM ${distinct}`, ['int32'], r.sessionCount, true)) as Int32Array[];
-  if (key.length !== r.sessionCount) throw new Error(`session keys: ${key.length} of ${r.sessionCount}`);
-  const s = r.session;
-  for (let i = 0; i < s.length; i++) s[i] = s[i] < 0 ? -1 : key[s[i]];
-  return s;
+  return { events, customerIds, itemKeys, scratch, count, parquet, ready };
 }
