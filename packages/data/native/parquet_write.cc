@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <sys/mman.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "csv_scan.h"
 
@@ -96,6 +99,64 @@ struct Job {
   napi_async_work work;
 };
 
+// One row group: the lines [from, to) of the file as the pages of the 11 columns (page header + levels + values).
+struct Group {
+  size_t from, to, rows = 0;
+  std::string error;
+  std::string pages[NOUT];
+  bool done = false;
+};
+
+void buildGroup(const MappedCsv& csv, const ScanSpec& spec, Group& g) {
+  ColumnBuf cols[NOUT];
+  // (room for this group's lines at 16 bytes or more each: no regrowth of the value buffers)
+  size_t expect = (g.to - g.from) / 16 + 1;
+  for (auto& c : cols) c.defined.reserve(expect), c.values.reserve(expect * 8);
+  Row row;
+  const char* why = nullptr;
+  size_t n = 0;
+  const char* end = csv.data + g.to;
+  for (const char* q = csv.data + g.from; q < end; n++) {
+    const char* nl = static_cast<const char*>(memchr(q, '\n', end - q));
+    const char* e = nl ? nl : end;
+    if (!parseLine(q, e, spec, row, &why)) return void(g.error = std::string("line not plain: ") + why);
+    int32_t zero = 0, type = row.type;
+    cols[0].add(&zero, 4);
+    cols[1].null();
+    cols[2].text(row.f[CUSTOMER]);
+    cols[3].text(row.f[ITEM]);
+    cols[4].add(&row.ts, 8);
+    cols[5].add(&type, 4);
+    row.f[SESSION].empty() ? cols[6].null() : cols[6].text(row.f[SESSION]);
+    row.hasPosition ? cols[7].add(&row.position, 4) : cols[7].null();
+    row.hasPage ? cols[8].add(&row.page, 4) : cols[8].null();
+    row.f[QUERY].empty() ? cols[9].null() : cols[9].text(row.f[QUERY]);
+    row.hasPrice ? cols[10].add(&row.price, 8) : cols[10].null();
+    q = e + 1;
+  }
+  g.rows = n;
+  for (int c = 0; c < NOUT; c++) {
+    std::string levels = cols[c].levels();
+    size_t bodySize = levels.size() + cols[c].values.size();
+    Thrift h;
+    h.i32(1, 0);  // DATA_PAGE
+    h.i32(2, static_cast<int64_t>(bodySize));
+    h.i32(3, static_cast<int64_t>(bodySize));
+    h.begin(5);
+    h.i32(1, static_cast<int64_t>(n));
+    h.i32(2, 0);  // PLAIN
+    h.i32(3, 3);  // RLE definition levels
+    h.i32(4, 3);  // RLE repetition levels (none)
+    h.end();
+    h.b += '\0';
+    std::string& page = g.pages[c];
+    page.reserve(h.b.size() + bodySize);
+    page += h.b, page += levels, page += cols[c].values;
+    std::string().swap(cols[c].values);
+  }
+}
+
+// Row groups of ~64 MB of lines, built by two threads and written in file order by this one (at most 4 built ahead).
 void writeAll(Job& job) {
   MappedCsv csv;
   if (!csv.open(job.csvPath)) return void(job.error = csv.error);
@@ -104,65 +165,71 @@ void writeAll(Job& job) {
   int64_t pos = 0;
   auto put = [&](const std::string& s) { fwrite(s.data(), 1, s.size(), f.get()), pos += s.size(); };
   put("PAR1");
-  const size_t groupRows = size_t(1) << 20;
+  const size_t target = size_t(64) << 20;
+  std::vector<Group> parts;
+  for (size_t from = csv.bodyStart; from < csv.size;) {
+    size_t to = std::min(csv.size, from + target);
+    if (to < csv.size) {
+      const void* nl = memchr(csv.data + to, '\n', csv.size - to);
+      to = nl ? static_cast<const char*>(nl) - csv.data + 1 : csv.size;
+    }
+    parts.push_back(Group{from, to});
+    from = to;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = 0, written = 0;
+  auto worker = [&] {
+    for (;;) {
+      size_t k;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return next >= parts.size() || next < written + 4; });
+        if (next >= parts.size()) return;
+        k = next++;
+      }
+      buildGroup(csv, job.spec, parts[k]);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        parts[k].done = true;
+      }
+      cv.notify_all();
+    }
+  };
+  std::thread a(worker), b(worker);
   std::vector<std::vector<ChunkMeta>> groups;
   std::vector<int64_t> groupRowsList;
-  const char* q = csv.data + csv.bodyStart;
-  const char* eof = csv.data + csv.size;
   size_t dropped = 0;
-  Row row;
-  const char* why = nullptr;
-  while (q < eof) {
-    ColumnBuf cols[NOUT];
-    // (room for a row group of this file's average line: no regrowth of the value buffers)
-    size_t expect = std::min<size_t>(groupRows, (eof - q) / 16 + 1);
-    for (auto& c : cols) c.defined.reserve(expect), c.values.reserve(expect * 8);
-    size_t n = 0;
-    for (; n < groupRows && q < eof; n++) {
-      const char* nl = static_cast<const char*>(memchr(q, '\n', eof - q));
-      const char* end = nl ? nl : eof;
-      if (!parseLine(q, end, job.spec, row, &why)) return void(job.error = std::string("line not plain: ") + why);
-      int32_t zero = 0, type = row.type;
-      cols[0].add(&zero, 4);
-      cols[1].null();
-      cols[2].text(row.f[CUSTOMER]);
-      cols[3].text(row.f[ITEM]);
-      cols[4].add(&row.ts, 8);
-      cols[5].add(&type, 4);
-      row.f[SESSION].empty() ? cols[6].null() : cols[6].text(row.f[SESSION]);
-      row.hasPosition ? cols[7].add(&row.position, 4) : cols[7].null();
-      row.hasPage ? cols[8].add(&row.page, 4) : cols[8].null();
-      row.f[QUERY].empty() ? cols[9].null() : cols[9].text(row.f[QUERY]);
-      row.hasPrice ? cols[10].add(&row.price, 8) : cols[10].null();
-      q = end + 1;
+  for (size_t k = 0; k < parts.size(); k++) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return parts[k].done; });
     }
-    std::vector<ChunkMeta> metas;
-    for (int c = 0; c < NOUT; c++) {
-      std::string levels = cols[c].levels();
-      size_t bodySize = levels.size() + cols[c].values.size();
-      Thrift h;
-      h.i32(1, 0);  // DATA_PAGE
-      h.i32(2, static_cast<int64_t>(bodySize));
-      h.i32(3, static_cast<int64_t>(bodySize));
-      h.begin(5);
-      h.i32(1, static_cast<int64_t>(n));
-      h.i32(2, 0);  // PLAIN
-      h.i32(3, 3);  // RLE definition levels
-      h.i32(4, 3);  // RLE repetition levels (none)
-      h.end();
-      h.b += '\0';
-      metas.push_back({pos, static_cast<int64_t>(h.b.size() + bodySize), static_cast<int64_t>(n)});
-      put(h.b);
-      put(levels);
-      put(cols[c].values);
+    Group& g = parts[k];
+    if (!g.error.empty()) {
+      if (job.error.empty()) job.error = g.error;
+    } else if (job.error.empty()) {
+      std::vector<ChunkMeta> metas;
+      for (int c = 0; c < NOUT; c++) {
+        metas.push_back({pos, static_cast<int64_t>(g.pages[c].size()), static_cast<int64_t>(g.rows)});
+        put(g.pages[c]);
+        std::string().swap(g.pages[c]);
+      }
+      groups.push_back(std::move(metas));
+      groupRowsList.push_back(static_cast<int64_t>(g.rows));
+      job.rows += g.rows;
     }
     // the lines of this row group are done: their pages leave this process (a 10M-event file is ~480 MB)
-    size_t done = (q - csv.data) & ~size_t(4095);
+    size_t done = g.to & ~size_t(4095);
     if (done > dropped) madvise(const_cast<char*>(csv.data) + dropped, done - dropped, MADV_DONTNEED), dropped = done;
-    groups.push_back(std::move(metas));
-    groupRowsList.push_back(static_cast<int64_t>(n));
-    job.rows += n;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      written = k + 1;
+    }
+    cv.notify_all();
   }
+  a.join(), b.join();
+  if (!job.error.empty()) return;
   Thrift m;
   m.i32(1, 1);
   m.list(2, 12, NOUT + 1);
