@@ -1,7 +1,10 @@
 /**
  * Data-prep benchmark: simulated 1M and 10M events, contract CSV → validated (DuckDB) → sequences (Arrow shards).
- * Usage: npm run bench:data [-- --sizes 1000000,10000000 --keep --floor]
- * Each size runs in its own child process so that peak RSS (maxRSS) belongs to that size alone.
+ * Usage: npm run bench:data [-- --sizes 1000000,10000000 --keep --floor --peer]
+ * Each size runs in its own child process so that peak RSS (maxRSS) belongs to that size alone. The targets are
+ * checked on the default reader (the native scan of a plain CSV when its addon is built; docs/data.md).
+ * --peer: each size also runs with the DuckDB ingest alone (CFM_NATIVE_SCAN=0), right after, in the same way; the
+ * line gives the ratio of the two.
  * --floor: after the prepare, the same child times DuckDB's bare work on the same file, with nothing of the
  * pipeline around it (floor.ts): a parse, a read of every column, a copy to Parquet. The prepare / copy ratio is the
  * cost of everything the pipeline adds to DuckDB's own read and write of the events.
@@ -46,7 +49,7 @@ async function child(events: number): Promise<void> {
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ events, seconds, eventsPerSec: m.counts.accepted / seconds, maxRssMb, counts: m.counts, timingsMs: m.timingsMs, cpuMs: m.cpuMs, cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, loadavg: loadavg() }) + '\n');
+  process.stdout.write(JSON.stringify({ events, seconds, eventsPerSec: m.counts.accepted / seconds, maxRssMb, reader: m.reader, counts: m.counts, timingsMs: m.timingsMs, cpuMs: m.cpuMs, cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, loadavg: loadavg() }) + '\n');
   if (!process.argv.includes('--keep')) rmSync(out, { recursive: true, force: true });
   if (process.argv.includes('--floor')) process.stdout.write(JSON.stringify({ floor: await duckdbFloor(join(sim, 'events.csv'), BENCH_DIR) }) + '\n');
 }
@@ -68,7 +71,14 @@ function main(): void {
     const floor = lines.at(-1)!.startsWith('{"floor"') ? (JSON.parse(lines.pop()!).floor as FloorTimes) : undefined;
     const r = JSON.parse(lines.pop()!);
     results.push(r);
-    process.stdout.write(`${n.toLocaleString('en')} events: ${r.seconds.toFixed(2)} s, ${Math.round(r.eventsPerSec).toLocaleString('en')} events/s, peak RSS ${Math.round(r.maxRssMb)} MB\n`);
+    process.stdout.write(`${n.toLocaleString('en')} events: ${r.seconds.toFixed(2)} s, ${Math.round(r.eventsPerSec).toLocaleString('en')} events/s, peak RSS ${Math.round(r.maxRssMb)} MB (reader: ${r.reader})\n`);
+    if (process.argv.includes('--peer')) {
+      const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', String(n)], {
+        encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24, env: { ...process.env, CFM_NATIVE_SCAN: '0' },
+      });
+      const p = JSON.parse(out.trim().split('\n').pop()!);
+      process.stdout.write(`  peer, the DuckDB ingest alone: ${p.seconds.toFixed(2)} s, ${Math.round(p.eventsPerSec).toLocaleString('en')} events/s, peak RSS ${Math.round(p.maxRssMb)} MB → ${(p.seconds / r.seconds).toFixed(2)}× the time\n`);
+    }
     process.stdout.write(`  wall ms per stage ${JSON.stringify(r.timingsMs)}\n  cpu ms per stage ${JSON.stringify(r.cpuMs)}\n  load average at end ${r.loadavg.map((x: number) => x.toFixed(1)).join(' ')}\n`);
     if (floor)
       for (const [name, t] of Object.entries(floor))
