@@ -47,9 +47,14 @@ export interface ItemCatalogCodes {
  * item its codes and price. Depends only on the ingest (not on the item vocabulary), so it can run on another
  * connection while the sequences are built.
  */
-export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number): Promise<ItemCatalogCodes> {
-  const [{ n, hasItems }] = await queryRows(conn, `SELECT (SELECT count(*) FROM item_keys) AS n, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'items') AS hasItems`);
-  nRaw ??= n as number;
+export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number, withItems?: boolean): Promise<ItemCatalogCodes> {
+  // (one round trip less when the caller knows both)
+  let hasItems = withItems;
+  if (nRaw === undefined || hasItems === undefined) {
+    const [r] = await queryRows(conn, `SELECT (SELECT count(*) FROM item_keys) AS n, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'items') AS hasItems`);
+    nRaw ??= r.n as number;
+    hasItems ??= (r.hasItems as number) > 0;
+  }
   const cols = Object.values(ITEM_FEATURES);
   if (!hasItems) return { values: cols.map(() => []), codes: cols.map(() => new Int32Array(nRaw).fill(-1)), price: new Float64Array(nRaw).fill(Number.NaN) };
   const dict = (c: string) => `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;

@@ -99,7 +99,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const sideWork = (): SideWork => {
     if (!inMemory)
       return {
-        codes: () => onSide((c) => readItemCatalogCodes(c)),
+        codes: (nRaw, withItems) => onSide((c) => readItemCatalogCodes(c, nRaw, withItems)),
         persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)),
         // (one connection, one step after the other: the catalog file is attached by one statement at a time)
         persistAfter: (tables, parquet) =>
@@ -118,7 +118,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
     let codes: Promise<ItemCatalogCodes> | undefined;
     const writeTables = (c: DuckDBConnection) => (tablesDone ??= persistCatalog(c, dbPath, parquetTmp, tablesToCopy!, 'tables'));
     return {
-      codes: () => (codes = track(readItemCatalogCodes(codesConn).then((r) => (mark('side: codes'), r)))),
+      codes: (nRaw, withItems) => (codes = track(readItemCatalogCodes(codesConn, nRaw, withItems).then((r) => (mark('side: codes'), r)))),
       // one DuckDB thread from here on: this thread runs the JS stages meanwhile (the query starts at once, from this call)
       // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
       persist: (tables) => {
@@ -193,7 +193,8 @@ const IN_MEMORY_CSV_BYTES = 128 * 2 ** 20;
 
 /** Work on other connections, started by `run`: the catalogue's codes, and the catalog file (with the Parquet file). */
 interface SideWork {
-  codes: () => Promise<ItemCatalogCodes>;
+  /** (`nRaw` and `withItems`, when known, spare a query: the raw items and whether a catalogue was loaded) */
+  codes: (nRaw?: number, withItems?: boolean) => Promise<ItemCatalogCodes>;
   /** `tables`: the catalog tables to copy (all tables of the database but the events) */
   persist: (tables: string[]) => Promise<void>;
   /** once `persist` and `codes` have started: the catalog tables copied on another connection as soon as the codes are read, unless that has started already */
@@ -323,7 +324,7 @@ async function run(
     }
     mark('native scan: ready');
     await listTables();
-    catalogCodes = side.codes();
+    catalogCodes = side.codes(fast.itemKeys.length, !!opts.sources.items);
     // (the native scan's Parquet file is written beside the JS stages: the catalog tables are copied now, the view
     // over the Parquet file follows the file)
     persisted = side.persistAfter ? side.persistAfter(tables, fast.parquet) : fast.parquet.then(() => side.persist(tables));
