@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "csv_scan.h"
+#include "napi_util.h"
 
 namespace cfm {
 namespace {
@@ -350,48 +351,15 @@ napi_value Scan(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   auto job = std::make_unique<ScanJob>();
-  size_t len;
-  napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len);
-  job->path.resize(len);
-  napi_get_value_string_utf8(env, argv[0], job->path.data(), len + 1, &len);
-  ScanSpec& spec = job->spec;
-  int32_t i32;
-  napi_get_value_int32(env, argv[1], &i32);
-  spec.delim = static_cast<char>(i32);
-  napi_get_value_int32(env, argv[2], &spec.ncols);
-  void* idx;
-  napi_get_typedarray_info(env, argv[3], nullptr, nullptr, &idx, nullptr, nullptr);
-  for (int c = 0; c < NCOL; c++) spec.index[c] = static_cast<int32_t*>(idx)[c];
-  double maxTs;
-  napi_get_value_double(env, argv[4], &maxTs);
-  spec.maxTs = static_cast<int64_t>(maxTs);
-  uint32_t nt;
-  napi_get_array_length(env, argv[5], &nt);
-  for (uint32_t t = 0; t < nt; t++) {
-    napi_value e;
-    char b[64];
-    napi_get_element(env, argv[5], t, &e);
-    napi_get_value_string_utf8(env, e, b, sizeof b, &len);
-    spec.types.emplace_back(b, len);
-  }
+  job->path = stringArg(env, argv[0]);
+  job->spec = specArgs(env, argv + 1);
   napi_get_value_int32(env, argv[6], &job->threads);
-  spec.finish();
   job->debug = getenv("CFM_DEBUG_TIMING") != nullptr;
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "cfm-scan", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, Execute, Complete, job.get(), &job->work);
-  napi_queue_async_work(env, job->work);
-  job.release();
-  return promise;
+  return queueJob(env, job.release(), "cfm-scan", Execute, Complete);
 }
 
 }  // namespace
 
-void registerScan(napi_env env, napi_value exports) {
-  napi_value f;
-  napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &f);
-  napi_set_named_property(env, exports, "scan", f);
-}
+void registerScan(napi_env env, napi_value exports) { exportFunction(env, exports, "scan", Scan); }
 
 }  // namespace cfm

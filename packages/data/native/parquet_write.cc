@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "csv_scan.h"
+#include "napi_util.h"
 
 namespace cfm {
 namespace {
@@ -302,14 +303,6 @@ void Complete(napi_env env, napi_status, void* data) {
   napi_delete_async_work(env, job->work);
 }
 
-std::string stringArg(napi_env env, napi_value v) {
-  size_t len;
-  napi_get_value_string_utf8(env, v, nullptr, 0, &len);
-  std::string s(len, '\0');
-  napi_get_value_string_utf8(env, v, s.data(), len + 1, &len);
-  return s;
-}
-
 // writeParquet(csvPath, outPath, delim, ncols, index: Int32Array(9), maxTs, types: string[]) → Promise<rows>
 napi_value WriteParquet(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -318,39 +311,12 @@ napi_value WriteParquet(napi_env env, napi_callback_info info) {
   auto job = std::make_unique<Job>();
   job->csvPath = stringArg(env, argv[0]);
   job->outPath = stringArg(env, argv[1]);
-  int32_t i32;
-  napi_get_value_int32(env, argv[2], &i32);
-  job->spec.delim = static_cast<char>(i32);
-  napi_get_value_int32(env, argv[3], &job->spec.ncols);
-  void* idx;
-  napi_get_typedarray_info(env, argv[4], nullptr, nullptr, &idx, nullptr, nullptr);
-  for (int c = 0; c < NCOL; c++) job->spec.index[c] = static_cast<int32_t*>(idx)[c];
-  double maxTs;
-  napi_get_value_double(env, argv[5], &maxTs);
-  job->spec.maxTs = static_cast<int64_t>(maxTs);
-  uint32_t nt;
-  napi_get_array_length(env, argv[6], &nt);
-  for (uint32_t t = 0; t < nt; t++) {
-    napi_value e;
-    napi_get_element(env, argv[6], t, &e);
-    job->spec.types.push_back(stringArg(env, e));
-  }
-  job->spec.finish();
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "cfm-parquet", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, Execute, Complete, job.get(), &job->work);
-  napi_queue_async_work(env, job->work);
-  job.release();
-  return promise;
+  job->spec = specArgs(env, argv + 2);
+  return queueJob(env, job.release(), "cfm-parquet", Execute, Complete);
 }
 
 }  // namespace
 
-void registerParquet(napi_env env, napi_value exports) {
-  napi_value f;
-  napi_create_function(env, "writeParquet", NAPI_AUTO_LENGTH, WriteParquet, nullptr, &f);
-  napi_set_named_property(env, exports, "writeParquet", f);
-}
+void registerParquet(napi_env env, napi_value exports) { exportFunction(env, exports, "writeParquet", WriteParquet); }
 
 }  // namespace cfm
