@@ -1,5 +1,5 @@
 /** npm run bench:quality -- dmt [--quick] [--dataset sim|taobao] [--tables 1,3,4,5,bias] [--seeds 1,2,3] [--big]
- * (--seeds: every seed for the bias check and Table 1, with mean ± std lines for Table 1; the first seed elsewhere;
+ * (--seeds: every seed for every table, with mean ± std lines for Tables 1, 3, 4 and 5;
  *  --cache DIR: finished runs in DIR/<dataset>/ instead of runs/bench/dmt/<dataset>/)
  * (--big: 3,000 simulated customers, half the requests in random order, rankerBoost 2: a larger unbiased test set)
  * The DMT Must-show runs: analogues of the paper's Tables 1, 3, 4, 5 (AUC, RelaImpr vs DNN, Precision@4,
@@ -165,22 +165,33 @@ export async function runDmtSuite(args: string[]): Promise<void> {
       });
       if (seeds.length > 1) for (const name of names) say(meanLine(`${name} dense=${dense ? 'yes' : 'no'}`, test, per[name], per.DNN));
     }
+    // one row of Tables 3-5 over every seed: a line per seed (and its gates, for MMoE), then mean ± std over the seeds
+    const seededRow = async (table: string, row: string, name: string, o: Partial<DmtConfig>, gates = false) => {
+      const rs: Array<Record<string, TaskMetrics>> = [];
+      for (const seed of seeds) {
+        const r = await run(name, o, seed);
+        rs.push(r[test]);
+        say(line(table, `${row}${seeds.length > 1 ? ` seed=${seed}` : ''}`, test, r[test], undefined, gates ? ` gates ${JSON.stringify(r.gates?.[test])}` : ''));
+      }
+      if (seeds.length > 1)
+        for (const k of TASKS)
+          say(`dmt ${table}-mean ${row} ${test} ${k} AUC ${pm(rs.map((r) => r[k].auc))} P@4 ${pm(rs.map((r) => r[k].precision))} MRR@4 ${pm(rs.map((r) => r[k].mrr))} (${rs.length} seeds)`);
+    };
     if (tables.includes('3'))
       for (const positions of ['none', 'sinusoidal', 'learned'] as const)
-        say(line('table3', `positions=${positions}`, test, (await run(`t1-DMT_trans-densetrue${positions === 'learned' ? '' : `-pos-${positions}`}`, { ...VARIANTS.dmt_trans, positions, dense: true }))[test]));
+        await seededRow('table3', `positions=${positions}`, `t1-DMT_trans-densetrue${positions === 'learned' ? '' : `-pos-${positions}`}`, { ...VARIANTS.dmt_trans, positions, dense: true });
     if (tables.includes('4')) {
       const cells = (['single', 'shared-bottom', 'mmoe'] as const).flatMap((multiTask) => [1, 2, 3].map((k) => [multiTask, k] as const));
       // --reverse: a second process can work the table from the other end (finished runs are cached)
       for (const [multiTask, k] of args.includes('--reverse') ? cells.reverse() : cells) {
-          const name = multiTask === 'single' && k === 3 ? 't1-DMT_trans-densetrue' : multiTask === 'mmoe' && k === 3 ? 'mmoe-nobias' : `t4-${multiTask}-b${k}`;
-          const r = await run(name, { ...NO_BIAS, multiTask, behaviours: B3.slice(0, k) });
-          say(line('table4', `behaviours=${B3.slice(0, k).map((b) => b.name).join('+')} multitask=${multiTask}`, test, r[test], undefined, multiTask === 'mmoe' ? ` gates ${JSON.stringify(r.gates?.[test])}` : ''));
-        }
+        const name = multiTask === 'single' && k === 3 ? 't1-DMT_trans-densetrue' : multiTask === 'mmoe' && k === 3 ? 'mmoe-nobias' : `t4-${multiTask}-b${k}`;
+        await seededRow('table4', `behaviours=${B3.slice(0, k).map((b) => b.name).join('+')} multitask=${multiTask}`, name, { ...NO_BIAS, multiTask, behaviours: B3.slice(0, k) }, multiTask === 'mmoe');
+      }
     }
     if (tables.includes('5'))
       for (const bias of [[], ['position'], ['page'], ['neighbour']] as Array<DmtConfig['bias']>) {
         const name = bias.length ? (bias[0] === 'neighbour' ? 't1-DMT-densetrue' : `t5-${bias[0]}`) : 'mmoe-nobias';
-        say(line('table5', `bias=${bias.join('+') || 'none'} multitask=mmoe`, test, (await run(name, { ...VARIANTS.dmt, bias, dense: true }))[test]));
+        await seededRow('table5', `bias=${bias.join('+') || 'none'} multitask=mmoe`, name, { ...VARIANTS.dmt, bias, dense: true });
       }
   }
 }
