@@ -162,6 +162,7 @@ void runScan(ScanJob& job) {
   for (auto& p : parts) p.firstRow = n, n += p.rows;
   lap("lines counted");
   if (n == 0) return void(job.fail = "no data lines");
+  if (n >= 0x7fffffff) return void(job.fail = "more lines than the native scan indexes (2^31 - 1)");
   Buf<int32_t> cix = buf<int32_t>(n), iix = buf<int32_t>(n), type = buf<int32_t>(n), session = buf<int32_t>(n);
   Buf<double> ts = buf<double>(n);
   std::atomic<bool> stop{false};

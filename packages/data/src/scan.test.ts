@@ -80,6 +80,16 @@ describe.skipIf(!native)('native scan of a plain events CSV', () => {
     expect(a.catalog.events.some((r) => r.session_id === null) && a.catalog.events.some((r) => r.price === null)).toBe(true);
   });
 
+  it('gives the same outputs when the lines are split among more threads than cores', async () => {
+    process.env.CFM_NATIVE_SCAN_THREADS = '5';
+    try {
+      const a = await same('five-threads', csv(events(2000, 11)), 'native-scan');
+      expect(a.catalog.events.length).toBe(2000);
+    } finally {
+      delete process.env.CFM_NATIVE_SCAN_THREADS;
+    }
+  });
+
   it('reads other column orders, missing optional columns, a TSV and a file without a final line break the same way', async () => {
     const rows = events(800, 3);
     const order = [3, 1, 0, 8, 2, 4]; // event_type, item_id, customer_id, price, ts, session_id
