@@ -112,6 +112,7 @@ export function startScan(file: string): StartedScan {
   const run = async (): StartedScan => {
     const native = loadNativeScan();
     if (!native) return { fallback: 'native addon not built' };
+    if (file.endsWith('.gz')) return { fallback: 'compressed file' };
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     const header = await readCsvHeader(file, delim);
     const known = [...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional];
