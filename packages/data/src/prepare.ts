@@ -1,16 +1,16 @@
-import { renameSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CfmError, configHash, silentProgress, type ProgressReporter, type Vocabularies } from '@cfm/core';
 import { ingestItems, ingestUsers, readUserLabels } from './catalog';
 import { parsePrepareConfig, type PrepareConfig, type PrepareConfigInput } from './config';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openDatabase, queryNumber, queryRows, sqlString, withConnection } from './db';
+import { openDatabase, queryNumber, queryRows, withConnection } from './db';
 import { dedupSorted, extractSortedEvents } from './extract';
-import { buildItemFeatures, readItemCatalogCodes, type ItemCatalogCodes } from './features';
+import { buildItemFeatures } from './features';
+import { makeSideWork, type SideWork } from './side-work';
 import { mark } from './debug';
 import { countNonBlankLines, formatOf } from './files';
-import { EVENTS_CODED, EVENTS_TABLE, PARQUET, codedSql, createTables, eventsViewSql, ingestEvents, type FileCount } from './ingest';
+import { EVENTS_CODED, EVENTS_TABLE, createTables, ingestEvents, type FileCount } from './ingest';
 import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures } from './shards';
@@ -96,48 +96,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const native = scanning ? { started: scanning, parquetPath: dbPath === ':memory:' ? undefined : parquetTmp, tempDir } : undefined;
   const inMemory = !native && singleCsv && (opts.eventsInMemory ?? (await stat(first)).size <= IN_MEMORY_CSV_BYTES);
   const sideConns = inMemory ? [await db.connect(), await db.connect()] : [];
-  const sideWork = (): SideWork => {
-    if (!inMemory)
-      return {
-        codes: (nRaw, withItems) => onSide((c) => readItemCatalogCodes(c, nRaw, withItems)),
-        persist: (tables) => onSide((c) => persistCatalog(c, dbPath, parquetTmp, tables)),
-        // (one connection, one step after the other: the catalog file is attached by one statement at a time)
-        persistAfter: (tables, parquet) =>
-          onSide(async (c) => {
-            await persistCatalog(c, dbPath, parquetTmp, tables, 'tables');
-            await parquet;
-            await persistCatalog(c, dbPath, parquetTmp, [], 'view');
-          }),
-      };
-    const [codesConn, persistConn] = sideConns;
-    // the catalog tables are written by whichever is free first: this side connection once the Parquet copy is done,
-    // or the codes' connection once the codes are read and the sequences built (catalogTablesOn); the view over the
-    // Parquet file comes after both
-    let tablesToCopy: string[] | undefined;
-    let tablesDone: Promise<void> | undefined;
-    let codes: Promise<ItemCatalogCodes> | undefined;
-    const writeTables = (c: DuckDBConnection) => (tablesDone ??= persistCatalog(c, dbPath, parquetTmp, tablesToCopy!, 'tables'));
-    return {
-      codes: (nRaw, withItems) => (codes = track(readItemCatalogCodes(codesConn, nRaw, withItems).then((r) => (mark('side: codes'), r)))),
-      // one DuckDB thread from here on: this thread runs the JS stages meanwhile (the query starts at once, from this call)
-      // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
-      persist: (tables) => {
-        tablesToCopy = tables;
-        return track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
-          DROP TABLE ${EVENTS_TABLE}`)
-          .then(() => (mark('side: parquet written'), writeTables(persistConn)))
-          .then(() => persistCatalog(persistConn, dbPath, parquetTmp, tables, 'view'))
-          .then(() => mark('side: catalog written')));
-      },
-      catalogTablesNow: () => {
-        if (!tablesToCopy || !codes) return;
-        track(codes.then(() => {
-          if (!tablesDone) mark('catalog tables on the codes connection');
-          return writeTables(codesConn);
-        }));
-      },
-    };
-  };
+  const sideWork = () => makeSideWork({ inMemory, sideConns, onSide, track, dbPath, parquetTmp });
   // a worker for the shards of a large input starts here: it loads (~0.4 s of CPU) while DuckDB reads the events, not
   // at the sequences, where its load held up the last writes (10M bench: ~0.8 s waited at the end)
   const earlyWriter = (opts.shardWorker ?? (await eventBytes(opts.sources.events)) >= SHARD_WORKER_BYTES) ? startShardWriter() : undefined;
@@ -190,42 +149,6 @@ const isCsv = (file: string): boolean => {
  * the 1M-event bench file); larger ones go straight to Parquet in the scan.
  */
 const IN_MEMORY_CSV_BYTES = 128 * 2 ** 20;
-
-/** Work on other connections, started by `run`: the catalogue's codes, and the catalog file (with the Parquet file). */
-interface SideWork {
-  /** (`nRaw` and `withItems`, when known, spare a query: the raw items and whether a catalogue was loaded) */
-  codes: (nRaw?: number, withItems?: boolean) => Promise<ItemCatalogCodes>;
-  /** `tables`: the catalog tables to copy (all tables of the database but the events) */
-  persist: (tables: string[]) => Promise<void>;
-  /** once `persist` and `codes` have started: the catalog tables copied on another connection as soon as the codes are read, unless that has started already */
-  catalogTablesNow?: () => void;
-  /** `persist` in two parts: the catalog tables now, and the events view once `parquet` (the file) is complete */
-  persistAfter?: (tables: string[], parquet: Promise<void>) => Promise<void>;
-}
-
-/**
- * Persist the in-memory catalog: the validated events are already in Parquet (written to a temp name, renamed here to
- * `events.parquet` beside the DuckDB file); the DuckDB file gets the tables quarantine, items, users, customer_keys,
- * item_keys and a view `events` decoding that Parquet file (absolute path). Stored uncompressed (a third of the CPU of
- * DuckDB's compression, for a few MB more), in one statement (`part` 'all'): it runs through while this thread
- * computes; or in two, the tables and then the view (once the Parquet file is complete).
- */
-async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string, tables: string[], part: 'all' | 'tables' | 'view' = 'all'): Promise<void> {
-  if (path === ':memory:') return;
-  let sql = '';
-  if (part !== 'view') sql += tables.map((t) => `CREATE TABLE catalog."${t}" AS SELECT * FROM memory."${t}";`).join(' ');
-  if (part !== 'tables') {
-    const parquet = resolve(dirname(path), 'events.parquet');
-    renameSync(parquetTmp, parquet); // (synchronous: the statement below starts in the same turn)
-    sql += ` CREATE VIEW catalog.events AS ${eventsViewSql(`(${codedSql(parquet)})`)};`;
-  }
-  try {
-    await conn.run(`SET force_compression = 'uncompressed'; ATTACH ${sqlString(path)} AS catalog; ${sql} DETACH catalog`);
-  } catch (e) {
-    await conn.run('DETACH DATABASE IF EXISTS catalog');
-    throw e;
-  }
-}
 
 async function run(
   conn: DuckDBConnection,
