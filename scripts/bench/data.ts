@@ -1,10 +1,10 @@
 /**
  * Data-prep benchmark: simulated 1M and 10M events, contract CSV → validated (DuckDB) → sequences (Arrow shards).
- * Usage: npm run bench:data [-- --sizes 1000000,10000000 --keep --floor --peer]
+ * Usage: npm run bench:data [-- --sizes 1000000,10000000 --keep --floor --no-peer]
  * Each size runs in its own child process so that peak RSS (maxRSS) belongs to that size alone. The targets are
  * checked on the default reader (the native scan of a plain CSV when its addon is built; docs/data.md).
- * --peer: each size also runs with the DuckDB ingest alone (CFM_NATIVE_SCAN=0), right after, in the same way; the
- * line gives the ratio of the two.
+ * Each size also runs with the DuckDB ingest alone (CFM_NATIVE_SCAN=0), right after, in the same way, and the line
+ * gives the ratio of the two (--no-peer: not).
  * --floor: after the prepare, the same child times DuckDB's bare work on the same file, with nothing of the
  * pipeline around it (floor.ts): a parse, a read of every column, a copy to Parquet. The prepare / copy ratio is the
  * cost of everything the pipeline adds to DuckDB's own read and write of the events.
@@ -72,7 +72,7 @@ function main(): void {
     const r = JSON.parse(lines.pop()!);
     results.push(r);
     process.stdout.write(`${n.toLocaleString('en')} events: ${r.seconds.toFixed(2)} s, ${Math.round(r.eventsPerSec).toLocaleString('en')} events/s, peak RSS ${Math.round(r.maxRssMb)} MB (reader: ${r.reader})\n`);
-    if (process.argv.includes('--peer')) {
+    if (!process.argv.includes('--no-peer') && r.reader === 'native-scan') {
       const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', String(n)], {
         encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24, env: { ...process.env, CFM_NATIVE_SCAN: '0' },
       });
