@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PAD, type SequenceBatch } from '@cfm/core';
-import { fineTune, type Encoder, type FineTuneExamples } from './finetune';
+import { fineTune, FineTuned, type Encoder, type FineTuneExamples } from './finetune';
 import { lookup } from './ops';
 import { Params, type Ctx } from './params';
 import { syntheticPrepared } from './testing';
@@ -47,6 +47,36 @@ describe('fineTune', () => {
     const rev = { ...ex, rows: ex.rows.slice().reverse(), ends: ex.ends.slice().reverse(), labels: undefined };
     const back = model.predict(rev);
     for (let i = 0; i < logits.length; i++) expect(back[logits.length - 1 - i]).toBeCloseTo(logits[i], 4);
+    model.dispose();
+    enc.params.dispose();
+  });
+
+  it('scores any examples but the exact training set through the encoder, never by index into the training cache', async () => {
+    const enc = new MeanEncoder();
+    const n = ex.rows.length;
+    const cut = (from: number, to: number): FineTuneExamples => ({ ...ex, rows: ex.rows.slice(from, to), ends: ex.ends.slice(from, to), labels: ex.labels!.slice(from, to) });
+    const trainEx = cut(0, n - 20);
+    const testEx = cut(n - 20, n);
+    const o = { freezeEncoder: true, maxLen: 12, epochs: 3, lr: 1e-2, hidden: [16], batchSize: 16, seed: 2 };
+    const { model, parameters } = await fineTune(enc, trainEx, o);
+    expect(parameters).toBe(model.headParams.count());
+    const uncached = new FineTuned(enc, model.head, model.headParams, o);
+    const test = model.predict(testEx);
+    // the trap: the first 20 training vectors, read by index, stand in for the 20 test customers
+    const trap = model.predict(trainEx).slice(0, 20);
+    expect(Array.from(test)).not.toEqual(Array.from(trap));
+    expect(Array.from(test)).toEqual(Array.from(uncached.predict(testEx)));
+    // an equal copy of the training set reads the cache; the training object changed in place afterwards does not
+    const copy = cut(0, n - 20);
+    expect(model.servesFromCache(copy)).toBe(true);
+    const fromCache = model.predict(copy);
+    uncached.predict(copy).forEach((x, i) => expect(fromCache[i]).toBeCloseTo(x, 5));
+    trainEx.rows.reverse();
+    trainEx.ends.reverse();
+    expect(model.servesFromCache(trainEx)).toBe(false);
+    const back = model.predict(trainEx);
+    const fresh = uncached.predict(trainEx);
+    for (let i = 0; i < back.length; i++) expect(back[i]).toBeCloseTo(fresh[i], 5);
     model.dispose();
     enc.params.dispose();
   });

@@ -4,7 +4,7 @@
  * Any family exposes its encoder by implementing `Encoder` (MCM §3.3: "add a new head on top of the
  * sequential encoder ... and fine-tune the model"). */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, createRng, silentProgress, type CustomerSequences, type FitReport, type ProgressReporter, type SequenceBatch } from '@cfm/core';
+import { CfmError, createRng, silentProgress, type CustomerSequences, type FitOptions, type FitReport, type ProgressReporter, type SequenceBatch } from '@cfm/core';
 import { padBatch } from './batch';
 import { Mlp } from './layers/dense';
 import { binaryCrossEntropy } from './losses';
@@ -45,25 +45,45 @@ export interface FineTuneOptions {
   dropout?: number;
   weightDecay?: number;
   progress?: ProgressReporter;
+  /** cancels training: fineTune throws CfmError('CFM_E_STATE') at the next step */
+  signal?: AbortSignal;
+  /** called after every optimizer step (activity heartbeats) */
+  onProgress?: FitOptions['onProgress'];
 }
 
 interface Batch {
   idx: number[];
 }
 
-export class FineTuned {
-  /** cache: the frozen encoder's vectors of `cacheFor` (the training examples), computed once */
-  constructor(readonly encoder: Encoder, readonly head: Mlp, readonly headParams: Params, readonly o: FineTuneOptions, private cache?: Float32Array, private cacheFor?: FineTuneExamples) {}
+/** the padded batch of examples idx, with event times (date-aware encoders read them) */
+function exampleBatch(ex: FineTuneExamples, idx: number[], o: FineTuneOptions): SequenceBatch {
+  return padBatch(ex.sequences, idx.map((i) => ex.rows[i]), { maxLen: o.maxLen, itemFeatures: o.itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]), times: true });
+}
 
-  /** [b, D + sideDim] head input for examples idx */
-  input(ex: FineTuneExamples, idx: number[], ctx: Ctx): tf.Tensor2D {
+const sameInts = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export class FineTuned {
+  /** what the cache was computed for: the training examples' histories, rows and ends (copies, so changing the
+   * caller's arrays later cannot make other examples read it) */
+  private readonly cacheKey?: { sequences: CustomerSequences; rows: Int32Array; ends: Int32Array };
+  /** cache: the frozen encoder's vectors of `cacheFor` (the training examples), computed once */
+  constructor(readonly encoder: Encoder, readonly head: Mlp, readonly headParams: Params, readonly o: FineTuneOptions, private cache?: Float32Array, cacheFor?: FineTuneExamples) {
+    if (cache && cacheFor) this.cacheKey = { sequences: cacheFor.sequences, rows: cacheFor.rows.slice(), ends: cacheFor.ends.slice() };
+  }
+
+  /** true only for exactly the examples the cached vectors belong to (same histories, rows and ends, in order):
+   * any other examples are encoded afresh */
+  servesFromCache(ex: FineTuneExamples): boolean {
+    const k = this.cacheKey;
+    return !!this.cache && !!k && ex.sequences === k.sequences && sameInts(ex.rows, k.rows) && sameInts(ex.ends, k.ends);
+  }
+
+  /** [b, D + sideDim] head input for examples idx; `cached`: whether `ex` is the cached training set (checked when not given) */
+  input(ex: FineTuneExamples, idx: number[], ctx: Ctx, cached = this.servesFromCache(ex)): tf.Tensor2D {
     const d = this.encoder.embeddingDim;
     let v: tf.Tensor2D;
-    if (this.cache && ex === this.cacheFor) v = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(this.cache!.subarray(i * d, (i + 1) * d)))), [idx.length, d]);
-    else {
-      const batch = padBatch(ex.sequences, idx.map((i) => ex.rows[i]), { maxLen: this.o.maxLen, itemFeatures: this.o.itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]) });
-      v = this.encoder.encodeVector(batch, ctx);
-    }
+    if (cached) v = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(this.cache!.subarray(i * d, (i + 1) * d)))), [idx.length, d]);
+    else v = this.encoder.encodeVector(exampleBatch(ex, idx, this.o), ctx);
     const sd = ex.sideDim ?? 0;
     if (!sd) return v;
     const side = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(ex.side!.subarray(i * sd, (i + 1) * sd)))), [idx.length, sd]);
@@ -73,9 +93,10 @@ export class FineTuned {
   /** logits [N] of the examples (encoder at inference) */
   predict(ex: FineTuneExamples, batchSize = 512): Float32Array {
     const out = new Float32Array(ex.rows.length);
+    const cached = this.servesFromCache(ex);
     for (let s = 0; s < ex.rows.length; s += batchSize) {
       const idx = Array.from({ length: Math.min(batchSize, ex.rows.length - s) }, (_, i) => s + i);
-      const logits = tf.tidy(() => this.head.apply(this.input(ex, idx, Ctx.inference()), Ctx.inference()).reshape([-1]));
+      const logits = tf.tidy(() => this.head.apply(this.input(ex, idx, Ctx.inference(), cached), Ctx.inference()).reshape([-1]));
       out.set(logits.dataSync() as Float32Array, s);
       logits.dispose();
     }
@@ -93,7 +114,7 @@ export function encodeExamples(encoder: Encoder, ex: FineTuneExamples, o: FineTu
   const out = new Float32Array(ex.rows.length * d);
   for (let s = 0; s < ex.rows.length; s += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, ex.rows.length - s) }, (_, i) => s + i);
-    const batch = padBatch(ex.sequences, idx.map((i) => ex.rows[i]), { maxLen: o.maxLen, itemFeatures: o.itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]) });
+    const batch = exampleBatch(ex, idx, o);
     const v = tf.tidy(() => encoder.encodeVector(batch, Ctx.inference()));
     out.set(v.dataSync() as Float32Array, s * d);
     v.dispose();
@@ -101,8 +122,9 @@ export function encodeExamples(encoder: Encoder, ex: FineTuneExamples, o: FineTu
   return out;
 }
 
-/** Train a new head (and, unless frozen, the encoder) on `ex`; returns the fine-tuned model and the report. */
-export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTuneOptions): Promise<{ model: FineTuned; report: FitReport }> {
+/** Train a new head (and, unless frozen, the encoder) on `ex`; returns the fine-tuned model, the report and the
+ * number of parameters trained (the head's, plus the encoder's that the customer vector depends on when not frozen). */
+export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTuneOptions): Promise<{ model: FineTuned; report: FitReport; parameters: number }> {
   if (!ex.labels || ex.labels.length !== ex.rows.length)
     throw new CfmError('CFM_E_CONFIG', `fine-tuning needs one label per example (${ex.labels?.length ?? 0} labels, ${ex.rows.length} examples)`, { field: 'labels' });
   const seed = o.seed ?? 0;
@@ -117,7 +139,7 @@ export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTu
   const n = ex.rows.length;
   const lossOf = (idx: number[], ctx: Ctx) =>
     tf.tidy(() => {
-      const logits = head.apply(model.input(ex, idx, ctx), ctx).reshape([-1]); // [b]
+      const logits = head.apply(model.input(ex, idx, ctx, !!cache), ctx).reshape([-1]); // [b] (the training examples: cached when frozen)
       return binaryCrossEntropy(logits, tf.tensor1d(Float32Array.from(idx, (i) => ex.labels![i])));
     });
   if (!o.freezeEncoder) {
@@ -140,7 +162,12 @@ export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTu
       size: (b) => b.idx.length,
       loss: (b, ctx) => lossOf(b.idx, ctx),
     },
-    { epochs: o.epochs ?? 10, seed, optim: { lr: o.lr ?? 1e-3, weightDecay: o.weightDecay ?? 0.01, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 }, progress: o.progress ?? silentProgress },
+    {
+      epochs: o.epochs ?? 10, seed, optim: { lr: o.lr ?? 1e-3, weightDecay: o.weightDecay ?? 0.01, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 },
+      progress: o.progress ?? silentProgress, signal: o.signal, onProgress: o.onProgress,
+    },
   );
-  return { model, report };
+  let parameters = 0;
+  for (const v of trained.vars.values()) parameters += v.size;
+  return { model, report, parameters };
 }
