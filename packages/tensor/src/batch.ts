@@ -10,6 +10,9 @@ export interface PadOptions {
   itemFeatures?: Record<string, Int32Array>;
   /** take only tokens before this per-row end offset (exclusive), default the row end */
   ends?: Int32Array;
+  /** also carry each token's event time in batch.times (NaN at padding and appended slots), for families
+   * that read dates (ShopperBERT's date parts, DMT's behaviour windows) */
+  times?: boolean;
 }
 
 /** rows = customer indices into `seqs` */
@@ -36,6 +39,10 @@ export function padBatch(seqs: CustomerSequences, rows: ArrayLike<number>, o: Pa
     for (let a = 0; a < app.length; a++) items[r * len + len - app.length + a] = app[a];
   }
   const batch: SequenceBatch = { batchSize: n, maxLen: len, items, types, customerIds: Array.from(rows, (c) => seqs.customerIds[c]) };
+  if (o.times) {
+    batch.times = new Float64Array(n * len).fill(NaN);
+    for (let r = 0; r < n; r++) batch.times.set(seqs.times.subarray(starts[r], ends[r]), r * len + len - (ends[r] - starts[r]) - app.length);
+  }
   if (o.itemFeatures) {
     batch.features = {};
     for (const [f, table] of Object.entries(o.itemFeatures)) batch.features[f] = items.map((it) => (it === PAD ? PAD : table[it] ?? PAD));
