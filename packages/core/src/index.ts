@@ -2,7 +2,7 @@
 export { EVENT_TYPES, EventType, Event, Item, User, PAD, MASK, CLS, OOV, RESERVED_IDS, RESERVED_TOKENS } from './schemas';
 export type {
   Vocabulary, Vocabularies, CustomerSequences, EvalSet, PreparedDataset, SequenceBatch,
-  FitOptions, FitReport, ArtifactManifest, CustomerModel, ModelFamily,
+  FitOptions, FitReport, ArtifactManifest, CustomerModel, ModelFamily, TaskOutput,
 } from './model';
 // Errors
 export { CfmError, isCfmError, formatLocation, ERROR_CODES } from './errors';

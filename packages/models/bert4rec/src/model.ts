@@ -1,7 +1,7 @@
 /** BERT4Rec as a CustomerModel: Cloze training with the shared trainer, [MASK] appended at inference,
  * customer vector = hidden state at that [MASK]. Reference: Sun et al., CIKM 2019. */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
 import { Ctx, fitNextItem, fusedHeadActive, Params, saveArtifact, type ProgressReporter } from '@cfm/tensor';
 import { Bert4RecBackbone } from './backbone';
 import { ClozeSampler, type ClozeBatch } from './cloze';
@@ -13,6 +13,7 @@ export const NEXT_ITEM = 'next-item';
 export class Bert4RecModel implements CustomerModel {
   readonly family = 'bert4rec';
   readonly tasks = [NEXT_ITEM];
+  readonly taskOutputs: Readonly<Record<string, TaskOutput>> = { [NEXT_ITEM]: { vocab: 'item' } };
   readonly params: Params;
   readonly backbone: Bert4RecBackbone;
   readonly head: ItemHead;

@@ -1,7 +1,7 @@
 /** DMT as a CustomerModel (Gu et al., CIKM 2020): trained on impression sets with
  * L = Σ λ_k BCE(u_k + y_b) (Eq. 5); served with σ(u_k) and Σ w_k σ(u_k) / Σ w_k (Eq. 6), no bias. */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, createRng, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { CfmError, createRng, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
 import { auc } from '@cfm/eval';
 import { Ctx, Params, binaryCrossEntropy, saveArtifact, train, type ProgressReporter } from '@cfm/tensor';
 import { denseStats, makeBatch, type BatchOptions, type DenseStats, type DmtBatch } from './batch';
@@ -43,6 +43,10 @@ export class DmtModel implements CustomerModel {
     this.networks = groups.map((ts) => ({ net: new DmtNetwork(this.params, groups.length > 1 ? `net_${ts[0]}` : 'net', config, dims, ts), tasks: ts }));
   }
 
+  /** ctr / cvr are scored for candidate items: every task's columns index the item vocabulary */
+  get taskOutputs(): Readonly<Record<string, TaskOutput>> {
+    return Object.fromEntries(this.tasks.map((t) => [t, { vocab: 'item' }]));
+  }
   get embeddingDim(): number {
     return this.networks[0].net.embed.dim * this.config.behaviours.length;
   }

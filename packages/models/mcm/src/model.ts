@@ -2,7 +2,7 @@
  * Personalization", RecSys 2023. Customer vector = encoder state at the [MASK] slot appended after the
  * history; task scores come from the readout heads; `encode` is the hook fine-tuning builds on. */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
 import { Ctx, fitNextItem, Params, type Encoder, saveArtifact, softmaxCrossEntropy, type ProgressReporter } from '@cfm/tensor';
 import { McmBackbone, type McmDims } from './backbone';
 import type { McmConfig } from './config';
@@ -34,6 +34,10 @@ export class McmModel implements CustomerModel, Encoder {
   }
   get tasks(): string[] {
     return this.taskFeatures.map(taskName);
+  }
+  /** task `next-<feature>` scores index that feature's vocabulary (item, productLine, category1.., brand) */
+  get taskOutputs(): Readonly<Record<string, TaskOutput>> {
+    return Object.fromEntries(this.taskFeatures.map((f) => [taskName(f), { vocab: f }]));
   }
   get embeddingDim(): number {
     return this.config.dModel;

@@ -2,7 +2,7 @@
  * losses balanced by their initial magnitude and combined with learned uncertainty weights (Kendall et al.),
  * early stopping on held-out sessions. Reference: Zivic et al., SIGIR eCom 2023, §4. */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { CfmError, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
 import { binaryCrossEntropy, cosineLoss, Ctx, mseLoss, Params, saveArtifact, train, UncertaintyWeighting, type ProgressReporter } from '@cfm/tensor';
 import { attributeMatrix, type ItemAttributes } from './attributes';
 import { SessionEncoder } from './backbone';
@@ -22,6 +22,7 @@ export const taskNames = (specs: AttributeSpec[]): string[] => ['buy-item', 'buy
 export class SessionHeadsModel implements CustomerModel {
   readonly family = 'session-heads';
   readonly tasks = [NEXT_ITEM, PURCHASE_ITEM];
+  readonly taskOutputs: Readonly<Record<string, TaskOutput>> = { [NEXT_ITEM]: { vocab: 'item' }, [PURCHASE_ITEM]: { vocab: 'item' } };
   readonly params: Params;
   readonly encoder: SessionEncoder;
   readonly heads: SessionHeads;

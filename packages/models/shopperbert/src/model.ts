@@ -3,11 +3,12 @@
  * the [CLS] token's final hidden state (CLS). Task scores: the sub-task heads on a [MASK] appended after the
  * history ("what will the next purchase be": category level / date part). Implements `Encoder` for fine-tuning. */
 import * as tf from '@tensorflow/tfjs';
-import { CLS, CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { CLS, CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
 import type { AlignedSeq } from '@cfm/augment';
 import { Ctx, Params, saveArtifact, softmaxCrossEntropy, train, type Encoder, type ProgressReporter } from '@cfm/tensor';
 import { ShopperBertBackbone, type ShopperBertDims } from './backbone';
-import type { ShopperBertConfig } from './config';
+import type { DatePart, ShopperBertConfig } from './config';
+import { dateTokens } from './dates';
 import { SubTaskHeads } from './heads';
 import { MppSampler, tokenInputs, type MppBatch } from './samples';
 
@@ -30,6 +31,13 @@ export class ShopperBertModel implements CustomerModel, Encoder {
   }
   get tasks(): string[] {
     return this.subTasks.map(taskName);
+  }
+  /** category levels index their vocabulary; date parts index the model's own labels (dateTokens) */
+  get taskOutputs(): Readonly<Record<string, TaskOutput>> {
+    const out: Record<string, TaskOutput> = {};
+    for (const f of this.dims.categories) out[taskName(f)] = { vocab: f };
+    for (const p of this.dims.dateParts) out[taskName(p)] = { vocab: p, tokens: dateTokens(p as DatePart, this.config) };
+    return out;
   }
   get embeddingDim(): number {
     return this.config.dModel;
