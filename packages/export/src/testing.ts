@@ -6,7 +6,7 @@ import { configHash, type ArtifactManifest, type CustomerModel } from '@cfm/core
  * and a manifest the way a family does; nothing else works on it. */
 export function savingModel(weights: Uint8Array, vocabHash = 'vocab-aaaa', family = 'toy'): CustomerModel {
   return {
-    family, embeddingDim: 2, tasks: ['next_item'],
+    family, embeddingDim: 2, maxLen: 8, tasks: ['next_item'], taskOutputs: { next_item: { vocab: 'item' } },
     async save(dir: string): Promise<ArtifactManifest> {
       mkdirSync(join(dir, 'weights'), { recursive: true });
       writeFileSync(join(dir, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['weights/weights.bin'] }] }));

@@ -70,10 +70,10 @@ export class EmbedPool {
     if (this.closed) return Promise.reject(new CfmError('CFM_E_STATE', 'embed pool closed', { file: this.dir }));
     const id = this.nextId++;
     slot.outstanding++;
-    const { batchSize, maxLen, items, types, features } = batch;
+    const { batchSize, maxLen, items, types, features, times } = batch;
     return new Promise<Float32Array>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, slot });
-      slot.worker.postMessage({ id, batch: { batchSize, maxLen, items, types, features } } satisfies EmbedRequest);
+      slot.worker.postMessage({ id, batch: { batchSize, maxLen, items, types, features, times } } satisfies EmbedRequest);
     });
   }
 

@@ -4,3 +4,5 @@ export type { LoadedModel, LoadModelOptions, EmbedOptions, EmbeddedBatch } from 
 export { exportEmbeddings } from './export-embeddings';
 export type { ExportEmbeddingsOptions, ExportEmbeddingsResult } from './export-embeddings';
 export { allCustomers, fullSequences, asOfEnds, asOfSeconds, exportOrder, exportBatches } from './sequences';
+export { writeModelOutputs, taskTokens } from './outputs';
+export type { ModelOutputsOptions, ModelOutputsResult } from './outputs';

@@ -65,8 +65,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   if (opts.initBackend !== false) await initBackend({ quiet: true });
   const model = await family.load(dir);
   const modelVersion = sha256(readFileSync(join(dir, MANIFEST_FILE))).slice(0, 12);
-  const cfg = (manifest.config ?? {}) as { maxLen?: unknown };
-  const maxLen = typeof cfg.maxLen === 'number' ? cfg.maxLen : 200;
+  const maxLen = model.maxLen; // the model's config owns it: no guess here
   const itemFeatures = opts.itemFeatures;
   const backend = (backendInfo()?.name ?? 'tensorflow') as BackendName;
   let pool: EmbedPool | undefined;
@@ -86,7 +85,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     const length = (c: number) => Math.min(maxLen, ends[c] - customers.offsets[c]);
     for (const [i, j] of exportBatches(order, length, size, o.maxTokens ?? size * TOKENS_PER_ROW)) {
       const rows = order.slice(i, j);
-      const batch = padBatch(customers, rows, { maxLen, itemFeatures, ends: Int32Array.from(rows, (c) => ends[c]) });
+      const batch = padBatch(customers, rows, { maxLen, itemFeatures, ends: Int32Array.from(rows, (c) => ends[c]), times: true });
       yield { rows, batch };
     }
   }
