@@ -64,9 +64,9 @@ export interface SequenceBatch {
   customerIds?: string[];
 }
 
+/** How a fit runs (not what it trains: epochs, seed and every other training setting belong to the model's
+ * config, their one owner). */
 export interface FitOptions {
-  epochs?: number;
-  seed?: number;
   /** where checkpoints go; fit resumes from the last one found there */
   checkpointDir?: string;
   checkpointEvery?: number;
@@ -95,8 +95,19 @@ export interface ArtifactManifest {
   createdAt: string;
 }
 
+/** What the score columns of one task index: a vocabulary of the prepared data by name ('item', 'brand',
+ * 'category1', ...), or the model's own labels (`tokens`, e.g. ShopperBERT's date parts). Column j is token j;
+ * ids below RESERVED_IDS are the reserved tokens and are never exported as predictions. */
+export interface TaskOutput {
+  vocab: string;
+  tokens?: readonly string[];
+}
+
 export interface CustomerModel {
   readonly family: string;
+  /** the longest history the model reads (its config's maxLen, the one owner): evaluation and export cut
+   * histories to it, and prepared data that keeps fewer events per customer is refused */
+  readonly maxLen: number;
   fit(data: PreparedDataset, opts?: FitOptions): Promise<FitReport>;
   /** customer vectors, row-major [batchSize, dim] */
   embed(batch: SequenceBatch): Float32Array;
@@ -104,6 +115,8 @@ export interface CustomerModel {
   /** scores [batchSize, candidates.length] (or [batchSize, vocab] when candidates is undefined) for a task */
   score(batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array;
   readonly tasks: string[];
+  /** per task, the vocabulary its score columns index (every task in `tasks` has one) */
+  readonly taskOutputs: Readonly<Record<string, TaskOutput>>;
   save(dir: string): Promise<ArtifactManifest>;
   dispose(): void;
 }
@@ -111,7 +124,11 @@ export interface CustomerModel {
 export interface ModelFamily<C = unknown> {
   readonly name: string;
   readonly description: string;
+  /** strict schema: paper defaults for every field, unknown keys rejected at every depth */
   readonly config: z.ZodType<C>;
+  /** dataset presets: the first key contained in the dataset's name (lower case) applies, between the
+   * paper defaults and the user's overrides (resolveRunConfig in @cfm/models) */
+  readonly presets?: Readonly<Record<string, Partial<C>>>;
   create(config: C, data: { vocabs: Vocabularies; itemFeatures: Record<string, Int32Array> }): CustomerModel;
   load(dir: string): Promise<CustomerModel>;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CfmError } from '@cfm/core';
 
 /** One behaviour channel of a multi-behaviour sequence (DMT §3.1). */
-export const BehaviourSpec = z.object({
+export const BehaviourSpec = z.strictObject({
   name: z.string().min(1).describe('channel name, e.g. click'),
   types: z.array(z.string()).min(1).describe('event types feeding this channel'),
   maxLen: z.number().int().positive().describe('keep the most recent maxLen events'),

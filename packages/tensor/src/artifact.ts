@@ -46,6 +46,15 @@ export interface LoadedArtifact {
 
 /** reads and verifies (sha256 of every listed file) an artifact; caller disposes `weights` */
 export function loadArtifact(dir: string, family?: string): LoadedArtifact {
+  const { manifest } = verifiedManifest(dir, family);
+  return {
+    manifest,
+    weights: loadWeights(dir),
+    extra: (name) => JSON.parse(readFileSync(join(dir, name), 'utf8')),
+  };
+}
+
+function verifiedManifest(dir: string, family?: string): { manifest: ArtifactManifest } {
   const mf = join(dir, 'manifest.json');
   if (!existsSync(mf)) throw new CfmError('CFM_E_FILE', 'not a model artifact (no manifest.json)', { file: mf });
   const manifest = JSON.parse(readFileSync(mf, 'utf8')) as ArtifactManifest;
@@ -56,9 +65,13 @@ export function loadArtifact(dir: string, family?: string): LoadedArtifact {
     if (!existsSync(p)) throw new CfmError('CFM_E_ARTIFACT', 'file listed in manifest is missing', { file: p });
     if (sha256(readFileSync(p)) !== hash) throw new CfmError('CFM_E_ARTIFACT', 'sha256 does not match the manifest', { file: p });
   }
-  return {
-    manifest,
-    weights: loadWeights(dir),
-    extra: (name) => JSON.parse(readFileSync(join(dir, name), 'utf8')),
-  };
+  return { manifest };
+}
+
+/** The content hash of a saved artifact (sha256, 16 hex): family, config, vocabulary and every file's sha256 as
+ * the manifest lists them, each file verified first. Two artifacts with the same weights and config have the same
+ * hash whatever their folder or creation time. */
+export function artifactHash(dir: string): string {
+  const { manifest } = verifiedManifest(dir);
+  return sha256(JSON.stringify({ family: manifest.family, config: manifest.config, vocabHash: manifest.vocabHash, seed: manifest.seed, files: manifest.files })).slice(0, 16);
 }

@@ -1,7 +1,7 @@
 /** Config fields shared by every transformer family (style guide §5.4), and the trainer's. */
 import { z } from 'zod';
 
-export const TransformerConfig = z.object({
+export const TransformerConfig = z.strictObject({
   dModel: z.int().positive().default(64).describe('hidden size d'),
   nHeads: z.int().positive().default(2).describe('attention heads h'),
   nLayers: z.int().positive().default(2).describe('transformer layers L'),
@@ -10,7 +10,7 @@ export const TransformerConfig = z.object({
 });
 export type TransformerConfig = z.infer<typeof TransformerConfig>;
 
-export const TrainerConfig = z.object({
+export const TrainerConfig = z.strictObject({
   seed: z.int().min(0).default(0).describe('seed of initialisation, batch order, masking and dropout'),
   lr: z.number().positive().default(1e-3).describe('peak learning rate (AdamW)'),
   weightDecay: z.number().min(0).default(0.01).describe('decoupled weight decay'),

@@ -49,7 +49,7 @@ export async function fitNextItem<B extends { batchSize: number }>(
   };
   const report = await train(task, {
     ...opts,
-    epochs: opts.epochs ?? c.epochs,
+    epochs: c.epochs,
     seed,
     optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
     patience: c.patience,

@@ -40,7 +40,7 @@ export { fineTune, encodeExamples, FineTuned } from './finetune';
 export type { Encoder, FineTuneExamples, FineTuneOptions } from './finetune';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint';
 export type { LoopState } from './checkpoint';
-export { saveArtifact, loadArtifact } from './artifact';
+export { saveArtifact, loadArtifact, artifactHash } from './artifact';
 export type { ArtifactInput, LoadedArtifact } from './artifact';
 export { saveWeights, loadWeights, writeAtomic } from './weights-io';
 // Batches and configs

@@ -60,11 +60,16 @@ export function describeCustomerModel<C>(family: ModelFamily<C>, tinyConfig: Par
       await initTestBackend();
       d = data();
       dir = mkdtempSync(join(tmpdir(), `cfm-${family.name}-`));
-      model = family.create(family.config.parse(tinyConfig), { vocabs: d.vocabs, itemFeatures: d.itemFeatures });
+      model = family.create(family.config.parse({ ...tinyConfig, epochs: o.epochs ?? 4, seed: 1 }), { vocabs: d.vocabs, itemFeatures: d.itemFeatures });
     });
     afterAll(() => {
       model?.dispose();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('states its maxLen (the config\'s) and the vocabulary of every task', () => {
+      expect(model.maxLen).toBe((family.config.parse({ ...tinyConfig }) as { maxLen: number }).maxLen);
+      expect(Object.keys(model.taskOutputs).sort()).toEqual([...model.tasks].sort());
     });
 
     it('embeds a batch as [B, embeddingDim] finite vectors', () => {
@@ -84,7 +89,7 @@ export function describeCustomerModel<C>(family: ModelFamily<C>, tinyConfig: Par
 
     it('lowers its training loss within a few epochs and leaks no tensors', async () => {
       const before = tf.memory().numTensors;
-      const report = await model.fit(d, { epochs: o.epochs ?? 4, seed: 1 });
+      const report = await model.fit(d);
       expect(tf.memory().numTensors).toBe(before);
       const h = report.history;
       expect(h.length).toBeGreaterThan(1);

@@ -39,8 +39,11 @@ describe('trainer', () => {
     const t = task(3);
     const ac = new AbortController();
     // the abort comes from a macrotask, as a signal handler's does: the loop must yield for it to run
-    const r = await train(t, { epochs: 50, seed: 1, optim, signal: ac.signal, onProgress: (p) => p.step === 1 && setTimeout(() => ac.abort(), 0) });
-    expect(r.steps).toBeLessThan(20);
+    let last = 0;
+    // a cancelled fit fails (retryable: another worker resumes) instead of returning a half-trained model
+    await expect(train(t, { epochs: 50, seed: 1, optim, signal: ac.signal, onProgress: (p) => { last = p.step; if (p.step === 1) setTimeout(() => ac.abort(), 0); } }))
+      .rejects.toMatchObject({ code: 'CFM_E_STATE', retryable: true, message: expect.stringMatching(/training cancelled at step \d+ of \d+$/) });
+    expect(last).toBeLessThan(20);
     t.dispose();
   });
 
@@ -75,7 +78,8 @@ describe('trainer', () => {
     const first = task(2);
     const ac = new AbortController();
     // stop after step 6 (mid-epoch 2); checkpoint every 2 steps
-    await train(first, { epochs: 3, seed: 5, optim, checkpointDir: dir, checkpointEvery: 2, signal: ac.signal, onProgress: (p) => p.step === 6 && ac.abort() });
+    await expect(train(first, { epochs: 3, seed: 5, optim, checkpointDir: dir, checkpointEvery: 2, signal: ac.signal, onProgress: (p) => p.step === 6 && ac.abort() }))
+      .rejects.toThrow(/cancelled at step 6 of 12; checkpoint saved/);
     first.dispose();
     const second = task(2);
     const r2 = await train(second, { epochs: 3, seed: 5, optim, checkpointDir: dir, checkpointEvery: 2 });

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentProgress, type FitReport, type FitOptions, type ProgressReporter } from '@cfm/core';
+import { CfmError, silentProgress, type FitReport, type FitOptions, type ProgressReporter } from '@cfm/core';
 import { loadBest, loadCheckpoint, saveBest, saveCheckpoint, type LoopState } from './checkpoint';
 import { AdamW, type OptimOptions } from './optim';
 import { Ctx, type Params } from './params';
@@ -66,7 +66,7 @@ export async function train<B>(task: TrainTask<B>, o: TrainOptions): Promise<Fit
   try {
     progress.start('train', totalSteps);
     let stopped = false;
-    while (state.step < totalSteps && !stopped && !o.signal?.aborted) {
+    while (state.step < totalSteps && !stopped) {
       const epoch = Math.floor(state.step / perEpoch);
       const t0 = Date.now();
       let lossSum = 0;
@@ -86,7 +86,11 @@ export async function train<B>(task: TrainTask<B>, o: TrainOptions): Promise<Fit
         // yield to the event loop each step: signal handlers (Ctrl-C → abort) and activity heartbeats run here
         await new Promise<void>((r) => setImmediate(r));
       }
-      if (o.signal?.aborted) break;
+      if (o.signal?.aborted) {
+        // a cancelled fit never returns a model: it leaves a checkpoint to resume from and fails
+        await saveCheckpoint(dir, task.params, opt, state);
+        throw new CfmError('CFM_E_STATE', `training cancelled at step ${state.step} of ${totalSteps}${ownDir ? '' : `; checkpoint saved in ${dir}, the same run resumes from it`}`, {}, true);
+      }
       const seconds = (Date.now() - t0) / 1000;
       const entry: LoopState['history'][number] = { epoch, loss: lossSum / Math.max(1, lossN), seconds };
       if (task.validate && ((epoch + 1) % (o.validateEvery ?? 1) === 0 || state.step >= totalSteps)) {

@@ -24,9 +24,3 @@ export const PRESETS: Record<string, Partial<Bert4RecConfig>> = {
   'movielens-100k': { maxLen: 200, maskProb: 0.2 },
   beauty: { maxLen: 50, maskProb: 0.6 },
 };
-
-/** the preset whose key is contained in the dataset name (e.g. 's3rec-beauty' → beauty) */
-export function presetFor(dataset: string): Partial<Bert4RecConfig> {
-  const key = Object.keys(PRESETS).find((k) => dataset.toLowerCase().includes(k));
-  return key ? PRESETS[key] : {};
-}

@@ -2,14 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, type ModelFamily } from '@cfm/core';
 import { loadArtifact } from '@cfm/tensor';
-import { Bert4RecConfig, presetFor } from './config';
+import { Bert4RecConfig, PRESETS } from './config';
 import { Bert4RecModel } from './model';
 
-export const bert4rec: ModelFamily<Bert4RecConfig> & { presetFor(dataset: string): Partial<Bert4RecConfig> } = {
+export const bert4rec: ModelFamily<Bert4RecConfig> = {
   name: 'bert4rec',
   description: 'BERT4Rec (Sun et al. 2019): bidirectional transformer trained with the Cloze task; baseline for every family',
   config: Bert4RecConfig,
-  presetFor,
+  presets: PRESETS,
   create(config, { vocabs }) {
     const item = vocabs.item;
     if (!item) throw new CfmError('CFM_E_CONFIG', 'bert4rec needs an "item" vocabulary', { field: 'vocabs.item' });

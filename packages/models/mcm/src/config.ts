@@ -51,8 +51,3 @@ export const PRESETS: Record<string, Partial<McmConfig>> = {
   beauty: { maxLen: 50 },
   taobao: { maxLen: 200 },
 };
-
-export function presetFor(dataset: string): Partial<McmConfig> {
-  const key = Object.keys(PRESETS).find((k) => dataset.toLowerCase().includes(k));
-  return key ? PRESETS[key] : {};
-}

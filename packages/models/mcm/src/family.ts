@@ -2,18 +2,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, type ModelFamily, type Vocabularies } from '@cfm/core';
 import { loadArtifact } from '@cfm/tensor';
-import { McmConfig, presetFor } from './config';
+import { McmConfig, PRESETS } from './config';
 import { McmModel } from './model';
 
 function vocabSizes(vocabs: Vocabularies): Record<string, number> {
   return Object.fromEntries(Object.entries(vocabs).map(([k, v]) => [k, v.tokens.length]));
 }
 
-export const mcm: ModelFamily<McmConfig> & { presetFor(dataset: string): Partial<McmConfig> } = {
+export const mcm: ModelFamily<McmConfig> = {
   name: 'mcm',
   description: 'MCM (Luo & Wang 2023): heterogeneous feature embeddings, BERT encoder, task-aware attentional readout, multi-task heads, random prefix augmentation',
   config: McmConfig,
-  presetFor,
+  presets: PRESETS,
   create(config, { vocabs, itemFeatures }) {
     if (!vocabs.item) throw new CfmError('CFM_E_CONFIG', 'mcm needs an "item" vocabulary', { field: 'vocabs.item' });
     return new McmModel(McmConfig.parse(config), { vocabSizes: vocabSizes(vocabs), itemFeatures }, vocabs.item.hash);

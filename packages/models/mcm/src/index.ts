@@ -1,7 +1,7 @@
 // Top level exports
 export { mcm } from './family';
 export { McmModel, taskName } from './model';
-export { McmConfig, VARIANTS, PRESETS, presetFor, MCM_FEATURES, MCM_TASKS } from './config';
+export { McmConfig, VARIANTS, PRESETS, MCM_FEATURES, MCM_TASKS } from './config';
 // Building blocks
 export { McmBackbone } from './backbone';
 export type { McmDims } from './backbone';

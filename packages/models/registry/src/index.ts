@@ -1,32 +1,4 @@
-/** Model families by name. The CLI, pipeline and workflows look families up here; each family
- * package adds one line to `families`. */
-import { CfmError, type ModelFamily } from '@cfm/core';
-import { bert4rec } from '@cfm/model-bert4rec';
-import { mcm } from '@cfm/model-mcm';
-import { shopperbert } from '@cfm/model-shopperbert';
-import { dmt } from '@cfm/model-dmt';
-import { sessionHeads } from '@cfm/model-session-heads';
-
-export const families = {
-  bert4rec,
-  mcm,
-  shopperbert,
-  dmt,
-  'session-heads': sessionHeads,
-} as const satisfies Record<string, ModelFamily<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-export type FamilyName = keyof typeof families;
-
-export function getFamily(name: string): ModelFamily<unknown> {
-  const f = (families as Record<string, ModelFamily<any>>)[name]; // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (!f) throw new CfmError('CFM_E_CONFIG', `unknown model family "${name}" (known: ${Object.keys(families).join(', ')})`, { field: 'model' });
-  return f as ModelFamily<unknown>;
-}
-
-export function familyNames(): string[] {
-  return Object.keys(families);
-}
-export { trainRun, resolvePrepared, parseOverrides } from './train-run';
-export type { TrainRunOptions, RunInfo } from './train-run';
-export { evalRun } from './eval-run';
-export type { EvalRunOptions, EvalRunResult } from './eval-run';
+export { families, getFamily, familyNames } from './families';
+export type { FamilyName } from './families';
+export { resolveRunConfig, parseConfig, parseOverrides, presetOf } from './resolve';
+export type { ResolvedRunConfig } from './resolve';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { TrainerConfig } from '@cfm/tensor';
 
-export const SessionHeadsConfig = z.object({
+export const SessionHeadsConfig = z.strictObject({
   encoder: z.enum(['gru', 'ma']).default('gru').describe("sequential model: single-layer GRU, or 'ma' = moving average of the input embeddings (paper §5)"),
   hidden: z.int().positive().default(256).describe('GRU hidden size / MA projection size (paper 256)'),
   headLayers: z.int().min(1).max(3).default(2).describe('layers of each prediction head MLP (paper: 2 for CDC, 1 for MeLi-Sessions)'),

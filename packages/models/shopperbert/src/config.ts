@@ -44,8 +44,3 @@ export const PRESETS: Record<string, Partial<ShopperBertConfig>> = {
   // this copy of ML-1M has order-only timestamps (one minute apart from 2000-01-01): no date sub-tasks
   'movielens-1m': { dateParts: [] },
 };
-
-export function presetFor(dataset: string): Partial<ShopperBertConfig> {
-  const key = Object.keys(PRESETS).find((k) => dataset.toLowerCase().includes(k));
-  return key ? PRESETS[key] : {};
-}

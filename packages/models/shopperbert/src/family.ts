@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CfmError, RESERVED_IDS, type ModelFamily, type Vocabularies } from '@cfm/core';
 import { loadArtifact } from '@cfm/tensor';
 import type { ShopperBertDims } from './backbone';
-import { ShopperBertConfig, presetFor } from './config';
+import { ShopperBertConfig, PRESETS } from './config';
 import { dateVocabSize } from './dates';
 import { ShopperBertModel } from './model';
 
@@ -33,11 +33,11 @@ export function createShopperBert(config: Partial<ShopperBertConfig>, data: Shop
   return m;
 }
 
-export const shopperbert: ModelFamily<ShopperBertConfig> & { presetFor(dataset: string): Partial<ShopperBertConfig> } = {
+export const shopperbert: ModelFamily<ShopperBertConfig> = {
   name: 'shopperbert',
   description: 'ShopperBERT / One4all (Shin et al. 2021): masked purchase prediction over category and date sub-tasks; MP or CLS user vectors, optional shuffle / crop',
   config: ShopperBertConfig,
-  presetFor,
+  presets: PRESETS,
   create: (config, data: ShopperBertInputs) => createShopperBert(config, data),
   async load(dir) {
     const a = loadArtifact(dir, 'shopperbert');

@@ -2,7 +2,7 @@
 export { shopperbert, shopperBertDims, createShopperBert } from './family';
 export type { ShopperBertInputs } from './family';
 export { ShopperBertModel, taskName } from './model';
-export { ShopperBertConfig, SMALL, PRESETS, presetFor, CATEGORY_LEVELS, DATE_PARTS } from './config';
+export { ShopperBertConfig, SMALL, PRESETS, CATEGORY_LEVELS, DATE_PARTS } from './config';
 export type { DatePart } from './config';
 // Pieces
 export { ShopperBertBackbone } from './backbone';

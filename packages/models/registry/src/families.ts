@@ -1,0 +1,28 @@
+/** Model families by name. The CLI, pipeline and workflows look families up here; each family
+ * package adds one line to `families`. */
+import { CfmError, type ModelFamily } from '@cfm/core';
+import { bert4rec } from '@cfm/model-bert4rec';
+import { mcm } from '@cfm/model-mcm';
+import { shopperbert } from '@cfm/model-shopperbert';
+import { dmt } from '@cfm/model-dmt';
+import { sessionHeads } from '@cfm/model-session-heads';
+
+export const families = {
+  bert4rec,
+  mcm,
+  shopperbert,
+  dmt,
+  'session-heads': sessionHeads,
+} as const satisfies Record<string, ModelFamily<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export type FamilyName = keyof typeof families;
+
+export function getFamily(name: string): ModelFamily<unknown> {
+  const f = (families as Record<string, ModelFamily<any>>)[name]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!f) throw new CfmError('CFM_E_CONFIG', `unknown model family "${name}" (known: ${Object.keys(families).join(', ')})`, { field: 'model' });
+  return f as ModelFamily<unknown>;
+}
+
+export function familyNames(): string[] {
+  return Object.keys(families);
+}
