@@ -135,19 +135,21 @@ describe('writeModelOutputs', () => {
     const model = await trained(families.bert4rec, data, false);
     const seqs = data.test.history;
     const rows = Array.from({ length: 290 }, (_, i) => i + 5);
-    const ends = Int32Array.from({ length: seqs.customerIds.length }, (_, c) => seqs.offsets[c] + 2);
+    const ends = Int32Array.from(rows, (c) => seqs.offsets[c] + 2); // one per row
     const beats: Array<{ done: number; total: number }> = [];
     const outDir = join(root, 'ends');
     try {
       await writeModelOutputs({ model, data, sequences: seqs, rows, ends, outDir, family: 'bert4rec', modelVersion: 'v1', asOf: '2024-01-01', topK: 3, heartbeat: (p) => beats.push(p) });
       expect(beats).toEqual([{ done: 256, total: 290 }, { done: 290, total: 290 }]);
       const got = await query(`SELECT customer_id, vector FROM read_parquet('${join(outDir, 'embeddings.parquet')}') WHERE customer_id = '${seqs.customerIds[7]}'`);
-      const cut = model.embed(padBatch(seqs, [7], { maxLen: model.maxLen, ends: Int32Array.of(ends[7]) }));
+      const cut = model.embed(padBatch(seqs, [7], { maxLen: model.maxLen, ends: Int32Array.of(seqs.offsets[7] + 2) }));
       const full = model.embed(padBatch(seqs, [7], { maxLen: model.maxLen }));
       expect((got[0][1] as number[]).map(Math.fround)).toEqual(Array.from(cut));
       expect(Array.from(cut)).not.toEqual(Array.from(full));
       const ids = await query(`SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE customer_id IN ('c0', 'c4', 'c295')) FROM read_parquet('${join(outDir, 'topk.parquet')}')`);
       expect(ids[0].map(Number)).toEqual([290, 0]);
+      await expect(writeModelOutputs({ model, data, sequences: seqs, rows, ends: ends.subarray(1), outDir, family: 'bert4rec', modelVersion: 'v1', asOf: '2024-01-01', topK: 3 }))
+        .rejects.toThrow(/289 ends for 290 rows/);
     } finally {
       model.dispose();
     }

@@ -16,7 +16,7 @@ export interface ModelOutputsOptions {
   sequences: CustomerSequences;
   /** customer indices into `sequences`, in output order; default every customer */
   rows?: readonly number[];
-  /** point in time: per customer of `sequences` (indexed like it), the exclusive end offset of its history */
+  /** point in time: per row (ends[i] belongs to rows[i]), the exclusive end offset of that customer's history */
   ends?: Int32Array;
   outDir: string;
   family: string;
@@ -60,6 +60,7 @@ export async function writeModelOutputs(o: ModelOutputsOptions): Promise<ModelOu
   const { model, sequences: seqs } = o;
   if (!Number.isInteger(o.topK) || o.topK < 1) throw new CfmError('CFM_E_CONFIG', `topK must be a positive integer, got ${o.topK}`, { field: 'topK' });
   const rows = o.rows ?? seqs.customerIds.map((_, c) => c);
+  if (o.ends && o.ends.length !== rows.length) throw new CfmError('CFM_E_CONFIG', `${o.ends.length} ends for ${rows.length} rows (one per row)`, { field: 'ends' });
   const tokens = taskTokens(model, o.data.vocabs);
   const tasks = [...model.tasks];
   const real = Object.fromEntries(tasks.map((t) => [t, tokens[t].slice(RESERVED_IDS)]));
@@ -77,7 +78,7 @@ export async function writeModelOutputs(o: ModelOutputsOptions): Promise<ModelOu
     for (let s = 0; s < rows.length; s += BATCH) {
       if (o.signal?.aborted) throw new CfmError('CFM_E_STATE', `export cancelled after ${s} of ${rows.length} customers`, { file: o.outDir }, true);
       const part = rows.slice(s, s + BATCH);
-      const ends = o.ends && Int32Array.from(part, (c) => o.ends![c]);
+      const ends = o.ends?.subarray(s, s + part.length);
       const batch = padBatch(seqs, part, { maxLen: model.maxLen, itemFeatures: o.data.itemFeatures, ends, times: true });
       const ids = batch.customerIds!;
       await emb.append({ customer_id: ids, vector: model.embed(batch) }, part.length);
