@@ -1,8 +1,6 @@
 import { defineQuery, setHandler } from '@temporalio/workflow';
-import { executePlan, retrainPlan } from '@cfm/contracts';
-import type {
-  CompareOutput, EvaluateOutput, NodeStatus, RetrainInput, RetrainResult, RunProgress, TrainOutput,
-} from '@cfm/contracts';
+import { collectResults, executePlan, retrainPlan } from '@cfm/contracts';
+import type { NodeStatus, RetrainInput, RetrainResult, RunProgress } from '@cfm/contracts';
 import { cpuActivities, gpuActivities } from './activities';
 import type { ActivityTimeouts } from './activities';
 
@@ -18,7 +16,7 @@ export async function retrainWorkflow(input: RetrainInput & { timeouts?: Activit
   let stage = 'starting';
   setHandler(progressQuery, () => ({ stage, nodes: { ...nodes } }));
   const results = await executePlan(
-    retrainPlan(spec),
+    retrainPlan(spec, { startedAt: new Date().toISOString() }),
     (node, args) => {
       const fn = node.activity === 'trainModel' ? gpu.trainModel : cpu[node.activity];
       return (fn as (a: unknown) => Promise<unknown>)(args);
@@ -27,14 +25,5 @@ export async function retrainWorkflow(input: RetrainInput & { timeouts?: Activit
     { onStart: (n) => { stage = n.id; } },
   );
   stage = 'done';
-  const pick = <T>(prefix: string) =>
-    Object.fromEntries(spec.families.filter((f) => results[`${prefix}:${f.name}`]).map((f) => [f.name, results[`${prefix}:${f.name}`] as T]));
-  return {
-    runName: spec.name,
-    nodes: { ...nodes },
-    training: pick<TrainOutput>('train'),
-    evaluations: pick<EvaluateOutput>('evaluate'),
-    gates: pick<CompareOutput>('compare'),
-    promoted: spec.families.filter((f) => nodes[`promote:${f.name}`] === 'done').map((f) => f.name),
-  };
+  return collectResults(spec, nodes, results);
 }

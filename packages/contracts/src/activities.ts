@@ -1,4 +1,5 @@
-import type { RunSpec, FamilySpec, EvaluateSpec, GateSpec } from './run-spec';
+import type { BenchmarkSpec, EvaluateSpec, FamilySpec, GateSpec, RunSpec } from './run-spec';
+export type { BenchmarkSpec, EvaluateSpec } from './run-spec';
 
 /** Every activity takes and returns small JSON: paths, ids, metrics — never tensors or rows. */
 
@@ -9,6 +10,12 @@ export interface PrepareOutput {
   /** folder written by @cfm/data (loadPrepared reads it) */
   preparedDir: string;
   dataHash: string;
+  /** the dataset's name (presets are chosen by it) */
+  dataset: string;
+  /** the real split, e.g. 'leave-one-out' or 'temporal (valid from 2024-02-18, test from 2024-02-24)' */
+  split: string;
+  /** events kept per customer */
+  maxSeqLen: number;
   counts: Record<string, number>;
   cached: boolean;
 }
@@ -17,8 +24,11 @@ export interface TrainInput {
   workDir: string;
   preparedDir: string;
   dataHash: string;
+  /** the family with its resolved config; config.seed is this node's training seed */
   family: FamilySpec;
   seed: number;
+  /** the model's folder; default <workDir>/models/<id>-s<seed>-<key> (cfm train passes its --out) */
+  runDir?: string;
 }
 /** Heartbeat details of a training activity. */
 export interface TrainProgress {
@@ -29,9 +39,18 @@ export interface TrainProgress {
   loss: number;
 }
 export interface TrainOutput {
+  /** the family id of the run */
   family: string;
+  /** the registry name */
+  name: string;
+  seed: number;
+  /** the model's folder: run.json, model/ (the artifact), checkpoints/, train.json, eval.json, ... */
+  runDir: string;
+  /** <runDir>/model */
   artifactDir: string;
   configHash: string;
+  /** sha256 of the artifact's content (weights, config, vocabulary; not its creation time) */
+  artifactHash: string;
   steps: number;
   /** optimizer step restored from a checkpoint (0 when trained from scratch) */
   resumedFromStep: number;
@@ -40,45 +59,74 @@ export interface TrainOutput {
   cached: boolean;
 }
 
-export interface EvaluateInput {
+/** The inputs every step after training shares: which model, on which prepared data. */
+export interface ModelRef {
   workDir: string;
   preparedDir: string;
+  runDir: string;
   artifactDir: string;
+  /** the content hash: cached results of another model at the same path are never reused */
+  artifactHash: string;
+  /** family id and registry name */
   family: string;
-  evaluate: EvaluateSpec;
+  name: string;
   seed: number;
+}
+
+export interface EvaluateInput extends ModelRef {
+  evaluate: EvaluateSpec[];
+}
+/** One protocol's numbers: mean over the negative-sampling seeds, their standard deviation, and per seed. */
+export interface ProtocolResult {
+  /** short name, e.g. 'full', 'sampled-uniform-99' */
+  label: string;
+  /** one line that states the split and protocol the numbers were computed under */
+  protocol: string;
+  metrics: Record<string, number>;
+  std: Record<string, number>;
+  perSeed: Array<Record<string, number>>;
+  seeds: number[];
 }
 export interface EvaluateOutput {
   family: string;
-  /** e.g. { 'ndcg@10': 0.31, 'hr@10': 0.52, mrr: 0.21 } */
-  metrics: Record<string, number>;
-  /** one line that states the protocol the numbers were computed under */
-  protocol: string;
+  /** the real split, e.g. 'leave-one-out, test' or 'temporal (2024-02-18 / 2024-02-24), test' */
+  split: string;
+  results: ProtocolResult[];
+  seconds: number;
   cached: boolean;
 }
 
-export interface BenchmarkInput {
-  workDir: string;
-  preparedDir: string;
-  artifactDir: string;
-  family: string;
-  tasks: string[];
-  seed: number;
+export interface BenchmarkInput extends ModelRef {
+  tasks: BenchmarkSpec[];
+}
+/** One downstream task on one model: a row per method (U-MLP, XGBoost, fine-tuned, frozen, ...). */
+export interface BenchmarkResult {
+  task: string;
+  kind: BenchmarkSpec['task'];
+  /** how labels / targets are formed, stated in reports */
+  rule: string;
+  examples: number;
+  split: { train: number; valid: number; test: number };
+  repeats: number;
+  rows: Array<{
+    model: string;
+    metrics: Record<string, number>;
+    std: Record<string, number>;
+    /** compute cost of the method: ms per scored batch, parameters trained, seconds of training */
+    cost?: { msPerBatch: number; parameters: number; trainSeconds: number };
+  }>;
 }
 export interface BenchmarkOutput {
   family: string;
-  /** per task: metric name → value */
-  results: Record<string, Record<string, number>>;
+  results: BenchmarkResult[];
+  seconds: number;
   cached: boolean;
 }
 
-export interface CompareInput {
-  workDir: string;
-  family: string;
-  artifactDir: string;
-  metrics: Record<string, number>;
-  /** the protocol the metrics were computed under (the gate refuses to compare across protocols) */
-  protocol: string;
+export interface CompareInput extends ModelRef {
+  /** the gate's protocol result and the benchmarks (when the run has any) */
+  evaluation: ProtocolResult;
+  benchmarks?: BenchmarkResult[];
   gate: GateSpec;
 }
 export interface CompareOutput {
@@ -88,33 +136,46 @@ export interface CompareOutput {
   champion: number | null;
   passed: boolean;
   reason: string;
+  /** benchmark requirements and whether each was met */
+  benchmarks: Array<{ result: string; value: number | null; min: number; passed: boolean }>;
 }
 
-export interface ExportInput {
-  workDir: string;
-  preparedDir: string;
-  artifactDir: string;
-  family: string;
+export interface ExportInput extends ModelRef {
   topK: number;
 }
 export interface ExportOutput {
   family: string;
+  /** <runDir>/exports/... */
   files: string[];
   rows: Record<string, number>;
+  /** the tasks whose top-k were written */
+  tasks: string[];
+  seconds: number;
   cached: boolean;
 }
 
-export interface PromoteInput {
-  workDir: string;
+export interface PromoteInput extends ModelRef {
   runName: string;
-  family: string;
-  artifactDir: string;
   metrics: Record<string, number>;
 }
 export interface PromoteOutput {
   family: string;
   promoted: boolean;
   championDir: string;
+}
+
+/** The run's closing step: summary.json and report.html of the workDir, from what the steps wrote. */
+export interface ReportInput {
+  workDir: string;
+  spec: RunSpec;
+  /** the model folders of this run with their model keys, in plan order */
+  models: Array<{ key: string; family: string; name: string; seed: number; runDir: string }>;
+  /** when the run started (ISO time) */
+  startedAt: string;
+}
+export interface ReportOutput {
+  summaryFile: string;
+  reportFile: string;
 }
 
 /** One date partition of a backfill: recompute as of `asOf` (only events strictly before it). */
@@ -149,6 +210,9 @@ export interface CfmActivities {
   compareWithChampion(input: CompareInput): Promise<CompareOutput>;
   exportOutputs(input: ExportInput): Promise<ExportOutput>;
   promoteModel(input: PromoteInput): Promise<PromoteOutput>;
+  reportRun(input: ReportInput): Promise<ReportOutput>;
+  /** the ModelRef of a trained model folder (its run.json): what a benchmark of an existing model starts from */
+  describeModel(input: { workDir: string; runDir: string }): Promise<ModelRef>;
   exportPartition(input: PartitionInput): Promise<PartitionOutput>;
   exportedPartitions(input: ExportedPartitionsInput): Promise<string[]>;
 }

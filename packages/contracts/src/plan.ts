@@ -1,5 +1,5 @@
-import type { ActivityName, CfmActivities, CompareOutput, EvaluateOutput, PrepareOutput, TrainOutput } from './activities';
-import type { RunSpec } from './run-spec';
+import type { ActivityName, BenchmarkOutput, CfmActivities, CompareOutput, EvaluateOutput, ModelRef, PrepareOutput, TrainOutput } from './activities';
+import type { FamilySpec, RunSpec } from './run-spec';
 
 /** The retraining DAG as data, shared by both runners (the in-process runner in @cfm/pipeline and
  * retrainWorkflow), so that both run the same steps with the same inputs. Workflow-safe: pure code. */
@@ -14,52 +14,79 @@ export interface PlanNode<A extends ActivityName = ActivityName> {
   input(results: PlanResults): Parameters<CfmActivities[A]>[0];
   /** the node is skipped when this returns false */
   when?(results: PlanResults): boolean;
+  /** runs even when a node it waits on was skipped (the closing report) */
+  always?: boolean;
 }
 
 function node<A extends ActivityName>(n: PlanNode<A>): PlanNode {
   return n as unknown as PlanNode;
 }
 
-export function retrainPlan(spec: RunSpec): PlanNode[] {
-  const { workDir, seed } = spec;
+/** The key of one trained model in a run: the family id, plus '@s<seed>' when the run trains several seeds. */
+export function modelKey(spec: Pick<RunSpec, 'seeds'>, id: string, seed: number): string {
+  return spec.seeds.length > 1 ? `${id}@s${seed}` : id;
+}
+
+/** Every (family, seed) of a run, in plan order. */
+export function runModels(spec: Pick<RunSpec, 'seeds' | 'families'>): Array<{ key: string; family: FamilySpec; seed: number; primary: boolean }> {
+  return spec.families.flatMap((family) => spec.seeds.map((seed, i) => ({ key: modelKey(spec, family.id, seed), family, seed, primary: i === 0 })));
+}
+
+/** The retrain DAG. Per family and training seed: train → evaluate, benchmarks; for the first seed also
+ * gate (after evaluate and benchmarks) and export → promote (when the gate passes); a closing report node
+ * writes the run's summary and HTML report once every other node has finished or been skipped. */
+export function retrainPlan(spec: RunSpec, o: { runDir?: string; startedAt?: string } = {}): PlanNode[] {
+  const { workDir } = spec;
   const prep = (r: PlanResults) => r.prepare as PrepareOutput;
   const nodes: PlanNode[] = [node({ id: 'prepare', activity: 'prepareData', after: [], input: () => ({ spec }) })];
-  for (const family of spec.families) {
-    const f = family.name;
-    const trained = (r: PlanResults) => r[`train:${f}`] as TrainOutput;
-    const evaluated = (r: PlanResults) => r[`evaluate:${f}`] as EvaluateOutput;
+  const models = runModels(spec);
+  for (const { key, family, seed, primary } of models) {
+    const trained = (r: PlanResults) => r[`train:${key}`] as TrainOutput;
+    const ref = (r: PlanResults): ModelRef => {
+      const t = trained(r);
+      return { workDir, preparedDir: prep(r).preparedDir, runDir: t.runDir, artifactDir: t.artifactDir, artifactHash: t.artifactHash, family: family.id, name: family.name, seed };
+    };
     nodes.push(
       node({
-        id: `train:${f}`, activity: 'trainModel', after: ['prepare'],
-        input: (r) => ({ workDir, preparedDir: prep(r).preparedDir, dataHash: prep(r).dataHash, family, seed }),
+        id: `train:${key}`, activity: 'trainModel', after: ['prepare'],
+        input: (r) => ({
+          workDir, preparedDir: prep(r).preparedDir, dataHash: prep(r).dataHash, family: { ...family, config: { ...family.config, seed } }, seed,
+          ...(o.runDir && models.length === 1 ? { runDir: o.runDir } : {}),
+        }),
       }),
-      node({
-        id: `evaluate:${f}`, activity: 'evaluateModel', after: [`train:${f}`],
-        input: (r) => ({ workDir, preparedDir: prep(r).preparedDir, artifactDir: trained(r).artifactDir, family: f, evaluate: spec.evaluate, seed }),
-      }),
+      node({ id: `evaluate:${key}`, activity: 'evaluateModel', after: [`train:${key}`], input: (r) => ({ ...ref(r), evaluate: spec.evaluate }) }),
     );
-    if (spec.benchmarks.length > 0) {
-      nodes.push(node({
-        id: `benchmark:${f}`, activity: 'runBenchmarks', after: [`train:${f}`],
-        input: (r) => ({ workDir, preparedDir: prep(r).preparedDir, artifactDir: trained(r).artifactDir, family: f, tasks: spec.benchmarks, seed }),
-      }));
+    const benched = spec.benchmarks.length > 0;
+    if (benched) {
+      nodes.push(node({ id: `benchmark:${key}`, activity: 'runBenchmarks', after: [`train:${key}`], input: (r) => ({ ...ref(r), tasks: spec.benchmarks }) }));
     }
+    if (!primary) continue;
     nodes.push(
       node({
-        id: `compare:${f}`, activity: 'compareWithChampion', after: [`evaluate:${f}`],
-        input: (r) => ({ workDir, family: f, artifactDir: trained(r).artifactDir, metrics: evaluated(r).metrics, protocol: evaluated(r).protocol, gate: spec.gate }),
+        id: `compare:${key}`, activity: 'compareWithChampion', after: [`evaluate:${key}`, ...(benched ? [`benchmark:${key}`] : [])],
+        input: (r) => ({
+          ...ref(r),
+          evaluation: (r[`evaluate:${key}`] as EvaluateOutput).results[spec.gate.protocol],
+          benchmarks: benched ? (r[`benchmark:${key}`] as BenchmarkOutput).results : undefined,
+          gate: spec.gate,
+        }),
       }),
+      node({ id: `export:${key}`, activity: 'exportOutputs', after: [`train:${key}`], input: (r) => ({ ...ref(r), topK: spec.export.topK }) }),
       node({
-        id: `export:${f}`, activity: 'exportOutputs', after: [`train:${f}`],
-        input: (r) => ({ workDir, preparedDir: prep(r).preparedDir, artifactDir: trained(r).artifactDir, family: f, topK: spec.export.topK }),
-      }),
-      node({
-        id: `promote:${f}`, activity: 'promoteModel', after: [`compare:${f}`, `export:${f}`],
-        when: (r) => spec.promote && (r[`compare:${f}`] as CompareOutput).passed,
-        input: (r) => ({ workDir, runName: spec.name, family: f, artifactDir: trained(r).artifactDir, metrics: evaluated(r).metrics }),
+        id: `promote:${key}`, activity: 'promoteModel', after: [`compare:${key}`, `export:${key}`],
+        when: (r) => spec.promote && (r[`compare:${key}`] as CompareOutput).passed,
+        input: (r) => ({ ...ref(r), runName: spec.name, metrics: (r[`evaluate:${key}`] as EvaluateOutput).results[spec.gate.protocol].metrics }),
       }),
     );
   }
+  const others = nodes.map((n) => n.id);
+  nodes.push(node({
+    id: 'report', activity: 'reportRun', after: others, always: true,
+    input: (r) => ({
+      workDir, spec, startedAt: o.startedAt ?? new Date().toISOString(),
+      models: models.flatMap(({ key, family, seed }) => (r[`train:${key}`] ? [{ key, family: family.id, name: family.name, seed, runDir: (r[`train:${key}`] as TrainOutput).runDir }] : [])),
+    }),
+  }));
   return nodes;
 }
 
@@ -93,7 +120,7 @@ export async function executePlan(
       for (const n of plan) {
         if (status[n.id] !== 'pending' || !n.after.every(finished)) continue;
         changed = true;
-        if (n.after.some((a) => status[a] === 'skipped') || (n.when && !n.when(results))) {
+        if ((!n.always && n.after.some((a) => status[a] === 'skipped')) || (n.when && !n.when(results))) {
           status[n.id] = 'skipped';
           hooks.onSkip?.(n);
           continue;

@@ -1,5 +1,6 @@
-import type { CompareOutput, EvaluateOutput, PartitionOutput, TrainOutput, TrainProgress } from './activities';
-import type { NodeStatus } from './plan';
+import type { BenchmarkOutput, BenchmarkSpec, CompareOutput, EvaluateOutput, EvaluateSpec, ExportOutput, PartitionOutput, ReportOutput, TrainOutput, TrainProgress } from './activities';
+import { runModels } from './plan';
+import type { NodeStatus, PlanResults } from './plan';
 import type { RunSpec } from './run-spec';
 
 /** Workflow names, inputs, results and message names (the scheduler and the worker share them). */
@@ -12,10 +13,14 @@ export interface RetrainInput {
 export interface RetrainResult {
   runName: string;
   nodes: Record<string, NodeStatus>;
+  /** keyed by model key (family id, '@s<seed>' when several seeds) */
   training: Record<string, TrainOutput>;
   evaluations: Record<string, EvaluateOutput>;
+  benchmarks: Record<string, BenchmarkOutput>;
   gates: Record<string, CompareOutput>;
+  exports: Record<string, ExportOutput>;
   promoted: string[];
+  report?: ReportOutput;
 }
 
 export interface RunProgress {
@@ -66,19 +71,19 @@ export interface PartitionWorkflowInput {
 }
 export type PartitionWorkflowResult = PartitionOutput;
 
+/** Offline benchmarks of one trained model (a model folder written by the train step). */
 export interface BenchmarkWorkflowInput {
   workDir: string;
   preparedDir: string;
-  artifactDir: string;
-  family: string;
-  tasks: string[];
-  seed: number;
-  evaluate?: RunSpec['evaluate'];
+  /** the model's folder (run.json, model/) */
+  runDir: string;
+  tasks: BenchmarkSpec[];
+  evaluate?: EvaluateSpec[];
 }
 export interface BenchmarkWorkflowResult {
   family: string;
-  metrics?: Record<string, number>;
-  results: Record<string, Record<string, number>>;
+  evaluation?: EvaluateOutput;
+  benchmarks?: BenchmarkOutput;
 }
 
 /** Partition cut-offs from..to (inclusive) every `everyDays` days, as ISO dates. Pure date math. */
@@ -92,3 +97,21 @@ export function partitionDates(from: string, to: string, everyDays: number): str
   for (let t = a; t <= b; t += everyDays * day) out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
+
+/** The run's result from the plan's outputs (shared with retrainWorkflow). */
+export function collectResults(spec: RunSpec, nodes: Record<string, NodeStatus>, results: PlanResults): RetrainResult {
+  const models = runModels(spec);
+  const pick = <T>(prefix: string) => Object.fromEntries(models.filter((m) => results[`${prefix}:${m.key}`]).map((m) => [m.key, results[`${prefix}:${m.key}`] as T]));
+  return {
+    runName: spec.name,
+    nodes: { ...nodes },
+    training: pick<TrainOutput>('train'),
+    evaluations: pick<EvaluateOutput>('evaluate'),
+    benchmarks: pick<BenchmarkOutput>('benchmark'),
+    gates: pick<CompareOutput>('compare'),
+    exports: pick<ExportOutput>('export'),
+    promoted: models.filter((m) => nodes[`promote:${m.key}`] === 'done').map((m) => m.key),
+    report: results.report as ReportOutput | undefined,
+  };
+}
+

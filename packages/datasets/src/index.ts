@@ -2,6 +2,8 @@
 export { prepareDataset, contractFolder } from './prepare-dataset';
 export type { PrepareDatasetOptions } from './prepare-dataset';
 export { adapters, getAdapter } from './registry';
+export { writeContractFiles } from './contract-files';
+export type { ContractFilesOptions } from './contract-files';
 export type { DatasetAdapter, ExpectedCounts } from './adapter';
 export { resolveDataDir, resolveInside, repoRoot } from './data-dir';
 export { CsvWriter, csvField, parseCsvLine, EVENT_HEADER, ITEM_HEADER, orderTs } from './contract-writer';

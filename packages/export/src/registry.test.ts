@@ -61,9 +61,11 @@ describe('registry', () => {
     expect(actions).toEqual(['promote', 'challenge', 'promote', 'rollback']);
   });
 
-  it('refuses to compare metrics measured under different protocols, and unknown runs', async () => {
+  it('keeps a champion measured under another protocol (the gate rejects with the reason), and refuses unknown runs', async () => {
     await trainedRun('run-d', 0.5, 'sampled 100 negatives');
-    await expect(reg.compareWithChampion('run-d', 'ndcg@10')).rejects.toThrow(/protocols differ/);
+    const c = await reg.compareWithChampion('run-d', 'ndcg@10');
+    expect(c.better).toBe(false);
+    expect(c.reason).toMatch(/protocols differ.*not comparable, kept/);
     await expect(reg.compareWithChampion('nope', 'ndcg@10')).rejects.toThrow(/no run "nope"/);
     await expect(reg.compareWithChampion('run-d', 'mrr')).rejects.toThrow(/no test metric "mrr"/);
   });

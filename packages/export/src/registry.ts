@@ -119,9 +119,10 @@ export class Registry {
     const champ = await this.champion(run.family, run.useCase);
     if (!champ) return { ...base, better: true, reason: `no champion for ${run.family}/${run.useCase} yet` };
     const theirs = (await this.metrics(champ.runId)).find((m) => m.name === metric && m.split === split);
-    if (!theirs) throw new CfmError('CFM_E_STATE', `champion ${champ.artifactId} has no ${split} metric "${metric}"`, { file: this.file, field: metric });
+    // a champion that cannot be compared is kept: the gate rejects with the reason (the workflow goes on)
+    if (!theirs) return { ...base, better: false, reason: `champion ${champ.artifactId} has no ${split} metric "${metric}": not comparable, kept` };
     if (theirs.protocol !== mine.protocol) {
-      throw new CfmError('CFM_E_STATE', `protocols differ: champion "${theirs.protocol}" vs challenger "${mine.protocol}"`, { file: this.file, field: metric });
+      return { ...base, better: false, reason: `protocols differ: champion "${theirs.protocol}" vs challenger "${mine.protocol}": not comparable, kept` };
     }
     const improvement = mine.higherIsBetter ? mine.value - theirs.value : theirs.value - mine.value;
     const minDelta = opts.minDelta ?? 0;

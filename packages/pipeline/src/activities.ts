@@ -2,8 +2,9 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, write
 import { join } from 'node:path';
 import { configHash, silentProgress } from '@cfm/core';
 import type { ProgressReporter } from '@cfm/core';
-import type { CfmActivities, PartitionOutput, TrainProgress } from '@cfm/contracts';
+import type { CfmActivities, ModelRef, PartitionOutput, TrainProgress } from '@cfm/contracts';
 import { cachedStep } from './cache';
+import { readRunInfo } from './steps/run-files';
 import type { PipelineSteps, StepContext } from './step-context';
 
 export interface ActivityDeps {
@@ -42,55 +43,62 @@ export function createActivities(deps: ActivityDeps): CfmActivities {
     if (!out.cached) appendLedger(workDir, { step, ...extra });
     return out;
   };
+  /** the key of a model's inputs with the artifact's content hash: another model at the same path is another key */
+  const modelKey = ({ workDir: _w, ...ref }: ModelRef, extra: Record<string, unknown>) => ({ ...ref, ...extra });
   const { steps } = deps;
   return {
     async prepareData({ spec }) {
-      const input = { dataset: spec.dataset, split: spec.split, maxLen: spec.maxLen, seed: spec.seed, dataDir: spec.dataDir };
+      if (spec.dataset.source === 'prepared') {
+        const r = await steps.prepare(spec, spec.dataset.path, ctx());
+        return { preparedDir: spec.dataset.path, ...r, cached: true };
+      }
+      const input = { dataset: spec.dataset, prepare: spec.prepare, seed: spec.seed, dataDir: spec.dataDir };
       const preparedDir = join(spec.workDir, 'prepared', configHash(input));
       const out = await cachedStep(spec.workDir, 'prepare', input, async () => ({ preparedDir, ...(await steps.prepare(spec, preparedDir, ctx())) }), (o) => [o.preparedDir]);
       return done(spec.workDir, 'prepare', out);
     },
     async trainModel(input) {
-      const key = configHash({ dataHash: input.dataHash, family: input.family, seed: input.seed });
-      const artifactDir = join(input.workDir, 'models', `${input.family.name}-${key}`);
-      const checkpointDir = `${artifactDir}.ckpt`;
+      const f = input.family;
+      const key = configHash({ dataHash: input.dataHash, preparedDir: input.preparedDir, family: f.name, config: f.config });
+      const runDir = input.runDir ?? join(input.workDir, 'models', `${f.id}-s${input.seed}-${key.slice(0, 12)}`);
       const c = ctx();
       const t0 = Date.now();
+      mkdirSync(runDir, { recursive: true });
       // one line per optimizer step and process: shows which steps each attempt trained
-      const trace = `${artifactDir}.progress.jsonl`;
+      const trace = join(runDir, 'progress.jsonl');
       const onTrainProgress = (p: TrainProgress) => {
         c.heartbeat(p);
         appendFileSync(trace, JSON.stringify({ pid: process.pid, step: p.step, epoch: p.epoch, loss: p.loss }) + '\n');
       };
-      const out = await cachedStep(input.workDir, 'train', { key }, async () => {
-        mkdirSync(join(input.workDir, 'models'), { recursive: true });
-        const r = await steps.train(input, { artifactDir, checkpointDir }, { ...c, onTrainProgress });
-        return { family: input.family.name, artifactDir, ...r, seconds: (Date.now() - t0) / 1000 };
+      const out = await cachedStep(input.workDir, 'train', { key, runDir }, async () => {
+        const r = await steps.train(input, runDir, { ...c, onTrainProgress });
+        return { family: f.id, name: f.name, seed: input.seed, runDir, artifactDir: join(runDir, 'model'), ...r, seconds: (Date.now() - t0) / 1000 };
       }, (o) => [o.artifactDir]);
-      return done(input.workDir, 'train', out, { family: input.family.name, steps: out.steps, resumedFromStep: out.resumedFromStep });
+      return done(input.workDir, 'train', out, { family: f.id, seed: input.seed, steps: out.steps, resumedFromStep: out.resumedFromStep });
     },
     async evaluateModel(input) {
-      const { workDir, ...key } = input;
-      const out = await cachedStep(workDir, 'evaluate', key, async () => ({ family: input.family, ...(await steps.evaluate(input, ctx())) }));
-      return done(workDir, 'evaluate', out, { family: input.family });
+      const out = await cachedStep(input.workDir, 'evaluate', modelKey(input, { evaluate: input.evaluate }), async () => ({ family: input.family, ...(await steps.evaluate(input, ctx())) }));
+      return done(input.workDir, 'evaluate', out, { family: input.family, seed: input.seed });
     },
     async runBenchmarks(input) {
-      const { workDir, ...key } = input;
-      const out = await cachedStep(workDir, 'benchmark', key, async () => ({ family: input.family, results: await steps.benchmark(input, ctx()) }));
-      return done(workDir, 'benchmark', out, { family: input.family });
+      const out = await cachedStep(input.workDir, 'benchmark', modelKey(input, { tasks: input.tasks }), async () => ({ family: input.family, ...(await steps.benchmark(input, ctx())) }));
+      return done(input.workDir, 'benchmark', out, { family: input.family, seed: input.seed });
     },
     // the gate reads the registry's current champion: never cached
-    compareWithChampion: (input) => steps.compare(input, ctx()),
+    compareWithChampion: async (input) => ({ family: input.family, ...(await steps.compare(input, ctx())) }),
     async exportOutputs(input) {
-      const { workDir, ...key } = input;
-      const outDir = join(workDir, 'exports', `${input.family}-${configHash(key)}`);
-      const out = await cachedStep(workDir, 'export', key, async () => ({ family: input.family, ...(await steps.exportOutputs(input, outDir, ctx())) }), (o) => o.files);
-      return done(workDir, 'export', out, { family: input.family, files: out.files.length });
+      const out = await cachedStep(input.workDir, 'export', modelKey(input, { topK: input.topK }), async () => ({ family: input.family, ...(await steps.exportOutputs(input, ctx())) }), (o) => o.files);
+      return done(input.workDir, 'export', out, { family: input.family, files: out.files.length });
     },
     async promoteModel(input) {
-      const out = await steps.promote(input, ctx());
+      const out = { family: input.family, ...(await steps.promote(input, ctx())) };
       appendLedger(input.workDir, { step: 'promote', family: input.family, promoted: out.promoted });
       return out;
+    },
+    reportRun: (input) => steps.report(input, ctx()),
+    async describeModel({ workDir, runDir }) {
+      const info = readRunInfo(runDir);
+      return { workDir, preparedDir: info.preparedDir, runDir, artifactDir: join(runDir, 'model'), artifactHash: info.artifactHash, family: info.family, name: info.name, seed: info.seed };
     },
     exportPartition: (input) => exportPartitionOnce(steps, input, ctx()),
     async exportedPartitions({ workDir, family }) {

@@ -1,10 +1,14 @@
-export { RunConfig, resolveRunConfig, loadRunConfig } from './config';
+export { RunConfig, resolveRunSpec, loadRunConfig, datasetNameOf, readPreparedManifest } from './config';
+export type { ResolveOptions } from './config';
 export { cachedStep, cacheFile, writeFileAtomic } from './cache';
 export type { CacheEntry } from './cache';
-export type { PipelineSteps, StepContext } from './step-context';
+export type { PipelineSteps, StepContext, PrepareResult, TrainResult } from './step-context';
 export { createActivities, appendLedger, readLedger, backfillDir } from './activities';
 export type { ActivityDeps } from './activities';
 export { runPipeline, formatSummary } from './runner';
 export type { RunOptions } from './runner';
-export { realSteps, prepareStep, prepareConfig, contractFiles, registryFile, USE_CASE } from './steps';
-export type { FamilyLookup } from './steps';
+export {
+  realSteps, prepareStep, prepareConfig, contractFiles, describeSplit, preparedFolder, registryFile, USE_CASE, useCaseOf, protocolLabel,
+  readRunInfo, readRunFile, writeRunFile, RUN_FILES,
+} from './steps';
+export type { FamilyLookup, RunInfo, RunFile } from './steps';

@@ -1,7 +1,7 @@
 import type { ProgressReporter } from '@cfm/core';
 import type {
-  BenchmarkInput, CompareInput, CompareOutput, EvaluateInput, ExportInput, PartitionInput, PromoteInput, PromoteOutput,
-  RunSpec, TrainInput, TrainProgress,
+  BenchmarkInput, BenchmarkResult, CompareInput, CompareOutput, EvaluateInput, ExportInput, PartitionInput, PromoteInput, PromoteOutput,
+  ProtocolResult, ReportInput, RunSpec, TrainInput, TrainProgress,
 } from '@cfm/contracts';
 
 /** What one step sees of its runner: progress lines, and (under Temporal) a heartbeat and a cancel signal. */
@@ -12,24 +12,41 @@ export interface StepContext {
   signal?: AbortSignal;
 }
 
-/** The work of each DAG step, on paths and small JSON. `createActivities` wraps these with the
- * step cache, the directory layout and exactly-once markers; `realSteps()` implements them on
- * @cfm/data, @cfm/models, @cfm/eval and @cfm/export. */
+export interface PrepareResult {
+  dataHash: string;
+  /** the prepare settings' hash: the same events prepared differently are different data */
+  prepareHash: string;
+  dataset: string;
+  /** the real split, e.g. 'leave-one-out' or 'temporal (valid from …, test from …)' */
+  split: string;
+  maxSeqLen: number;
+  counts: Record<string, number>;
+}
+
+export interface TrainResult {
+  steps: number;
+  resumedFromStep: number;
+  finalLoss: number;
+  configHash: string;
+  artifactHash: string;
+}
+
+/** The work of each DAG step, on paths and small JSON. `createActivities` wraps these with the step cache,
+ * the folder layout and exactly-once markers; `realSteps()` implements them. Every step after training
+ * reads and writes the model folder (`runDir`, docs/pipeline.md). */
 export interface PipelineSteps {
   /** ingest + validate + vocab + split + sequences into `outDir` (read back with loadPrepared) */
-  prepare(spec: RunSpec, outDir: string, ctx: StepContext): Promise<{ dataHash: string; counts: Record<string, number> }>;
-  /** trains and saves the model to `artifactDir`; checkpoints into `checkpointDir` and resumes from it */
-  train(
-    input: TrainInput,
-    dirs: { artifactDir: string; checkpointDir: string },
-    ctx: StepContext & { onTrainProgress(p: TrainProgress): void },
-  ): Promise<{ steps: number; resumedFromStep: number; finalLoss: number; configHash: string }>;
-  evaluate(input: EvaluateInput, ctx: StepContext): Promise<{ metrics: Record<string, number>; protocol: string }>;
-  benchmark(input: BenchmarkInput, ctx: StepContext): Promise<Record<string, Record<string, number>>>;
-  compare(input: CompareInput, ctx: StepContext): Promise<CompareOutput>;
-  /** customer embeddings + top-k scores as Parquet under `outDir` */
-  exportOutputs(input: ExportInput, outDir: string, ctx: StepContext): Promise<{ files: string[]; rows: Record<string, number> }>;
-  promote(input: PromoteInput, ctx: StepContext): Promise<PromoteOutput>;
+  prepare(spec: RunSpec, outDir: string, ctx: StepContext): Promise<PrepareResult>;
+  /** trains and saves the model into `runDir` (model/, checkpoints/, run.json, train.json); resumes from its checkpoints */
+  train(input: TrainInput, runDir: string, ctx: StepContext & { onTrainProgress(p: TrainProgress): void }): Promise<TrainResult>;
+  evaluate(input: EvaluateInput, ctx: StepContext): Promise<{ split: string; results: ProtocolResult[]; seconds: number }>;
+  benchmark(input: BenchmarkInput, ctx: StepContext): Promise<{ results: BenchmarkResult[]; seconds: number }>;
+  compare(input: CompareInput, ctx: StepContext): Promise<Omit<CompareOutput, 'family'>>;
+  /** customer embeddings + every task's top-k scores as Parquet under <runDir>/exports */
+  exportOutputs(input: ExportInput, ctx: StepContext): Promise<{ files: string[]; rows: Record<string, number>; tasks: string[]; seconds: number }>;
+  promote(input: PromoteInput, ctx: StepContext): Promise<Omit<PromoteOutput, 'family'>>;
   /** embeddings + top-k as of `input.asOf` (only events strictly before it) under `outDir` */
   exportPartition(input: PartitionInput, outDir: string, ctx: StepContext): Promise<{ files: string[]; customers: number }>;
+  /** summary.json + report.html of the workDir */
+  report(input: ReportInput, ctx: StepContext): Promise<{ summaryFile: string; reportFile: string }>;
 }

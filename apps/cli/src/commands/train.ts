@@ -1,30 +1,79 @@
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { lineProgress } from '@cfm/core';
-import { familyNames, parseOverrides, trainRun } from '@cfm/models';
+import { resolveDataDir, resolveInside } from '@cfm/datasets';
+import { familyNames, parseOverrides } from '@cfm/models';
+import { formatSummary, resolveRunSpec, realSteps, runPipeline } from '@cfm/pipeline';
 import { initBackend } from '@cfm/tensor';
+import { choiceOption, collect, intListOption, intOption } from '../options';
+import { formatResolved } from '../run-output';
 
-/** cfm train --model bert4rec --dataset s3rec-beauty --out runs/b4r-beauty [--epochs --seed --config k=v ...] (re-run to resume) */
+interface TrainOptions {
+  model: string;
+  dataset: string;
+  out: string;
+  epochs?: number;
+  seed: number;
+  checkpointEvery: number;
+  config: string[];
+  protocol: 'full' | 'sampled-uniform' | 'sampled-pop';
+  negatives: number;
+  evalSeeds: number[];
+  topK: number;
+  promote?: boolean;
+}
+
+/** --dataset: an adapter name, path:<dir> (contract files under the data directory) or a prepared folder */
+export function datasetArg(arg: string): Record<string, unknown> {
+  if (existsSync(join(arg, 'manifest.json'))) return { source: 'prepared', path: resolve(arg) };
+  if (arg.startsWith('path:')) return { source: 'files', path: resolveInside(resolveDataDir(), arg.slice(5)) };
+  return { source: 'dataset', name: arg };
+}
+
+/** The run config `cfm train` stands for: one family, one seed, the model folder = --out. */
+export function trainRunConfig(o: TrainOptions): Record<string, unknown> {
+  const overrides = parseOverrides(o.config);
+  return {
+    name: basename(resolve(o.out)),
+    workDir: resolve(o.out),
+    seed: o.seed,
+    dataset: datasetArg(o.dataset),
+    families: [{ name: o.model, config: { ...overrides, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) }, checkpointEvery: o.checkpointEvery }],
+    evaluate: o.protocol === 'full'
+      ? { protocol: 'full' }
+      : { protocol: 'sampled', sampling: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform', negatives: o.negatives, seeds: o.evalSeeds },
+    export: { topK: o.topK },
+    promote: o.promote ?? false,
+  };
+}
+
+/** cfm train: `cfm run` of one family built from flags (prepare → train → evaluate → gate → export → report);
+ * the model folder is --out. Re-running the same command resumes from its checkpoints. */
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a model family on a dataset; re-running the same command resumes from the last checkpoint')
+    .description('train one model family on a dataset through the pipeline (prepare, train, evaluate, gate, export, report); re-running resumes')
     .requiredOption('--model <name>', `model family (${familyNames().join(', ')})`)
-    .requiredOption('--dataset <name|dir>', 'dataset adapter name, path:<dir>, or a prepared directory')
-    .requiredOption('--out <dir>', 'run directory (checkpoints, model artifact, reports)')
-    .option('--epochs <n>', 'training epochs', Number)
-    .option('--seed <n>', 'seed', Number)
-    .option('--checkpoint-every <steps>', 'checkpoint every N steps', Number, 200)
-    .option('--config <key=value...>', 'config overrides, e.g. lr=0.001 maxLen=50')
-    .action(async (o: { model: string; dataset: string; out: string; epochs?: number; seed?: number; checkpointEvery: number; config?: string[] }) => {
-      await initBackend();
+    .requiredOption('--dataset <name|path:dir|prepared dir>', 'dataset adapter name (cfm datasets), path:<dir> of contract files under the data directory, or a prepared folder')
+    .requiredOption('--out <dir>', 'the model folder (run.json, model/, checkpoints/, eval.json, exports/, report.html)')
+    .option('--epochs <n>', 'training epochs (the config key epochs)', intOption('--epochs', 1, 100_000))
+    .option('--seed <n>', 'training and data seed', intOption('--seed', 0), 0)
+    .option('--checkpoint-every <steps>', 'checkpoint every N optimizer steps', intOption('--checkpoint-every', 1), 200)
+    .option('--config <key=value>', "a setting of the family's config, e.g. lr=0.001 (repeatable; unknown keys are errors)", collect, [])
+    .option('--protocol <p>', 'evaluation protocol: full | sampled-uniform | sampled-pop (more with cfm eval)', choiceOption('--protocol', ['full', 'sampled-uniform', 'sampled-pop'] as const), 'full')
+    .option('--negatives <n>', 'negatives per target (sampled protocols)', intOption('--negatives', 1), 100)
+    .option('--eval-seeds <list>', 'negative-sampling seeds (sampled protocols)', intListOption('--eval-seeds', 0), [0])
+    .option('--top-k <n>', 'top-k scores exported per customer and task', intOption('--top-k', 1, 1000), 10)
+    .option('--promote', "promote the model in the folder's registry when it passes the gate")
+    .action(async (o: TrainOptions) => {
+      const spec = resolveRunSpec(trainRunConfig(o));
       const progress = lineProgress((l) => process.stderr.write(l + '\n'), 10_000);
+      const backend = await initBackend();
+      progress.log(`${formatResolved(spec)}\n  backend ${backend.name}`);
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
-      const { report } = await trainRun({ ...o, config: parseOverrides(o.config), progress, signal: ac.signal });
-      const last = report.history[report.history.length - 1];
-      process.stdout.write(
-        `trained ${o.model}: ${report.steps} steps, ${report.epochs} epochs this run${report.resumedFromStep ? ` (resumed at step ${report.resumedFromStep})` : ''}, ` +
-          `last loss ${last?.loss.toFixed(4) ?? 'n/a'}, best valid ndcg@10 ${report.bestMetric?.toFixed(4) ?? 'n/a'} → ${o.out}/model\n`,
-      );
+      const result = await runPipeline(spec, { steps: realSteps(), progress, runDir: spec.workDir, signal: ac.signal });
+      process.stdout.write(formatSummary(spec, result) + '\n');
     });
 }

@@ -1,29 +1,33 @@
-import { CfmError } from '@cfm/core';
 import { getFamily } from '@cfm/models';
 import type { PipelineSteps } from '../step-context';
 import { prepareStep } from './prepare';
-import { evaluateStep, exportStep, partitionStep, trainStep } from './model';
-import type { FamilyLookup } from './model';
+import { trainStep } from './train';
+import type { FamilyLookup } from './train';
+import { evaluateStep } from './evaluate';
+import { benchmarkStep } from './benchmark';
+import { exportStep, partitionStep } from './export';
 import { compareStep, promoteStep } from './registry';
-
+import { reportStep } from './report';
 
 /** The real steps: @cfm/simulator + @cfm/data (prepare), @cfm/models + @cfm/tensor (train, evaluate),
- * @cfm/export (Parquet outputs, champion registry). */
+ * @cfm/downstream (benchmarks), @cfm/export (Parquet outputs, champion registry), @cfm/report. */
 export function realSteps(opts: { families?: FamilyLookup } = {}): PipelineSteps {
   const families = opts.families ?? getFamily;
   return {
     prepare: prepareStep,
     train: (i, d, c) => trainStep(families, i, d, c),
     evaluate: (i, c) => evaluateStep(families, i, c),
-    benchmark: async (i) => {
-      throw new CfmError('CFM_E_CONFIG', `downstream benchmarks are not implemented yet (asked for ${i.tasks.join(', ')})`, { field: 'benchmarks' });
-    },
+    benchmark: (i, c) => benchmarkStep(families, i, c),
     compare: compareStep,
-    exportOutputs: (i, o, c) => exportStep(families, i, o, c),
+    exportOutputs: (i, c) => exportStep(families, i, c),
     promote: promoteStep,
     exportPartition: (i, o, c) => partitionStep(families, i, o, c),
+    report: reportStep,
   };
 }
-export { prepareStep, prepareConfig, contractFiles } from './prepare';
-export { registryFile, USE_CASE } from './registry';
-export type { FamilyLookup } from './model';
+export { prepareStep, prepareConfig, contractFiles, describeSplit, preparedFolder } from './prepare';
+export { registryFile, USE_CASE, useCaseOf } from './registry';
+export { protocolLabel } from './evaluate';
+export { readRunInfo, readRunFile, writeRunFile, RUN_FILES } from './run-files';
+export type { RunInfo, RunFile } from './run-files';
+export type { FamilyLookup } from './train';

@@ -2,19 +2,40 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfmError } from '@cfm/core';
 import type { RunSpec } from '@cfm/contracts';
-import { prepareFromSources } from '@cfm/data';
-import type { ContractSources, PrepareConfigInput } from '@cfm/data';
+import { prepareFromSources, readManifest } from '@cfm/data';
+import { writeContractFiles } from '@cfm/datasets';
+import type { ContractSources, PrepareConfigInput, PreparedManifest } from '@cfm/data';
 import { writeSimulation } from '@cfm/simulator';
-import type { StepContext } from '../step-context';
+import type { PrepareResult, StepContext } from '../step-context';
 
 const dayMs = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 
 /** The data-prep options of @cfm/data from a run spec. */
 export function prepareConfig(spec: RunSpec): PrepareConfigInput {
-  const s = spec.split;
+  const s = spec.prepare.split;
   const cutoffsMs: [number, number] | undefined =
     s.kind === 'temporal' && s.validFrom && s.testFrom ? [dayMs(s.validFrom), dayMs(s.testFrom)] : undefined;
-  return { split: s.kind, cutoffsMs, seed: spec.seed, maxSeqLen: spec.maxLen };
+  return { split: s.kind, cutoffsMs, seed: spec.seed, maxSeqLen: spec.prepare.maxSeqLen };
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The split a prepared folder really has, stated in eval tables: method and, for temporal, the cut-off dates. */
+export function describeSplit(m: Pick<PreparedManifest, 'split' | 'cutoffsMs'>): string {
+  if (m.split === 'loo') return 'leave-one-out';
+  if (m.split === 'customer') return 'customer-disjoint';
+  return m.cutoffsMs ? `temporal (valid from ${isoDay(m.cutoffsMs[0])}, test from ${isoDay(m.cutoffsMs[1])})` : 'temporal';
+}
+
+function resultOf(m: PreparedManifest): PrepareResult {
+  const counts: Record<string, number> = { ...m.counts };
+  for (const [part, c] of Object.entries(m.splits)) counts[`${part}Customers`] = c.customers;
+  return { dataHash: m.dataHash, prepareHash: m.configHash, dataset: m.dataset, split: describeSplit(m), maxSeqLen: m.config.maxSeqLen, counts };
+}
+
+/** A folder `cfm prepare` wrote, used as it is. */
+export async function preparedFolder(dir: string): Promise<PrepareResult> {
+  return resultOf(await readManifest(dir));
 }
 
 /** Contract files of a folder: events.* (csv | parquet | jsonl), items.csv, users.csv. */
@@ -29,8 +50,9 @@ export function contractFiles(dir: string): ContractSources {
 
 /** ingest → validate → vocab → split → sequences, all inside @cfm/data's prepare; the simulator
  * first writes contract files when the run uses it. */
-export async function prepareStep(spec: RunSpec, outDir: string, ctx: StepContext): Promise<{ dataHash: string; counts: Record<string, number> }> {
+export async function prepareStep(spec: RunSpec, outDir: string, ctx: StepContext): Promise<PrepareResult> {
   const d = spec.dataset;
+  if (d.source === 'prepared') return preparedFolder(d.path);
   let sources: ContractSources;
   let name: string;
   if (d.source === 'simulator') {
@@ -47,27 +69,20 @@ export async function prepareStep(spec: RunSpec, outDir: string, ctx: StepContex
       ctx.progress,
     );
     sources = contractFiles(simDir);
-    name = `simulator-${d.customers}x${d.days}`;
+    name = spec.datasetName;
   } else if (d.source === 'files') {
     sources = contractFiles(d.path);
-    name = d.path.split('/').filter(Boolean).pop() ?? 'files';
+    name = spec.datasetName;
   } else {
     sources = await datasetSources(spec, d.name, join(outDir, 'source'), d.maxCustomers);
     name = d.name;
   }
   ctx.heartbeat({ stage: 'prepare', dataset: name });
   const m = await prepareFromSources({ dataset: name, sources, out: outDir, config: prepareConfig(spec), progress: ctx.progress });
-  const counts: Record<string, number> = { ...m.counts };
-  for (const [part, c] of Object.entries(m.splits)) counts[`${part}Customers`] = c.customers;
-  return { dataHash: m.dataHash, counts };
+  return resultOf(m);
 }
 
 /** A public dataset through its @cfm/datasets adapter, written as contract files. */
-async function datasetSources(spec: RunSpec, name: string, outDir: string, maxCustomers?: number): Promise<ContractSources> {
-  const datasets = (await import('@cfm/datasets')) as unknown as Record<string, unknown>;
-  const write = datasets.writeContractFiles as
-    | ((o: { name: string; dataDir: string; out: string; maxCustomers?: number }) => Promise<ContractSources>)
-    | undefined;
-  if (!write) throw new CfmError('CFM_E_DATASET', `dataset adapters are not available in this build (asked for "${name}")`, { field: 'dataset.name' });
-  return write({ name, dataDir: spec.dataDir, out: outDir, maxCustomers });
+function datasetSources(spec: RunSpec, name: string, outDir: string, maxCustomers?: number): Promise<ContractSources> {
+  return writeContractFiles({ name, dataDir: spec.dataDir, out: outDir, maxCustomers });
 }

@@ -1,11 +1,17 @@
+/** The registry steps: the gate (register the challenger with every metric and benchmark result, compare
+ * with the champion of its use case) and promotion. One DuckDB file per workDir; steps take turns on it. */
 import { basename, join } from 'node:path';
-import type { CompareInput, CompareOutput, PromoteInput, PromoteOutput } from '@cfm/contracts';
+import type { CompareInput, CompareOutput, ModelRef, PromoteInput, PromoteOutput } from '@cfm/contracts';
 import { Registry } from '@cfm/export';
+import type { MetricRecord } from '@cfm/export';
 import type { StepContext } from '../step-context';
+import { readRunInfo, writeRunFile } from './run-files';
 
 export const USE_CASE = 'next-item';
 /** The champion registry of a run's workDir (one DuckDB file, shared by every run of that name). */
 export const registryFile = (workDir: string) => join(workDir, 'registry.duckdb');
+/** the use case a family id competes in: ids other than the family's name (e.g. MCM_Single) have their own line */
+export const useCaseOf = (ref: Pick<ModelRef, 'family' | 'name'>) => (ref.family === ref.name ? USE_CASE : `${USE_CASE}:${ref.family}`);
 
 // DuckDB allows one writer per file: registry steps of parallel families take turns.
 let turn: Promise<unknown> = Promise.resolve();
@@ -22,29 +28,60 @@ async function withRegistry<T>(workDir: string, fn: (r: Registry) => Promise<T>)
   return run;
 }
 
-/** Registers the challenger (run, metrics, verified artifact) and applies the promotion gate. */
-export function compareStep(input: CompareInput, _ctx: StepContext): Promise<CompareOutput> {
-  return withRegistry(input.workDir, async (reg) => {
-    const runId = basename(input.artifactDir);
-    await reg.registerRun({ runId, family: input.family, useCase: USE_CASE, runDir: input.workDir });
-    await reg.recordMetrics(runId, Object.entries(input.metrics).map(([name, value]) => ({ name, value, protocol: input.protocol, split: 'test' })));
-    const art = await reg.registerArtifact(runId, input.artifactDir);
-    const champion = await reg.champion(input.family, USE_CASE);
-    if (champion?.artifactId === art.artifactId) {
-      const value = input.metrics[input.gate.metric];
-      return { family: input.family, metric: input.gate.metric, challenger: value, champion: value, passed: false, reason: 'already the champion' };
-    }
-    const c = await reg.compareWithChampion(runId, input.gate.metric, { minDelta: input.gate.minDelta });
-    if (c.better) await reg.setChallenger(art.artifactId, c.reason);
-    return { family: input.family, metric: c.metric, challenger: c.challenger.value, champion: c.champion?.value ?? null, passed: c.better, reason: c.reason };
-  });
+/** The metrics of a challenger as registry rows: the gate's protocol under plain names, the other protocols
+ * under '<label>/<metric>', downstream results under 'benchmark/<task>/<model>/<metric>'. */
+export function registryMetrics(input: CompareInput, others: Array<{ label: string; protocol: string; metrics: Record<string, number> }> = []): MetricRecord[] {
+  const rows: MetricRecord[] = Object.entries(input.evaluation.metrics).map(([name, value]) => ({ name, value, protocol: input.evaluation.protocol, split: 'test' }));
+  for (const o of others) for (const [k, v] of Object.entries(o.metrics)) rows.push({ name: `${o.label}/${k}`, value: v, protocol: o.protocol, split: 'test' });
+  for (const b of input.benchmarks ?? []) {
+    for (const r of b.rows) for (const [k, v] of Object.entries(r.metrics)) rows.push({ name: `benchmark/${b.task}/${r.model}/${k}`, value: v, protocol: b.rule, split: 'benchmark' });
+  }
+  return rows.filter((m) => Number.isFinite(m.value));
 }
 
-export function promoteStep(input: PromoteInput, _ctx: StepContext): Promise<PromoteOutput> {
-  return withRegistry(input.workDir, async (reg) => {
-    const runId = basename(input.artifactDir);
+/** a benchmark requirement '<task>/<model>/<metric>' looked up in the challenger's results */
+function benchmarkValue(input: CompareInput, result: string): number | null {
+  const [task, model, ...metric] = result.split('/');
+  const row = input.benchmarks?.find((b) => b.task === task)?.rows.find((r) => r.model === model);
+  const v = row?.metrics[metric.join('/')];
+  return v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+/** Registers the challenger (run, metrics, benchmark results, verified artifact) and applies the promotion gate. */
+export async function compareStep(input: CompareInput, _ctx: StepContext): Promise<Omit<CompareOutput, 'family'>> {
+  const info = readRunInfo(input.runDir);
+  const useCase = useCaseOf(input);
+  const out = await withRegistry(input.workDir, async (reg) => {
+    const runId = basename(input.runDir);
+    await reg.registerRun({ runId, family: input.name, useCase, dataset: info.dataset, configHash: info.configHash, dataHash: info.dataHash, seed: input.seed, codeVersion: info.codeVersion, runDir: input.runDir });
+    await reg.recordMetrics(runId, registryMetrics(input));
     const art = await reg.registerArtifact(runId, input.artifactDir);
-    await reg.promote(art.artifactId, `run ${input.runName}`);
-    return { family: input.family, promoted: true, championDir: art.path };
+    const benchmarks = input.gate.benchmarks.map((g) => {
+      const value = benchmarkValue(input, g.result);
+      return { result: g.result, value, min: g.min, passed: value !== null && value >= g.min };
+    });
+    const failed = benchmarks.filter((b) => !b.passed);
+    const champion = await reg.champion(input.name, useCase);
+    const value = input.evaluation.metrics[input.gate.metric];
+    if (champion?.artifactId === art.artifactId) {
+      return { metric: input.gate.metric, challenger: value, champion: value, passed: false, reason: 'already the champion', benchmarks };
+    }
+    const c = await reg.compareWithChampion(runId, input.gate.metric, { minDelta: input.gate.minDelta });
+    const passed = c.better && failed.length === 0;
+    const reason = failed.length ? `${c.reason}; benchmark requirement not met: ${failed.map((b) => `${b.result} ${b.value === null ? 'missing' : b.value.toFixed(4)} < ${b.min}`).join(', ')}` : c.reason;
+    if (passed) await reg.setChallenger(art.artifactId, reason);
+    return { metric: c.metric, challenger: c.challenger.value, champion: c.champion?.value ?? null, passed, reason, benchmarks };
   });
+  writeRunFile(input.runDir, 'gate', { ...out, family: input.family, useCase, protocol: input.evaluation.protocol });
+  return out;
+}
+
+export async function promoteStep(input: PromoteInput, _ctx: StepContext): Promise<Omit<PromoteOutput, 'family'>> {
+  const out = await withRegistry(input.workDir, async (reg) => {
+    const art = await reg.registerArtifact(basename(input.runDir), input.artifactDir);
+    await reg.promote(art.artifactId, `run ${input.runName}`);
+    return { promoted: true, championDir: art.path };
+  });
+  writeRunFile(input.runDir, 'promote', { ...out, family: input.family, useCase: useCaseOf(input), runName: input.runName, at: new Date().toISOString() });
+  return out;
 }
