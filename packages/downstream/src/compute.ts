@@ -21,6 +21,17 @@ export function timeIt(fn: () => void, steps: number): number {
   return (performance.now() - t0) / steps;
 }
 
+/** median ms of `runs` calls of fn (after one warm-up call) */
+export function medianMs(fn: () => void, runs = 5): number {
+  fn();
+  const ms = Array.from({ length: runs }, () => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  }).sort((a, b) => a - b);
+  return runs % 2 ? ms[(runs - 1) / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
+}
+
 /** one scoring call of a fine-tuned head over examples idx (encoder at inference, or the stored vectors) */
 export function scoreOnce(m: FineTuned, ex: Parameters<FineTuned['input']>[0], idx: number[]): void {
   tf.tidy(() => m.head.apply(m.input(ex, idx, Ctx.inference()), Ctx.inference()).dataSync());

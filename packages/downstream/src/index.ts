@@ -1,13 +1,19 @@
-// Top level exports: downstream tasks, heads and the ShopperBERT suite
-export { customerDisjointSplit, labelTask, profileTasks, targetingTask, nextItemTask } from './tasks';
+// Top level exports: the benchmark runner (any family), downstream tasks, heads and the ShopperBERT suite
+export { runBenchmarks } from './benchmarks';
+export type { RunBenchmarksOptions } from './benchmarks';
+export { taskSplit, summarize } from './bench-common';
+export { labelRule, labelRuleTask } from './label-rule';
+export { asEncoder } from './finetune-bench';
+export { xgboostClassifier, xgboostMissing } from './xgb';
+export { customerDisjointSplit, labelTask, profileTasks, targetingTask, nextItemTask, mostCommonValue, purchaseEvents } from './tasks';
 export type { Split, ClassificationTask, RecommendationTask, DownstreamTask } from './tasks';
-export { embedExamples, frozenEncoder, frozenSource, encoderSource } from './sources';
+export { embedExamples, examplesBatch, frozenEncoder, frozenSource, encoderSource } from './sources';
 export type { Examples, UserSource } from './sources';
-export { trainClassifier, classificationMetrics, UMLP_HIDDEN, part } from './umlp';
+export { trainClassifier, classificationMetrics, probabilityMetrics, f1Threshold, UMLP_HIDDEN, part } from './umlp';
 export type { HeadOptions } from './umlp';
 export { Recommender, trainRecommender, evaluateRecommender } from './recommend';
 export type { RecOptions } from './recommend';
-export { timeIt, withSpeedup, formatBytes } from './compute';
+export { timeIt, medianMs, withSpeedup, formatBytes } from './compute';
 export type { CostRow } from './compute';
 export { umap2d, umapPicture } from './umap';
 export { pretrainShopperBert, VARIANTS } from './pretrain';

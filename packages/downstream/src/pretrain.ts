@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineProgress, type FitReport, type PreparedDataset, type ProgressReporter } from '@cfm/core';
-import { createShopperBert, loadItemTitles, presetFor, shopperbert, titleVectors, type ShopperBertConfig, type ShopperBertModel } from '@cfm/model-shopperbert';
+import { createShopperBert, loadItemTitles, shopperbert, titleVectors, type ShopperBertConfig, type ShopperBertModel } from '@cfm/model-shopperbert';
 
 export interface PretrainOptions {
   data: PreparedDataset;
@@ -31,13 +31,15 @@ export async function pretrainShopperBert(o: PretrainOptions): Promise<{ model: 
     return { model: (await shopperbert.load(dir)) as ShopperBertModel, report, seconds: report?.seconds ?? NaN };
   }
   mkdirSync(o.out, { recursive: true });
-  const config = shopperbert.config.parse({ ...presetFor(o.data.dataset), ...o.config, seed: o.seed, epochs: o.epochs });
+  const name = o.data.dataset.toLowerCase();
+  const preset = Object.entries(shopperbert.presets ?? {}).find(([k]) => name.includes(k.toLowerCase()))?.[1];
+  const config = shopperbert.config.parse({ ...preset, ...o.config, seed: o.seed, epochs: o.epochs });
   const titles = config.textDim > 0 ? await loadItemTitles(o.preparedDir, o.data.vocabs.item) : [];
   const itemText = config.textDim > 0 ? titleVectors(titles, config.textDim) : undefined;
   const model = createShopperBert(config, { vocabs: o.data.vocabs, itemFeatures: o.data.itemFeatures, itemText });
   model.progress = progress;
   const t0 = Date.now();
-  const report = await model.fit(o.data, { epochs: o.epochs, seed: o.seed, checkpointDir: join(o.out, 'checkpoints'), checkpointEvery: 20 });
+  const report = await model.fit(o.data, { checkpointDir: join(o.out, 'checkpoints'), checkpointEvery: 20 });
   const seconds = (Date.now() - t0) / 1000;
   writeFileSync(join(o.out, 'train.json'), JSON.stringify({ ...report, seconds, params: model.params.count() }, null, 1));
   await model.save(dir);

@@ -17,6 +17,10 @@ export interface RecOptions {
   /** random negative items per positive in training */
   negatives?: number;
   batchSize?: number;
+  /** cancels training (CfmError CFM_E_STATE) */
+  signal?: AbortSignal;
+  /** after every optimizer step (heartbeats) */
+  onProgress?: () => void;
 }
 
 export class Recommender {
@@ -72,21 +76,25 @@ export async function trainRecommender(src: UserSource, t: RecommendationTask, t
       size: (b) => b.idx.length,
       loss: (b, ctx) => tf.tidy(() => binaryCrossEntropy(model.logits(b.idx, b.cands, ctx).reshape([-1]), tf.tensor1d(labels(b.idx.length)))),
     },
-    { epochs: o.epochs, seed: o.seed, optim: { lr: o.lr, weightDecay: 0, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 } },
+    { epochs: o.epochs, seed: o.seed, optim: { lr: o.lr, weightDecay: 0, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 }, signal: o.signal, onProgress: o.onProgress },
   );
   return { model, report };
 }
 
-/** HR@10, NDCG@10, MRR of the positive among 100 uniform random items (not in the history), overall and cold / heavy */
-export function evaluateRecommender(model: Recommender, t: RecommendationTask, testIdx: Int32Array, seed: number): Record<string, Record<string, number>> {
+/** HR@10, NDCG@10, MRR of the positive among `negatives` (default 100) uniform random items (not in the history),
+ * overall ('all') and for the cold / heavy customers (bottom / top `fraction` by history length, default 10 %) */
+export function evaluateRecommender(
+  model: Recommender, t: RecommendationTask, testIdx: Int32Array, seed: number, o: { negatives?: number; fraction?: number } = {},
+): Record<string, Record<string, number>> {
+  const negatives = o.negatives ?? 100;
   const h = t.history;
   const lens = Int32Array.from(testIdx, (e) => t.ends[e] - h.offsets[t.rows[e]]);
   const offsets = new Int32Array(testIdx.length + 1);
   lens.forEach((n, i) => (offsets[i + 1] = offsets[i] + n));
   const ids = new Int32Array(offsets[testIdx.length]);
   testIdx.forEach((e, i) => ids.set(h.items.subarray(h.offsets[t.rows[e]], t.ends[e]), offsets[i]));
-  const width = 101;
-  const cands = buildSampledCandidates({ targets: Int32Array.from(testIdx, (e) => t.items[e]), history: { offsets, ids }, itemCount: t.itemCount, protocol: { kind: 'uniform', count: 100, seed } });
+  const width = 1 + negatives;
+  const cands = buildSampledCandidates({ targets: Int32Array.from(testIdx, (e) => t.items[e]), history: { offsets, ids }, itemCount: t.itemCount, protocol: { kind: 'uniform', count: negatives, seed } });
   const scores = new Float32Array(cands.length);
   for (let s = 0; s < testIdx.length; s += 256) {
     const idx = Array.from(testIdx.subarray(s, s + 256));
@@ -95,5 +103,5 @@ export function evaluateRecommender(model: Recommender, t: RecommendationTask, t
     l.dispose();
   }
   const result = evaluateRanking({ scores, cols: width, targets: new Int32Array(testIdx.length), metrics: ['hr@10', 'ndcg@10', 'mrr'] });
-  return Object.fromEntries(evaluateSegments(result, coldHeavySegments(lens, 0.1)).map((s) => [s.segment, s.result.metrics]));
+  return Object.fromEntries(evaluateSegments(result, coldHeavySegments(lens, o.fraction ?? 0.1)).map((s) => [s.segment, s.result.metrics]));
 }

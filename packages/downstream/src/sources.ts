@@ -1,9 +1,9 @@
 /** Where a downstream model's customer vector comes from: frozen pre-computed embeddings (U-MLP) or an
- * encoder trained along (P-Trans, fine-tuning). Histories are padded with their event times. */
+ * encoder trained along (P-Trans, fine-tuning). Histories are padded with their event times and item
+ * features, so every family finds what it reads (ShopperBERT's dates, DMT's behaviour windows). */
 import * as tf from '@tensorflow/tfjs';
-import type { CustomerModel, CustomerSequences } from '@cfm/core';
-import { historyBatch } from '@cfm/model-shopperbert';
-import { Ctx, Params, type Encoder } from '@cfm/tensor';
+import type { CustomerModel, CustomerSequences, SequenceBatch } from '@cfm/core';
+import { Ctx, padBatch, Params, type Encoder } from '@cfm/tensor';
 
 /** one example = (customer row into `history`, history end) */
 export interface Examples {
@@ -12,14 +12,24 @@ export interface Examples {
   ends: Int32Array;
 }
 
-/** customer vectors [N, D] of examples from any family's embed(), batch by batch */
-export function embedExamples(model: Pick<CustomerModel, 'embed' | 'embeddingDim'>, ex: Examples, maxLen: number, batchSize = 256): Float32Array {
+/** the padded batch of examples rows[i], ends[i] (i in idx): the most recent `maxLen` events before each end,
+ * with event types, times and the item features */
+export function examplesBatch(ex: Examples, idx: ArrayLike<number>, maxLen: number, itemFeatures?: Record<string, Int32Array>): SequenceBatch {
+  return padBatch(ex.history, Array.from(idx, (i) => ex.rows[i]), { maxLen, itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]), times: true });
+}
+
+/** customer vectors [N, D] of examples from any family's embed(), batch by batch; `onBatch` runs after each
+ * (heartbeats, cancellation) */
+export function embedExamples(
+  model: Pick<CustomerModel, 'embed' | 'embeddingDim'>, ex: Examples, maxLen: number, batchSize = 256,
+  o: { itemFeatures?: Record<string, Int32Array>; onBatch?: (done: number) => void } = {},
+): Float32Array {
   const d = model.embeddingDim;
   const out = new Float32Array(ex.rows.length * d);
   for (let s = 0; s < ex.rows.length; s += batchSize) {
     const n = Math.min(batchSize, ex.rows.length - s);
-    const batch = historyBatch(ex.history, ex.rows.subarray(s, s + n), { maxLen, ends: ex.ends.subarray(s, s + n) });
-    out.set(model.embed(batch), s * d);
+    out.set(model.embed(examplesBatch(ex, Array.from({ length: n }, (_, i) => s + i), maxLen, o.itemFeatures)), s * d);
+    o.onBatch?.(s + n);
   }
   return out;
 }
@@ -50,6 +60,6 @@ export function encoderSource(encoder: Encoder, ex: Examples, maxLen: number): U
   return {
     dim: encoder.embeddingDim,
     params: encoder.params,
-    vectors: (idx, ctx) => encoder.encodeVector(historyBatch(ex.history, idx.map((i) => ex.rows[i]), { maxLen, ends: Int32Array.from(idx, (i) => ex.ends[i]) }), ctx),
+    vectors: (idx, ctx) => encoder.encodeVector(examplesBatch(ex, idx, maxLen), ctx),
   };
 }

@@ -3,7 +3,7 @@
  * customer's next purchases include category X), next-item recommendation as (user, item) pairs; customers
  * split disjointly into train / valid / test. Histories are `data.train` sequences, so every label and
  * target lies after the history (targeting cuts its history before the window). */
-import { CfmError, createRng, type CustomerSequences, type PreparedDataset } from '@cfm/core';
+import { CfmError, createRng, RESERVED_IDS, type CustomerSequences, type PreparedDataset } from '@cfm/core';
 
 /** customer indices (into the history sequences) per part; no customer is in two parts */
 export interface Split {
@@ -73,22 +73,61 @@ export function profileTasks(data: PreparedDataset): ClassificationTask[] {
   ];
 }
 
-/** will any of the customer's next `window` purchases have `feature` == `value`; history = everything before the window */
+/** feature id of each item: an item feature table, or the item id itself for 'item' */
+function featureOf(data: PreparedDataset, feature: string): ArrayLike<number> {
+  if (data.itemFeatures[feature]) return data.itemFeatures[feature];
+  if (feature === 'item') return Int32Array.from(data.vocabs.item.tokens, (_, i) => i);
+  throw new CfmError('CFM_E_CONFIG', `no item feature "${feature}" (known: item, ${Object.keys(data.itemFeatures).join(', ')})`, { field: 'feature' });
+}
+
+/** which train events count as purchases: events of type 'purchase' when the data has any, otherwise every event */
+export function purchaseEvents(data: PreparedDataset): { isPurchase: (t: number) => boolean; what: string } {
+  const purchase = data.vocabs.type?.tokens.indexOf('purchase') ?? -1;
+  const any = purchase >= 0 && data.train.types.some((t) => t === purchase);
+  return any ? { isPurchase: (t) => data.train.types[t] === purchase, what: 'purchases' } : { isPurchase: () => true, what: 'events (no purchase type in the data: every event counts)' };
+}
+
+/** the feature value most often bought in the training histories */
+export function mostCommonValue(data: PreparedDataset, feature: string): string {
+  const f = featureOf(data, feature);
+  const { isPurchase } = purchaseEvents(data);
+  const counts = new Map<number, number>();
+  for (let t = 0; t < data.train.items.length; t++) {
+    const v = f[data.train.items[t]];
+    if (isPurchase(t) && v >= RESERVED_IDS) counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  let best = -1, n = 0;
+  for (const [v, k] of counts) if (k > n || (k === n && v < best)) [best, n] = [v, k];
+  if (best < 0) throw new CfmError('CFM_E_DATASET', `no purchase has a "${feature}" value`, { field: 'feature' });
+  return feature === 'item' ? data.vocabs.item.tokens[best] : data.vocabs[feature].tokens[best];
+}
+
+/** will any of the customer's next `window` purchases have `feature` == `value` ('most-common': the value most often
+ * bought). Per customer the window is the last `window` purchases of the training history, and the history is
+ * every event before the first of them (so nothing inside the window reaches the encoder); customers with fewer
+ * purchases, or no event before the window, are left out. */
 export function targetingTask(data: PreparedDataset, feature: string, value: string, window = 10): ClassificationTask {
-  const vocab = data.vocabs[feature];
-  const id = vocab?.tokens.indexOf(value) ?? -1;
-  if (id < 0) throw new CfmError('CFM_E_CONFIG', `no "${value}" in vocabulary ${feature}`, { field: feature });
+  if (!(Number.isInteger(window) && window >= 1)) throw new CfmError('CFM_E_CONFIG', `window must be a whole number >= 1, got ${window}`, { field: 'window' });
+  const f = featureOf(data, feature);
+  const name = value === 'most-common' ? mostCommonValue(data, feature) : value;
+  const vocab = feature === 'item' ? data.vocabs.item : data.vocabs[feature];
+  const id = vocab?.tokens.indexOf(name) ?? -1;
+  if (id < RESERVED_IDS) throw new CfmError('CFM_E_CONFIG', `no "${name}" in vocabulary ${feature}`, { field: 'value' });
   const h = data.train;
-  const f = data.itemFeatures[feature];
+  const { isPurchase, what } = purchaseEvents(data);
   const rows: number[] = [], ends: number[] = [], labels: number[] = [];
   for (let c = 0; c < h.customerIds.length; c++) {
-    const end = h.offsets[c + 1] - window;
-    if (end - h.offsets[c] < 1) continue;
-    let hit = 0;
-    for (let t = end; t < h.offsets[c + 1]; t++) if (f[h.items[t]] === id) hit = 1;
+    let seen = 0, hit = 0, end = h.offsets[c + 1];
+    for (let t = h.offsets[c + 1] - 1; t >= h.offsets[c] && seen < window; t--) {
+      if (!isPurchase(t)) continue;
+      seen++, (end = t);
+      if (f[h.items[t]] === id) hit = 1;
+    }
+    if (seen < window || end - h.offsets[c] < 1) continue;
     rows.push(c), ends.push(end), labels.push(hit);
   }
-  return { name: `targeting-${feature}-${value}`, kind: 'classification', rule: `any of the next ${window} purchases has ${feature} = ${value}`, history: h, rows: Int32Array.from(rows), ends: Int32Array.from(ends), labels: Float32Array.from(labels) };
+  const rule = `any of the customer's last ${window} ${what} has ${feature} = ${name}${value === 'most-common' ? ' (the most bought value)' : ''}; history = every event before them`;
+  return { name: `targeting-${feature}-${name}`, kind: 'classification', rule, history: h, rows: Int32Array.from(rows), ends: Int32Array.from(ends), labels: Float32Array.from(labels) };
 }
 
 /** next-item recommendation: history = train sequence, positive = the customer's next item (valid target) */
