@@ -2,7 +2,7 @@
  * customer vector = hidden state at that [MASK]. Reference: Sun et al., CIKM 2019. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
-import { Ctx, fitNextItem, fusedHeadActive, Params, saveArtifact, type ProgressReporter } from '@cfm/tensor';
+import { Ctx, fitNextItem, fusedHeadActive, Params, saveArtifact, type Encoder, type ProgressReporter } from '@cfm/tensor';
 import { Bert4RecBackbone } from './backbone';
 import { ClozeSampler, type ClozeBatch } from './cloze';
 import type { Bert4RecConfig } from './config';
@@ -10,7 +10,7 @@ import { ItemHead } from './heads';
 
 export const NEXT_ITEM = 'next-item';
 
-export class Bert4RecModel implements CustomerModel {
+export class Bert4RecModel implements CustomerModel, Encoder {
   readonly family = 'bert4rec';
   readonly tasks = [NEXT_ITEM];
   readonly taskOutputs: Readonly<Record<string, TaskOutput>> = { [NEXT_ITEM]: { vocab: 'item' } };
@@ -52,6 +52,22 @@ export class Bert4RecModel implements CustomerModel {
 
   /** history + [MASK] → hidden state at [MASK], [B, D] */
   private maskHidden(batch: SequenceBatch): tf.Tensor2D {
+    const { ids, L } = this.maskIds(batch);
+    return tf.tidy(() => {
+      const h = this.backbone.infer(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), true); // [B, 1, D]: the top block at [MASK] only
+      return h.reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D;
+    });
+  }
+
+  /** customer vectors [B, D] (the fine-tuning Encoder hook): the [MASK] state that `embed` returns, differentiable
+   * when ctx.training */
+  encodeVector(batch: SequenceBatch, ctx: Ctx): tf.Tensor2D {
+    const { ids, L } = this.maskIds(batch);
+    return tf.tidy(() => this.backbone.apply(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), ctx, true).reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D);
+  }
+
+  /** ids [B, L]: the most recent L - 1 history items (unknown ones as PAD), then [MASK] */
+  private maskIds(batch: SequenceBatch): { ids: Int32Array; L: number } {
     const L = Math.min(this.config.maxLen, batch.maxLen + 1);
     const ids = new Int32Array(batch.batchSize * L);
     for (let b = 0; b < batch.batchSize; b++) {
@@ -61,10 +77,7 @@ export class Bert4RecModel implements CustomerModel {
       ids[b * L + L - 1] = MASK;
       for (let t = 0; t < L - 1; t++) if (ids[b * L + t] >= this.itemCount) ids[b * L + t] = PAD;
     }
-    return tf.tidy(() => {
-      const h = this.backbone.infer(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), true); // [B, 1, D]: the top block at [MASK] only
-      return h.reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D;
-    });
+    return { ids, L };
   }
 
   embed(batch: SequenceBatch): Float32Array {

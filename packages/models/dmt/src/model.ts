@@ -3,13 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, createRng, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
 import { auc } from '@cfm/eval';
-import { Ctx, Params, binaryCrossEntropy, saveArtifact, train, type ProgressReporter } from '@cfm/tensor';
+import { Ctx, Params, binaryCrossEntropy, saveArtifact, train, type Encoder, type ProgressReporter } from '@cfm/tensor';
 import { denseStats, makeBatch, type BatchOptions, type DenseStats, type DmtBatch } from './batch';
 import type { DmtConfig } from './config';
 import { requestCount, type Catalogue, type ImpressionSet } from './impressions';
 import { DmtNetwork } from './network';
 import { impressionsFromPrepared } from './page-views';
-import { scoreCandidates, embedCustomers } from './serve';
+import { customerVectors, scoreCandidates, embedCustomers } from './serve';
 
 export interface Predictions {
   /** σ(u_k) per impression, by task */
@@ -20,7 +20,7 @@ export interface Predictions {
   gates: Record<string, number[]>;
 }
 
-export class DmtModel implements CustomerModel {
+export class DmtModel implements CustomerModel, Encoder {
   readonly family = 'dmt';
   readonly tasks: string[];
   readonly params: Params;
@@ -159,6 +159,11 @@ export class DmtModel implements CustomerModel {
 
   embed(batch: SequenceBatch): Float32Array {
     return embedCustomers(this, batch);
+  }
+
+  /** customer vectors [B, nBehaviours × D] (the fine-tuning Encoder hook): what `embed` returns, differentiable when ctx.training */
+  encodeVector(batch: SequenceBatch, ctx: Ctx): tf.Tensor2D {
+    return customerVectors(this, batch, ctx);
   }
 
   score(batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array {

@@ -67,12 +67,19 @@ export function scoreCandidates(model: DmtModel, batch: SequenceBatch, task: str
 
 /** customer vector: per behaviour, the interest vector read with the customer's mean item embedding as the query, concatenated → [B, nBehaviours × D] */
 export function embedCustomers(model: DmtModel, batch: SequenceBatch): Float32Array {
+  const out = customerVectors(model, batch, Ctx.inference());
+  const v = out.dataSync() as Float32Array;
+  out.dispose();
+  return v;
+}
+
+/** the same customer vectors as a tensor [B, nBehaviours × D], differentiable when ctx.training (fine-tuning) */
+export function customerVectors(model: DmtModel, batch: SequenceBatch, ctx: Ctx): tf.Tensor2D {
   const set = requestsFromBatch(model, batch, Int32Array.from([PAD]));
   const b = makeBatch(set, Array.from({ length: batch.batchSize }, (_, r) => r), model.batchOptions());
   const net = model.networks[0].net;
   const R = b.requests;
-  const out = tf.tidy(() => {
-    const ctx = Ctx.inference();
+  return tf.tidy(() => {
     const parts = [...net.extractors].map(([name, ex]) => {
       const s = b.seqs[name];
       const seq = net.embed.apply(s.ids, [R, s.len]); // [R, L, D]
@@ -80,9 +87,6 @@ export function embedCustomers(model: DmtModel, batch: SequenceBatch): Float32Ar
       const query = tf.div(tf.sum(tf.mul(seq, mask), 1, true), tf.maximum(tf.sum(mask, 1, true), 1)) as tf.Tensor3D; // [R, 1, D]
       return ex.apply(seq, tf.tensor2d(s.ids.item, [R, s.len], 'int32'), query, ctx).reshape([R, -1]); // [R, D]
     });
-    return tf.concat(parts, 1); // [R, nB × D]
+    return tf.concat(parts, 1) as tf.Tensor2D; // [R, nB × D]
   });
-  const v = out.dataSync() as Float32Array;
-  out.dispose();
-  return v;
 }

@@ -3,7 +3,7 @@
  * early stopping on held-out sessions. Reference: Zivic et al., SIGIR eCom 2023, §4. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
-import { binaryCrossEntropy, cosineLoss, Ctx, mseLoss, Params, saveArtifact, train, UncertaintyWeighting, type ProgressReporter } from '@cfm/tensor';
+import { binaryCrossEntropy, cosineLoss, Ctx, mseLoss, Params, saveArtifact, train, UncertaintyWeighting, type Encoder, type ProgressReporter } from '@cfm/tensor';
 import { attributeMatrix, type ItemAttributes } from './attributes';
 import { SessionEncoder } from './backbone';
 import { makeBatch, SessionSampler, type SessionBatch } from './batches';
@@ -19,7 +19,7 @@ export const PURCHASE_ITEM = 'purchase-item';
 
 export const taskNames = (specs: AttributeSpec[]): string[] => ['buy-item', 'buy-session', ...specs.map((a) => `next/${a.name}`), ...specs.map((a) => `purchased/${a.name}`)];
 
-export class SessionHeadsModel implements CustomerModel {
+export class SessionHeadsModel implements CustomerModel, Encoder {
   readonly family = 'session-heads';
   readonly tasks = [NEXT_ITEM, PURCHASE_ITEM];
   readonly taskOutputs: Readonly<Record<string, TaskOutput>> = { [NEXT_ITEM]: { vocab: 'item' }, [PURCHASE_ITEM]: { vocab: 'item' } };
@@ -170,6 +170,11 @@ export class SessionHeadsModel implements CustomerModel {
   }
   score(batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array {
     return scoreBatch(this, batch, task, candidates);
+  }
+  /** customer vectors [B, H] (the fine-tuning Encoder hook): the encoder state after the last event, as `embed`
+   * returns it; differentiable in the encoder's weights (the attribute table stays fixed) */
+  encodeVector(batch: SequenceBatch, _ctx: Ctx): tf.Tensor2D {
+    return this.lastHidden(batch.items, batch.batchSize, batch.maxLen);
   }
   /** [B, L] padded batch → last state [B, H] */
   lastHidden(items: Int32Array, b: number, l: number): tf.Tensor2D {
