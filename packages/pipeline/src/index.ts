@@ -12,3 +12,5 @@ export {
   readRunInfo, readRunFile, writeRunFile, RUN_FILES,
 } from './steps';
 export type { FamilyLookup, RunInfo, RunFile } from './steps';
+export { collectRun, resultsMarkdown, writeResultsPage } from './results';
+export type { TargetCheck } from './results';

@@ -7,6 +7,7 @@ import { registerEmbed } from './embed';
 import { registerReport } from './report';
 import { registerPrepare } from './prepare';
 import { registerDatasets } from './datasets';
+import { registerResults } from './results';
 
 /** Each command lives in its own file and registers itself on the program. Add one line per command. */
 export type RegisterCommand = (program: Command) => void;
@@ -20,4 +21,5 @@ export const commands: RegisterCommand[] = [
   registerReport,
   registerPrepare,
   registerDatasets,
+  registerResults,
 ];

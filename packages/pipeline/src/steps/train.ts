@@ -1,6 +1,7 @@
 /** The train step: one family with its resolved config on prepared data, into a model folder (run.json,
  * model/, checkpoints/, train.json). Re-running resumes from the folder's checkpoints; a cancelled fit fails
  * and leaves its checkpoint (never an artifact). */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CfmError, configHash, type ModelFamily } from '@cfm/core';
 import type { TrainInput, TrainProgress } from '@cfm/contracts';
@@ -38,6 +39,7 @@ export async function trainStep(
   const model = family.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures });
   const trace: Array<{ step: number; epoch: number; loss: number }> = [];
   const t0 = Date.now();
+  const loadStart = loadavg()[0];
   let seqPerSec = 0;
   try {
     let last = { loss: NaN, step: 0 };
@@ -48,8 +50,8 @@ export async function trainStep(
         last = p;
         if (p.seqPerSec) seqPerSec = p.seqPerSec;
         trace.push({ step: p.step, epoch: p.epoch, loss: p.loss });
+        // the heartbeat; progress lines come from the model's own trainer (one reporter, not two)
         ctx.onTrainProgress({ family: spec.id, epoch: p.epoch, step: p.step, totalSteps: p.totalSteps, loss: p.loss });
-        ctx.progress.update({ step: `train ${spec.id}`, done: p.step, total: p.totalSteps, info: { epoch: p.epoch, loss: p.loss } });
       },
     });
     if (ctx.signal?.aborted) throw new CfmError('CFM_E_STATE', `training of ${spec.id} cancelled`, {}, true);
@@ -59,7 +61,7 @@ export async function trainStep(
     const seconds = (Date.now() - t0) / 1000;
     writeRunFile(runDir, 'train', {
       steps: report.steps, epochs: report.epochs, resumedFromStep: report.resumedFromStep ?? 0, finalLoss, bestMetric: report.bestMetric ?? null,
-      seconds, seqPerSec, backend: info.backend, history: report.history, trace: thin(trace),
+      seconds, seqPerSec, backend: info.backend, loadavg: [loadStart, loadavg()[0]].map((x) => +x.toFixed(2)), history: report.history, trace: thin(trace),
     });
     writeRunFile(runDir, 'run', { ...info, artifactHash: hash });
     return { steps: report.steps, resumedFromStep: report.resumedFromStep ?? 0, finalLoss, configHash: info.configHash, artifactHash: hash };
