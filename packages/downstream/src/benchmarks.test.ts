@@ -218,10 +218,18 @@ describe('benchmark errors', () => {
     await expect(run([{ ...base, name: 'f', task: 'finetune', field: 'spend', threshold: 12 }])).rejects.toThrow(/family "stub" cannot be fine-tuned/);
   });
 
-  it('stops with CFM_E_STATE when cancelled', async () => {
+  it('stops with CFM_E_STATE when cancelled, before a task or inside its training', async () => {
     const ac = new AbortController();
     ac.abort();
     await expect(run([label({})], d, ac.signal)).rejects.toThrow(/CFM_E_STATE.*cancelled/);
+    for (const stopAt of [3, 40]) {
+      const late = new AbortController();
+      const beats: unknown[] = [];
+      const heartbeat = (x: unknown) => void (beats.push(x) === stopAt && late.abort());
+      const tasks = [label({ epochs: 50 }), label({ name: 'm', epochs: 50 })];
+      await expect(runBenchmarks({ data: d, model, reload: async () => model, tasks, progress: quiet().progress, heartbeat, signal: late.signal })).rejects.toThrow(/CFM_E_STATE.*cancelled/);
+      expect(beats.length).toBe(stopAt);
+    }
   });
 
   it('leaves the XGBoost row out with one warning when libxgboost is not provisioned', async () => {

@@ -108,8 +108,9 @@ async function classificationBenchmark(spec: BenchmarkSpec, t: ClassificationTas
     model.dispose();
     umlp.push(pick(metrics, CLASSIFICATION));
     if (withXgb) {
-      ctx.beat({ task: spec.name, repeat: r, model: 'XGBoost' });
-      xgb.push(await xgboostClassifier(vectors, d, t, s, { seed, signal: ctx.signal }));
+      const xgbBeat = () => ctx.beat({ task: spec.name, repeat: r, model: 'XGBoost' });
+      xgbBeat();
+      xgb.push(await xgboostClassifier(vectors, d, t, s, { seed, signal: ctx.signal, onRound: xgbBeat }));
     }
   }
   const rows: Row[] = [{ model: 'U-MLP', ...summarize(umlp) }];

@@ -27,8 +27,8 @@ const rowsOf = (vectors: Float32Array, dim: number, idx: Int32Array) => {
 const hasBothClasses = (labels: Float32Array) => labels.some((y) => y > 0) && labels.some((y) => !(y > 0));
 
 /** train XGBoost on the train part's vectors (early stopping on valid), score the test part: AUROC, F1 at the
- * F1-best threshold of the train part, accuracy at 0.5 */
-export async function xgboostClassifier(vectors: Float32Array, dim: number, t: ClassificationTask, s: Split, o: { seed: number; signal?: AbortSignal }): Promise<Record<string, number>> {
+ * F1-best threshold of the train part, accuracy at 0.5; `onRound` after every boosting round (heartbeats) */
+export async function xgboostClassifier(vectors: Float32Array, dim: number, t: ClassificationTask, s: Split, o: { seed: number; signal?: AbortSignal; onRound?: () => void }): Promise<Record<string, number>> {
   const labels = (idx: Int32Array) => Float32Array.from(idx, (i) => t.labels[i]);
   const [trainY, validY, testY] = [labels(s.train), labels(s.valid), labels(s.test)];
   const early = hasBothClasses(validY);
@@ -38,6 +38,7 @@ export async function xgboostClassifier(vectors: Float32Array, dim: number, t: C
     valid: early ? { features: rowsOf(vectors, dim, s.valid), rows: s.valid.length, cols: dim, labels: validY } : undefined,
     earlyStoppingRounds: early ? 20 : undefined,
     signal: o.signal,
+    progress: { start() {}, finish() {}, log() {}, update: () => o.onRound?.() },
   });
   try {
     const threshold = f1Threshold(model.predict(rowsOf(vectors, dim, s.train), s.train.length), trainY);
