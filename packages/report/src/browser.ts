@@ -9,7 +9,7 @@ export interface RenderedSection {
   model: string | null;
   /** drawn with content (a table with cells, a chart with marks, or the config) and no "input absent" note */
   filled: boolean;
-  /** shows a failure in red (e.g. an artifact file whose sha256 differs from its manifest) */
+  /** shows a failed verification (an artifact file whose sha256 differs from its manifest, missing or unlisted) */
   failed: boolean;
   /** Vega charts with drawn marks in the section */
   charts: number;

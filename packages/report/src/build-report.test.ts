@@ -2,6 +2,7 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sectionsOfDom } from './browser';
 import { buildReport, MODEL_SECTIONS } from './build-report';
 import { esc } from './html';
 import { SOURCES, type SummaryJson } from './layout';
@@ -71,12 +72,14 @@ describe('report of one model folder', () => {
     const ev = readJson(join(dir, 'eval.json'));
     for (const p of ev.results) expect(html).toContain(`protocol: ${p.protocol}`);
     expect(html).toContain(`split: ${ev.split}`);
+    expect(html).toContain('<th>metric</th><th>@10</th>'); // a row per measure, a column per k
+    expect(html).toContain('<th>seed</th><th>ndcg@10</th><th>hr@10</th>'); // the sampled protocol's 3 seeds
     expect(html).toContain('rule: gender = F is 1, other values 0 · 300 examples · split train 210 / valid 45 / test 45');
     expect(html).toContain('<th>ms / batch</th><th>parameters trained</th>');
     expect(html).toContain('coloured by gender from the users table'); // zip has too many values to colour by
     expect(html).toContain('loss at 40 optimizer steps, validation metric per epoch');
     expect(html).toContain('label-gender/u-mlp/auroc');
-    expect(html).toMatch(/promote\.json: <span class="ok">promoted<\/span>/);
+    expect(html).toMatch(/promote\.json: <span class="better">promoted<\/span>/);
     expect(html).toContain('&quot;maxLen&quot;: 20'); // the resolved config
     // every artifact file with the hash recomputed from its bytes
     const manifest = readJson(join(dir, 'model', 'manifest.json'));
@@ -112,6 +115,18 @@ describe('report of one model folder', () => {
     const r = await buildReport(dir, { umapPoints: 50 });
     expect(r.verified).toBe(false);
     expect(r.problems).toEqual([`${join(dir, 'model', '..', 'run.json')}: artifactHash 0000000000000000 is not the artifact's (${run.artifactHash} from ${join(dir, 'model', 'manifest.json')})`]);
+  }, 120_000);
+
+  it('shows a failed gate as an outcome, not as a failed verification', async () => {
+    const dir = copyModel('gate-failed');
+    const gate = readJson(join(dir, 'gate.json'));
+    writeFileSync(join(dir, 'gate.json'), JSON.stringify({ ...gate, champion: 0.9, passed: false, reason: 'ndcg@10 below the champion' }));
+    const r = await buildReport(dir, { umapPoints: 50 });
+    expect(r.verified).toBe(true);
+    const seen = sectionsOfDom(readFileSync(r.path, 'utf8'));
+    expect(seen.find((s) => s.id === 'gate')).toMatchObject({ filled: true, failed: false });
+    expect(seen.filter((s) => s.failed)).toEqual([]);
+    expect(readFileSync(r.path, 'utf8')).toContain('<span class="worse">failed</span>');
   }, 120_000);
 
   it('says which file is missing and which command writes it', async () => {

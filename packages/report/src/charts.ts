@@ -68,8 +68,8 @@ export function comparisonSpec(rows: Array<{ metric: string; source: string; val
     width: { step: 14 }, height: HEIGHT * 0.75,
     mark: 'bar',
     encoding: {
-      column: { field: 'metric', type: 'nominal', title: null, header: { labelOrient: 'bottom' } },
-      x: { field: 'source', type: 'nominal', axis: null },
+      column: { field: 'metric', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.metric))], spacing: 6, header: { labelOrient: 'bottom', labelAngle: -40, labelAlign: 'right', labelBaseline: 'middle' } },
+      x: { field: 'source', type: 'nominal', axis: null, sort: [...new Set(rows.map((r) => r.source))] },
       y: { field: 'value', type: 'quantitative', title: null },
       color: { field: 'source', type: 'nominal', title: null, legend: { orient: 'top' } },
     },

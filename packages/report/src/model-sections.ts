@@ -42,7 +42,7 @@ export async function embeddingsSection(m: ModelFolder, opts: EmbeddingOptions):
 export function gateSection(m: ModelFolder): Part {
   const g = m.gate;
   if (!g) return { body: missing(SOURCES.gate), filled: false };
-  const outcome = (ok: boolean) => ({ html: ok ? '<span class="ok">passed</span>' : '<span class="failed">failed</span>' });
+  const outcome = (ok: boolean) => ({ html: ok ? '<span class="better">passed</span>' : '<span class="worse">failed</span>' });
   const delta = g.champion === null ? undefined : g.challenger - g.champion;
   let html = table(['metric', 'this model (challenger)', 'champion', 'Δ', 'gate'],
     [[g.metric, g.challenger, g.champion ?? 'none yet', delta === undefined ? '—' : `${delta >= 0 ? '+' : ''}${num(delta)}`, outcome(g.passed)]]);
@@ -52,7 +52,7 @@ export function gateSection(m: ModelFolder): Part {
   } else html += note('no benchmark requirements (gate.benchmarks in run.yaml)');
   const p = m.promote;
   html += p
-    ? `<p class="protocol">promote.json: ${p.promoted ? `<span class="ok">promoted</span> → ${esc(p.championDir)}` : 'not promoted'}</p>`
+    ? `<p class="protocol">promote.json: ${p.promoted ? `<span class="better">promoted</span> → ${esc(p.championDir)}` : 'not promoted'}</p>`
     : note(`no promote.json: not promoted (the promote step writes it when the gate passes and run.yaml has \`promote: true\`)`);
   return { body: html, filled: true };
 }

@@ -51,17 +51,30 @@ export async function metricsSection(m: ModelFolder): Promise<Part> {
   const bars: Array<{ metric: string; source: string; value: number }> = [];
   for (const r of ev.results) {
     const pub = published.find((p) => normalize(p.protocol) === normalize(r.protocol));
-    const perSeed = r.perSeed?.length > 1;
-    const head = ['metric', 'mean ± std', ...(perSeed ? [`per seed (${r.seeds.join(', ')})`] : []), ...(pub ? ['published'] : [])];
-    const rows: Cell[][] = Object.keys(r.metrics).map((k) => [k, pm(r.metrics[k], r.std?.[k]),
-      ...(perSeed ? [r.perSeed.map((s) => num(s[k])).join(', ')] : []), ...(pub ? [pub.metrics[k]] : [])]);
-    html += `<h4>${esc(r.label)}</h4><p class="protocol">protocol: ${esc(r.protocol)}</p>${table(head, rows)}`;
-    if (pub) html += note(`published: ${pub.source} (${pub.protocol})`);
-    for (const k of Object.keys(r.metrics)) if (/@|mrr/.test(k)) bars.push({ metric: k, source: r.label, value: r.metrics[k] });
+    html += `<h4>${esc(r.label)}</h4><p class="protocol">protocol: ${esc(r.protocol)}</p>${metricTable(r)}`;
+    if (r.perSeed?.length > 1) {
+      const main = mainMetrics(r);
+      html += table(['seed', ...main], r.perSeed.map((x, i) => [r.seeds[i] ?? i, ...main.map((k) => x[k])]));
+    }
+    if (pub) html += note(`published (${pub.source}, ${pub.protocol}): ${Object.entries(pub.metrics).map(([k, v]) => `${k} ${num(v)}`).join(', ')}`);
+    for (const k of Object.keys(r.metrics)) if (/^(hr|ndcg)@\d+$|^mrr$/.test(k)) bars.push({ metric: k, source: r.label, value: r.metrics[k] });
   }
   html += championLine(m);
   if (bars.length) html += figure(await renderSvg(comparisonSpec(bars)), 'ranking metrics per protocol');
   return { body: html, filled: ev.results.length > 0 };
+}
+
+/** Metrics as a grid: a row per measure (hr, ndcg, recall, …), a column per cut-off k; mean ± std. */
+function metricTable(r: ProtocolResult): string {
+  const split = (key: string) => {
+    const at = key.lastIndexOf('@');
+    return at > 0 ? [key.slice(0, at), key.slice(at + 1)] : [key, ''];
+  };
+  const names = [...new Set(Object.keys(r.metrics).map((k) => split(k)[0]))];
+  const ks = [...new Set(Object.keys(r.metrics).map((k) => split(k)[1]))].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : Number(a) - Number(b)));
+  const key = (n: string, k: string) => (k ? `${n}@${k}` : n);
+  return table(['metric', ...ks.map((k) => (k ? `@${k}` : 'all'))],
+    names.map((n) => [n, ...ks.map((k) => (key(n, k) in r.metrics ? pm(r.metrics[key(n, k)], r.std?.[key(n, k)]) : undefined))]));
 }
 
 /** The champion comparison of gate.json, in the metrics section. */

@@ -51,7 +51,7 @@ const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) =>
 export function comparisonSection(s: SummaryJson, models: ModelFolder[]): Part {
   if (!models.length) return { body: missing('summary.json lists no models'), filled: false };
   const cols = columns(models);
-  const gate = (m: ModelFolder): Cell => (m.gate ? { html: m.gate.passed ? '<span class="ok">passed</span>' : '<span class="failed">failed</span>' } : '—');
+  const gate = (m: ModelFolder): Cell => (m.gate ? { html: m.gate.passed ? '<span class="better">passed</span>' : '<span class="worse">failed</span>' } : '—');
   const promoted = (m: ModelFolder): Cell => (m.promote ? (m.promote.promoted ? 'yes' : 'no') : m.gate ? 'no' : '—');
   const family = (m: ModelFolder, i: number) => m.run?.family ?? s.models[i]?.family ?? m.key;
   const link = (m: ModelFolder, i: number): Cell => ({ html: `<a href="#model-${esc(m.key)}">${esc(family(m, i))}</a>` });
@@ -76,7 +76,7 @@ export function comparisonSection(s: SummaryJson, models: ModelFolder[]): Part {
     const keys = [...new Set(s.targets.flatMap((t) => Object.keys(t)))];
     html += '<h4>Targets</h4>' + table(keys, s.targets.map((t) => keys.map((k) => {
       const v = t[k];
-      return typeof v === 'boolean' ? { html: v ? '<span class="ok">yes</span>' : '<span class="failed">no</span>' } : typeof v === 'number' ? v : v === undefined ? undefined : String(v);
+      return typeof v === 'boolean' ? { html: v ? '<span class="better">yes</span>' : '<span class="worse">no</span>' } : typeof v === 'number' ? v : v === undefined ? undefined : String(v);
     })));
   }
   return { body: html, filled: models.some((m) => m.evaluation) };
