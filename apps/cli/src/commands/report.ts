@@ -1,52 +1,24 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { buildReport, screenshotPage, type ReportOptions } from '@cfm/report';
-import { Registry } from '@cfm/export';
+import { CfmError } from '@cfm/core';
+import { buildReport, screenshotPage } from '@cfm/report';
 import { cliProgress } from './embed';
+import { intOption } from '../options';
 
-/** cfm report <run dir> [--registry file] [--label gender] [--out report.html] [--screenshot shot.png] */
+/** cfm report <dir> [--label gender] [--out report.html] [--screenshot shot.png]: a run (summary.json) or one model folder */
 export function registerReport(program: Command): void {
   program
-    .command('report <run>')
-    .description('static self-contained HTML report of a run: curves, metrics vs champion and published, compute, UMAP, gates')
-    .option('--out <file>', 'HTML file (default <run>/report.html)')
-    .option('--label <name>', 'customer label to colour the UMAP map by (from labels.json or the prepared users)')
-    .option('--registry <file>', 'registry .duckdb: compare with the champion of the run\'s family and use case')
-    .option('--use-case <name>', 'use case in the registry', 'next_item')
-    .option('--umap-points <n>', 'customers on the UMAP map', Number, 2000)
+    .command('report <dir>')
+    .description('static self-contained HTML report of a run or a model folder: training, metrics per protocol, benchmarks, compute, UMAP, gate, config, verified artifact')
+    .option('--out <file>', 'HTML file (default <dir>/report.html)')
+    .option('--label <name>', 'customer label to colour the UMAP map by (from the prepared users table)')
+    .option('--umap-points <n>', 'customers on each UMAP map', intOption('--umap-points', 10, 100_000))
     .option('--screenshot <png>', 'also render the page in headless Chromium to this PNG')
-    .action(async (run: string, o: { out?: string; label?: string; registry?: string; useCase: string; umapPoints: number; screenshot?: string }) => {
-      const opts: ReportOptions = { out: o.out, label: o.label, umapPoints: o.umapPoints, progress: cliProgress('report'), labels: preparedLabels(run) };
-      if (o.registry) Object.assign(opts, await championFromRegistry(o.registry, run, o.useCase));
-      const { path } = await buildReport(run, opts);
-      if (o.screenshot) screenshotPage(path, o.screenshot);
-      process.stdout.write(`report → ${path}${o.screenshot ? `, screenshot → ${o.screenshot}` : ''}\n`);
+    .action(async (dir: string, o: { out?: string; label?: string; umapPoints?: number; screenshot?: string }) => {
+      const r = await buildReport(dir, { out: o.out, label: o.label, umapPoints: o.umapPoints, progress: cliProgress('report') });
+      if (o.screenshot) screenshotPage(r.path, o.screenshot);
+      const empty = r.sections.filter((s) => !s.filled).map((s) => `${s.model ? `${s.model}/` : ''}${s.id}`);
+      process.stdout.write(`report → ${r.path}${o.screenshot ? `, screenshot → ${o.screenshot}` : ''}\n`);
+      if (empty.length) process.stdout.write(`sections without data: ${empty.join(', ')}\n`);
+      if (!r.verified) throw new CfmError('CFM_E_ARTIFACT', `artifact verification failed: ${r.problems.join('; ')} (the report shows it)`, { file: r.path });
     });
-}
-
-/** users.json of the prepared data a `cfm train` run points at (run.json preparedDir), if any. */
-function preparedLabels(run: string): ReportOptions['labels'] {
-  const runFile = join(run, 'run.json');
-  if (!existsSync(runFile)) return undefined;
-  const prepared = (JSON.parse(readFileSync(runFile, 'utf8')) as { preparedDir?: string }).preparedDir;
-  const users = prepared && join(prepared, 'users.json');
-  return users && existsSync(users) ? JSON.parse(readFileSync(users, 'utf8')) : undefined;
-}
-
-async function championFromRegistry(file: string, run: string, useCase: string): Promise<Pick<ReportOptions, 'champion' | 'championNote'>> {
-  const info = existsSync(join(run, 'run.json')) ? (JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { runId?: string; family?: string; model?: string }) : {};
-  const family = info.family ?? info.model;
-  if (!family) return {};
-  const reg = await Registry.open(file);
-  try {
-    const champ = await reg.champion(family, useCase);
-    if (!champ) return {};
-    if (champ.runId === info.runId) return { championNote: `this run is the current champion of ${family}/${useCase} (${file})` };
-    const metrics = (await reg.metrics(champ.runId)).filter((m) => m.split === 'test');
-    if (!metrics.length) return {};
-    return { champion: { label: champ.runId, protocol: metrics[0].protocol, metrics: Object.fromEntries(metrics.map((m) => [m.name, m.value])) } };
-  } finally {
-    reg.close();
-  }
 }

@@ -6,6 +6,7 @@ import type { ShopperBertDims } from './backbone';
 import { ShopperBertConfig, PRESETS } from './config';
 import { dateVocabSize } from './dates';
 import { ShopperBertModel } from './model';
+import { loadItemTitles, titleVectors } from './text';
 
 /** what create() reads besides vocabularies: per-item attribute ids and, optionally, text vectors [V, textDim] */
 export interface ShopperBertInputs {
@@ -38,7 +39,11 @@ export const shopperbert: ModelFamily<ShopperBertConfig> = {
   description: 'ShopperBERT / One4all (Shin et al. 2021): masked purchase prediction over category and date sub-tasks; MP or CLS user vectors, optional shuffle / crop',
   config: ShopperBertConfig,
   presets: PRESETS,
-  create: (config, data: ShopperBertInputs) => createShopperBert(config, data),
+  create: (config, data, inputs) => createShopperBert(config, { ...data, ...(inputs as Partial<ShopperBertInputs>) } as ShopperBertInputs),
+  /** hashed bag-of-words vectors of the catalogue's item titles (zeros for items without one) */
+  async inputs(preparedDir, config, data) {
+    return config.textDim > 0 ? { itemText: titleVectors(await loadItemTitles(preparedDir, data.vocabs.item), config.textDim) } : {};
+  },
   async load(dir) {
     const a = loadArtifact(dir, 'shopperbert');
     try {

@@ -36,7 +36,8 @@ export async function trainStep(
   };
   writeRunFile(runDir, 'run', info);
   ctx.progress.log(`train ${spec.id} (${spec.name}) on ${data.dataset}: ${data.train.customerIds.length} customers, ${data.vocabs.item.tokens.length} items, seed ${input.seed}, config ${info.configHash} → ${runDir}`);
-  const model = family.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures });
+  const inputs = (await family.inputs?.(input.preparedDir, config, data)) ?? {};
+  const model = family.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures }, inputs);
   const trace: Array<{ step: number; epoch: number; loss: number }> = [];
   const t0 = Date.now();
   const loadStart = loadavg()[0];
