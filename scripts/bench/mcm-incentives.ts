@@ -1,4 +1,4 @@
-/** MCM fine-tuning demo (paper §3.3) on simulated incentive offers ("buy from product line L, get cash-back"):
+/** `npm run bench:quality -- mcm-incentives [--quick]`: MCM fine-tuning demo (paper §3.3) on simulated incentive offers ("buy from product line L, get cash-back"):
  * GBDT on hand-made history features vs MCM's next-product-line score without fine-tuning vs MCM with a new
  * head fine-tuned on the offers (encoder trained along), by conversion NDCG over each test customer's offers. */
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { loadPrepared, prepareFromSources } from '@cfm/data';
 import { auc, evaluateGroups } from '@cfm/eval';
 import { trainGbdt } from '@cfm/gbdt';
 import { mcm, type McmModel } from '@cfm/model-mcm';
-import { trainRun } from '@cfm/models';
+import { realSteps, resolveRunSpec, runPipeline } from '@cfm/pipeline';
 import { simulate, writeSimulation, type IncentiveOffer, type SimConfigInput } from '@cfm/simulator';
 import { fineTune, padBatch, type FineTuneExamples } from '@cfm/tensor';
 
@@ -54,7 +54,11 @@ export async function incentiveDemo(o: IncentiveDemoOptions): Promise<Record<str
     await prepareFromSources({ dataset: 'sim-incentives', sources: { events: [join(simDir, 'events.csv')], items: join(simDir, 'items.csv') }, out: prepDir, config: { split: 'temporal', cutoffsMs: [windowStart - 14 * DAY, windowStart] }, progress: o.progress });
   // pre-train on events before the offer window only
   const runDir = join(o.out, 'mcm');
-  await trainRun({ model: 'mcm', dataset: prepDir, out: runDir, epochs: o.epochs, seed: o.seed, config: o.config, progress: o.progress });
+  const spec = resolveRunSpec({
+    name: 'incentives', workDir: runDir, seed: o.seed, dataset: { source: 'prepared', path: prepDir },
+    families: [{ name: 'mcm', config: { ...o.config, epochs: o.epochs } }], promote: false,
+  });
+  await runPipeline(spec, { steps: realSteps(), progress: o.progress, runDir });
   const data = await loadPrepared(prepDir);
   const ids = (v: string) => new Map(data.vocabs[v].tokens.map((t, i) => [t, i]));
   const seqs = allSequences(s.events, ids('item'), ids('type'));
@@ -146,4 +150,13 @@ export async function incentiveDemo(o: IncentiveDemoOptions): Promise<Record<str
   }
   model.dispose();
   return result;
+}
+
+/** the demo's settings (a small MCM pre-trained through the pipeline on the events before the offer window) */
+export async function runIncentives(quick: boolean, progress: ProgressReporter): Promise<void> {
+  const r = await incentiveDemo({
+    out: join('runs', 'bench', quick ? 'mcm-incentives-quick' : 'mcm-incentives'), customers: quick ? 300 : 1500, seed: 1, epochs: quick ? 1 : 3, fineTuneEpochs: quick ? 1 : 10,
+    config: { dModel: 64, maxLen: 50, samplesPerSequence: 2, negatives: 512, validCustomers: 500 }, progress,
+  });
+  for (const [k, v] of Object.entries(r)) process.stdout.write(`mcm incentives ${k} ${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
 }

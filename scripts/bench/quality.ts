@@ -1,90 +1,44 @@
-/** npm run bench:quality -- <family> [--quick]
- * Runs one family's quality suite: trains each dataset (or resumes an existing run under runs/bench/),
- * evaluates every protocol, and prints one line per dataset × protocol × metric with the target.
- * Later families add their suites to SUITES. */
-import { mkdirSync } from 'node:fs';
+/** npm run bench:quality -- <suite> [--fresh]
+ * A suite is a run config: examples/quality/<suite>.yaml, run by the pipeline exactly as `cfm run --config` runs it,
+ * then its results page docs/results/<suite>.md (+ .json) is written from the run's outputs, as `cfm results` does.
+ * Experiments that are not run configs yet keep their own scripts: dmt (quality-dmt.ts), session-heads (the
+ * SCID suite of @cfm/model-session-heads), mcm-incentives (mcm-incentives.ts), shopperbert-paper (shopperbert.ts). */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineProgress } from '@cfm/core';
-import { evalRun, trainRun } from '@cfm/models';
-import { initBackend, type ProtocolName } from '@cfm/tensor';
 import { sessionHeadsSuite } from '@cfm/model-session-heads';
-import { runMcmSuite } from './quality-mcm';
+import { formatSummary, loadRunConfig, realSteps, runPipeline, writeResultsPage } from '@cfm/pipeline';
+import { initBackend } from '@cfm/tensor';
 import { runDmtSuite } from './quality-dmt';
-import { run as runShopperBertSuite } from './shopperbert';
+import { runIncentives } from './mcm-incentives';
+import { run as runShopperBertPaper } from './shopperbert';
 
-interface Check {
-  protocol: ProtocolName;
-  metric: string;
-  /** published number to reach (≥) */
-  target: number;
-  source: string;
-}
-interface SuiteEntry {
-  dataset: string;
-  epochs: number;
-  config: Record<string, unknown>;
-  seed: number;
-  checks: Check[];
-}
-
-const S3REC = 'S3-Rec paper, BERT4Rec row';
-const PETROV = 'Petrov & Macdonald 2022';
-export const SUITES: Record<string, SuiteEntry[]> = {
-  bert4rec: [
-    {
-      dataset: 's3rec-beauty',
-      epochs: 40,
-      seed: 1,
-      config: { lr: 1e-3, patience: 5, validateEvery: 2 },
-      checks: [
-        { protocol: 'sampled-uniform', metric: 'ndcg@10', target: 0.2975, source: S3REC },
-        { protocol: 'sampled-uniform', metric: 'hr@10', target: 0.4739, source: S3REC },
-        { protocol: 'full', metric: 'ndcg@10', target: 0.017, source: S3REC },
-      ],
-    },
-    {
-      dataset: 'movielens-1m',
-      epochs: 100,
-      seed: 1,
-      config: { lr: 1e-3, batchSize: 128, validateEvery: 2 },
-      checks: [
-        { protocol: 'full', metric: 'ndcg@10', target: 0.1516, source: PETROV },
-        { protocol: 'sampled-pop', metric: 'ndcg@10', target: 0.4751, source: PETROV },
-      ],
-    },
-  ],
-};
+const SUITES = join('examples', 'quality');
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const family = args.find((a) => !a.startsWith('--')) ?? 'bert4rec';
-  if (family === 'mcm') return initBackend().then(() => runMcmSuite(args));
-  if (family === 'dmt') return initBackend().then(() => runDmtSuite(args));
-  if (family === 'shopperbert') return runShopperBertSuite(args.includes('--quick'));
-  if (family === 'session-heads') return initBackend().then(() => sessionHeadsSuite(args.includes('--quick'))).then((missed) => void (process.exitCode = missed && !args.includes('--quick') ? 1 : 0));
+  const suite = args.find((a) => !a.startsWith('--'));
   const quick = args.includes('--quick');
-  const suite = SUITES[family];
-  if (!suite) throw new Error(`no quality suite for "${family}" (have: ${Object.keys(SUITES).join(', ')})`);
-  const backend = await initBackend();
   const progress = lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
-  const lines: string[] = [];
-  let failed = 0;
-  for (const e of suite) {
-    const out = join('runs', 'bench', `${family}-${e.dataset}${quick ? '-quick' : ''}`);
-    mkdirSync(out, { recursive: true });
-    await trainRun({ model: family, dataset: e.dataset, out, epochs: quick ? 1 : e.epochs, seed: e.seed, config: e.config, progress });
-    for (const c of e.checks) {
-      const r = await evalRun({ run: out, protocol: c.protocol, seeds: [0], progress });
-      const v = r.perSeed['0'][c.metric];
-      const ok = v >= c.target;
-      if (!ok) failed++;
-      const line = `${family} ${e.dataset} loo ${c.protocol} ${c.metric} ${v.toFixed(4)} target ${c.target} (${c.source}) ${ok ? 'PASS' : 'BELOW'} backend=${backend.name} seed=${e.seed} epochs=${quick ? 1 : e.epochs}`;
-      lines.push(line);
-      process.stdout.write(line + '\n');
-    }
+  if (suite === 'dmt') return initBackend().then(() => runDmtSuite(args));
+  if (suite === 'session-heads') return initBackend().then(() => sessionHeadsSuite(quick)).then((missed) => void (process.exitCode = missed && !quick ? 1 : 0));
+  if (suite === 'mcm-incentives') return initBackend().then(() => runIncentives(quick, progress));
+  if (suite === 'shopperbert-paper') return runShopperBertPaper(quick);
+  const file = join(SUITES, `${suite}.yaml`);
+  if (!suite || !existsSync(file)) {
+    const have = readdirSync(SUITES).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5));
+    throw new Error(`no quality suite "${suite ?? ''}" (run configs: ${have.join(', ')}; scripts: dmt, session-heads, mcm-incentives, shopperbert-paper)`);
   }
-  process.stdout.write(`${lines.length - failed}/${lines.length} quality targets reached\n`);
-  process.exitCode = failed && !quick ? 1 : 0;
+  const spec = loadRunConfig(file);
+  if (args.includes('--fresh')) rmSync(spec.workDir, { recursive: true, force: true });
+  await initBackend();
+  const result = await runPipeline(spec, { steps: realSteps(), progress });
+  process.stdout.write(formatSummary(spec, result) + '\n');
+  const page = join('docs', 'results', `${suite}.md`);
+  const r = writeResultsPage(spec.workDir, page, { suite, config: file, command: `npm run bench:quality -- ${suite}` });
+  for (const t of r.targets) process.stdout.write(`${t.met ? 'MET  ' : 'BELOW'} ${t.family} ${t.from} ${t.metric} ${t.value === null ? 'missing' : t.value.toFixed(4)} target ${t.min} (${t.source})\n`);
+  process.stdout.write(`results → ${r.md}${r.targets.length ? `; ${r.targets.filter((t) => t.met).length} of ${r.targets.length} targets met` : ''}\n`);
+  process.exitCode = r.targets.some((t) => !t.met) ? 1 : 0;
 }
 
 main().catch((e) => {

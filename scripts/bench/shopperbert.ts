@@ -1,4 +1,4 @@
-/** The ShopperBERT suite of `npm run bench:quality -- shopperbert [--quick]` (Tables 3, 4, 6 and Fig. 2 analogues
+/** The ShopperBERT paper suite of `npm run bench:quality -- shopperbert-paper [--quick]` (Tables 3, 4, 6 and Fig. 2 analogues
  * on movielens-1m). Pre-trained variants are reused from runs/bench/shopperbert-movielens-1m/pretrain/<variant>
  * when present (re-running resumes from checkpoints). Settings sized for the shared 2-core machine.
  * Defaults = the documented session-3 run: the medium encoder, 20 pre-training epochs, 10 repeats.
@@ -6,7 +6,9 @@
 import { lineProgress } from '@cfm/core';
 import { loadPrepared } from '@cfm/data';
 import { runShopperBertSuite, suiteLines } from '@cfm/downstream';
-import { resolvePrepared } from '@cfm/models';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareDataset } from '@cfm/datasets';
 import { initBackend } from '@cfm/tensor';
 
 /** session 1's small encoder (CFM_SB_SIZE=small; see docs/models/shopperbert.md) */
@@ -19,7 +21,8 @@ export async function run(quick: boolean): Promise<void> {
   const progress = lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
   const medium = process.env.CFM_SB_SIZE !== 'small';
   const out = `runs/bench/shopperbert-movielens-1m${quick ? '-quick' : ''}${medium ? '-medium' : ''}`;
-  const preparedDir = await resolvePrepared(process.env.CFM_PREPARED_ML1M ?? 'movielens-1m', out, progress);
+  const preparedDir = process.env.CFM_PREPARED_ML1M ?? join(out, 'data');
+  if (!existsSync(join(preparedDir, 'manifest.json'))) await prepareDataset({ dataset: 'movielens-1m', out: preparedDir, progress });
   const data = await loadPrepared(preparedDir);
   const r = await runShopperBertSuite({
     data, preparedDir, out, config: medium ? MEDIUM_ENCODER : BENCH_ENCODER, progress,

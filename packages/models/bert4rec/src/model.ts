@@ -27,6 +27,9 @@ export class Bert4RecModel implements CustomerModel, Encoder {
     this.backbone = new Bert4RecBackbone(this.params, config, itemCount);
     this.head = new ItemHead(this.params, config.dModel, itemCount);
   }
+  get maxLen(): number {
+    return this.config.maxLen;
+  }
   get embeddingDim(): number {
     return this.config.dModel;
   }
@@ -45,7 +48,7 @@ export class Bert4RecModel implements CustomerModel, Encoder {
   async fit(data: PreparedDataset, opts: FitOptions = {}): Promise<FitReport> {
     this.checkVocab(data.vocabs.item.hash, data.vocabs.item.tokens.length);
     const c = this.config;
-    const seed = opts.seed ?? this.seed;
+    const seed = this.seed;
     const sampler = new ClozeSampler(data.train, { ...c, seed });
     return fitNextItem(this, data, opts, sampler, (b: ClozeBatch, ctx: Ctx) => this.loss(b, ctx), c, seed);
   }

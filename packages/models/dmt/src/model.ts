@@ -47,6 +47,9 @@ export class DmtModel implements CustomerModel, Encoder {
   get taskOutputs(): Readonly<Record<string, TaskOutput>> {
     return Object.fromEntries(this.tasks.map((t) => [t, { vocab: 'item' }]));
   }
+  get maxLen(): number {
+    return this.config.maxLen;
+  }
   get embeddingDim(): number {
     return this.networks[0].net.embed.dim * this.config.behaviours.length;
   }
@@ -76,7 +79,7 @@ export class DmtModel implements CustomerModel, Encoder {
   /** trains on `train`; early stopping on the mean task AUC of `valid` when given */
   async fitImpressions(trainSet: ImpressionSet, valid?: ImpressionSet, opts: FitOptions = {}): Promise<FitReport> {
     const c = this.config;
-    const seed = opts.seed ?? c.seed;
+    const seed = c.seed;
     this.stats = denseStats(trainSet, c.behaviours.map((b) => b.name));
     const bo = this.batchOptions();
     const R = requestCount(trainSet);
@@ -96,7 +99,7 @@ export class DmtModel implements CustomerModel, Encoder {
       validate: valid ? () => this.validAuc(valid) : undefined,
     };
     const report = await train(task, {
-      ...opts, epochs: opts.epochs ?? c.epochs, seed,
+      ...opts, epochs: c.epochs, seed,
       optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
       patience: c.patience, validateEvery: c.validateEvery,
       runKey: `${this.cat.vocabs.item.hash}/${JSON.stringify(c)}/${seed}/${R}`,

@@ -39,6 +39,9 @@ export class McmModel implements CustomerModel, Encoder {
   get taskOutputs(): Readonly<Record<string, TaskOutput>> {
     return Object.fromEntries(this.taskFeatures.map((f) => [taskName(f), { vocab: f }]));
   }
+  get maxLen(): number {
+    return this.config.maxLen;
+  }
   get embeddingDim(): number {
     return this.config.dModel;
   }
@@ -71,7 +74,7 @@ export class McmModel implements CustomerModel, Encoder {
   async fit(data: PreparedDataset, opts: FitOptions = {}): Promise<FitReport> {
     this.checkVocab(data.vocabs.item.hash, data.vocabs.item.tokens.length);
     const c = this.config;
-    const seed = opts.seed ?? this.seed;
+    const seed = this.seed;
     const sampler = new McmSampler(data.train, { ...c, seed, itemCount: this.backbone.itemCount });
     return fitNextItem(this, data, opts, sampler, (b: McmBatch, ctx: Ctx) => this.loss(b, ctx), c, seed);
   }

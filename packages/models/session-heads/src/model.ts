@@ -44,6 +44,9 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
     this.heads = new SessionHeads(this.params, config.hidden, config.headLayers, specs);
     this.weighting = new UncertaintyWeighting(this.params, 'loss/uncertainty', taskNames(specs));
   }
+  get maxLen(): number {
+    return this.config.maxLen;
+  }
   get embeddingDim(): number {
     return this.config.hidden;
   }
@@ -104,7 +107,7 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
   /** pre-train on sessions; `valid` (or the latest validShare of train) drives early stopping */
   async fitSessions(sessions: SessionSet, opts: FitOptions & { valid?: SessionSet } = {}): Promise<FitReport> {
     const c = this.config;
-    const seed = opts.seed ?? c.seed;
+    const seed = c.seed;
     const [trainSet, valid] = opts.valid ? [sessions, opts.valid] : c.validShare > 0 ? chronologicalSplit(sessions, [1 - c.validShare, c.validShare]) : [sessions, undefined];
     const sampler = new SessionSampler(trainSet, { batchSize: c.batchSize, maxLen: c.maxLen, seed });
     if (!sampler.usable.length) throw new CfmError('CFM_E_DATASET', 'no session with two or more events to train on', { field: 'sessions' });
@@ -123,7 +126,7 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
         validate: validSampler?.usable.length ? () => -this.evalLoss(validSampler.all()) : undefined,
       },
       {
-        ...opts, epochs: opts.epochs ?? c.epochs, seed,
+        ...opts, epochs: c.epochs, seed,
         optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
         patience: c.patience, validateEvery: c.validateEvery, runKey: `${this.vocabHash}/${JSON.stringify(c)}/${seed}`, progress: this.progress,
       },

@@ -39,6 +39,9 @@ export class ShopperBertModel implements CustomerModel, Encoder {
     for (const p of this.dims.dateParts) out[taskName(p)] = { vocab: p, tokens: dateTokens(p as DatePart, this.config) };
     return out;
   }
+  get maxLen(): number {
+    return this.config.maxLen;
+  }
   get embeddingDim(): number {
     return this.config.dModel;
   }
@@ -69,13 +72,13 @@ export class ShopperBertModel implements CustomerModel, Encoder {
   async fit(data: PreparedDataset, opts: FitOptions = {}): Promise<FitReport> {
     this.checkVocab(data.vocabs.item.hash, data.vocabs.item.tokens.length);
     const c = this.config;
-    const seed = opts.seed ?? c.seed;
+    const seed = c.seed;
     const sampler = new MppSampler(data.train, this.itemFeatures, this.dims, { ...c, seed });
     const report = await train(
       { params: this.params, batchesPerEpoch: sampler.batchesPerEpoch, batch: (e, i) => sampler.batch(e, i), size: (b) => b.batchSize, loss: (b, ctx) => this.loss(b, ctx) },
       {
         ...opts,
-        epochs: opts.epochs ?? c.epochs,
+        epochs: c.epochs,
         seed,
         optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
         runKey: `${this.vocabHash}/${JSON.stringify(c)}/${seed}`,
