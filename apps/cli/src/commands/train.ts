@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { lineProgress } from '@cfm/core';
+import { parse as parseYaml } from 'yaml';
+import { CfmError, lineProgress } from '@cfm/core';
 import { resolveDataDir, resolveInside } from '@cfm/datasets';
 import { familyNames, parseOverrides } from '@cfm/models';
 import { formatSummary, resolveRunSpec, realSteps, runPipeline } from '@cfm/pipeline';
@@ -22,6 +23,7 @@ interface TrainOptions {
   evalSeeds: number[];
   topK: number;
   promote?: boolean;
+  benchmark: string[];
 }
 
 /** --dataset: an adapter name, path:<dir> (contract files under the data directory) or a prepared folder */
@@ -29,6 +31,18 @@ export function datasetArg(arg: string): Record<string, unknown> {
   if (existsSync(join(arg, 'manifest.json'))) return { source: 'prepared', path: resolve(arg) };
   if (arg.startsWith('path:')) return { source: 'files', path: resolveInside(resolveDataDir(), arg.slice(5)) };
   return { source: 'dataset', name: arg };
+}
+
+/** --benchmark "{task: label, field: gender, positive: [F]}": one downstream task in YAML flow syntax (run.yaml's keys) */
+function benchmarkArg(raw: string, i: number): unknown {
+  let v: unknown;
+  try {
+    v = parseYaml(raw);
+  } catch (e) {
+    throw new CfmError('CFM_E_CONFIG', `not valid YAML: ${(e as Error).message.split('\n')[0]}`, { field: `--benchmark ${i + 1}` });
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new CfmError('CFM_E_CONFIG', `expected a mapping like "{task: label, field: gender, positive: [F]}", got "${raw}"`, { field: `--benchmark ${i + 1}` });
+  return v;
 }
 
 /** The run config `cfm train` stands for: one family, one seed, the model folder = --out. */
@@ -43,6 +57,7 @@ export function trainRunConfig(o: TrainOptions): Record<string, unknown> {
     evaluate: o.protocol === 'full'
       ? { protocol: 'full' }
       : { protocol: 'sampled', sampling: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform', negatives: o.negatives, seeds: o.evalSeeds },
+    benchmarks: o.benchmark.map((b, i) => benchmarkArg(b, i)),
     export: { topK: o.topK },
     promote: o.promote ?? false,
   };
@@ -65,6 +80,7 @@ export function registerTrain(program: Command): void {
     .option('--negatives <n>', 'negatives per target (sampled protocols)', intOption('--negatives', 1), 100)
     .option('--eval-seeds <list>', 'negative-sampling seeds (sampled protocols)', intListOption('--eval-seeds', 0), [0])
     .option('--top-k <n>', 'top-k scores exported per customer and task', intOption('--top-k', 1, 1000), 10)
+    .option('--benchmark <task>', 'a downstream task, e.g. "{task: label, field: gender, positive: [F]}" (repeatable; docs/downstream.md)', collect, [])
     .option('--promote', "promote the model in the folder's registry when it passes the gate")
     .action(async (o: TrainOptions) => {
       const spec = resolveRunSpec(trainRunConfig(o));
