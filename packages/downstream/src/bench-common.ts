@@ -15,6 +15,8 @@ export interface BenchContext {
   data: PreparedDataset;
   model: CustomerModel;
   reload: () => Promise<CustomerModel>;
+  /** the same architecture and config, untrained (the fine-tuning task's 'no pre-training' row) */
+  fresh?: () => Promise<CustomerModel>;
   progress: ProgressReporter;
   signal?: AbortSignal;
   /** heartbeat with details, then throws when cancelled */

@@ -104,6 +104,18 @@ describe('runBenchmarks', () => {
     model.dispose();
   });
 
+  it("adds a 'no pre-training' row to the finetune task when an untrained model can be built", async () => {
+    const cfg = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2 };
+    const { model, reload } = await trained(bert4rec, cfg, d, tmp());
+    const fresh = async () => bert4rec.create(bert4rec.config.parse({ ...cfg, epochs: 1, seed: 1 }), d);
+    const [r] = await runBenchmarks({ data: d, model, reload, fresh, tasks: [ALL[3]], progress: quiet().progress });
+    expect(r.rows.map((x) => x.model)).toEqual(['fine-tuned', 'frozen', 'no pre-training']);
+    const scratch = r.rows[2];
+    expect(scratch.cost!.parameters).toBe(r.rows[0].cost!.parameters);
+    expect(scratch.metrics.auroc).toBeGreaterThanOrEqual(0);
+    model.dispose();
+  });
+
   it('runs the four tasks on a trained MCM, and the same seed gives the same numbers', async () => {
     const { model, reload } = await trained(mcm, { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, samplesPerSequence: 2 }, d, tmp());
     const results = await runBenchmarks({ data: d, model, reload, tasks: ALL, progress: quiet().progress });

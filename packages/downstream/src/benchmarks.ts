@@ -19,6 +19,9 @@ export interface RunBenchmarksOptions {
   model: CustomerModel;
   /** a fresh copy of the trained model (fine-tuning changes its weights; the runner disposes it) */
   reload: () => Promise<CustomerModel>;
+  /** an untrained model of the same config: when given, the finetune task adds a 'no pre-training' row
+   * (the same encoder and head trained end to end from random initialisation) */
+  fresh?: () => Promise<CustomerModel>;
   tasks: BenchmarkSpec[];
   progress?: ProgressReporter;
   /** called between tasks and inside long loops (activity heartbeats) */
@@ -32,7 +35,7 @@ export async function runBenchmarks(o: RunBenchmarksOptions): Promise<BenchmarkR
   const progress = o.progress ?? lineProgress();
   let xgb: string | null | undefined;
   const ctx: BenchContext = {
-    data: o.data, model: o.model, reload: o.reload, progress, signal: o.signal,
+    data: o.data, model: o.model, reload: o.reload, fresh: o.fresh, progress, signal: o.signal,
     beat(details) {
       o.heartbeat?.(details);
       if (o.signal?.aborted) throw new CfmError('CFM_E_STATE', `benchmarks cancelled (${String(details.task ?? 'between tasks')})`);

@@ -1,5 +1,6 @@
 /** Fine-tuning benchmark: on a label task, a new U-MLP head on the pre-trained encoder trained end to end
- * ('fine-tuned', on a fresh copy of the model) against the same head on the frozen encoder ('frozen'), with each
+ * ('fine-tuned', on a fresh copy of the model) against the same head on the frozen encoder ('frozen') and, when the
+ * caller can build one, the same encoder trained end to end from random initialisation ('no pre-training'), with each
  * one's compute cost: ms to score a batch of 128 test customers (median of 5; the fine-tuned model reads raw
  * histories through the encoder, the frozen head reads stored vectors), parameters trained, training seconds. */
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +13,7 @@ import type { ClassificationTask } from './tasks';
 import { part, trainClassifier } from './umlp';
 
 const BATCH = 128;
+type Method = 'fine-tuned' | 'frozen' | 'no pre-training';
 
 /** the model as a fine-tuning Encoder (params + encodeVector), or a CfmError naming the family */
 export function asEncoder(model: CustomerModel): Encoder {
@@ -36,10 +38,8 @@ export async function finetuneBenchmark(spec: Extract<BenchmarkSpec, { task: 'fi
   const frozenEnc = asEncoder(ctx.model);
   const n = t.rows.length;
   ctx.progress.log(`benchmark ${spec.name} (finetune): ${t.rule}; ${n} customers; split [${spec.split.join(', ')}], ${spec.repeats} repeat(s)`);
-  const runs: Record<'fine-tuned' | 'frozen', { metrics: Metrics[]; ms: number[]; parameters: number[]; seconds: number[] }> = {
-    'fine-tuned': { metrics: [], ms: [], parameters: [], seconds: [] },
-    frozen: { metrics: [], ms: [], parameters: [], seconds: [] },
-  };
+  const methods: Method[] = ['fine-tuned', 'frozen', ...(ctx.fresh ? (['no pre-training'] as const) : [])];
+  const runs = Object.fromEntries(methods.map((m) => [m, { metrics: [] as Metrics[], ms: [] as number[], parameters: [] as number[], seconds: [] as number[] }])) as Record<Method, { metrics: Metrics[]; ms: number[]; parameters: number[]; seconds: number[] }>;
   const head = { epochs: spec.epochs, lr: 1e-3, batchSize: HEAD_BATCH, maxLen: ctx.model.maxLen, itemFeatures: ctx.data.itemFeatures, signal: ctx.signal };
   for (let r = 0; r < spec.repeats; r++) {
     const s = taskSplit(spec, n, r);
@@ -54,22 +54,24 @@ export async function finetuneBenchmark(spec: Extract<BenchmarkSpec, { task: 'fi
     } finally {
       frozen.model.dispose();
     }
-    ctx.beat({ task: spec.name, repeat: r, model: 'fine-tuned' });
-    const copy = await ctx.reload();
-    try {
-      const enc = asEncoder(copy);
-      const tuned = await trainClassifier(enc, t, s.train, s.test, { ...head, seed, freezeEncoder: false, onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: 'fine-tuned' }) });
+    for (const method of methods.filter((m) => m !== 'frozen')) {
+      ctx.beat({ task: spec.name, repeat: r, model: method });
+      const copy = method === 'fine-tuned' ? await ctx.reload() : await ctx.fresh!();
       try {
-        record(runs['fine-tuned'], tuned, encoderMs(tuned.model, batch));
+        const enc = asEncoder(copy);
+        const tuned = await trainClassifier(enc, t, s.train, s.test, { ...head, seed, freezeEncoder: false, onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: method }) });
+        try {
+          record(runs[method], tuned, encoderMs(tuned.model, batch));
+        } finally {
+          tuned.model.dispose();
+        }
       } finally {
-        tuned.model.dispose();
+        copy.dispose();
       }
-    } finally {
-      copy.dispose();
     }
   }
   const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-  const rows: Row[] = (['fine-tuned', 'frozen'] as const).map((model) => {
+  const rows: Row[] = methods.map((model) => {
     const x = runs[model];
     return { model, ...summarize(x.metrics), cost: { msPerBatch: mean(x.ms), parameters: x.parameters[0], trainSeconds: mean(x.seconds) } };
   });
