@@ -41,7 +41,7 @@ const maxSeqLenDefault = PrepareConfig.parse({}).maxSeqLen;
 
 const Family = z.strictObject({
   name: z.string().min(1).describe("registry name, e.g. 'bert4rec', 'mcm'"),
-  id: z.string().regex(/^[\w.-]+$/, 'letters, digits, . _ - only').optional().describe('unique name in the run (default: name), e.g. MCM_Single'),
+  id: z.string().regex(/^[\w.+-]+$/, 'letters, digits, . _ + - only').optional().describe('unique name in the run (default: name), e.g. MCM_Single, MP+A'),
   config: z.record(z.string(), z.unknown()).default({}).describe("the family's settings over its paper defaults and dataset preset (epochs, lr, maxLen, ...)"),
   checkpointEvery: z.int().min(1).default(200).describe('optimizer steps between checkpoints'),
 });
@@ -219,7 +219,7 @@ export function loadRunConfig(file: string, opts: Omit<ResolveOptions, 'file'> =
   }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseYaml(text, { merge: true }); // '<<: *anchor' merges, for families that share settings
   } catch (e) {
     const line = (e as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
     throw new CfmError('CFM_E_CONFIG', `not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file, row: line });
