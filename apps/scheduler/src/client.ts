@@ -1,7 +1,7 @@
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ScheduleHandle, WorkflowHandle } from '@temporalio/client';
 import { TASK_QUEUES, WORKFLOWS } from '@cfm/contracts';
-import type { BackfillInput, RetrainInput, RunProgress, RunSpec } from '@cfm/contracts';
+import type { BackfillInput, BenchmarkWorkflowInput, RetrainInput, RunProgress, RunSpec } from '@cfm/contracts';
 
 export async function connect(address: string, namespace = 'default'): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -19,6 +19,13 @@ export function startRetrain(client: Client, spec: RunSpec, o: { workflowId?: st
 export function startBackfill(client: Client, input: BackfillInput, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
   return client.workflow.start(WORKFLOWS.backfill, {
     taskQueue: TASK_QUEUES.cpu, workflowId: o.workflowId ?? `backfill-${input.family}-${input.from}-${input.to}`, args: [{ ...input, timeouts: o.timeouts }],
+  });
+}
+
+/** Offline benchmarks (evaluation protocols and downstream tasks) of one trained model folder, on cpu workers. */
+export function startBenchmark(client: Client, input: BenchmarkWorkflowInput, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
+  return client.workflow.start(WORKFLOWS.benchmark, {
+    taskQueue: TASK_QUEUES.cpu, workflowId: o.workflowId ?? `benchmark-${input.runDir.split('/').filter(Boolean).pop()}-${Date.now()}`, args: [{ ...input, timeouts: o.timeouts }],
   });
 }
 

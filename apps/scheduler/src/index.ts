@@ -1,2 +1,2 @@
-export { connect, startRetrain, startBackfill, runProgress, createRetrainSchedule, updateRetrainSchedule } from './client';
+export { connect, startRetrain, startBackfill, startBenchmark, runProgress, createRetrainSchedule, updateRetrainSchedule } from './client';
 export type { Timeouts } from './client';

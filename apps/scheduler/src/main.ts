@@ -3,7 +3,8 @@
 import { Command } from 'commander';
 import { isCfmError } from '@cfm/core';
 import { loadRunConfig } from '@cfm/pipeline';
-import { connect, createRetrainSchedule, runProgress, startBackfill, startRetrain, updateRetrainSchedule } from './client';
+import { resolve } from 'node:path';
+import { connect, createRetrainSchedule, runProgress, startBackfill, startBenchmark, startRetrain, updateRetrainSchedule } from './client';
 
 const program = new Command('cfm-scheduler').option('--address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
 const client = () => connect(program.opts<{ address: string }>().address);
@@ -14,6 +15,15 @@ program.command('start').requiredOption('--config <file>').option('--wait', 'wai
   print(`started ${h.workflowId}`);
   if (o.wait) print(await h.result());
 });
+program.command('benchmark').description("a trained model folder's offline benchmarks: the run config's evaluate protocols and benchmarks: tasks")
+  .requiredOption('--run <modelDir>', 'model folder (run.json, model/)').requiredOption('--config <file>', 'run.yaml whose evaluate / benchmarks to run')
+  .option('--work-dir <dir>', 'where the step cache and ledger go (default: the config\'s workDir)').option('--wait', 'wait for the result')
+  .action(async (o) => {
+    const spec = loadRunConfig(o.config);
+    const h = await startBenchmark(await client(), { workDir: o.workDir ? resolve(o.workDir) : spec.workDir, runDir: resolve(o.run), tasks: spec.benchmarks, evaluate: spec.evaluate });
+    print(`started ${h.workflowId}`);
+    if (o.wait) print(await h.result());
+  });
 program.command('status <workflowId>').action(async (id) => print(await runProgress(await client(), id)));
 const sched = program.command('schedule').description('periodic retraining (overlap policy: skip)');
 sched.command('create').requiredOption('--id <scheduleId>').requiredOption('--config <file>').option('--every <duration>', 'e.g. 1d, 12h', '1d').option('--cron <expr>')

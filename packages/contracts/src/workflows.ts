@@ -73,9 +73,9 @@ export type PartitionWorkflowResult = PartitionOutput;
 
 /** Offline benchmarks of one trained model (a model folder written by the train step). */
 export interface BenchmarkWorkflowInput {
+  /** where the step cache and ledger go */
   workDir: string;
-  preparedDir: string;
-  /** the model's folder (run.json, model/) */
+  /** the model's folder (run.json names its prepared data and artifact) */
   runDir: string;
   tasks: BenchmarkSpec[];
   evaluate?: EvaluateSpec[];
