@@ -51,7 +51,12 @@ const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) =>
 export function comparisonSection(s: SummaryJson, models: ModelFolder[]): Part {
   if (!models.length) return { body: missing('summary.json lists no models'), filled: false };
   const cols = columns(models);
-  const gate = (m: ModelFolder): Cell => (m.gate ? { html: m.gate.passed ? '<span class="better">passed</span>' : '<span class="worse">failed</span>' } : '—');
+  const gate = (m: ModelFolder): Cell => {
+    if (!m.gate) return '—';
+    if (m.gate.passed) return { html: '<span class="better">passed</span>' };
+    // a re-run of the champion's own inputs: nothing to decide
+    return m.gate.reason === 'already the champion' ? 'champion' : { html: '<span class="worse">failed</span>' };
+  };
   const promoted = (m: ModelFolder): Cell => (m.promote ? (m.promote.promoted ? 'yes' : 'no') : m.gate ? 'no' : '—');
   const family = (m: ModelFolder, i: number) => m.run?.family ?? s.models[i]?.family ?? m.key;
   const link = (m: ModelFolder, i: number): Cell => ({ html: `<a href="#model-${esc(m.key)}">${esc(family(m, i))}</a>` });
