@@ -7,9 +7,13 @@ const program = new Command('cfm').description('customer foundation models: prep
 for (const register of commands) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  // one `cfm:` line and a non-zero exit, never a stack trace (CFM_DEBUG=1 adds it for bug reports)
   if (isCfmError(err)) {
     process.stderr.write(`cfm: ${err.message}\n`);
     process.exit(2);
   }
-  throw err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`cfm: [CFM_E_INTERNAL] ${e.message.split('\n')[0]} (unexpected: CFM_DEBUG=1 prints the stack)\n`);
+  if (process.env.CFM_DEBUG) process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
 });

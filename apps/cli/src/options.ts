@@ -30,5 +30,16 @@ export function choiceOption<T extends string>(flag: string, choices: readonly T
   };
 }
 
+/** a calendar date YYYY-MM-DD (2023-02-30 is refused) */
+export function dateOption(flag: string): (raw: string) => string {
+  return (raw) => {
+    const t = Date.parse(`${raw}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || !Number.isFinite(t) || new Date(t).toISOString().slice(0, 10) !== raw) {
+      throw new CfmError('CFM_E_CONFIG', `expected a calendar date YYYY-MM-DD, got "${raw}"`, { field: flag });
+    }
+    return raw;
+  };
+}
+
 /** commander's variadic collector for repeatable options (--config a=1 --config b=2) */
 export const collect = (v: string, prev: string[] = []) => [...prev, v];

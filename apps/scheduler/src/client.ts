@@ -1,6 +1,6 @@
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ScheduleHandle, WorkflowHandle } from '@temporalio/client';
-import { TASK_QUEUES, WORKFLOWS } from '@cfm/contracts';
+import { QUERIES, TASK_QUEUES, WORKFLOWS } from '@cfm/contracts';
 import type { BackfillInput, BenchmarkWorkflowInput, RetrainInput, RunProgress, RunSpec } from '@cfm/contracts';
 
 export async function connect(address: string, namespace = 'default'): Promise<Client> {
@@ -29,17 +29,36 @@ export function startBenchmark(client: Client, input: BenchmarkWorkflowInput, o:
   });
 }
 
-/** Progress of a run: the workflow's query plus the last heartbeat of each running activity. */
-export async function runProgress(client: Client, workflowId: string): Promise<RunProgress & { activities: Array<{ type: string; attempt: number; heartbeat?: unknown }> }> {
+export interface WorkflowStatus {
+  workflowId: string;
+  type: string;
+  /** RUNNING, COMPLETED, FAILED, ... */
+  status: string;
+  /** the workflow's own progress query (retrain: stage + nodes; backfill: counters), while it runs */
+  progress?: unknown;
+  /** each running activity: its last heartbeat and how old it is */
+  activities: Array<{ type: string; attempt: number; heartbeat?: unknown; heartbeatAgeSeconds?: number }>;
+}
+
+/** Status of any workflow kind: describe(), the progress query when the workflow has one and runs, and the
+ * last heartbeat of each running activity with its age. */
+export async function runProgress(client: Client, workflowId: string): Promise<WorkflowStatus> {
   const h = client.workflow.getHandle(workflowId);
-  const [q, d] = await Promise.all([h.query<RunProgress>('progress'), h.describe()]);
+  const d = await h.describe();
+  const withQuery = d.status.name === 'RUNNING' && (d.type === WORKFLOWS.retrain || d.type === WORKFLOWS.backfill);
+  const progress = withQuery ? await h.query<RunProgress>(QUERIES.progress).catch(() => undefined) : undefined;
   const conv = client.options.loadedDataConverter.payloadConverter;
-  const activities = (d.raw.pendingActivities ?? []).map((a) => ({
-    type: a.activityType?.name ?? '?',
-    attempt: a.attempt ?? 1,
-    heartbeat: a.heartbeatDetails?.payloads?.[0] ? conv.fromPayload(a.heartbeatDetails.payloads[0]) : undefined,
-  }));
-  return { ...q, activities };
+  const now = Date.now();
+  const activities = (d.raw.pendingActivities ?? []).map((a) => {
+    const beat = a.lastHeartbeatTime?.seconds ? Number(a.lastHeartbeatTime.seconds) * 1000 : undefined;
+    return {
+      type: a.activityType?.name ?? '?',
+      attempt: a.attempt ?? 1,
+      heartbeat: a.heartbeatDetails?.payloads?.[0] ? conv.fromPayload(a.heartbeatDetails.payloads[0]) : undefined,
+      heartbeatAgeSeconds: beat === undefined ? undefined : Math.round((now - beat) / 1000),
+    };
+  });
+  return { workflowId, type: d.type, status: d.status.name, progress, activities };
 }
 
 /** A Temporal Schedule for periodic retraining; overlapping runs are skipped. */

@@ -1,2 +1,2 @@
 export { connect, startRetrain, startBackfill, startBenchmark, runProgress, createRetrainSchedule, updateRetrainSchedule } from './client';
-export type { Timeouts } from './client';
+export type { Timeouts, WorkflowStatus } from './client';

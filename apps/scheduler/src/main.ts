@@ -2,6 +2,7 @@
 // cfm-scheduler: start runs, manage the periodic-retraining Schedule, start backfills, show progress.
 import { Command } from 'commander';
 import { isCfmError } from '@cfm/core';
+import { failureLine } from './errors';
 import { loadRunConfig } from '@cfm/pipeline';
 import { resolve } from 'node:path';
 import { connect, createRetrainSchedule, runProgress, startBackfill, startBenchmark, startRetrain, updateRetrainSchedule } from './client';
@@ -24,6 +25,16 @@ program.command('benchmark').description("a trained model folder's offline bench
     print(`started ${h.workflowId}`);
     if (o.wait) print(await h.result());
   });
+program.command('list').description('recent workflows (newest first) with their status').option('--limit <n>', 'how many', '20')
+  .action(async (o) => {
+    const c = await client();
+    const rows: string[] = [];
+    for await (const w of c.workflow.list()) {
+      rows.push(`${w.workflowId}\t${w.type}\t${w.status.name}\t${w.startTime.toISOString()}`);
+      if (rows.length >= Number(o.limit)) break;
+    }
+    print(rows.length ? rows.join('\n') : 'no workflows');
+  });
 program.command('status <workflowId>').action(async (id) => print(await runProgress(await client(), id)));
 const sched = program.command('schedule').description('periodic retraining (overlap policy: skip)');
 sched.command('create').requiredOption('--id <scheduleId>').requiredOption('--config <file>').option('--every <duration>', 'e.g. 1d, 12h', '1d').option('--cron <expr>')
@@ -40,6 +51,11 @@ for (const verb of ['pause', 'unpause', 'trigger', 'delete'] as const) {
     print(`schedule ${o.id}: ${verb}`);
   });
 }
+sched.command('list').action(async () => {
+  const rows: string[] = [];
+  for await (const x of (await client()).schedule.list()) rows.push(`${x.scheduleId}\t${x.state.paused ? 'paused' : 'active'}\t${x.action?.type === 'startWorkflow' ? x.action.workflowType : ''}`);
+  print(rows.length ? rows.join('\n') : 'no schedules');
+});
 sched.command('describe').requiredOption('--id <scheduleId>').action(async (o) => {
   const d = await (await client()).schedule.getHandle(o.id).describe();
   print({ paused: d.state.paused, note: d.state.note, actions: d.info.numActionsTaken, recent: d.info.recentActions.map((a) => a.action.workflow.workflowId) });
@@ -56,6 +72,8 @@ program.command('backfill').requiredOption('--prepared <dir>').requiredOption('-
   });
 
 program.parseAsync(process.argv).then(() => process.exit(0), (e: unknown) => {
-  process.stderr.write(`cfm-scheduler: ${isCfmError(e) ? e.message : (e as Error).stack}\n`);
-  process.exit(isCfmError(e) ? 2 : 1);
+  const f = isCfmError(e) ? { line: e.message, code: 2 } : failureLine(e);
+  process.stderr.write(`cfm-scheduler: ${f.line}\n`);
+  if (process.env.CFM_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(f.code);
 });

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   CFM_E_ARTIFACT: 'model artifact failed verification',
   CFM_E_BACKEND: 'tensor backend unavailable',
   CFM_E_STATE: 'operation not valid in the current state',
+  CFM_E_INTERNAL: 'unexpected failure (a bug or an environment problem): CFM_DEBUG=1 prints the stack',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -68,15 +68,25 @@ export async function readManifest(dir: string): Promise<PreparedManifest> {
   return readJson<PreparedManifest>(join(dir, 'manifest.json'));
 }
 
+/** A shard that cannot be read (truncated, not Arrow) is a CfmError naming it, not a parser's internal error. */
+async function shard<T>(path: string, read: (p: string) => Promise<T>): Promise<T> {
+  try {
+    return await read(path);
+  } catch (e) {
+    if (e instanceof CfmError) throw e;
+    throw new CfmError('CFM_E_FILE', `cannot read this Arrow shard (truncated or not Arrow IPC: ${(e as Error).message.split('\n')[0].slice(0, 80)}); prepare the data again`, { file: path });
+  }
+}
+
 /** Load what `cfm prepare` wrote into `dir`. */
 export async function loadPrepared(dir: string): Promise<PreparedDataset> {
   const manifest = await readManifest(dir);
   const [vocabs, itemFeatures, train, valid, test] = await Promise.all([
     readJson<Vocabularies>(join(dir, 'vocabs.json')),
-    readItemFeatures(join(dir, 'item_features.arrow')),
-    loadSequences(join(dir, 'train.arrow')),
-    loadEvalSet(join(dir, 'valid.arrow')),
-    loadEvalSet(join(dir, 'test.arrow')),
+    shard(join(dir, 'item_features.arrow'), readItemFeatures),
+    shard(join(dir, 'train.arrow'), loadSequences),
+    shard(join(dir, 'valid.arrow'), loadEvalSet),
+    shard(join(dir, 'test.arrow'), loadEvalSet),
   ]);
   const userLabels = manifest.hasUsers ? await readJson<PreparedDataset['userLabels']>(join(dir, 'users.json')) : undefined;
   return {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { lineProgress, type ProgressReporter } from '@cfm/core';
+import { dateOption, intOption } from '../options';
 import { loadPrepared } from '@cfm/data';
 import { parquetStats } from '@cfm/export';
 import { allCustomers, exportEmbeddings, loadModel } from '@cfm/export/model';
@@ -35,10 +36,10 @@ export function registerEmbed(program: Command): void {
     .description('point-in-time batch export of customer embeddings to Parquet (only events before --as-of are used)')
     .requiredOption('--model <dir>', 'model artifact directory (or a run directory with model/)')
     .requiredOption('--data <dir>', 'prepared dataset directory (cfm prepare / cfm train output)')
-    .requiredOption('--as-of <date>', 'YYYY-MM-DD (UTC): events at or after it are not seen')
+    .requiredOption('--as-of <date>', 'YYYY-MM-DD (UTC): events at or after it are not seen', dateOption('--as-of'))
     .requiredOption('--out <file>', 'output Parquet file (written atomically)')
-    .option('--batch-size <n>', 'customers per batch', Number, 512)
-    .option('--workers <n>', 'embedding worker threads next to the main thread (default: cores - 1)', Number, Math.max(0, availableParallelism() - 1))
+    .option('--batch-size <n>', 'customers per batch', intOption('--batch-size', 1, 1_000_000), 512)
+    .option('--workers <n>', 'embedding worker threads next to the main thread (default: cores - 1)', intOption('--workers', 0, 64), Math.max(0, availableParallelism() - 1))
     .action(async (o: { model: string; data: string; asOf: string; out: string; batchSize: number; workers: number }) => {
       const dir = existsSync(join(o.model, 'manifest.json')) ? o.model : join(o.model, 'model');
       const data = await loadPrepared(o.data);

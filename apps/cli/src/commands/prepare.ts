@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { CfmError, formatDuration, lineProgress, type ProgressReporter } from '@cfm/core';
@@ -83,6 +85,9 @@ export function registerPrepare(program: Command): void {
       const progress = process.stderr.isTTY ? barProgress() : lineProgress();
       const t0 = Date.now();
       try {
+        if (opts.db && opts.db !== ':memory:' && !existsSync(dirname(resolve(opts.db)))) {
+          throw new CfmError('CFM_E_FILE', 'the folder of the DuckDB catalog file does not exist', { file: opts.db, field: '--db' });
+        }
         const m = await prepareDataset({ dataset: opts.dataset, split, out: opts.out, dataDir: opts.dataDir, dbPath: opts.db, config, progress });
         (progress as { stop?: () => void }).stop?.();
         process.stdout.write(`${summaryTable(m)}\nwrote ${opts.out} in ${formatDuration((Date.now() - t0) / 1000)}\n`);
