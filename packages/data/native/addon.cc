@@ -7,9 +7,15 @@ void registerParquet(napi_env env, napi_value exports);
 }  // namespace cfm
 
 namespace {
+// the argument list of scan / writeParquet (scan.ts loads only this one): 2 = with the null tokens
+constexpr int kVersion = 2;
+
 napi_value Init(napi_env env, napi_value exports) {
   cfm::registerScan(env, exports);
   cfm::registerParquet(env, exports);
+  napi_value v;
+  napi_create_int32(env, kVersion, &v);
+  napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 }  // namespace

@@ -123,6 +123,14 @@ bool parseLine(const char* p, const char* end, const ScanSpec& spec, Row& row, c
     int j = spec.index[c];
     row.f[c] = j < 0 ? std::string_view() : std::string_view(fieldAt[j], fieldAt[j + 1] - 1 - fieldAt[j]);
   }
+  // a null token (other than the empty field) is null to DuckDB's reader, in any field
+  if (spec.tokenLengths)
+    for (int c = 0; c < NCOL; c++) {
+      size_t n = row.f[c].size();
+      if (n && n < 64 && (spec.tokenLengths >> n & 1))
+        for (const auto& t : spec.nullTokens)
+          if (row.f[c] == t) return *why = "a null token in a field", false;
+    }
   if (!idText(row.f[CUSTOMER])) return *why = "customer_id not plain", false;
   if (!idText(row.f[ITEM])) return *why = "item_id not plain", false;
   if (!digits(row.f[TS], 15, row.ts) || row.ts > spec.maxTs) return *why = "ts not epoch ms in range", false;

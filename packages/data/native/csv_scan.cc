@@ -346,15 +346,15 @@ void Complete(napi_env env, napi_status, void* data) {
   napi_delete_async_work(env, job->work);
 }
 
-// scan(path, delim, ncols, index: Int32Array(9), maxTs, types: string[], threads) → Promise<result | { fail }>
+// scan(path, delim, ncols, index: Int32Array(9), maxTs, types: string[], nullTokens: string[], threads) → Promise<result | { fail }>
 napi_value Scan(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   auto job = std::make_unique<ScanJob>();
   job->path = stringArg(env, argv[0]);
   job->spec = specArgs(env, argv + 1);
-  napi_get_value_int32(env, argv[6], &job->threads);
+  napi_get_value_int32(env, argv[7], &job->threads);
   job->debug = getenv("CFM_DEBUG_TIMING") != nullptr;
   return queueJob(env, job.release(), "cfm-scan", Execute, Complete);
 }

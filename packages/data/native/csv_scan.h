@@ -28,8 +28,13 @@ struct ScanSpec {
   int index[NCOL];      // field index of each contract column, -1 when absent
   int64_t maxTs = 0;    // ts accepted in [0, maxTs]
   std::vector<std::string> types;  // event types in vocabulary order (code = position + 4)
+  std::vector<std::string> nullTokens;  // a field equal to one is null to DuckDB: the file goes there
+  uint64_t tokenLengths = 0;            // bit n: some null token has n bytes (1..63)
   uint8_t special[256] = {};       // bytes that end a field or send the file to DuckDB: delim, '"', '\r'
-  void finish() { special[static_cast<uint8_t>(delim)] = special['"'] = special['\r'] = 1; }
+  void finish() {
+    special[static_cast<uint8_t>(delim)] = special['"'] = special['\r'] = 1;
+    for (const auto& t : nullTokens) tokenLengths |= t.size() >= 1 && t.size() < 64 ? uint64_t{1} << t.size() : 0;
+  }
 };
 
 // One data line's fields, checked. `why` is set (and false returned) when the line is not plain.

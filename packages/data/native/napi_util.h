@@ -4,6 +4,7 @@
 #include <node_api.h>
 
 #include <string>
+#include <vector>
 
 #include "csv_scan.h"
 
@@ -17,7 +18,19 @@ inline std::string stringArg(napi_env env, napi_value v) {
   return s;
 }
 
-// (delim, ncols, index: Int32Array(9), maxTs, types: string[]) from argv[0..4]
+inline std::vector<std::string> stringsArg(napi_env env, napi_value arr) {
+  std::vector<std::string> out;
+  uint32_t n;
+  napi_get_array_length(env, arr, &n);
+  for (uint32_t t = 0; t < n; t++) {
+    napi_value e;
+    napi_get_element(env, arr, t, &e);
+    out.push_back(stringArg(env, e));
+  }
+  return out;
+}
+
+// (delim, ncols, index: Int32Array(9), maxTs, types: string[], nullTokens: string[]) from argv[0..5]
 inline ScanSpec specArgs(napi_env env, const napi_value* argv) {
   ScanSpec spec;
   int32_t i32;
@@ -30,13 +43,8 @@ inline ScanSpec specArgs(napi_env env, const napi_value* argv) {
   double maxTs;
   napi_get_value_double(env, argv[3], &maxTs);
   spec.maxTs = static_cast<int64_t>(maxTs);
-  uint32_t nt;
-  napi_get_array_length(env, argv[4], &nt);
-  for (uint32_t t = 0; t < nt; t++) {
-    napi_value e;
-    napi_get_element(env, argv[4], t, &e);
-    spec.types.push_back(stringArg(env, e));
-  }
+  spec.types = stringsArg(env, argv[4]);
+  spec.nullTokens = stringsArg(env, argv[5]);
   spec.finish();
   return spec;
 }

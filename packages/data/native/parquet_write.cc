@@ -303,10 +303,10 @@ void Complete(napi_env env, napi_status, void* data) {
   napi_delete_async_work(env, job->work);
 }
 
-// writeParquet(csvPath, outPath, delim, ncols, index: Int32Array(9), maxTs, types: string[]) → Promise<rows>
+// writeParquet(csvPath, outPath, delim, ncols, index: Int32Array(9), maxTs, types: string[], nullTokens: string[]) → Promise<rows>
 napi_value WriteParquet(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   auto job = std::make_unique<Job>();
   job->csvPath = stringArg(env, argv[0]);

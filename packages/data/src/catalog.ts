@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from './db';
 import { createTables, quarantineRows, reconcile, type FileCount } from './ingest';
 import { stageSource } from './sources';
+import { hasControl, isNullToken, nullTokens } from './values';
 
 export const ITEM_COLUMNS = {
   required: ['item_id'],
@@ -14,7 +15,7 @@ const nz = (c: string) => `NULLIF(trim(${c}), '')`;
 /** The `items` columns of a staged catalogue row. */
 const ITEM_VALUES = `trim(item_id) AS item_id, ${ITEM_COLUMNS.optional.slice(0, 6).map((c) => `${nz(c)} AS ${c}`).join(', ')},
   TRY_CAST(price AS DOUBLE) AS price, title`;
-const EMPTY_ID = `item_id IS NULL OR trim(item_id) = ''`;
+const EMPTY_ID = (tokens: string[]) => `item_id IS NULL OR ${isNullToken('item_id', tokens)}`;
 const BAD_PRICE = `price IS NOT NULL AND trim(price) <> '' AND (TRY_CAST(price AS DOUBLE) IS NULL OR TRY_CAST(price AS DOUBLE) < 0)`;
 
 /**
@@ -22,13 +23,15 @@ const BAD_PRICE = `price IS NOT NULL AND trim(price) <> '' AND (TRY_CAST(price A
  * read once into its final columns with the problems that need no window; only when some id repeats is it read again
  * with the duplicate check (a window over all rows, about as costly as the read itself).
  */
-export async function ingestItems(conn: DuckDBConnection, file: string): Promise<FileCount> {
+export async function ingestItems(conn: DuckDBConnection, file: string, tokenList?: readonly string[]): Promise<FileCount> {
   await createTables(conn);
   const fresh = !(await queryRows(conn, `SELECT 1 FROM duckdb_tables() WHERE table_name = 'items' AND NOT temporary`)).length;
-  const src = await stageSource(conn, file, ITEM_COLUMNS.required, ITEM_COLUMNS.optional);
+  const tokens = nullTokens(tokenList);
+  const src = await stageSource(conn, file, ITEM_COLUMNS.required, ITEM_COLUMNS.optional, { nullTokens: tokens });
   const problem = (dup: boolean) => `CASE
-      ${src.format === 'jsonl' ? `WHEN bad_json THEN 'line|malformed JSON'` : ''}
-      WHEN ${EMPTY_ID} THEN 'item_id|null or empty id'
+      ${src.format === 'jsonl' ? `WHEN bad_json THEN 'line|malformed JSON' WHEN json_nested IS NOT NULL THEN json_nested || '|object or array in a scalar field'` : ''}
+      WHEN ${EMPTY_ID(tokens)} THEN 'item_id|null or empty id'
+      WHEN ${hasControl('item_id')} THEN 'item_id|control character in id'
       WHEN ${BAD_PRICE} THEN 'price|not a non-negative number: ' || left(price, 40)
       ${dup ? `WHEN row_number() OVER (PARTITION BY trim(item_id) ORDER BY rec) > 1 THEN 'item_id|duplicate item id ' || left(item_id, 40)` : ''}
       ELSE NULL END`;
@@ -57,16 +60,18 @@ export async function ingestItems(conn: DuckDBConnection, file: string): Promise
 }
 
 /** Ingest users (customer_id + any label columns) into `users` as (customer_id, label, value). */
-export async function ingestUsers(conn: DuckDBConnection, file: string): Promise<FileCount> {
+export async function ingestUsers(conn: DuckDBConnection, file: string, tokenList?: readonly string[]): Promise<FileCount> {
   await createTables(conn);
   await conn.run(`CREATE TABLE IF NOT EXISTS users (customer_id VARCHAR, label VARCHAR, value VARCHAR)`);
-  const probe = await stageSource(conn, file, ['customer_id'], []);
+  const tokens = nullTokens(tokenList);
+  const probe = await stageSource(conn, file, ['customer_id'], [], { nullTokens: tokens });
   const labels = probe.columns.filter((c) => c !== 'customer_id');
-  const src = await stageSource(conn, file, ['customer_id'], labels);
+  const src = await stageSource(conn, file, ['customer_id'], labels, { nullTokens: tokens });
   await conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
     SELECT *, CASE
-      ${src.format === 'jsonl' ? `WHEN bad_json THEN 'line|malformed JSON'` : ''}
-      WHEN customer_id IS NULL OR trim(customer_id) = '' THEN 'customer_id|null or empty id'
+      ${src.format === 'jsonl' ? `WHEN bad_json THEN 'line|malformed JSON' WHEN json_nested IS NOT NULL THEN json_nested || '|object or array in a scalar field'` : ''}
+      WHEN customer_id IS NULL OR ${isNullToken('customer_id', tokens)} THEN 'customer_id|null or empty id'
+      WHEN ${hasControl('customer_id')} THEN 'customer_id|control character in id'
       WHEN row_number() OVER (PARTITION BY trim(customer_id) ORDER BY rec) > 1 THEN 'customer_id|duplicate customer id ' || left(customer_id, 40)
       ELSE NULL END AS problem
     FROM (${src.select})`);

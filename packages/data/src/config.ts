@@ -17,6 +17,14 @@ export const DMT_BEHAVIOURS: BehaviourSpec[] = [
   { name: 'order', types: ['purchase'], maxLen: 10, windowDays: 365 },
 ];
 
+export const TsUnit = z.enum(['s', 'ms', 'us']);
+export type TsUnit = z.infer<typeof TsUnit>;
+/** milliseconds per unit of a numeric `ts` */
+export const MS_PER_UNIT: Record<TsUnit, number> = { s: 1000, ms: 1, us: 0.001 };
+
+/** The default null tokens: read as null, never as ids (docs/data.md, "Validation"). */
+export const NULL_TOKENS = ['', 'NULL', 'null', 'None', 'NaN'] as const;
+
 export const SplitKind = z.enum(['temporal', 'loo', 'customer']);
 export type SplitKind = z.infer<typeof SplitKind>;
 
@@ -49,6 +57,12 @@ export const PrepareConfig = z
       .enum(['quarantine', 'keep'])
       .default('quarantine')
       .describe('events whose item is missing from a given catalogue'),
+    tsUnit: TsUnit.default('ms').describe("unit of numeric `ts` values (epoch 's', 'ms' or 'us'); ISO-8601 strings need none"),
+    nullTokens: z
+      .array(z.string().max(32))
+      .max(64)
+      .default([...NULL_TOKENS])
+      .describe("strings read as null in every field but `query` (after trimming); '' is always null"),
   })
   .superRefine((c, ctx) => {
     if (c.cutoffsMs && c.cutoffsMs[0] >= c.cutoffsMs[1])

@@ -1,15 +1,20 @@
 // Config
-export { PrepareConfig, SplitKind, BehaviourSpec, DMT_BEHAVIOURS, parsePrepareConfig } from './config';
+export { PrepareConfig, SplitKind, TsUnit, NULL_TOKENS, BehaviourSpec, DMT_BEHAVIOURS, parsePrepareConfig } from './config';
 export type { PrepareConfigInput } from './config';
 // Prepare and load
 export { prepareFromSources } from './prepare';
 export type { ContractSources, PrepareFromSourcesOptions } from './prepare';
+export type { RawSource, EventLines, PrepareWarning } from './reconcile';
 export { loadPrepared, loadSequences, loadEvalSet, readManifest } from './load';
+export { relocatePrepared } from './relocate';
 export type { PreparedManifest, SplitCounts } from './manifest';
 // DuckDB ingest and validation
 export { openDatabase, withConnection, queryRows, readColumns, sqlString } from './db';
 export { csvColumnLooksInteger } from './files';
 export { ingestEvents, readQuarantine, EVENT_COLUMNS, PARQUET } from './ingest';
+export type { IngestOptions } from './ingest';
+export { timeRules, nullTokens, snippet, PLAUSIBLE_FROM_MS, PLAUSIBLE_AHEAD_MS, FUTURE_AHEAD_MS } from './values';
+export type { TimeRules } from './values';
 export type { FileCount } from './ingest';
 export { ingestItems, ingestUsers, readUserLabels, ITEM_COLUMNS } from './catalog';
 export { extractSortedEvents, dedupSorted } from './extract';

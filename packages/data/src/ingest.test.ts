@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { isCfmError } from '@cfm/core';
-import { ingestEvents, ingestItems, openDatabase, queryRows, readQuarantine, withConnection } from './index';
+import { ingestEvents, ingestItems, openDatabase, queryRows, readQuarantine, withConnection, type IngestOptions } from './index';
 import { EVENTS_HEADER, tempDir } from './testing/fixtures';
 
 const tmp = tempDir();
@@ -10,11 +10,11 @@ beforeAll(async () => (db = await openDatabase()));
 afterAll(() => (db.closeSync(), tmp.cleanup()));
 
 /** Ingest one file on a fresh schema; returns counts and the quarantine rows. */
-async function ingest(name: string, text: string, items?: string, numberRows?: 'always') {
+async function ingest(name: string, text: string, items?: string, numberRows?: 'always', more: IngestOptions = {}) {
   return withConnection(db, async (conn) => {
     await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine; DROP TABLE IF EXISTS items;');
     if (items) await ingestItems(conn, tmp.file(`items-${name}.csv`, items));
-    const [count] = await ingestEvents(conn, [tmp.file(name, text)], { checkCatalog: !!items, numberRows });
+    const [count] = await ingestEvents(conn, [tmp.file(name, text)], { checkCatalog: !!items, numberRows, ...more });
     const q = (await readQuarantine(conn)).filter((r) => r.file.endsWith(name));
     const events = await queryRows(conn, 'SELECT * FROM events ORDER BY rec');
     return { count, q, events };
@@ -25,14 +25,15 @@ const good = 'c1,i1,2020-01-01T00:00:00Z,view,,,,,';
 
 describe('ingest quarantines bad rows with file, row, field and reason and loses nothing', () => {
   it.each([
-    ['empty customer id', ',i1,5,view,,,,,', 'customer_id', /empty id/],
-    ['null item id', 'c1,,5,view,,,,,', 'item_id', /empty id/],
+    ['empty customer id', ',i1,1577836800000,view,,,,,', 'customer_id', /empty id/],
+    ['null item id', 'c1,,1577836800000,view,,,,,', 'item_id', /empty id/],
     ['unparseable timestamp', 'c1,i1,yesterday,view,,,,,', 'ts', /unparseable/],
-    ['timestamp after 2100', 'c1,i1,9999999999999999,view,,,,,', 'ts', /out of range/],
-    ['negative timestamp', 'c1,i1,-5,view,,,,,', 'ts', /out of range/],
-    ['unknown event type', 'c1,i1,5,teleport,,,,,', 'event_type', /unknown event type "teleport"/],
-    ['position of the wrong type', 'c1,i1,5,view,,abc,,,', 'position', /non-negative integer/],
-    ['negative price', 'c1,i1,5,view,,,,,-3', 'price', /non-negative number/],
+    ['ISO timestamp after 2100', 'c1,i1,2150-01-01T00:00:00Z,view,,,,,', 'ts', /out of range/],
+    ['numeric timestamp far beyond now', 'c1,i1,9999999999999999,view,,,,,', 'ts', /implausible time for unit ms \(fits no unit\)/],
+    ['negative timestamp', 'c1,i1,-5,view,,,,,', 'ts', /implausible time/],
+    ['unknown event type', 'c1,i1,1577836800000,teleport,,,,,', 'event_type', /unknown event type "teleport"/],
+    ['position of the wrong type', 'c1,i1,1577836800000,view,,abc,,,', 'position', /non-negative integer/],
+    ['negative price', 'c1,i1,1577836800000,view,,,,,-3', 'price', /non-negative number/],
   ])('%s', async (_name, bad, field, reason) => {
     const { count, q, events } = await ingest('bad.csv', [EVENTS_HEADER, good, bad, good].join('\n') + '\n');
     expect(count).toMatchObject({ input: 3, accepted: 2, quarantined: 1 });
@@ -43,7 +44,7 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   });
 
   it('quarantines the cut last row of a truncated file and keeps line numbers right after it', async () => {
-    const text = [EVENTS_HEADER, good, 'c2,i2', 'c3,i3,7,bogus,,,,,', good, 'c9,i9,1'].join('\n');
+    const text = [EVENTS_HEADER, good, 'c2,i2', 'c3,i3,1577836800000,bogus,,,,,', good, 'c9,i9,1'].join('\n');
     const { count, q } = await ingest('truncated.csv', text);
     expect(count).toMatchObject({ input: 5, accepted: 2, quarantined: 3 });
     expect(q.map((r) => r.row)).toEqual([3, 4, 6]);
@@ -52,13 +53,13 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   });
 
   it('quarantines an unterminated quote at the end of a file', async () => {
-    const { count } = await ingest('quote.csv', [EVENTS_HEADER, good, 'c2,"i2,5,view,,,,,'].join('\n'));
+    const { count } = await ingest('quote.csv', [EVENTS_HEADER, good, 'c2,"i2,1577836800000,view,,,,,'].join('\n'));
     expect(count.input).toBe(count.accepted + count.quarantined);
     expect(count.accepted).toBe(1);
   });
 
   it('trims ids (spaces and Unicode spaces) and quarantines ids that are only spaces', async () => {
-    const rows = [' c1,i1 ,5,view,s1 ,,,,', 'c1 , i1,6,view,,,,,', '\u00a0c1\u00a0,i1,7,view,,,,,', '\u00a0,i1,8,view,,,,,', '   ,i1,9,view,,,,,'];
+    const rows = [' c1,i1 ,1577836800000,view,s1 ,,,,', 'c1 , i1,1577836800000,view,,,,,', '\u00a0c1\u00a0,i1,1577836800000,view,,,,,', '\u00a0,i1,1577836800000,view,,,,,', '   ,i1,1577836800000,view,,,,,'];
     const { count, q, events } = await ingest('spaces.csv', [EVENTS_HEADER, ...rows].join('\n') + '\n');
     expect(count).toMatchObject({ input: 5, accepted: 3, quarantined: 2 });
     expect(events.map((e) => [e.customer_id, e.item_id])).toEqual([['c1', 'i1'], ['c1', 'i1'], ['c1', 'i1']]);
@@ -108,7 +109,7 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
 
   it('quarantines events whose item is missing from the catalogue', async () => {
     const items = 'item_id,category_1,brand\ni1,shoes,acme\n';
-    const { count, q } = await ingest('cat.csv', [EVENTS_HEADER, good, 'c1,i404,5,view,,,,,'].join('\n'), items);
+    const { count, q } = await ingest('cat.csv', [EVENTS_HEADER, good, 'c1,i404,1577836800000,view,,,,,'].join('\n'), items);
     expect(count).toMatchObject({ accepted: 1, quarantined: 1 });
     expect(q[0]).toMatchObject({ row: 3, field: 'item_id' });
     expect(q[0].reason).toMatch(/missing from the catalogue/);
@@ -136,7 +137,7 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   });
 
   it('ingests JSONL and quarantines a malformed line', async () => {
-    const lines = ['{"customer_id":"c1","item_id":"i1","ts":5,"event_type":"view"}', '{"customer_id": "c2", broken', '{"customer_id":"c3","item_id":"i3","ts":"2020-01-01","event_type":"cart","price":9.5}'];
+    const lines = ['{"customer_id":"c1","item_id":"i1","ts":1577836800000,"event_type":"view"}', '{"customer_id": "c2", broken', '{"customer_id":"c3","item_id":"i3","ts":"2020-01-01","event_type":"cart","price":9.5}'];
     const { count, q, events } = await ingest('e.jsonl', lines.join('\n') + '\n');
     expect(count).toMatchObject({ input: 3, accepted: 2, quarantined: 1 });
     expect(q[0]).toMatchObject({ row: 2, reason: 'malformed JSON' });
@@ -146,7 +147,7 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   it('ingests Parquet with typed columns', async () => {
     const path = `${tmp.dir}/e.parquet`;
     await withConnection(db, (c) =>
-      c.run(`COPY (SELECT 'c' || i AS customer_id, 'i' || (i % 3) AS item_id, 1000 * i AS ts, 'view' AS event_type FROM range(10) t(i)) TO '${path}' (FORMAT parquet)`),
+      c.run(`COPY (SELECT 'c' || i AS customer_id, 'i' || (i % 3) AS item_id, 1577836800000 + 1000 * i AS ts, 'view' AS event_type FROM range(10) t(i)) TO '${path}' (FORMAT parquet)`),
     );
     const { count } = await withConnection(db, async (conn) => {
       await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
@@ -157,8 +158,8 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   });
 
   it('appends a second file and reconciles each file on its own', async () => {
-    const a = tmp.file('part-a.csv', [EVENTS_HEADER, good, 'c2,,5,view,,,,,'].join('\n'));
-    const b = tmp.file('part-b.csv', [EVENTS_HEADER, good, good, 'c3,i3,5,nope,,,,,'].join('\n'));
+    const a = tmp.file('part-a.csv', [EVENTS_HEADER, good, 'c2,,1577836800000,view,,,,,'].join('\n'));
+    const b = tmp.file('part-b.csv', [EVENTS_HEADER, good, good, 'c3,i3,1577836800000,nope,,,,,'].join('\n'));
     const { counts, n } = await withConnection(db, async (conn) => {
       await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
       const c = await ingestEvents(conn, [a, b]);
@@ -171,7 +172,7 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   it('reads epoch-ms files with typed columns and falls back to text columns when a later row does not parse', async () => {
     // > 64 KiB of epoch-ms rows, so the sniffed prefix says "integer ts"; then an ISO time, a bad position, a negative price
     const many = Array.from({ length: 3000 }, (_, i) => `c${i % 7},i${i % 5},${1577836800000 + i},view,,${i % 3},,,1.5`);
-    const tail = ['c1,i1,2020-01-01T00:00:00Z,cart,,,,,', 'c1,i1,5,view,,abc,,,', 'c1,i1,5,view,,,,,-3'];
+    const tail = ['c1,i1,2020-01-01T00:00:00Z,cart,,,,,', 'c1,i1,1577836800000,view,,abc,,,', 'c1,i1,1577836800000,view,,,,,-3'];
     const { count, q, events } = await ingest('typed.csv', [EVENTS_HEADER, ...many, ...tail].join('\n') + '\n');
     expect(count).toMatchObject({ input: 3003, accepted: 3001, quarantined: 2 });
     expect(q.map((r) => [r.row, r.field])).toEqual([[3003, 'position'], [3004, 'price']]);

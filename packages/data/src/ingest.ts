@@ -5,9 +5,11 @@ import { queryNumber, queryRows, sqlString } from './db';
 import { timed } from './debug';
 import { csvColumnLooksInteger, formatOf } from './files';
 import { rejectsSelect, stageSource, type StagedSource } from './sources';
+import { MAX_TS_MS, numOf, problemExpr, refuseImplausibleTimes, tidy, tsColumns, type RowRules } from './checks';
+import { isNullToken, nullTokens, timeRules, type TimeRules } from './values';
 
 export const EVENT_COLUMNS = { required: ['customer_id', 'item_id', 'ts', 'event_type'], optional: ['session_id', 'position', 'page', 'query', 'price'] };
-export const MAX_TS_MS = Date.UTC(2100, 0, 1);
+export { MAX_TS_MS, tidy };
 
 /** Per-file reconciliation: input rows must equal accepted + quarantined. */
 export interface FileCount {
@@ -48,62 +50,12 @@ export function eventsViewSql(coded: string): string {
     FROM ${coded}`;
 }
 
-/** ts text → epoch ms: integer epoch ms, or ISO-8601 (no zone = UTC). */
-const TS_MS = `COALESCE(TRY_CAST(ts AS BIGINT), epoch_ms(TRY_CAST(ts AS TIMESTAMPTZ)))`;
-/**
- * trim(c), skipping the call (which copies every string) when it cannot change the value: pure ASCII with no space
- * at either end (DuckDB's trim also strips Unicode spaces, hence the non-ASCII test).
- */
-export const tidy = (c: string) => `CASE WHEN ${c} LIKE ' %' OR ${c} LIKE '% ' OR strlen(${c}) <> length(${c}) THEN trim(${c}) ELSE ${c} END`;
-const blank = (c: string) => `(${c} IS NULL OR trim(${c}) = '')`;
-const badInt = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_CAST(${c} AS INTEGER) IS NULL OR TRY_CAST(${c} AS INTEGER) < 0))`;
-const badNum = (c: string) => `(${c} IS NOT NULL AND trim(${c}) <> '' AND (TRY_CAST(${c} AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(${c} AS DOUBLE)) OR TRY_CAST(${c} AS DOUBLE) < 0))`;
-
 /**
  * Columns the CSV reader parses itself when the file allows it (the fast path): an empty field is NULL and a
- * value that does not parse is a CAST reject, after which the file is read again as text.
+ * value that does not parse is a CAST reject, after which the file is read again as text. Numbers are read as DOUBLE,
+ * so that a fraction in `position` or `page` is seen (an INTEGER read rounds it).
  */
-const TYPED_COLUMNS: Record<string, string> = { position: 'INTEGER', page: 'INTEGER', price: 'DOUBLE' };
-
-/**
- * The first problem of a row as 'field|reason', NULL when the row is valid. `typed` columns arrive parsed.
- * `catalog`: an item missing from the `items` table is a problem too (checked last, via the column `in_catalog`).
- * A cheap test that implies "no problem" runs first (first character of the ids above a space, the event type in
- * the list, numbers in range), so the full checks with their trims and casts only run on rows that fail it.
- */
-function problemExpr(typed: Set<string>, jsonl: boolean, catalog: boolean): string {
-  const types = `[${EVENT_TYPES.map(sqlString).join(', ')}]`;
-  const intCheck = (c: string) => (typed.has(c) ? `${c} < 0` : badInt(c));
-  const text = (c: string) => (typed.has(c) ? `CAST(${c} AS VARCHAR)` : c);
-  const fast = [
-    ...(jsonl ? ['NOT bad_json'] : []),
-    // a printable ASCII first character (33..127) survives trim, so the id is not blank; tested as a byte-wise string
-    // range (the first byte of valid UTF-8 below chr(128) = C2 80 is ASCII), cheaper than decoding it with ascii()
-    `customer_id >= '!' AND customer_id < chr(128)`,
-    `item_id >= '!' AND item_id < chr(128)`,
-    `ts_ms BETWEEN 0 AND ${MAX_TS_MS}`,
-    // (`type_pos`: the event type's position in the list, NULL when it is not there; computed once, stored as the code)
-    'type_pos IS NOT NULL',
-    typed.has('position') ? '(position IS NULL OR position >= 0)' : 'position IS NULL',
-    typed.has('page') ? '(page IS NULL OR page >= 0)' : 'page IS NULL',
-    typed.has('price') ? '(price IS NULL OR (isfinite(price) AND price >= 0))' : 'price IS NULL',
-    ...(catalog ? ['in_catalog'] : []),
-  ].join(' AND ');
-  return `CASE WHEN ${fast} THEN NULL ELSE CASE
-    ${jsonl ? `WHEN bad_json THEN 'line|malformed JSON'` : ''}
-    WHEN ${blank('customer_id')} THEN 'customer_id|null or empty id'
-    WHEN ${blank('item_id')} THEN 'item_id|null or empty id'
-    WHEN ${typed.has('ts') ? 'ts IS NULL' : blank('ts')} THEN 'ts|null or empty timestamp'
-    WHEN ts_ms IS NULL THEN 'ts|unparseable timestamp "' || left(${text('ts')}, 40) || '" (want ISO-8601 or epoch ms)'
-    WHEN ts_ms < 0 OR ts_ms > ${MAX_TS_MS} THEN 'ts|timestamp out of range [1970, 2100]: ' || ${text('ts')}
-    WHEN ${blank('event_type')} THEN 'event_type|null or empty event type'
-    WHEN NOT list_contains(${types}, event_type) THEN 'event_type|unknown event type "' || left(event_type, 40) || '"'
-    WHEN ${intCheck('position')} THEN 'position|not a non-negative integer: ' || left(${text('position')}, 40)
-    WHEN ${intCheck('page')} THEN 'page|not a non-negative integer: ' || left(${text('page')}, 40)
-    WHEN ${typed.has('price') ? `(NOT isfinite(price) OR price < 0)` : badNum('price')} THEN 'price|not a non-negative number: ' || left(${text('price')}, 40)
-    ${catalog ? `WHEN NOT in_catalog THEN 'item_id|item missing from the catalogue: ' || left(trim(item_id), 40)` : ''}
-    ELSE NULL END END`;
-}
+const TYPED_COLUMNS: Record<string, string> = { position: 'DOUBLE', page: 'DOUBLE', price: 'DOUBLE' };
 
 export interface IngestOptions {
   /** quarantine events whose item is not in the `items` table (when one was loaded) */
@@ -122,6 +74,10 @@ export interface IngestOptions {
   lineCounts?: Map<string, Promise<number>>;
   /** 'always': number rows in both scans even for a single clean CSV (slower; for tests of the parallel path) */
   numberRows?: 'auto' | 'always';
+  /** the unit of numeric times and their plausible window (default: ms, taken now) */
+  time?: TimeRules;
+  /** strings read as null (default NULL_TOKENS; '' always) */
+  nullTokens?: readonly string[];
   progress?: ProgressReporter;
 }
 
@@ -148,7 +104,9 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
     CREATE OR REPLACE TEMP TABLE keys_raw (customer_id VARCHAR, item_id VARCHAR);`);
   progress.start('ingest events', files.length + 1);
   const single = files.length === 1 && opts.numberRows !== 'always' && formatOf(files[0]) === 'csv';
-  const counts = single ? [await ingestSingleCsv(conn, files[0], opts)] : await ingestNumbered(conn, files, opts);
+  const rules: RowRules = { tokens: nullTokens(opts.nullTokens), time: opts.time ?? timeRules() };
+  const counts = single ? [await ingestSingleCsv(conn, files[0], opts, rules)] : await ingestNumbered(conn, files, opts, rules);
+  await refuseImplausibleTimes(conn, counts, rules.time);
   await timed('keys', () =>
     conn.run(`
     CREATE OR REPLACE TABLE customer_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix
@@ -170,11 +128,13 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
  * The stored columns (EVENTS_CODED) of a select with `ts_ms` (`typePos`: and `type_pos`, as `checkedSelect` gives).
  * `tidyIds` false: customer and item ids as read (the caller tidies them where needed).
  */
-function codedColumns(src: StagedSource, fileId: number, typePos = false, tidyIds = true): string {
+function codedColumns(src: StagedSource, fileId: number, rules: RowRules, typePos = false, tidyIds = true): string {
   const id = (c: string) => (tidyIds ? tidy(c) : c);
+  const typed = new Set(src.typedColumns);
+  const session = `CASE WHEN ${isNullToken('session_id', rules.tokens)} THEN NULL ELSE ${tidy('session_id')} END`;
   return `${fileId}::INTEGER AS file_id, rec::BIGINT AS rec, ${id('customer_id')} AS customer_id, ${id('item_id')} AS item_id, ts_ms::BIGINT AS ts,
-    ${typePos ? `(type_pos + ${RESERVED_IDS - 1})::TINYINT` : TYPE_CODE} AS type, NULLIF(${tidy('session_id')}, '') AS session_id, ${asTyped(src, 'position', 'INTEGER')} AS position,
-    ${asTyped(src, 'page', 'INTEGER')} AS page, query, ${asTyped(src, 'price', 'DOUBLE')} AS price`;
+    ${typePos ? `(type_pos + ${RESERVED_IDS - 1})::TINYINT` : TYPE_CODE} AS type, ${session} AS session_id, TRY_CAST(${numOf(typed, 'position')} AS INTEGER) AS position,
+    TRY_CAST(${numOf(typed, 'page')} AS INTEGER) AS page, query, ${numOf(typed, 'price')} AS price`;
 }
 
 // plain encoding, no compression: a third of the CPU of the default (dictionary + snappy) write
@@ -187,7 +147,7 @@ export const PARQUET = '(FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SI
  * customers and items, the counts and the problem rows then come from that columnar copy. Only when some row has a
  * problem are the accepted rows copied once more, without it, with their record numbers.
  */
-async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: IngestOptions): Promise<FileCount> {
+async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: IngestOptions, rules: RowRules): Promise<FileCount> {
   const { required, optional } = EVENT_COLUMNS;
   const catalog = opts.checkCatalog ?? false;
   const out = opts.parquetPath;
@@ -199,13 +159,13 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
          THEN 'item_id|item missing from the catalogue: ' || left(item_id, 40) END) AS problem FROM ${stored})`;
   const drop = () => (out ? rm(all, { force: true }) : conn.run(`DROP TABLE IF EXISTS ${all}`));
   const delim = file.endsWith('.tsv') ? '\t' : ',';
-  const fastTyped = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
+  const fastTyped = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'DOUBLE' } : {}) };
   for (const typed of [fastTyped, {}]) {
-    const src = await stageSource(conn, file, required, optional, typed, opts.lineCounts?.get(file));
+    const src = await stageSource(conn, file, required, optional, { typed, lines: opts.lineCounts?.get(file), nullTokens: rules.tokens });
     // the ids are stored as read: whether one of an accepted row needs its spaces trimmed (tidy) is asked of the
     // distinct ids after the grouping, and only then are the stored ids tidied (a second copy; ~45 ms CPU less in the
     // scan of the 1M bench file otherwise)
-    const select = `SELECT ${codedColumns(src, 0, true, false)}, problem FROM (${checkedSelect(src, false, true)})`;
+    const select = `SELECT ${codedColumns(src, 0, rules, true, false)}, problem FROM (${checkedSelect(src, false, rules, true)})`;
     await timed('scan+write', () => conn.run(out ? `COPY (${select}) TO ${sqlString(all)} ${PARQUET}` : `CREATE TABLE ${all} AS ${select}`));
     if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
       await drop();
@@ -266,15 +226,15 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
  * the distinct customers and items of the accepted rows; the second stores the accepted rows (all rows minus the
  * problem rows of the first scan; parser rejects are skipped by both scans alike, so record numbers agree).
  */
-async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: IngestOptions): Promise<FileCount[]> {
+async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: IngestOptions, rules: RowRules): Promise<FileCount[]> {
   if (opts.checkCatalog) await opts.catalogReady; // the first scans check the catalogue
   const plans: FilePlan[] = [];
   for (const [fileId, file] of files.entries()) {
-    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false, opts.lineCounts?.get(file)));
+    plans.push(await scanEventFile(conn, file, fileId, opts.checkCatalog ?? false, rules, opts.lineCounts?.get(file)));
     opts.progress?.update({ step: 'ingest events', done: fileId + 1, total: files.length + 1, info: { rows: plans.at(-1)!.count.input } });
   }
   const coded = plans
-    .map(({ src, fileId, bad }) => `SELECT ${codedColumns(src, fileId)} FROM (SELECT s.*, ${src.typedColumns.includes('ts') ? 'ts' : TS_MS} AS ts_ms FROM (${src.rescan}) s)
+    .map(({ src, fileId, bad }) => `SELECT ${codedColumns(src, fileId, rules)} FROM (SELECT s.*, ${tsColumns(new Set(src.typedColumns), rules, 's.')} FROM (${src.rescan}) s)
       ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''}`)
     .join('\nUNION ALL\n');
   if (opts.parquetPath) await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} ${PARQUET}`));
@@ -283,13 +243,11 @@ async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: Ing
   return plans.map((p) => p.count);
 }
 
-const asTyped = (src: StagedSource, c: string, type: string) => (src.typedColumns.includes(c) ? c : `TRY_CAST(${c} AS ${type})`);
-
 /** The staged rows with `ts_ms`, `type_pos` and `problem` (first problem as 'field|reason', NULL when valid). */
-function checkedSelect(src: StagedSource, catalog: boolean, unnumbered = false): string {
+function checkedSelect(src: StagedSource, catalog: boolean, rules: RowRules, unnumbered = false): string {
   const typed = new Set(src.typedColumns);
-  return `SELECT *, ${problemExpr(typed, src.format === 'jsonl', catalog)} AS problem
-    FROM (SELECT s.*, ${typed.has('ts') ? 'ts' : TS_MS} AS ts_ms, list_position(${TYPE_LIST}, s.event_type) AS type_pos${catalog ? `, ${tidy('s.item_id')} IN (SELECT item_id FROM items) AS in_catalog` : ''}
+  return `SELECT *, ${problemExpr(typed, src.format === 'jsonl', catalog, rules)} AS problem
+    FROM (SELECT s.*, ${tsColumns(typed, rules, 's.')}, list_position(${TYPE_LIST}, s.event_type) AS type_pos${catalog ? `, ${tidy('s.item_id')} IN (SELECT item_id FROM items) AS in_catalog` : ''}
           FROM (${unnumbered ? src.unnumbered!.select : src.select}) s)`;
 }
 
@@ -298,15 +256,16 @@ function checkedSelect(src: StagedSource, catalog: boolean, unnumbered = false):
  * epoch ms) parsed by the reader; if that read rejects any value as a CAST error, the file is read again with text
  * columns, so a row is accepted or quarantined exactly as the text path decides.
  */
-async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean, lines?: Promise<number>): Promise<FilePlan> {
+async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean, rules: RowRules, lines?: Promise<number>): Promise<FilePlan> {
   const { required, optional } = EVENT_COLUMNS;
+  const read = { lines, nullTokens: rules.tokens };
   if (formatOf(file) === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
-    const typed = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'BIGINT' } : {}) };
-    const fast = await scanEventSource(conn, await stageSource(conn, file, required, optional, typed, lines), fileId, withCatalog);
+    const typed = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'DOUBLE' } : {}) };
+    const fast = await scanEventSource(conn, await stageSource(conn, file, required, optional, { ...read, typed }), fileId, withCatalog, rules);
     if (fast) return fast;
   }
-  return (await scanEventSource(conn, await stageSource(conn, file, required, optional, {}, lines), fileId, withCatalog))!;
+  return (await scanEventSource(conn, await stageSource(conn, file, required, optional, read), fileId, withCatalog, rules))!;
 }
 
 /**
@@ -314,12 +273,12 @@ async function scanEventFile(conn: DuckDBConnection, file: string, fileId: numbe
  * rows have no problem row, so they collapse into one group per distinct customer / item (with their count); each
  * rejected row is a group of its own, with its record number and problem.
  */
-async function scanEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean): Promise<FilePlan | undefined> {
+async function scanEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean, rules: RowRules): Promise<FilePlan | undefined> {
   await timed(`scan ${fileId}`, () =>
     conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
     SELECT customer_id, item_id, rec, problem, count(*) AS n, GROUPING(customer_id)::INTEGER AS by_item
     FROM (SELECT ${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id, CASE WHEN problem IS NOT NULL THEN rec END AS rec, problem
-          FROM (${checkedSelect(src, withCatalog)}))
+          FROM (${checkedSelect(src, withCatalog, rules)}))
     GROUP BY GROUPING SETS ((customer_id, rec, problem), (item_id, rec, problem))`),
   );
   if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {

@@ -3,6 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import type { FileCount } from './ingest';
 import type { PrepareConfig } from './config';
 import type { SortedEvents } from './split';
+import type { EventLines, PrepareWarning, RawSource } from './reconcile';
 
 export interface SplitCounts {
   customers: number;
@@ -22,9 +23,16 @@ export interface PreparedManifest {
   configHash: string;
   /** sha256 (16 hex) of the validated, de-duplicated, sorted events */
   dataHash: string;
-  counts: { users: number; items: number; events: number; accepted: number; quarantined: number; duplicates: number };
+  /** quarantined: rows of every file (events, items, users) and raw lines an adapter refused; warnings: warnings.length */
+  counts: { users: number; items: number; events: number; accepted: number; quarantined: number; duplicates: number; warnings?: number };
   /** per input file: input = accepted + quarantined */
   files: FileCount[];
+  /** per raw file of a dataset adapter: input (lines) = converted + quarantined */
+  raw?: Array<Omit<RawSource, 'quarantine'> & { quarantined: number }>;
+  /** the events in input lines (raw lines of an adapter when it wrote one row per line): input = events + duplicates + quarantined */
+  eventLines?: EventLines;
+  /** valid but suspicious outcomes (also logged as `warning: …`) */
+  warnings?: PrepareWarning[];
   splits: Record<string, SplitCounts>;
   cutoffsMs?: [number, number];
   vocabFrom: 'train' | 'all';

@@ -8,12 +8,14 @@ import { eventsCsv, tempDir } from './testing/fixtures';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 const DAY = 86_400_000;
+/** day k of the events (times must be plausible: after 1990) */
+const day = (k: number) => Date.UTC(2024, 0, 1) + k * DAY;
 
 // customer a: i1 i2 i3 i4; b: i2 i3 i5; c: i1 (too short for eval)
 const rows: Array<[string, string, number, string]> = [
-  ['a', 'i1', 1 * DAY, 'view'], ['a', 'i2', 2 * DAY, 'view'], ['a', 'i3', 3 * DAY, 'cart'], ['a', 'i4', 4 * DAY, 'purchase'],
-  ['b', 'i2', 1 * DAY, 'view'], ['b', 'i3', 5 * DAY, 'view'], ['b', 'i5', 6 * DAY, 'purchase'],
-  ['c', 'i1', 2 * DAY, 'view'],
+  ['a', 'i1', day(1), 'view'], ['a', 'i2', day(2), 'view'], ['a', 'i3', day(3), 'cart'], ['a', 'i4', day(4), 'purchase'],
+  ['b', 'i2', day(1), 'view'], ['b', 'i3', day(5), 'view'], ['b', 'i5', day(6), 'purchase'],
+  ['c', 'i1', day(2), 'view'],
 ];
 
 describe('prepareFromSources with leave-one-out', () => {
@@ -48,7 +50,7 @@ describe('prepareFromSources with leave-one-out', () => {
   });
 
   it('writes the same shards with the shard worker as without it', async () => {
-    const events = tmp.file('events4.csv', eventsCsv([...rows, ['d', 'i1', 1 * DAY, 'view'], ['d', 'i2', 3 * DAY, 'cart'], ['d', 'i3', 6 * DAY, 'view']]));
+    const events = tmp.file('events4.csv', eventsCsv([...rows, ['d', 'i1', day(1), 'view'], ['d', 'i2', day(3), 'cart'], ['d', 'i3', day(6), 'view']]));
     const run = (shardWorker: boolean) =>
       prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out: join(tmp.dir, `w-${shardWorker}`), config: { split: 'temporal' }, shardWorker });
     const [a, b] = [await run(true), await run(false)];
@@ -59,7 +61,7 @@ describe('prepareFromSources with leave-one-out', () => {
   });
 
   it('gives the same shards and catalog with the events kept in memory as with Parquet written in the scan', async () => {
-    const events = tmp.file('events5.csv', eventsCsv([...rows, ['d', '', 5, 'view'], ['d', 'i9', 3 * DAY, 'view'], ['e', 'i2', 2 * DAY, 'cart']]));
+    const events = tmp.file('events5.csv', eventsCsv([...rows, ['d', '', day(0), 'view'], ['d', 'i9', day(3), 'view'], ['e', 'i2', day(2), 'cart']]));
     const items = tmp.file('items5.csv', 'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\n i3 ,bags,zeta,\ni4,bags,acme,-5\n,hats,,1\ni5,hats,,1\n');
     const run = async (eventsInMemory: boolean) => {
       const out = join(tmp.dir, `mem-${eventsInMemory}`);
@@ -87,7 +89,7 @@ describe('prepareFromSources with leave-one-out', () => {
   });
 
   it('persists events, quarantine and items into the catalog DuckDB file', async () => {
-    const events = tmp.file('events3.csv', eventsCsv([...rows, ['d', '', 5, 'view']]));
+    const events = tmp.file('events3.csv', eventsCsv([...rows, ['d', '', day(0), 'view']]));
     const items = tmp.file('items3.csv', 'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\ni3,bags,zeta,\ni4,bags,acme,5\ni5,hats,,1\n');
     const out = join(tmp.dir, 'cat');
     await prepareFromSources({ dataset: 'tiny', sources: { events: [events], items }, out, config: { split: 'loo' } });

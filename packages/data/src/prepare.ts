@@ -1,6 +1,6 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CfmError, configHash, silentProgress, type ProgressReporter, type Vocabularies } from '@cfm/core';
+import { CfmError, RESERVED_IDS, configHash, silentProgress, type ProgressReporter, type Vocabularies } from '@cfm/core';
 import { ingestItems, ingestUsers, readUserLabels } from './catalog';
 import { parsePrepareConfig, type PrepareConfig, type PrepareConfigInput } from './config';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -18,12 +18,16 @@ import { inlineShardWriter, startShardWriter, type ShardWriter } from './shard-w
 import { loadNativeScan, scanPlainCsv, startScan, type ScannedEvents, type StartedScan } from './scan';
 import { customerSplit, defaultCutoffs, leaveOneOutSplit, temporalSplit, type SplitPlan } from './split';
 import { TYPE_VOCAB, itemVocabulary } from './vocab';
+import { eventLines, findWarnings, logWarnings, quarantineRawLines, type RawSource } from './reconcile';
+import { FUTURE_AHEAD_MS, timeRules, type TimeRules } from './values';
 
 /** Contract files of one dataset (columns in docs/data.md). */
 export interface ContractSources {
   events: string[];
   items?: string;
   users?: string;
+  /** the raw files a dataset adapter converted into these (their refused lines are quarantined; reconcile.ts) */
+  raw?: RawSource[];
 }
 
 export interface PrepareFromSourcesOptions {
@@ -72,7 +76,9 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // the native scan of a single events CSV starts now too: it needs nothing of DuckDB (scan.ts)
   const [first] = opts.sources.events;
   const singleCsv = opts.sources.events.length === 1 && isCsv(first);
-  const scanning = singleCsv && (opts.nativeScan ?? opts.eventsInMemory === undefined) && loadNativeScan() !== null ? startScan(first) : undefined;
+  // (the time rules are taken once: both readers, and the far-future warning, use the same `now`)
+  const time = timeRules(config.tsUnit);
+  const scanning = singleCsv && (opts.nativeScan ?? opts.eventsInMemory === undefined) && loadNativeScan() !== null ? startScan(first, { time, nullTokens: config.nullTokens }) : undefined;
   await mkdir(opts.out, { recursive: true });
   const dbPath = opts.dbPath ?? join(opts.out, 'catalog.duckdb');
   if (dbPath !== ':memory:') await rm(dbPath, { force: true });
@@ -102,7 +108,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const earlyWriter = (opts.shardWorker ?? (await eventBytes(opts.sources.events)) >= SHARD_WORKER_BYTES) ? startShardWriter() : undefined;
   let late: NativeFallback;
   try {
-    return await withConnection(db, (conn) => run(conn, opts, config, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide, lineCounts, earlyWriter, native));
+    return await withConnection(db, (conn) => run(conn, opts, config, time, progress, inMemory ? undefined : parquetTmp, sideWork(), onSide, lineCounts, earlyWriter, native));
   } catch (e) {
     if (!(e instanceof NativeFallback)) throw e;
     late = e;
@@ -154,6 +160,7 @@ async function run(
   conn: DuckDBConnection,
   opts: PrepareFromSourcesOptions,
   config: PrepareConfig,
+  time: TimeRules,
   progress: ProgressReporter,
   /** undefined: the events stay in memory (EVENTS_TABLE), and the side work writes their Parquet copy */
   parquetPath: string | undefined,
@@ -183,8 +190,8 @@ async function run(
   await createTables(conn);
   const { items, users } = opts.sources;
   const catalogFiles = (async () => [
-    ...(items ? [await onSide((c) => ingestItems(c, items)).then((r) => (mark('side: items'), r))] : []),
-    ...(users ? [await onSide((c) => ingestUsers(c, users))] : []),
+    ...(items ? [await onSide((c) => ingestItems(c, items, config.nullTokens)).then((r) => (mark('side: items'), r))] : []),
+    ...(users ? [await onSide((c) => ingestUsers(c, users, config.nullTokens))] : []),
   ])();
   catalogFiles.catch(() => undefined); // awaited below; handled here in case the events ingest fails first
   const checkCatalog = !!items && config.unknownItems === 'quarantine';
@@ -201,8 +208,12 @@ async function run(
       progress.finish('ingest events');
     }
   }
-  const eventFiles = fast ? [fast.count] : await ingestEvents(conn, opts.sources.events, { checkCatalog, catalogReady: catalogFiles, parquetPath, progress, lineCounts });
+  const eventFiles = fast
+    ? [fast.count]
+    : await ingestEvents(conn, opts.sources.events, { checkCatalog, catalogReady: catalogFiles, parquetPath, progress, lineCounts, time, nullTokens: config.nullTokens });
   const files: FileCount[] = [...(await catalogFiles), ...eventFiles];
+  // (before the catalog tables are copied into the catalog file)
+  if (opts.sources.raw) await quarantineRawLines(conn, opts.sources.raw);
   lap('ingest');
   const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
   if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
@@ -236,7 +247,7 @@ async function run(
   await turn();
   const vocabFrom = config.vocabFrom ?? (config.split === 'loo' ? 'all' : 'train');
   const ranges = vocabFrom === 'all' ? [{ start: events.custStart.subarray(0, -1), end: events.custStart.subarray(1) }] : [plan.train];
-  const { vocab: itemVocab, rawToId } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
+  const { vocab: itemVocab, rawToId, counts: itemCounts } = itemVocabulary(itemKeys, events.item, ranges, config.minItemCount);
   mark('item vocab');
   if (fast) {
     // the native scan's DuckDB part (key tables, session keys, catalogue check) ran beside the stages above
@@ -305,6 +316,10 @@ async function run(
   lap('features+write');
 
   const quarantined = await queryNumber(conn, 'SELECT count(*) FROM quarantine');
+  const lines = eventLines(files, opts.sources.raw, duplicates, events.n);
+  const splitCustomers = Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, v.customers]));
+  const facts = { splitCustomers, itemCounts, vocabItems: itemVocab.tokens.length - RESERVED_IDS, minItemCount: config.minItemCount, tsMs: events.tsMs, n: events.n, nowMs: time.nowMs };
+  const warnings = logWarnings(findWarnings(facts, FUTURE_AHEAD_MS), progress);
   mark('quarantine counted');
   await persisted;
   lap('persist catalog');
@@ -314,8 +329,11 @@ async function run(
     config,
     configHash: configHash(config),
     dataHash: dataHash(events, customerIds, itemKeys),
-    counts: { users: customerIds.length, items: itemKeys.length, events: events.n, accepted, quarantined, duplicates },
+    counts: { users: customerIds.length, items: itemKeys.length, events: events.n, accepted, quarantined, duplicates, warnings: warnings.length },
     files,
+    ...(opts.sources.raw ? { raw: opts.sources.raw.map(({ quarantine, ...r }) => ({ ...r, quarantined: quarantine.length })) } : {}),
+    eventLines: lines,
+    warnings,
     splits,
     cutoffsMs: plan.cutoffsMs,
     vocabFrom,

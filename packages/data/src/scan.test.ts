@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, prepareFromSources, queryRows, withConnection } from './index';
+import { openDatabase, prepareFromSources, queryRows, withConnection, type PrepareConfigInput } from './index';
 import { loadNativeScan } from './scan';
 import { tempDir } from './testing/fixtures';
 
@@ -32,10 +32,10 @@ const csv = (rows: string[][], header = HEADER, delim = ',', eol = '\n') => [hea
 const items = Array.from({ length: 120 }, (_, i) => `i${i},cat${i % 5},sub${i % 11},,,pl${i % 3},brand${i % 7},${(i * 1.37).toFixed(2)},item ${i}`);
 const itemsCsv = `item_id,category_1,category_2,category_3,category_4,product_line,brand,price,title\n${items.join('\n')}\n`;
 
-async function run(name: string, file: string, nativeScan: boolean, withItems = true) {
+async function run(name: string, file: string, nativeScan: boolean, withItems = true, config: PrepareConfigInput = {}) {
   const out = join(tmp.dir, `${name}-${nativeScan ? 'native' : 'duckdb'}`);
   const itemsFile = tmp.file('items.csv', itemsCsv);
-  const m = await prepareFromSources({ dataset: name, sources: { events: [file], ...(withItems ? { items: itemsFile } : {}) }, out, config: { split: 'temporal' }, nativeScan });
+  const m = await prepareFromSources({ dataset: name, sources: { events: [file], ...(withItems ? { items: itemsFile } : {}) }, out, config: { split: 'temporal', ...config }, nativeScan });
   const db = await openDatabase(join(out, 'catalog.duckdb'));
   try {
     const q = (sql: string) => withConnection(db, (c) => queryRows(c, sql));
@@ -56,9 +56,9 @@ async function run(name: string, file: string, nativeScan: boolean, withItems = 
 }
 
 /** The native scan and the DuckDB ingest on the same file give the same shards, vocabularies, manifest and catalog. */
-async function same(name: string, text: string, expectReader: 'native-scan' | 'duckdb', withItems = true, ext = 'csv') {
+async function same(name: string, text: string, expectReader: 'native-scan' | 'duckdb', withItems = true, ext = 'csv', config: PrepareConfigInput = {}) {
   const file = tmp.file(`${name}.${ext}`, text);
-  const [a, b] = [await run(name, file, true, withItems), await run(name, file, false, withItems)];
+  const [a, b] = [await run(name, file, true, withItems, config), await run(name, file, false, withItems, config)];
   expect(a.reader).toBe(expectReader);
   expect(b.reader).toBe('duckdb');
   expect(a.catalog).toEqual(b.catalog);
@@ -112,11 +112,38 @@ describe.skipIf(!native)('native scan of a plain events CSV', () => {
       ['crlf', csv(rows, HEADER, ',', '\r\n'), /carriage return/],
       ['blank-line', csv(rows).replace('\n', '\n\n'), /blank line/],
       ['missing-item', csv(edit(80, 1, 'i999')), /catalogue/],
+      ['null-token-id', csv(edit(90, 0, 'NULL')), /null token/],
+      ['null-token-query', csv(edit(95, 7, 'None')), /null token/],
+      ['null-token-session', csv(edit(97, 4, 'null')), /null token/],
+      ['control-char-id', csv(edit(98, 1, 'i\u0001')), /item_id/],
+      ['fraction-position', csv(edit(99, 5, '1.5')), /position/],
+      ['time-before-1990', csv(edit(100, 2, String(Date.UTC(1985, 0, 1)))), /before 1990/],
+      ['time-after-a-year', csv(edit(110, 2, String(Date.now() + 400 * 86_400_000))), /ts/],
     ];
     for (const [name, text, why] of cases) {
       const a = await same(name, text, 'duckdb');
       expect(a.readerNote, name).toMatch(why);
       expect(a.manifest.counts.accepted + a.manifest.counts.quarantined, name).toBe(600);
     }
+  }, 60_000);
+
+  it('passes a file with another time unit to the DuckDB ingest (same outputs), and refuses seconds read as ms in both', async () => {
+    const rows = events(500, 9);
+    const seconds = csv(rows.map((r) => r.map((x, j) => (j === 2 ? String(Number(x) / 1000) : x))));
+    const a = await same('seconds', seconds, 'duckdb', true, 'csv', { tsUnit: 's' });
+    expect(a.readerNote).toMatch(/unit s/);
+    expect(a.manifest.counts.accepted).toBe(500);
+    for (const nativeScan of [true, false]) {
+      const err = await run(`seconds-as-ms-${nativeScan}`, tmp.file('seconds-as-ms.csv', seconds), nativeScan).catch((e) => e);
+      expect(err.code).toBe('CFM_E_ROW_SCHEMA');
+      expect(err.message).toMatch(/fit unit 's'/);
+    }
+  });
+
+  it('warns of far-future times with either reader', async () => {
+    const soon = Date.now() + 30 * 86_400_000;
+    const rows = events(400, 13).map((r, i) => (i % 50 === 0 ? r.map((x, j) => (j === 2 ? String(soon + i) : x)) : r));
+    const a = await same('future', csv(rows), 'native-scan');
+    expect(a.manifest.warnings).toEqual([expect.objectContaining({ code: 'future-times', count: 8 })]);
   });
 });

@@ -16,7 +16,8 @@ import { columnsOf, queryNumber, sqlString } from './db';
 import { mark } from './debug';
 import type { ExtractedEvents } from './extract';
 import { readCsvHeader } from './files';
-import { EVENT_COLUMNS, MAX_TS_MS, reconcile, type FileCount } from './ingest';
+import { EVENT_COLUMNS, reconcile, type FileCount } from './ingest';
+import { nullTokens, timeRules, type TimeRules } from './values';
 
 interface ScanOut {
   fail?: string;
@@ -39,10 +40,15 @@ interface ScanOut {
 }
 
 interface Addon {
+  /** the argument list this file passes (ADDON_VERSION) */
+  version?: number;
   /** runs on a libuv thread (its own threads inside): the event loop, and DuckDB's work started from it, go on */
-  scan(path: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], threads: number): Promise<ScanOut>;
-  writeParquet(path: string, out: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[]): Promise<number>;
+  scan(path: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], nullTokens: string[], threads: number): Promise<ScanOut>;
+  writeParquet(path: string, out: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], nullTokens: string[]): Promise<number>;
 }
+
+/** The addon's `version` this file calls (an older build is not used: provision.sh rebuilds it). */
+const ADDON_VERSION = 2;
 
 let addon: Addon | null | undefined;
 
@@ -66,7 +72,8 @@ export function loadNativeScan(): Addon | null {
     try {
       const m = { exports: {} as Addon };
       process.dlopen(m, p);
-      addon = m.exports;
+      if (m.exports.version === ADDON_VERSION) addon = m.exports;
+      else process.stderr.write(`data: ${p} is an older build (run bash infra/native-data/provision.sh); every file is read with DuckDB\n`);
     } catch (e) {
       process.stderr.write(`data: ${p} did not load (${(e as Error).message.split('\n')[0]}); every file is read with DuckDB\n`);
     }
@@ -102,31 +109,43 @@ export interface ScannedEvents extends ExtractedEvents {
 }
 
 /** A native scan under way (startScan): its result, with the arguments the Parquet writer takes again. */
-export type StartedScan = Promise<{ r: ScanOut; native: Addon; args: readonly [number, number, Int32Array, number, string[]] } | { fallback: string }>;
+export type StartedScan = Promise<{ r: ScanOut; native: Addon; args: readonly [number, number, Int32Array, number, string[], string[]] } | { fallback: string }>;
+
+/** What the scan must check besides plainness: the time rules and the null tokens of the run. */
+export interface ScanRules {
+  time: TimeRules;
+  /** a field equal to one (other than '') sends the file to DuckDB */
+  nullTokens: readonly string[];
+}
 
 /**
  * Start the native scan of a single events CSV (on libuv and its own threads: it needs nothing of DuckDB, so it can
- * start before the database is open). scanPlainCsv takes its result.
+ * start before the database is open). scanPlainCsv takes its result. The scan reads epoch-ms times only, and only
+ * plausible ones (values.ts): a file with another unit, or with a time outside the window, takes the DuckDB ingest.
  */
-export function startScan(file: string): StartedScan {
+export function startScan(file: string, rules: ScanRules = { time: timeRules(), nullTokens: nullTokens() }): StartedScan {
   const run = async (): StartedScan => {
     const native = loadNativeScan();
     if (!native) return { fallback: 'native addon not built' };
     if (file.endsWith('.gz')) return { fallback: 'compressed file' };
+    if (rules.time.unit !== 'ms') return { fallback: `times in unit ${rules.time.unit}` };
+    const [lo, hi] = rules.time.window;
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     const header = await readCsvHeader(file, delim);
     const known = [...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional];
     if (new Set(header).size !== header.length || EVENT_COLUMNS.required.some((c) => !header.includes(c))) return { fallback: 'header: repeated or missing columns' };
     const index = Int32Array.from(known, (c) => header.indexOf(c));
     const types: string[] = [...EVENT_TYPES];
-    const args = [delim.charCodeAt(0), header.length, index, MAX_TS_MS, types] as const;
+    // (a time after the window fails the line; one before it is found from the scan's smallest time)
+    const args = [delim.charCodeAt(0), header.length, index, hi, types, nullTokens(rules.nullTokens)] as const;
     // (one thread per core, up to 8, each parsing a share of the lines; CFM_NATIVE_SCAN_THREADS sets it)
     const threads = Number(process.env.CFM_NATIVE_SCAN_THREADS) || Math.max(1, Math.min(8, availableParallelism()));
-    const r = await native.scan(file, args[0], args[1], args[2], args[3], args[4], threads);
+    const r = await native.scan(file, ...args, threads);
     if (r.fail !== undefined) {
       mark(`native scan: not plain (${r.fail}); DuckDB path`);
       return { fallback: r.fail };
     }
+    if (r.tsMin < lo) return { fallback: `a time before ${new Date(lo).toISOString().slice(0, 10)} (implausible for unit ms)` };
     return { r, native, args };
   };
   const started = run();
@@ -153,7 +172,7 @@ export async function scanPlainCsv(started: StartedScan, file: string, opts: Sca
   // the validated events' Parquet file, written by the addon on a libuv thread while the rest runs (to a name of its
   // own until the file is accepted: a fallback's DuckDB ingest writes `parquetPath` itself)
   const own = opts.parquetPath && `${opts.parquetPath}.native`;
-  const written = own ? native.writeParquet(file, own, args[0], args[1], args[2], args[3], args[4]) : Promise.resolve(r.n);
+  const written = own ? native.writeParquet(file, own, ...args) : Promise.resolve(r.n);
   written.catch(() => undefined); // awaited below
 
   const customerIds = r.customers.split('\n');

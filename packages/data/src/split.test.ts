@@ -9,6 +9,8 @@ import { sortByCustomer, sortPermutation } from './extract';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 const DAY = 86_400_000;
+/** the first day of the generated events (times must be plausible: after 1990) */
+const T0 = Date.UTC(2024, 0, 1);
 
 /** Random events for 60 customers over 100 days, a few exact duplicates, one very long customer. */
 function randomEvents(seed: number): Array<[string, string, number, string]> {
@@ -17,10 +19,10 @@ function randomEvents(seed: number): Array<[string, string, number, string]> {
   const rows: Array<[string, string, number, string]> = [];
   for (let c = 0; c < 60; c++) {
     const n = c === 0 ? 400 : 1 + rng.int(20);
-    for (let k = 0; k < n; k++) rows.push([`u${c}`, `i${rng.int(30)}`, Math.floor(rng.next() * 100 * DAY), types[rng.int(4)]]);
+    for (let k = 0; k < n; k++) rows.push([`u${c}`, `i${rng.int(30)}`, T0 + Math.floor(rng.next() * 100 * DAY), types[rng.int(4)]]);
   }
   rows.push(rows[5], rows[6]); // exact duplicates
-  rows.push(['late', 'i1', 99 * DAY, 'view']); // only events after both cut-offs
+  rows.push(['late', 'i1', T0 + 99 * DAY, 'view']); // only events after both cut-offs
   return rows;
 }
 
@@ -30,7 +32,7 @@ describe('temporal split', () => {
   it('uses no event at or after its cut-off in any sequence, target or vocabulary', async () => {
     const events = tmp.file('rand.csv', eventsCsv(randomEvents(7)));
     const out = join(tmp.dir, 'temporal');
-    const [t1, t2] = [70 * DAY, 85 * DAY];
+    const [t1, t2] = [T0 + 70 * DAY, T0 + 85 * DAY];
     await prepareFromSources({ dataset: 'rand', sources: { events: [events] }, out, config: { split: 'temporal', cutoffsMs: [t1, t2], maxSeqLen: 50 } });
     const p = await loadPrepared(out);
     const [s1, s2] = [t1 / 1000, t2 / 1000];
