@@ -67,9 +67,12 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     activities,
     ...workflows,
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? (opts.queue === 'gpu' ? 1 : 4),
-    // a killed worker's training is retried by another one after the heartbeat timeout; on a graceful
-    // stop, give running activities this long to finish
-    shutdownGraceTime: '10s',
+    // a killed worker's training is retried by another one after the heartbeat timeout; on a graceful stop
+    // (SIGTERM) running activities are cancelled: a training saves its checkpoint (seconds) and fails as retryable
+    shutdownGraceTime: '30s',
+    // heartbeats reach the server at least every 5 s, so `cfm-scheduler status` shows progress at most ~5 s old
+    maxHeartbeatThrottleInterval: '5s',
+    defaultHeartbeatThrottleInterval: '5s',
   });
   return { worker, connection };
 }

@@ -13,11 +13,11 @@ function fileSteps(calls: string[]): PipelineSteps {
   const touch = (dir: string, name = 'out') => { mkdirSync(dir, { recursive: true }); writeFileSync(join(dir, name), 'x'); return join(dir, name); };
   const protocol = { label: 'full', protocol: 'p', seeds: [0], perSeed: [], std: {} };
   return {
-    prepare: async (_s, dir) => { calls.push('prepare'); touch(dir); return { dataHash: 'd1', prepareHash: 'h', dataset: 'x', split: 'loo', maxSeqLen: 50, counts: { events: 3 } }; },
+    prepare: async (_s, dir) => { calls.push('prepare'); touch(dir, 'manifest.json'); return { dataHash: 'd1', prepareHash: 'h', dataset: 'x', split: 'loo', maxSeqLen: 50, counts: { events: 3 } }; },
     train: async (i, runDir, ctx) => {
       calls.push(`train ${i.family.id}`);
       ctx.onTrainProgress({ family: i.family.id, epoch: 0, step: 1, loss: 1 });
-      touch(join(runDir, 'model'));
+      touch(join(runDir, 'model'), 'manifest.json');
       return { steps: 4, resumedFromStep: 0, finalLoss: 0.5, configHash: 'c', artifactHash: `art-${i.family.id}` };
     },
     evaluate: async (i) => { calls.push(`evaluate ${i.family}`); return { split: 'loo', seconds: 0, results: [{ ...protocol, metrics: { 'ndcg@10': i.family === 'a' ? 0.2 : 0.1 } }] }; },
