@@ -7,6 +7,7 @@ import { CfmError } from '@cfm/core';
 import type { ContractSources } from '@cfm/data';
 import { CsvWriter, parseCsvLine } from './contract-writer';
 import { resolveDataDir, resolveInside } from './data-dir';
+import { DatasetFiles } from './raw-files';
 import { getAdapter } from './registry';
 
 export interface ContractFilesOptions {
@@ -21,13 +22,15 @@ export interface ContractFilesOptions {
 
 export async function writeContractFiles(o: ContractFilesOptions): Promise<ContractSources> {
   const adapter = getAdapter(o.name);
-  const folder = resolveInside(resolveDataDir(o.dataDir), adapter.folder);
+  const dataDir = resolveDataDir(o.dataDir);
+  const folder = resolveInside(dataDir, adapter.folder);
   if (!existsSync(folder)) throw new CfmError('CFM_E_DATASET', 'dataset folder missing; set CFM_DATA_DIR', { file: folder });
   mkdirSync(o.out, { recursive: true });
-  const sources = await adapter.toContract(folder, o.out);
+  const sources = await adapter.toContract(new DatasetFiles(dataDir, folder), o.out);
   if (!o.maxCustomers) return sources;
   const keep = await customerSubset(sources.events, o.maxCustomers);
-  return { ...sources, events: await Promise.all(sources.events.map((f) => filterEvents(f, keep))) };
+  // (a subset of the customers no longer reconciles with the raw lines: their counts are left out)
+  return { items: sources.items, users: sources.users, events: await Promise.all(sources.events.map((f) => filterEvents(f, keep))) };
 }
 
 async function* csvLines(file: string): AsyncGenerator<string> {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,10 @@ const dataDir = join(root, 'datasets');
 mkdirSync(join(dataDir, 'shop'), { recursive: true });
 mkdirSync(join(root, 'outside'));
 symlinkSync(join(root, 'outside'), join(dataDir, 'link-out'));
+// a file outside the data directory that looks like a password file
+const SECRET = 'root:x:0:0:root:/root:/bin/bash';
+writeFileSync(join(root, 'outside', 'passwd'), `${SECRET}\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n`);
+const GOOD = 'customer_id,item_id,ts,event_type\nc1,i1,2024-01-01T00:00:00Z,view\nc1,i2,2024-01-02T00:00:00Z,view\nc1,i3,2024-01-03T00:00:00Z,view\n';
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const code = (fn: () => unknown) => {
@@ -35,6 +39,46 @@ describe('data directory', () => {
     const err = await prepareDataset({ dataset: 'path:../outside', out: join(root, 'o'), dataDir }).catch((e) => e);
     expect(err.code).toBe('CFM_E_PATH_ESCAPE');
   });
+  it.each([
+    ['a symlinked events file pointing outside it', 'leak-events', 'events.csv', join(root, 'outside', 'passwd')],
+    ['a symlinked items file pointing outside it', 'leak-items', 'items.csv', join(root, 'outside', 'passwd')],
+    ['a symlink to a system password file', 'leak-etc', 'events.csv', '/etc/passwd'],
+  ])('refuses %s in a path: folder, echoing nothing of it', async (_name, folder, file, target) => {
+    if (!existsSync(target)) return;
+    mkdirSync(join(dataDir, folder));
+    writeFileSync(join(dataDir, folder, 'events_a.csv'), GOOD);
+    symlinkSync(target, join(dataDir, folder, file));
+    const err = await prepareDataset({ dataset: `path:${folder}`, out: join(root, `o-${folder}`), dataDir }).catch((e) => e);
+    expect(err.code).toBe('CFM_E_PATH_ESCAPE');
+    expect(err.message).not.toMatch(/root:|daemon/);
+  });
+
+  it('refuses a symlinked raw file of an adapter that points outside it', async () => {
+    mkdirSync(join(dataDir, 'taobao-userbehavior-sample'));
+    symlinkSync(join(root, 'outside', 'passwd'), join(dataDir, 'taobao-userbehavior-sample', 'UserBehavior_head.csv'));
+    const err = await prepareDataset({ dataset: 'taobao-userbehavior-sample', out: join(root, 'o-taobao'), dataDir }).catch((e) => e);
+    expect(err.code).toBe('CFM_E_PATH_ESCAPE');
+    expect(err.message).not.toMatch(/root:|daemon/);
+  });
+
+  it('follows a symlink that stays inside it', async () => {
+    mkdirSync(join(dataDir, 'linked'));
+    writeFileSync(join(dataDir, 'shop', 'events.csv'), GOOD);
+    symlinkSync(join(dataDir, 'shop', 'events.csv'), join(dataDir, 'linked', 'events.csv'));
+    const m = await prepareDataset({ dataset: 'path:linked', out: join(root, 'o-linked'), dataDir, split: 'loo', dbPath: ':memory:' });
+    expect(m.counts.events).toBe(3);
+  });
+
+  it('shows at most a short escaped snippet of a file in an error', async () => {
+    mkdirSync(join(dataDir, 'noisy'));
+    writeFileSync(join(dataDir, 'noisy', 'events.csv'), `${SECRET}${'x'.repeat(300)}\u001b[2J,\u0000\n1,2\n`);
+    const err = await prepareDataset({ dataset: 'path:noisy', out: join(root, 'o-noisy'), dataDir }).catch((e) => e);
+    expect(err.code).toBe('CFM_E_MISSING_COLUMN');
+    const shown = /file has: (.*)\)$/.exec(err.message)![1];
+    expect(shown.length).toBeLessThanOrEqual(61);
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('names the known datasets for an unknown one', async () => {
     const err = await prepareDataset({ dataset: 'nope', out: join(root, 'o'), dataDir }).catch((e) => e);
     expect(err.message).toMatch(/unknown dataset "nope".*s3rec-beauty/);

@@ -31,6 +31,10 @@ describe.skipIf(!dataDir)('dataset adapters match their README statistics', () =
       expect(Object.fromEntries(Object.keys(e).map((k) => [k, got[k as keyof typeof got]]))).toEqual(e);
       if (!e.inputRows) expect(manifest.counts.quarantined).toBe(0);
       for (const f of manifest.files) expect(f.input).toBe(f.accepted + f.quarantined);
+      // the events in raw lines where each raw line is one event (S3-Rec lines hold a customer's whole sequence)
+      const lines = manifest.eventLines!;
+      expect(lines.unit).toBe(name.startsWith('s3rec') ? 'rows' : 'raw lines');
+      expect(lines.input).toBe(lines.events + lines.duplicates + lines.quarantined);
     },
     120_000,
   );

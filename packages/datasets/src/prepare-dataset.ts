@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CfmError, type ProgressReporter } from '@cfm/core';
 import { prepareFromSources, type ContractSources, type PrepareConfigInput, type PreparedManifest } from '@cfm/data';
 import { resolveDataDir, resolveInside } from './data-dir';
+import { DatasetFiles, insideDataDir } from './raw-files';
 import { getAdapter } from './registry';
 
 export interface PrepareDatasetOptions {
@@ -20,10 +21,13 @@ export interface PrepareDatasetOptions {
   progress?: ProgressReporter;
 }
 
-/** A folder of contract files: events*.{csv,parquet,jsonl}, optional items.* and users.*. */
-export function contractFolder(dir: string): ContractSources {
+/**
+ * A folder of contract files: events*.{csv,parquet,jsonl}, optional items.* and users.*. With `dataDir`, each file is
+ * resolved through symlinks and refused (CFM_E_PATH_ESCAPE) when it lies outside the data directory.
+ */
+export function contractFolder(dir: string, dataDir?: string): ContractSources {
   const names = readdirSync(dir).sort();
-  const pick = (re: RegExp) => names.filter((n) => re.test(n)).map((n) => join(dir, n));
+  const pick = (re: RegExp) => names.filter((n) => re.test(n)).map((n) => (dataDir ? insideDataDir(dataDir, join(dir, n)) : join(dir, n)));
   const events = pick(/^events.*\.(csv|parquet|jsonl)$/);
   if (!events.length) throw new CfmError('CFM_E_DATASET', 'no events*.csv|parquet|jsonl file in the folder', { file: dir });
   return { events, items: pick(/^items\.(csv|parquet|jsonl)$/)[0], users: pick(/^users\.(csv|parquet|jsonl)$/)[0] };
@@ -35,7 +39,7 @@ export async function prepareDataset(opts: PrepareDatasetOptions): Promise<Prepa
   const config = { ...opts.config };
   if (opts.dataset.startsWith('path:')) {
     const dir = resolveInside(dataDir, opts.dataset.slice(5));
-    return prepareFromSources({ dataset: opts.dataset, sources: contractFolder(dir), out: opts.out, dbPath: opts.dbPath, progress: opts.progress, config: { split: opts.split ?? 'temporal', ...config } });
+    return prepareFromSources({ dataset: opts.dataset, sources: contractFolder(dir, dataDir), out: opts.out, dbPath: opts.dbPath, progress: opts.progress, config: { split: opts.split ?? 'temporal', ...config } });
   }
   const adapter = getAdapter(opts.dataset);
   const folder = resolveInside(dataDir, adapter.folder);
@@ -43,7 +47,7 @@ export async function prepareDataset(opts: PrepareDatasetOptions): Promise<Prepa
   const work = await mkdtemp(join(tmpdir(), `cfm-${adapter.name}-`));
   try {
     opts.progress?.log(`converting ${adapter.name} to contract files`);
-    const sources = await adapter.toContract(folder, work);
+    const sources = await adapter.toContract(new DatasetFiles(dataDir, folder), work);
     return await prepareFromSources({ dataset: adapter.name, sources, out: opts.out, dbPath: opts.dbPath, progress: opts.progress, config: { split: opts.split ?? adapter.defaultSplit, ...config } });
   } finally {
     await rm(work, { recursive: true, force: true });

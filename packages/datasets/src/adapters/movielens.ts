@@ -1,26 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
-import type { DatasetAdapter } from '../adapter';
+import { filesOf, type DatasetAdapter } from '../adapter';
 import { CsvWriter, EVENT_HEADER, ITEM_HEADER, orderTs } from '../contract-writer';
 
 const AGE: Record<string, string> = { '1': 'under 18', '18': '18-24', '25': '25-34', '35': '35-44', '45': '45-49', '50': '50-55', '56': '56+' };
-
-/** users.dat / u.user rows → users.csv with gender, age (code), occupation labels. */
-async function writeUsers(path: string, rows: Array<[string, string, string, string]>): Promise<string> {
-  const w = new CsvWriter(path, ['customer_id', 'gender', 'age', 'occupation']);
-  for (const r of rows) await w.row(r);
-  return w.close();
-}
-
-/** MovieLens genres → category_1..3 (first three genres, in the file's order). */
-async function writeMovies(path: string, rows: Array<[string, string, string[]]>): Promise<string> {
-  const w = new CsvWriter(path, ITEM_HEADER);
-  for (const [id, title, genres] of rows) await w.row([id, genres[0], genres[1], genres[2], null, null, null, null, title]);
-  return w.close();
-}
 
 /** ML-1M: ml-1m_sequences.txt.gz (`user movie`, chronological per user) + users.dat + movies.dat (latin-1). */
 export const movielens1m: DatasetAdapter = {
@@ -29,31 +11,26 @@ export const movielens1m: DatasetAdapter = {
   folder: 'movielens-1m',
   defaultSplit: 'loo',
   expected: { users: 6040, items: 3706, events: 1000209 },
-  async toContract(dir, work) {
+  async toContract(src, work) {
+    const files = filesOf(src);
     const events = new CsvWriter(join(work, 'events.csv'), EVENT_HEADER);
-    const lines = createInterface({ input: createReadStream(join(dir, 'ml-1m_sequences.txt.gz')).pipe(createGunzip()) });
     let last = '';
     let k = 0;
-    for await (const line of lines) {
-      const [user, movie] = line.trim().split(/\s+/);
-      if (!user || !movie) continue;
+    for await (const { fields: [user, movie] } of files.rows('ml-1m_sequences.txt.gz', { sep: /\s+/, fields: 2, gzip: true })) {
       k = user === last ? k + 1 : 0;
       last = user;
       await events.row([user, movie, orderTs(k), 'view']);
     }
-    const users = (await readFile(join(dir, 'users.dat'), 'latin1')).split('\n').filter((l) => l.trim());
-    const movies = (await readFile(join(dir, 'movies.dat'), 'latin1')).split('\n').filter((l) => l.trim());
-    return {
-      events: [await events.close()],
-      users: await writeUsers(join(work, 'users.csv'), users.map((l) => {
-        const [id, g, age, occ] = l.split('::');
-        return [id, g, age, occ] as [string, string, string, string];
-      })),
-      items: await writeMovies(join(work, 'items.csv'), movies.map((l) => {
-        const [id, title, genres] = l.split('::');
-        return [id, title, genres.trim().split('|')] as [string, string, string[]];
-      })),
-    };
+    // users.dat / movies.dat: `::`-separated, latin-1
+    const users = new CsvWriter(join(work, 'users.csv'), ['customer_id', 'gender', 'age', 'occupation']);
+    for await (const { fields: [id, g, age, occ] } of files.rows('users.dat', { kind: 'users', sep: '::', fields: 5, encoding: 'latin1' })) await users.row([id, g, age, occ]);
+    // genres → category_1..3 (first three genres, in the file's order)
+    const items = new CsvWriter(join(work, 'items.csv'), ITEM_HEADER);
+    for await (const { fields: [id, title, genres] } of files.rows('movies.dat', { kind: 'items', sep: '::', fields: 3, encoding: 'latin1' })) {
+      const g = genres.trim().split('|');
+      await items.row([id, g[0], g[1], g[2], null, null, null, null, title]);
+    }
+    return { events: [await events.close()], users: await users.close(), items: await items.close(), raw: files.raw };
   },
 };
 

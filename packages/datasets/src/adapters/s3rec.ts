@@ -1,28 +1,20 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CfmError } from '@cfm/core';
-import type { DatasetAdapter, ExpectedCounts } from '../adapter';
+import { filesOf, type DatasetAdapter, type ExpectedCounts } from '../adapter';
 import { CsvWriter, EVENT_HEADER, ITEM_HEADER, orderTs } from '../contract-writer';
+import type { DatasetFiles } from '../raw-files';
 
 /**
- * S3-Rec files: `<Name>.txt` = `user item item ...` (chronological), `<Name>_item2attributes.json` =
- * {"item": [attr, ...]}. Amazon lists are [brand?, category levels...]; an attribute that never occurs
- * after position 0 is taken as a brand. Yelp / LastFM attributes are categories / tags (first 4 distinct kept).
+ * S3-Rec files: `<Name>.txt` = `user item item ...` (chronological; one raw line becomes several events),
+ * `<Name>_item2attributes.json` = {"item": [attr, ...]}. Amazon lists are [brand?, category levels...]; an attribute
+ * that never occurs after position 0 is taken as a brand. Yelp / LastFM attributes are categories / tags (first 4
+ * distinct kept).
  */
-export async function s3recToContract(dir: string, file: string, workDir: string, amazon: boolean, eventType: string) {
-  const text = await readFile(join(dir, `${file}.txt`), 'utf8').catch(() => {
-    throw new CfmError('CFM_E_DATASET', 'file missing', { file: join(dir, `${file}.txt`) });
-  });
+export async function s3recToContract(files: DatasetFiles, file: string, workDir: string, amazon: boolean, eventType: string) {
   const events = new CsvWriter(join(workDir, 'events.csv'), EVENT_HEADER);
-  let line = 0;
-  for (const raw of text.split('\n')) {
-    line++;
-    const parts = raw.trim().split(/\s+/);
-    if (parts.length < 2) continue;
-    const [user, ...items] = parts;
+  for await (const { fields: [user, ...items] } of files.rows(`${file}.txt`, { sep: /\s+/, fields: [2, Infinity], oneRowPerLine: false })) {
     for (let k = 0; k < items.length; k++) await events.row([user, items[k], orderTs(k), eventType]);
   }
-  const attrs = JSON.parse(await readFile(join(dir, `${file}_item2attributes.json`), 'utf8')) as Record<string, number[]>;
+  const attrs = files.json<Record<string, number[]>>(`${file}_item2attributes.json`);
   const later = new Set<number>();
   if (amazon) for (const list of Object.values(attrs)) for (const a of list.slice(1)) later.add(a);
   const items = new CsvWriter(join(workDir, 'items.csv'), ITEM_HEADER);
@@ -31,7 +23,7 @@ export async function s3recToContract(dir: string, file: string, workDir: string
     const cats = [...new Set(brand === undefined ? list : list.slice(1))].slice(0, 4).map((a) => `a${a}`);
     await items.row([item, cats[0], cats[1], cats[2], cats[3], null, brand === undefined ? null : `b${brand}`, null, null]);
   }
-  return { events: [await events.close()], items: await items.close() };
+  return { events: [await events.close()], items: await items.close(), raw: files.raw };
 }
 
 function s3rec(name: string, file: string, amazon: boolean, expected: ExpectedCounts, eventType = 'purchase'): DatasetAdapter {
@@ -41,7 +33,7 @@ function s3rec(name: string, file: string, amazon: boolean, expected: ExpectedCo
     folder: 's3rec',
     defaultSplit: 'loo',
     expected,
-    toContract: (dir, work) => s3recToContract(dir, file, work, amazon, eventType),
+    toContract: (src, work) => s3recToContract(filesOf(src), file, work, amazon, eventType),
   };
 }
 
