@@ -15,6 +15,8 @@ interface PrepareOptions {
   dedup?: string;
   cutoffs?: string;
   minItemCount?: string;
+  tsUnit?: string;
+  nullTokens?: string;
 }
 
 /** One cli-progress bar per step, with ETA. */
@@ -54,9 +56,15 @@ export function summaryTable(m: PreparedManifest): string {
   ];
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const table = rows.map((r) => r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ')).join('\n');
+  // the events in input lines (an adapter's raw lines where each is one event): input = events + quarantined + duplicates
+  const l = m.eventLines;
+  const reconciled = l ? [`input ${l.input} ${l.unit} = events ${l.events} + quarantined ${l.quarantined} + duplicates removed ${l.duplicates}`] : [];
+  const warnings = m.warnings ?? [];
   return [
     `dataset ${m.dataset} (split ${m.split}): users ${m.counts.users}, items ${m.counts.items}, events ${m.counts.events}, ` +
       `quarantined ${m.counts.quarantined}, duplicates removed ${m.counts.duplicates}`,
+    ...reconciled,
+    ...(warnings.length ? [`warnings ${warnings.length}:`, ...warnings.map((w) => `  ${w.message}`)] : []),
     table,
   ].join('\n');
 }
@@ -74,11 +82,15 @@ export function registerPrepare(program: Command): void {
     .option('--dedup <mode>', 'none | exact | day')
     .option('--cutoffs <t1,t2>', 'temporal cut-offs, ISO dates or epoch ms')
     .option('--min-item-count <n>', 'items seen fewer times map to [OOV]')
+    .option('--ts-unit <unit>', 'unit of numeric ts values: s | ms | us (default ms; ISO-8601 times need none)')
+    .option('--null-tokens <a,b,...>', 'strings read as null in every field (default: NULL,null,None,NaN; empty is always null)')
     .action(async (opts: PrepareOptions) => {
       const config: Record<string, unknown> = {};
       if (opts.maxSeqLen) config.maxSeqLen = num(opts.maxSeqLen, '--max-seq-len');
       if (opts.minItemCount) config.minItemCount = num(opts.minItemCount, '--min-item-count');
       if (opts.dedup) config.dedup = opts.dedup;
+      if (opts.tsUnit) config.tsUnit = opts.tsUnit;
+      if (opts.nullTokens !== undefined) config.nullTokens = opts.nullTokens.split(',');
       if (opts.cutoffs) config.cutoffsMs = opts.cutoffs.split(',').map((t) => (/^\d+$/.test(t) ? Number(t) : Date.parse(t)));
       const split = opts.split as 'temporal' | 'loo' | 'customer' | undefined;
       if (split && !['temporal', 'loo', 'customer'].includes(split)) throw new CfmError('CFM_E_CONFIG', `unknown split "${split}"`, { field: '--split' });
