@@ -136,6 +136,9 @@ export interface CompareOutput {
   champion: number | null;
   passed: boolean;
   reason: string;
+  /** the champion the challenger was compared against (its artifact id; null: none): promotion happens only if it
+   * is still the champion then */
+  championArtifact: string | null;
   /** benchmark requirements and whether each was met */
   benchmarks: Array<{ result: string; value: number | null; min: number; passed: boolean }>;
 }
@@ -157,11 +160,15 @@ export interface ExportOutput {
 export interface PromoteInput extends ModelRef {
   runName: string;
   metrics: Record<string, number>;
+  /** CompareOutput.championArtifact */
+  expectedChampion: string | null;
 }
 export interface PromoteOutput {
   family: string;
+  /** false when the champion changed between the gate and now (another challenger won first) */
   promoted: boolean;
   championDir: string;
+  reason: string;
 }
 
 /** The run's closing step: summary.json and report.html of the workDir, from what the steps wrote. */

@@ -75,7 +75,10 @@ export function retrainPlan(spec: RunSpec, o: { runDir?: string; startedAt?: str
       node({
         id: `promote:${key}`, activity: 'promoteModel', after: [`compare:${key}`, `export:${key}`],
         when: (r) => spec.promote && (r[`compare:${key}`] as CompareOutput).passed,
-        input: (r) => ({ ...ref(r), runName: spec.name, metrics: (r[`evaluate:${key}`] as EvaluateOutput).results[spec.gate.protocol].metrics }),
+        input: (r) => ({
+          ...ref(r), runName: spec.name, metrics: (r[`evaluate:${key}`] as EvaluateOutput).results[spec.gate.protocol].metrics,
+          expectedChampion: (r[`compare:${key}`] as CompareOutput).championArtifact ?? null,
+        }),
       }),
     );
   }

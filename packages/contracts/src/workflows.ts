@@ -1,4 +1,4 @@
-import type { BenchmarkOutput, BenchmarkSpec, CompareOutput, EvaluateOutput, EvaluateSpec, ExportOutput, PartitionOutput, ReportOutput, TrainOutput, TrainProgress } from './activities';
+import type { BenchmarkOutput, BenchmarkSpec, CompareOutput, EvaluateOutput, EvaluateSpec, ExportOutput, PartitionOutput, PromoteOutput, ReportOutput, TrainOutput, TrainProgress } from './activities';
 import { runModels } from './plan';
 import type { NodeStatus, PlanResults } from './plan';
 import type { RunSpec } from './run-spec';
@@ -110,7 +110,7 @@ export function collectResults(spec: RunSpec, nodes: Record<string, NodeStatus>,
     benchmarks: pick<BenchmarkOutput>('benchmark'),
     gates: pick<CompareOutput>('compare'),
     exports: pick<ExportOutput>('export'),
-    promoted: models.filter((m) => nodes[`promote:${m.key}`] === 'done').map((m) => m.key),
+    promoted: models.filter((m) => nodes[`promote:${m.key}`] === 'done' && (results[`promote:${m.key}`] as PromoteOutput | undefined)?.promoted !== false).map((m) => m.key),
     report: results.report as ReportOutput | undefined,
   };
 }

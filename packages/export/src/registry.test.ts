@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,10 +71,36 @@ describe('registry', () => {
     await expect(reg.compareWithChampion('run-d', 'mrr')).rejects.toThrow(/no test metric "mrr"/);
   });
 
+  it('compare-and-promote: of two challengers gated against the same champion, only the first promotion wins', async () => {
+    const champ = (await reg.champion('bert4rec', 'next_item'))!.artifactId;
+    const x = await trainedRun('run-x', 0.9);
+    const y = await trainedRun('run-y', 0.8);
+    expect((await reg.compareWithChampion('run-x', 'ndcg@10')).better).toBe(true);
+    expect((await reg.compareWithChampion('run-y', 'ndcg@10')).better).toBe(true);
+    const [px, py] = await Promise.all([reg.promoteIf(x, champ, 'x'), reg.promoteIf(y, champ, 'y')]);
+    expect([px.promoted, py.promoted]).toEqual([true, false]);
+    expect(py.reason).toMatch(/the champion changed since the gate/);
+    expect((await reg.champion('bert4rec', 'next_item'))?.artifactId).toBe(x);
+  });
+
+  it('waits while another process holds the registry file (DuckDB: one writer per file), or says so', async () => {
+    const file = join(root, 'busy.duckdb');
+    (await Registry.open(file)).close();
+    const holder = spawn(process.execPath, ['-e', `const { DuckDBInstance } = require('@duckdb/node-api');
+      DuckDBInstance.create(${JSON.stringify(file)}).then((i) => { process.stdout.write('open\\n'); setTimeout(() => { i.closeSync(); process.exit(0); }, 1500); });`], { cwd: __dirname });
+    await new Promise<void>((ok) => holder.stdout.on('data', (d) => String(d).includes('open') && ok()));
+    await expect(Registry.open(file, { waitMs: 0 })).rejects.toThrow(/CFM_E_STATE.*cannot open the registry/);
+    const t0 = Date.now();
+    const r = await Registry.open(file, { waitMs: 20_000 });
+    expect(Date.now() - t0).toBeGreaterThan(200);
+    r.close();
+  }, 30_000);
+
   it('persists across reopen', async () => {
     reg.close();
     reg = await Registry.open(join(root, 'registry.duckdb'));
-    expect((await reg.champion('bert4rec', 'next_item'))?.runId).toBe('run-a');
+    // the compare-and-promote test's winner
+    expect((await reg.champion('bert4rec', 'next_item'))?.runId).toBe('run-x');
     expect((await reg.metrics('run-a')).map((m) => m.name)).toEqual(['loss', 'ndcg@10']);
   });
 });

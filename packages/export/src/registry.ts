@@ -11,9 +11,23 @@ import {
 export class Registry {
   private constructor(readonly file: string, private readonly instance: DuckDBInstance, private readonly con: DuckDBConnection) {}
 
-  static async open(file: string): Promise<Registry> {
+  /** Opens (creating) the registry file; while another process holds it (DuckDB allows one writer per file), waits
+   * up to `waitMs` for it. */
+  static async open(file: string, o: { waitMs?: number } = {}): Promise<Registry> {
     mkdirSync(dirname(resolve(file)), { recursive: true });
-    const instance = await DuckDBInstance.create(file);
+    const t0 = Date.now();
+    let instance: DuckDBInstance;
+    for (;;) {
+      try {
+        instance = await DuckDBInstance.create(file);
+        break;
+      } catch (e) {
+        if (!/lock/i.test((e as Error).message) || Date.now() - t0 > (o.waitMs ?? 60_000)) {
+          throw new CfmError('CFM_E_STATE', `cannot open the registry: ${(e as Error).message.split('\n')[0]}`, { file }, true);
+        }
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
     const con = await instance.connect();
     for (const ddl of REGISTRY_DDL) await con.run(ddl);
     return new Registry(file, instance, con);
@@ -83,6 +97,35 @@ export class Registry {
   async promote(artifactId: string, reason = ''): Promise<void> {
     const a = await this.artifact(artifactId);
     await this.appendEvent(a.family, a.useCase, 'promote', artifactId, reason);
+  }
+
+  /** Compare-and-promote: makes `artifactId` the champion only if the champion is still `expected` (the one the gate
+   * compared against; null: none). Two challengers gated against the same champion cannot both win. */
+  async promoteIf(artifactId: string, expected: string | null, reason = ''): Promise<{ promoted: boolean; reason: string }> {
+    // one transaction at a time on this connection
+    const run = this.serial.then(() => this.casPromote(artifactId, expected, reason));
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private serial: Promise<unknown> = Promise.resolve();
+
+  private async casPromote(artifactId: string, expected: string | null, reason: string): Promise<{ promoted: boolean; reason: string }> {
+    const a = await this.artifact(artifactId);
+    await this.con.run('BEGIN TRANSACTION');
+    try {
+      const now = (await this.state(a.family, a.useCase)).stack.at(-1) ?? null;
+      if (now !== expected) {
+        await this.con.run('ROLLBACK');
+        return { promoted: false, reason: `the champion changed since the gate (now ${now ?? 'none'}, gated against ${expected ?? 'none'}): run the gate again` };
+      }
+      await this.appendEvent(a.family, a.useCase, 'promote', artifactId, reason);
+      await this.con.run('COMMIT');
+      return { promoted: true, reason };
+    } catch (e) {
+      await this.con.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
   }
 
   /** Restore the champion that preceded the current one; returns it. */

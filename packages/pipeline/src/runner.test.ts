@@ -24,10 +24,10 @@ function fileSteps(calls: string[]): PipelineSteps {
     benchmark: async () => ({ results: [], seconds: 0 }),
     compare: async (i) => {
       const v = i.evaluation.metrics[i.gate.metric];
-      return { metric: i.gate.metric, challenger: v, champion: 0.15, passed: v > 0.15, reason: 'r', benchmarks: [] };
+      return { metric: i.gate.metric, challenger: v, champion: 0.15, passed: v > 0.15, reason: 'r', benchmarks: [], championArtifact: null };
     },
     exportOutputs: async (i) => { calls.push(`export ${i.family}`); return { files: [touch(join(i.runDir, 'exports'), 'e.parquet')], rows: { e: 1 }, tasks: ['next-item'], seconds: 0 }; },
-    promote: async (i) => ({ promoted: true, championDir: i.artifactDir }),
+    promote: async (i) => ({ promoted: true, championDir: i.artifactDir, reason: '' }),
     exportPartition: async (i, dir) => { calls.push(`partition ${i.asOf}`); return { files: [touch(dir)], customers: 2 }; },
     report: async (i) => { calls.push('report'); return { summaryFile: touch(i.workDir, 'summary.json'), reportFile: touch(i.workDir, 'report.html') }; },
   };

@@ -64,24 +64,26 @@ export async function compareStep(input: CompareInput, _ctx: StepContext): Promi
     const champion = await reg.champion(input.name, useCase);
     const value = input.evaluation.metrics[input.gate.metric];
     if (champion?.artifactId === art.artifactId) {
-      return { metric: input.gate.metric, challenger: value, champion: value, passed: false, reason: 'already the champion', benchmarks };
+      return { metric: input.gate.metric, challenger: value, champion: value, passed: false, reason: 'already the champion', benchmarks, championArtifact: champion.artifactId };
     }
     const c = await reg.compareWithChampion(runId, input.gate.metric, { minDelta: input.gate.minDelta });
     const passed = c.better && failed.length === 0;
     const reason = failed.length ? `${c.reason}; benchmark requirement not met: ${failed.map((b) => `${b.result} ${b.value === null ? 'missing' : b.value.toFixed(4)} < ${b.min}`).join(', ')}` : c.reason;
     if (passed) await reg.setChallenger(art.artifactId, reason);
-    return { metric: c.metric, challenger: c.challenger.value, champion: c.champion?.value ?? null, passed, reason, benchmarks };
+    return { metric: c.metric, challenger: c.challenger.value, champion: c.champion?.value ?? null, passed, reason, benchmarks, championArtifact: champion?.artifactId ?? null };
   });
   writeRunFile(input.runDir, 'gate', { ...out, family: input.family, useCase, protocol: input.evaluation.protocol });
   return out;
 }
 
 export async function promoteStep(input: PromoteInput, _ctx: StepContext): Promise<Omit<PromoteOutput, 'family'>> {
+  // compare-and-promote: only if the champion is still the one the gate compared against
   const out = await withRegistry(input.workDir, async (reg) => {
     const art = await reg.registerArtifact(basename(input.runDir), input.artifactDir);
-    await reg.promote(art.artifactId, `run ${input.runName}`);
-    return { promoted: true, championDir: art.path };
+    const r = await reg.promoteIf(art.artifactId, input.expectedChampion, `run ${input.runName}`);
+    return { promoted: r.promoted, championDir: art.path, reason: r.reason };
   });
+  if (!out.promoted) return out;
   writeRunFile(input.runDir, 'promote', { ...out, family: input.family, useCase: useCaseOf(input), runName: input.runName, at: new Date().toISOString() });
   return out;
 }
