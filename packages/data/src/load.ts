@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { CfmError, type CustomerSequences, type EvalSet, type PreparedDataset, type Vocabularies } from '@cfm/core';
 import type { PreparedManifest } from './manifest';
 import { readItemFeatures, readSequenceShard } from './shards';
+import { snippet } from './values';
 
 async function readJson<T>(path: string): Promise<T> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (e) {
-    throw new CfmError('CFM_E_FILE', `cannot read prepared data (${(e as Error).message.split('\n')[0]}); run \`cfm prepare\` first`, { file: path });
+    // (a JSON parse error quotes the file: a short escaped part of it only)
+    throw new CfmError('CFM_E_FILE', `cannot read prepared data (${snippet((e as Error).message.split('\n')[0], 100)}); run \`cfm prepare\` first`, { file: path });
   }
 }
 
