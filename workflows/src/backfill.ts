@@ -8,7 +8,8 @@ import type { ActivityTimeouts } from './activities';
 
 export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
 
-type Carried = { exported: number; skipped: number; runs: number };
+/** Counters carried across continue-as-new. `before`: partitions exported before this backfill started (skipped). */
+type Carried = { exported: number; skipped: number; runs: number; before?: number };
 
 /** Recomputes embeddings and scores as of each date partition in from..to, one child workflow per
  * partition, at most `concurrency` at a time. Partitions already exported are skipped (asked once
@@ -22,9 +23,11 @@ export async function backfillWorkflow(
   const dates = partitionDates(input.from, input.to, input.everyDays);
   const already = new Set(await cpu.exportedPartitions({ workDir: input.workDir, family: input.family }));
   const todo = dates.filter((d) => !already.has(d));
+  // partitions done before this backfill count as skipped once; those exported by its earlier runs are already in carried.exported
+  const before = carried.before ?? dates.length - todo.length;
   const batch = todo.slice(0, Math.max(1, input.partitionsPerRun));
   const progress: BackfillProgress = {
-    total: dates.length, exported: dates.length - todo.length, skipped: carried.skipped, running: [], carriedOver: carried.runs - 1,
+    total: dates.length, exported: carried.exported, skipped: before + carried.skipped, running: [], carriedOver: carried.runs - 1,
   };
   setHandler(backfillProgressQuery, () => ({ ...progress, running: [...progress.running] }));
 
@@ -44,9 +47,9 @@ export async function backfillWorkflow(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, batch.length)) }, worker));
   if (todo.length > batch.length) {
-    await continueAsNew<typeof backfillWorkflow>(input, { ...carried, runs: carried.runs + 1 });
+    await continueAsNew<typeof backfillWorkflow>(input, { ...carried, before, runs: carried.runs + 1 });
   }
-  return { partitions: dates.length, exported: carried.exported, skipped: carried.skipped + (dates.length - todo.length), runs: carried.runs };
+  return { partitions: dates.length, exported: carried.exported, skipped: before + carried.skipped, runs: carried.runs };
 }
 
 /** One partition: embeddings + top-k scores as of `asOf` (only events strictly before it). */

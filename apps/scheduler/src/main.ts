@@ -1,18 +1,39 @@
 #!/usr/bin/env tsx
 // cfm-scheduler: start runs, manage the periodic-retraining Schedule, start backfills, show progress.
 import { Command } from 'commander';
+import { CfmError } from '@cfm/core';
 import { isCfmError } from '@cfm/core';
+import type { Timeouts } from './client';
 import { failureLine } from './errors';
 import { loadRunConfig } from '@cfm/pipeline';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { connect, createRetrainSchedule, runProgress, startBackfill, startBenchmark, startRetrain, updateRetrainSchedule } from './client';
 
 const program = new Command('cfm-scheduler').option('--address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
 const client = () => connect(program.opts<{ address: string }>().address);
+/** Temporal duration options shared by the commands that start workflows (e.g. 30s, 5m, 12h) */
+const TIMEOUTS = [
+  ['--heartbeat-timeout <d>', 'a training silent this long is retried elsewhere (default 2m)', 'heartbeatTimeout'],
+  ['--train-timeout <d>', 'one training attempt at most (default 12h)', 'trainTimeout'],
+  ['--cpu-timeout <d>', 'one cpu activity at most (default 1h)', 'cpuTimeout'],
+  ['--cpu-heartbeat-timeout <d>', 'a cpu activity silent this long is retried elsewhere (default 5m)', 'cpuHeartbeatTimeout'],
+] as const;
+function withTimeouts(c: Command): Command {
+  for (const [flag, help] of TIMEOUTS) c.option(flag, help, duration(flag));
+  return c;
+}
+function duration(flag: string) {
+  return (raw: string) => {
+    if (!/^\d+(ms|s|m|h|d)$/.test(raw)) throw new CfmError('CFM_E_CONFIG', `expected a duration like 30s, 5m, 12h, got "${raw}"`, { field: flag });
+    return raw;
+  };
+}
+const timeoutsOf = (o: Record<string, unknown>): Timeouts => Object.fromEntries(TIMEOUTS.filter(([, , k]) => o[k]).map(([, , k]) => [k, o[k]]));
 const print = (x: unknown): void => void process.stdout.write((typeof x === 'string' ? x : JSON.stringify(x, null, 2)) + '\n');
 
-program.command('start').requiredOption('--config <file>').option('--wait', 'wait for the result').action(async (o) => {
-  const h = await startRetrain(await client(), loadRunConfig(o.config));
+withTimeouts(program.command('start').requiredOption('--config <file>').option('--wait', 'wait for the result')).action(async (o) => {
+  const h = await startRetrain(await client(), loadRunConfig(o.config), { timeouts: timeoutsOf(o) });
   print(`started ${h.workflowId}`);
   if (o.wait) print(await h.result());
 });
@@ -60,14 +81,26 @@ sched.command('describe').requiredOption('--id <scheduleId>').action(async (o) =
   const d = await (await client()).schedule.getHandle(o.id).describe();
   print({ paused: d.state.paused, note: d.state.note, actions: d.info.numActionsTaken, recent: d.info.recentActions.map((a) => a.action.workflow.workflowId) });
 });
-program.command('backfill').requiredOption('--prepared <dir>').requiredOption('--artifact <dir>').requiredOption('--family <name>')
-  .requiredOption('--work-dir <dir>').requiredOption('--from <date>').requiredOption('--to <date>')
-  .option('--every-days <n>', '', '1').option('--top-k <n>', '', '10').option('--concurrency <n>', '', '2').option('--per-run <n>', 'continue-as-new after n partitions', '50')
+const int = (flag: string, min: number) => (raw: string) => {
+  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new CfmError('CFM_E_CONFIG', `expected an integer >= ${min}, got "${raw}"`, { field: flag });
+  return Number(raw);
+};
+const day = (flag: string) => (raw: string) => {
+  const t = Date.parse(`${raw}T00:00:00Z`);
+  if (!Number.isFinite(t) || new Date(t).toISOString().slice(0, 10) !== raw) throw new CfmError('CFM_E_CONFIG', `expected a calendar date YYYY-MM-DD, got "${raw}"`, { field: flag });
+  return raw;
+};
+withTimeouts(program.command('backfill').description('point-in-time exports of one model for every date partition (each exactly once)'))
+  .requiredOption('--prepared <dir>', 'prepared data folder').requiredOption('--artifact <dir>', 'model folder (or its model/ artifact)').requiredOption('--family <name>', 'registry name of the family')
+  .requiredOption('--work-dir <dir>').requiredOption('--from <date>', 'first partition', day('--from')).requiredOption('--to <date>', 'last partition', day('--to'))
+  .option('--every-days <n>', 'days between partitions', int('--every-days', 1), 1).option('--top-k <n>', 'top-k per customer and task', int('--top-k', 1), 10)
+  .option('--concurrency <n>', 'partitions at once', int('--concurrency', 1), 2).option('--per-run <n>', 'continue-as-new after n partitions', int('--per-run', 1), 50)
   .action(async (o) => {
+    const artifactDir = existsSync(join(o.artifact, 'run.json')) ? join(resolve(o.artifact), 'model') : resolve(o.artifact);
     const h = await startBackfill(await client(), {
-      workDir: o.workDir, preparedDir: o.prepared, artifactDir: o.artifact, family: o.family, from: o.from, to: o.to,
-      everyDays: +o.everyDays, topK: +o.topK, concurrency: +o.concurrency, partitionsPerRun: +o.perRun,
-    });
+      workDir: resolve(o.workDir), preparedDir: resolve(o.prepared), artifactDir, family: o.family, from: o.from, to: o.to,
+      everyDays: o.everyDays, topK: o.topK, concurrency: o.concurrency, partitionsPerRun: o.perRun,
+    }, { timeouts: timeoutsOf(o) });
     print(`started ${h.workflowId}`);
   });
 

@@ -86,6 +86,9 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     cpu = await startWorker('cpu', server.address);
     const r = (await h.result()) as BackfillResult;
     expect(r.partitions).toBe(8);
+    // counters stay right across continue-as-new: every partition counted once, exported or skipped (a racing attempt)
+    expect(r.exported + r.skipped).toBe(8);
+    expect(r.runs).toBeGreaterThanOrEqual(3);
     const exports = () => readLedger(workDir).filter((e) => e.step === 'exportPartition').map((e) => e.asOf as string);
     expect(exports().sort()).toEqual(['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20', '2024-01-22', '2024-01-24']);
     await record('it-backfill');
