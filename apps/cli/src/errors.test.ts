@@ -44,7 +44,7 @@ const BAD: Array<[string, string[], RegExp]> = [
   ['a directory given as the run config', ['run', '--config', 'a-folder'], /CFM_E_FILE.*a-folder: cannot read run config: EISDIR/],
   ['a symlink loop as the run config', ['run', '--config', 'loop-a'], /CFM_E_FILE.*ELOOP/],
   ['an unknown key in a family config', ['run', '--config', 'bad.yaml'], /CFM_E_CONFIG.*field "families\.0\.config\.dmodel": unknown key/],
-  ['a truncated Arrow shard', ['train', '--model', 'bert4rec', '--dataset', 'truncated', '--out', 'out-truncated', '--epochs', '1'], /CFM_E_FILE.*train\.arrow: cannot read this Arrow shard/],
+  ['a truncated Arrow shard', ['train', '--model', 'bert4rec', '--dataset', 'truncated', '--out', 'out-truncated', '--epochs', '1'], /CFM_E_FILE.*train\.arrow: (size \d+ bytes, the prepared manifest says \d+ \(truncated or changed\)|cannot read this Arrow shard)/],
   ['--epochs abc', ['train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', 'o', '--epochs', 'abc'], /CFM_E_CONFIG.*"--epochs"/],
   ['--negatives -5', ['eval', '--run', 'a-folder', '--negatives', '-5'], /CFM_E_CONFIG.*"--negatives": expected an integer >= 1, got "-5"/],
   ['--seeds a,b', ['eval', '--run', 'a-folder', '--seeds', 'a,b'], /CFM_E_CONFIG.*"--seeds"/],

@@ -5,7 +5,7 @@ export type { PrepareConfigInput } from './config';
 export { prepareFromSources } from './prepare';
 export type { ContractSources, PrepareFromSourcesOptions } from './prepare';
 export type { RawSource, EventLines, PrepareWarning } from './reconcile';
-export { loadPrepared, loadSequences, loadEvalSet, readManifest } from './load';
+export { loadPrepared, loadSequences, loadEvalSet, readManifest, verifyPrepared } from './load';
 export { relocatePrepared } from './relocate';
 export type { PreparedManifest, SplitCounts } from './manifest';
 // DuckDB ingest and validation

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CfmError, type CustomerSequences, type EvalSet, type PreparedDataset, type Vocabularies } from '@cfm/core';
-import type { PreparedManifest } from './manifest';
+import { fileDigests, type PreparedManifest } from './manifest';
 import { readItemFeatures, readSequenceShard } from './shards';
 import { snippet } from './values';
 
@@ -80,9 +80,27 @@ async function shard<T>(path: string, read: (p: string) => Promise<T>): Promise<
   }
 }
 
-/** Load what `cfm prepare` wrote into `dir`. */
+/** Checks every output file against the manifest (size and sha256): a truncated, changed or missing file is a
+ * CfmError naming it. Folders prepared before the manifest listed its outputs are read unverified. */
+export async function verifyPrepared(dir: string, manifest: PreparedManifest): Promise<void> {
+  if (!manifest.outputs) return;
+  const names = Object.keys(manifest.outputs);
+  for (const name of names) {
+    const size = await stat(join(dir, name)).then((s) => s.size, () => undefined);
+    const want = manifest.outputs[name];
+    if (size === undefined) throw new CfmError('CFM_E_FILE', 'a file the prepared manifest lists is missing; prepare the data again', { file: join(dir, name) });
+    if (size !== want.bytes) throw new CfmError('CFM_E_FILE', `size ${size} bytes, the prepared manifest says ${want.bytes} (truncated or changed); prepare the data again`, { file: join(dir, name) });
+  }
+  const got = await fileDigests(dir, names);
+  for (const name of names) {
+    if (got[name].sha256 !== manifest.outputs[name].sha256) throw new CfmError('CFM_E_FILE', 'sha256 does not match the prepared manifest (changed after prepare); prepare the data again', { file: join(dir, name) });
+  }
+}
+
+/** Load what `cfm prepare` wrote into `dir` (verified against its manifest first). */
 export async function loadPrepared(dir: string): Promise<PreparedDataset> {
   const manifest = await readManifest(dir);
+  await verifyPrepared(dir, manifest);
   const [vocabs, itemFeatures, train, valid, test] = await Promise.all([
     readJson<Vocabularies>(join(dir, 'vocabs.json')),
     shard(join(dir, 'item_features.arrow'), readItemFeatures),

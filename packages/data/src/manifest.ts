@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
 import { rename, writeFile } from 'node:fs/promises';
 import type { FileCount } from './ingest';
 import type { PrepareConfig } from './config';
@@ -27,6 +29,8 @@ export interface PreparedManifest {
   counts: { users: number; items: number; events: number; accepted: number; quarantined: number; duplicates: number; warnings?: number };
   /** per input file: input = accepted + quarantined */
   files: FileCount[];
+  /** every output file loadPrepared reads, with its size and sha256 (the manifest is written last; loading verifies) */
+  outputs?: Record<string, { bytes: number; sha256: string }>;
   /** per raw file of a dataset adapter: input (lines) = converted + quarantined */
   raw?: Array<Omit<RawSource, 'quarantine'> & { quarantined: number }>;
   /** the events in input lines (raw lines of an adapter when it wrote one row per line): input = events + duplicates + quarantined */
@@ -66,4 +70,18 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, JSON.stringify(value));
   await rename(tmp, path);
+}
+
+/** the files of a prepared folder that loadPrepared reads (the manifest lists and verifies them) */
+export const PREPARED_OUTPUTS = ['vocabs.json', 'item_features.arrow', 'train.arrow', 'valid.arrow', 'test.arrow', 'users.json'];
+
+/** size and sha256 of each named file of `dir` (hashed in parallel, streamed) */
+export async function fileDigests(dir: string, names: string[]): Promise<Record<string, { bytes: number; sha256: string }>> {
+  const one = (name: string) => new Promise<[string, { bytes: number; sha256: string }]>((done, fail) => {
+    const h = createHash('sha256');
+    let bytes = 0;
+    createReadStream(join(dir, name)).on('data', (b: Buffer | string) => { bytes += b.length; h.update(b); }).on('error', fail)
+      .on('end', () => done([name, { bytes, sha256: h.digest('hex') }]));
+  });
+  return Object.fromEntries(await Promise.all(names.map(one)));
 }

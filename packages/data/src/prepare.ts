@@ -11,7 +11,7 @@ import { makeSideWork, type SideWork } from './side-work';
 import { mark } from './debug';
 import { countNonBlankLines, formatOf } from './files';
 import { EVENTS_CODED, EVENTS_TABLE, createTables, ingestEvents, type FileCount } from './ingest';
-import { dataHash, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
+import { dataHash, fileDigests, PREPARED_OUTPUTS, writeJsonAtomic, type PreparedManifest, type SplitCounts } from './manifest';
 import { buildCustomerSequences, buildEvalSet, type SequenceContext } from './sequences';
 import { writeItemFeatures } from './shards';
 import { inlineShardWriter, startShardWriter, type ShardWriter } from './shard-writer';
@@ -347,6 +347,7 @@ async function run(
     timingsMs,
     cpuMs,
   };
+  manifest.outputs = await fileDigests(opts.out, PREPARED_OUTPUTS.filter((f) => f !== 'users.json' || hasUsers));
   mark('manifest built');
   await writeJsonAtomic(join(opts.out, 'manifest.json'), manifest);
   mark('manifest written');
