@@ -39,6 +39,8 @@ export function temporalActivities(steps: PipelineSteps, progress: ProgressRepor
         return await fn(input);
       } catch (e) {
         if (isCfmError(e) && !e.retryable) throw ApplicationFailure.nonRetryable(e.message, 'CfmError', { code: e.code, location: e.location });
+        // retryable (a cancelled training with its checkpoint, a busy registry): another attempt, maybe on another worker
+        if (isCfmError(e)) throw ApplicationFailure.retryable(e.message, 'CfmRetryable', { code: e.code, location: e.location });
         throw e;
       }
     };
@@ -67,9 +69,12 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     activities,
     ...workflows,
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? (opts.queue === 'gpu' ? 1 : 4),
-    // a killed worker's training is retried by another one after the heartbeat timeout; on a graceful stop
-    // (SIGTERM) running activities are cancelled: a training saves its checkpoint (seconds) and fails as retryable
-    shutdownGraceTime: '30s',
+    // a killed worker's training is retried by another one after the heartbeat timeout. On a graceful stop (SIGTERM,
+    // every rolling update) running activities are cancelled at once: a training saves its checkpoint and fails as
+    // retryable, never as a finished model, and another worker resumes it; the worker waits up to shutdownForceTime
+    // for that checkpoint write (keep the pod's termination grace period above it)
+    shutdownGraceTime: '0s',
+    shutdownForceTime: '2m',
     // heartbeats reach the server at least every 5 s, so `cfm-scheduler status` shows progress at most ~5 s old
     maxHeartbeatThrottleInterval: '5s',
     defaultHeartbeatThrottleInterval: '5s',

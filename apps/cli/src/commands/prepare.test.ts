@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadPrepared, readManifest } from '@cfm/data';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -41,5 +42,26 @@ describe('cfm prepare', () => {
       .parseAsync(['node', 'cfm', 'prepare', '--dataset', 'path:../..', '--data-dir', dataDir, '--out', join(dataDir, 'o2')])
       .catch((e) => e);
     expect(err.code).toBe('CFM_E_PATH_ESCAPE');
+  });
+
+  it('two prepares into one folder at once: one after the other, never the manifest of one with the data of the other', async () => {
+    for (const [name, n] of [['small', 3], ['large', 8]] as const) {
+      mkdirSync(join(dataDir, name));
+      const rows = ['customer_id,item_id,ts,event_type'];
+      for (let c = 0; c < n; c++) for (let k = 0; k < 4; k++) rows.push(`${name}${c},i${(c + k) % (n + 1)},2024-01-0${k + 1}T10:00:00Z,view`);
+      writeFileSync(join(dataDir, name, 'events.csv'), rows.join('\n') + '\n');
+    }
+    const out = join(dataDir, 'shared-out');
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await Promise.all(['small', 'large'].map((d) => program().parseAsync(['node', 'cfm', 'prepare', '--dataset', `path:${d}`, '--split', 'loo', '--data-dir', dataDir, '--out', out])));
+    } finally {
+      spy.mockRestore();
+    }
+    const m = await readManifest(out);
+    const data = await loadPrepared(out); // verified against the manifest
+    expect(data.train.customerIds.length).toBe(m.counts.users);
+    expect(data.train.customerIds.every((id) => id.startsWith(m.dataset.replace('path:', '')))).toBe(true);
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('shared-out.'))).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { CfmError, formatDuration, lineProgress, type ProgressReporter } from '@cfm/core';
+import { CfmError, formatDuration, lineProgress, withFolderLock, type ProgressReporter } from '@cfm/core';
+import { relocatePrepared } from '@cfm/data';
 import { prepareDataset, type PreparedManifest } from '@cfm/datasets';
 
 interface PrepareOptions {
@@ -69,6 +70,21 @@ export function summaryTable(m: PreparedManifest): string {
   ].join('\n');
 }
 
+/** One writer per --out folder (a second `cfm prepare` into it waits), built beside it and swapped in complete: a
+ * killed or failed prepare leaves the previous folder as it was (and a .partial folder the next run removes). */
+async function preparedAtomically<T>(out: string, prepare: (dir: string) => Promise<T>, progress: ProgressReporter, catalogInside: boolean): Promise<T> {
+  const dir = resolve(out);
+  return withFolderLock(dir, 'cfm prepare', async () => {
+    const partial = `${dir}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    const m = await prepare(partial);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(partial, dir);
+    if (catalogInside) await relocatePrepared(dir);
+    return m;
+  }, { onWait: (o) => progress.log(`waiting for ${dir}: another prepare writes it (pid ${o.pid} on ${o.host})`) });
+}
+
 export function registerPrepare(program: Command): void {
   program
     .command('prepare')
@@ -100,7 +116,7 @@ export function registerPrepare(program: Command): void {
         if (opts.db && opts.db !== ':memory:' && !existsSync(dirname(resolve(opts.db)))) {
           throw new CfmError('CFM_E_FILE', 'the folder of the DuckDB catalog file does not exist', { file: opts.db, field: '--db' });
         }
-        const m = await prepareDataset({ dataset: opts.dataset, split, out: opts.out, dataDir: opts.dataDir, dbPath: opts.db, config, progress });
+        const m = await preparedAtomically(opts.out, (out) => prepareDataset({ dataset: opts.dataset, split, out, dataDir: opts.dataDir, dbPath: opts.db, config, progress }), progress, !opts.db);
         (progress as { stop?: () => void }).stop?.();
         process.stdout.write(`${summaryTable(m)}\nwrote ${opts.out} in ${formatDuration((Date.now() - t0) / 1000)}\n`);
       } finally {
