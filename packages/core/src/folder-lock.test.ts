@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withFolderLock } from './folder-lock';
+import { removeLeftovers, withFolderLock } from './folder-lock';
 
 const root = mkdtempSync(join(tmpdir(), 'cfm-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -39,5 +39,16 @@ describe('withFolderLock', () => {
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere', since: 'then' }));
     await sleep(150);
     expect(await withFolderLock(dir, 'w', async () => 3, { wait: false, staleMs: 100 })).toBe(3);
+  });
+
+  it("removes the temp files of writers that died, and nobody else's", async () => {
+    const dir = join(root, 'e');
+    mkdirSync(dir);
+    const dead = await new Promise<number>((done) => { const p = spawn(process.execPath, ['-e', '0']); p.on('exit', () => done(p.pid!)); });
+    const names = [`model.tmp-${dead}`, `.topk.parquet.tmp-${dead}-1700000000000-3`, `eval.json.${dead}.1700000000000.tmp`, `.x.old-${dead}-1-2`,
+      `train.json.tmp-${process.pid}`, 'run.json', 'model', 'notes.tmp'];
+    for (const n of names) (n === 'model' || n.startsWith('model.') ? mkdirSync(join(dir, n)) : writeFileSync(join(dir, n), 'x'));
+    expect(removeLeftovers(dir).sort()).toEqual(names.slice(0, 4).sort());
+    expect(readdirSync(dir).sort()).toEqual(names.slice(4).sort());
   });
 });

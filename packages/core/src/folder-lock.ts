@@ -1,9 +1,9 @@
 /** One writer per output folder: `<dir>.lock` is created with O_EXCL and holds the owner (pid, host); the owner
  * touches it every few seconds. A second writer waits for it (or fails at once with `wait: false`); a lock whose
  * owner died (same host, pid gone) or that nobody touched for `staleMs` is taken over. */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CfmError } from './errors';
 
 export interface FolderLockOptions {
@@ -102,4 +102,27 @@ export async function withFolderLock<T>(dir: string, what: string, fn: () => Pro
     clearInterval(touch);
     if (readOwner(file)?.pid === process.pid) rmSync(file, { force: true });
   }
+}
+
+/** the writer pid in a temp name this codebase uses: `x.tmp-<pid>`, `.x.tmp-<pid>-<ms>-<n>`, `.x.old-<pid>-…`, `x.<pid>.<ms>.tmp` */
+function tempOwner(name: string): number | undefined {
+  const m = /\.(?:tmp|old)-(\d+)(?:-\d+-\d+)?$/.exec(name) ?? /\.(\d+)\.\d+\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Removes the temp files and folders of writers that died in `dir` (their pid is gone); call it holding the folder's
+ * lock. Returns what was removed. */
+export function removeLeftovers(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const gone = names.filter((n) => {
+    const pid = tempOwner(n);
+    return pid !== undefined && pid !== process.pid && !alive(pid);
+  });
+  for (const n of gone) rmSync(join(dir, n), { recursive: true, force: true });
+  return gone;
 }

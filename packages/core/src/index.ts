@@ -13,5 +13,5 @@ export type { Rng } from './rng';
 export { silentProgress, lineProgress, etaSeconds, formatDuration } from './progress';
 export type { ProgressReporter, ProgressEvent } from './progress';
 export { canonicalJson, sha256, configHash } from './hash';
-export { withFolderLock } from './folder-lock';
+export { withFolderLock, removeLeftovers } from './folder-lock';
 export type { FolderLockOptions, LockOwner } from './folder-lock';

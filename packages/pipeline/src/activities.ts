@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configHash, silentProgress, withFolderLock } from '@cfm/core';
+import { configHash, removeLeftovers, silentProgress, withFolderLock } from '@cfm/core';
 import type { LockOwner, ProgressReporter } from '@cfm/core';
 import type { CfmActivities, ModelRef, PartitionOutput, TrainProgress } from '@cfm/contracts';
 import { relocatePrepared } from '@cfm/data';
@@ -59,6 +59,11 @@ export function createActivities(deps: ActivityDeps): CfmActivities {
       clearInterval(timer);
     }
   };
+  /** a killed writer's temp files in a folder we now hold, removed (and said) */
+  const leftovers = (dir: string, c: StepContext) => {
+    const gone = removeLeftovers(dir);
+    if (gone.length) c.progress.log(`removed ${gone.length} leftover(s) of a killed run in ${dir}: ${gone.join(', ')}`);
+  };
   const lock = (dir: string, what: string, c: StepContext) => ({
     signal: c.signal, onWait: (o: LockOwner) => c.progress.log(`${what}: waiting for ${dir} (held by pid ${o.pid} on ${o.host}: ${o.what ?? '?'})`),
   });
@@ -99,6 +104,7 @@ export function createActivities(deps: ActivityDeps): CfmActivities {
       return live('trainModel', (c) => withFolderLock(runDir, `train ${f.id} seed ${input.seed}`, async () => {
         const t0 = Date.now();
         mkdirSync(runDir, { recursive: true });
+        leftovers(runDir, c);
         // one line per optimizer step and process: shows which steps each attempt trained
         const trace = join(runDir, 'progress.jsonl');
         const onTrainProgress = (p: TrainProgress) => {
@@ -125,9 +131,10 @@ export function createActivities(deps: ActivityDeps): CfmActivities {
     compareWithChampion: (input) => live('compareWithChampion', async (c) => ({ family: input.family, ...(await steps.compare(input, c)) })),
     async exportOutputs(input) {
       const exportsDir = join(input.runDir, 'exports');
-      const out = await live('exportOutputs', (c) => withFolderLock(exportsDir, `export ${input.family}`, () =>
-        cachedStep(input.workDir, 'export', modelKey(input, { topK: input.topK }), async () => ({ family: input.family, ...(await steps.exportOutputs(input, c)) }), (o) => o.files),
-      lock(exportsDir, 'export', c)));
+      const out = await live('exportOutputs', (c) => withFolderLock(exportsDir, `export ${input.family}`, () => {
+        leftovers(exportsDir, c);
+        return cachedStep(input.workDir, 'export', modelKey(input, { topK: input.topK }), async () => ({ family: input.family, ...(await steps.exportOutputs(input, c)) }), (o) => o.files);
+      }, lock(exportsDir, 'export', c)));
       return done(input.workDir, 'export', out, { family: input.family, files: out.files.length });
     },
     async promoteModel(input) {

@@ -1,6 +1,7 @@
 /** Outputs are transactions: a prepared folder is built beside its final name and swapped in complete (its catalog
  * still reads its events afterwards); a failed prepare leaves nothing the next run could take for done; the same
  * spec run twice at once trains once. */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,3 +69,22 @@ describe('one writer per output folder', () => {
     expect(readdirSync(join(workDir, 'models')).filter((f) => f.endsWith('.lock'))).toEqual([]);
   }, 120_000);
 });
+
+describe('leftovers of killed runs', () => {
+  it('are removed by the next run that writes the folder', async () => {
+    const workDir = join(root, 'd');
+    const first = await runPipeline(spec(workDir), { steps: realSteps() });
+    const runDir = first.training.bert4rec.runDir;
+    const dead = await new Promise<number>((done) => { const p = spawn(process.execPath, ['-e', '0']); p.on('exit', () => done(p.pid!)); });
+    mkdirSync(join(runDir, `model.tmp-${dead}`));
+    writeFileSync(join(runDir, 'exports', `.topk.parquet.tmp-${dead}-1-0`), 'half a file');
+    rmSync(join(runDir, 'model'), { recursive: true });
+    rmSync(join(runDir, 'exports', 'topk.parquet'));
+    const lines: string[] = [];
+    await runPipeline(spec(workDir), { steps: realSteps(), progress: { ...silentProgress, log: (l: string) => void lines.push(l) } });
+    expect(readdirSync(runDir).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(readdirSync(join(runDir, 'exports')).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('removed 1 leftover(s) of a killed run'))).toHaveLength(2);
+  }, 120_000);
+});
+
