@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { RetrainResult } from '@cfm/contracts';
 import { Registry } from '@cfm/export';
 import { readLedger } from '@cfm/pipeline';
-import { connect, startRetrain } from '@cfm/scheduler';
+import { connect, runProgress, startRetrain } from '@cfm/scheduler';
 import { startDevServer, startWorker, stopProcess, waitFor } from './harness';
 import type { DevServer, WorkerProc } from './harness';
 import { smallSpec } from './spec';
@@ -52,6 +52,15 @@ describe('durability under faults on a real Temporal dev server', () => {
     const h = await startRetrain(client, spec, { workflowId: 'it-sigterm', timeouts });
     const trace = await traceOf(workDir, h.result().then(() => undefined, (e: Error) => e));
     await waitFor('step 20', () => steps(trace).some((l) => l.step >= 20 && l.step % 16 !== 0));
+    // status shows the training's progress, a few seconds old at most
+    const status = await waitFor('a training heartbeat', async () => {
+      const st = await runProgress(client, 'it-sigterm');
+      return st.activities.find((a) => a.type === 'trainModel' && a.heartbeatAgeSeconds !== undefined) && st;
+    });
+    const beat = status.activities.find((a) => a.type === 'trainModel')!;
+    expect(beat.heartbeatAgeSeconds).toBeLessThanOrEqual(10);
+    expect((beat.heartbeat as { step: number }).step).toBeGreaterThan(0);
+    expect(status).toMatchObject({ type: 'retrainWorkflow', status: 'RUNNING' });
     const [victim] = gpu.splice(0, 1);
     victim.proc.kill('SIGTERM');
     await new Promise((r) => victim.proc.once('exit', r));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { BackfillResult, BenchmarkWorkflowResult, RetrainResult } from '@cfm/contracts';
 import { backfillDir, readLedger } from '@cfm/pipeline';
-import { connect, createRetrainSchedule, startBackfill, startRetrain } from '@cfm/scheduler';
+import { connect, createRetrainSchedule, runProgress, startBackfill, startRetrain } from '@cfm/scheduler';
 import { recordHistory, startDevServer, startWorker, stopProcess, waitFor } from './harness';
 import type { DevServer, WorkerProc } from './harness';
 import { smallSpec } from './spec';
@@ -96,6 +96,8 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     const again = (await (await startBackfill(client, input, { workflowId: 'it-backfill-rerun', timeouts })).result()) as BackfillResult;
     expect(again).toMatchObject({ partitions: 8, exported: 0, skipped: 8, runs: 1 });
     expect(exports()).toHaveLength(8);
+    // status works for every workflow kind, finished ones included
+    expect(await runProgress(client, 'it-backfill-rerun')).toMatchObject({ type: 'backfillWorkflow', status: 'COMPLETED', activities: [] });
   }, 300_000);
 
   it('a retrain schedule is created, triggered and paused through the scheduler app', async () => {
