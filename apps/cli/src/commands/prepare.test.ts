@@ -64,4 +64,23 @@ describe('cfm prepare', () => {
     expect(data.train.customerIds.every((id) => id.startsWith(m.dataset.replace('path:', '')))).toBe(true);
     expect(readdirSync(dataDir).filter((f) => f.startsWith('shared-out.'))).toEqual([]);
   });
+
+  it('a failing prepare into an existing folder leaves the old folder whole (catalog, quarantine, manifest)', async () => {
+    mkdirSync(join(dataDir, 'broken'));
+    writeFileSync(join(dataDir, 'broken', 'events.csv'), 'customer_id,ts\nc1,2024-01-01T00:00:00Z\n');
+    const out = join(dataDir, 'keep-out');
+    const run = (d: string) => program().parseAsync(['node', 'cfm', 'prepare', '--dataset', `path:${d}`, '--split', 'loo', '--data-dir', dataDir, '--out', out]);
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await run('small');
+      const before = await readManifest(out);
+      await expect(run('broken')).rejects.toMatchObject({ code: 'CFM_E_MISSING_COLUMN' });
+      expect(await readManifest(out)).toEqual(before);
+      expect((await loadPrepared(out)).train.customerIds.length).toBe(before.counts.users);
+      expect(readdirSync(out)).toContain('catalog.duckdb');
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });
+
