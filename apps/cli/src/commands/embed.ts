@@ -46,10 +46,17 @@ export function registerEmbed(program: Command): void {
       const model = await loadModel(dir, { vocabHash: data.vocabs.item.hash, itemFeatures: data.itemFeatures, workers: o.workers });
       try {
         const customers = allCustomers(data);
+        // every customer of the prepared data is accounted for: exported, no event before --as-of, or in no sequence at all
+        const users = Number((data.manifest.counts as { users?: number } | undefined)?.users ?? customers.customerIds.length);
+        const unsequenced = users - customers.customerIds.length;
+        const first = customers.times.reduce((a, t) => Math.min(a, t), Infinity);
+        const asOfS = Date.parse(`${o.asOf}T00:00:00Z`) / 1000;
+        if (asOfS <= first) process.stderr.write(`warning: --as-of ${o.asOf} is at or before every event (the first is ${new Date(first * 1000).toISOString().slice(0, 10)}): no customer has a history\n`);
+        if (unsequenced > 0) process.stderr.write(`warning: ${unsequenced} of the prepared data's ${users} customers are in no sequence (all their events fell out in prepare) and are not exported\n`);
         const r = await exportEmbeddings({ model, customers, asOf: o.asOf, out: o.out, batchSize: o.batchSize, progress: cliProgress('embed') });
         const check = await parquetStats(o.out);
         process.stdout.write(
-          `exported ${r.rows} of ${customers.customerIds.length} customers (${r.skipped} without events before ${o.asOf}) as ${model.manifest.family} ` +
+          `exported ${r.rows} of ${users} customers (${r.skipped} without events before ${o.asOf}${unsequenced > 0 ? `, ${unsequenced} in no sequence` : ''}) as ${model.manifest.family} ` +
             `${model.modelVersion}, dim ${model.embeddingDim}, in ${r.seconds.toFixed(2)} s (${Math.round(r.customersPerSec)} customers/s) → ${o.out}\n` +
             `re-read with DuckDB read_parquet: ${check.rows} rows, ${check.customers} distinct customers, vector length ${check.minDim}..${check.maxDim}\n`,
         );

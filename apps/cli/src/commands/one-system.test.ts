@@ -10,6 +10,7 @@ import { initTestBackend } from '@cfm/tensor/testing';
 import { registerEval } from './eval';
 import { registerRun } from './run';
 import { registerTrain } from './train';
+import { registerEmbed } from './embed';
 
 const root = mkdtempSync(join(tmpdir(), 'cfm-one-system-'));
 const dataDir = join(root, 'data');
@@ -26,12 +27,13 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
+const stderr: string[] = [];
 async function cfm(...args: string[]): Promise<string> {
   const p = new Command('cfm').exitOverride();
-  for (const register of [registerTrain, registerEval, registerRun]) register(p);
+  for (const register of [registerTrain, registerEval, registerRun, registerEmbed]) register(p);
   const out: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (stderr.push(String(s)), true));
   try {
     await p.parseAsync(['node', 'cfm', ...args]);
   } finally {
@@ -74,6 +76,19 @@ describe('one system', () => {
     expect(Object.keys(ea).sort()).toEqual(['full', 'sampled-uniform-20']);
     expect(eb).toEqual(ea);
   }, 180_000);
+
+  it('cfm embed accounts for every customer and warns of an --as-of before any data', async () => {
+    const trained = join(root, 'trained');
+    const prepared = json(join(trained, 'run.json')).preparedDir as string;
+    stderr.length = 0;
+    const out = await cfm('embed', '--model', trained, '--data', prepared, '--as-of', '2000-01-01', '--out', join(root, 'early.parquet'), '--workers', '0');
+    const users = json(join(prepared, 'manifest.json')).counts.users as number;
+    const m = /exported 0 of (\d+) customers \((\d+) without events before 2000-01-01(?:, (\d+) in no sequence)?\)/.exec(out)!;
+    expect(Number(m[1])).toBe(users);
+    expect(Number(m[2]) + Number(m[3] ?? 0)).toBe(users);
+    if (m[3]) expect(stderr.join('')).toMatch(new RegExp(`warning: ${m[3]} of the prepared data's ${users} customers are in no sequence`));
+    expect(stderr.join('')).toMatch(/warning: --as-of 2000-01-01 is at or before every event \(the first is 2024-01-\d\d\)/);
+  }, 120_000);
 
   it('refuses bad numbers and unknown config keys with the option or field named', async () => {
     await expect(cfm('train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', join(root, 'x'), '--epochs', 'abc')).rejects.toThrow(/field "--epochs": expected an integer in 1\.\.100000, got "abc"/);

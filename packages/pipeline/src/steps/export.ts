@@ -20,8 +20,11 @@ export async function exportStep(families: FamilyLookup, input: ExportInput, ctx
       model, data, sequences, rows, outDir: join(input.runDir, 'exports'), family: input.name, modelVersion: basename(input.runDir), asOf, topK: input.topK,
       progress: ctx.progress, heartbeat: (d) => ctx.heartbeat(d), signal: ctx.signal,
     });
+    // every customer of the prepared data accounted for: those in no sequence (all events fell out in prepare) are said
+    const users = Number((data.manifest.counts as { users?: number } | undefined)?.users ?? rows.length);
+    if (users > rows.length) ctx.progress.log(`warning: ${users - rows.length} of the prepared data's ${users} customers are in no sequence and are not exported`);
     const out = { files: r.files, rows: r.rows, tasks: r.tasks, seconds: (Date.now() - t0) / 1000 };
-    writeRunFile(input.runDir, 'export', { artifactHash: input.artifactHash, asOf, ...out });
+    writeRunFile(input.runDir, 'export', { artifactHash: input.artifactHash, asOf, customers: { prepared: users, exported: rows.length, inNoSequence: users - rows.length }, ...out });
     return out;
   } finally {
     model.dispose();
