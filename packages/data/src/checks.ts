@@ -6,7 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CfmError, EVENT_TYPES } from '@cfm/core';
 import { MS_PER_UNIT } from './config';
 import { queryRows, sqlString } from './db';
-import type { FileCount } from './ingest';
+import type { FileCount } from './file-count';
 import { fitsUnitSql, hasControl, isNullToken, sqlList, type TimeRules } from './values';
 
 /** ISO-8601 times (no zone = UTC) must lie in [1970, 2100). */

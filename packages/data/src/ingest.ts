@@ -7,18 +7,13 @@ import { csvColumnLooksInteger, formatOf } from './files';
 import { rejectsSelect, stageSource, type StagedSource } from './sources';
 import { MAX_TS_MS, numOf, problemExpr, refuseImplausibleTimes, tidy, tsColumns, type RowRules } from './checks';
 import { isNullToken, nullTokens, timeRules, type TimeRules } from './values';
+import type { FileCount } from './file-count';
 
 export const EVENT_COLUMNS = { required: ['customer_id', 'item_id', 'ts', 'event_type'], optional: ['session_id', 'position', 'page', 'query', 'price'] };
 export { MAX_TS_MS, tidy };
 
 /** Per-file reconciliation: input rows must equal accepted + quarantined. */
-export interface FileCount {
-  file: string;
-  kind: 'events' | 'items' | 'users';
-  input: number;
-  accepted: number;
-  quarantined: number;
-}
+export type { FileCount };
 
 export async function createTables(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE TABLE IF NOT EXISTS quarantine (file VARCHAR, "row" BIGINT, field VARCHAR, reason VARCHAR, kind VARCHAR);`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { rename, writeFile } from 'node:fs/promises';
-import type { FileCount } from './ingest';
+import type { FileCount } from './file-count';
 import type { PrepareConfig } from './config';
 import type { SortedEvents } from './split';
 import type { EventLines, PrepareWarning, RawSource } from './reconcile';
