@@ -16,5 +16,6 @@ bash infra/native-kernels/provision.sh || echo "setup: native kernels not built 
 # without it every events file is read by DuckDB (same outputs, slower)
 bash infra/native-data/provision.sh || echo "setup: native data scan not built (every events file is read by DuckDB)"
 bash infra/temporal/install.sh || echo "setup: Temporal CLI not installed (Temporal integration tests will be skipped)"
+bash infra/seaweedfs/install.sh || echo "setup: SeaweedFS not installed (the @cfm/storage S3 tests will be skipped outside CI)"
 bash infra/chromium/install.sh || echo "setup: chromium not installed (the report browser test will be skipped outside CI)"
 bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"
