@@ -119,6 +119,12 @@ describe.skipIf(!!skip)(`folders on SeaweedFS: publish, verified fetch, staging$
     const changed = await stageLocal(s, uri, cache);
     expect(changed).not.toBe(first);
     expect(JSON.parse(readFileSync(join(changed, 'manifest.json'), 'utf8'))).toEqual({ seed: 5 });
+    // two stagings of one folder at once end with one verified copy
+    const racing = join(root, 'cache-race');
+    const both = await Promise.all([stageLocal(s, uri, racing), stageLocal(s, uri, racing)]);
+    expect(both[1]).toBe(both[0]);
+    sameFiles(dir, both[0]);
+    expect(readdirSync(racing)).toEqual([both[0].slice(racing.length + 1)]);
     // a damaged cache entry (a file removed) is fetched again
     rmSync(join(changed, 'shards', 'part-2.bin'));
     expect(await stageLocal(s, uri, cache)).toBe(changed);
