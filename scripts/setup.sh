@@ -19,3 +19,5 @@ bash infra/temporal/install.sh || echo "setup: Temporal CLI not installed (Tempo
 bash infra/seaweedfs/install.sh || echo "setup: SeaweedFS not installed (the @cfm/storage S3 tests will be skipped outside CI)"
 bash infra/chromium/install.sh || echo "setup: chromium not installed (the report browser test will be skipped outside CI)"
 bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"
+# The offline schema check of infra/k8s (a Go program on k8s.io/api; npm test runs it through infra/k8s/manifests.test.ts)
+bash infra/k8s/validate/build.sh || echo "setup: k8s-validate not built (infra/k8s/manifests.test.ts will build it or fail)"

@@ -3,7 +3,8 @@
 # cross-entropy and the fused transformer block), one N-API addon, into tools/native-kernels/cfm_kernels.node. BLAS comes from the `scipy-openblas32` wheel (OpenBLAS with its C headers,
 # symbols prefixed scipy_), fetched with pip and cached; libscipy_openblas.so is copied beside the addon, which
 # finds it through RPATH $ORIGIN. Needs g++ and Node's headers (node_api.h). Rebuilds only when the source, the
-# pin or the compiler flags change. Env: OPENBLAS_WHEEL_VERSION (pin), CFM_CACHE_DIR (default ~/.cache/cfm).
+# pin or the compiler flags change. Env: OPENBLAS_WHEEL_VERSION (pin), CFM_CACHE_DIR (default ~/.cache/cfm),
+# CFM_NATIVE_MARCH (g++ -march, default native).
 # Usage: bash infra/native-kernels/provision.sh   (on failure it exits non-zero; training then uses TF.js ops)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,7 +13,8 @@ cache=${CFM_CACHE_DIR:-$HOME/.cache/cfm}/openblas/$version
 dest=tools/native-kernels
 src_dir=packages/tensor/native
 declare -A SHA256=([scipy_openblas32-0.3.34.481.3-py3-none-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl]=0595f94cd58c1f8a0d90c975621f4587337a003916b1979e834ebdf2cb5d9504)
-flags="-O3 -march=native -ffast-math -fPIC -shared -std=c++17"
+# CFM_NATIVE_MARCH: the target CPU (default native: this machine); images use a portable level (infra/docker)
+flags="-O3 -march=${CFM_NATIVE_MARCH:-native} -ffast-math -fPIC -shared -std=c++17"
 stamp="$version $(cat "$src_dir"/*.cc "$src_dir"/*.h | sha256sum | cut -d' ' -f1) $flags $(grep -m1 "^flags" /proc/cpuinfo | sha256sum | cut -c1-16)"
 
 if [ -f "$dest/cfm_kernels.node" ] && [ "$(cat "$dest/STAMP" 2>/dev/null)" = "$stamp" ]; then

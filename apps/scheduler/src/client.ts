@@ -1,10 +1,69 @@
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { ScheduleHandle, WorkflowHandle } from '@temporalio/client';
+import type { ScheduleHandle, TLSConfig, WorkflowHandle } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { CfmError } from '@cfm/core';
 import { QUERIES, TASK_QUEUES, WORKFLOWS } from '@cfm/contracts';
 import type { BackfillInput, BenchmarkWorkflowInput, RetrainInput, RunProgress, RunSpec } from '@cfm/contracts';
 
-export async function connect(address: string, namespace = 'default'): Promise<Client> {
-  const connection = await Connection.connect({ address });
+/** TLS / API key settings of a Temporal connection, as flags or environment variables (the Temporal CLI's names):
+ * TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (client certificate and key files: mTLS), TEMPORAL_TLS_CA (the server's CA
+ * file), TEMPORAL_TLS_SERVER_NAME (SNI / name to verify), TEMPORAL_TLS (true: TLS with the system roots; false: plain
+ * text even with an API key), TEMPORAL_API_KEY (sent as `Authorization: Bearer`; turns TLS on unless TEMPORAL_TLS=false). */
+export interface SecurityFlags { tlsCert?: string; tlsKey?: string; tlsCa?: string; tlsServerName?: string; tls?: string; apiKey?: string }
+
+export const SECURITY_ENV: Record<keyof SecurityFlags, string> = {
+  tlsCert: 'TEMPORAL_TLS_CERT', tlsKey: 'TEMPORAL_TLS_KEY', tlsCa: 'TEMPORAL_TLS_CA',
+  tlsServerName: 'TEMPORAL_TLS_SERVER_NAME', tls: 'TEMPORAL_TLS', apiKey: 'TEMPORAL_API_KEY',
+};
+
+/** What NativeConnection.connect and Connection.connect take: `tls` (undefined: plain text) and `apiKey`.
+ * A flag wins over its environment variable; an empty variable counts as unset. Files are read here, so a missing
+ * or unreadable one fails at start-up naming the variable. */
+export function connectionSecurity(flags: SecurityFlags = {}, env: NodeJS.ProcessEnv = process.env): { tls?: TLSConfig | boolean; apiKey?: string } {
+  const get = (k: keyof SecurityFlags): { value?: string; field: string } => {
+    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (flags[k] !== undefined && flags[k] !== '') return { value: flags[k], field: flag };
+    const v = env[SECURITY_ENV[k]];
+    return { value: v === '' ? undefined : v, field: SECURITY_ENV[k] };
+  };
+  const read = (k: 'tlsCert' | 'tlsKey' | 'tlsCa'): Buffer | undefined => {
+    const { value, field } = get(k);
+    if (value === undefined) return undefined;
+    try {
+      return readFileSync(value);
+    } catch (e) {
+      throw new CfmError('CFM_E_CONFIG', `cannot read ${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { field });
+    }
+  };
+  const crt = read('tlsCert');
+  const key = read('tlsKey');
+  if ((crt === undefined) !== (key === undefined)) {
+    throw new CfmError('CFM_E_CONFIG', 'a client certificate needs its key and a key its certificate (mTLS)', { field: crt ? SECURITY_ENV.tlsKey : SECURITY_ENV.tlsCert });
+  }
+  const ca = read('tlsCa');
+  const serverName = get('tlsServerName').value;
+  const onOff = get('tls');
+  if (onOff.value !== undefined && !/^(true|false|1|0)$/.test(onOff.value)) {
+    throw new CfmError('CFM_E_CONFIG', `expected true or false, got "${onOff.value}"`, { field: onOff.field });
+  }
+  const apiKey = get('apiKey').value;
+  const custom = crt !== undefined || ca !== undefined || serverName !== undefined;
+  const explicit = onOff.value === undefined ? undefined : onOff.value === 'true' || onOff.value === '1';
+  if (explicit === false && custom) {
+    throw new CfmError('CFM_E_CONFIG', 'TLS is switched off but a certificate, CA or server name is set', { field: onOff.field });
+  }
+  const tls: TLSConfig | boolean | undefined = custom
+    ? {
+        ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+        ...(ca ? { serverRootCACertificate: ca } : {}),
+        ...(serverName ? { serverNameOverride: serverName } : {}),
+      }
+    : explicit ?? (apiKey !== undefined ? true : undefined);
+  return { ...(tls !== undefined ? { tls } : {}), ...(apiKey !== undefined ? { apiKey } : {}) };
+}
+
+export async function connect(address: string, namespace = 'default', security: SecurityFlags = {}): Promise<Client> {
+  const connection = await Connection.connect({ address, ...connectionSecurity(security) });
   return new Client({ connection, namespace });
 }
 

@@ -1,2 +1,2 @@
-export { connect, startRetrain, startBackfill, startBenchmark, runProgress, createRetrainSchedule, updateRetrainSchedule } from './client';
-export type { Timeouts, WorkflowStatus } from './client';
+export { connect, connectionSecurity, SECURITY_ENV, startRetrain, startBackfill, startBenchmark, runProgress, createRetrainSchedule, updateRetrainSchedule } from './client';
+export type { SecurityFlags, Timeouts, WorkflowStatus } from './client';

@@ -3,15 +3,22 @@
 import { Command } from 'commander';
 import { CfmError } from '@cfm/core';
 import { isCfmError } from '@cfm/core';
-import type { Timeouts } from './client';
+import type { SecurityFlags, Timeouts } from './client';
 import { failureLine } from './errors';
 import { loadRunConfig } from '@cfm/pipeline';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect, createRetrainSchedule, runProgress, startBackfill, startBenchmark, startRetrain, updateRetrainSchedule } from './client';
 
-const program = new Command('cfm-scheduler').option('--address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
-const client = () => connect(program.opts<{ address: string }>().address);
+const program = new Command('cfm-scheduler').option('--address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')
+  .option('--namespace <ns>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
+  .option('--tls-cert <file>', 'client certificate for mTLS (env TEMPORAL_TLS_CERT)').option('--tls-key <file>', 'its private key (env TEMPORAL_TLS_KEY)')
+  .option('--tls-ca <file>', "the server's CA certificate (env TEMPORAL_TLS_CA)").option('--tls-server-name <name>', 'server name to verify (env TEMPORAL_TLS_SERVER_NAME)')
+  .option('--tls <bool>', 'true: TLS with the system roots; false: plain text (env TEMPORAL_TLS)').option('--api-key <key>', 'API key (env TEMPORAL_API_KEY, preferred)');
+const client = () => {
+  const o = program.opts<SecurityFlags & { address: string; namespace: string }>();
+  return connect(o.address, o.namespace, o);
+};
 /** Temporal duration options shared by the commands that start workflows (e.g. 30s, 5m, 12h) */
 const TIMEOUTS = [
   ['--heartbeat-timeout <d>', 'a training silent this long is retried elsewhere (default 2m)', 'heartbeatTimeout'],

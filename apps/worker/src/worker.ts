@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type { TLSConfig } from '@temporalio/worker';
 import { isCfmError, lineProgress } from '@cfm/core';
 import type { ProgressReporter } from '@cfm/core';
 import { TASK_QUEUES, GPU_ACTIVITIES } from '@cfm/contracts';
@@ -19,7 +20,14 @@ export interface WorkerOptions {
   /** a prebuilt bundle (production); otherwise workflows are bundled from source at start-up */
   workflowBundlePath?: string;
   progress?: ProgressReporter;
+  /** TLS / API key of the connection (connectionSecurity() of @cfm/scheduler reads them from flags and env) */
+  tls?: TLSConfig | boolean;
+  apiKey?: string;
 }
+
+/** How long a stopping worker waits for its cancelled activities (a training's checkpoint write): keep every
+ * pod's terminationGracePeriodSeconds above it (infra/k8s, checked by deploy.test.ts). */
+export const SHUTDOWN_FORCE_SECONDS = 120;
 
 /** Activities with Temporal glue: heartbeat + cancellation from the activity Context, and CfmErrors
  * (bad input, bad config: retrying cannot help) turned into non-retryable failures. */
@@ -50,7 +58,7 @@ export function temporalActivities(steps: PipelineSteps, progress: ProgressRepor
 
 /** One worker per task queue: the cpu worker also runs the workflows; the gpu worker runs training only. */
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey });
   const progress = opts.progress ?? lineProgress();
   const all = temporalActivities(opts.steps, progress);
   const activities = Object.fromEntries(
@@ -74,7 +82,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     // retryable, never as a finished model, and another worker resumes it; the worker waits up to shutdownForceTime
     // for that checkpoint write (keep the pod's termination grace period above it)
     shutdownGraceTime: '0s',
-    shutdownForceTime: '2m',
+    shutdownForceTime: `${SHUTDOWN_FORCE_SECONDS}s`,
     // heartbeats reach the server at least every 5 s, so `cfm-scheduler status` shows progress at most ~5 s old
     maxHeartbeatThrottleInterval: '5s',
     defaultHeartbeatThrottleInterval: '5s',
