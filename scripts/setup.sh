@@ -17,6 +17,7 @@ bash infra/native-kernels/provision.sh || echo "setup: native kernels not built 
 bash infra/native-data/provision.sh || echo "setup: native data scan not built (every events file is read by DuckDB)"
 bash infra/temporal/install.sh || echo "setup: Temporal CLI not installed (Temporal integration tests will be skipped)"
 bash infra/seaweedfs/install.sh || echo "setup: SeaweedFS not installed (the @cfm/storage S3 tests will be skipped outside CI)"
+bash infra/postgres/install.sh || echo "setup: PostgreSQL server not installed (the @cfm/export PostgreSQL registry tests will be skipped outside CI)"
 bash infra/chromium/install.sh || echo "setup: chromium not installed (the report browser test will be skipped outside CI)"
 bash infra/xgboost/provision.sh || echo "setup: libxgboost not provisioned (@cfm/gbdt training tests will be skipped)"
 # The offline schema check of infra/k8s (a Go program on k8s.io/api; npm test runs it through infra/k8s/manifests.test.ts)
