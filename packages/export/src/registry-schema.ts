@@ -17,6 +17,26 @@ export const REGISTRY_DDL = [
     artifact_id VARCHAR NOT NULL, reason VARCHAR, at_time VARCHAR NOT NULL)`,
 ];
 
+/** The same tables in PostgreSQL (`PgRegistry`): times are timestamptz, an event's seq comes from an identity
+ * column and its time from the server's clock; rows refer to their run / artifact. Created by the first process
+ * that opens the database (under an advisory lock, so that processes opening at once do not collide). */
+export const PG_REGISTRY_DDL = [
+  `CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, family TEXT NOT NULL, use_case TEXT NOT NULL, dataset TEXT,
+    config_hash TEXT, data_hash TEXT, seed INTEGER, code_version TEXT, run_dir TEXT,
+    status TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS artifacts (
+    artifact_id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs, family TEXT NOT NULL, use_case TEXT NOT NULL,
+    path TEXT NOT NULL, manifest_sha TEXT NOT NULL, vocab_hash TEXT, created_at TIMESTAMPTZ NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS metrics (
+    run_id TEXT NOT NULL REFERENCES runs, name TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, protocol TEXT NOT NULL,
+    split TEXT NOT NULL, higher_is_better BOOLEAN NOT NULL, PRIMARY KEY (run_id, name, split))`,
+  `CREATE TABLE IF NOT EXISTS events (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, family TEXT NOT NULL, use_case TEXT NOT NULL, action TEXT NOT NULL,
+    artifact_id TEXT NOT NULL REFERENCES artifacts, reason TEXT, at_time TIMESTAMPTZ NOT NULL DEFAULT now())`,
+  `CREATE INDEX IF NOT EXISTS events_by_line ON events (family, use_case, seq)`,
+];
+
 export interface RunRecord {
   runId: string;
   family: string;
