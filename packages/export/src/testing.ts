@@ -22,3 +22,7 @@ export function savingModel(weights: Uint8Array, vocabHash = 'vocab-aaaa', famil
     dispose() {},
   };
 }
+
+// A throw-away PostgreSQL server for registry tests (here and in the pipeline / worker tests)
+export { startPostgres, postgresSkipReason, postgresRequired, postgresBinDir } from './testing-postgres';
+export type { PostgresServer } from './testing-postgres';
