@@ -80,6 +80,16 @@ export const fileBackend: Backend<string> = {
     await rename(tmp, path);
     return (await statOf(path))!;
   },
+  async putBytesIfAbsent(path, bytes) {
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      await writeFile(path, bytes, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  },
   async getFile(path, file): Promise<Fetched> {
     const s = await statOf(path);
     if (!s) throw missing(path);

@@ -15,6 +15,14 @@ const storage = new Storage();
 const failure = async (p: Promise<unknown>) => p.then(() => 'no error', (e) => (isCfmError(e) ? `${e.code}:${e.location.field ?? ''}` : String(e)));
 
 describe('file:// storage', () => {
+  it('putIfAbsent writes a file once (O_EXCL)', async () => {
+    const s = new Storage();
+    const uri = toUri(join(mkdtempSync(join(tmpdir(), 'cfm-once-')), 'm.json'));
+    expect(await s.putIfAbsent(uri, Buffer.from('1'))).toBe(true);
+    expect(await s.putIfAbsent(uri, Buffer.from('2'))).toBe(false);
+    expect((await s.read(uri)).toString()).toBe('1');
+  });
+
   it('round-trips bytes and files, with stat, exists, list and deletePrefix', async () => {
     const base = toUri(join(root, 'objects'));
     const bytes = randomBytes(3000);

@@ -20,6 +20,7 @@ export const read = (uri: string): Promise<Buffer> => defaultStorage().read(uri)
 export const list = (uri: string): Promise<ListEntry[]> => defaultStorage().list(uri);
 export const deletePrefix = (uri: string): Promise<number> => defaultStorage().deletePrefix(uri);
 export const exists = (uri: string): Promise<boolean> => defaultStorage().exists(uri);
+export const putIfAbsent = (uri: string, bytes: Uint8Array): Promise<boolean> => defaultStorage().putIfAbsent(uri, bytes);
 export const stat = (uri: string): Promise<ObjectStat> => defaultStorage().stat(uri);
 export const publishFolder = (dir: string, uri: string, storage = defaultStorage()): Promise<FolderManifest> => folder.publishFolder(storage, dir, uri);
 export const fetchFolder = (uri: string, dir: string, storage = defaultStorage()): Promise<FolderManifest> => folder.fetchFolder(storage, uri, dir);

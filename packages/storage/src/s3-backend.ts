@@ -148,6 +148,15 @@ export function s3Backend(settings: S3Settings, client: S3Client = s3Client(sett
       const r = await call(loc, () => client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: bytes, ContentLength: bytes.byteLength })));
       return { size: bytes.byteLength, etag: unquote(r.ETag) };
     },
+    async putBytesIfAbsent(loc, bytes) {
+      try {
+        await client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: bytes, ContentLength: bytes.byteLength, IfNoneMatch: '*' }));
+        return true;
+      } catch (e) {
+        if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return false;
+        return call(loc, () => Promise.reject(e));
+      }
+    },
     async getFile(loc, file): Promise<Fetched> {
       const r = await get(loc);
       const got = await call(loc, () => copyHashed(r.Body as Readable, file));

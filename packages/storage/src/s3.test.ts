@@ -21,6 +21,15 @@ describe.skipIf(!!skip)(`s3:// storage on SeaweedFS${skip ? ` (${skip})` : ''}`,
     rmSync(root, { recursive: true, force: true });
   });
 
+  it('putIfAbsent writes once: of several racing writers exactly one wins (conditional put)', async () => {
+    const s = server.storage;
+    const uri = `s3://${server.bucket}/once/marker.json`;
+    const wins = await Promise.all(['a', 'b', 'c', 'd'].map((x) => s.putIfAbsent(uri, Buffer.from(x))));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect(['a', 'b', 'c', 'd'][wins.indexOf(true)]).toBe((await s.read(uri)).toString());
+    expect(await s.putIfAbsent(uri, Buffer.from('late'))).toBe(false);
+  });
+
   it('round-trips bytes and a file: read, get, stat (size, etag), exists', async () => {
     const s = server.storage;
     const uri = `s3://${server.bucket}/rt/bytes.bin`;

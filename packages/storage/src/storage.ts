@@ -48,6 +48,12 @@ export class Storage {
     return typeof source === 'string' ? (r.backend as Backend<unknown>).putFile(r.loc, source) : (r.backend as Backend<unknown>).putBytes(r.loc, source);
   }
 
+  /** writes `bytes` to `uri` only when no object is there (atomically: S3 conditional put, O_EXCL for files); false when one was */
+  async putIfAbsent(uri: string, bytes: Uint8Array): Promise<boolean> {
+    const r = this.#object(uri);
+    return (r.backend as Backend<unknown>).putBytesIfAbsent(r.loc, bytes);
+  }
+
   /** downloads `uri` to the local file `file` (temp file + rename), hashing it on the way */
   async get(uri: string, file: string): Promise<Fetched> {
     const r = this.#object(uri);

@@ -22,6 +22,8 @@ export interface Fetched extends ObjectStat {
 export interface Backend<L> {
   putFile(loc: L, file: string): Promise<ObjectStat>;
   putBytes(loc: L, bytes: Uint8Array): Promise<ObjectStat>;
+  /** writes only when nothing is at `loc` (S3: If-None-Match *; file: O_EXCL); false when something was */
+  putBytesIfAbsent(loc: L, bytes: Uint8Array): Promise<boolean>;
   getFile(loc: L, file: string): Promise<Fetched>;
   read(loc: L): Promise<Buffer>;
   list(loc: L): Promise<Array<Omit<ListEntry, 'uri'>>>;
