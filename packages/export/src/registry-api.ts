@@ -10,8 +10,11 @@ export interface RegistryEvent {
 }
 
 export interface PromoteResult {
+  /** true when this call made the artifact the champion */
   promoted: boolean;
   reason: string;
+  /** the champion after the call */
+  champion: string | null;
 }
 
 /**
@@ -42,8 +45,8 @@ export interface ChampionRegistry {
   promote(artifactId: string, reason?: string): Promise<void>;
   /** Compare-and-promote: makes `artifactId` the champion only if the champion is still `expected` (the one the
    * gate compared against; null: none), atomically. Of several challengers gated against the same champion
-   * exactly one wins. When `artifactId` already is the champion (a retried call) it answers promoted, with no
-   * new event. */
+   * exactly one wins. When `artifactId` already is the champion (a retried call, or another caller promoted the
+   * same artifact) nothing is appended: `promoted: false`, "already the champion", `champion` = `artifactId`. */
   promoteIf(artifactId: string, expected: string | null, reason?: string): Promise<PromoteResult>;
   /** Restore the champion that preceded the current one; returns it. With `expected`, only while the champion is
    * still `expected` (compare-and-roll-back): a retry after the roll-back happened returns the restored champion

@@ -107,12 +107,12 @@ export abstract class SqlRegistry implements ChampionRegistry {
     const a = await this.artifact(artifactId);
     return this.transaction(a, async (q) => {
       const now = (await this.state(q, a)).stack.at(-1) ?? null;
-      if (now === artifactId) return { promoted: true, reason: `${artifactId} is the champion already` };
+      if (now === artifactId) return { promoted: false, reason: `${artifactId} is already the champion`, champion: now };
       if (now !== expected) {
-        return { promoted: false, reason: `the champion changed since the gate (now ${now ?? 'none'}, gated against ${expected ?? 'none'}): run the gate again` };
+        return { promoted: false, reason: `the champion changed since the gate (now ${now ?? 'none'}, gated against ${expected ?? 'none'}): run the gate again`, champion: now };
       }
       await this.appendEvent(q, a, 'promote', artifactId, reason);
-      return { promoted: true, reason };
+      return { promoted: true, reason, champion: artifactId };
     });
   }
 

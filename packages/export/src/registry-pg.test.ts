@@ -86,10 +86,12 @@ describe.skipIf(!!skip)(`PostgreSQL registry with many processes${skip ? ` (${sk
       const before = await reg.history('bert4rec', 'next_item');
       // all at once: one write each
       for (const c of children) c.stdin.write(`go ${champ}\n`);
-      const results = (await Promise.all(next.map((n) => n()))).map((l) => JSON.parse(l) as { runId: string; artifactId: string; promoted: boolean; reason: string });
+      const results = (await Promise.all(next.map((n) => n()))).map((l) => JSON.parse(l) as { runId: string; artifactId: string; promoted: boolean; reason: string; champion: string });
       const winners = results.filter((r) => r.promoted);
       expect(winners).toHaveLength(1);
       for (const r of results.filter((x) => !x.promoted)) expect(r.reason).toMatch(/the champion changed since the gate \(now .*, gated against champ-/);
+      // every loser learns who won
+      expect(new Set(results.map((r) => r.champion))).toEqual(new Set([winners[0].artifactId]));
       const after = (await reg.history('bert4rec', 'next_item')).slice(before.length);
       expect(after.map((e) => [e.action, e.artifactId])).toEqual([['promote', winners[0].artifactId]]);
       expect((await reg.champion('bert4rec', 'next_item'))?.artifactId).toBe(winners[0].artifactId);
@@ -133,7 +135,7 @@ describe.skipIf(!!skip)(`PostgreSQL registry with many processes${skip ? ` (${sk
       await new Promise((r) => setTimeout(r, 500));
       expect(done).toBe(false);
       holder.kill('SIGKILL');
-      expect(await waiting).toEqual({ promoted: true, reason: 'after the holder' });
+      expect(await waiting).toEqual({ promoted: true, reason: 'after the holder', champion: a });
       expect((await reg.history('bert4rec', 'next_item')).map((e) => e.action)).toEqual(['promote']);
     } finally {
       await reg.close();
