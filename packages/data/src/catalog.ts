@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from './db';
 import { createTables, quarantineRows, reconcile, type FileCount } from './ingest';
 import { stageSource } from './sources';
-import { hasControl, isNullToken, nullTokens } from './values';
+import { hasControl, isNullToken, nullTokens, sqlList } from './values';
 
 export const ITEM_COLUMNS = {
   required: ['item_id'],
@@ -76,10 +76,12 @@ export async function ingestUsers(conn: DuckDBConnection, file: string, tokenLis
       ELSE NULL END AS problem
     FROM (${src.select})`);
   const accepted = Number((await queryRows(conn, `SELECT count(*) AS n FROM checked WHERE problem IS NULL`))[0].n);
+  // in file order, labels in column order (the window above does not keep the order: users.json would vary with it)
   if (labels.length)
     await conn.run(`INSERT INTO users SELECT trim(customer_id), label, value FROM
-      (UNPIVOT (SELECT customer_id, ${labels.map((l) => `CAST("${l}" AS VARCHAR) AS "${l}"`).join(', ')} FROM checked WHERE problem IS NULL)
-       ON ${labels.map((l) => `"${l}"`).join(', ')} INTO NAME label VALUE value)`);
+      (UNPIVOT (SELECT rec, customer_id, ${labels.map((l) => `CAST("${l}" AS VARCHAR) AS "${l}"`).join(', ')} FROM checked WHERE problem IS NULL)
+       ON ${labels.map((l) => `"${l}"`).join(', ')} INTO NAME label VALUE value)
+      ORDER BY rec, list_position(${sqlList(labels)}, label)`);
   const quarantined = await quarantineRows(conn, src, 'users');
   await conn.run('DROP TABLE checked');
   return reconcile({ file, kind: 'users', input: await src.inputRows, accepted, quarantined });
