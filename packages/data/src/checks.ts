@@ -107,8 +107,30 @@ export function problemExpr(typed: Set<string>, jsonl: boolean, catalog: boolean
  * quarantined for an implausible time as accepted rows. The error names the unit most of those rows fit.
  */
 export async function refuseImplausibleTimes(conn: DuckDBConnection, counts: FileCount[], time: TimeRules): Promise<void> {
+  const rows = await implausibleTimeCounts(conn);
+  const error = implausibleTimesError(counts, rows, time);
+  if (error) throw error;
+}
+
+/** Per events file and unit they fit, the rows quarantined for an implausible time. */
+export async function implausibleTimeCounts(conn: DuckDBConnection): Promise<ImplausibleTimes[]> {
   const rows = await queryRows(conn, `SELECT file, regexp_extract(reason, 'fits unit (\\w+)', 1) AS fits, count(*)::INTEGER AS n FROM quarantine
     WHERE kind = 'events' AND field = 'ts' AND starts_with(reason, 'implausible time') GROUP BY ALL ORDER BY n DESC, fits`);
+  return rows.map((r) => ({ file: String(r.file), fits: String(r.fits), n: Number(r.n) }));
+}
+
+/** Rows of one file quarantined for an implausible time that fit a unit (`fits`: '' for none). */
+export interface ImplausibleTimes {
+  file: string;
+  fits: string;
+  n: number;
+}
+
+/**
+ * The refusal of refuseImplausibleTimes for counts gathered elsewhere (`rows`: ordered by n descending, then fits), or
+ * undefined when no file is refused.
+ */
+export function implausibleTimesError(counts: FileCount[], rows: ImplausibleTimes[], time: TimeRules): CfmError | undefined {
   for (const c of counts) {
     const mine = rows.filter((r) => r.file === c.file);
     const bad = mine.reduce((a, r) => a + Number(r.n), 0);
@@ -120,6 +142,7 @@ export async function refuseImplausibleTimes(conn: DuckDBConnection, counts: Fil
       : best === 'ns'
         ? 'they fit epoch nanoseconds, which are not supported: convert them to ms'
         : `they fit unit '${best}': set tsUnit: '${best}'`;
-    throw new CfmError('CFM_E_ROW_SCHEMA', `${bad} of ${c.input} rows have times implausible for tsUnit '${time.unit}' (outside ${lo} .. ${hi}); ${hint}`, { file: c.file, field: 'ts' });
+    return new CfmError('CFM_E_ROW_SCHEMA', `${bad} of ${c.input} rows have times implausible for tsUnit '${time.unit}' (outside ${lo} .. ${hi}); ${hint}`, { file: c.file, field: 'ts' });
   }
+  return undefined;
 }

@@ -50,7 +50,7 @@ export function eventsViewSql(coded: string): string {
  * value that does not parse is a CAST reject, after which the file is read again as text. Numbers are read as DOUBLE,
  * so that a fraction in `position` or `page` is seen (an INTEGER read rounds it).
  */
-const TYPED_COLUMNS: Record<string, string> = { position: 'DOUBLE', page: 'DOUBLE', price: 'DOUBLE' };
+export const TYPED_COLUMNS: Record<string, string> = { position: 'DOUBLE', page: 'DOUBLE', price: 'DOUBLE' };
 
 export interface IngestOptions {
   /** quarantine events whose item is not in the `items` table (when one was loaded) */
@@ -123,7 +123,7 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
  * The stored columns (EVENTS_CODED) of a select with `ts_ms` (`typePos`: and `type_pos`, as `checkedSelect` gives).
  * `tidyIds` false: customer and item ids as read (the caller tidies them where needed).
  */
-function codedColumns(src: StagedSource, fileId: number, rules: RowRules, typePos = false, tidyIds = true): string {
+export function codedColumns(src: StagedSource, fileId: number, rules: RowRules, typePos = false, tidyIds = true): string {
   const id = (c: string) => (tidyIds ? tidy(c) : c);
   const typed = new Set(src.typedColumns);
   const session = `CASE WHEN ${isNullToken('session_id', rules.tokens)} THEN NULL ELSE ${tidy('session_id')} END`;
@@ -239,7 +239,7 @@ async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: Ing
 }
 
 /** The staged rows with `ts_ms`, `type_pos` and `problem` (first problem as 'field|reason', NULL when valid). */
-function checkedSelect(src: StagedSource, catalog: boolean, rules: RowRules, unnumbered = false): string {
+export function checkedSelect(src: StagedSource, catalog: boolean, rules: RowRules, unnumbered = false): string {
   const typed = new Set(src.typedColumns);
   return `SELECT *, ${problemExpr(typed, src.format === 'jsonl', catalog, rules)} AS problem
     FROM (SELECT s.*, ${tsColumns(typed, rules, 's.')}, list_position(${TYPE_LIST}, s.event_type) AS type_pos${catalog ? `, ${tidy('s.item_id')} IN (SELECT item_id FROM items) AS in_catalog` : ''}

@@ -24,6 +24,9 @@ export interface RawSource {
   oneRowPerLine: boolean;
 }
 
+/** A raw file as the manifest lists it: its refused lines counted, not listed. */
+export type RawSummary = Omit<RawSource, 'quarantine'> & { quarantined: number };
+
 /** The events of a prepare, counted in input lines. */
 export interface EventLines {
   /** 'raw lines' when the events came from an adapter's raw files of one row per line, else contract 'rows' */
@@ -57,7 +60,7 @@ export async function quarantineRawLines(conn: DuckDBConnection, raw: RawSource[
 }
 
 /** The events in input lines; CFM_E_RECONCILE when they do not add up. */
-export function eventLines(files: FileCount[], raw: RawSource[] | undefined, duplicates: number, events: number): EventLines {
+export function eventLines(files: FileCount[], raw: Array<RawSource | RawSummary> | undefined, duplicates: number, events: number): EventLines {
   const ev = files.filter((f) => f.kind === 'events');
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const contract = { input: sum(ev.map((f) => f.input)), accepted: sum(ev.map((f) => f.accepted)), quarantined: sum(ev.map((f) => f.quarantined)) };
@@ -68,7 +71,7 @@ export function eventLines(files: FileCount[], raw: RawSource[] | undefined, dup
     const converted = sum(rawEvents.map((r) => r.converted));
     if (converted !== contract.input)
       throw new CfmError('CFM_E_RECONCILE', `the adapter converted ${converted} raw lines but the contract files hold ${contract.input} rows`, { file: rawEvents[0].file });
-    const refused = sum(rawEvents.map((r) => r.quarantine.length));
+    const refused = sum(rawEvents.map((r) => ('quarantine' in r ? r.quarantine.length : r.quarantined)));
     lines = { unit: 'raw lines', input: sum(rawEvents.map((r) => r.input)), accepted: contract.accepted, quarantined: contract.quarantined + refused, duplicates, events };
   }
   if (lines.input !== lines.accepted + lines.quarantined || lines.accepted !== lines.events + lines.duplicates)
@@ -92,9 +95,11 @@ export interface OutcomeFacts {
   vocabItems: number;
   minItemCount: number;
   /** the events' times (epoch ms; the first n) */
-  tsMs: Float64Array;
+  tsMs?: Float64Array;
   n: number;
   nowMs: number;
+  /** the events more than futureAheadMs after nowMs, when counted already (else counted from tsMs) */
+  future?: number;
 }
 
 /**
@@ -112,8 +117,8 @@ export function findWarnings(f: OutcomeFacts, futureAheadMs: number): PrepareWar
   if (f.minItemCount > 1 && collapsed * 2 > seen)
     out.push({ code: 'vocab-collapsed', message: `minItemCount ${f.minItemCount} maps ${collapsed} of ${seen} items to [OOV]`, count: collapsed });
   const limit = f.nowMs + futureAheadMs;
-  let future = 0;
-  for (let k = 0; k < f.n; k++) if (f.tsMs[k] > limit) future++;
+  let future = f.future ?? 0;
+  if (f.future === undefined && f.tsMs) for (let k = 0; k < f.n; k++) if (f.tsMs[k] > limit) future++;
   if (future > 0) out.push({ code: 'future-times', message: `${future} events are more than ${Math.round(futureAheadMs / 3_600_000)} h after the time of the run`, count: future });
   return out;
 }

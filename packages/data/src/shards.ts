@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -67,6 +67,59 @@ export async function writeSequenceShard(path: string, set: ShardSet): Promise<v
   writer.finish();
   await done;
   await rename(tmp, path);
+}
+
+/**
+ * The Arrow file writer with its bytes written to a file descriptor as they are made (the stream writer queues them
+ * all in memory until they are read): memory stays at one batch, and the bytes are those of the stream writer.
+ */
+class FdFileWriter extends RecordBatchFileWriter {
+  fd = -1;
+  protected _write(chunk: Parameters<RecordBatchFileWriter['_write']>[0]): this {
+    if (!this._started) return this;
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : new Uint8Array(chunk as ArrayBufferLike);
+    if (b.byteLength > 0) {
+      for (let o = 0; o < b.byteLength; ) o += writeSync(this.fd, b, o);
+      this._position += b.byteLength;
+    }
+    return this;
+  }
+}
+
+/**
+ * A sequence shard written set by set (each set as batches of BATCH_CUSTOMERS customers, as writeSequenceShard
+ * cuts them): the same bytes as writeSequenceShard of all the sets' customers in one set when every set but the last
+ * holds exactly BATCH_CUSTOMERS customers. Written to a temp name, renamed by `close`.
+ */
+export class SequenceShardFile {
+  private readonly writer = new FdFileWriter();
+  private readonly tmp: string;
+  private written = 0;
+  constructor(private readonly path: string) {
+    this.tmp = `${path}.tmp-${process.pid}`;
+    this.writer.fd = openSync(this.tmp, 'w');
+  }
+  write(set: ShardSet): void {
+    const m = (isEval(set) ? set.history : set).customerIds.length;
+    for (let a = 0; a < m; a += BATCH_CUSTOMERS) this.writer.write(toBatch(set, a, Math.min(m, a + BATCH_CUSTOMERS)));
+    this.written += m;
+  }
+  /** `empty`: written as the only batch when no customer was (the schema of an empty shard) */
+  close(empty: ShardSet): void {
+    if (this.written === 0) this.writer.write(toBatch(empty, 0, 0));
+    this.writer.finish();
+    closeSync(this.writer.fd);
+    renameSync(this.tmp, this.path);
+  }
+  /** close and remove the temp file (after an error) */
+  abort(): void {
+    try {
+      closeSync(this.writer.fd);
+    } catch {
+      // (closed already)
+    }
+    rmSync(this.tmp, { force: true });
+  }
 }
 
 /** One streamed batch: a slice of customers with typed arrays (offsets rebased to 0). */

@@ -111,12 +111,22 @@ export function temporalSplit(ev: SortedEvents, t1: number, t2: number): SplitPl
 
 /** Customer-disjoint: customers shuffled by seed into train / valid / test; eval target = each customer's last event. */
 export function customerSplit(ev: SortedEvents, fractions: [number, number, number], seed: number): SplitPlan {
-  const nc = customers(ev);
+  return customerSplitByRole(ev, customerRoles(customers(ev), fractions, seed));
+}
+
+/** The customer-disjoint roles (0 train, 1 valid, 2 test) of customers 0 .. nc-1: shuffled by seed, cut by fractions. */
+export function customerRoles(nc: number, fractions: [number, number, number], seed: number): Int8Array {
   const order = createRng(seed).fork('customer-split').shuffle(Array.from({ length: nc }, (_, i) => i));
   const nTrain = Math.round(nc * fractions[0]);
   const nValid = Math.round(nc * fractions[1]);
   const role = new Int8Array(nc);
   order.forEach((c, i) => (role[c] = i < nTrain ? 0 : i < nTrain + nValid ? 1 : 2));
+  return role;
+}
+
+/** The customer-disjoint split with given roles (`role[c]` of customer c: 0 train, 1 valid, 2 test; customerRoles). */
+export function customerSplitByRole(ev: SortedEvents, role: ArrayLike<number>): SplitPlan {
+  const nc = customers(ev);
   const train = new PartBuilder(), valid = new PartBuilder(), test = new PartBuilder();
   let skippedValid = 0, skippedTest = 0;
   for (let c = 0; c < nc; c++) {

@@ -45,6 +45,11 @@ export function itemVocabulary(
 ): { vocab: Vocabulary; rawToId: Int32Array; counts: Int32Array } {
   const counts = new Int32Array(itemKeys.length);
   for (const r of ranges) for (let k = 0; k < r.start.length; k++) for (let i = r.start[k]; i < r.end[k]; i++) counts[item[i]]++;
+  return itemVocabularyFromCounts(itemKeys, counts, minCount);
+}
+
+/** The item vocabulary of counts per raw item index (`itemKeys` sorted; itemVocabulary after its counting). */
+export function itemVocabularyFromCounts(itemKeys: string[], counts: Int32Array, minCount: number): { vocab: Vocabulary; rawToId: Int32Array; counts: Int32Array } {
   // itemKeys are sorted, so ties by raw index = ties by token
   const order = byCountDesc(counts, minCount);
   const rawToId = new Int32Array(itemKeys.length).fill(OOV);
