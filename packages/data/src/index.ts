@@ -29,3 +29,6 @@ export { ITEM_FEATURES } from './features';
 // Shards
 export { writeSequenceShard, readSequenceShard, writeItemFeatures, readItemFeatures, BATCH_CUSTOMERS } from './shards';
 export type { SequenceShardBatch } from './shards';
+// Sharded prep (customer-hash shards, merged into one prepared folder equal to prepareFromSources')
+export { prepareSharded, splitSources, shardStats, mergeStats, prepareShard, mergeShards } from './sharded';
+export type { PrepareShardedOptions, SplitSourcesOptions, ShardStepOptions, MergeShardsOptions, SplitResult, SplitFile, ShardStats, GlobalStats, ShardOutput } from './sharded';
