@@ -105,10 +105,11 @@ export interface RunSpec {
   seed: number;
   /** training seeds: every family is trained once per seed (gate, export and promotion use the first) */
   seeds: number[];
-  /** absolute directory for every output of the run (cache, prepared data, models, exports, report) */
+  /** where every output of the run goes (cache, prepared data, models, exports, report): an absolute folder, or an
+   * object-store URI (s3://bucket/prefix) each worker resolves with its own credentials */
   workDir: string;
-  /** absolute directory of the public datasets (CFM_DATA_DIR) */
-  dataDir: string;
+  /** the public datasets' folder when the run config names one; otherwise each worker's own (CFM_DATA_DIR) */
+  dataDir?: string;
   dataset: DatasetSpec;
   /** the dataset's name as the families' presets see it */
   datasetName: string;

@@ -69,6 +69,8 @@ export interface SequenceBatch {
 export interface FitOptions {
   /** where checkpoints go; fit resumes from the last one found there */
   checkpointDir?: string;
+  /** called after each checkpoint is written (e.g. to copy it to an object store, so another worker can resume) */
+  onCheckpoint?: () => Promise<void>;
   checkpointEvery?: number;
   onProgress?: (p: { epoch: number; step: number; totalSteps?: number; loss: number; metric?: number; seqPerSec?: number }) => void;
   signal?: AbortSignal;

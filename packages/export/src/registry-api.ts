@@ -34,7 +34,8 @@ export interface ChampionRegistry {
   recordMetrics(runId: string, metrics: MetricRecord[]): Promise<void>;
   /** Register a saved artifact directory (verified first); its id is the run id + manifest hash, so registering
    * the same directory again returns the same record. */
-  registerArtifact(runId: string, dir: string): Promise<ArtifactRecord>;
+  /** verifies the artifact in the local folder `dir`; records `location` (e.g. its object-store URI) as its path, default `dir` */
+  registerArtifact(runId: string, dir: string, o?: { location?: string }): Promise<ArtifactRecord>;
   artifact(artifactId: string): Promise<ArtifactRecord>;
   metrics(runId: string): Promise<Required<MetricRecord>[]>;
 

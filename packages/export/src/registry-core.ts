@@ -64,7 +64,7 @@ export abstract class SqlRegistry implements ChampionRegistry {
     });
   }
 
-  async registerArtifact(runId: string, dir: string): Promise<ArtifactRecord> {
+  async registerArtifact(runId: string, dir: string, o: { location?: string } = {}): Promise<ArtifactRecord> {
     const run = await this.requireRun(runId);
     const manifest = verifyArtifact(dir);
     if (manifest.family !== run.family) {
@@ -75,7 +75,7 @@ export abstract class SqlRegistry implements ChampionRegistry {
     await this.db.run(
       `INSERT INTO artifacts (artifact_id, run_id, family, use_case, path, manifest_sha, vocab_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (artifact_id) DO UPDATE SET path = excluded.path, manifest_sha = excluded.manifest_sha, vocab_hash = excluded.vocab_hash`,
-      [artifactId, runId, manifest.family, run.useCase, resolve(dir), manifestSha, manifest.vocabHash ?? null, new Date().toISOString()],
+      [artifactId, runId, manifest.family, run.useCase, o.location ?? resolve(dir), manifestSha, manifest.vocabHash ?? null, new Date().toISOString()],
     );
     return this.artifactOn(this.db, artifactId);
   }

@@ -1,14 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { configHash } from '@cfm/core';
+import type { Workspace } from './workspace';
 
-/** Writes a file atomically (temp file + rename), so a crash never leaves half a file. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
+export { writeFileAtomic } from './files';
 
 export interface CacheEntry<O> {
   step: string;
@@ -20,28 +13,25 @@ export interface CacheEntry<O> {
 }
 
 /** Where a step's cached output lives: <workDir>/cache/<step>/<key>.json, key = hash of its inputs. */
-export function cacheFile(workDir: string, step: string, input: unknown): { file: string; key: string } {
+export function cacheFile(ws: Workspace, step: string, input: unknown): { file: string; key: string } {
   const key = configHash({ step, input });
-  return { file: join(workDir, 'cache', step, `${key}.json`), key };
+  return { file: ws.at('cache', step, `${key}.json`), key };
 }
 
-/** Runs `run` unless an earlier run with the same inputs left its output and every path it names
- * still exists. Returns the output with `cached` telling which happened. */
+/** Runs `run` unless an earlier run with the same inputs left its output and every reference it names still
+ * exists. Returns the output with `cached` telling which happened. */
 export async function cachedStep<O extends object>(
-  workDir: string,
+  ws: Workspace,
   step: string,
   input: unknown,
   run: () => Promise<O>,
-  paths: (out: O) => string[] = () => [],
+  refs: (out: O) => string[] = () => [],
 ): Promise<O & { cached: boolean }> {
-  const { file, key } = cacheFile(workDir, step, input);
-  if (existsSync(file)) {
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as CacheEntry<O>;
-    if (paths(entry.output).every((p) => existsSync(p))) return { ...entry.output, cached: true };
-  }
+  const { file, key } = cacheFile(ws, step, input);
+  const entry = await ws.readJson<CacheEntry<O>>(file);
+  if (entry && (await Promise.all(refs(entry.output).map((r) => ws.exists(r)))).every(Boolean)) return { ...entry.output, cached: true };
   const t0 = Date.now();
   const output = await run();
-  const entry: CacheEntry<O> = { step, key, input, output, seconds: (Date.now() - t0) / 1000, finishedAt: new Date().toISOString() };
-  writeFileAtomic(file, JSON.stringify(entry, null, 1));
+  await ws.writeJson(file, { step, key, input, output, seconds: (Date.now() - t0) / 1000, finishedAt: new Date().toISOString() } satisfies CacheEntry<O>);
   return { ...output, cached: false };
 }

@@ -10,7 +10,10 @@ describe('run config', () => {
   it('fills documented defaults, resolves paths and every family config', () => {
     const s = resolveRunSpec(base, { baseDir: '/repo', env: { CFM_DATA_DIR: '/data' } });
     expect(s.workDir).toBe('/repo/runs/demo');
-    expect(s.dataDir).toBe('/data');
+    // not frozen from the client's environment: each worker uses its own CFM_DATA_DIR
+    expect(s.dataDir).toBeUndefined();
+    expect(resolveRunSpec({ ...base, dataDir: 'shared' }, { baseDir: '/repo' }).dataDir).toBe('/repo/shared');
+    expect(resolveRunSpec({ ...base, workDir: 's3://bucket/runs/x/' }).workDir).toBe('s3://bucket/runs/x');
     expect(s.prepare).toEqual({ split: { kind: 'temporal' }, maxSeqLen: 5000 });
     expect(s.dataset).toMatchObject({ source: 'simulator', customers: 400 });
     expect(s.datasetName).toBe('simulator');

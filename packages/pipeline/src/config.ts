@@ -10,6 +10,7 @@ import type { BenchmarkSpec, DatasetSpec, EvaluateSpec, RunSpec, SplitSpec } fro
 import { PrepareConfig } from '@cfm/data';
 import { getAdapter } from '@cfm/datasets';
 import { resolveRunConfig } from '@cfm/models';
+import { isS3Uri } from '@cfm/storage';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 
@@ -96,8 +97,8 @@ export const RunConfig = z.strictObject({
   name: z.string().regex(/^[\w.-]+$/, 'letters, digits, . _ - only').describe('run name; outputs go to workDir'),
   seed: z.int().default(42).describe('seed of data prep and the simulator; the training seed unless `seeds` is given'),
   seeds: z.array(z.int().min(0)).min(1).optional().describe('training seeds: every family trains once per seed'),
-  workDir: z.string().optional().describe('default runs/<name>, relative to the current directory'),
-  dataDir: z.string().optional().describe('public datasets; default CFM_DATA_DIR or ../shared/datasets'),
+  workDir: z.string().optional().describe('a folder (default runs/<name>, relative to the current directory) or an object-store URI s3://bucket/prefix'),
+  dataDir: z.string().optional().describe("public datasets; default: each worker's CFM_DATA_DIR or ../shared/datasets"),
   dataset: Dataset,
   split: Split.optional().describe("default: the dataset's published protocol (leave-one-out for s3rec / movielens), else temporal"),
   prepare: z.strictObject({
@@ -132,9 +133,10 @@ export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec
   const base = opts.baseDir ?? process.cwd();
   const env = opts.env ?? process.env;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const repoRoot = resolve(__dirname, '..', '..', '..');
   const dataset: DatasetSpec = c.dataset.source === 'files' || c.dataset.source === 'prepared' ? { ...c.dataset, path: abs(c.dataset.path) } : c.dataset;
-  const dataDir = c.dataDir ? abs(c.dataDir) : env.CFM_DATA_DIR ? resolve(env.CFM_DATA_DIR) : resolve(repoRoot, '..', 'shared', 'datasets');
+  // the public datasets: given in the file, or each worker's own (CFM_DATA_DIR, default ../shared/datasets) —
+  // the client's machine never freezes its own path into a workflow's arguments
+  const dataDir = c.dataDir ? abs(c.dataDir) : undefined;
   const fail = (field: string, msg: string) => new CfmError('CFM_E_CONFIG', msg, { file: opts.file, field });
   const prepared = dataset.source === 'prepared' ? readPreparedManifest(dataset.path) : undefined;
   if (prepared && c.split) throw fail('split', `a prepared folder keeps its own split (${prepared.split}); remove "split" or prepare again`);
@@ -167,7 +169,8 @@ export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec
   for (const [i, t] of c.targets.entries()) if (!ids.has(t.family)) throw fail(`targets.${i}.family`, `no family with id "${t.family}"`);
   return {
     name: c.name, seed: c.seed, seeds, dataset, datasetName, dataDir,
-    workDir: c.workDir ? abs(c.workDir) : resolve(base, 'runs', c.name),
+    // an object-store URI (s3://bucket/prefix) stays a URI: every worker resolves it with its own credentials
+    workDir: c.workDir ? (isS3Uri(c.workDir) ? c.workDir.replace(/\/+$/, '') : abs(c.workDir)) : resolve(base, 'runs', c.name),
     prepare: { split, maxSeqLen }, families, evaluate, benchmarks, gate: c.gate, export: c.export, promote: c.promote, targets: c.targets,
   };
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { CfmError, configHash } from '@cfm/core';
 import type { BenchmarkResult, ProtocolResult, RunSpec, TargetSpec } from '@cfm/contracts';
 import { summarizeSeeds } from '@cfm/eval';
-import { writeFileAtomic } from './cache';
+import { writeFileAtomic } from './files';
 import { readRunFile, readRunInfo, type RunInfo } from './steps/run-files';
 import type { MachineInfo } from './steps/run-files';
 

@@ -58,6 +58,10 @@ export async function train<B>(task: TrainTask<B>, o: TrainOptions): Promise<Fit
   const runKey = o.runKey ?? 'default';
   let state: LoopState = { step: 0, bestMetric: null, bestStep: null, badValidations: 0, history: [], runKey };
   const restored = loadCheckpoint(dir, task.params, opt, runKey);
+  const checkpoint = async () => {
+    await saveCheckpoint(dir, task.params, opt, state);
+    await o.onCheckpoint?.();
+  };
   const resumedFromStep = restored?.step;
   if (restored) {
     state = restored;
@@ -82,13 +86,13 @@ export async function train<B>(task: TrainTask<B>, o: TrainOptions): Promise<Fit
         const seqPerSec = seqs / ((Date.now() - t0) / 1000);
         progress.update({ step: 'train', done: state.step, total: totalSteps, info: { epoch, loss: lossSum / lossN, 'seq/s': seqPerSec } });
         o.onProgress?.({ epoch, step: state.step, totalSteps, loss, seqPerSec });
-        if (o.checkpointEvery && state.step % o.checkpointEvery === 0) await saveCheckpoint(dir, task.params, opt, state);
+        if (o.checkpointEvery && state.step % o.checkpointEvery === 0) await checkpoint();
         // yield to the event loop each step: signal handlers (Ctrl-C → abort) and activity heartbeats run here
         await new Promise<void>((r) => setImmediate(r));
       }
       if (o.signal?.aborted) {
         // a cancelled fit never returns a model: it leaves a checkpoint to resume from and fails
-        await saveCheckpoint(dir, task.params, opt, state);
+        await checkpoint();
         throw new CfmError('CFM_E_STATE', `training cancelled at step ${state.step} of ${totalSteps}${ownDir ? '' : `; checkpoint saved in ${dir}, the same run resumes from it`}`, {}, true);
       }
       const seconds = (Date.now() - t0) / 1000;
@@ -110,7 +114,7 @@ export async function train<B>(task: TrainTask<B>, o: TrainOptions): Promise<Fit
           ` ${(seqs / seconds).toFixed(1)} seq/s ${seconds.toFixed(1)} s eta ${Math.round(stopped ? 0 : eta)} s`,
       );
       o.onProgress?.({ epoch, step: state.step, totalSteps, loss: entry.loss, metric: entry.metric, seqPerSec: seqs / seconds });
-      await saveCheckpoint(dir, task.params, opt, state);
+      await checkpoint();
     }
     progress.finish('train', { steps: state.step, best: state.bestMetric ?? NaN });
     if (state.bestMetric !== null) loadBest(dir, task.params);

@@ -1,10 +1,11 @@
 /** The registry steps: the gate (register the challenger with every metric and benchmark result, compare
  * with the champion of its use case) and promotion. One DuckDB file per workDir; steps take turns on it. */
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { CompareInput, CompareOutput, ModelRef, PromoteInput, PromoteOutput } from '@cfm/contracts';
-import { Registry } from '@cfm/export';
-import type { MetricRecord } from '@cfm/export';
-import type { StepContext } from '../step-context';
+import { openRegistry } from '@cfm/export';
+import type { ChampionRegistry, MetricRecord } from '@cfm/export';
+import { refName } from '../workspace';
+import type { RegistryAt, StepContext } from '../step-context';
 import { readRunInfo, writeRunFile } from './run-files';
 
 export const USE_CASE = 'next-item';
@@ -13,15 +14,16 @@ export const registryFile = (workDir: string) => join(workDir, 'registry.duckdb'
 /** the use case a family id competes in: ids other than the family's name (e.g. MCM_Single) have their own line */
 export const useCaseOf = (ref: Pick<ModelRef, 'family' | 'name'>) => (ref.family === ref.name ? USE_CASE : `${USE_CASE}:${ref.family}`);
 
-// DuckDB allows one writer per file: registry steps of parallel families take turns.
+// DuckDB allows one writer per file: registry steps of parallel families in one process take turns (PostgreSQL
+// serializes with its own locks, across processes too).
 let turn: Promise<unknown> = Promise.resolve();
-async function withRegistry<T>(workDir: string, fn: (r: Registry) => Promise<T>): Promise<T> {
+async function withRegistry<T>(target: string, fn: (r: ChampionRegistry) => Promise<T>): Promise<T> {
   const run = turn.then(async () => {
-    const r = await Registry.open(registryFile(workDir));
+    const r = await openRegistry(target);
     try {
       return await fn(r);
     } finally {
-      r.close();
+      await r.close();
     }
   });
   turn = run.catch(() => undefined);
@@ -48,14 +50,14 @@ function benchmarkValue(input: CompareInput, result: string): number | null {
 }
 
 /** Registers the challenger (run, metrics, benchmark results, verified artifact) and applies the promotion gate. */
-export async function compareStep(input: CompareInput, _ctx: StepContext): Promise<Omit<CompareOutput, 'family'>> {
+export async function compareStep(input: CompareInput, _ctx: StepContext, at: RegistryAt): Promise<Omit<CompareOutput, 'family'>> {
   const info = readRunInfo(input.runDir);
   const useCase = useCaseOf(input);
-  const out = await withRegistry(input.workDir, async (reg) => {
-    const runId = basename(input.runDir);
-    await reg.registerRun({ runId, family: input.name, useCase, dataset: info.dataset, configHash: info.configHash, dataHash: info.dataHash, seed: input.seed, codeVersion: info.codeVersion, runDir: input.runDir });
+  const out = await withRegistry(at.registry, async (reg) => {
+    const runId = refName(at.runRef);
+    await reg.registerRun({ runId, family: input.name, useCase, dataset: info.dataset, configHash: info.configHash, dataHash: info.dataHash, seed: input.seed, codeVersion: info.codeVersion, runDir: at.runRef });
     await reg.recordMetrics(runId, registryMetrics(input));
-    const art = await reg.registerArtifact(runId, input.artifactDir);
+    const art = await reg.registerArtifact(runId, input.artifactDir, { location: at.artifactRef });
     const benchmarks = input.gate.benchmarks.map((g) => {
       const value = benchmarkValue(input, g.result);
       return { result: g.result, value, min: g.min, passed: value !== null && value >= g.min };
@@ -76,10 +78,10 @@ export async function compareStep(input: CompareInput, _ctx: StepContext): Promi
   return out;
 }
 
-export async function promoteStep(input: PromoteInput, _ctx: StepContext): Promise<Omit<PromoteOutput, 'family'>> {
+export async function promoteStep(input: PromoteInput, _ctx: StepContext, at: RegistryAt): Promise<Omit<PromoteOutput, 'family'>> {
   // compare-and-promote: only if the champion is still the one the gate compared against
-  const out = await withRegistry(input.workDir, async (reg) => {
-    const art = await reg.registerArtifact(basename(input.runDir), input.artifactDir);
+  const out = await withRegistry(at.registry, async (reg) => {
+    const art = await reg.registerArtifact(refName(at.runRef), input.artifactDir, { location: at.artifactRef });
     const r = await reg.promoteIf(art.artifactId, input.expectedChampion, `run ${input.runName}`);
     return { promoted: r.promoted, championDir: art.path, reason: r.reason };
   });

@@ -5,7 +5,7 @@ import type { ReportInput } from '@cfm/contracts';
 import { buildReport } from '@cfm/report';
 import type { StepContext } from '../step-context';
 import { backendName, codeVersion, machineInfo } from './run-files';
-import { writeFileAtomic } from '../cache';
+import { writeFileAtomic } from '../files';
 
 export async function reportStep(input: ReportInput, ctx: StepContext): Promise<{ summaryFile: string; reportFile: string }> {
   const summaryFile = join(input.workDir, 'summary.json');

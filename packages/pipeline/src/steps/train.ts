@@ -18,7 +18,7 @@ export type FamilyLookup = (name: string) => ModelFamily;
 const TRACE_POINTS = 2000;
 
 export async function trainStep(
-  families: FamilyLookup, input: TrainInput, runDir: string, ctx: StepContext & { onTrainProgress(p: TrainProgress): void },
+  families: FamilyLookup, input: TrainInput, runDir: string, ctx: StepContext & { onTrainProgress(p: TrainProgress): void; onCheckpoint?: () => Promise<void> },
 ): Promise<TrainResult> {
   const spec = input.family;
   const family = families(spec.name);
@@ -45,7 +45,7 @@ export async function trainStep(
   try {
     let last = { loss: NaN, step: 0 };
     const report = await model.fit(data, {
-      checkpointDir: join(runDir, 'checkpoints'), checkpointEvery: spec.checkpointEvery, signal: ctx.signal,
+      checkpointDir: join(runDir, 'checkpoints'), checkpointEvery: spec.checkpointEvery, signal: ctx.signal, onCheckpoint: ctx.onCheckpoint,
       onProgress: (p) => {
         if (p.metric !== undefined) return; // the end-of-epoch line repeats the epoch's mean loss
         last = p;
