@@ -137,12 +137,18 @@ async function validateFile(conn: DuckDBConnection, split: SplitResult, f: Split
     await conn.run(`CREATE OR REPLACE TEMP TABLE rejected AS SELECT a FROM read_parquet(${sqlString(paths.rejects(split.dir, f.fileId))})`);
     line += ' + (SELECT count(*) FROM rejected r WHERE r.a < q.rec)';
   }
-  const q = await conn.run(`INSERT INTO quarantine SELECT ${sqlString(f.file)}, ${line}, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), 'events'
-    FROM ${rows} q WHERE problem IS NOT NULL`);
-  const quarantined = Number(q.rowsChanged);
-  const accepted = await queryNumber(conn, `SELECT count(*) FROM ${rows} WHERE problem IS NULL`);
-  await conn.run(`INSERT INTO keys_raw SELECT DISTINCT customer_id, NULL FROM ${rows} WHERE problem IS NULL;
-    INSERT INTO keys_raw SELECT DISTINCT NULL, item_id FROM ${rows} WHERE problem IS NULL;`);
+  // one pass: the accepted rows' customers and items (the keys) and the counts
+  await conn.run(`CREATE OR REPLACE TEMP TABLE grouped AS SELECT customer_id, item_id, count(*) FILTER (WHERE problem IS NULL) AS n, count(problem) AS bad,
+      GROUPING(customer_id)::INTEGER AS gc, GROUPING(item_id)::INTEGER AS gi
+    FROM ${rows} GROUP BY GROUPING SETS ((customer_id), (item_id), ());
+    INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM grouped WHERE gc + gi = 1 AND n > 0`);
+  const accepted = await queryNumber(conn, 'SELECT n FROM grouped WHERE gc = 1 AND gi = 1');
+  const bad = await queryNumber(conn, 'SELECT bad FROM grouped WHERE gc = 1 AND gi = 1');
+  await conn.run('DROP TABLE grouped');
+  const quarantined = bad
+    ? Number((await conn.run(`INSERT INTO quarantine SELECT ${sqlString(f.file)}, ${line}, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), 'events'
+        FROM ${rows} q WHERE problem IS NOT NULL`)).rowsChanged)
+    : 0;
   if (quarantined && accepted) await conn.run(`COPY (SELECT * EXCLUDE (problem) FROM ${rows} WHERE problem IS NULL) TO ${sqlString(out.events(f.fileId))} ${PARQUET}`);
   else if (accepted) await rename(all, out.events(f.fileId));
   await rm(all, { force: true });
