@@ -69,8 +69,13 @@ export function backendName(): string {
   return backendInfo()?.name ?? 'unknown';
 }
 
-/** the commit the code ran from, with '+dirty' when the work tree had uncommitted changes */
+/** the commit the running code was loaded from, with '+dirty' when the work tree had uncommitted changes: read once,
+ * when this module is loaded (a long run keeps the code it started with, whatever is committed meanwhile) */
 export function codeVersion(): string {
+  return LOADED_FROM;
+}
+
+function readCodeVersion(): string {
   if (process.env.CFM_CODE_VERSION) return process.env.CFM_CODE_VERSION;
   try {
     const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], cwd: __dirname }).trim();
@@ -80,6 +85,8 @@ export function codeVersion(): string {
     return 'unknown';
   }
 }
+
+const LOADED_FROM = readCodeVersion();
 
 export interface MachineInfo {
   cpus: number;
