@@ -1,5 +1,5 @@
 import { continueAsNew, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
-import { partitionDates } from '@cfm/contracts';
+import { partitionDates, partitionKey } from '@cfm/contracts';
 import type {
   BackfillInput, BackfillProgress, BackfillResult, PartitionWorkflowInput, PartitionWorkflowResult,
 } from '@cfm/contracts';
@@ -20,9 +20,12 @@ export async function backfillWorkflow(
   carried: Carried = { exported: 0, skipped: 0, runs: 1 },
 ): Promise<BackfillResult> {
   const cpu = cpuActivities(input.timeouts);
-  const dates = partitionDates(input.from, input.to, input.everyDays);
+  const count = Math.max(1, input.shards ?? 1);
+  // every (date, customer shard) is a partition of its own
+  const units = partitionDates(input.from, input.to, input.everyDays).flatMap((asOf) => Array.from({ length: count }, (_, index) => ({ asOf, shard: count > 1 ? { index, count } : undefined })));
+  const dates = units.map((u) => partitionKey(u.asOf, u.shard));
   const already = new Set(await cpu.exportedPartitions({ workDir: input.workDir, family: input.family }));
-  const todo = dates.filter((d) => !already.has(d));
+  const todo = units.filter((u) => !already.has(partitionKey(u.asOf, u.shard)));
   // partitions done before this backfill count as skipped once; those exported by its earlier runs are already in carried.exported
   const before = carried.before ?? dates.length - todo.length;
   const batch = todo.slice(0, Math.max(1, input.partitionsPerRun));
@@ -34,14 +37,15 @@ export async function backfillWorkflow(
   const parentId = workflowInfo().workflowId;
   const queue = [...batch];
   const worker = async () => {
-    for (let asOf = queue.shift(); asOf !== undefined; asOf = queue.shift()) {
-      progress.running.push(asOf);
+    for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
+      const key = partitionKey(unit.asOf, unit.shard);
+      progress.running.push(key);
       const args: PartitionWorkflowInput & { timeouts?: ActivityTimeouts } = {
         workDir: input.workDir, preparedDir: input.preparedDir, artifactDir: input.artifactDir,
-        family: input.family, asOf, topK: input.topK, timeouts: input.timeouts,
+        family: input.family, asOf: unit.asOf, topK: input.topK, timeouts: input.timeouts, ...(unit.shard ? { shard: unit.shard } : {}),
       };
-      const out = await executeChild(partitionWorkflow, { workflowId: `${parentId}/${asOf}`, args: [args] });
-      progress.running = progress.running.filter((d) => d !== asOf);
+      const out = await executeChild(partitionWorkflow, { workflowId: `${parentId}/${key}`, args: [args] });
+      progress.running = progress.running.filter((d) => d !== key);
       if (out.skipped) { progress.skipped++; carried.skipped++; } else { progress.exported++; carried.exported++; }
     }
   };

@@ -102,11 +102,12 @@ withTimeouts(program.command('backfill').description('point-in-time exports of o
   .requiredOption('--work-dir <dir>').requiredOption('--from <date>', 'first partition', day('--from')).requiredOption('--to <date>', 'last partition', day('--to'))
   .option('--every-days <n>', 'days between partitions', int('--every-days', 1), 1).option('--top-k <n>', 'top-k per customer and task', int('--top-k', 1), 10)
   .option('--concurrency <n>', 'partitions at once', int('--concurrency', 1), 2).option('--per-run <n>', 'continue-as-new after n partitions', int('--per-run', 1), 50)
+  .option('--shards <n>', 'customer shards per date (each a partition of its own)', int('--shards', 1), 1)
   .action(async (o) => {
     const artifactDir = existsSync(join(o.artifact, 'run.json')) ? join(resolve(o.artifact), 'model') : resolve(o.artifact);
     const h = await startBackfill(await client(), {
       workDir: resolve(o.workDir), preparedDir: resolve(o.prepared), artifactDir, family: o.family, from: o.from, to: o.to,
-      everyDays: o.everyDays, topK: o.topK, concurrency: o.concurrency, partitionsPerRun: o.perRun,
+      everyDays: o.everyDays, topK: o.topK, concurrency: o.concurrency, partitionsPerRun: o.perRun, shards: o.shards,
     }, { timeouts: timeoutsOf(o) });
     print(`started ${h.workflowId}`);
   });

@@ -70,32 +70,34 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     await record('it-kill-gpu');
   }, 300_000);
 
-  it('backfill over 8 partitions, cpu worker killed half way, resumed and re-run: each partition exported once', async () => {
+  it('backfill over 8 dates × 2 customer shards, cpu worker killed half way, resumed and re-run: each (date, shard) exported once', async () => {
     expect(trained).toBeDefined();
     const prepared = readdirSync(join(workDir, 'prepared'))[0];
     const input = {
       workDir, preparedDir: join(workDir, 'prepared', prepared), artifactDir: trained.training.bert4rec.artifactDir, family: 'bert4rec',
-      from: '2024-01-10', to: '2024-01-24', everyDays: 2, topK: 5, concurrency: 2, partitionsPerRun: 3,
+      from: '2024-01-10', to: '2024-01-24', everyDays: 2, topK: 5, concurrency: 2, partitionsPerRun: 5, shards: 2,
     };
     const h = await startBackfill(client, input, { workflowId: 'it-backfill', timeouts });
     const markers = () => (existsSync(backfillDir(workDir, 'bert4rec')) ? readdirSync(backfillDir(workDir, 'bert4rec')).filter((f) => f.endsWith('.done.json')).length : 0);
-    await waitFor('half the partitions', () => markers() >= 4);
+    await waitFor('half the partitions', () => markers() >= 8);
     cpu.proc.kill('SIGKILL');
     await new Promise((r) => cpu.proc.once('exit', r));
-    expect(markers()).toBeLessThan(8);
+    expect(markers()).toBeLessThan(16);
     cpu = await startWorker('cpu', server.address);
     const r = (await h.result()) as BackfillResult;
-    expect(r.partitions).toBe(8);
+    // 8 dates × 2 customer shards
+    expect(r.partitions).toBe(16);
     // counters stay right across continue-as-new: every partition counted once, exported or skipped (a racing attempt)
-    expect(r.exported + r.skipped).toBe(8);
-    expect(r.runs).toBeGreaterThanOrEqual(3);
-    const exports = () => readLedger(workDir).filter((e) => e.step === 'exportPartition').map((e) => e.asOf as string);
-    expect(exports().sort()).toEqual(['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20', '2024-01-22', '2024-01-24']);
+    expect(r.exported + r.skipped).toBe(16);
+    expect(r.runs).toBeGreaterThanOrEqual(4);
+    const exports = () => readLedger(workDir).filter((e) => e.step === 'exportPartition').map((e) => e.key as string);
+    const dates = ['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20', '2024-01-22', '2024-01-24'];
+    expect(exports().sort()).toEqual(dates.flatMap((d) => [`${d}.s0of2`, `${d}.s1of2`]).sort());
     await record('it-backfill');
     // a re-run finds everything exported and writes nothing
     const again = (await (await startBackfill(client, input, { workflowId: 'it-backfill-rerun', timeouts })).result()) as BackfillResult;
-    expect(again).toMatchObject({ partitions: 8, exported: 0, skipped: 8, runs: 1 });
-    expect(exports()).toHaveLength(8);
+    expect(again).toMatchObject({ partitions: 16, exported: 0, skipped: 16, runs: 1 });
+    expect(exports()).toHaveLength(16);
     // status works for every workflow kind, finished ones included
     expect(await runProgress(client, 'it-backfill-rerun')).toMatchObject({ type: 'backfillWorkflow', status: 'COMPLETED', activities: [] });
   }, 300_000);

@@ -194,9 +194,13 @@ export interface PartitionInput {
   /** ISO date (UTC midnight) of the partition's cut-off */
   asOf: string;
   topK: number;
+  /** only the customers whose id hashes to `index` of `count` shards (default: every customer) */
+  shard?: { index: number; count: number };
 }
 export interface PartitionOutput {
   asOf: string;
+  /** partitionKey(asOf, shard) */
+  key: string;
   files: string[];
   customers: number;
   /** true when the partition had been exported before and nothing was written */

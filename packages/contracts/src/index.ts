@@ -12,7 +12,7 @@ export type {
 } from './activities';
 export { retrainPlan, executePlan, modelKey, runModels } from './plan';
 export type { PlanNode, PlanResults, PlanHooks, NodeStatus } from './plan';
-export { WORKFLOWS, QUERIES, partitionDates, collectResults } from './workflows';
+export { WORKFLOWS, QUERIES, partitionDates, partitionKey, collectResults } from './workflows';
 export type {
   RetrainInput, RetrainResult, RunProgress, BackfillInput, BackfillProgress, BackfillResult,
   PartitionWorkflowInput, PartitionWorkflowResult, BenchmarkWorkflowInput, BenchmarkWorkflowResult,

@@ -46,6 +46,8 @@ export interface BackfillInput {
   concurrency: number;
   /** continue-as-new after this many partitions in one run, to keep histories short */
   partitionsPerRun: number;
+  /** customer shards per date: each (date, shard) is its own partition, written exactly once (default 1) */
+  shards?: number;
 }
 export interface BackfillProgress {
   total: number;
@@ -55,6 +57,7 @@ export interface BackfillProgress {
   carriedOver: number;
 }
 export interface BackfillResult {
+  /** (date, customer shard) partitions */
   partitions: number;
   exported: number;
   skipped: number;
@@ -68,6 +71,12 @@ export interface PartitionWorkflowInput {
   family: string;
   asOf: string;
   topK: number;
+  shard?: { index: number; count: number };
+}
+
+/** The key of a (date, customer shard) partition: the date alone when there is one shard. */
+export function partitionKey(asOf: string, shard?: { index: number; count: number }): string {
+  return shard && shard.count > 1 ? `${asOf}.s${shard.index}of${shard.count}` : asOf;
 }
 export type PartitionWorkflowResult = PartitionOutput;
 

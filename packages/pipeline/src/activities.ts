@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import { join } from 'node:path';
 import { configHash, removeLeftovers, silentProgress, withFolderLock } from '@cfm/core';
 import type { LockOwner, ProgressReporter } from '@cfm/core';
+import { partitionKey } from '@cfm/contracts';
 import type { CfmActivities, ModelRef, PartitionOutput, TrainProgress } from '@cfm/contracts';
 import { relocatePrepared } from '@cfm/data';
 import { FOLDER_MANIFEST } from '@cfm/storage';
@@ -240,16 +241,17 @@ export function registryOf(ws: Workspace, env: NodeJS.ProcessEnv = process.env):
 /** Exports one partition unless its marker exists. The marker is created once (O_EXCL, or an object store's
  * conditional put) after the files are in place, so two attempts can never both count as the export of a partition. */
 async function exportPartitionOnce(steps: PipelineSteps, ws: Workspace, input: Parameters<CfmActivities['exportPartition']>[0], c: StepContext): Promise<PartitionOutput> {
-  const marker = ws.at('backfill', input.family, `${input.asOf}.done.json`);
+  const key = partitionKey(input.asOf, input.shard);
+  const marker = ws.at('backfill', input.family, `${key}.done.json`);
   const earlier = await ws.readJson<PartitionOutput>(marker);
   if (earlier) return { ...earlier, skipped: true };
-  const outRef = ws.at('backfill', input.family, input.asOf);
+  const outRef = input.shard && input.shard.count > 1 ? ws.at('backfill', input.family, input.asOf, `s${input.shard.index}of${input.shard.count}`) : ws.at('backfill', input.family, input.asOf);
   const l = { preparedDir: await ws.stage(input.preparedDir), artifactDir: await ws.stage(input.artifactDir) };
   const r = await steps.exportPartition({ ...input, ...l }, ws.local(outRef), c);
   await ws.publish(outRef);
   const files = r.files.map((f) => (ws.remote ? `${outRef}/${f.split('/').pop()}` : f));
-  const out: PartitionOutput = { asOf: input.asOf, files, customers: r.customers, skipped: false };
+  const out: PartitionOutput = { asOf: input.asOf, key, files, customers: r.customers, skipped: false };
   if (!(await ws.createOnce(marker, out))) return { ...out, skipped: true };
-  await ws.appendLedger({ step: 'exportPartition', family: input.family, asOf: input.asOf, pid: process.pid, at: new Date().toISOString() });
+  await ws.appendLedger({ step: 'exportPartition', family: input.family, asOf: input.asOf, key, pid: process.pid, at: new Date().toISOString() });
   return out;
 }

@@ -83,5 +83,10 @@ describe('in-process runner and activities', () => {
     expect(await acts.exportedPartitions({ workDir, family: 'a' })).toEqual(['2024-01-05']);
     expect(readLedger(workDir).filter((e) => e.step === 'exportPartition')).toHaveLength(1);
     expect(existsSync(join(workDir, 'backfill', 'a', '2024-01-05.done.json'))).toBe(true);
+    // customer shards of one date are partitions of their own, each exported once
+    const shards = [0, 1].map((index) => ({ ...input, asOf: '2024-01-07', shard: { index, count: 2 } }));
+    const outs = await Promise.all([...shards, ...shards].map((i) => acts.exportPartition(i)));
+    expect(outs.filter((o) => !o.skipped).map((o) => o.key).sort()).toEqual(['2024-01-07.s0of2', '2024-01-07.s1of2']);
+    expect(await acts.exportedPartitions({ workDir, family: 'a' })).toEqual(['2024-01-05', '2024-01-07.s0of2', '2024-01-07.s1of2']);
   });
 });

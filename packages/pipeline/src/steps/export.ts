@@ -1,5 +1,6 @@
 /** The export steps: embeddings and every task's top-k scores of all customers (the model folder's exports/),
  * and the point-in-time partitions of a backfill. */
+import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { ExportInput, PartitionInput } from '@cfm/contracts';
 import { loadPrepared } from '@cfm/data';
@@ -42,6 +43,7 @@ export async function partitionStep(families: FamilyLookup, input: PartitionInpu
     const ends = new Int32Array(customerIds.length);
     const rows: number[] = [];
     for (let c = 0; c < customerIds.length; c++) {
+      if (input.shard && input.shard.count > 1 && customerShard(customerIds[c], input.shard.count) !== input.shard.index) continue;
       let e = offsets[c];
       while (e < offsets[c + 1] && times[e] < cut) e++;
       ends[c] = e;
@@ -59,3 +61,8 @@ export async function partitionStep(families: FamilyLookup, input: PartitionInpu
 
 /** a model's version: its folder's name (the artifact sits in <runDir>/model) */
 const versionOf = (artifactDir: string) => (basename(artifactDir) === 'model' ? basename(dirname(artifactDir)) : basename(artifactDir));
+
+/** a customer's shard of `count`: a stable hash of the id (the same on every worker, whatever the data's order) */
+export function customerShard(id: string, count: number): number {
+  return parseInt(createHash('sha1').update(id).digest('hex').slice(0, 8), 16) % count;
+}
