@@ -59,7 +59,7 @@ async function child(step: string, argsFile: string): Promise<void> {
     if (a.dropInputs) for (const f of (a.split as SplitResult).files) rmSync(join(a.shardDir as string, `f${f.fileId}`), { recursive: true, force: true });
   } else if (step === 'merge-stats') result = await mergeStats(a.stats as ShardStats[], a.split as SplitResult, { threads });
   else if (step === 'prepare') result = await prepareShard(a.shardDir as string, a.global as GlobalStats);
-  else if (step === 'merge') result = await mergeShards({ dataset: a.dataset as string, global: a.global as GlobalStats, shards: a.shards as ShardOutput[], out: a.out as string });
+  else if (step === 'merge') result = await mergeShards({ dataset: a.dataset as string, global: a.global as GlobalStats, shards: a.shards as ShardOutput[], out: a.out as string, timingsMs: a.timingsMs as Record<string, number> });
   else if (step === 'single') result = await prepareFromSources({ dataset: a.dataset as string, sources: a.sources as never, out: a.out as string, config: a.config as never });
   else throw new Error(`unknown step ${step}`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -114,11 +114,19 @@ async function main(): Promise<void> {
   const load0 = loadavg();
   process.stdout.write(`sharded prep of ${events.toLocaleString('en')} events, ${n} shards, ${conc} at a time, DuckDB threads ${threads ?? 'default'}; load average ${load0.map((x) => x.toFixed(2)).join(' / ')}\n`);
   const t0 = Date.now();
-  const split = await runStep<SplitResult>(args, 'split', { sources, n, out: work, config, threads });
-  const stats = await pool(split.result.shards, conc, (shardDir, k) => runStep<ShardStats>(args, 'stats', { shardDir, split: split.result, threads, dropInputs: flag('--drop-inputs') }, `shard ${k} stats`));
-  const global = await runStep<GlobalStats>(args, 'merge-stats', { stats: stats.map((s) => s.result), split: split.result, threads });
-  const prepared = await pool(split.result.shards, conc, (shardDir, k) => runStep<ShardOutput>(args, 'prepare', { shardDir, global: global.result }, `shard ${k} sequences`));
-  const merged = await runStep<{ counts: { accepted: number; events: number; users: number; items: number; quarantined: number }; dataHash: string }>(args, 'merge', { dataset: `sim-${events}`, global: global.result, shards: prepared.map((p) => p.result), out });
+  // (wall ms of each phase, for the manifest's timingsMs)
+  const timingsMs: Record<string, number> = {};
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    const r = await fn();
+    timingsMs[name] = Date.now() - t;
+    return r;
+  };
+  const split = await phase('split', () => runStep<SplitResult>(args, 'split', { sources, n, out: work, config, threads }));
+  const stats = await phase('shard stats', () => pool(split.result.shards, conc, (shardDir, k) => runStep<ShardStats>(args, 'stats', { shardDir, split: split.result, threads, dropInputs: flag('--drop-inputs') }, `shard ${k} stats`)));
+  const global = await phase('merge stats', () => runStep<GlobalStats>(args, 'merge-stats', { stats: stats.map((s) => s.result), split: split.result, threads }));
+  const prepared = await phase('shard sequences', () => pool(split.result.shards, conc, (shardDir, k) => runStep<ShardOutput>(args, 'prepare', { shardDir, global: global.result }, `shard ${k} sequences`)));
+  const merged = await runStep<{ counts: { accepted: number; events: number; users: number; items: number; quarantined: number }; dataHash: string }>(args, 'merge', { dataset: `sim-${events}`, global: global.result, shards: prepared.map((p) => p.result), out, timingsMs });
   const seconds = (Date.now() - t0) / 1000;
   const load1 = loadavg();
   const m = merged.result;

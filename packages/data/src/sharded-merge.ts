@@ -92,7 +92,6 @@ export async function mergeShards(opts: MergeShardsOptions): Promise<PreparedMan
       const warnings = logWarnings(findWarnings(facts, FUTURE_AHEAD_MS), progress);
       const accepted = global.files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
       const lines = eventLines(global.files, split.raw, global.duplicates, global.events);
-      const cpu = process.cpuUsage(cpu0);
       // (the single prep's manifest, key for key, in its order)
       const m: PreparedManifest = {
         dataset: opts.dataset,
@@ -115,8 +114,6 @@ export async function mergeShards(opts: MergeShardsOptions): Promise<PreparedMan
         reader: 'duckdb',
         readerNote: `sharded prep: ${split.n} shard${split.n === 1 ? '' : 's'}`,
         createdAt: new Date().toISOString(),
-        timingsMs: { ...opts.timingsMs, merge: Date.now() - t0 },
-        cpuMs: { ...opts.cpuMs, merge: Math.round((cpu.user + cpu.system) / 1000) },
       };
       return m;
     });
@@ -124,7 +121,11 @@ export async function mergeShards(opts: MergeShardsOptions): Promise<PreparedMan
     db.closeSync();
     await rm(tempDir, { recursive: true, force: true });
   }
-  manifest.outputs = await fileDigests(out, PREPARED_OUTPUTS.filter((f) => f !== 'users.json' || split.hasUsers));
+  const outputs = await fileDigests(out, PREPARED_OUTPUTS.filter((f) => f !== 'users.json' || split.hasUsers));
+  const cpu = process.cpuUsage(cpu0);
+  manifest.timingsMs = { ...opts.timingsMs, merge: Date.now() - t0 };
+  manifest.cpuMs = { ...opts.cpuMs, merge: Math.round((cpu.user + cpu.system) / 1000) };
+  manifest.outputs = outputs;
   await writeJsonAtomic(join(out, 'manifest.json'), manifest);
   progress.finish('merge shards', { events: global.events, customers: global.customers });
   return manifest;
