@@ -144,8 +144,11 @@ describe('writeModelOutputs', () => {
       const got = await query(`SELECT customer_id, vector FROM read_parquet('${join(outDir, 'embeddings.parquet')}') WHERE customer_id = '${seqs.customerIds[7]}'`);
       const cut = model.embed(padBatch(seqs, [7], { maxLen: model.maxLen, ends: Int32Array.of(seqs.offsets[7] + 2) }));
       const full = model.embed(padBatch(seqs, [7], { maxLen: model.maxLen }));
-      expect((got[0][1] as number[]).map(Math.fround)).toEqual(Array.from(cut));
-      expect(Array.from(cut)).not.toEqual(Array.from(full));
+      // the batch of 256 and a batch of one may take different kernel paths on native TensorFlow: equal to float32 rounding
+      const exported = got[0][1] as number[];
+      expect(exported).toHaveLength(cut.length);
+      exported.forEach((v, i) => expect(v).toBeCloseTo(cut[i], 5));
+      expect(Math.max(...Array.from(cut, (v, i) => Math.abs(v - full[i])))).toBeGreaterThan(1e-3);
       const ids = await query(`SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE customer_id IN ('c0', 'c4', 'c295')) FROM read_parquet('${join(outDir, 'topk.parquet')}')`);
       expect(ids[0].map(Number)).toEqual([290, 0]);
       await expect(writeModelOutputs({ model, data, sequences: seqs, rows, ends: ends.subarray(1), outDir, family: 'bert4rec', modelVersion: 'v1', asOf: '2024-01-01', topK: 3 }))
