@@ -44,9 +44,9 @@ afterAll(async () => {
 }, 60_000);
 
 describe('a cluster that shares nothing but the object store and Temporal', () => {
-  it('retrain + backfill on s3:// with a cpu worker killed mid-way: every output once, registry consistent', async () => {
+  it('retrain (prep over 3 shards) + backfill on s3:// with a cpu worker killed mid-way: every output once, registry consistent', async () => {
     const workDir = `s3://${s3.bucket}/runs/cluster`;
-    const spec = smallSpec(workDir, { epochs: 3, name: 'cluster', benchmarks: [{ task: 'label', field: 'activity', positive: ['high'], epochs: 3 }] });
+    const spec = smallSpec(workDir, { epochs: 3, name: 'cluster', shards: 3, benchmarks: [{ task: 'label', field: 'activity', positive: ['high'], epochs: 3 }] });
     expect(spec.workDir).toBe(workDir);
     const ws = openWorkspace(workDir, { storage: s3.storage, scratch: join(scratch, 'test') });
     const h = await startRetrain(client, spec, { workflowId: 'it-cluster', timeouts });
@@ -91,6 +91,8 @@ describe('a cluster that shares nothing but the object store and Temporal', () =
     expect(markers).toHaveLength(6);
 
     // every step did its work once, across the three workers (one of them killed)
+    // the prep fanned out over 3 customer shards across the cpu workers
+    expect(Object.keys(r.nodes).filter((n) => n.startsWith('prepare:stats@'))).toHaveLength(3);
     const ledger = await ws.readLedger();
     for (const step of ['prepare', 'train', 'evaluate', 'benchmark', 'export', 'promote']) expect(ledger.filter((e) => e.step === step), step).toHaveLength(1);
     expect(ledger.filter((e) => e.step === 'exportPartition').map((e) => e.asOf).sort()).toEqual(['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20']);

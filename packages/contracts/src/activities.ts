@@ -212,6 +212,39 @@ export interface ExportedPartitionsInput {
   family: string;
 }
 
+/** The sharded prep (RunSpec.prepare.shards > 1): split → stats per shard → global stats → sequences per shard → merge.
+ * The @cfm/data values they pass on (split, stats, global, shard outputs) are plain JSON whose paths are references. */
+export interface SplitDataOutput {
+  /** where the prepared folder goes */
+  preparedDir: string;
+  /** the prepare output when an earlier run prepared the same inputs (every later sharded step is skipped) */
+  cached?: PrepareOutput;
+  dataset?: string;
+  /** @cfm/data SplitResult */
+  split?: unknown;
+}
+export interface ShardStatsInput {
+  workDir: string;
+  split: unknown;
+  shard: number;
+}
+export interface MergeShardStatsInput {
+  workDir: string;
+  split: unknown;
+  stats: unknown[];
+}
+export interface PrepareShardInput {
+  workDir: string;
+  global: unknown;
+  shard: number;
+}
+export interface MergeShardsInput {
+  spec: RunSpec;
+  split: SplitDataOutput;
+  global?: unknown;
+  shards: unknown[];
+}
+
 /** The activity interface the workflows proxy and `createActivities(deps)` implements. */
 export interface CfmActivities {
   prepareData(input: PrepareInput): Promise<PrepareOutput>;
@@ -226,6 +259,11 @@ export interface CfmActivities {
   describeModel(input: { workDir: string; runDir: string }): Promise<ModelRef>;
   exportPartition(input: PartitionInput): Promise<PartitionOutput>;
   exportedPartitions(input: ExportedPartitionsInput): Promise<string[]>;
+  splitData(input: PrepareInput): Promise<SplitDataOutput>;
+  shardStats(input: ShardStatsInput): Promise<unknown>;
+  mergeShardStats(input: MergeShardStatsInput): Promise<unknown>;
+  prepareShard(input: PrepareShardInput): Promise<unknown>;
+  mergeShards(input: MergeShardsInput): Promise<PrepareOutput>;
 }
 export type ActivityName = keyof CfmActivities;
 /** Activities that run on the gpu queue; all others run on cpu. */

@@ -9,6 +9,7 @@ export type {
   EvaluateInput, EvaluateOutput, BenchmarkInput, BenchmarkOutput, CompareInput, CompareOutput,
   ExportInput, ExportOutput, PromoteInput, PromoteOutput, PartitionInput, PartitionOutput, ExportedPartitionsInput,
   ModelRef, ProtocolResult, BenchmarkResult, ReportInput, ReportOutput,
+  SplitDataOutput, ShardStatsInput, MergeShardStatsInput, PrepareShardInput, MergeShardsInput,
 } from './activities';
 export { retrainPlan, executePlan, modelKey, runModels } from './plan';
 export type { PlanNode, PlanResults, PlanHooks, NodeStatus } from './plan';

@@ -5,7 +5,7 @@ import type { NodeStatus, PlanNode, RunSpec } from './index';
 const fam = (id: string) => ({ id, name: id, config: { epochs: 1 }, preset: null, checkpointEvery: 10 });
 const spec: RunSpec = {
   name: 't', seed: 1, seeds: [1], workDir: '/w', dataDir: '/d',
-  dataset: { source: 'dataset', name: 'movielens-100k' }, datasetName: 'movielens-100k', prepare: { split: { kind: 'loo' }, maxSeqLen: 200 },
+  dataset: { source: 'dataset', name: 'movielens-100k' }, datasetName: 'movielens-100k', prepare: { split: { kind: 'loo' }, maxSeqLen: 200, shards: 1 },
   families: [fam('a'), fam('b')],
   evaluate: [{ protocol: 'full', negatives: 100, sampling: 'uniform', ks: [10], excludeHistory: true, seeds: [0], split: 'test' }],
   benchmarks: [], gate: { metric: 'ndcg@10', protocol: 0, minDelta: 0, benchmarks: [] }, export: { topK: 5 }, promote: true, targets: [],

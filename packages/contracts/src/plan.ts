@@ -1,4 +1,4 @@
-import type { ActivityName, BenchmarkOutput, CfmActivities, CompareOutput, EvaluateOutput, ModelRef, PrepareOutput, TrainOutput } from './activities';
+import type { ActivityName, BenchmarkOutput, CfmActivities, CompareOutput, EvaluateOutput, ModelRef, PrepareOutput, SplitDataOutput, TrainOutput } from './activities';
 import type { FamilySpec, RunSpec } from './run-spec';
 
 /** The retraining DAG as data, shared by both runners (the in-process runner in @cfm/pipeline and
@@ -38,7 +38,7 @@ export function runModels(spec: Pick<RunSpec, 'seeds' | 'families'>): Array<{ ke
 export function retrainPlan(spec: RunSpec, o: { runDir?: string; startedAt?: string } = {}): PlanNode[] {
   const { workDir } = spec;
   const prep = (r: PlanResults) => r.prepare as PrepareOutput;
-  const nodes: PlanNode[] = [node({ id: 'prepare', activity: 'prepareData', after: [], input: () => ({ spec }) })];
+  const nodes: PlanNode[] = spec.prepare.shards > 1 ? shardedPrepare(spec) : [node({ id: 'prepare', activity: 'prepareData', after: [], input: () => ({ spec }) })];
   const models = runModels(spec);
   for (const { key, family, seed, primary } of models) {
     const trained = (r: PlanResults) => r[`train:${key}`] as TrainOutput;
@@ -91,6 +91,29 @@ export function retrainPlan(spec: RunSpec, o: { runDir?: string; startedAt?: str
     }),
   }));
   return nodes;
+}
+
+/** The prep fanned out over customer shards: split → stats@k → global → shard@k → prepare (the merge, which also
+ * answers when an earlier run prepared the same inputs and every other sharded node was skipped). */
+function shardedPrepare(spec: RunSpec): PlanNode[] {
+  const { workDir } = spec;
+  const n = spec.prepare.shards;
+  const ks = Array.from({ length: n }, (_, k) => k);
+  const split = (r: PlanResults) => r['prepare:split'] as SplitDataOutput;
+  const fresh = (r: PlanResults) => !split(r).cached;
+  return [
+    node({ id: 'prepare:split', activity: 'splitData', after: [], input: () => ({ spec }) }),
+    ...ks.map((k) => node({ id: `prepare:stats@${k}`, activity: 'shardStats', after: ['prepare:split'], when: fresh, input: (r) => ({ workDir, split: split(r).split, shard: k }) })),
+    node({
+      id: 'prepare:global', activity: 'mergeShardStats', after: ks.map((k) => `prepare:stats@${k}`),
+      input: (r) => ({ workDir, split: split(r).split, stats: ks.map((k) => r[`prepare:stats@${k}`]) }),
+    }),
+    ...ks.map((k) => node({ id: `prepare:shard@${k}`, activity: 'prepareShard', after: ['prepare:global'], input: (r) => ({ workDir, global: r['prepare:global'], shard: k }) })),
+    node({
+      id: 'prepare', activity: 'mergeShards', after: ks.map((k) => `prepare:shard@${k}`), always: true,
+      input: (r) => ({ spec, split: split(r), global: r['prepare:global'], shards: ks.map((k) => r[`prepare:shard@${k}`]).filter((x) => x !== undefined) }),
+    }),
+  ];
 }
 
 export type NodeStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';

@@ -26,6 +26,9 @@ export interface PrepareSpec {
   split: SplitSpec;
   /** most recent events kept per customer; every family's maxLen must fit in it */
   maxSeqLen: number;
+  /** customer-hash shards the prep fans out over as parallel activities (1: one prepare activity); the output equals
+   * the single prep's */
+  shards: number;
 }
 
 export interface FamilySpec {

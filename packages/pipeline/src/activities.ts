@@ -11,6 +11,7 @@ import { live, type Liveness } from './liveness';
 import type { RunInfo } from './steps/run-files';
 import type { PipelineSteps, StepContext } from './step-context';
 import { openWorkspace, type Workspace } from './workspace';
+import { shardedActivities } from './sharded-activities';
 
 export interface ActivityDeps {
   steps: PipelineSteps;
@@ -80,6 +81,7 @@ export function createActivities(deps: ActivityDeps): CfmActivities {
   };
   const { steps } = deps;
   return {
+    ...shardedActivities({ workspace, run, done: (ws, step, out) => done(ws, step, out) }),
     async prepareData({ spec }) {
       if (spec.dataset.source === 'prepared') {
         const path = spec.dataset.path;

@@ -14,7 +14,7 @@ describe('run config', () => {
     expect(s.dataDir).toBeUndefined();
     expect(resolveRunSpec({ ...base, dataDir: 'shared' }, { baseDir: '/repo' }).dataDir).toBe('/repo/shared');
     expect(resolveRunSpec({ ...base, workDir: 's3://bucket/runs/x/' }).workDir).toBe('s3://bucket/runs/x');
-    expect(s.prepare).toEqual({ split: { kind: 'temporal' }, maxSeqLen: 5000 });
+    expect(s.prepare).toEqual({ split: { kind: 'temporal' }, maxSeqLen: 5000, shards: 1 });
     expect(s.dataset).toMatchObject({ source: 'simulator', customers: 400 });
     expect(s.datasetName).toBe('simulator');
     expect(s.seeds).toEqual([42]);
@@ -71,7 +71,7 @@ describe('run config', () => {
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ dataset: 's3rec-beauty', split: 'loo', config: { maxSeqLen: 100 }, dataHash: 'd', configHash: 'c' }));
     const s = resolveRunSpec({ ...base, dataset: { source: 'prepared', path: dir } });
     expect(s.datasetName).toBe('s3rec-beauty');
-    expect(s.prepare).toEqual({ split: { kind: 'loo' }, maxSeqLen: 100 });
+    expect(s.prepare).toEqual({ split: { kind: 'loo' }, maxSeqLen: 100, shards: 1 });
     expect(s.families[0].preset).toBe('beauty');
     expect(() => resolveRunSpec({ ...base, dataset: { source: 'prepared', path: dir }, split: { kind: 'temporal' } })).toThrow(/keeps its own split/);
     const empty = join(dir, 'empty');

@@ -103,7 +103,8 @@ export const RunConfig = z.strictObject({
   split: Split.optional().describe("default: the dataset's published protocol (leave-one-out for s3rec / movielens), else temporal"),
   prepare: z.strictObject({
     maxSeqLen: z.int().min(2).max(1_000_000).default(maxSeqLenDefault).describe('most recent events kept per customer'),
-  }).default({ maxSeqLen: maxSeqLenDefault }),
+    shards: z.int().min(1).max(1024).default(1).describe('customer-hash shards the prep fans out over (parallel activities; same output)'),
+  }).default({ maxSeqLen: maxSeqLenDefault, shards: 1 }),
   families: z.array(Family).min(1, 'at least one family to train'),
   evaluate: z.union([Evaluate, z.array(Evaluate).min(1)]).default(Evaluate.parse({})).describe('one protocol or a list; the gate reads gate.protocol'),
   benchmarks: z.array(Benchmark).default([]),
@@ -171,7 +172,7 @@ export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec
     name: c.name, seed: c.seed, seeds, dataset, datasetName, dataDir,
     // an object-store URI (s3://bucket/prefix) stays a URI: every worker resolves it with its own credentials
     workDir: c.workDir ? (isS3Uri(c.workDir) ? c.workDir.replace(/\/+$/, '') : abs(c.workDir)) : resolve(base, 'runs', c.name),
-    prepare: { split, maxSeqLen }, families, evaluate, benchmarks, gate: c.gate, export: c.export, promote: c.promote, targets: c.targets,
+    prepare: { split, maxSeqLen, shards: prepared ? 1 : c.prepare.shards }, families, evaluate, benchmarks, gate: c.gate, export: c.export, promote: c.promote, targets: c.targets,
   };
 }
 

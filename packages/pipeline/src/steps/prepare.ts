@@ -27,7 +27,7 @@ export function describeSplit(m: Pick<PreparedManifest, 'split' | 'cutoffsMs'>):
   return m.cutoffsMs ? `temporal (valid from ${isoDay(m.cutoffsMs[0])}, test from ${isoDay(m.cutoffsMs[1])})` : 'temporal';
 }
 
-function resultOf(m: PreparedManifest): PrepareResult {
+export function resultOf(m: PreparedManifest): PrepareResult {
   const counts: Record<string, number> = { ...m.counts };
   for (const [part, c] of Object.entries(m.splits)) counts[`${part}Customers`] = c.customers;
   return { dataHash: m.dataHash, prepareHash: m.configHash, dataset: m.dataset, split: describeSplit(m), maxSeqLen: m.config.maxSeqLen, counts };
@@ -48,15 +48,12 @@ export function contractFiles(dir: string): ContractSources {
   return { events, items: opt('items.csv'), users: opt('users.csv') };
 }
 
-/** ingest → validate → vocab → split → sequences, all inside @cfm/data's prepare; the simulator
- * first writes contract files when the run uses it. */
-export async function prepareStep(spec: RunSpec, outDir: string, ctx: StepContext): Promise<PrepareResult> {
+/** The run's contract files: the simulator writes them into `workDir`/simulated, a public dataset's adapter into
+ * `workDir`/source; a files folder is used as it is. */
+export async function contractSources(spec: RunSpec, workDir: string, ctx: StepContext): Promise<{ sources: ContractSources; name: string }> {
   const d = spec.dataset;
-  if (d.source === 'prepared') return preparedFolder(d.path);
-  let sources: ContractSources;
-  let name: string;
   if (d.source === 'simulator') {
-    const simDir = join(outDir, 'simulated');
+    const simDir = join(workDir, 'simulated');
     ctx.progress.log(`simulating ${d.customers} customers × ${d.days} days into ${simDir}`);
     writeSimulation(
       {
@@ -68,15 +65,18 @@ export async function prepareStep(spec: RunSpec, outDir: string, ctx: StepContex
       simDir,
       ctx.progress,
     );
-    sources = contractFiles(simDir);
-    name = spec.datasetName;
-  } else if (d.source === 'files') {
-    sources = contractFiles(d.path);
-    name = spec.datasetName;
-  } else {
-    sources = await datasetSources(spec, d.name, join(outDir, 'source'), d.maxCustomers);
-    name = d.name;
+    return { sources: contractFiles(simDir), name: spec.datasetName };
   }
+  if (d.source === 'files') return { sources: contractFiles(d.path), name: spec.datasetName };
+  if (d.source === 'prepared') throw new CfmError('CFM_E_CONFIG', 'a prepared folder has no contract files to read', { field: 'dataset.source' });
+  return { sources: await datasetSources(spec, d.name, join(workDir, 'source'), d.maxCustomers), name: d.name };
+}
+
+/** ingest → validate → vocab → split → sequences, all inside @cfm/data's prepare; the simulator
+ * first writes contract files when the run uses it. */
+export async function prepareStep(spec: RunSpec, outDir: string, ctx: StepContext): Promise<PrepareResult> {
+  if (spec.dataset.source === 'prepared') return preparedFolder(spec.dataset.path);
+  const { sources, name } = await contractSources(spec, outDir, ctx);
   ctx.heartbeat({ stage: 'prepare', dataset: name });
   const m = await prepareFromSources({ dataset: name, sources, out: outDir, config: prepareConfig(spec), progress: ctx.progress });
   return resultOf(m);
