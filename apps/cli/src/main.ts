@@ -1,9 +1,14 @@
 #!/usr/bin/env tsx
 import { Command } from 'commander';
 import { isCfmError } from '@cfm/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { codeVersion } from '@cfm/pipeline';
 import { commands } from './commands';
 
-const program = new Command('cfm').description('customer foundation models: prepare data, train, evaluate, export').showHelpAfterError();
+const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+const program = new Command('cfm').description('customer foundation models: prepare data, train, evaluate, export').showHelpAfterError()
+  .version(`cfm ${version} (code ${codeVersion()})`, '-V, --version');
 for (const register of commands) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -15,6 +15,7 @@ export {
   realSteps, prepareStep, prepareConfig, contractFiles, describeSplit, preparedFolder, registryFile, USE_CASE, useCaseOf, protocolLabel,
   readRunInfo, readRunFile, writeRunFile, RUN_FILES,
 } from './steps';
+export { codeVersion } from './steps/run-files';
 export type { FamilyLookup, RunInfo, RunFile } from './steps';
 export { collectRun, resultsMarkdown, writeResultsPage } from './results';
 export type { TargetCheck } from './results';
