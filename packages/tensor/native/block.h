@@ -37,6 +37,7 @@ struct Phases {
 
 struct Dims {
   int64_t b, l, d, h, f;
+  bool causal = false;  // query i attends to keys j <= i only (SASRec)
   int64_t dk() const { return d / h; }
 };
 

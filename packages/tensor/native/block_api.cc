@@ -4,14 +4,18 @@
 namespace {
 
 bool readBlock(napi_env env, napi_value* argv, Block& k, Dims& n, int64_t& threads) {
-  // argv: x, tok, params[16], seeds of the attention / output / feed-forward dropout ([] or [s0, s1]), dims [b, l, d, h, f], keeps [ka, k1], saved, threads
-  int64_t dims[5];
+  // argv: x, tok, params[16], seeds of the attention / output / feed-forward dropout ([] or [s0, s1]),
+  // dims [b, l, d, h, f] or [b, l, d, h, f, causal 0/1], keeps [ka, k1], saved, threads
+  int64_t dims[6] = {0, 0, 0, 0, 0, 0};
+  uint32_t nd = 0;
+  napi_get_array_length(env, argv[6], &nd);
+  if (nd != 5 && nd != 6) return fail(env, "fused_block: dims is [b, l, d, h, f] or [b, l, d, h, f, causal]");
   napi_value dv;
-  for (uint32_t i = 0; i < 5; i++) {
+  for (uint32_t i = 0; i < nd; i++) {
     napi_get_element(env, argv[6], i, &dv);
     napi_get_value_int64(env, dv, &dims[i]);
   }
-  n = {dims[0], dims[1], dims[2], dims[3], dims[4]};
+  n = {dims[0], dims[1], dims[2], dims[3], dims[4], dims[5] != 0};
   if (n.h < 1 || n.d % n.h) return fail(env, "fused_block: d must be divisible by h");
   const int64_t t = n.b * n.l;
   k.n = n;
@@ -143,5 +147,8 @@ napi_value Backward(napi_env env, napi_callback_info info) {
 void registerBlock(napi_env env, napi_value exports) {
   exportFn(env, exports, "blockForward", Forward);
   exportFn(env, exports, "blockBackward", Backward);
+  napi_value yes;  // this build takes the causal flag (dims[5]); fused-block.ts checks it before running a causal block
+  napi_get_boolean(env, true, &yes);
+  napi_set_named_property(env, exports, "blockCausal", yes);
 }
 

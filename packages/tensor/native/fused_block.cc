@@ -1,5 +1,7 @@
 // One post-norm transformer encoder block (BERT / BERT4Rec), forward and backward, as one native call each:
 //   h1 = LN1(x + drop(MHA(x))),  y = LN2(h1 + drop(W2 · gelu(W1 · h1 + b1) + b2))
+// (MHA with the padding mask, and with the causal mask when Dims.causal; the backward pass needs no change for it:
+// masked probabilities are 0, so are their gradients)
 // the same function as TransformerBlock.apply in packages/tensor/src/layers/transformer.ts, with the same dropout
 // masks (TensorFlow's StatelessRandomUniform noise, philox.h; mask = floor(u + keep) / keep). Sequences are split into one contiguous
 // block per thread (they are independent); each thread keeps its own weight gradients, summed in thread order,
@@ -30,7 +32,8 @@ void forwardRange(const Block& k, int64_t b0, int64_t b1, float* y, int64_t th) 
       sgemm(false, true, l, l, dk, 1.f, q, d3, q + d, d3, 0.f, pr, l);
       for (int64_t i = 0; i < l; i++) {
         float* s = pr + i * l;
-        for (int64_t j = 0; j < l; j++) s[j] += (1.f - tok[j]) * -1e9f;
+        // padding bias, plus the causal bias for keys after the query (the TF.js sum, causalBias in transformer.ts)
+        for (int64_t j = 0; j < l; j++) s[j] += (1.f - tok[j]) * -1e9f + (n.causal && j > i ? -1e9f : 0.f);
         float m = s[0];
         for (int64_t j = 1; j < l; j++) m = s[j] > m ? s[j] : m;
         float sum = 0.f;

@@ -9,10 +9,10 @@ import { Ctx, Params } from './params';
 import { TransformerEncoder } from './layers/transformer';
 
 /** value and gradients (x and every weight) of Σ y·R through a 2-block encoder, fused or op by op */
-function run(fused: boolean, dropout: number, seed: number) {
+function run(fused: boolean, dropout: number, seed: number, causal = false) {
   process.env.CFM_FUSED_BLOCK = fused ? '1' : '0';
   const p = new Params(11);
-  const enc = new TransformerEncoder(p, 'enc', { dModel: 8, nHeads: 2, nLayers: 2, dropout, attnDropout: dropout / 2 });
+  const enc = new TransformerEncoder(p, 'enc', { dModel: 8, nHeads: 2, nLayers: 2, dropout, attnDropout: dropout / 2, causal });
   // small non-zero biases and norms, so their gradients are exercised
   for (const [, v] of p.trainable()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', 5)));
   const x = tf.randomNormal([3, 7, 8], 0, 1, 'float32', 1);
@@ -38,9 +38,11 @@ describe('fused transformer block', () => {
   afterEach(() => {
     delete process.env.CFM_FUSED_BLOCK;
   });
-  it.each([0, 0.3])('computes the same value and gradients as the op-by-op block (dropout %s)', (dropout) => {
-    const ops = run(false, dropout, 3);
-    const fused = run(true, dropout, 3);
+  it.each([
+    [0, false], [0.3, false], [0, true], [0.3, true],
+  ])('computes the same value and gradients as the op-by-op block (dropout %s, causal %s)', (dropout, causal) => {
+    const ops = run(false, dropout, 3, causal);
+    const fused = run(true, dropout, 3, causal);
     expect(ops.active).toBe(false);
     expect(fused.active).toBe(nativeKernelsReady()); // native CPU TensorFlow with the addon built
     expect(Math.abs(fused.value - ops.value)).toBeLessThan(1e-4);

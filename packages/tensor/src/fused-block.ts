@@ -13,6 +13,8 @@ import type { TransformerBlock } from './layers/transformer';
 interface BlockAddon {
   blockForward(...args: unknown[]): void;
   blockBackward(...args: unknown[]): void;
+  /** true in builds that take the causal flag (dims[5]) */
+  blockCausal?: boolean;
 }
 
 const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;
@@ -32,9 +34,10 @@ export function give(a: Float32Array): void {
   while (total > 128 * 2 ** 20 && pool.length) total -= pool.shift()!.length;
 }
 
-/** true when `blk` can run fused in this training step */
+/** true when `blk` can run fused in this training step (a causal block needs a build that takes the causal flag) */
 export function fusedBlockActive(blk: TransformerBlock, ctx: Ctx): boolean {
   if (process.env.CFM_FUSED_BLOCK === '0' || !ctx.training || !nativeKernelsReady()) return false;
+  if (blk.o.causal && !(loadFusedCe() as unknown as BlockAddon).blockCausal) return false;
   const a = blk.attn;
   return !blk.o.preNorm && blk.ff1.act === 'gelu' && blk.ff2.act === 'linear' && [a.q, a.k, a.v, a.o, blk.ff1, blk.ff2].every((d) => d.b !== undefined);
 }
@@ -56,7 +59,7 @@ export function fusedBlock(blk: TransformerBlock, x: tf.Tensor, tokens: Float32A
   // the same noise as ops.dropout's uniform(shape, seed) on this backend (TensorFlow's StatelessRandomUniform),
   // generated inside the kernel: [] = no dropout
   const seeds = [ctx.nextSeed(), ctx.nextSeed(), ctx.nextSeed()].map((seed, i) => (!rate[i] || seed === undefined ? [] : seedPair(seed)));
-  const dims = [b, l, d, h, f];
+  const dims = [b, l, d, h, f, blk.o.causal ? 1 : 0];
   const keeps = rate.slice(0, 2).map((r) => 1 - r);
   const t = b * l;
   const savedLen = t * 3 * d + b * h * l * l + 4 * t * d + 2 * t + 2 * t * f;

@@ -1,5 +1,5 @@
-/** Transformer encoder (Vaswani et al. 2017): multi-head self-attention with a padding mask,
- * GELU feed-forward, residuals, layer norm (post-norm as BERT / BERT4Rec, or pre-norm), dropout. */
+/** Transformer encoder (Vaswani et al. 2017): multi-head self-attention with a padding mask (and optionally a
+ * causal one, as SASRec), GELU feed-forward, residuals, layer norm (post-norm as BERT / BERT4Rec, or pre-norm), dropout. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError } from '@cfm/core';
 import { dropout, layerNorm } from '../ops';
@@ -17,11 +17,29 @@ export interface EncoderOptions {
   dropout: number;
   attnDropout?: number;
   preNorm?: boolean;
+  /** left-to-right attention: position i attends to positions ≤ i only (SASRec) */
+  causal?: boolean;
 }
 
 /** additive attention bias from a [B, L] 0/1 mask of real tokens → [B, 1, 1, L] */
 export function paddingBias(mask: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.sub(1, mask.toFloat()), -1e9).expandDims(1).expandDims(1));
+}
+
+/** additive attention bias [1, 1, L, L]: -1e9 where key j is after query i (j > i), else 0 */
+export function causalBias(l: number): tf.Tensor {
+  const b = new Float32Array(l * l);
+  for (let i = 0; i < l; i++) b.fill(-1e9, i * l + i + 1, (i + 1) * l);
+  return tf.tensor4d(b, [1, 1, l, l]);
+}
+
+/** the encoder's attention biases: `all` for full passes ([B, 1, 1|L, L]: padding, plus the causal bias when causal),
+ * `last` for a lastOnly top block (the last query sees every position, so only the padding bias) */
+function encoderBias(mask: tf.Tensor | undefined, [b, l]: number[], causal: boolean | undefined): { all?: tf.Tensor; last?: tf.Tensor } {
+  const pad = mask ? paddingBias(mask) : undefined;
+  if (!causal) return { all: pad, last: pad };
+  const c = causalBias(l);
+  return { all: pad ? tf.add(pad, c) : tf.tile(c, [b, 1, 1, 1]), last: pad };
 }
 
 export class LayerNorm {
@@ -186,11 +204,12 @@ export class TransformerBlock {
 
 export class TransformerEncoder {
   readonly blocks: TransformerBlock[];
-  constructor(p: Params, name: string, o: EncoderOptions) {
+  constructor(p: Params, name: string, readonly o: EncoderOptions) {
     this.blocks = Array.from({ length: o.nLayers }, (_, i) => new TransformerBlock(p, `${name}/${i}`, o));
   }
   /** x [B, L, D], mask [B, L] (1 = token, 0 = pad) → [B, L, D]; with lastOnly → [B, 1, D], the last position
-   * only, for inference that reads one slot (the top block then does 1/L of its work) */
+   * only, for inference that reads one slot (the top block then does 1/L of its work). With `causal`, position i
+   * attends to positions ≤ i only. */
   apply(x: tf.Tensor, mask: tf.Tensor | undefined, ctx: Ctx, lastOnly = false): tf.Tensor {
     const n = this.blocks.length;
     if (!lastOnly && this.blocks.every((blk) => fusedBlockActive(blk, ctx))) {
@@ -199,17 +218,17 @@ export class TransformerEncoder {
       const tokens = mask ? (tf.tidy(() => mask.toFloat().dataSync()) as Float32Array) : new Float32Array(b * l).fill(1);
       return this.blocks.reduce((h, blk) => fusedBlock(blk, h, tokens, ctx), x);
     }
-    const bias = mask ? paddingBias(mask) : undefined;
-    return this.blocks.reduce((h, blk, i) => blk.apply(h, bias, ctx, lastOnly && i === n - 1), x);
+    const bias = encoderBias(mask, x.shape, this.o.causal);
+    return this.blocks.reduce((h, blk, i) => (lastOnly && i === n - 1 ? blk.apply(h, bias.last, ctx, true) : blk.apply(h, bias.all, ctx)), x);
   }
 
   /** Inference only (no dropout, no training): the same function as apply(x, mask, Ctx.inference(), lastOnly),
    * computed with fewer passes over memory (TransformerBlock.infer). */
   infer(x: tf.Tensor, mask: tf.Tensor | undefined, lastOnly = false): tf.Tensor {
     return tf.tidy(() => {
-      const bias = mask ? paddingBias(mask) : undefined;
+      const bias = encoderBias(mask, x.shape, this.o.causal);
       const n = this.blocks.length;
-      return this.blocks.reduce((h, blk, i) => blk.infer(h, bias, lastOnly && i === n - 1), x);
+      return this.blocks.reduce((h, blk, i) => (lastOnly && i === n - 1 ? blk.infer(h, bias.last, true) : blk.infer(h, bias.all)), x);
     });
   }
 }
