@@ -6,6 +6,7 @@ import { mcm } from '@cfm/model-mcm';
 import { shopperbert } from '@cfm/model-shopperbert';
 import { dmt } from '@cfm/model-dmt';
 import { sessionHeads } from '@cfm/model-session-heads';
+import { sasrec } from '@cfm/model-sasrec';
 
 export const families = {
   bert4rec,
@@ -13,6 +14,7 @@ export const families = {
   shopperbert,
   dmt,
   'session-heads': sessionHeads,
+  sasrec,
 } as const satisfies Record<string, ModelFamily<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type FamilyName = keyof typeof families;

@@ -1,0 +1,4 @@
+import { defineConfig } from 'vitest/config';
+
+// TF.js tests share two cores with training jobs: allow slow steps rather than flaky timeouts.
+export default defineConfig({ test: { testTimeout: 60_000, hookTimeout: 60_000 } });
