@@ -113,9 +113,9 @@ export async function writeFixtureModel(dir: string, f: FixtureModel): Promise<v
   json(join(dir, 'export.json'), exported);
   const challenger = evaluation.results[0].metrics['ndcg@10'];
   const gate: CompareOutput = { family: f.family, metric: 'ndcg@10', challenger, champion: 0.02, passed: challenger > 0.02, reason: `ndcg@10 ${challenger.toFixed(4)} vs champion 0.0200 (min delta 0)`,
-    benchmarks: [{ result: 'label-gender/u-mlp/auroc', value: benchmarks.results[0].rows[0].metrics.auroc, min: 0.6, passed: true }] };
+    benchmarks: [{ result: 'label-gender/u-mlp/auroc', value: benchmarks.results[0].rows[0].metrics.auroc, min: 0.6, passed: true }], championArtifact: null };
   json(join(dir, 'gate.json'), gate);
-  const promote: PromoteOutput = { family: f.family, promoted: gate.passed, championDir: join(dir, '..', '..', 'champions', f.family) };
+  const promote: PromoteOutput = { family: f.family, promoted: gate.passed, championDir: join(dir, '..', '..', 'champions', f.family), reason: 'run fixture' };
   json(join(dir, 'promote.json'), promote);
   if (f.experts) json(join(dir, 'experts.json'), { tasks: ['item', 'category1'], experts: 3, weights: [[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]] } satisfies ExpertsFile);
 }
