@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # node-gyp must not download Node headers: use the ones installed with Node when present
 if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
-npm install --no-audit --no-fund
+# the lockfile is the one source of versions: npm ci installs exactly it (and never rewrites it)
+npm ci --no-audit --no-fund
 # Native TensorFlow for TF.js when missing (from the PyPI wheel if the normal download is impossible);
 # on failure it prints one line and TF.js runs on wasm. A machine with an NVIDIA GPU also gets tfjs-node-gpu.
 bash infra/tfjs-native/provision.sh --if-missing || true

@@ -9,7 +9,7 @@ ARG RUNTIME_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY . .
-# setup's provisioning scripts into /app: npm install, native TensorFlow (tfjs-node), the native kernels for a
+# setup's provisioning scripts into /app: npm ci, native TensorFlow (tfjs-node), the native kernels for a
 # portable CPU level, the native data scan, libxgboost, the prebuilt workflow bundle; then a load check of each
 RUN CFM_CACHE_DIR=/tmp/cfm-cache bash infra/docker/provision-image.sh cpu && rm -rf /tmp/cfm-cache /root/.npm
 

@@ -6,12 +6,12 @@
 #   provision-image.sh cpu|gpu [--app DIR] [--ci CHECKOUT] [--plan]
 #     --app DIR       the application tree to provision (default: the tree this script is in; /app in the image)
 #     --ci CHECKOUT   CI on a scratch copy of the tree: `system` checks the commands instead of installing packages
-#                     and `deps` reuses CHECKOUT's node_modules (installed by scripts/setup.sh) instead of npm install
+#                     and `deps` reuses CHECKOUT's node_modules (installed by scripts/setup.sh) instead of npm ci
 #     --plan          run only each step's preconditions and print what the step would run
 #
 # Steps, in order:
 #   system   g++, make, python3 + pip (apt-get when missing), Node >= 20.19 with its headers, npm >= 11 (root allowScripts)
-#   deps     npm install (the command scripts/setup.sh runs)
+#   deps     npm ci (the command scripts/setup.sh runs)
 #   tfjs     infra/tfjs-native/provision.sh (gpu: --gpu: @tensorflow/tfjs-node-gpu + the CUDA/cuDNN wheels); the
 #            libraries are copied into node_modules (CFM_TFJS_NATIVE_COPY=1) so the app tree is self-contained
 #   kernels  infra/native-kernels/provision.sh for a portable CPU level (CFM_NATIVE_MARCH, default x86-64-v3)
@@ -76,11 +76,11 @@ step_deps() {
       || die "$p must be a root optionalDependency whose install script allowScripts denies (infra/tfjs-native)"
   done
   if [ -n "$ci" ]; then
-    say "deps: node_modules of $ci (scripts/setup.sh ran npm install there)"
+    say "deps: node_modules of $ci (scripts/setup.sh ran npm ci there)"
     [ $plan = 1 ] || link_node_modules "$ci"
   else
-    # what scripts/setup.sh runs (the lockfile is not `npm ci`-clean: it lacks other platforms' optional packages)
-    run npm install --no-audit --no-fund
+    # what scripts/setup.sh runs: exactly the lockfile's versions
+    run npm ci --no-audit --no-fund
   fi
 }
 
