@@ -2,7 +2,7 @@
  * with their shapes. Shared by train-profile.ts and mcm-profile.ts. */
 import type * as tf from '@tensorflow/tfjs';
 
-export function printProfile(info: tf.ProfileInfo, top: number, each: boolean, backend: string): void {
+export function printProfile(info: Awaited<ReturnType<typeof tf.profile>>, top: number, each: boolean, backend: string): void {
   const by = new Map<string, { calls: number; ms: number }>();
   for (const k of info.kernels) {
     const e = by.get(k.name) ?? { calls: 0, ms: 0 };

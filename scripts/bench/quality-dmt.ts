@@ -78,7 +78,7 @@ async function runModel(d: Data, name: string, overrides: Partial<DmtConfig>, ep
   const config = DmtConfig.parse({ featureDim: 8, expertSizes: [64, 32], epochs, seed, patience: 2, ...overrides });
   const model = new DmtModel(config, d.cat);
   model.progress = progress;
-  const report = await model.fitImpressions(d.train, d.valid, { seed });
+  const report = await model.fitImpressions(d.train, d.valid, {}); // the config carries the seed
   const res: Result = { gates: {} };
   for (const [tn, t] of Object.entries(d.tests)) {
     const p = model.predict(t);
