@@ -15,3 +15,6 @@ export type { ProgressReporter, ProgressEvent } from './progress';
 export { canonicalJson, sha256, configHash } from './hash';
 export { withFolderLock, removeLeftovers } from './folder-lock';
 export type { FolderLockOptions, LockOwner } from './folder-lock';
+// Runtime options (CFM_* environment variables, docs/runtime.md)
+export { runtimeOptions, resetRuntimeOptions, parseRuntimeOptions, RuntimeOptionsSchema, BACKENDS } from './runtime';
+export type { RuntimeOptions, RuntimeVariable } from './runtime';
