@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRng, isCfmError } from '@cfm/core';
+import { createRng, isCfmError, resetRuntimeOptions } from '@cfm/core';
 import { backendInfo, initBackend, loadNative, resolvePreference, type BackendName } from './backend';
 
 // Native TensorFlow is optional: find out once, at collection time, whether it loads here.
@@ -80,14 +80,17 @@ describe('backend selection', () => {
   afterEach(() => {
     if (saved === undefined) delete process.env.CFM_BACKEND;
     else process.env.CFM_BACKEND = saved;
+    resetRuntimeOptions();
     vi.restoreAllMocks();
   });
 
   it('reads CFM_BACKEND and rejects an unknown value, naming the variable', () => {
     process.env.CFM_BACKEND = ' WASM ';
+    resetRuntimeOptions();
     expect(resolvePreference()).toBe('wasm');
     expect(resolvePreference({ prefer: 'cpu' })).toBe('cpu');
     process.env.CFM_BACKEND = 'cuda';
+    resetRuntimeOptions();
     try {
       resolvePreference();
       expect.unreachable();
@@ -99,6 +102,7 @@ describe('backend selection', () => {
 
   it('picks native TensorFlow when it loads and wasm otherwise, logging one line once', async () => {
     delete process.env.CFM_BACKEND;
+    resetRuntimeOptions();
     const lines: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (lines.push(String(s)), true));
     const a = await initBackend();

@@ -6,7 +6,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { CfmError } from '@cfm/core';
+import { BACKENDS, CfmError, runtimeOptions } from '@cfm/core';
 import { registerWasmKernels } from './wasm-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu'; // 'tensorflow' = tfjs-node or tfjs-node-gpu
@@ -25,14 +25,12 @@ function firstLine(e: unknown): string {
   return msg.split('\n')[0].slice(0, 200);
 }
 
-/** The preference from opts or env CFM_BACKEND; an unknown env value is a configuration error. */
+/** The preference from opts or the runtime option CFM_BACKEND (an unknown value of either is a configuration error). */
 export function resolvePreference(opts: InitBackendOptions = {}): BackendName | 'auto' {
-  const raw = opts.prefer ?? process.env.CFM_BACKEND ?? 'auto';
-  const v = raw.trim().toLowerCase();
-  if (v === 'auto' || v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
-  throw new CfmError('CFM_E_CONFIG', `unknown backend "${raw}" (expected tensorflow, wasm, cpu or auto)`, {
-    field: opts.prefer !== undefined ? 'prefer' : 'CFM_BACKEND',
-  });
+  if (opts.prefer === undefined) return runtimeOptions().CFM_BACKEND;
+  const v = opts.prefer.trim().toLowerCase() as BackendName | 'auto';
+  if (BACKENDS.includes(v)) return v;
+  throw new CfmError('CFM_E_CONFIG', `unknown backend "${opts.prefer}" (expected ${BACKENDS.join(', ')})`, { field: 'prefer' });
 }
 
 /** Loads tfjs-node-gpu or tfjs-node once; registers the 'tensorflow' backend into the hoisted tfjs-core. */
@@ -132,7 +130,7 @@ async function select(prefer: BackendName | 'auto'): Promise<BackendInfo> {
   return { name: 'cpu', gpu: false, reason: prefer === 'cpu' ? 'requested' : nativeWhy };
 }
 
-/** Picks tfjs-node-gpu → tfjs-node → wasm → cpu (override: opts.prefer or env CFM_BACKEND=tensorflow|wasm|cpu),
+/** Picks tfjs-node-gpu → tfjs-node → wasm → cpu (override: opts.prefer or CFM_BACKEND=tensorflow|wasm|cpu, docs/runtime.md),
  * logs one line "backend: wasm (native TensorFlow not installed: …)" once, idempotent.
  * A later call with a different preference switches backend; an explicit preference that cannot load throws
  * CfmError CFM_E_BACKEND, while 'auto' always falls back. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { initTestBackend } from './test-backend';
 import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 import { seedPair } from './native-kernels';
@@ -11,6 +12,7 @@ import { TransformerEncoder } from './layers/transformer';
 /** value and gradients (x and every weight) of Σ y·R through a 2-block encoder, fused or op by op */
 function run(fused: boolean, dropout: number, seed: number, causal = false) {
   process.env.CFM_FUSED_BLOCK = fused ? '1' : '0';
+  resetRuntimeOptions();
   const p = new Params(11);
   const enc = new TransformerEncoder(p, 'enc', { dModel: 8, nHeads: 2, nLayers: 2, dropout, attnDropout: dropout / 2, causal });
   // small non-zero biases and norms, so their gradients are exercised
@@ -37,6 +39,7 @@ describe('fused transformer block', () => {
   });
   afterEach(() => {
     delete process.env.CFM_FUSED_BLOCK;
+    resetRuntimeOptions();
   });
   it.each([
     [0, false], [0.3, false], [0, true], [0.3, true],

@@ -5,6 +5,7 @@
  * on this backend (both tested). Used for training steps on the CPU native backend when the
  * addon is built (see fused-ce.ts); CFM_FUSED_BLOCK=0 turns it off. */
 import * as tf from '@tensorflow/tfjs';
+import { runtimeOptions } from '@cfm/core';
 import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 import { seedPair } from './native-kernels';
 import type { Ctx } from './params';
@@ -16,8 +17,6 @@ interface BlockAddon {
   /** true in builds that take the causal flag (dims[5]) */
   blockCausal?: boolean;
 }
-
-const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;
 
 /** activation buffers of earlier steps, reused: a fresh 50 MB Float32Array costs its page faults on every step.
  * The forward pass overwrites every value of a buffer, so a reused one needs no clearing. */
@@ -36,7 +35,7 @@ export function give(a: Float32Array): void {
 
 /** true when `blk` can run fused in this training step (a causal block needs a build that takes the causal flag) */
 export function fusedBlockActive(blk: TransformerBlock, ctx: Ctx): boolean {
-  if (process.env.CFM_FUSED_BLOCK === '0' || !ctx.training || !nativeKernelsReady()) return false;
+  if (!runtimeOptions().CFM_FUSED_BLOCK || !ctx.training || !nativeKernelsReady()) return false;
   if (blk.o.causal && !(loadFusedCe() as unknown as BlockAddon).blockCausal) return false;
   const a = blk.attn;
   return !blk.o.preNorm && blk.ff1.act === 'gelu' && blk.ff2.act === 'linear' && [a.q, a.k, a.v, a.o, blk.ff1, blk.ff2].every((d) => d.b !== undefined);
@@ -64,18 +63,19 @@ export function fusedBlock(blk: TransformerBlock, x: tf.Tensor, tokens: Float32A
   const t = b * l;
   const savedLen = t * 3 * d + b * h * l * l + 4 * t * d + 2 * t + 2 * t * f;
   const ps = params(blk);
+  const threads = runtimeOptions().CFM_FUSED_CE_THREADS;
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xs = (args[0] as tf.Tensor).dataSync() as Float32Array;
     const pv = (args.slice(1, 17) as tf.Tensor[]).map((p) => p.dataSync() as Float32Array);
     const saved = take(savedLen); // returned to the pool by the backward pass (a forward without one leaves it to GC)
     const y = new Float32Array(t * d);
-    addon.blockForward(xs, tokens, pv, ...seeds, dims, keeps, saved, threads(), y);
+    addon.blockForward(xs, tokens, pv, ...seeds, dims, keeps, saved, threads, y);
     return {
       value: tf.tensor3d(y, [b, l, d]),
       gradFunc: (dy: tf.Tensor) => {
         const dx = new Float32Array(t * d);
         const dps = pv.map((p) => new Float32Array(p.length));
-        addon.blockBackward(xs, tokens, pv, ...seeds, dims, keeps, saved, threads(), dy.dataSync() as Float32Array, dx, dps);
+        addon.blockBackward(xs, tokens, pv, ...seeds, dims, keeps, saved, threads, dy.dataSync() as Float32Array, dx, dps);
         give(saved);
         return [tf.tensor3d(dx, [b, l, d]), ...dps.map((g, i) => tf.tensor(g, ps[i].shape))];
       },

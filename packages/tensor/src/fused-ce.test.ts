@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { initTestBackend } from './test-backend';
-import { fusedCeActive, fusedCeAddonPath, linearSoftmaxCE } from './fused-ce';
+import { fusedCeActive, fusedCeAddonPath, linearSoftmaxCE, nativeKernelsReady } from './fused-ce';
 import { backendInfo } from './backend';
 import { softmaxCrossEntropy } from './losses';
 
@@ -22,9 +23,22 @@ describe('linearSoftmaxCE', () => {
     if (b?.name === 'tensorflow' && !b.gpu && fusedCeAddonPath()) expect(fusedCeActive()).toBe(true);
     else expect(fusedCeActive()).toBe(false);
   });
+  it('is turned off by CFM_FUSED_CE=0 and stops on a bad thread count, naming the variable', () => {
+    process.env.CFM_FUSED_CE = '0';
+    resetRuntimeOptions();
+    expect(fusedCeActive()).toBe(false);
+    delete process.env.CFM_FUSED_CE;
+    resetRuntimeOptions();
+    expect(fusedCeActive()).toBe(nativeKernelsReady());
+    process.env.CFM_FUSED_CE_THREADS = 'two';
+    resetRuntimeOptions();
+    expect(() => fusedCeActive()).toThrow(/field "CFM_FUSED_CE_THREADS"/);
+  });
   afterEach(() => {
+    delete process.env.CFM_FUSED_CE;
     delete process.env.CFM_FUSED_CE_CHUNK;
     delete process.env.CFM_FUSED_CE_THREADS;
+    resetRuntimeOptions();
   });
   it.each([
     [null, '128', '2'],
@@ -33,6 +47,7 @@ describe('linearSoftmaxCE', () => {
   ])('matches CE over the materialised logits (ignore %s, chunk %s, threads %s)', (ignore, chunk, threads) => {
     process.env.CFM_FUSED_CE_CHUNK = chunk;
     process.env.CFM_FUSED_CE_THREADS = threads;
+    resetRuntimeOptions();
     const z = tf.randomNormal([45, 9], 0, 1, 'float32', 3) as tf.Tensor2D;
     const w = tf.randomNormal([301, 9], 0, 1, 'float32', 4) as tf.Tensor2D;
     const labels = tf.tensor1d(Array.from({ length: 45 }, (_, i) => (i % 5 === 0 ? 0 : (i * 37) % 301)), 'int32');

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CfmError } from '@cfm/core';
+import { CfmError, runtimeOptions } from '@cfm/core';
 import { backendInfo } from './backend';
 import { matmul2d } from './ops';
 import { softmaxCrossEntropy } from './losses';
@@ -18,9 +18,10 @@ interface Addon {
 
 let addon: Addon | null | undefined;
 
-/** tools/native-kernels/cfm_kernels.node of the repository (found upwards from this file), or $CFM_NATIVE_KERNELS */
+/** tools/native-kernels/cfm_kernels.node of the repository (found upwards from this file), or CFM_NATIVE_KERNELS */
 export function fusedCeAddonPath(): string | undefined {
-  if (process.env.CFM_NATIVE_KERNELS) return resolve(process.env.CFM_NATIVE_KERNELS);
+  const explicit = runtimeOptions().CFM_NATIVE_KERNELS;
+  if (explicit) return resolve(explicit);
   for (let d = __dirname; ; d = dirname(d)) {
     const p = join(d, 'tools', 'native-kernels', 'cfm_kernels.node');
     if (existsSync(p)) return p;
@@ -53,11 +54,8 @@ export function nativeKernelsReady(): boolean {
 
 /** true when linearSoftmaxCE runs the native kernel (CFM_FUSED_CE=0 turns it off) */
 export function fusedCeActive(): boolean {
-  return process.env.CFM_FUSED_CE !== '0' && nativeKernelsReady();
+  return runtimeOptions().CFM_FUSED_CE && nativeKernelsReady();
 }
-
-const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;
-const chunk = () => Number(process.env.CFM_FUSED_CE_CHUNK) || 256;
 
 /** mean softmax cross-entropy of logits z · wᵀ ([N, K] · [V, K]ᵀ) against labels [N], rows whose label is
  * `ignoreLabel` left out (null: none) — the same value and gradients as softmaxCrossEntropy(matmul2d(z, wᵀ), …) */
@@ -70,6 +68,7 @@ export function linearSoftmaxCE(z: tf.Tensor2D, w: tf.Tensor2D, labels: tf.Tenso
   if (lab.length !== n) throw new CfmError('CFM_E_CONFIG', `linearSoftmaxCE: ${lab.length} labels for ${n} rows`);
   let kept = n;
   if (ignoreLabel !== null) kept = lab.reduce((c, l) => c + (l === ignoreLabel ? 0 : 1), 0);
+  const { CFM_FUSED_CE_THREADS: threads, CFM_FUSED_CE_CHUNK: chunk } = runtimeOptions();
   const weights = new Float32Array(n).map((_, i) => (ignoreLabel !== null && lab[i] === ignoreLabel ? 0 : 1 / Math.max(kept, 1)));
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [zt, wt] = args as tf.Tensor[];
@@ -77,7 +76,7 @@ export function linearSoftmaxCE(z: tf.Tensor2D, w: tf.Tensor2D, labels: tf.Tenso
     const dz = new Float32Array(n * k);
     const dw = new Float32Array(v * k);
     const rows = new Float32Array(n);
-    addon!.run(zt.dataSync() as Float32Array, wt.dataSync() as Float32Array, lab, weights, dz, dw, rows, n, k, v, threads(), chunk());
+    addon!.run(zt.dataSync() as Float32Array, wt.dataSync() as Float32Array, lab, weights, dz, dw, rows, n, k, v, threads, chunk);
     let loss = 0;
     for (let i = 0; i < n; i++) loss += weights[i] * rows[i];
     const g = [tf.tensor2d(dz, [n, k]), tf.tensor2d(dw, [v, k])];

@@ -4,6 +4,7 @@
  * paths compute the same function with the same mask (fused-embed.test.ts). Used for training steps on the CPU
  * native backend when the addon is built (see fused-ce.ts); CFM_FUSED_EMBED=0 turns it off. */
 import * as tf from '@tensorflow/tfjs';
+import { runtimeOptions } from '@cfm/core';
 import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 import { give, take } from './fused-block';
 import { seedPair } from './native-kernels';
@@ -14,11 +15,9 @@ interface EmbedAddon {
   embedBackward(...args: unknown[]): void;
 }
 
-const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;
-
 /** true when a training step's embedding can run fused */
 export function fusedEmbedActive(ctx: Ctx): boolean {
-  return process.env.CFM_FUSED_EMBED !== '0' && ctx.training && nativeKernelsReady();
+  return runtimeOptions().CFM_FUSED_EMBED && ctx.training && nativeKernelsReady();
 }
 
 /** ids [B, L] (row-major Int32Array) → dropout(LN(table[ids] + positions[P - L + l])) [B, L, D], with gradients
@@ -31,16 +30,17 @@ export function fusedEmbed(table: tf.Tensor2D, positions: tf.Tensor2D, gamma: tf
   const dims = [b, l, d, positions.shape[0] - l];
   const noise = !rate || seed === undefined ? [] : seedPair(seed);
   const t = b * l;
+  const threads = runtimeOptions().CFM_FUSED_CE_THREADS;
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [tab, pos, g, bt] = (args.slice(0, 4) as tf.Tensor[]).map((x) => x.dataSync() as Float32Array);
     const saved = take(t * d + t); // back to the pool after the backward pass
     const y = new Float32Array(t * d);
-    addon.embedForward(ids, tab, pos, g, bt, noise, dims, 1 - rate, saved, threads(), y);
+    addon.embedForward(ids, tab, pos, g, bt, noise, dims, 1 - rate, saved, threads, y);
     return {
       value: tf.tensor3d(y, [b, l, d]),
       gradFunc: (dy: tf.Tensor) => {
         const out = [new Float32Array(tab.length), new Float32Array(pos.length), new Float32Array(d), new Float32Array(d)];
-        addon.embedBackward(ids, tab, pos, g, bt, noise, dims, 1 - rate, saved, threads(), dy.dataSync() as Float32Array, ...out);
+        addon.embedBackward(ids, tab, pos, g, bt, noise, dims, 1 - rate, saved, threads, dy.dataSync() as Float32Array, ...out);
         give(saved);
         return [tf.tensor2d(out[0], table.shape), tf.tensor2d(out[1], positions.shape), tf.tensor1d(out[2]), tf.tensor1d(out[3])];
       },

@@ -4,18 +4,16 @@
  * (fused-head.test.ts), without the ~40 TF.js ops around the loss kernel. CPU native backend with the addon only
  * (see fused-ce.ts); CFM_FUSED_HEAD=0 turns it off. */
 import * as tf from '@tensorflow/tfjs';
+import { runtimeOptions } from '@cfm/core';
 import { fusedCeActive, loadFusedCe } from './fused-ce';
 
 interface HeadAddon {
   headRun(...args: unknown[]): void;
 }
 
-const threads = () => Number(process.env.CFM_FUSED_CE_THREADS) || 2;
-const chunk = () => Number(process.env.CFM_FUSED_CE_CHUNK) || 256;
-
 /** true when fusedItemHeadCE runs natively (it needs the loss kernel too) */
 export function fusedHeadActive(): boolean {
-  return process.env.CFM_FUSED_HEAD !== '0' && fusedCeActive();
+  return runtimeOptions().CFM_FUSED_HEAD && fusedCeActive();
 }
 
 export interface ItemHeadWeights {
@@ -34,12 +32,13 @@ export function fusedItemHeadCE(h: tf.Tensor2D, positions: Int32Array, labels: I
   const n = positions.length;
   const v = p.table.shape[0];
   const weights = new Float32Array(n).fill(1 / Math.max(n, 1));
+  const o = runtimeOptions();
   const inputs = [h, p.w, p.b, p.gamma, p.beta, p.table, p.bias];
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [hs, w, b, g, bt, tab, bias] = (args.slice(0, 7) as tf.Tensor[]).map((x) => x.dataSync() as Float32Array);
     const out = [new Float32Array(n), new Float32Array(t * d), new Float32Array(d * d), new Float32Array(d), new Float32Array(d),
       new Float32Array(d), new Float32Array(v * d), new Float32Array(v)];
-    addon.headRun(hs, positions, w, b, g, bt, tab, bias, labels, weights, [n, d, v, t], threads(), chunk(), out);
+    addon.headRun(hs, positions, w, b, g, bt, tab, bias, labels, weights, [n, d, v, t], o.CFM_FUSED_CE_THREADS, o.CFM_FUSED_CE_CHUNK, out);
     let loss = 0;
     for (let i = 0; i < n; i++) loss += weights[i] * out[0][i];
     return {

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { initTestBackend } from './test-backend';
 import { AdamW } from './optim';
 
 /** 4 steps of AdamW on two weights (one decayed, one bias) with clipping active; host update or TF ops */
 function run(host: boolean) {
   process.env.CFM_HOST_ADAM = host ? '1' : '0';
+  resetRuntimeOptions();
   const vars = new Map([
     ['w/kernel', tf.variable(tf.randomNormal([5, 3], 0, 1, 'float32', 1))],
     ['w/bias', tf.variable(tf.randomNormal([3], 0, 1, 'float32', 2))],
@@ -33,6 +35,7 @@ describe('AdamW host update', () => {
   });
   afterEach(() => {
     delete process.env.CFM_HOST_ADAM;
+    resetRuntimeOptions();
   });
   it('gives the same weights, norms and state as the TF.js ops', () => {
     const ops = run(false);

@@ -2,6 +2,7 @@
  * linear decay, global-norm gradient clipping. State (m, v, step) is plain tensors so checkpoints
  * can save it and a resumed run continues the same schedule. */
 import * as tf from '@tensorflow/tfjs';
+import { runtimeOptions } from '@cfm/core';
 import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 
 export interface OptimOptions {
@@ -50,7 +51,7 @@ export class AdamW {
 
   /** one update from gradients keyed like `vars`; returns the pre-clip global gradient norm as a tensor (caller disposes) */
   apply(grads: Record<string, tf.Tensor>): tf.Scalar {
-    if (process.env.CFM_HOST_ADAM !== '0' && nativeKernelsReady()) return this.applyHost(grads);
+    if (runtimeOptions().CFM_HOST_ADAM && nativeKernelsReady()) return this.applyHost(grads);
     const o = this.o;
     const b1 = o.beta1 ?? 0.9;
     const b2 = o.beta2 ?? 0.999;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { Ctx, fusedEmbedActive, fusedHeadActive, nativeKernelsReady } from '@cfm/tensor';
 import { initTestBackend, syntheticPrepared } from '@cfm/tensor/testing';
 import { Bert4RecConfig, Bert4RecModel, ClozeSampler } from './index';
@@ -7,6 +8,7 @@ import { Bert4RecConfig, Bert4RecModel, ClozeSampler } from './index';
 /** loss and every gradient of one Cloze step, with the native embedding and head kernels on or off */
 function step(fused: boolean, maxLen: number) {
   process.env.CFM_FUSED_EMBED = process.env.CFM_FUSED_HEAD = fused ? '1' : '0';
+  resetRuntimeOptions();
   const d = syntheticPrepared({ customers: 12, items: 25, minLen: 3, maxLen: 20 });
   const config = Bert4RecConfig.parse({ dModel: 8, nHeads: 2, nLayers: 2, maxLen, batchSize: 5, dropout: 0.3, attnDropout: 0.2, maskProb: 0.5, seed: 4 });
   const model = new Bert4RecModel(config, d.vocabs.item.tokens.length, d.vocabs.item.hash);
@@ -31,6 +33,7 @@ describe('BERT4Rec with the native embedding and output kernels', () => {
   afterEach(() => {
     delete process.env.CFM_FUSED_EMBED;
     delete process.env.CFM_FUSED_HEAD;
+    resetRuntimeOptions();
   });
   it.each([6, 30])('computes the same loss and gradients as the TF.js ops (maxLen %s)', (maxLen) => {
     const ops = step(false, maxLen);

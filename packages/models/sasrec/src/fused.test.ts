@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { Ctx, fusedBlockActive, fusedCeActive, fusedEmbedActive, nativeKernelsReady } from '@cfm/tensor';
 import { initTestBackend, syntheticPrepared } from '@cfm/tensor/testing';
 import { NextItemSampler, SasRecConfig, SasRecModel } from './index';
@@ -9,6 +10,7 @@ const SWITCHES = ['CFM_FUSED_EMBED', 'CFM_FUSED_BLOCK', 'CFM_FUSED_CE'];
 /** loss and every gradient of one training step, with the native embedding, causal block and loss kernels on or off */
 function step(fused: boolean, maxLen: number) {
   for (const s of SWITCHES) process.env[s] = fused ? '1' : '0';
+  resetRuntimeOptions();
   const d = syntheticPrepared({ customers: 12, items: 25, minLen: 3, maxLen: 20 });
   const config = SasRecConfig.parse({ dModel: 8, nHeads: 2, nLayers: 2, maxLen, batchSize: 5, dropout: 0.3, attnDropout: 0.2, seed: 4 });
   const model = new SasRecModel(config, d.vocabs.item.tokens.length, d.vocabs.item.hash);
@@ -32,6 +34,7 @@ describe('SASRec with the native embedding, causal block and loss kernels', () =
   });
   afterEach(() => {
     for (const s of SWITCHES) delete process.env[s];
+    resetRuntimeOptions();
   });
   it.each([6, 30])('computes the same loss and gradients as the TF.js ops (maxLen %s)', (maxLen) => {
     const ops = step(false, maxLen);
