@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, prepareFromSources, queryRows, withConnection, type PrepareConfigInput } from './index';
@@ -82,12 +83,28 @@ describe.skipIf(!native)('native scan of a plain events CSV', () => {
 
   it('gives the same outputs when the lines are split among more threads than cores', async () => {
     process.env.CFM_NATIVE_SCAN_THREADS = '5';
+    resetRuntimeOptions();
     try {
       const a = await same('five-threads', csv(events(2000, 11)), 'native-scan');
       expect(a.catalog.events.length).toBe(2000);
     } finally {
       delete process.env.CFM_NATIVE_SCAN_THREADS;
+      resetRuntimeOptions();
     }
+  });
+
+  it('is turned off by CFM_NATIVE_SCAN=0 (the DuckDB ingest reads the file)', async () => {
+    const file = tmp.file('switched-off.csv', csv(events(300, 5)));
+    process.env.CFM_NATIVE_SCAN = '0';
+    resetRuntimeOptions();
+    try {
+      expect(loadNativeScan()).toBeNull();
+      expect((await run('switched-off', file, true)).reader).toBe('duckdb');
+    } finally {
+      delete process.env.CFM_NATIVE_SCAN;
+      resetRuntimeOptions();
+    }
+    expect((await run('switched-on', file, true)).reader).toBe('native-scan');
   });
 
   it('reads other column orders, missing optional columns, a TSV and a file without a final line break the same way', async () => {

@@ -8,10 +8,9 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { EVENT_TYPES } from '@cfm/core';
+import { EVENT_TYPES, runtimeOptions } from '@cfm/core';
 import { columnsOf, queryNumber, sqlString } from './db';
 import { mark } from './debug';
 import type { ExtractedEvents } from './extract';
@@ -52,9 +51,10 @@ const ADDON_VERSION = 2;
 
 let addon: Addon | null | undefined;
 
-/** tools/native-data/cfm_data.node of the repository (found upwards from this file), or $CFM_NATIVE_DATA */
+/** tools/native-data/cfm_data.node of the repository (found upwards from this file), or CFM_NATIVE_DATA */
 export function nativeDataAddonPath(): string | undefined {
-  if (process.env.CFM_NATIVE_DATA) return resolve(process.env.CFM_NATIVE_DATA);
+  const explicit = runtimeOptions().CFM_NATIVE_DATA;
+  if (explicit) return resolve(explicit);
   for (let d = __dirname; ; d = dirname(d)) {
     const p = join(d, 'tools', 'native-data', 'cfm_data.node');
     if (existsSync(p)) return p;
@@ -64,7 +64,7 @@ export function nativeDataAddonPath(): string | undefined {
 
 /** The addon when it is built and loads, and CFM_NATIVE_SCAN is not 0; else null (never throws). */
 export function loadNativeScan(): Addon | null {
-  if (process.env.CFM_NATIVE_SCAN === '0') return null;
+  if (!runtimeOptions().CFM_NATIVE_SCAN) return null;
   if (addon !== undefined) return addon;
   const p = nativeDataAddonPath();
   addon = null;
@@ -139,8 +139,7 @@ export function startScan(file: string, rules: ScanRules = { time: timeRules(), 
     // (a time after the window fails the line; one before it is found from the scan's smallest time)
     const args = [delim.charCodeAt(0), header.length, index, hi, types, nullTokens(rules.nullTokens)] as const;
     // (one thread per core, up to 8, each parsing a share of the lines; CFM_NATIVE_SCAN_THREADS sets it)
-    const threads = Number(process.env.CFM_NATIVE_SCAN_THREADS) || Math.max(1, Math.min(8, availableParallelism()));
-    const r = await native.scan(file, ...args, threads);
+    const r = await native.scan(file, ...args, runtimeOptions().CFM_NATIVE_SCAN_THREADS);
     if (r.fail !== undefined) {
       mark(`native scan: not plain (${r.fail}); DuckDB path`);
       return { fallback: r.fail };
