@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { PAD, RESERVED_TOKENS, type CustomerModel, type ModelFamily, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { PAD, RESERVED_TOKENS, resetRuntimeOptions, type CustomerModel, type ModelFamily, type PreparedDataset, type SequenceBatch } from '@cfm/core';
 import type { BenchmarkResult, BenchmarkSpec } from '@cfm/contracts';
 import { Ctx, padBatch } from '@cfm/tensor';
 import { initTestBackend, syntheticPrepared } from '@cfm/tensor/testing';
@@ -247,6 +247,7 @@ describe('benchmark errors', () => {
   it('leaves the XGBoost row out with one warning when libxgboost is not provisioned', async () => {
     const saved = process.env.CFM_XGBOOST_LIB;
     process.env.CFM_XGBOOST_LIB = '/nonexistent/libxgboost.so';
+    resetRuntimeOptions();
     try {
       const q = quiet();
       const [a, b] = await runBenchmarks({ data: d, model, reload: async () => model, tasks: [label({ repeats: 1, epochs: 1 }), label({ name: 'm', repeats: 1, epochs: 1 })], progress: q.progress });
@@ -255,6 +256,7 @@ describe('benchmark errors', () => {
     } finally {
       if (saved === undefined) delete process.env.CFM_XGBOOST_LIB;
       else process.env.CFM_XGBOOST_LIB = saved;
+      resetRuntimeOptions();
     }
   });
 });

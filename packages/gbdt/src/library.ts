@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import koffi from 'koffi';
 import type { LibraryHandle, KoffiFunc } from 'koffi';
-import { CfmError } from '@cfm/core';
+import { CfmError, runtimeOptions } from '@cfm/core';
 
 const LIB_FILE = process.platform === 'darwin' ? 'libxgboost.dylib' : 'libxgboost.so';
 const LIB_IN_WHEEL = join('xgboost', 'lib', LIB_FILE);
@@ -23,14 +22,15 @@ function workspaceRoot(from: string): string | undefined {
 /** Where libxgboost may be: CFM_XGBOOST_LIB, tools/xgboost in the repo, then the provisioning cache. */
 export function libraryCandidates(): string[] {
   // an explicit path is the only candidate, so a wrong one fails instead of silently falling back
-  if (process.env.CFM_XGBOOST_LIB) return [process.env.CFM_XGBOOST_LIB];
+  const { CFM_XGBOOST_LIB, CFM_CACHE_DIR } = runtimeOptions();
+  if (CFM_XGBOOST_LIB) return [CFM_XGBOOST_LIB];
   const out: string[] = [];
   const here = typeof __dirname === 'string' ? __dirname : process.cwd();
   for (const start of [here, process.cwd()]) {
     const root = workspaceRoot(start);
     if (root) out.push(join(root, 'tools', 'xgboost', LIB_IN_WHEEL));
   }
-  const cache = join(process.env.CFM_CACHE_DIR ?? join(homedir(), '.cache', 'cfm'), 'xgboost');
+  const cache = join(CFM_CACHE_DIR, 'xgboost');
   try {
     for (const v of readdirSync(cache).sort().reverse()) out.push(join(cache, v, LIB_IN_WHEEL));
   } catch {
