@@ -20,6 +20,7 @@ const tiny: Record<string, Record<string, unknown>> = {
   shopperbert: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, textDim: 8, batchSize: 16, warmupSteps: 2, yearMin: 1970, yearCount: 3 },
   dmt: { featureDim: 4, nHeads: 2, expertSizes: [8], utilitySizes: [4], biasSizes: [4], experts: 2, batchSize: 8, warmupSteps: 2, bias: ['position', 'neighbour'] },
   'session-heads': { hidden: 16, idDim: 8, maxLen: 12, batchSize: 16, validShare: 0 },
+  sasrec: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, warmupSteps: 2, validCustomers: 16 },
 };
 
 function vocab(name: string, prefix: string, n: number): Vocabulary {
@@ -64,6 +65,7 @@ const expectedTasks: Record<string, string[]> = {
   shopperbert: ['next-category1', 'next-category2', 'next-year', 'next-month', 'next-day', 'next-weekday', 'next-hour'],
   dmt: ['ctr', 'cvr'],
   'session-heads': ['next-item', 'purchase-item'],
+  sasrec: ['next-item'],
 };
 
 const K = 5;
