@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isCfmError } from '@cfm/core';
+import { isCfmError, resetRuntimeOptions } from '@cfm/core';
 import { parseCsvLine, prepareDataset, resolveDataDir, resolveInside } from './index';
 
 const root = mkdtempSync(join(tmpdir(), 'cfm-datadir-'));
@@ -26,6 +26,19 @@ const code = (fn: () => unknown) => {
 };
 
 describe('data directory', () => {
+  it('is CFM_DATA_DIR unless given', () => {
+    const saved = process.env.CFM_DATA_DIR;
+    process.env.CFM_DATA_DIR = dataDir;
+    resetRuntimeOptions();
+    try {
+      expect(resolveDataDir()).toBe(realpathSync(dataDir));
+      expect(resolveDataDir(join(dataDir, 'shop'))).toBe(realpathSync(join(dataDir, 'shop')));
+    } finally {
+      if (saved === undefined) delete process.env.CFM_DATA_DIR;
+      else process.env.CFM_DATA_DIR = saved;
+      resetRuntimeOptions();
+    }
+  });
   it('says to set CFM_DATA_DIR when the directory is missing', () => {
     expect(() => resolveDataDir(join(root, 'nope'))).toThrow(/set CFM_DATA_DIR/);
   });

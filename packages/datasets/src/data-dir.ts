@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { CfmError } from '@cfm/core';
+import { CfmError, runtimeOptions } from '@cfm/core';
 
 /** The repository root: the nearest parent with an npm-workspaces package.json. */
 export function repoRoot(from = __dirname): string {
@@ -11,9 +11,9 @@ export function repoRoot(from = __dirname): string {
   }
 }
 
-/** The datasets directory: env CFM_DATA_DIR, default ../shared/datasets relative to the repo root. */
+/** The datasets directory: `explicit`, else CFM_DATA_DIR, else ../shared/datasets relative to the repo root. */
 export function resolveDataDir(explicit?: string): string {
-  const dir = resolve(explicit ?? process.env.CFM_DATA_DIR ?? join(repoRoot(), '..', 'shared', 'datasets'));
+  const dir = resolve(explicit ?? runtimeOptions().CFM_DATA_DIR ?? join(repoRoot(), '..', 'shared', 'datasets'));
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new CfmError('CFM_E_DATASET', `data directory ${dir} not found: set CFM_DATA_DIR to the folder holding the datasets (e.g. ../shared/datasets)`, { field: 'CFM_DATA_DIR' });
   return realpathSync(dir);
