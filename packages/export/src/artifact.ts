@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
-import { CfmError, sha256, type ArtifactManifest, type CustomerModel } from '@cfm/core';
+import { CfmError, runtimeOptions, sha256, type ArtifactManifest, type CustomerModel } from '@cfm/core';
 import { writeAtomic } from './atomic';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -50,7 +50,8 @@ export function hashFiles(dir: string): Record<string, string> {
 
 /** The git commit of the working tree (CFM_CODE_VERSION overrides; 'unknown' outside git). */
 export function codeVersion(): string {
-  if (process.env.CFM_CODE_VERSION) return process.env.CFM_CODE_VERSION;
+  const pinned = runtimeOptions().CFM_CODE_VERSION;
+  if (pinned) return pinned;
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {

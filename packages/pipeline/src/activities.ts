@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { configHash, removeLeftovers, silentProgress, withFolderLock } from '@cfm/core';
+import { configHash, removeLeftovers, runtimeOptions, silentProgress, withFolderLock } from '@cfm/core';
 import type { LockOwner, ProgressReporter } from '@cfm/core';
 import { partitionKey } from '@cfm/contracts';
 import type { CfmActivities, ModelRef, PartitionOutput, TrainProgress } from '@cfm/contracts';
@@ -234,8 +234,9 @@ const complete = (ws: Workspace, ref: string, manifest: string) => (ws.remote ? 
 
 /** The champion registry of a run: the local workDir's DuckDB file; for an object-store workDir the shared registry
  * every worker reaches (CFM_REGISTRY_URL, e.g. postgres://…). */
-export function registryOf(ws: Workspace, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CFM_REGISTRY_URL) return env.CFM_REGISTRY_URL;
+export function registryOf(ws: Workspace): string {
+  const shared = runtimeOptions().CFM_REGISTRY_URL;
+  if (shared) return shared;
   if (ws.remote) throw new Error(`the run's workDir ${ws.root} is in an object store: set CFM_REGISTRY_URL to the shared registry (postgres://…) on every worker`);
   return ws.at('registry.duckdb');
 }

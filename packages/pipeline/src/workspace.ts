@@ -4,9 +4,8 @@
  * builds goes into a scratch folder and is published when complete. For a local workDir every operation is the
  * file system's own (no copies), as the embedded default always was. */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { configHash } from '@cfm/core';
+import { configHash, runtimeOptions } from '@cfm/core';
 import { defaultStorage, fetchFolder, isS3Uri, joinUri, publishFolder, stageFile, stageLocal, type Storage } from '@cfm/storage';
 import { writeFileAtomic } from './files';
 
@@ -43,8 +42,8 @@ export interface Workspace {
 }
 
 /** this worker's scratch folder: CFM_SCRATCH_DIR, default <tmp>/cfm-scratch */
-export function scratchDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.CFM_SCRATCH_DIR ?? join(tmpdir(), 'cfm-scratch'));
+export function scratchDir(): string {
+  return resolve(runtimeOptions().CFM_SCRATCH_DIR);
 }
 
 export function openWorkspace(root: string, o: { storage?: Storage; scratch?: string } = {}): Workspace {

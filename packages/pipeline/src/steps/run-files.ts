@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { CfmError } from '@cfm/core';
+import { CfmError, runtimeOptions } from '@cfm/core';
 import { backendInfo } from '@cfm/tensor';
 
 export const RUN_FILES = {
@@ -69,14 +69,13 @@ export function backendName(): string {
   return backendInfo()?.name ?? 'unknown';
 }
 
-/** the commit the running code was loaded from, with '+dirty' when the work tree had uncommitted changes: read once,
- * when this module is loaded (a long run keeps the code it started with, whatever is committed meanwhile) */
+/** CFM_CODE_VERSION, else the commit the running code was loaded from, with '+dirty' when the work tree had uncommitted
+ * changes: read once, when this module is loaded (a long run keeps the code it started with, whatever is committed meanwhile) */
 export function codeVersion(): string {
-  return LOADED_FROM;
+  return runtimeOptions().CFM_CODE_VERSION ?? LOADED_FROM;
 }
 
 function readCodeVersion(): string {
-  if (process.env.CFM_CODE_VERSION) return process.env.CFM_CODE_VERSION;
   try {
     const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], cwd: __dirname }).trim();
     const head = git(['rev-parse', 'HEAD']);
