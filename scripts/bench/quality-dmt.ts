@@ -7,7 +7,7 @@
  * requests. Every finished run is cached in runs/bench/dmt/<dataset>/<run>.json, so a rerun resumes. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfmError, lineProgress, type Event, type Item } from '@cfm/core';
+import { CfmError, lineProgress, runtimeOptions, type Event, type Item } from '@cfm/core';
 import { simulate } from '@cfm/simulator';
 import { buildImpressionSet, catalogueFromItems, DmtConfig, DmtModel, gbdtBaseline, pageViewImpressions, relaImprPct, taskMetrics, VARIANTS, type ImpressionRow, type ImpressionSet, type TaskMetrics, type Catalogue } from '@cfm/model-dmt';
 
@@ -56,7 +56,7 @@ function readTaobao(dir: string): { events: Event[]; items: Item[] } {
 }
 
 function taobaoData(quick: boolean): Data {
-  const { events, items } = readTaobao(process.env.CFM_DATA_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'datasets'));
+  const { events, items } = readTaobao(runtimeOptions().CFM_DATA_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'datasets'));
   const cat = catalogueFromItems(items);
   const b = DmtConfig.parse({}).behaviours;
   const dec = (d: number) => Date.UTC(2017, 11, d);

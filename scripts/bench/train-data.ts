@@ -2,10 +2,10 @@
  * read straight from $CFM_DATA_DIR/s3rec/Beauty.txt ("user item item ..." per line, items 1-based). */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CfmError, RESERVED_IDS, type CustomerSequences } from '@cfm/core';
+import { CfmError, RESERVED_IDS, runtimeOptions, type CustomerSequences } from '@cfm/core';
 
 export function dataDir(): string {
-  return process.env.CFM_DATA_DIR ?? resolve(__dirname, '../../../shared/datasets');
+  return runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../shared/datasets');
 }
 
 /** 'real': one sequence per user (Beauty's mean length is 8.9, so batches are short after length bucketing);

@@ -1,6 +1,7 @@
 /** One 2-block encoder training step ([256, 50, 64], dropout 0.1), forward only and forward + backward, 5 steps:
  *   CFM_BACKEND=tensorflow npx tsx scripts/bench/train-encoder.ts   (CFM_FUSED_BLOCK=0: op by op; CFM_KERNEL_TIMING=1: per-phase ms) */
 import * as tf from '@tensorflow/tfjs';
+import { runtimeOptions } from '@cfm/core';
 import { Ctx, initBackend, Params, TransformerEncoder } from '@cfm/tensor';
 (async () => {
   await initBackend();
@@ -18,6 +19,6 @@ import { Ctx, initBackend, Params, TransformerEncoder } from '@cfm/tensor';
     const c0 = process.cpuUsage(); const t0 = Date.now();
     for (let i = 1; i <= 5; i++) step(i, back);
     const c = process.cpuUsage(c0);
-    console.log(process.env.CFM_FUSED_BLOCK === '0' ? 'ops  ' : 'fused', back ? 'fwd+bwd' : 'fwd    ', 'wall ms', (Date.now() - t0) / 5, 'cpu ms', ((c.user + c.system) / 5e3).toFixed(1));
+    console.log(runtimeOptions().CFM_FUSED_BLOCK ? 'fused' : 'ops  ', back ? 'fwd+bwd' : 'fwd    ', 'wall ms', (Date.now() - t0) / 5, 'cpu ms', ((c.user + c.system) / 5e3).toFixed(1));
   }
 })();

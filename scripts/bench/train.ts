@@ -6,7 +6,8 @@
  * Also measures full-ranking evaluation throughput (customers/s over the 12 k Beauty items) on the fastest backend. */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { homedir, loadavg, cpus } from 'node:os';
+import { loadavg, cpus } from 'node:os';
+import { runtimeOptions } from '@cfm/core';
 import { join, resolve } from 'node:path';
 import { BENCH_CONFIG } from './train-config';
 import { BENCH_SUMMARY, type BlasResult, type ChildResult, summarize, table } from './train-report';
@@ -51,7 +52,7 @@ function runEval(backend: string): EvalRow | undefined {
 
 /** numpy (with its bundled OpenBLAS) in a venv under ~/.cache/cfm, created once from the Python package index */
 function blasPython(): string | undefined {
-  const venv = join(process.env.CFM_CACHE_DIR ?? join(homedir(), '.cache', 'cfm'), 'bench-venv');
+  const venv = join(runtimeOptions().CFM_CACHE_DIR, 'bench-venv');
   const py = join(venv, 'bin', 'python');
   const ok = () => existsSync(py) && spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
   if (ok()) return py;

@@ -3,11 +3,11 @@
  * Usage: npx tsx packages/augment/bench/throughput.ts */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createRng } from '@cfm/core';
+import { createRng, runtimeOptions } from '@cfm/core';
 import { augmentBatch, maskBatch, randomPrefix } from '@cfm/augment';
 import type { AlignedSeq } from '@cfm/augment';
 
-const file = join(process.env.CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets'), 's3rec', 'Beauty.txt');
+const file = join(runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets'), 's3rec', 'Beauty.txt');
 const seqs: AlignedSeq[] = readFileSync(file, 'utf8').trim().split('\n').map((line) => {
   const items = Int32Array.from(line.trim().split(/\s+/).slice(1).map((x) => Number(x) + 3)); // shift past the reserved ids
   return { items, types: new Int32Array(items.length).fill(4), times: Float64Array.from(items, (_, i) => i) };

@@ -3,13 +3,13 @@
  * the S3-Rec paper's PopRec row. Usage: npx tsx packages/eval/bench/beauty-poprec.ts [seeds=5] */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CfmError, createRng, lineProgress } from '@cfm/core';
+import { CfmError, createRng, lineProgress, runtimeOptions } from '@cfm/core';
 import {
   RankingAccumulator, buildSampledCandidates, coldHeavySegments, evaluateRanking, evaluateSegments, formatReport,
   historyLengths, itemPopularity, pairedTest, seenTargetSegments, summarizeRuns,
 } from '@cfm/eval';
 
-const dataDir = process.env.CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets');
+const dataDir = runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets');
 const file = join(dataDir, 's3rec', 'Beauty.txt');
 
 function load() {

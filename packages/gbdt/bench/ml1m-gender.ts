@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
-import { CfmError, createRng, lineProgress } from '@cfm/core';
+import { CfmError, createRng, lineProgress, runtimeOptions } from '@cfm/core';
 import { accuracy, auc } from '@cfm/eval';
 import { trainGbdt, xgboost } from '@cfm/gbdt';
 
-const dir = join(process.env.CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets'), 'movielens-1m');
+const dir = join(runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets'), 'movielens-1m');
 
 function load() {
   const genres: string[] = [];
