@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { Command } from 'commander';
 import { writeSimulation } from '@cfm/simulator';
 import { initTestBackend } from '@cfm/tensor/testing';
@@ -21,9 +22,11 @@ beforeAll(async () => {
   await initTestBackend();
   writeSimulation({ seed: 5, customers: 120, items: 60, days: 20, startDate: '2024-01-01', brands: 5, categoryTree: [4, 3, 2], outputs: { impressions: false, queries: false, incentives: false, itemText: false } }, join(dataDir, 'shop'));
   process.env.CFM_DATA_DIR = dataDir;
+  resetRuntimeOptions();
 });
 afterAll(() => {
   process.env.CFM_DATA_DIR = env;
+  resetRuntimeOptions();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resetRuntimeOptions } from '@cfm/core';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { findChromium, renderedSections } from '@cfm/report';
@@ -22,9 +23,11 @@ beforeAll(async () => {
   await initTestBackend();
   writeSimulation({ seed: 9, customers: 200, items: 80, days: 30, startDate: '2024-01-01', brands: 5, categoryTree: [4, 3, 2], outputs: { impressions: false, queries: false, incentives: false, itemText: false } }, join(dataDir, 'shop'));
   process.env.CFM_DATA_DIR = dataDir;
+  resetRuntimeOptions();
 });
 afterAll(() => {
   process.env.CFM_DATA_DIR = env;
+  resetRuntimeOptions();
   rmSync(root, { recursive: true, force: true });
 });
 
