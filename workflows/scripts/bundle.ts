@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { resolveLikeThisProcess } from '../src/bundler';
 
 export const DEFAULT_BUNDLE = resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
@@ -14,7 +15,7 @@ const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() 
 
 /** Bundles workflows/src/index.ts into `out` (written beside it, then renamed: a reader never sees half a file). */
 export async function writeWorkflowBundle(out: string = DEFAULT_BUNDLE): Promise<{ path: string; bytes: number; sha256: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'src', 'index.ts'), logger: quiet });
+  const { code } = await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'src', 'index.ts'), logger: quiet, webpackConfigHook: resolveLikeThisProcess });
   const path = resolve(out);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { join } from 'node:path';
+import { resolveLikeThisProcess } from './bundler';
 
 // The bundler is our determinism lint: it refuses node built-ins and anything non-deterministic
 // that workflow code must not import. Workspace packages resolve to their TypeScript sources.
 describe('workflow bundle', () => {
   it('bundles the workflow sources (contracts included) without forbidden imports', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'index.ts'), logger: quiet });
+    const { code } = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'index.ts'), logger: quiet, webpackConfigHook: resolveLikeThisProcess });
     expect(code).toContain('retrainWorkflow');
     expect(code).toContain('backfillWorkflow');
     expect(code).toContain('retrainPlan');
@@ -18,7 +19,7 @@ describe('workflow bundle', () => {
   }, 60_000);
   it('fails for workflow code that imports a node built-in', async () => {
     await expect(
-      bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'test', 'fixtures', 'bad-workflow.ts'), logger: quiet }),
+      bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'test', 'fixtures', 'bad-workflow.ts'), logger: quiet, webpackConfigHook: resolveLikeThisProcess }),
     ).rejects.toThrow(/fs/);
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { resolveLikeThisProcess } from './bundler';
 
 // Histories recorded once from real runs (apps/worker integration tests with CFM_RECORD_HISTORIES=1).
 // Replaying them against today's workflow code fails on any non-deterministic change.
@@ -16,7 +17,7 @@ describe('workflow replay', () => {
     // trips over the two protobufjs copies installed here (7.x for grpc, 8.x for @temporalio/proto)
     const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(dir, file), 'utf8')));
     await Worker.runReplayHistory(
-      { workflowsPath: join(__dirname, 'index.ts'), replayName: file },
+      { workflowsPath: join(__dirname, 'index.ts'), replayName: file, bundlerOptions: { webpackConfigHook: resolveLikeThisProcess } },
       history,
       file.replace(/\.json$/, ''), // the file is named after the workflow id (child ids derive from it)
     );
