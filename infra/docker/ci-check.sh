@@ -23,6 +23,7 @@ for v in cpu gpu; do
     [[ $line == *"bash infra/docker/provision-image.sh $v"* ]] || fail "$f: a RUN step that is not provision-image.sh $v: $line"
   done <<<"$runs"
   grep -q "CFM_WORKFLOW_BUNDLE=$bundle" "$f" || fail "$f does not point CFM_WORKFLOW_BUNDLE at $bundle"
+  grep -q "NODE_OPTIONS=--conditions=@cfm/source" "$f" || fail "$f does not set NODE_OPTIONS=--conditions=@cfm/source (the worker runs from sources)"
   grep -qE '^ENTRYPOINT \["node", "--import", "tsx", "apps/worker/src/main.ts"\]' "$f" || fail "$f: ENTRYPOINT is not the worker"
   [ -f "$f.dockerignore" ] || fail "no $f.dockerignore (the context is the repository root)"
 done

@@ -16,7 +16,9 @@ RUN CFM_CACHE_DIR=/tmp/cfm-cache bash infra/docker/provision-image.sh cpu && rm 
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /app /app
+# NODE_OPTIONS: the worker runs from TypeScript, @cfm/* resolve to their sources (docs/conventions.md)
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--conditions=@cfm/source \
     CFM_HEALTH_PORT=8080 \
     CFM_WORKFLOW_BUNDLE=/app/workflows/dist/workflow-bundle.js \
     TF_CPP_MIN_LOG_LEVEL=2

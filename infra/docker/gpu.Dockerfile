@@ -26,7 +26,9 @@ COPY --from=node /usr/local/bin/ /usr/local/bin/
 COPY --from=node /usr/local/lib/node_modules/ /usr/local/lib/node_modules/
 WORKDIR /app
 COPY --from=build /app /app
+# NODE_OPTIONS: the worker runs from TypeScript, @cfm/* resolve to their sources (docs/conventions.md)
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--conditions=@cfm/source \
     CFM_HEALTH_PORT=8080 \
     CFM_WORKFLOW_BUNDLE=/app/workflows/dist/workflow-bundle.js \
     TF_CPP_MIN_LOG_LEVEL=2 \

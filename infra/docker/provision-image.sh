@@ -127,7 +127,7 @@ step_tfjs() {
 step_kernels() { [ -d "$app/packages/tensor/native" ] || die "no packages/tensor/native"; run bash infra/native-kernels/provision.sh; }
 step_data() { [ -d "$app/packages/data/native" ] || die "no packages/data/native"; run bash infra/native-data/provision.sh; }
 step_xgboost() { run bash infra/xgboost/provision.sh; }
-step_bundle() { [ -f "$app/workflows/scripts/bundle.ts" ] || die "no workflows/scripts/bundle.ts"; run node --import tsx workflows/scripts/bundle.ts --out workflows/dist/workflow-bundle.js; }
+step_bundle() { [ -f "$app/workflows/scripts/bundle.ts" ] || die "no workflows/scripts/bundle.ts"; run node --conditions=@cfm/source --import tsx workflows/scripts/bundle.ts --out workflows/dist/workflow-bundle.js; }
 
 step_verify() {
   [ $plan = 1 ] && { say "verify: addons load from $app, bundle present"; return; }

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { withSource } from '../../vitest.base';
 
 // DuckDB, TF.js and Chromium work on a shared 2-core machine can take well over vitest's 5 s default.
-export default defineConfig({ test: { testTimeout: 60_000, hookTimeout: 60_000 } });
+export default withSource({ test: { testTimeout: 60_000, hookTimeout: 60_000 } });

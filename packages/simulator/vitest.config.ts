@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { withSource } from '../../vitest.base';
 
 // The shared CI box is often oversubscribed: allow slow runs rather than flaky timeouts.
-export default defineConfig({ test: { testTimeout: 60_000, hookTimeout: 120_000 } });
+export default withSource({ test: { testTimeout: 60_000, hookTimeout: 120_000 } });

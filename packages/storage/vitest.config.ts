@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { withSource } from '../../vitest.base';
 
 // the S3 tests start a SeaweedFS server (a few seconds on two busy cores)
-export default defineConfig({ test: { testTimeout: 60_000, hookTimeout: 120_000 } });
+export default withSource({ test: { testTimeout: 60_000, hookTimeout: 120_000 } });

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // cfm-scheduler: start runs, manage the periodic-retraining Schedule, start backfills, show progress.
 import { Command } from 'commander';
 import { CfmError } from '@cfm/core';

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // cfm-worker --queue cpu|gpu [--address 127.0.0.1:7233] [--namespace default] [--concurrency N] [--bundle path]
 //            [--health-port N] [--exit-when-idle S] [--tls-cert f --tls-key f] [--tls-ca f] [--tls-server-name n] [--tls true|false] [--api-key k]
 // Runs until SIGINT / SIGTERM, then shuts down gracefully (running activities get the grace time).

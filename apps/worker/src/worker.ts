@@ -6,6 +6,7 @@ import { isCfmError, lineProgress } from '@cfm/core';
 import type { ProgressReporter } from '@cfm/core';
 import { TASK_QUEUES, GPU_ACTIVITIES } from '@cfm/contracts';
 import type { CfmActivities, QueueKind } from '@cfm/contracts';
+import { resolveLikeThisProcess } from '@cfm/workflows/bundler';
 import { createActivities } from '@cfm/pipeline';
 import type { PipelineSteps } from '@cfm/pipeline';
 
@@ -68,7 +69,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     opts.queue === 'cpu'
       ? opts.workflowBundlePath
         ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-        : { workflowsPath: require.resolve('@cfm/workflows') }
+        : { workflowsPath: require.resolve('@cfm/workflows'), bundlerOptions: { webpackConfigHook: resolveLikeThisProcess } }
       : {};
   const worker = await Worker.create({
     connection,

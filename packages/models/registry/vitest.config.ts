@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { withSource } from '../../../vitest.base';
 
 // TF.js tests share two cores with training jobs: allow slow steps rather than flaky timeouts.
-export default defineConfig({ test: { testTimeout: 60_000, hookTimeout: 60_000 } });
+export default withSource({ test: { testTimeout: 60_000, hookTimeout: 60_000 } });
