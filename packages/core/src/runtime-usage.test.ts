@@ -24,7 +24,7 @@ function sources(dir: string, out: string[] = []): string[] {
 }
 
 describe('runtime options: one place, one table', () => {
-  const files = ['packages', 'apps', 'workflows', 'scripts', 'infra'].flatMap((d) => sources(join(root, d)));
+  const files = ['packages', 'apps', 'workflows', 'scripts', 'infra', 'e2e'].filter((d) => existsSync(join(root, d))).flatMap((d) => sources(join(root, d)));
   const options = new Set(Object.keys(RuntimeOptionsSchema.shape));
 
   it('documents every CFM_ variable the code names, as a runtime option or read elsewhere', () => {
