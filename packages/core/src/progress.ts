@@ -1,3 +1,5 @@
+import { runtimeOptions } from './runtime';
+
 /** Progress of one long step. Every long step takes an optional reporter. */
 export interface ProgressEvent {
   step: string;
@@ -38,8 +40,12 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** Plain line reporter (for CI logs and workers): one line per update, throttled. */
-export function lineProgress(write: (line: string) => void = (l) => process.stderr.write(l + '\n'), everyMs = 2000): ProgressReporter {
+/** Plain line reporter (for logs, workers and CI): a step's start and end, and between them at most one line every
+ * `everyMs` (default: CFM_PROGRESS_SECONDS, 10 s). */
+export function lineProgress(
+  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  everyMs: number = runtimeOptions().CFM_PROGRESS_SECONDS * 1000,
+): ProgressReporter {
   const started = new Map<string, number>();
   const last = new Map<string, number>();
   const fmtInfo = (info?: Record<string, number | string>) =>
@@ -47,6 +53,7 @@ export function lineProgress(write: (line: string) => void = (l) => process.stde
   return {
     start(step, total) {
       started.set(step, Date.now());
+      last.set(step, Date.now());
       write(`[${step}] start${total !== undefined ? ` (${total})` : ''}`);
     },
     update({ step, done, total, info }) {

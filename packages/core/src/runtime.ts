@@ -61,6 +61,9 @@ export const RuntimeOptionsSchema = z.object({
     .default(() => join(tmpdir(), 'cfm-scratch'))
     .meta({ values: 'path', usedBy: '@cfm/pipeline', description: "this worker's staging folder for an object-store workDir", defaultText: '<os tmpdir>/cfm-scratch' }),
   CFM_REGISTRY_URL: text('URL or path', '@cfm/pipeline', 'the champion registry shared by every worker (postgres://…); required for an object-store workDir', "the workDir's registry.duckdb"),
+  CFM_PROGRESS_SECONDS: count()
+    .default(10)
+    .meta({ usedBy: '@cfm/core', description: 'seconds between progress lines of a long step when stderr is not a terminal (logs, workers, CI)' }),
   CFM_CODE_VERSION: text('text', '@cfm/export, @cfm/pipeline', 'the code version recorded with models and reports', 'the git commit (+dirty)'),
 });
 

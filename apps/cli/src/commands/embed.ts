@@ -2,32 +2,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
-import { lineProgress, type ProgressReporter } from '@cfm/core';
 import { dateOption, intOption } from '../options';
+import { cliProgress } from '../progress';
 import { loadPrepared } from '@cfm/data';
 import { parquetStats } from '@cfm/export';
 import { allCustomers, exportEmbeddings, loadModel } from '@cfm/export/model';
 
-/** A cli-progress bar (TTY) or throttled lines (logs), with ETA. */
-export function cliProgress(label: string): ProgressReporter {
-  if (!process.stderr.isTTY) return lineProgress((l) => process.stderr.write(l + '\n'), 5000);
-  let bar: SingleBar | undefined;
-  return {
-    start(step, total) {
-      bar = new SingleBar({ format: `${label} ${step} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted} | {info}`, etaBuffer: 20 }, Presets.shades_classic);
-      bar.start(total ?? 0, 0, { info: '' });
-    },
-    update({ done, total, info }) {
-      if (total !== undefined) bar?.setTotal(total);
-      bar?.update(done, { info: info ? Object.entries(info).map(([k, v]) => `${k} ${typeof v === 'number' ? Math.round(v) : v}`).join(' ') : '' });
-    },
-    finish() {
-      bar?.stop();
-    },
-    log: (l) => process.stderr.write(l + '\n'),
-  };
-}
 
 /** cfm embed --model <artifact dir> --data <prepared dir> --as-of 2024-03-01 --out embeddings.parquet */
 export function registerEmbed(program: Command): void {
@@ -53,7 +33,7 @@ export function registerEmbed(program: Command): void {
         const asOfS = Date.parse(`${o.asOf}T00:00:00Z`) / 1000;
         if (asOfS <= first) process.stderr.write(`warning: --as-of ${o.asOf} is at or before every event (the first is ${new Date(first * 1000).toISOString().slice(0, 10)}): no customer has a history\n`);
         if (unsequenced > 0) process.stderr.write(`warning: ${unsequenced} of the prepared data's ${users} customers are in no sequence (all their events fell out in prepare) and are not exported\n`);
-        const r = await exportEmbeddings({ model, customers, asOf: o.asOf, out: o.out, batchSize: o.batchSize, progress: cliProgress('embed') });
+        const r = await exportEmbeddings({ model, customers, asOf: o.asOf, out: o.out, batchSize: o.batchSize, progress: cliProgress() });
         const check = await parquetStats(o.out);
         process.stdout.write(
           `exported ${r.rows} of ${users} customers (${r.skipped} without events before ${o.asOf}${unsequenced > 0 ? `, ${unsequenced} in no sequence` : ''}) as ${model.manifest.family} ` +

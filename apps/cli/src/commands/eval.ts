@@ -1,6 +1,6 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { lineProgress } from '@cfm/core';
+import { cliProgress } from '../progress';
 import type { EvaluateSpec, ProtocolResult } from '@cfm/contracts';
 import { createActivities, readRunInfo, realSteps } from '@cfm/pipeline';
 import { initBackend } from '@cfm/tensor';
@@ -55,7 +55,7 @@ export function registerEval(program: Command): void {
         protocol: o.protocol === 'full' ? 'full' : 'sampled', sampling: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform',
         negatives: o.negatives, seeds: o.protocol === 'full' ? [0] : o.seeds, split: o.split, ks: o.ks, excludeHistory: !o.keepHistory,
       };
-      const progress = lineProgress((l) => process.stderr.write(l + '\n'), 10_000);
+      const progress = cliProgress();
       const acts = createActivities({ steps: realSteps(), progress });
       const out = await acts.evaluateModel({
         workDir: workDirOf(runDir), preparedDir: info.preparedDir, runDir, artifactDir: join(runDir, 'model'), artifactHash: info.artifactHash,

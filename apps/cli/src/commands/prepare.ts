@@ -1,9 +1,9 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { CfmError, formatDuration, lineProgress, withFolderLock, type ProgressReporter } from '@cfm/core';
+import { CfmError, formatDuration, withFolderLock, type ProgressReporter } from '@cfm/core';
 import { relocatePrepared } from '@cfm/data';
+import { cliProgress } from '../progress';
 import { prepareDataset, type PreparedManifest } from '@cfm/datasets';
 
 interface PrepareOptions {
@@ -18,27 +18,6 @@ interface PrepareOptions {
   minItemCount?: string;
   tsUnit?: string;
   nullTokens?: string;
-}
-
-/** One cli-progress bar per step, with ETA. */
-function barProgress(): ProgressReporter {
-  const multi = new MultiBar({ format: '{step} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted} {info}', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
-  const bars = new Map<string, SingleBar>();
-  const fmt = (info?: Record<string, number | string>) => (info ? Object.entries(info).map(([k, v]) => `${k}=${v}`).join(' ') : '');
-  return {
-    start: (step, total) => bars.set(step, multi.create(total ?? 1, 0, { step: step.padEnd(14), info: '' })),
-    update: ({ step, done, total, info }) => {
-      const bar = bars.get(step);
-      if (total !== undefined) bar?.setTotal(total);
-      bar?.update(done, { info: fmt(info) });
-    },
-    finish: (step, info) => {
-      const bar = bars.get(step);
-      bar?.update(bar.getTotal(), { info: fmt(info) });
-    },
-    log: (line) => multi.log(line + '\n'),
-    ...{ stop: () => multi.stop() },
-  } as ProgressReporter & { stop(): void };
 }
 
 function num(v: string | undefined, field: string): number | undefined {
@@ -110,17 +89,15 @@ export function registerPrepare(program: Command): void {
       if (opts.cutoffs) config.cutoffsMs = opts.cutoffs.split(',').map((t) => (/^\d+$/.test(t) ? Number(t) : Date.parse(t)));
       const split = opts.split as 'temporal' | 'loo' | 'customer' | undefined;
       if (split && !['temporal', 'loo', 'customer'].includes(split)) throw new CfmError('CFM_E_CONFIG', `unknown split "${split}"`, { field: '--split' });
-      const progress = process.stderr.isTTY ? barProgress() : lineProgress();
+      const progress = cliProgress();
       const t0 = Date.now();
       try {
         if (opts.db && opts.db !== ':memory:' && !existsSync(dirname(resolve(opts.db)))) {
           throw new CfmError('CFM_E_FILE', 'the folder of the DuckDB catalog file does not exist', { file: opts.db, field: '--db' });
         }
         const m = await preparedAtomically(opts.out, (out) => prepareDataset({ dataset: opts.dataset, split, out, dataDir: opts.dataDir, dbPath: opts.db, config, progress }), progress, !opts.db);
-        (progress as { stop?: () => void }).stop?.();
         process.stdout.write(`${summaryTable(m)}\nwrote ${opts.out} in ${formatDuration((Date.now() - t0) / 1000)}\n`);
       } finally {
-        (progress as { stop?: () => void }).stop?.();
       }
     });
 }

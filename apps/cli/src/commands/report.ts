@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CfmError } from '@cfm/core';
 import { buildReport, screenshotPage } from '@cfm/report';
-import { cliProgress } from './embed';
+import { cliProgress } from '../progress';
 import { intOption } from '../options';
 
 /** cfm report <dir> [--label gender] [--out report.html] [--screenshot shot.png]: a run (summary.json) or one model folder */
@@ -14,7 +14,7 @@ export function registerReport(program: Command): void {
     .option('--umap-points <n>', 'customers on each UMAP map', intOption('--umap-points', 10, 100_000))
     .option('--screenshot <png>', 'also render the page in headless Chromium to this PNG')
     .action(async (dir: string, o: { out?: string; label?: string; umapPoints?: number; screenshot?: string }) => {
-      const r = await buildReport(dir, { out: o.out, label: o.label, umapPoints: o.umapPoints, progress: cliProgress('report') });
+      const r = await buildReport(dir, { out: o.out, label: o.label, umapPoints: o.umapPoints, progress: cliProgress() });
       if (o.screenshot) screenshotPage(r.path, o.screenshot);
       const empty = r.sections.filter((s) => !s.filled).map((s) => `${s.model ? `${s.model}/` : ''}${s.id}`);
       process.stdout.write(`report → ${r.path}${o.screenshot ? `, screenshot → ${o.screenshot}` : ''}\n`);

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { lineProgress } from '@cfm/core';
+import { cliProgress } from '../progress';
 import { formatSummary, loadRunConfig, realSteps, runPipeline } from '@cfm/pipeline';
 import { initBackend } from '@cfm/tensor';
 import { formatResolved } from '../run-output';
@@ -23,7 +23,7 @@ export function registerRun(program: Command): void {
     .action(async (o: RunOptions) => {
       const spec = loadRunConfig(o.config);
       if (o.fresh) rmSync(spec.workDir, { recursive: true, force: true });
-      const progress = lineProgress((l) => process.stderr.write(l + '\n'), 3000);
+      const progress = cliProgress();
       const backend = await initBackend();
       progress.log(`${formatResolved(spec)}\n  backend ${backend.name}`);
       const ac = new AbortController();

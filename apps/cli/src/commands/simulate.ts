@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { parse as parseYaml } from 'yaml';
-import { CfmError, formatDuration, lineProgress, type ProgressReporter } from '@cfm/core';
+import { CfmError, formatDuration } from '@cfm/core';
 import { parseSimConfig, writeSimulation, type SimConfigInput } from '@cfm/simulator';
+import { cliProgress } from '../progress';
 
 interface SimulateOptions {
   out: string;
@@ -21,18 +21,6 @@ function positiveInt(value: string | undefined, field: string): number | undefin
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new CfmError('CFM_E_CONFIG', `expected a positive integer, got "${value}"`, { field });
   return n;
-}
-
-/** A cli-progress bar over the simulate step (events or customers done, with ETA). */
-function barProgress(): ProgressReporter {
-  const bar = new SingleBar({ format: 'simulate [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted} | {rate}/s', etaBuffer: 50 }, Presets.shades_classic);
-  const t0 = Date.now();
-  return {
-    start: (_step, total) => bar.start(total ?? 0, 0, { rate: 0 }),
-    update: ({ done }) => bar.update(done, { rate: Math.round((done / Math.max(1, Date.now() - t0)) * 1000) }),
-    finish: () => bar.stop(),
-    log: (line) => process.stderr.write(line + '\n'),
-  };
 }
 
 export function registerSimulate(program: Command): void {
@@ -60,7 +48,7 @@ export function registerSimulate(program: Command): void {
         ...(opts.lean ? { outputs: { ...base.outputs, impressions: false, queries: false, incentives: false } } : {}),
       };
       const parsed = parseSimConfig(config, opts.config ?? 'command line');
-      const { manifest, elapsedMs } = writeSimulation(parsed, opts.out, process.stderr.isTTY ? barProgress() : lineProgress());
+      const { manifest, elapsedMs } = writeSimulation(parsed, opts.out, cliProgress());
       const c = manifest.counts;
       process.stdout.write(
         `wrote ${opts.out}: ${c.events} events, ${c.customers} customers, ${c.items} items, ${c.sessions} sessions, ` +

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { CfmError, lineProgress } from '@cfm/core';
+import { CfmError } from '@cfm/core';
+import { cliProgress } from '../progress';
 import { resolveDataDir, resolveInside } from '@cfm/datasets';
 import { familyNames, parseOverrides } from '@cfm/models';
 import { formatSummary, resolveRunSpec, realSteps, runPipeline } from '@cfm/pipeline';
@@ -84,7 +85,7 @@ export function registerTrain(program: Command): void {
     .option('--promote', "promote the model in the folder's registry when it passes the gate")
     .action(async (o: TrainOptions) => {
       const spec = resolveRunSpec(trainRunConfig(o));
-      const progress = lineProgress((l) => process.stderr.write(l + '\n'), 10_000);
+      const progress = cliProgress();
       const backend = await initBackend();
       progress.log(`${formatResolved(spec)}\n  backend ${backend.name}`);
       const ac = new AbortController();
