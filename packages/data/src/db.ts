@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBResult } from '@duckdb/node-api';
 import type * as DuckDBBindings from '@duckdb/node-bindings';
 
 /**
@@ -56,10 +56,13 @@ const SYNC_CHUNKS = 1000;
 export type ColumnKind = 'int32' | 'float64' | 'string';
 type ColumnOut = Int32Array | Float64Array | string[];
 
-/** Typed-array view of a numeric vector's buffer; the node API keeps it in a private field. */
-function rawItems(vec: DuckDBVector): ArrayLike<number> | undefined {
-  const items = (vec as unknown as { items?: unknown }).items;
-  return items instanceof Int32Array || items instanceof Float64Array ? items : undefined;
+/**
+ * Typed-array view of column c of a chunk, through the chunk's public raw handle (DuckDBDataChunk.chunk) and the
+ * bindings' vector_get_data: the buffer itself, NULLs included (they read as whatever the buffer holds).
+ */
+function columnView(chunk: DuckDBDataChunk, c: number, kind: 'int32' | 'float64', rows: number): Int32Array | Float64Array {
+  const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk.chunk, c), rows * (kind === 'int32' ? 4 : 8));
+  return kind === 'int32' ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows);
 }
 
 /**
@@ -126,9 +129,9 @@ export async function columnsOf(
         for (let i = 0; i < rows; i++) strs.push(String(vec.getItem(i) ?? ''));
         return;
       }
-      const raw = rawItems(vec);
       const dst = col as Int32Array | Float64Array;
-      if (raw) dst.set(raw as ArrayLike<number>, n);
+      const typeId = vec.type.typeId;
+      if ((kind === 'int32' && typeId === DuckDBTypeId.INTEGER) || (kind === 'float64' && typeId === DuckDBTypeId.DOUBLE)) dst.set(columnView(chunk, c, kind, rows), n);
       else for (let i = 0; i < rows; i++) dst[n + i] = Number(vec.getItem(i) ?? 0);
     });
     n += rows;
@@ -167,18 +170,13 @@ function numericResult(result: DuckDBMaterializedResult, kinds: ColumnKind[]): b
   );
 }
 
-/** Chunk k of a materialised result with its numeric columns as views of the chunk's buffers (result_get_chunk copies it once). */
-function chunkView(raw: DuckDBBindings.Result, k: number, kinds: ColumnKind[]): ChunkView {
-  const chunk = bindings.result_get_chunk(raw, k);
-  const rows = Number(bindings.data_chunk_get_size(chunk));
-  const cols = kinds.map((kind, c) => {
-    const bytes = bindings.vector_get_data(bindings.data_chunk_get_vector(chunk, c), rows * (kind === 'int32' ? 4 : 8));
-    return kind === 'int32' ? new Int32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows);
-  });
+/** Chunk k of a materialised result with its numeric columns as views of the chunk's buffers (getChunk copies it once). */
+function chunkView(result: DuckDBMaterializedResult, k: number, kinds: ColumnKind[]): ChunkView {
+  const chunk = result.getChunk(k);
+  const rows = chunk.rowCount;
+  const cols = kinds.map((kind, c) => columnView(chunk, c, kind as 'int32' | 'float64', rows));
   return { rows, cols, chunk };
 }
-
-const rawResult = (result: DuckDBMaterializedResult) => (result as unknown as { result: DuckDBBindings.Result }).result;
 
 /**
  * The chunks of a materialised result of at most SYNC_CHUNKS chunks as typed views of DuckDB's buffers (no copy
@@ -188,8 +186,7 @@ const rawResult = (result: DuckDBMaterializedResult) => (result as unknown as { 
 export function chunkViews(result: DuckDBMaterializedResult, kinds: ColumnKind[]): ChunkView[] | undefined {
   const count = result.chunkCount;
   if (count > SYNC_CHUNKS || !numericResult(result, kinds)) return undefined;
-  const raw = rawResult(result);
-  return Array.from({ length: count }, (_, k) => chunkView(raw, k, kinds));
+  return Array.from({ length: count }, (_, k) => chunkView(result, k, kinds));
 }
 
 /**
@@ -200,11 +197,10 @@ export function chunkViews(result: DuckDBMaterializedResult, kinds: ColumnKind[]
 export async function copyNumericResult(result: DuckDBMaterializedResult, kinds: ColumnKind[], n: number): Promise<Array<Int32Array | Float64Array> | undefined> {
   if (!numericResult(result, kinds)) return undefined;
   const out = kinds.map((k) => (k === 'int32' ? new Int32Array(n) : new Float64Array(n)));
-  const raw = rawResult(result);
   let at = 0;
   for (let k = 0; k < result.chunkCount; k++) {
     if (k % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
-    const { rows, cols } = chunkView(raw, k, kinds);
+    const { rows, cols } = chunkView(result, k, kinds);
     if (at + rows > n) throw new Error(`result has more than the ${n} rows expected`);
     for (let c = 0; c < cols.length; c++) out[c].set(cols[c], at);
     at += rows;
