@@ -24,6 +24,9 @@ export { FeatureEmbedding, Positions, sinusoidalPositions } from './layers/embed
 export type { Pooling } from './layers/embedding';
 export { MultiHeadAttention, TransformerBlock, TransformerEncoder, LayerNorm, paddingBias } from './layers/transformer';
 export type { EncoderOptions } from './layers/transformer';
+export { ItemSequenceEncoder } from './layers/item-encoder';
+export type { ItemEncoderOptions } from './layers/item-encoder';
+export { ItemSequenceModel, NEXT_ITEM } from './item-model';
 export { TargetAttention } from './layers/readout';
 export { Gru } from './layers/gru';
 export { Mmoe } from './layers/mmoe';
@@ -44,8 +47,8 @@ export { saveArtifact, loadArtifact, artifactHash } from './artifact';
 export type { ArtifactInput, LoadedArtifact } from './artifact';
 export { saveWeights, loadWeights, writeAtomic } from './weights-io';
 // Batches and configs
-export { padBatch, lengthBuckets, seqLength } from './batch';
-export type { PadOptions } from './batch';
+export { padBatch, lengthBuckets, seqLength, sequenceWindows, WindowBatches } from './batch';
+export type { PadOptions, TargetBatch, Windows } from './batch';
 export { TransformerConfig, TrainerConfig, divisibleHeads } from './config';
 export { rankEval, describeEval } from './evaluate';
 export type { ProtocolName, RankEvalOptions } from './evaluate';

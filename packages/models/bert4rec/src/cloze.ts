@@ -1,62 +1,29 @@
 /** Cloze training batches (paper §3.6): random items of each sequence are replaced by [MASK]
  * (always [MASK], as the reference code does) and predicted; some sequences mask only their last item. */
 import { MASK, PAD, createRng, type CustomerSequences } from '@cfm/core';
-import { lengthBuckets, padBatch } from '@cfm/tensor';
+import { padBatch, sequenceWindows, WindowBatches, type TargetBatch, type Windows } from '@cfm/tensor';
 
-export interface ClozeBatch {
-  batchSize: number;
-  maxLen: number;
-  /** [B, L] input ids with [MASK] at masked positions */
-  items: Int32Array;
-  /** flat indices b * L + t of masked positions */
-  positions: Int32Array;
-  /** original item at each masked position */
-  labels: Int32Array;
-}
+/** [B, L] input ids with [MASK] at the masked positions; labels: the original items there */
+export type ClozeBatch = TargetBatch;
 
-/** Training instances: (customer, end) windows of at most maxLen items ending at `end`. */
-export function windows(seqs: CustomerSequences, maxLen: number, stride: number): { customers: Int32Array; ends: Int32Array; lengths: Int32Array } {
-  const c: number[] = [];
-  const e: number[] = [];
-  const step = Math.max(1, Math.round(stride * maxLen));
-  for (let u = 0; u < seqs.customerIds.length; u++) {
-    const start = seqs.offsets[u];
-    const end = seqs.offsets[u + 1];
-    if (end - start < 2) continue; // nothing to learn from a single item
-    for (let x = end; x > start; x -= step) {
-      c.push(u);
-      e.push(x);
-      if (x - maxLen <= start) break;
-    }
-  }
-  const customers = Int32Array.from(c);
-  const ends = Int32Array.from(e);
-  const lengths = Int32Array.from(c, (u, i) => Math.min(maxLen, ends[i] - seqs.offsets[u]));
-  return { customers, ends, lengths };
+/** Training instances: (customer, end) windows of at most maxLen items ending at `end`, every stride × maxLen items
+ * back from the last one (sequences of one item give none). */
+export function windows(seqs: CustomerSequences, maxLen: number, stride: number): Windows {
+  return sequenceWindows(seqs, { span: maxLen, step: Math.round(stride * maxLen), minItems: 1, minSequence: 2 });
 }
 
 export class ClozeSampler {
-  readonly inst: ReturnType<typeof windows>;
-  private epochBatches = new Map<number, number[][]>();
+  private readonly order: WindowBatches;
   constructor(readonly seqs: CustomerSequences, readonly o: { maxLen: number; batchSize: number; maskProb: number; lastItemMaskProb: number; windowStride: number; seed: number }) {
-    this.inst = windows(seqs, o.maxLen, o.windowStride);
+    this.order = new WindowBatches(windows(seqs, o.maxLen, o.windowStride), o.batchSize, o.seed);
   }
   get batchesPerEpoch(): number {
-    return Math.ceil(this.inst.customers.length / this.o.batchSize);
-  }
-  private order(epoch: number): number[][] {
-    let b = this.epochBatches.get(epoch);
-    if (!b) {
-      this.epochBatches.clear();
-      b = lengthBuckets(this.inst.lengths, this.o.batchSize, createRng(this.o.seed).fork(`epoch/${epoch}`));
-      this.epochBatches.set(epoch, b);
-    }
-    return b;
+    return this.order.batchesPerEpoch;
   }
   /** deterministic in (seed, epoch, index) */
   batch(epoch: number, index: number): ClozeBatch {
-    const rows = this.order(epoch)[index];
-    const pb = padBatch(this.seqs, rows.map((r) => this.inst.customers[r]), { maxLen: this.o.maxLen, ends: Int32Array.from(rows, (r) => this.inst.ends[r]) });
+    const { customers, ends } = this.order.customersAndEnds(this.order.rows(epoch, index));
+    const pb = padBatch(this.seqs, customers, { maxLen: this.o.maxLen, ends });
     const rng = createRng(this.o.seed).fork(`mask/${epoch}/${index}`);
     const items = pb.items;
     const L = pb.maxLen;
