@@ -1,6 +1,6 @@
 // Ships a provisioned native addon inside a package's build, so that the installed package finds it
-// (docs/conventions.md, "Packages"): the loaders look for tools/<dir>/<name>.node upwards from their own file, and
-// from dist/ the first place they look is dist/tools/<dir>/. Copied only when the addon was built from today's
+// (docs/conventions.md, "Packages"): the loader (@cfm/core native-addon.ts) looks for tools/<dir>/<name>.node upwards from the package, and
+// from dist/ the first place it looks is dist/tools/<dir>/. Copied only when the addon was built from today's
 // sources (its STAMP names their hash) and not with -march=native (another CPU could die on an illegal instruction);
 // otherwise the package ships without it and falls back as the repository does without the addon.
 // Usage (a build step, run in the package's folder): node <root>/scripts/ship-addon.mjs <tools dir> <sources dir>

@@ -15,6 +15,8 @@ export type { ProgressReporter, ProgressEvent } from './progress';
 export { canonicalJson, sha256, configHash } from './hash';
 export { withFolderLock, removeLeftovers } from './folder-lock';
 export type { FolderLockOptions, LockOwner } from './folder-lock';
+export { loadNativeAddon, nativeAddonPath, nativeAddonRemedy } from './native-addon';
+export type { NativeAddon, NativeAddonSpec } from './native-addon';
 // Runtime options (CFM_* environment variables, docs/runtime.md)
 export { runtimeOptions, resetRuntimeOptions, parseRuntimeOptions, RuntimeOptionsSchema, BACKENDS } from './runtime';
 export type { RuntimeOptions, RuntimeVariable } from './runtime';

@@ -6,11 +6,11 @@
  * quarantines and explains; so does a file with one line that is not plain, or with an item missing from the
  * catalogue. The outputs are the same either way (scan.test.ts). docs/data.md, "Native scan".
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { EVENT_TYPES, runtimeOptions } from '@cfm/core';
+import { EVENT_TYPES, loadNativeAddon, nativeAddonPath, runtimeOptions } from '@cfm/core';
 import { columnsOf, queryNumber, sqlString } from './db';
 import { mark } from './debug';
 import type { ExtractedEvents } from './extract';
@@ -49,36 +49,27 @@ interface Addon {
 /** The addon's `version` this file calls (an older build is not used: provision.sh rebuilds it). */
 const ADDON_VERSION = 2;
 
-let addon: Addon | null | undefined;
+/** How the addon is found and checked (the loader in @cfm/core). */
+const addonSpec = () => ({
+  label: 'data',
+  dir: 'native-data',
+  file: 'cfm_data.node',
+  from: __dirname,
+  explicit: runtimeOptions().CFM_NATIVE_DATA,
+  explicitVar: 'CFM_NATIVE_DATA',
+  fallback: 'every file is read with DuckDB',
+  check: (a: Addon) => (a.version === ADDON_VERSION ? undefined : 'is an older build'),
+});
 
-/** tools/native-data/cfm_data.node of the repository (found upwards from this file), or CFM_NATIVE_DATA */
+/** tools/native-data/cfm_data.node of the installed package or the repository, or CFM_NATIVE_DATA */
 export function nativeDataAddonPath(): string | undefined {
-  const explicit = runtimeOptions().CFM_NATIVE_DATA;
-  if (explicit) return resolve(explicit);
-  for (let d = __dirname; ; d = dirname(d)) {
-    const p = join(d, 'tools', 'native-data', 'cfm_data.node');
-    if (existsSync(p)) return p;
-    if (dirname(d) === d) return undefined;
-  }
+  return nativeAddonPath(addonSpec());
 }
 
 /** The addon when it is built and loads, and CFM_NATIVE_SCAN is not 0; else null (never throws). */
 export function loadNativeScan(): Addon | null {
   if (!runtimeOptions().CFM_NATIVE_SCAN) return null;
-  if (addon !== undefined) return addon;
-  const p = nativeDataAddonPath();
-  addon = null;
-  if (p) {
-    try {
-      const m = { exports: {} as Addon };
-      process.dlopen(m, p);
-      if (m.exports.version === ADDON_VERSION) addon = m.exports;
-      else process.stderr.write(`data: ${p} is an older build (run bash infra/native-data/provision.sh); every file is read with DuckDB\n`);
-    } catch (e) {
-      process.stderr.write(`data: ${p} did not load (${(e as Error).message.split('\n')[0]}); every file is read with DuckDB\n`);
-    }
-  }
-  return addon;
+  return loadNativeAddon(addonSpec()).addon;
 }
 
 export interface ScanOptions {
@@ -125,8 +116,10 @@ export interface ScanRules {
  */
 export function startScan(file: string, rules: ScanRules = { time: timeRules(), nullTokens: nullTokens() }): StartedScan {
   const run = async (): StartedScan => {
-    const native = loadNativeScan();
-    if (!native) return { fallback: 'native addon not built' };
+    if (!runtimeOptions().CFM_NATIVE_SCAN) return { fallback: 'CFM_NATIVE_SCAN=0' };
+    const loaded = loadNativeAddon(addonSpec());
+    if (loaded.addon === null) return { fallback: loaded.why };
+    const native = loaded.addon;
     if (file.endsWith('.gz')) return { fallback: 'compressed file' };
     if (rules.time.unit !== 'ms') return { fallback: `times in unit ${rules.time.unit}` };
     const [lo, hi] = rules.time.window;

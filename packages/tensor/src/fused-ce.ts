@@ -3,10 +3,8 @@
  * time in cache, so a tied-output step never writes or re-reads them; on the BERT4Rec bench step those passes
  * were most of the time (docs/native-tensorflow.md). Used on the CPU native TensorFlow backend when the addon is
  * built; everywhere else (wasm, cpu, GPU, addon missing, CFM_FUSED_CE=0) the same loss runs as TF.js ops. */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, runtimeOptions } from '@cfm/core';
+import { CfmError, loadNativeAddon, nativeAddonPath, runtimeOptions } from '@cfm/core';
 import { backendInfo } from './backend';
 import { matmul2d } from './ops';
 import { softmaxCrossEntropy } from './losses';
@@ -16,34 +14,25 @@ interface Addon {
     loss: Float32Array, n: number, k: number, v: number, threads: number, chunk: number): void;
 }
 
-let addon: Addon | null | undefined;
+/** How the addon is found (the loader in @cfm/core). */
+const addonSpec = () => ({
+  label: 'tensor',
+  dir: 'native-kernels',
+  file: 'cfm_kernels.node',
+  from: __dirname,
+  explicit: runtimeOptions().CFM_NATIVE_KERNELS,
+  explicitVar: 'CFM_NATIVE_KERNELS',
+  fallback: 'using TF.js ops',
+});
 
-/** tools/native-kernels/cfm_kernels.node of the repository (found upwards from this file), or CFM_NATIVE_KERNELS */
+/** tools/native-kernels/cfm_kernels.node of the installed package or the repository, or CFM_NATIVE_KERNELS */
 export function fusedCeAddonPath(): string | undefined {
-  const explicit = runtimeOptions().CFM_NATIVE_KERNELS;
-  if (explicit) return resolve(explicit);
-  for (let d = __dirname; ; d = dirname(d)) {
-    const p = join(d, 'tools', 'native-kernels', 'cfm_kernels.node');
-    if (existsSync(p)) return p;
-    if (dirname(d) === d) return undefined;
-  }
+  return nativeAddonPath(addonSpec());
 }
 
 /** the addon when it is built and loads, else null (never throws) */
 export function loadFusedCe(): Addon | null {
-  if (addon !== undefined) return addon;
-  const p = fusedCeAddonPath();
-  addon = null;
-  if (p) {
-    try {
-      const m = { exports: {} as Addon };
-      process.dlopen(m, p);
-      addon = m.exports;
-    } catch (e) {
-      process.stderr.write(`fused-ce: ${p} did not load (${(e as Error).message.split('\n')[0]}); using TF.js ops\n`);
-    }
-  }
-  return addon;
+  return loadNativeAddon<Addon>(addonSpec()).addon;
 }
 
 /** true when the native CPU kernels can run: CPU native TensorFlow (not GPU) and the addon built */
@@ -76,7 +65,7 @@ export function linearSoftmaxCE(z: tf.Tensor2D, w: tf.Tensor2D, labels: tf.Tenso
     const dz = new Float32Array(n * k);
     const dw = new Float32Array(v * k);
     const rows = new Float32Array(n);
-    addon!.run(zt.dataSync() as Float32Array, wt.dataSync() as Float32Array, lab, weights, dz, dw, rows, n, k, v, threads, chunk);
+    loadFusedCe()!.run(zt.dataSync() as Float32Array, wt.dataSync() as Float32Array, lab, weights, dz, dw, rows, n, k, v, threads, chunk);
     let loss = 0;
     for (let i = 0; i < n; i++) loss += weights[i] * rows[i];
     const g = [tf.tensor2d(dz, [n, k]), tf.tensor2d(dw, [v, k])];
