@@ -11,6 +11,7 @@ import { probe } from './health';
 
 const root = resolve(__dirname, '..', '..', '..');
 const k8s = join(root, 'infra', 'k8s');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed manifests, walked by the assertions (a wrong path fails them)
 type Obj = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string> };
 const docs: Obj[] = readdirSync(k8s).filter((f) => f.endsWith('.yaml'))
   .flatMap((f) => parseAllDocuments(readFileSync(join(k8s, f), 'utf8')).map((d) => d.toJS() as Obj)).filter(Boolean);

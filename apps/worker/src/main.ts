@@ -32,11 +32,11 @@ async function main(): Promise<void> {
   if (o.queue !== 'cpu' && o.queue !== 'gpu') throw new Error(`--queue must be cpu or gpu, got "${o.queue}"`);
   const security = connectionSecurity(o);
   // the probe endpoint answers from the start (liveness 200, readiness 503) so a slow start is not killed
-  let worker: Worker | undefined;
+  const running: { worker?: Worker } = {};
   let stopping = false;
   const port = healthPort(o.healthPort);
   const idle = idleSeconds(o.exitWhenIdle);
-  const health = port === undefined ? undefined : await startHealthServer(port, () => (stopping && worker?.getState() === 'RUNNING' ? 'STOPPING' : worker?.getState() ?? 'starting'));
+  const health = port === undefined ? undefined : await startHealthServer(port, () => (stopping && running.worker?.getState() === 'RUNNING' ? 'STOPPING' : running.worker?.getState() ?? 'starting'));
   if (health) process.stderr.write(`cfm-worker: probes on :${health.port} (/healthz, /readyz)\n`);
   const backend = await initBackend();
   process.stderr.write(`cfm-worker: tensor backend ${backend.name}\n`);
@@ -44,8 +44,8 @@ async function main(): Promise<void> {
     queue: o.queue, address: o.address, namespace: o.namespace, steps: realSteps(),
     maxConcurrentActivities: o.concurrency, workflowBundlePath: o.bundle, ...security,
   });
-  worker = created.worker;
-  const w = worker;
+  const w = created.worker;
+  running.worker = w;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stopping = true; w.shutdown(); });
   const workflows = o.queue === 'gpu' ? 'no workflows' : o.bundle ? `workflows from the prebuilt bundle ${o.bundle}` : 'workflows bundled from source';
   process.stderr.write(`cfm-worker: ${o.queue} queue on ${o.address}${security.tls ? ' (TLS)' : ''}, ${workflows} (pid ${process.pid}) ready\n`);

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRng, runtimeOptions } from '@cfm/core';
-import { augmentBatch, maskBatch, randomPrefix } from '@cfm/augment';
-import type { AlignedSeq } from '@cfm/augment';
+import { augmentBatch, maskBatch, randomPrefix } from '../src';
+import type { AlignedSeq } from '../src';
 
 const file = join(runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets'), 's3rec', 'Beauty.txt');
 const seqs: AlignedSeq[] = readFileSync(file, 'utf8').trim().split('\n').map((line) => {

@@ -47,7 +47,10 @@ describe('withFolderLock', () => {
     const dead = await new Promise<number>((done) => { const p = spawn(process.execPath, ['-e', '0']); p.on('exit', () => done(p.pid!)); });
     const names = [`model.tmp-${dead}`, `.topk.parquet.tmp-${dead}-1700000000000-3`, `eval.json.${dead}.1700000000000.tmp`, `.x.old-${dead}-1-2`,
       `train.json.tmp-${process.pid}`, 'run.json', 'model', 'notes.tmp'];
-    for (const n of names) (n === 'model' || n.startsWith('model.') ? mkdirSync(join(dir, n)) : writeFileSync(join(dir, n), 'x'));
+    for (const n of names) {
+      if (n === 'model' || n.startsWith('model.')) mkdirSync(join(dir, n));
+      else writeFileSync(join(dir, n), 'x');
+    }
     expect(removeLeftovers(dir).sort()).toEqual(names.slice(0, 4).sort());
     expect(readdirSync(dir).sort()).toEqual(names.slice(4).sort());
   });

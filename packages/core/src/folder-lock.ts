@@ -82,7 +82,10 @@ export async function withFolderLock<T>(dir: string, what: string, fn: () => Pro
     if (o.wait === false) {
       throw new CfmError('CFM_E_STATE', `another writer holds this folder (${owner.what ?? 'a run'}, pid ${owner.pid} on ${owner.host} since ${owner.since}); wait for it or remove ${file} if that process is gone`, { file: dir });
     }
-    if (!told) (told = true), o.onWait?.(owner);
+    if (!told) {
+      told = true;
+      o.onWait?.(owner);
+    }
     if (o.signal?.aborted) throw new CfmError('CFM_E_STATE', `cancelled while waiting for ${file}`, { file: dir }, true);
     if (Date.now() - t0 > (o.timeoutMs ?? 86_400_000)) throw new CfmError('CFM_E_STATE', `timed out waiting for the folder lock held by pid ${owner.pid} on ${owner.host}`, { file: dir }, true);
     await new Promise((r) => setTimeout(r, 200));

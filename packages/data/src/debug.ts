@@ -7,7 +7,10 @@ let c0: NodeJS.CpuUsage | undefined;
 
 export function mark(name: string): void {
   if (!debugTiming()) return;
-  if (!c0) (t0 = performance.now()), (c0 = process.cpuUsage());
+  if (!c0) {
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+  }
   const c = process.cpuUsage(c0);
   process.stderr.write(`@${(performance.now() - t0).toFixed(0).padStart(5)} cpu ${String(Math.round((c.user + c.system) / 1000)).padStart(5)}  ${name}\n`);
 }

@@ -55,7 +55,10 @@ export async function loadEvalSet(path: string): Promise<EvalSet & { targetTimes
   const flat = <T extends Int32Array | Float64Array>(xs: T[], make: (n: number) => T): T => {
     const out = make(xs.reduce((a, x) => a + x.length, 0));
     let o = 0;
-    for (const x of xs) (out.set(x, o), (o += x.length));
+    for (const x of xs) {
+      out.set(x, o);
+      o += x.length;
+    }
     return out;
   };
   return {

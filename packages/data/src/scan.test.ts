@@ -49,7 +49,6 @@ async function run(name: string, file: string, nativeScan: boolean, withItems = 
     };
     const shards = ['train.arrow', 'valid.arrow', 'test.arrow', 'item_features.arrow', 'vocabs.json'].map((f) => readFileSync(join(out, f)).toString('base64'));
     const { createdAt, timingsMs, cpuMs, reader, readerNote, ...rest } = m;
-    void createdAt, void timingsMs, void cpuMs;
     return { manifest: rest, catalog, shards, reader, readerNote };
   } finally {
     db.closeSync();

@@ -28,7 +28,10 @@ export function sessionSequences(seqs: CustomerSequences & { sessions: Int32Arra
   const owner: number[] = [];
   for (let c = 0; c + 1 < seqs.offsets.length; c++)
     for (let i = seqs.offsets[c]; i < seqs.offsets[c + 1]; i++)
-      if (i === seqs.offsets[c] || seqs.sessions[i] !== seqs.sessions[i - 1]) (starts.push(i), owner.push(c));
+      if (i === seqs.offsets[c] || seqs.sessions[i] !== seqs.sessions[i - 1]) {
+        starts.push(i);
+        owner.push(c);
+      }
   starts.push(seqs.items.length);
   const offsets = Int32Array.from(starts);
   return {

@@ -198,6 +198,9 @@ export async function readItemFeatures(path: string): Promise<Record<string, Int
 function concatInt32(parts: Int32Array[]): Int32Array {
   const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }

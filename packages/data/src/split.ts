@@ -132,7 +132,10 @@ export function customerSplitByRole(ev: SortedEvents, role: ArrayLike<number>): 
   for (let c = 0; c < nc; c++) {
     const s = ev.custStart[c], e = ev.custStart[c + 1];
     if (role[c] === 0) train.add(c, s, e);
-    else if (e - s < 2) role[c] === 1 ? skippedValid++ : skippedTest++;
+    else if (e - s < 2) {
+      if (role[c] === 1) skippedValid++;
+      else skippedTest++;
+    }
     else (role[c] === 1 ? valid : test).add(c, s, e - 1, e - 1);
   }
   return { kind: 'customer', train: train.train(), valid: valid.eval(), test: test.eval(), skipped: { valid: skippedValid, test: skippedTest } };

@@ -120,11 +120,14 @@ export function targetingTask(data: PreparedDataset, feature: string, value: str
     let seen = 0, hit = 0, end = h.offsets[c + 1];
     for (let t = h.offsets[c + 1] - 1; t >= h.offsets[c] && seen < window; t--) {
       if (!isPurchase(t)) continue;
-      seen++, (end = t);
+      seen++;
+      end = t;
       if (f[h.items[t]] === id) hit = 1;
     }
     if (seen < window || end - h.offsets[c] < 1) continue;
-    rows.push(c), ends.push(end), labels.push(hit);
+    rows.push(c);
+    ends.push(end);
+    labels.push(hit);
   }
   const rule = `any of the customer's last ${window} ${what} has ${feature} = ${name}${value === 'most-common' ? ' (the most bought value)' : ''}; history = every event before them`;
   return { name: `targeting-${feature}-${name}`, kind: 'classification', rule, history: h, rows: Int32Array.from(rows), ends: Int32Array.from(ends), labels: Float32Array.from(labels) };
@@ -138,7 +141,8 @@ export function nextItemTask(data: PreparedDataset): RecommendationTask {
   data.valid.history.customerIds.forEach((id, i) => {
     const c = index.get(id);
     if (c === undefined || h.offsets[c + 1] === h.offsets[c]) return;
-    rows.push(c), items.push(data.valid.targets[i]);
+    rows.push(c);
+    items.push(data.valid.targets[i]);
   });
   const r = Int32Array.from(rows);
   return { name: 'next-item', kind: 'recommendation', rule: 'positive = the item after the pre-training history (LOO valid target); 100 random negatives at test', history: h, rows: r, ends: r.map((c) => h.offsets[c + 1]), items: Int32Array.from(items), itemCount: data.vocabs.item.tokens.length };

@@ -7,7 +7,7 @@ import { CfmError, createRng, lineProgress, runtimeOptions } from '@cfm/core';
 import {
   RankingAccumulator, buildSampledCandidates, coldHeavySegments, evaluateRanking, evaluateSegments, formatReport,
   historyLengths, itemPopularity, pairedTest, seenTargetSegments, summarizeRuns,
-} from '@cfm/eval';
+} from '../src';
 
 const dataDir = runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets');
 const file = join(dataDir, 's3rec', 'Beauty.txt');

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import {
-  DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBType, DOUBLE, FLOAT, INTEGER, LIST, VARCHAR, listValue,
+  type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, DOUBLE, FLOAT, INTEGER, LIST, VARCHAR, listValue,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { CfmError } from '@cfm/core';

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { CfmError, createRng, lineProgress, runtimeOptions } from '@cfm/core';
 import { accuracy, auc } from '@cfm/eval';
-import { trainGbdt, xgboost } from '@cfm/gbdt';
+import { trainGbdt, xgboost } from '../src';
 
 const dir = join(runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets'), 'movielens-1m');
 

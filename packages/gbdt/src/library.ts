@@ -68,7 +68,7 @@ const SIGNATURES = {
 } as const;
 
 // koffi's bound functions are variadic any-typed; `.async` runs the call on a worker thread
-type Native = Record<keyof typeof SIGNATURES, KoffiFunc<(...args: any[]) => any>>;
+type Native = Record<keyof typeof SIGNATURES, KoffiFunc<(...args: unknown[]) => unknown>>;
 
 export interface XgbLibrary {
   path: string;
@@ -116,7 +116,7 @@ export function loadXgboost(candidates: string[]): XgbLibrary {
   };
   const callAsync: XgbLibrary['callAsync'] = (name, ...args) =>
     new Promise((resolve, reject) => {
-      fn[name].async(...args, (err: unknown, status: number) => (err ? reject(err) : status !== 0 ? reject(failure(name)) : resolve()));
+      fn[name].async(...args, (err: unknown, status: unknown) => (err ? reject(err) : status !== 0 ? reject(failure(name)) : resolve()));
     });
   return { path, version: `${major[0]}.${minor[0]}.${patch[0]}`, fn, call, callAsync };
 }

@@ -132,7 +132,6 @@ export interface ResolveOptions {
 export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec {
   const c = parseRaw(raw, opts.file);
   const base = opts.baseDir ?? process.cwd();
-  const env = opts.env ?? process.env;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const dataset: DatasetSpec = c.dataset.source === 'files' || c.dataset.source === 'prepared' ? { ...c.dataset, path: abs(c.dataset.path) } : c.dataset;
   // the public datasets: given in the file, or each worker's own (CFM_DATA_DIR, default ../shared/datasets) —
@@ -161,7 +160,7 @@ export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec
   });
   const evaluate: EvaluateSpec[] = (Array.isArray(c.evaluate) ? c.evaluate : [c.evaluate]).map((e) => ({ ...e, seeds: e.protocol === 'full' ? [0] : e.seeds }));
   if (c.gate.protocol >= evaluate.length) throw fail('gate.protocol', `index ${c.gate.protocol} but evaluate has ${evaluate.length} protocol(s)`);
-  const benchmarks = c.benchmarks.map((b, i) => ({ ...b, name: b.name ?? defaultBenchmarkName(b), seed: b.seed ?? c.seed }) as BenchmarkSpec);
+  const benchmarks = c.benchmarks.map((b) => ({ ...b, name: b.name ?? defaultBenchmarkName(b), seed: b.seed ?? c.seed }) as BenchmarkSpec);
   const names = benchmarks.map((b) => b.name);
   names.forEach((n, i) => { if (names.indexOf(n) !== i) throw fail(`benchmarks.${i}.name`, `"${n}" is used twice`); });
   for (const [i, g] of c.gate.benchmarks.entries()) {

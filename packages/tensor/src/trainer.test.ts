@@ -20,7 +20,7 @@ function task(seed: number): TrainTask<B> & { dispose(): void } {
     batchesPerEpoch: 4,
     batch: (e, i) => data[(i + e) % 4],
     size: () => 2,
-    loss: (b, ctx) => softmaxCrossEntropy(layer.apply(b.x), b.y, null),
+    loss: (b) => softmaxCrossEntropy(layer.apply(b.x), b.y, null),
     validate: () => -tf.tidy(() => softmaxCrossEntropy(layer.apply(data[0].x), data[0].y, null).dataSync()[0]),
     dispose: () => {
       p.dispose();

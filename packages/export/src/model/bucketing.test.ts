@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { MASK, PAD, type PreparedDataset, type SequenceBatch } from '@cfm/core';
+import { MASK, PAD, type PreparedDataset } from '@cfm/core';
 import { families } from '@cfm/models';
 import { Ctx, initBackend, type BackendName } from '@cfm/tensor';
 import { syntheticPrepared } from '@cfm/tensor/testing';

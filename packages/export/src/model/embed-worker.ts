@@ -19,7 +19,7 @@ async function main() {
   let model: CustomerModel;
   try {
     await initBackend({ prefer: d.backend, quiet: true });
-    const families = (registry as { families?: Record<string, ModelFamily<any>> }).families ?? {};
+    const families = (registry as { families?: Record<string, ModelFamily<unknown>> }).families ?? {};
     const family = families[d.family] ?? Object.values(families).find((f) => f.name === d.family);
     if (!family) throw new Error(`no model family "${d.family}" is registered`);
     model = await family.load(d.dir);

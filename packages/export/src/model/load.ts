@@ -13,7 +13,7 @@ export interface LoadModelOptions {
   /** vocabulary hash of the data the model will see; a different one is refused (CFM_E_VOCAB_MISMATCH) */
   vocabHash?: string;
   /** the family to load with; default: looked up by the manifest's family name in @cfm/models */
-  family?: ModelFamily<any>;
+  family?: ModelFamily<unknown>;
   /** per-item feature tables of the prepared data, for families that read item attributes */
   itemFeatures?: Record<string, Int32Array>;
   /** false: keep the TF.js backend already set (tests); default: initBackend() picks the fastest */
@@ -159,8 +159,8 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
 }
 
 /** The family registered under `name` in @cfm/models (loaded lazily: it pulls in TF.js). */
-async function lookupFamily(name: string, dir: string): Promise<ModelFamily<any>> {
-  const registry = (await import('@cfm/models')) as { families?: Record<string, ModelFamily<any>> };
+async function lookupFamily(name: string, dir: string): Promise<ModelFamily<unknown>> {
+  const registry = (await import('@cfm/models')) as { families?: Record<string, ModelFamily<unknown>> };
   const family = registry.families?.[name] ?? Object.values(registry.families ?? {}).find((f) => f.name === name);
   if (!family) throw new CfmError('CFM_E_ARTIFACT', `no model family "${name}" is registered`, { file: join(dir, MANIFEST_FILE), field: 'family' });
   return family;

@@ -2,7 +2,7 @@
  * customer vector = hidden state at that [MASK]. Reference: Sun et al., CIKM 2019. */
 import * as tf from '@tensorflow/tfjs';
 import { MASK, PAD, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
-import { Ctx, fitNextItem, fusedHeadActive, ItemSequenceModel, type Encoder } from '@cfm/tensor';
+import { type Ctx, fitNextItem, fusedHeadActive, ItemSequenceModel, type Encoder } from '@cfm/tensor';
 import { ClozeSampler, type ClozeBatch } from './cloze';
 import type { Bert4RecConfig } from './config';
 import { ItemHead } from './heads';

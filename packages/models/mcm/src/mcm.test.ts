@@ -3,6 +3,7 @@ import { MASK, PAD } from '@cfm/core';
 import { fineTune } from '@cfm/tensor';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
 import { McmConfig, McmSampler, mcm } from './index';
+import type { McmModel } from './model';
 
 const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, validCustomers: 16, samplesPerSequence: 2 };
 
@@ -56,7 +57,7 @@ describe('MCM training examples', () => {
 describe('MCM fine-tuning with a new head', () => {
   it('trains the encoder along (its task heads untouched) and predicts one logit per example', async () => {
     const d = syntheticPrepared({ customers: 32, items: 20 });
-    const model = mcm.create(McmConfig.parse(tiny), d) as import('./model').McmModel;
+    const model = mcm.create(McmConfig.parse(tiny), d) as McmModel;
     const seqs = d.train;
     const n = seqs.customerIds.length;
     const ex = { sequences: seqs, rows: Int32Array.from({ length: n }, (_, c) => c), ends: Int32Array.from(seqs.offsets.subarray(1)), labels: Float32Array.from({ length: n }, (_, c) => c % 2) };

@@ -4,7 +4,7 @@
  * with the item embeddings. References: Kang & McAuley, ICDM 2018; Klenitskiy & Vasilev, RecSys 2023. */
 import * as tf from '@tensorflow/tfjs';
 import { PAD, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch } from '@cfm/core';
-import { Ctx, fitNextItem, ItemSequenceModel, linearSoftmaxCE, matmul2d, type Encoder } from '@cfm/tensor';
+import { type Ctx, fitNextItem, ItemSequenceModel, linearSoftmaxCE, matmul2d, type Encoder } from '@cfm/tensor';
 import type { SasRecConfig } from './config';
 import { NextItemSampler, type ShiftedBatch } from './sampler';
 

@@ -126,7 +126,12 @@ export function categoryMeans(vectors: Float32Array, dim: number, category: Arra
 /** Standardised scalar (e.g. log price): (x − mean) / std over the known values; unknown (NaN) → 0. */
 export function standardize(x: ArrayLike<number>): Float32Array {
   let n = 0, sum = 0, sq = 0;
-  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) (n++, (sum += x[i]), (sq += x[i] ** 2));
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) continue;
+    n++;
+    sum += x[i];
+    sq += x[i] ** 2;
+  }
   const mean = n ? sum / n : 0;
   const std = n ? Math.sqrt(Math.max(sq / n - mean * mean, 1e-12)) : 1;
   return Float32Array.from(x, (v) => (Number.isFinite(v) ? (v - mean) / std : 0));

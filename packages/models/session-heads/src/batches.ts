@@ -39,10 +39,16 @@ export function makeBatch(s: SessionSet, idx: ArrayLike<number>, maxLen: number)
       const pos = r * L + (L - n) + t;
       items[pos] = s.items[src];
       mask[pos] = 1;
-      ev.push(pos), buy.push(s.buys[src]), sess.push(bought ? 1 : 0);
+      ev.push(pos);
+      buy.push(s.buys[src]);
+      sess.push(bought ? 1 : 0);
       if (t < n - 1) {
-        np.push(pos), ni.push(s.items[src + 1]);
-        if (bought) pp.push(pos), pi.push(s.items[end - 1]);
+        np.push(pos);
+        ni.push(s.items[src + 1]);
+        if (bought) {
+          pp.push(pos);
+          pi.push(s.items[end - 1]);
+        }
       }
     }
   }

@@ -60,7 +60,14 @@ describe('sessions and batches', () => {
 
   it('give co-occurring items closer id vectors than unrelated ones', () => {
     const rows = { session: [] as number[], item: [] as number[], buy: [] as number[], ts: [] as number[] };
-    for (let k = 0; k < 40; k++) for (let t = 0; t < 4; t++) rows.session.push(k), rows.item.push((k % 2) * 4 + ((k + t) % 4)), rows.buy.push(0), rows.ts.push(t);
+    for (let k = 0; k < 40; k++) {
+      for (let t = 0; t < 4; t++) {
+        rows.session.push(k);
+        rows.item.push((k % 2) * 4 + ((k + t) % 4));
+        rows.buy.push(0);
+        rows.ts.push(t);
+      }
+    }
     const v = cooccurrenceVectors(buildSessions(rows), 8, { dim: 4, seed: 1 });
     const cos = (a: number, b: number) => [0, 1, 2, 3].reduce((s, d) => s + v[a * 4 + d] * v[b * 4 + d], 0);
     expect(cos(0, 1)).toBeGreaterThan(cos(0, 5) + 0.3);

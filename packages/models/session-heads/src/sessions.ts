@@ -33,11 +33,19 @@ export function buildSessions(rows: { session: ArrayLike<number>; item: ArrayLik
     while (j < n && rows.session[j] === rows.session[i]) {
       if (j > i && rows.ts[j] < rows.ts[j - 1]) throw new CfmError('CFM_E_ROW_SCHEMA', 'session rows out of time order', { row: j, field: 'ts' });
       if (items.length > from && items[items.length - 1] === rows.item[j]) buys[buys.length - 1] ||= rows.buy[j] ? 1 : 0;
-      else (items.push(rows.item[j]), buys.push(rows.buy[j] ? 1 : 0));
+      else {
+        items.push(rows.item[j]);
+        buys.push(rows.buy[j] ? 1 : 0);
+      }
       j++;
     }
-    if (items.length - from >= minLength) (offsets.push(items.length), start.push(rows.ts[i]));
-    else (items.length = from, buys.length = from);
+    if (items.length - from >= minLength) {
+      offsets.push(items.length);
+      start.push(rows.ts[i]);
+    } else {
+      items.length = from;
+      buys.length = from;
+    }
     i = j;
   }
   return { offsets: Int32Array.from(offsets), items: Int32Array.from(items), buys: Uint8Array.from(buys), start: Float64Array.from(start) };

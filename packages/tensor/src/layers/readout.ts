@@ -1,6 +1,6 @@
 /** Target-item attention: a query vector per example attends over hidden states
  * (MCM attentional readout, DMT target attention, decoder cross-attention with one query). */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { Ctx, Params } from '../params';
 import { paddingBias, MultiHeadAttention } from './transformer';
 
