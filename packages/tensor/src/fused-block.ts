@@ -9,7 +9,27 @@ import { runtimeOptions } from '@cfm/core';
 import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 import { seedPair } from './native-kernels';
 import type { Ctx } from './params';
-import type { TransformerBlock } from './layers/transformer';
+
+interface DenseWeights {
+  readonly w: tf.Variable;
+  readonly b?: tf.Variable;
+  readonly act: string;
+  readonly outDim: number;
+}
+interface NormWeights {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+}
+/** What the kernel reads of a transformer block: its weights and settings. layers/transformer.ts's TransformerBlock
+ * is one; declared here so that this file does not import the layer that calls it. */
+export interface FusableBlock {
+  readonly o: { readonly dropout: number; readonly causal?: boolean; readonly preNorm?: boolean };
+  readonly attn: { readonly q: DenseWeights; readonly k: DenseWeights; readonly v: DenseWeights; readonly o: DenseWeights; readonly nHeads: number; readonly attnDropout: number };
+  readonly ff1: DenseWeights;
+  readonly ff2: DenseWeights;
+  readonly ln1: NormWeights;
+  readonly ln2: NormWeights;
+}
 
 interface BlockAddon {
   blockForward(...args: unknown[]): void;
@@ -34,7 +54,7 @@ export function give(a: Float32Array): void {
 }
 
 /** true when `blk` can run fused in this training step (a causal block needs a build that takes the causal flag) */
-export function fusedBlockActive(blk: TransformerBlock, ctx: Ctx): boolean {
+export function fusedBlockActive(blk: FusableBlock, ctx: Ctx): boolean {
   if (!runtimeOptions().CFM_FUSED_BLOCK || !ctx.training || !nativeKernelsReady()) return false;
   if (blk.o.causal && !(loadFusedCe() as unknown as BlockAddon).blockCausal) return false;
   const a = blk.attn;
@@ -42,14 +62,14 @@ export function fusedBlockActive(blk: TransformerBlock, ctx: Ctx): boolean {
 }
 
 /** parameters in the addon's order */
-function params(blk: TransformerBlock): tf.Variable[] {
+function params(blk: FusableBlock): tf.Variable[] {
   const a = blk.attn;
   return [a.q.w, a.q.b!, a.k.w, a.k.b!, a.v.w, a.v.b!, a.o.w, a.o.b!, blk.ln1.gamma, blk.ln1.beta, blk.ff1.w, blk.ff1.b!, blk.ff2.w, blk.ff2.b!, blk.ln2.gamma, blk.ln2.beta];
 }
 
 /** x [B, L, D], tokens [B, L] (1 = token, 0 = padding) → [B, L, D]; takes the block's three seeds from ctx in
  * the order TransformerBlock.apply does (attention dropout, attention output, feed-forward output) */
-export function fusedBlock(blk: TransformerBlock, x: tf.Tensor, tokens: Float32Array, ctx: Ctx): tf.Tensor {
+export function fusedBlock(blk: FusableBlock, x: tf.Tensor, tokens: Float32Array, ctx: Ctx): tf.Tensor {
   const addon = loadFusedCe() as unknown as BlockAddon;
   const [b, l, d] = x.shape as number[];
   const h = blk.attn.nHeads;

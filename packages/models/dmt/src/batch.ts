@@ -2,7 +2,7 @@
  * impression list padded to the longest list of the batch ([R, Q]), so encoders run once per request. */
 import { PAD } from '@cfm/core';
 import { padBatch } from '@cfm/tensor';
-import type { Catalogue, ImpressionSet } from './impressions';
+import type { Catalogue, ImpressionSet } from './impression-types';
 
 export interface SeqInput {
   len: number;

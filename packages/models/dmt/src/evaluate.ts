@@ -1,7 +1,7 @@
 /** DMT offline metrics (§5.3) per task: AUC, and Precision@k / MRR@k grouped per request
  * (requests without a positive are left out of the grouped metrics); RelaImpr against a base. */
 import { auc, evaluateGroups, relaImpr } from '@cfm/eval';
-import type { ImpressionSet } from './impressions';
+import type { ImpressionSet } from './impression-types';
 
 export interface TaskMetrics {
   auc: number;

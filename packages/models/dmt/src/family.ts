@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CfmError, type ModelFamily, type Vocabularies } from '@cfm/core';
 import { loadArtifact } from '@cfm/tensor';
 import { DmtConfig } from './config';
-import type { Catalogue } from './impressions';
+import type { Catalogue } from './impression-types';
 import type { DenseStats } from './batch';
 import { catalogueFromJson, DmtModel } from './model';
 

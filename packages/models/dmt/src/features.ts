@@ -3,7 +3,7 @@
  * target item's count in it; the item's and its category's event counts so far; the share of
  * the click history in the target's brand. Raw values (log1p counts); the model z-scores them. */
 import type { CustomerSequences } from '@cfm/core';
-import type { Catalogue, ImpressionSet } from './impressions';
+import type { Catalogue, ImpressionSet } from './impression-types';
 
 type SetCore = Pick<ImpressionSet, 'offsets' | 'requestTs' | 'histories' | 'item'>;
 

@@ -2,7 +2,7 @@
 import type { ProgressReporter } from '@cfm/core';
 import { trainGbdt, type GbdtParams } from '@cfm/gbdt';
 import { labelsOf } from './evaluate';
-import type { ImpressionSet } from './impressions';
+import type { ImpressionSet } from './impression-types';
 
 export async function gbdtBaseline(train: ImpressionSet, valid: ImpressionSet, tests: ImpressionSet[], tasks: string[], o: { seed?: number; progress?: ProgressReporter; params?: Partial<GbdtParams> } = {}): Promise<Array<Record<string, Float32Array>>> {
   const F = train.denseNames.length;

@@ -6,7 +6,7 @@ export { DmtConfig, VARIANTS, TASKS, BIAS_FEATURES } from './config';
 export type { BiasFeature } from './config';
 // Impression data
 export { buildImpressionSet, catalogueFromItems, customerEvents, requestCount } from './impressions';
-export type { ImpressionRow, ImpressionSet, Catalogue } from './impressions';
+export type { ImpressionRow, ImpressionSet, Catalogue } from './impression-types';
 export { pageViewImpressions, impressionsFromPrepared, sequenceEvents } from './page-views';
 export type { PageViewOptions } from './page-views';
 export { makeBatch, denseStats, denseColumns } from './batch';

@@ -7,7 +7,8 @@
 import { createRng, type Event, type PreparedDataset } from '@cfm/core';
 import { TYPE_VOCAB } from '@cfm/data';
 import type { DmtConfig } from './config';
-import { buildImpressionSet, type Catalogue, type ImpressionRow, type ImpressionSet } from './impressions';
+import { buildImpressionSet } from './impressions';
+import type { Catalogue, ImpressionRow, ImpressionSet } from './impression-types';
 
 export interface PageViewOptions {
   listLength?: number;

@@ -5,15 +5,26 @@ import * as tf from '@tensorflow/tfjs';
 import { PAD, type CustomerSequences, type SequenceBatch } from '@cfm/core';
 import { TYPE_VOCAB } from '@cfm/data';
 import { Ctx } from '@cfm/tensor';
-import { makeBatch } from './batch';
+import { makeBatch, type BatchOptions, type DmtBatch } from './batch';
+import type { DmtConfig } from './config';
 import { denseFeatures } from './features';
-import type { ImpressionSet } from './impressions';
-import type { DmtModel } from './model';
+import type { Catalogue, ImpressionSet } from './impression-types';
+import type { DmtNetwork } from './network';
+
+/** What serving reads of a model: model.ts's DmtModel is one (declared here so that this file does not import the
+ * model that calls it). */
+export interface ServedModel {
+  readonly config: DmtConfig;
+  readonly cat: Catalogue;
+  readonly networks: ReadonlyArray<{ net: DmtNetwork }>;
+  batchOptions(): BatchOptions;
+  forward(b: DmtBatch, sink: (task: string, probs: Float32Array, gates?: Float32Array) => void): void;
+}
 
 const DAY_S = 86_400;
 
 /** one request per batch row with the given candidate items (the same for every row) */
-export function requestsFromBatch(model: DmtModel, batch: SequenceBatch, candidates: Int32Array): ImpressionSet {
+export function requestsFromBatch(model: ServedModel, batch: SequenceBatch, candidates: Int32Array): ImpressionSet {
   const B = batch.batchSize, L = batch.maxLen, C = candidates.length;
   const all: CustomerSequences = { customerIds: [], offsets: new Int32Array(B + 1), items: new Int32Array(0), types: new Int32Array(0), times: new Float64Array(0) };
   const rows: Array<{ item: number; type: number; time: number }[]> = [];
@@ -49,7 +60,7 @@ export function requestsFromBatch(model: DmtModel, batch: SequenceBatch, candida
 }
 
 /** σ(u_task) [B, C] (C = vocabulary size when candidates is undefined), in chunks of candidates */
-export function scoreCandidates(model: DmtModel, batch: SequenceBatch, task: string, candidates?: Int32Array, chunk = 256): Float32Array {
+export function scoreCandidates(model: ServedModel, batch: SequenceBatch, task: string, candidates?: Int32Array, chunk = 256): Float32Array {
   const cands = candidates ?? Int32Array.from({ length: model.cat.vocabs.item.tokens.length }, (_, i) => i);
   const C = cands.length;
   const out = new Float32Array(batch.batchSize * C);
@@ -66,7 +77,7 @@ export function scoreCandidates(model: DmtModel, batch: SequenceBatch, task: str
 }
 
 /** customer vector: per behaviour, the interest vector read with the customer's mean item embedding as the query, concatenated → [B, nBehaviours × D] */
-export function embedCustomers(model: DmtModel, batch: SequenceBatch): Float32Array {
+export function embedCustomers(model: ServedModel, batch: SequenceBatch): Float32Array {
   const out = customerVectors(model, batch, Ctx.inference());
   const v = out.dataSync() as Float32Array;
   out.dispose();
@@ -74,7 +85,7 @@ export function embedCustomers(model: DmtModel, batch: SequenceBatch): Float32Ar
 }
 
 /** the same customer vectors as a tensor [B, nBehaviours × D], differentiable when ctx.training (fine-tuning) */
-export function customerVectors(model: DmtModel, batch: SequenceBatch, ctx: Ctx): tf.Tensor2D {
+export function customerVectors(model: ServedModel, batch: SequenceBatch, ctx: Ctx): tf.Tensor2D {
   const set = requestsFromBatch(model, batch, Int32Array.from([PAD]));
   const b = makeBatch(set, Array.from({ length: batch.batchSize }, (_, r) => r), model.batchOptions());
   const net = model.networks[0].net;

@@ -36,3 +36,14 @@ describe('parseOverrides', () => {
     expect(() => parseOverrides(['tasks=[1,'])).toThrow(/not valid JSON/);
   });
 });
+
+describe('SASRec run config', () => {
+  it('resolves SASRec with the Beauty and ML-1m presets, and rejects unknown keys', () => {
+    const r = resolveRunConfig('sasrec', 's3rec-beauty', {});
+    expect(r.preset).toBe('beauty');
+    expect(r.config).toMatchObject({ dModel: 50, nHeads: 1, nLayers: 2, maxLen: 50, dropout: 0.5, lr: 0.001, batchSize: 128 });
+    expect(resolveRunConfig('sasrec', 'movielens-1m', { epochs: 3 }).config).toMatchObject({ maxLen: 200, dropout: 0.2, epochs: 3 });
+    expect(() => resolveRunConfig('sasrec', 's3rec-beauty', { maskProb: 0.2 })).toThrow('[CFM_E_CONFIG] field "config.maskProb": unknown key "maskProb"');
+    expect(() => resolveRunConfig('sasrec', 's3rec-beauty', { dModel: 50, nHeads: 3 })).toThrow(/field "config.nHeads"/);
+  });
+});

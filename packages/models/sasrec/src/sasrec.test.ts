@@ -3,8 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PAD, RESERVED_IDS, type CustomerSequences } from '@cfm/core';
 import { Ctx } from '@cfm/tensor';
 import { describeCustomerModel, initTestBackend, syntheticPrepared } from '@cfm/tensor/testing';
-// nx-ignore-next-line (the registry depends on this package; the test only checks how it resolves this family)
-import { resolveRunConfig } from '@cfm/models';
 import { NextItemSampler, SasRecConfig, SasRecModel, sasrec, windows } from './index';
 
 const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, dropout: 0.1, attnDropout: 0.1, validCustomers: 16 };
@@ -110,16 +108,5 @@ describe('SASRec training', () => {
     expect(ref).toBeGreaterThan(0);
     loss.dispose();
     m.dispose();
-  });
-});
-
-describe('SASRec run config', () => {
-  it('resolves through the registry with the Beauty and ML-1m presets, and rejects unknown keys', () => {
-    const r = resolveRunConfig('sasrec', 's3rec-beauty', {});
-    expect(r.preset).toBe('beauty');
-    expect(r.config).toMatchObject({ dModel: 50, nHeads: 1, nLayers: 2, maxLen: 50, dropout: 0.5, lr: 0.001, batchSize: 128 });
-    expect(resolveRunConfig('sasrec', 'movielens-1m', { epochs: 3 }).config).toMatchObject({ maxLen: 200, dropout: 0.2, epochs: 3 });
-    expect(() => resolveRunConfig('sasrec', 's3rec-beauty', { maskProb: 0.2 })).toThrow('[CFM_E_CONFIG] field "config.maskProb": unknown key "maskProb"');
-    expect(() => resolveRunConfig('sasrec', 's3rec-beauty', { dModel: 50, nHeads: 3 })).toThrow(/field "config.nHeads"/);
   });
 });

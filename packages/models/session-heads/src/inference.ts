@@ -3,9 +3,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, type SequenceBatch } from '@cfm/core';
 import { Ctx, matmul2d } from '@cfm/tensor';
-import type { SessionHeadsModel } from './model';
+import type { SessionHeads } from './heads';
+import type { AttributeSpec } from './model-types';
 
-export function embedBatch(m: SessionHeadsModel, batch: SequenceBatch): Float32Array {
+/** What inference reads of a model: model.ts's SessionHeadsModel is one (declared here so that this file does not
+ * import the model that calls it). */
+export interface InferenceModel {
+  readonly tasks: readonly string[];
+  readonly items: number;
+  readonly table: tf.Tensor;
+  readonly heads: Pick<SessionHeads, 'next' | 'purchased'>;
+  readonly specs: readonly AttributeSpec[];
+  readonly ranges: ReadonlyArray<readonly [number, number]>;
+  lastHidden(items: Int32Array, b: number, l: number): tf.Tensor2D;
+}
+
+export function embedBatch(m: InferenceModel, batch: SequenceBatch): Float32Array {
   const h = m.lastHidden(batch.items, batch.batchSize, batch.maxLen);
   const out = h.dataSync() as Float32Array;
   h.dispose();
@@ -15,7 +28,7 @@ export function embedBatch(m: SessionHeadsModel, batch: SequenceBatch): Float32A
 const unit = (x: tf.Tensor) => tf.div(x, tf.add(tf.norm(x, 'euclidean', -1, true), 1e-8));
 
 /** task next-item (next-item heads) or purchase-item (purchased-item heads) → [B, C] or [B, items] */
-export function scoreBatch(m: SessionHeadsModel, batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array {
+export function scoreBatch(m: InferenceModel, batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array {
   const g = m.tasks.indexOf(task);
   if (g < 0) throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (session-heads has ${m.tasks.join(', ')})`, { field: 'task' });
   const s = tf.tidy(() => {
