@@ -1,6 +1,6 @@
 /**
- * Work of the prepare on other DuckDB connections, started by `run` beside its JS stages: the catalogue's codes, and
- * the catalog file (its tables, and the view over the events' Parquet file).
+ * Work of the prepare on other DuckDB connections, started by its stages (prepare-stages.ts) beside the JS work: the
+ * catalogue's codes, and the catalog file (its tables, and the view over the events' Parquet file).
  */
 import { renameSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { mark } from './debug';
 import { readItemCatalogCodes, type ItemCatalogCodes } from './features';
 import { EVENTS_TABLE, PARQUET, codedSql, eventsViewSql } from './ingest';
 
-/** Work on other connections, started by `run`: the catalogue's codes, and the catalog file (with the Parquet file). */
+/** Work on other connections, started by the stages: the catalogue's codes, and the catalog file (with the Parquet file). */
 export interface SideWork {
   /** (`nRaw` and `withItems`, when known, spare a query: the raw items and whether a catalogue was loaded) */
   codes: (nRaw?: number, withItems?: boolean) => Promise<ItemCatalogCodes>;
