@@ -23,7 +23,7 @@ up=$(python3 -c "import os,sys; print(os.path.relpath('.', sys.argv[1]))" "$dir"
   "nx": { "tags": ["type:$layer"], "targets": { "test": {}, "lint": {}, "typecheck": {}, "build": {} } }
 }
 JSON
-[ -f "$dir/tsconfig.json" ] || echo "{ \"extends\": \"$up/tsconfig.base.json\", \"include\": [\"src/**/*.ts\"] }" > "$dir/tsconfig.json"
+[ -f "$dir/tsconfig.json" ] || echo "{ \"extends\": \"$up/tsconfig.base.json\", \"include\": [\"src/**/*.ts\", \"vitest.config.ts\"] }" > "$dir/tsconfig.json"
 [ -f "$dir/tsconfig.build.json" ] || echo "{ \"extends\": \"$up/tsconfig.build.json\" }" > "$dir/tsconfig.build.json"
 [ -f "$dir/vitest.config.ts" ] || printf "import { withSource } from '%s/vitest.base';\n\nexport default withSource();\n" "$up" > "$dir/vitest.config.ts"
 [ -f "$dir/src/index.ts" ] || echo "export {};" > "$dir/src/index.ts"
