@@ -15,7 +15,8 @@ const layers = {
   data: { allow: ['core', 'pure', 'data', 'contracts'], ban: ['@tensorflow/*', '@temporalio/*'] }, // contracts: types only
   tensor: { allow: ['core', 'pure'], ban: ['@temporalio/*'] },
   model: { allow: ['core', 'pure', 'tensor', 'data', 'model', 'contracts'], ban: ['@temporalio/*'] }, // contracts: types only
-  pipeline: { allow: ['core', 'pure', 'data', 'tensor', 'model', 'contracts', 'pipeline'], ban: [] },
+  registry: { allow: ['core', 'pure', 'model'], ban: ['@tensorflow/*', '@temporalio/*'] }, // model: @cfm/export's artifact check
+  pipeline: { allow: ['core', 'pure', 'data', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
   contracts: { allow: ['core'], ban: ['@tensorflow/*', '@duckdb/*', '@temporalio/(?!workflow$|common$)*'] },
   workflow: { allow: ['contracts'], ban: ['@tensorflow/*', '@duckdb/*', 'apache-arrow*', '@temporalio/(?!workflow$)*'] },
   // applications, scripts, end-to-end tests and infrastructure checks may import anything

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the PostgreSQL server binaries (initdb, pg_ctl, postgres) from the distribution's packages. The
-# @cfm/export registry tests start a throw-away server with them (startPostgres in @cfm/export/testing); nothing
+# @cfm/registry tests start a throw-away server with them (startPostgres in @cfm/registry/testing); nothing
 # here creates or starts a cluster for the project. Debian puts them in /usr/lib/postgresql/<major>/bin (not on
 # PATH); any major version there is accepted (CFM_PG_BIN names another folder). Idempotent: with the binaries
 # present it does nothing. Any failure prints one line and exits 1.

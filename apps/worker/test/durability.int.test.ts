@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { RetrainResult } from '@cfm/contracts';
-import { Registry } from '@cfm/export';
+import { Registry } from '@cfm/registry';
 import { readLedger } from '@cfm/pipeline';
 import { connect, runProgress, startRetrain } from '@cfm/scheduler';
 import { startDevServer, startWorker, stopProcess, waitFor } from './harness';

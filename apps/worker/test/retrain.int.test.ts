@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { RetrainResult } from '@cfm/contracts';
 import { readLedger, realSteps, runPipeline } from '@cfm/pipeline';
 import { initBackend } from '@cfm/tensor';
-import { Registry } from '@cfm/export';
+import { Registry } from '@cfm/registry';
 import { connect, startRetrain } from '@cfm/scheduler';
 import { recordHistory, startDevServer, startWorker, stopProcess } from './harness';
 import type { DevServer, WorkerProc } from './harness';

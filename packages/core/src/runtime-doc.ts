@@ -30,7 +30,7 @@ export const OTHER_VARIABLES: OtherVariable[] = [
   { name: 'CFM_TEST_BACKEND', kind: 'test', readBy: '@cfm/tensor/testing initTestBackend, scripts/test.sh', description: 'backend of the unit tests (wasm; npm test picks tensorflow when it loads)' },
   { name: 'CFM_REQUIRE_NATIVE', kind: 'test', readBy: '@cfm/tensor backend.test.ts', description: '1: a missing native backend fails the test instead of skipping it' },
   { name: 'CFM_TEST_PARALLEL', kind: 'test', readBy: 'scripts/test.sh', description: 'nx parallel tasks (2)' },
-  { name: 'CFM_PG_BIN', kind: 'test', readBy: '@cfm/export testing-postgres.ts', description: 'folder with initdb, pg_ctl and postgres' },
+  { name: 'CFM_PG_BIN', kind: 'test', readBy: '@cfm/registry testing-postgres.ts', description: 'folder with initdb, pg_ctl and postgres' },
   { name: 'CFM_WEED_BIN', kind: 'test', readBy: '@cfm/storage testing.ts', description: 'the SeaweedFS weed binary' },
   { name: 'CFM_IT_DEBUG', kind: 'test', readBy: 'apps/worker integration tests', description: "when set: print the workers' output" },
   { name: 'CFM_RECORD_HISTORIES', kind: 'test', readBy: 'apps/worker test harness', description: 'when set: record workflow histories for the replay test' },

@@ -22,7 +22,3 @@ export function savingModel(weights: Uint8Array, vocabHash = 'vocab-aaaa', famil
     dispose() {},
   };
 }
-
-// A throw-away PostgreSQL server for registry tests (here and in the pipeline / worker tests)
-export { startPostgres, postgresSkipReason, postgresRequired, postgresBinDir } from './testing-postgres';
-export type { PostgresServer } from './testing-postgres';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentProgress } from '@cfm/core';
-import { Registry } from '@cfm/export';
+import { Registry } from '@cfm/registry';
 import { initTestBackend } from '@cfm/tensor/testing';
 import { resolveRunSpec } from './config';
 import { runPipeline } from './runner';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CfmError, sha256 } from '@cfm/core';
-import { MANIFEST_FILE, verifyArtifact } from './artifact';
+import { MANIFEST_FILE, verifyArtifact } from '@cfm/export';
 import type { ChampionRegistry, PromoteResult, RegistryEvent } from './registry-api';
 import type { ArtifactRecord, Comparison, MetricRecord, RegistryAction, RunRecord } from './registry-schema';
 

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCfmError } from '@cfm/core';
-import { saveArtifact } from './artifact';
+import { saveArtifact } from '@cfm/export';
+import { savingModel } from '@cfm/export/testing';
 import { isPostgresTarget, openRegistry } from './open-registry';
 import type { ChampionRegistry } from './registry-api';
 import { PgRegistry, redactUrl } from './registry-pg';
-import { postgresSkipReason, savingModel, startPostgres, type PostgresServer } from './testing';
+import { postgresSkipReason, startPostgres, type PostgresServer } from './testing';
 
 const skip = postgresSkipReason();
 const root = mkdtempSync(join(tmpdir(), 'cfm-registry-pg-'));

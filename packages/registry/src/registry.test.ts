@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveArtifact } from './artifact';
+import { saveArtifact } from '@cfm/export';
+import { savingModel } from '@cfm/export/testing';
 import { openRegistry } from './open-registry';
 import { Registry } from './registry';
 import type { ChampionRegistry } from './registry-api';
-import { postgresSkipReason, savingModel, startPostgres, type PostgresServer } from './testing';
+import { postgresSkipReason, startPostgres, type PostgresServer } from './testing';
 
 const root = mkdtempSync(join(tmpdir(), 'cfm-registry-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

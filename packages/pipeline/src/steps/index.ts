@@ -10,7 +10,7 @@ import { compareStep, promoteStep } from './registry';
 import { reportStep } from './report';
 
 /** The real steps: @cfm/simulator + @cfm/data (prepare), @cfm/models + @cfm/tensor (train, evaluate),
- * @cfm/downstream (benchmarks), @cfm/export (Parquet outputs, champion registry), @cfm/report. */
+ * @cfm/downstream (benchmarks), @cfm/export (Parquet outputs), @cfm/registry (champion registry), @cfm/report. */
 export function realSteps(opts: { families?: FamilyLookup } = {}): PipelineSteps {
   const families = opts.families ?? getFamily;
   return {

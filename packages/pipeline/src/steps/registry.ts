@@ -2,8 +2,8 @@
  * with the champion of its use case) and promotion. One DuckDB file per workDir; steps take turns on it. */
 import { join } from 'node:path';
 import type { CompareInput, CompareOutput, ModelRef, PromoteInput, PromoteOutput } from '@cfm/contracts';
-import { openRegistry } from '@cfm/export';
-import type { ChampionRegistry, MetricRecord } from '@cfm/export';
+import { openRegistry } from '@cfm/registry';
+import type { ChampionRegistry, MetricRecord } from '@cfm/registry';
 import { refName } from '../workspace';
 import type { RegistryAt, StepContext } from '../step-context';
 import { readRunInfo, writeRunFile } from './run-files';

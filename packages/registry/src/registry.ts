@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { CfmError } from '@cfm/core';
 import { SqlRegistry, type Line, type Row, type Sql } from './registry-core';
 import { REGISTRY_DDL, type RegistryAction } from './registry-schema';
