@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { Dense, LayerNorm, matmul2d, type Params } from '@cfm/tensor';
 
+/** labels scored at a time by the attentional readout (a [B, L, LABEL_SLICE] block per op) */
+export const LABEL_SLICE = 2048;
+
 export class TaskHead {
   readonly proj: Dense;
   readonly norm: LayerNorm;
@@ -18,6 +21,22 @@ export class TaskHead {
   /** hidden [B, L, D], tokens [B, L] 0/1 (real or [MASK]), maskPos [B] (the [MASK] slot), table [V, D],
    * candidates [C] → scores [B, C|V] */
   apply(hidden: tf.Tensor3D, tokens: tf.Tensor2D, maskPos: tf.Tensor1D, table: tf.Tensor2D, candidates?: tf.Tensor1D): tf.Tensor2D {
+    const v = candidates ? candidates.shape[0] : table.shape[0];
+    // the attentional readout holds a few [B, L, V] tensors: over a large vocabulary, score it in slices of labels so
+    // that memory is bounded by the batch, not by the number of items
+    if (this.readout === 'attentional' && v > LABEL_SLICE) {
+      const all = candidates ?? tf.range(0, v, 1, 'int32');
+      const parts: tf.Tensor2D[] = [];
+      for (let from = 0; from < v; from += LABEL_SLICE) {
+        const slice = all.slice(from, Math.min(LABEL_SLICE, v - from)) as tf.Tensor1D;
+        parts.push(tf.tidy(() => this.applySlice(hidden, tokens, maskPos, table, slice)));
+      }
+      return tf.concat(parts, 1) as tf.Tensor2D;
+    }
+    return this.applySlice(hidden, tokens, maskPos, table, candidates);
+  }
+
+  private applySlice(hidden: tf.Tensor3D, tokens: tf.Tensor2D, maskPos: tf.Tensor1D, table: tf.Tensor2D, candidates?: tf.Tensor1D): tf.Tensor2D {
     const [b, l, d] = hidden.shape;
     const e = candidates ? tf.gather(table, candidates) : table; // [V, D]
     const eT = tf.transpose(e) as tf.Tensor2D; // [D, V]

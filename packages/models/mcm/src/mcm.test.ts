@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MASK, PAD } from '@cfm/core';
-import { fineTune } from '@cfm/tensor';
+import { fineTune, padBatch } from '@cfm/tensor';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
 import { McmConfig, McmSampler, mcm } from './index';
+import { LABEL_SLICE } from './heads';
 import type { McmModel } from './model';
 
 const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, validCustomers: 16, samplesPerSequence: 2 };
@@ -68,6 +69,26 @@ describe('MCM fine-tuning with a new head', () => {
     expect(Array.from(model.params.get('head/item/bias').dataSync())).toEqual(Array.from(head));
     expect(ft.predict(ex).every(Number.isFinite)).toBe(true);
     ft.dispose();
+    model.dispose();
+  });
+});
+
+describe('MCM scoring over a large vocabulary', () => {
+  it('scores the attentional readout in label slices: the same scores as one pass, memory bounded by the batch', () => {
+    const items = LABEL_SLICE + 700;
+    const d = syntheticPrepared({ customers: 12, items, minLen: 4, maxLen: 10 });
+    const model = mcm.create(McmConfig.parse({ ...tiny, seed: 5 }), d) as McmModel;
+    const batch = padBatch(d.test.history, Int32Array.from({ length: 12 }, (_, i) => i), { maxLen: 12 });
+    const v = d.vocabs.item.tokens.length;
+    const full = model.score(batch, 'next-item'); // sliced: v > LABEL_SLICE
+    expect(full).toHaveLength(12 * v);
+    // one unsliced pass over a candidate list shorter than a slice, at both ends of the vocabulary
+    for (const from of [0, v - 1000]) {
+      const cands = Int32Array.from({ length: 1000 }, (_, i) => from + i);
+      const part = model.score(batch, 'next-item', cands);
+      for (let r = 0; r < 12; r++)
+        for (let i = 0; i < 1000; i += 37) expect(part[r * 1000 + i]).toBeCloseTo(full[r * v + from + i], 4);
+    }
     model.dispose();
   });
 });
