@@ -2,7 +2,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CfmError, silentProgress, type Vocabularies } from '@cfm/core';
 import { parsePrepareConfig } from './config';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDatabase, withConnection } from './db';
 import { makeSideWork } from './side-work';
 import { mark } from './debug';
@@ -65,13 +65,7 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   // the validated events go straight to Parquet: beside the catalog file (temp name until the end), else in tempDir
   await mkdir(tempDir, { recursive: true });
   const parquetTmp = dbPath === ':memory:' ? join(tempDir, 'events.parquet') : resolve(dirname(dbPath), `events.parquet.tmp-${process.pid}`);
-  // work started on other connections (catalog file, catalogue codes): settled before the database is closed
-  const side: Promise<unknown>[] = [];
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    side.push(p.catch(() => undefined)); // awaited (and its error raised) by the caller; handled here for the error path
-    return p;
-  };
-  const onSide = <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => track(withConnection(db, fn));
+  const { side, track, onSide } = sideTracker(db);
   // a small single CSV is validated into a table in memory (no Parquet write in the scan, and the later reads are
   // faster); the table's Parquet copy is written on a side connection while this thread runs the JS stages
   // (with the native scan, a file that is not plain takes the DuckDB ingest that writes Parquet in the scan)
@@ -97,15 +91,31 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
     for (const c of sideConns) c.closeSync();
     db.closeSync();
     mark('db closed');
-    await rm(tempDir, { recursive: true, force: true });
-    await rm(parquetTmp, { force: true });
-    await rm(`${parquetTmp}.all`, { force: true }); // ingestEvents' first copy, left behind only if it failed
-    await rm(`${parquetTmp}.all.tidy`, { force: true }); // (its copy with tidied ids, likewise)
-    await rm(`${parquetTmp}.native`, { force: true }); // (the native scan's file, left behind only if it failed)
+    await removeScratch(tempDir, parquetTmp);
     mark('prepare end');
   }
   // the native scan's checks after the scan failed (an item missing from the catalogue): again with the DuckDB ingest
   return prepareFromSources({ ...opts, nativeScan: false, readerNote: `native scan passed the file on: ${late.message}` });
+}
+
+/** Work started on other connections (catalog file, catalogue codes): `side` is settled before the database is closed. */
+function sideTracker(db: DuckDBInstance) {
+  const side: Promise<unknown>[] = [];
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    side.push(p.catch(() => undefined)); // awaited (and its error raised) by the caller; handled here for the error path
+    return p;
+  };
+  const onSide = <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => track(withConnection(db, fn));
+  return { side, track, onSide };
+}
+
+/** The DuckDB temp folder and the Parquet files a run leaves behind only if it failed. */
+async function removeScratch(tempDir: string, parquetTmp: string): Promise<void> {
+  await rm(tempDir, { recursive: true, force: true });
+  await rm(parquetTmp, { force: true });
+  await rm(`${parquetTmp}.all`, { force: true }); // ingestEvents' first copy, left behind only if it failed
+  await rm(`${parquetTmp}.all.tidy`, { force: true }); // (its copy with tidied ids, likewise)
+  await rm(`${parquetTmp}.native`, { force: true }); // (the native scan's file, left behind only if it failed)
 }
 
 /** Event files of at least this many bytes in all get the shard worker from the start (~2M events of the contract CSV). */
