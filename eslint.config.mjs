@@ -19,6 +19,8 @@ const layers = {
   pipeline: { allow: ['core', 'pure', 'data', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
   contracts: { allow: ['core'], ban: ['@tensorflow/*', '@duckdb/*', '@temporalio/(?!workflow$|common$)*'] },
   workflow: { allow: ['contracts'], ban: ['@tensorflow/*', '@duckdb/*', 'apache-arrow*', '@temporalio/(?!workflow$)*'] },
+  // paper experiments (benchmarks/, run by scripts/bench): any library below the apps
+  benchmark: { allow: ['core', 'pure', 'data', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
   // applications, scripts, end-to-end tests and infrastructure checks may import anything
   app: { allow: ['*'], ban: [] },
   infra: { allow: ['*'], ban: [] },

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfmError, lineProgress, runtimeOptions, type Event, type Item } from '@cfm/core';
 import { simulate } from '@cfm/simulator';
-import { buildImpressionSet, catalogueFromItems, DmtConfig, DmtModel, gbdtBaseline, pageViewImpressions, relaImprPct, taskMetrics, VARIANTS, type ImpressionRow, type ImpressionSet, type TaskMetrics, type Catalogue } from '@cfm/model-dmt';
+import { gbdtBaseline } from '@cfm/benchmarks';
+import { buildImpressionSet, catalogueFromItems, DmtConfig, DmtModel, pageViewImpressions, relaImprPct, taskMetrics, VARIANTS, type ImpressionRow, type ImpressionSet, type TaskMetrics, type Catalogue } from '@cfm/model-dmt';
 
 interface Data { name: string; cat: Catalogue; train: ImpressionSet; valid: ImpressionSet; tests: Record<string, ImpressionSet> }
 type Result = Record<string, Record<string, TaskMetrics>> & { gates?: Record<string, Record<string, number[]>> };

@@ -2,11 +2,11 @@
  * A suite is a run config: examples/quality/<suite>.yaml, run by the pipeline exactly as `cfm run --config` runs it,
  * then its results page docs/results/<suite>.md (+ .json) is written from the run's outputs, as `cfm results` does.
  * Experiments that are not run configs yet keep their own scripts: dmt (quality-dmt.ts), session-heads (the
- * SCID suite of @cfm/model-session-heads), mcm-incentives (mcm-incentives.ts), shopperbert-paper (shopperbert.ts). */
+ * SCID suite of @cfm/benchmarks), mcm-incentives (mcm-incentives.ts), shopperbert-paper (shopperbert.ts). */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineProgress } from '@cfm/core';
-import { sessionHeadsSuite } from '@cfm/model-session-heads';
+import { sessionHeadsSuite } from '@cfm/benchmarks';
 import { formatSummary, loadRunConfig, realSteps, runPipeline, writeResultsPage } from '@cfm/pipeline';
 import { initBackend } from '@cfm/tensor';
 import { runDmtSuite } from './quality-dmt';

@@ -11,7 +11,6 @@ export { pageViewImpressions, impressionsFromPrepared, sequenceEvents } from './
 export type { PageViewOptions } from './page-views';
 export { makeBatch, denseStats, denseColumns } from './batch';
 export type { DmtBatch, DenseStats } from './batch';
-// Evaluation and baselines
+// Evaluation
 export { taskMetrics, relaImprPct, labelsOf } from './evaluate';
 export type { TaskMetrics } from './evaluate';
-export { gbdtBaseline } from './gbdt-baseline';

@@ -10,14 +10,3 @@ export type { Attribute, ItemAttributes } from './attributes';
 export type { AttributeSpec, StepPredictions } from './model-types';
 export { makeBatch, SessionSampler } from './batches';
 export type { SessionBatch } from './batches';
-// Downstream experiments (Tables 2–4 analogue)
-export { sessionHeadsSuite, SESSION_HEADS_SUITE } from './downstream/suite';
-export { runBench, formatTable, gain } from './downstream/bench';
-export type { BenchOptions, BenchTable } from './downstream/bench';
-export { runTask, pretrain, corpusAttributes, COMBOS } from './downstream/experiment';
-export { CoCounts, nextItemQueries } from './downstream/candidates';
-export type { Query } from './downstream/candidates';
-export { loadAdapterCorpus, simulatorCorpus } from './downstream/corpus';
-export type { SessionCorpus, SearchEvent } from './downstream/corpus';
-export { loadCoveoSearches } from './downstream/coveo';
-export type { CoveoSearch } from './downstream/coveo';

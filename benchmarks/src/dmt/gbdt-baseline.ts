@@ -1,8 +1,8 @@
 /** The GBDT baseline of DMT Table 1: XGBoost on the dense features alone, one binary model per task. */
 import type { ProgressReporter } from '@cfm/core';
 import { trainGbdt, type GbdtParams } from '@cfm/gbdt';
-import { labelsOf } from './evaluate';
-import type { ImpressionSet } from './impression-types';
+import { labelsOf } from '@cfm/model-dmt';
+import type { ImpressionSet } from '@cfm/model-dmt';
 
 export async function gbdtBaseline(train: ImpressionSet, valid: ImpressionSet, tests: ImpressionSet[], tasks: string[], o: { seed?: number; progress?: ProgressReporter; params?: Partial<GbdtParams> } = {}): Promise<Array<Record<string, Float32Array>>> {
   const F = train.denseNames.length;

@@ -3,8 +3,8 @@
  * pre-trained on the first part; next-item (co-occurrence candidates), search and product-ads tasks are
  * ranked by a GBDT per feature combination. */
 import { lineProgress, type ProgressReporter } from '@cfm/core';
-import type { SessionHeadsConfig } from '../config';
-import { subset } from '../sessions';
+import { subset } from '@cfm/model-session-heads';
+import type { SessionHeadsConfig } from '@cfm/model-session-heads';
 import { CoCounts, isSeen, nextItemQueries, type CandidateOrder, type Query } from './candidates';
 import { loadAdapterCorpus, simulatorCorpus, type SearchEvent, type SessionCorpus } from './corpus';
 import { corpusAttributes, pretrain, runTask, type ComboResult } from './experiment';

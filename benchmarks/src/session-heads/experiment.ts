@@ -4,10 +4,8 @@
 import { silentProgress, type ProgressReporter } from '@cfm/core';
 import { auc, evaluateGroups, mean, pick } from '@cfm/eval';
 import { trainGbdt } from '@cfm/gbdt';
-import { categoryMeans, cooccurrenceVectors, standardize, type ItemAttributes } from '../attributes';
-import { SessionHeadsConfig } from '../config';
-import { SessionHeadsModel } from '../model';
-import { subset, type SessionSet } from '../sessions';
+import { categoryMeans, cooccurrenceVectors, SessionHeadsConfig, SessionHeadsModel, standardize, subset } from '@cfm/model-session-heads';
+import type { ItemAttributes, SessionSet } from '@cfm/model-session-heads';
 import { baselineBlock, concatBlocks, modelBlocks, rankCtr, rowCount, type Block } from './features';
 import type { Query } from './candidates';
 import type { SessionCorpus } from './corpus';

@@ -1,10 +1,10 @@
-/** npx tsx packages/models/session-heads/bench/run.ts <dataset|simulator> [seed] [--hidden N] [--k N]
+/** npx tsx benchmarks/bench/session-heads.ts <dataset|simulator> [seed] [--hidden N] [--k N]
  * Flags: --hidden --epochs --maxLen (model config), --k (candidates), --order session|cocount (next-item list order), --customers, --searchViews and --meanViews (simulator), --tag T (output name suffix).
  * Runs the session-heads downstream suite on one corpus, prints the tables, writes runs/session-heads/<dataset>-s<seed>[-T].json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '@cfm/tensor';
-import { formatTable, gain, runBench } from '../src/downstream/bench';
+import { formatTable, gain, runBench } from '../src/session-heads/bench';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

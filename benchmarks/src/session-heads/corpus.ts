@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { CfmError } from '@cfm/core';
 import { getAdapter, parseCsvLine, resolveDataDir, resolveInside } from '@cfm/datasets';
 import { simulate, type SimConfigInput } from '@cfm/simulator';
-import { buildSessions, type SessionSet } from '../sessions';
+import { buildSessions } from '@cfm/model-session-heads';
+import type { SessionSet } from '@cfm/model-session-heads';
 
 export interface SearchEvent {
   /** session key (same index space as SessionCorpus.sessionKeys), time, shown items, clicked / ordered flags */
@@ -43,7 +44,11 @@ class Index {
   readonly map = new Map<string, number>();
   get(id: string): number {
     let i = this.map.get(id);
-    if (i === undefined) this.map.set(id, (i = this.ids.length)), this.ids.push(id);
+    if (i === undefined) {
+      i = this.ids.length;
+      this.map.set(id, i);
+      this.ids.push(id);
+    }
     return i;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSessions } from '../sessions';
+import { buildSessions } from '@cfm/model-session-heads';
 import { CoCounts, nextItemQueries } from './candidates';
 import { loadCoveoSearches } from './coveo';
 import { rankCtr } from './features';

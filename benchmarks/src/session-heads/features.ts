@@ -1,9 +1,7 @@
 /** Feature blocks of (query, candidate) rows: BL (candidate attribute vectors + expected CTR of its rank),
  * MA / GRU (session state after the prefix), SCID (MA / GRU heads vs the candidate's attributes). */
-import { attributeMatrix, type ItemAttributes } from '../attributes';
-import type { SessionHeadsModel } from '../model';
-import { ScidState } from '../scid';
-import type { SessionSet } from '../sessions';
+import { attributeMatrix, ScidState } from '@cfm/model-session-heads';
+import type { ItemAttributes, SessionHeadsModel, SessionSet } from '@cfm/model-session-heads';
 import { prefixOf, type Query } from './candidates';
 
 export interface Block {

@@ -1,5 +1,6 @@
 /** Candidate lists from co-occurrence counts with a trigger item (MeLi §7.2.2), and ranking queries. */
-import { sessionCount, type SessionSet } from '../sessions';
+import { sessionCount } from '@cfm/model-session-heads';
+import type { SessionSet } from '@cfm/model-session-heads';
 
 /** Pairs of distinct items in the same session (each pair once per session), from the given sessions. */
 export class CoCounts {

@@ -1,0 +1,3 @@
+import { withSource } from '../vitest.base';
+
+export default withSource();
