@@ -30,14 +30,14 @@ const layers = {
 // outputs. Nx's rule cannot tell a type import from a value import, so those layers list contracts in `layers` above
 // and no-restricted-imports (below) keeps every such import type-only: no runtime edge runs up.
 const typeOnly = { data: ['@cfm/contracts'], model: ['@cfm/contracts'] };
-// each project's folder by layer: the workspaces' package.json "nx" tags (apps, scripts and e2e are all type:app)
+// each project's folder by layer: the "nx" tags of the workspaces' package.json (scripts, e2e and infra are app / infra)
 const projectsByLayer = {};
-for (const parent of ['packages', 'packages/models', 'apps', '.']) {
-  for (const name of parent === '.' ? ['workflows'] : readdirSync(join(import.meta.dirname, parent))) {
-    const file = join(import.meta.dirname, parent, name, 'package.json');
-    if (!existsSync(file)) continue;
-    const tag = (JSON.parse(readFileSync(file, 'utf8')).nx?.tags ?? []).find((t) => t.startsWith('type:'));
-    if (tag) (projectsByLayer[tag.slice(5)] ??= []).push(join(parent, name));
+const readJson = (file) => JSON.parse(readFileSync(join(import.meta.dirname, file), 'utf8'));
+for (const pattern of readJson('package.json').workspaces) {
+  const dirs = pattern.endsWith('/*') ? readdirSync(join(import.meta.dirname, pattern.slice(0, -2))).map((n) => join(pattern.slice(0, -2), n)) : [pattern];
+  for (const dir of dirs.filter((d) => existsSync(join(import.meta.dirname, d, 'package.json')))) {
+    const tag = (readJson(join(dir, 'package.json')).nx?.tags ?? []).find((t) => t.startsWith('type:'));
+    if (tag) (projectsByLayer[tag.slice(5)] ??= []).push(dir);
   }
 }
 
