@@ -63,6 +63,8 @@ export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', 'runs/**', '.nx/**', 'tools/**', '**/*.d.ts', 'infra/tfjs-native/**', 'infra/native-*/**'],
   },
+  // an eslint-disable comment that silences nothing is an error (one naming a rule that does not exist always is)
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mts', '**/*.cts'],

@@ -15,14 +15,14 @@ export const families = {
   dmt,
   'session-heads': sessionHeads,
   sasrec,
-} as const satisfies Record<string, ModelFamily<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+} as const satisfies Record<string, ModelFamily<unknown>>;
 
 export type FamilyName = keyof typeof families;
 
 export function getFamily(name: string): ModelFamily<unknown> {
-  const f = (families as Record<string, ModelFamily<any>>)[name]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const f = (families as Record<string, ModelFamily<unknown>>)[name];
   if (!f) throw new CfmError('CFM_E_CONFIG', `unknown model family "${name}" (known: ${Object.keys(families).join(', ')})`, { field: 'model' });
-  return f as ModelFamily<unknown>;
+  return f;
 }
 
 export function familyNames(): string[] {
