@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, PAD } from '@cfm/core';
-import { fineTune, padBatch } from '@cfm/tensor';
+import { MASK, PAD, padBatch } from '@cfm/core';
+import { fineTune } from '@cfm/tensor';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
 import { McmConfig, McmSampler, mcm } from './index';
-import { LABEL_SLICE } from './heads';
+import { LABEL_SLICE } from './readout';
 import type { McmModel } from './model';
 
 const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, validCustomers: 16, samplesPerSequence: 2 };
