@@ -3,14 +3,14 @@
  * head fine-tuned on the offers (encoder trained along), by conversion NDCG over each test customer's offers. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRng, type CustomerSequences, type ProgressReporter } from '@cfm/core';
+import { createRng, padBatch, type CustomerSequences, type ProgressReporter } from '@cfm/core';
 import { loadPrepared, prepareFromSources } from '@cfm/data';
 import { auc, evaluateGroups } from '@cfm/eval';
 import { trainGbdt } from '@cfm/gbdt';
 import { mcm, type McmModel } from '@cfm/model-mcm';
 import { realSteps, resolveRunSpec, runPipeline } from '@cfm/pipeline';
 import { simulate, writeSimulation, type IncentiveOffer, type SimConfigInput } from '@cfm/simulator';
-import { fineTune, padBatch, type FineTuneExamples } from '@cfm/tensor';
+import { fineTune, type FineTuneExamples } from '@cfm/tensor';
 
 export interface IncentiveDemoOptions {
   out: string;

@@ -3,7 +3,8 @@
  * on the backend named by CFM_BACKEND. Leave-one-out on S3-Rec Beauty: history = all but the last item, target = last.
  * Prints one `RESULT {json}` line. Run by train.ts; alone: CFM_BACKEND=tensorflow tsx scripts/bench/train-eval.ts */
 import { configHash, RESERVED_TOKENS, type CustomerSequences, type PreparedDataset } from '@cfm/core';
-import { backendInfo, initBackend, rankEval } from '@cfm/tensor';
+import { rankEval } from '@cfm/eval';
+import { backendInfo, initBackend } from '@cfm/tensor';
 import { Bert4RecConfig, Bert4RecModel } from '@cfm/model-bert4rec';
 import { BENCH_CONFIG } from './train-config';
 import { loadBeauty } from './train-data';

@@ -5,11 +5,11 @@
 //   node check.mjs <work dir>
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RESERVED_IDS } from '@cfm/core';
+import { RESERVED_IDS, padBatch } from '@cfm/core';
 import { loadPrepared, prepareFromSources } from '@cfm/data';
 import { evaluateRanking } from '@cfm/eval';
 import { McmConfig, mcm } from '@cfm/model-mcm';
-import { backendInfo, initBackend, padBatch } from '@cfm/tensor';
+import { backendInfo, initBackend } from '@cfm/tensor';
 
 const work = process.argv[2];
 if (!work) throw new Error('usage: node check.mjs <work dir>');

@@ -4,6 +4,9 @@ export type {
   Vocabulary, Vocabularies, CustomerSequences, EvalSet, PreparedDataset, SequenceBatch,
   FitOptions, FitReport, ArtifactManifest, CustomerModel, ModelFamily, TaskOutput,
 } from './model';
+// Padded batches (CustomerSequences -> SequenceBatch)
+export { padBatch } from './batch';
+export type { PadOptions } from './batch';
 // Errors
 export { CfmError, isCfmError, formatLocation, ERROR_CODES } from './errors';
 export type { ErrorCode, ErrorLocation } from './errors';

@@ -3,7 +3,8 @@
  * features, so every family finds what it reads (ShopperBERT's dates, DMT's behaviour windows). */
 import * as tf from '@tensorflow/tfjs';
 import type { CustomerModel, CustomerSequences, SequenceBatch } from '@cfm/core';
-import { type Ctx, padBatch, Params, type Encoder } from '@cfm/tensor';
+import { padBatch } from '@cfm/core';
+import { type Ctx, Params, type Encoder } from '@cfm/tensor';
 
 /** one example = (customer row into `history`, history end) */
 export interface Examples {

@@ -4,8 +4,7 @@
  * Any family exposes its encoder by implementing `Encoder` (MCM §3.3: "add a new head on top of the
  * sequential encoder ... and fine-tune the model"). */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, createRng, silentProgress, type CustomerSequences, type FitOptions, type FitReport, type ProgressReporter, type SequenceBatch } from '@cfm/core';
-import { padBatch } from './batch';
+import { CfmError, createRng, silentProgress, padBatch, type CustomerSequences, type FitOptions, type FitReport, type ProgressReporter, type SequenceBatch } from '@cfm/core';
 import { Mlp } from './layers/dense';
 import { binaryCrossEntropy } from './losses';
 import { Ctx, Params } from './params';

@@ -3,7 +3,7 @@
  * vocabulary, config and seed. */
 import type { CustomerModel, FitOptions, FitReport, PreparedDataset, ProgressReporter } from '@cfm/core';
 import type * as tf from '@tensorflow/tfjs';
-import { rankEval } from './evaluate';
+import { rankEval } from '@cfm/eval';
 import type { Ctx, Params } from './params';
 import { train } from './trainer';
 

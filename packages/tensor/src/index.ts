@@ -47,9 +47,7 @@ export { saveArtifact, loadArtifact, artifactHash } from './artifact';
 export type { ArtifactInput, LoadedArtifact } from './artifact';
 export { saveWeights, loadWeights, writeAtomic } from './weights-io';
 // Batches and configs
-export { padBatch, lengthBuckets, seqLength, sequenceWindows, WindowBatches } from './batch';
-export type { PadOptions, TargetBatch, Windows } from './batch';
+export { lengthBuckets, seqLength, sequenceWindows, WindowBatches } from './batch';
+export type { TargetBatch, Windows } from './batch';
 export { TransformerConfig, TrainerConfig, divisibleHeads } from './config';
-export { rankEval, describeEval } from './evaluate';
-export type { ProtocolName, RankEvalOptions } from './evaluate';
 export type { ProgressReporter } from '@cfm/core';

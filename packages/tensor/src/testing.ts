@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { createRng, RESERVED_IDS, RESERVED_TOKENS, type CustomerModel, type CustomerSequences, type ModelFamily, type PreparedDataset, type Vocabulary } from '@cfm/core';
+import { createRng, RESERVED_IDS, RESERVED_TOKENS, padBatch, type CustomerModel, type CustomerSequences, type ModelFamily, type PreparedDataset, type Vocabulary } from '@cfm/core';
 import { initTestBackend } from './test-backend';
-import { padBatch } from './batch';
 
 function vocab(name: string, n: number): Vocabulary {
   const tokens = [...RESERVED_TOKENS, ...Array.from({ length: n }, (_, i) => `${name}${i}`)];

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const model = bert4rec.create(bert4rec.config.parse({ dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12 }), data);
   try {
     await saveArtifact(model, dir, { dataset: 'synthetic', dataHash: 'd0', metricsProtocol: 'none (untrained)' });
-    const { padBatch } = await import('@cfm/tensor');
+    const { padBatch } = await import('@cfm/core');
     direct = model.embed(padBatch(data.train, [0, 1, 2], { maxLen: 12 }));
   } finally {
     model.dispose();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfmError, sha256, type CustomerModel, type CustomerSequences, type ModelFamily } from '@cfm/core';
-import { backendInfo, initBackend, padBatch, type BackendName } from '@cfm/tensor';
+import { CfmError, sha256, padBatch, type CustomerModel, type CustomerSequences, type ModelFamily } from '@cfm/core';
+import { backendInfo, initBackend, type BackendName } from '@cfm/tensor';
 import { MANIFEST_FILE, verifyArtifact, type ExportManifest } from '../artifact';
 import { EmbedPool } from './embed-pool';
 import { asOfEnds, asOfSeconds, exportBatches, exportOrder } from './sequences';

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { RESERVED_IDS, RESERVED_TOKENS, type CustomerModel, type ModelFamily, type PreparedDataset, type Vocabulary } from '@cfm/core';
+import { RESERVED_IDS, RESERVED_TOKENS, padBatch, type CustomerModel, type ModelFamily, type PreparedDataset, type Vocabulary } from '@cfm/core';
 import { families } from '@cfm/models';
-import { padBatch } from '@cfm/tensor';
 import { initTestBackend, syntheticPrepared } from '@cfm/tensor/testing';
 import { writeModelOutputs } from './outputs';
 

@@ -1,8 +1,7 @@
 /** A model's outputs for a set of customers: their embeddings and, for EVERY task, the top-k of the task's
  * scores over the vocabulary its columns index (`model.taskOutputs`), as real token ids. */
 import { join } from 'node:path';
-import { CfmError, RESERVED_IDS, silentProgress, type CustomerModel, type CustomerSequences, type ProgressReporter, type Vocabularies } from '@cfm/core';
-import { padBatch } from '@cfm/tensor';
+import { CfmError, RESERVED_IDS, silentProgress, padBatch, type CustomerModel, type CustomerSequences, type ProgressReporter, type Vocabularies } from '@cfm/core';
 import type { ParquetSink } from '../parquet-sink';
 import { appendTopK, openCustomerEmbeddings, openTopKScores } from '../writers';
 

@@ -1,7 +1,7 @@
 /** Cloze training batches (paper §3.6): random items of each sequence are replaced by [MASK]
  * (always [MASK], as the reference code does) and predicted; some sequences mask only their last item. */
-import { MASK, PAD, createRng, type CustomerSequences } from '@cfm/core';
-import { padBatch, sequenceWindows, WindowBatches, type TargetBatch, type Windows } from '@cfm/tensor';
+import { MASK, PAD, createRng, padBatch, type CustomerSequences } from '@cfm/core';
+import { sequenceWindows, WindowBatches, type TargetBatch, type Windows } from '@cfm/tensor';
 
 /** [B, L] input ids with [MASK] at the masked positions; labels: the original items there */
 export type ClozeBatch = TargetBatch;

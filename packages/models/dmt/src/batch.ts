@@ -1,7 +1,6 @@
 /** Batches of whole requests: each request's behaviour sequences once (left-padded, [R, L]) and its
  * impression list padded to the longest list of the batch ([R, Q]), so encoders run once per request. */
-import { PAD } from '@cfm/core';
-import { padBatch } from '@cfm/tensor';
+import { PAD, padBatch } from '@cfm/core';
 import type { Catalogue, ImpressionSet } from './impression-types';
 
 export interface SeqInput {

@@ -1,7 +1,7 @@
 /** Next-item training batches (SASRec, paper §III-E): each window of n + 1 items gives the input ids (the first n)
  * and, at every position, the next item as target (the last n); positions whose input is padding are left out. */
-import { PAD, type CustomerSequences } from '@cfm/core';
-import { padBatch, sequenceWindows, WindowBatches, type TargetBatch, type Windows } from '@cfm/tensor';
+import { PAD, padBatch, type CustomerSequences } from '@cfm/core';
+import { sequenceWindows, WindowBatches, type TargetBatch, type Windows } from '@cfm/tensor';
 
 /** [B, L] input ids (L at most the config's maxLen); labels: the item after each real input position */
 export type ShiftedBatch = TargetBatch;

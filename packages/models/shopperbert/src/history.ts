@@ -1,6 +1,6 @@
 /** Padded history batches that carry event times (padBatch + the aligned times), which the date embeddings need. */
 import type { CustomerSequences, SequenceBatch } from '@cfm/core';
-import { padBatch } from '@cfm/tensor';
+import { padBatch } from '@cfm/core';
 
 /** rows = customer indices; ends = optional per-row exclusive end offsets (point in time) */
 export function historyBatch(seqs: CustomerSequences, rows: ArrayLike<number>, o: { maxLen: number; ends?: Int32Array }): SequenceBatch {

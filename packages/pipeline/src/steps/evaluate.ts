@@ -3,8 +3,7 @@
  * folder's eval.json by protocol label (those of another artifact are dropped). */
 import type { EvaluateInput, EvaluateSpec, ProtocolResult } from '@cfm/contracts';
 import { loadPrepared, type PreparedManifest } from '@cfm/data';
-import { summarizeSeeds } from '@cfm/eval';
-import { describeEval, rankEval, type RankEvalOptions } from '@cfm/tensor';
+import { summarizeSeeds, describeEval, rankEval, type RankEvalOptions } from '@cfm/eval';
 import type { StepContext } from '../step-context';
 import { describeSplit } from './prepare';
 import { readRunFile, writeRunFile } from './run-files';

@@ -1,9 +1,9 @@
 /** Next-item ranking evaluation of any CustomerModel on a prepared split, under one protocol:
  * full ranking (all items, reserved ids dropped, history optionally dropped) or the target plus
- * 100 sampled negatives (uniform or popularity, seeded). Metrics come from @cfm/eval. */
-import { RESERVED_IDS, silentProgress, type CustomerModel, type EvalSet, type PreparedDataset, type ProgressReporter } from '@cfm/core';
-import { RankingAccumulator, buildSampledCandidates, gatherScores, itemPopularity, type RankingResult } from '@cfm/eval';
-import { padBatch } from './batch';
+ * 100 sampled negatives (uniform or popularity, seeded); the model scores padded batches (padBatch). */
+import { RESERVED_IDS, padBatch, silentProgress, type CustomerModel, type EvalSet, type PreparedDataset, type ProgressReporter } from '@cfm/core';
+import { RankingAccumulator, type RankingResult } from './ranking';
+import { buildSampledCandidates, gatherScores, itemPopularity } from './sampling';
 
 export type ProtocolName = 'full' | 'sampled-uniform' | 'sampled-pop';
 

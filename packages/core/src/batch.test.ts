@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CustomerSequences } from '@cfm/core';
 import { padBatch } from './batch';
+import type { CustomerSequences } from './model';
 
 const seqs: CustomerSequences = {
   customerIds: ['a', 'b'], offsets: Int32Array.from([0, 3, 5]),
