@@ -7,7 +7,7 @@ import { loadNativeAddon, nativeAddonPath } from './native-addon';
 describe('native addon loader', () => {
   const root = mkdtempSync(join(tmpdir(), 'cfm-addon-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const spec = (from: string, explicit?: string) => ({ label: 'test', dir: 'native-test', file: 'x.node', from, explicit, explicitVar: 'CFM_X', fallback: 'the portable path' });
+  const spec = (from: string, explicit?: string) => ({ label: 'test', dir: 'native-test', file: 'x.node', from, explicit, explicitVar: 'TEST_ADDON_PATH', fallback: 'the portable path' });
 
   it('finds tools/<dir>/<file> upwards: the package dist/tools first, then the repository tools', () => {
     const pkg = join(root, 'repo', 'packages', 'p');
@@ -32,7 +32,7 @@ describe('native addon loader', () => {
       expect(loadNativeAddon(spec(root, bad)).addon).toBeNull();
       expect(loadNativeAddon(spec(root, bad)).addon).toBeNull();
       expect(err).toHaveBeenCalledTimes(1);
-      expect(String(err.mock.calls[0][0])).toMatch(/^test: .*bad\.node did not load .*CFM_X.*; the portable path\n$/);
+      expect(String(err.mock.calls[0][0])).toMatch(/^test: .*bad\.node did not load .*TEST_ADDON_PATH.*; the portable path\n$/);
     } finally {
       err.mockRestore();
     }
