@@ -12,15 +12,19 @@ import tseslint from 'typescript-eslint';
 const layers = {
   core: { allow: [], ban: ['@tensorflow/*', '@temporalio/*', '@duckdb/*', 'apache-arrow*'] },
   pure: { allow: ['core'], ban: ['@tensorflow/*', '@temporalio/*', '@duckdb/*'] },
+  // data prep and sources: @cfm/data, datasets, simulator
   data: { allow: ['core', 'pure', 'data', 'contracts'], ban: ['@tensorflow/*', '@temporalio/*'] }, // contracts: types only
+  storage: { allow: ['core'], ban: ['@tensorflow/*', '@temporalio/*'] }, // files and objects by URI
+  gbdt: { allow: ['core', 'pure'], ban: ['@tensorflow/*', '@temporalio/*', '@duckdb/*'] }, // XGBoost baselines
+  report: { allow: ['core', 'pure', 'data', 'contracts'], ban: ['@tensorflow/*', '@temporalio/*'] }, // contracts: types only
   tensor: { allow: ['core', 'pure'], ban: ['@temporalio/*'] },
-  model: { allow: ['core', 'pure', 'tensor', 'data', 'model', 'contracts'], ban: ['@temporalio/*'] }, // contracts: types only
+  model: { allow: ['core', 'pure', 'tensor', 'data', 'gbdt', 'report', 'model', 'contracts'], ban: ['@temporalio/*'] }, // contracts: types only
   registry: { allow: ['core', 'pure', 'model'], ban: ['@tensorflow/*', '@temporalio/*'] }, // model: @cfm/export's artifact check
-  pipeline: { allow: ['core', 'pure', 'data', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
+  pipeline: { allow: ['core', 'pure', 'data', 'storage', 'gbdt', 'report', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
   contracts: { allow: ['core'], ban: ['@tensorflow/*', '@duckdb/*', '@temporalio/(?!workflow$|common$)*'] },
   workflow: { allow: ['contracts'], ban: ['@tensorflow/*', '@duckdb/*', 'apache-arrow*', '@temporalio/(?!workflow$)*'] },
   // paper experiments (benchmarks/, run by scripts/bench): any library below the apps
-  benchmark: { allow: ['core', 'pure', 'data', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
+  benchmark: { allow: ['core', 'pure', 'data', 'storage', 'gbdt', 'report', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
   // applications, scripts, end-to-end tests and infrastructure checks may import anything
   app: { allow: ['*'], ban: [] },
   infra: { allow: ['*'], ban: [] },
@@ -29,7 +33,7 @@ const layers = {
 // model, but its *types* may be named there: @cfm/downstream takes a BenchmarkSpec, @cfm/report renders the steps'
 // outputs. Nx's rule cannot tell a type import from a value import, so those layers list contracts in `layers` above
 // and no-restricted-imports (below) keeps every such import type-only: no runtime edge runs up.
-const typeOnly = { data: ['@cfm/contracts'], model: ['@cfm/contracts'] };
+const typeOnly = { data: ['@cfm/contracts'], report: ['@cfm/contracts'], model: ['@cfm/contracts'] };
 // each project's folder by layer: the "nx" tags of the workspaces' package.json (scripts, e2e and infra are app / infra)
 const projectsByLayer = {};
 const readJson = (file) => JSON.parse(readFileSync(join(import.meta.dirname, file), 'utf8'));

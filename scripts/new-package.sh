@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scaffold a workspace package: scripts/new-package.sh <dir> <@cfm/name> <layer> "<description>"
-# layer: core | pure | data | tensor | model | pipeline | contracts | workflow | app
+# layer: core | pure | data | storage | gbdt | report | tensor | model | registry | pipeline | contracts | workflow | benchmark | app
 set -euo pipefail
 dir=$1; name=$2; layer=$3; desc=${4:-}
 mkdir -p "$dir/src"
