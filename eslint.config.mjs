@@ -18,7 +18,7 @@ const layers = {
   gbdt: { allow: ['core', 'pure'], ban: ['@tensorflow/*', '@temporalio/*', '@duckdb/*'] }, // XGBoost baselines
   report: { allow: ['core', 'pure', 'data', 'contracts'], ban: ['@tensorflow/*', '@temporalio/*'] }, // contracts: types only
   tensor: { allow: ['core', 'pure'], ban: ['@temporalio/*'] },
-  model: { allow: ['core', 'pure', 'tensor', 'data', 'gbdt', 'report', 'model', 'contracts'], ban: ['@temporalio/*'] }, // contracts: types only
+  model: { allow: ['core', 'pure', 'tensor', 'data', 'gbdt', 'model', 'contracts'], ban: ['@temporalio/*'] }, // contracts: types only
   registry: { allow: ['core', 'pure', 'model'], ban: ['@tensorflow/*', '@temporalio/*'] }, // model: @cfm/export's artifact check
   pipeline: { allow: ['core', 'pure', 'data', 'storage', 'gbdt', 'report', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
   contracts: { allow: ['core'], ban: ['@tensorflow/*', '@duckdb/*', '@temporalio/(?!workflow$|common$)*'] },

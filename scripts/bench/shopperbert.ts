@@ -5,7 +5,7 @@
  * Knobs: CFM_SB_SIZE=small (session 1's bench encoder, its own run folder), CFM_SB_PRETRAIN_EPOCHS, CFM_SB_REPEATS, CFM_SB_PTRANS_REPEATS. */
 import { lineProgress } from '@cfm/core';
 import { loadPrepared } from '@cfm/data';
-import { runShopperBertSuite, suiteLines } from '@cfm/downstream';
+import { runShopperBertSuite, suiteLines } from '@cfm/benchmarks';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDataset } from '@cfm/datasets';

@@ -1,4 +1,5 @@
-// Top level exports: the benchmark runner (any family), downstream tasks, heads and the ShopperBERT suite
+// Top level exports: the benchmark runner (any family), downstream tasks and heads (the ShopperBERT paper suite is in
+// @cfm/benchmarks)
 export { runBenchmarks } from './benchmarks';
 export type { RunBenchmarksOptions } from './benchmarks';
 export { taskSplit, summarize } from './bench-common';
@@ -13,12 +14,8 @@ export { trainClassifier, classificationMetrics, probabilityMetrics, f1Threshold
 export type { HeadOptions } from './umlp';
 export { Recommender, trainRecommender, evaluateRecommender } from './recommend';
 export type { RecOptions } from './recommend';
-export { timeIt, medianMs, withSpeedup, formatBytes } from './compute';
+export { timeIt, medianMs, withSpeedup, formatBytes, scoreOnce } from './compute';
 export type { CostRow } from './compute';
-export { umap2d, umapPicture } from './umap';
-export { pretrainShopperBert, VARIANTS } from './pretrain';
-export { runShopperBertSuite, suiteLines } from './suite';
-export type { SuiteOptions } from './suite';
 // The fine-tuning API lives in @cfm/tensor (one implementation); re-exported here
 export { fineTune, encodeExamples, FineTuned } from '@cfm/tensor';
 export type { Encoder, FineTuneExamples, FineTuneOptions } from '@cfm/tensor';

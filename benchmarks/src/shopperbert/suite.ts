@@ -8,12 +8,12 @@ import { lineProgress, type PreparedDataset, type ProgressReporter } from '@cfm/
 import { summarizeSeeds } from '@cfm/eval';
 import { SMALL, createShopperBert, loadItemTitles, shopperbert, titleVectors, type ShopperBertConfig, type ShopperBertModel } from '@cfm/model-shopperbert';
 import { fineTune, FineTuned } from '@cfm/tensor';
-import { formatBytes, scoreOnce, timeIt, withSpeedup, type CostRow } from './compute';
+import {
+  customerDisjointSplit, embedExamples, encoderSource, evaluateRecommender, formatBytes, frozenEncoder, frozenSource, nextItemTask, part,
+  profileTasks, scoreOnce, timeIt, trainClassifier, trainRecommender, UMLP_HIDDEN, withSpeedup,
+  type ClassificationTask, type CostRow, type Split,
+} from '@cfm/downstream';
 import { pretrainShopperBert, VARIANTS } from './pretrain';
-import { encoderSource, embedExamples, frozenEncoder, frozenSource } from './sources';
-import { customerDisjointSplit, nextItemTask, profileTasks, type ClassificationTask, type Split } from './tasks';
-import { evaluateRecommender, trainRecommender } from './recommend';
-import { part, trainClassifier, UMLP_HIDDEN } from './umlp';
 import { umapPicture } from './umap';
 
 export interface SuiteOptions {
