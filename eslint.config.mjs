@@ -20,11 +20,17 @@ const layers = {
   tensor: { allow: ['core', 'pure'], ban: ['@temporalio/*'] },
   model: { allow: ['core', 'pure', 'tensor', 'data', 'gbdt', 'model', 'contracts'], ban: ['@temporalio/*'] }, // contracts: types only
   registry: { allow: ['core', 'pure', 'model'], ban: ['@tensorflow/*', '@temporalio/*'] }, // model: @cfm/export's artifact check
-  pipeline: { allow: ['core', 'pure', 'data', 'storage', 'gbdt', 'report', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
+  pipeline: {
+    allow: ['core', 'pure', 'data', 'storage', 'gbdt', 'report', 'tensor', 'model', 'registry', 'contracts', 'pipeline'],
+    ban: [],
+  },
   contracts: { allow: ['core'], ban: ['@tensorflow/*', '@duckdb/*', '@temporalio/(?!workflow$|common$)*'] },
   workflow: { allow: ['contracts'], ban: ['@tensorflow/*', '@duckdb/*', 'apache-arrow*', '@temporalio/(?!workflow$)*'] },
   // paper experiments (benchmarks/, run by scripts/bench): any library below the apps
-  benchmark: { allow: ['core', 'pure', 'data', 'storage', 'gbdt', 'report', 'tensor', 'model', 'registry', 'contracts', 'pipeline'], ban: [] },
+  benchmark: {
+    allow: ['core', 'pure', 'data', 'storage', 'gbdt', 'report', 'tensor', 'model', 'registry', 'contracts', 'pipeline'],
+    ban: [],
+  },
   // applications, scripts, end-to-end tests and infrastructure checks may import anything
   app: { allow: ['*'], ban: [] },
   infra: { allow: ['*'], ban: [] },
@@ -38,7 +44,9 @@ const typeOnly = { data: ['@cfm/contracts'], report: ['@cfm/contracts'], model: 
 const projectsByLayer = {};
 const readJson = (file) => JSON.parse(readFileSync(join(import.meta.dirname, file), 'utf8'));
 for (const pattern of readJson('package.json').workspaces) {
-  const dirs = pattern.endsWith('/*') ? readdirSync(join(import.meta.dirname, pattern.slice(0, -2))).map((n) => join(pattern.slice(0, -2), n)) : [pattern];
+  const dirs = pattern.endsWith('/*')
+    ? readdirSync(join(import.meta.dirname, pattern.slice(0, -2))).map((n) => join(pattern.slice(0, -2), n))
+    : [pattern];
   for (const dir of dirs.filter((d) => existsSync(join(import.meta.dirname, d, 'package.json')))) {
     const tag = (readJson(join(dir, 'package.json')).nx?.tags ?? []).find((t) => t.startsWith('type:'));
     if (tag) (projectsByLayer[tag.slice(5)] ??= []).push(dir);
@@ -65,7 +73,16 @@ const relativeOnlyResolver = {
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'runs/**', '.nx/**', 'tools/**', '**/*.d.ts', 'infra/tfjs-native/**', 'infra/native-*/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'runs/**',
+      '.nx/**',
+      'tools/**',
+      '**/*.d.ts',
+      'infra/tfjs-native/**',
+      'infra/native-*/**',
+    ],
   },
   // an eslint-disable comment that silences nothing is an error (one naming a rule that does not exist always is)
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
@@ -82,7 +99,10 @@ export default tseslint.config(
       '@nx/enforce-module-boundaries': boundaries(layers),
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -96,12 +116,21 @@ export default tseslint.config(
       }),
     },
   },
-  ...Object.entries(typeOnly).filter(([layer]) => projectsByLayer[layer]).map(([layer, names]) => ({
-    files: projectsByLayer[layer].map((dir) => `${dir}/**/*.ts`),
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: names.map((name) => ({ name, allowTypeImports: true, message: `a "type:${layer}" project may import only types from ${name}` })),
-      }],
-    },
-  })),
+  ...Object.entries(typeOnly)
+    .filter(([layer]) => projectsByLayer[layer])
+    .map(([layer, names]) => ({
+      files: projectsByLayer[layer].map((dir) => `${dir}/**/*.ts`),
+      rules: {
+        '@typescript-eslint/no-restricted-imports': [
+          'error',
+          {
+            paths: names.map((name) => ({
+              name,
+              allowTypeImports: true,
+              message: `a "type:${layer}" project may import only types from ${name}`,
+            })),
+          },
+        ],
+      },
+    })),
 );

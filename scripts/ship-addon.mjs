@@ -34,7 +34,8 @@ function whyNot() {
   if (!existsSync(join(from, 'STAMP'))) return `${relative(root, from)} is not built (infra/${toolsDir}/provision.sh builds it)`;
   const stamp = readFileSync(join(from, 'STAMP'), 'utf8').trim().split(/\s+/);
   if (!stamp.includes(sourcesHash())) return `${relative(root, from)} was built from older sources`;
-  if (stamp.includes('-march=native')) return `${relative(root, from)} was built for this CPU only (-march=native; CFM_NATIVE_MARCH=x86-64-v3 builds a portable one)`;
+  if (stamp.includes('-march=native'))
+    return `${relative(root, from)} was built for this CPU only (-march=native; CFM_NATIVE_MARCH=x86-64-v3 builds a portable one)`;
   return undefined;
 }
 

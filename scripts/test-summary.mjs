@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 const [, , file, rcArg] = process.argv;
 const text = readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 for (const m of text.matchAll(/^.*?\bTests\s+(.*)\(\d+\)\s*$/gm)) {
   const part = m[1];
   passed += +(part.match(/(\d+) passed/)?.[1] ?? 0);

@@ -9,15 +9,23 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '..');
 
-interface Target { command?: string; options?: { cwd?: string } }
-interface Project { root: string; typecheck?: Target }
+interface Target {
+  command?: string;
+  options?: { cwd?: string };
+}
+interface Project {
+  root: string;
+  typecheck?: Target;
+}
 
 /** the workspaces' package.json projects ("nx" field) and the project.json projects */
 function projects(): Project[] {
   const out: Project[] = [];
   const workspaces: string[] = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces;
   for (const pattern of workspaces) {
-    const dirs = pattern.endsWith('/*') ? readdirSync(join(root, pattern.slice(0, -2))).map((n) => join(pattern.slice(0, -2), n)) : [pattern];
+    const dirs = pattern.endsWith('/*')
+      ? readdirSync(join(root, pattern.slice(0, -2))).map((n) => join(pattern.slice(0, -2), n))
+      : [pattern];
     for (const dir of dirs) {
       const file = join(root, dir, 'package.json');
       if (!existsSync(file) || existsSync(join(root, dir, 'project.json'))) continue;
@@ -31,7 +39,9 @@ function projects(): Project[] {
 }
 
 function tracked(patterns: string[]): string[] {
-  return execFileSync('git', ['ls-files', '--', ...patterns], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('git', ['ls-files', '--', ...patterns], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
 }
 
 /** the tsconfig a typecheck target compiles: `tsc -p <file>` in the target's cwd (nx.json's default command otherwise) */
@@ -51,13 +61,18 @@ function configFiles(configPath: string): string[] {
 }
 
 describe('type-check coverage', () => {
-  it('every tracked .ts / .mts / .cts file is included by the tsconfig of some project\'s typecheck target', () => {
+  it("every tracked .ts / .mts / .cts file is included by the tsconfig of some project's typecheck target", () => {
     const defaults: Target = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')).targetDefaults?.typecheck ?? {};
-    const configs = projects().filter((p) => p.typecheck).map((p) => typecheckConfig(p, defaults));
+    const configs = projects()
+      .filter((p) => p.typecheck)
+      .map((p) => typecheckConfig(p, defaults));
     for (const c of configs) expect(existsSync(c), `${relative(root, c)} (a typecheck target's tsconfig) is missing`).toBe(true);
     const checked = new Set(configs.flatMap(configFiles));
     const files = tracked(['*.ts', '*.mts', '*.cts']).filter((f) => existsSync(join(root, f)));
     expect(files.length).toBeGreaterThan(100);
-    expect(files.filter((f) => !checked.has(f)), 'tracked TypeScript files that no typecheck target compiles').toEqual([]);
+    expect(
+      files.filter((f) => !checked.has(f)),
+      'tracked TypeScript files that no typecheck target compiles',
+    ).toEqual([]);
   });
 });

@@ -10,11 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(__dirname, '..', '..');
 const PACKED = ['@cfm/core', '@cfm/eval', '@cfm/data', '@cfm/model-mcm', '@cfm/tensor', '@cfm/augment'];
 const dirOf: Record<string, string> = {
-  '@cfm/core': 'packages/core', '@cfm/eval': 'packages/eval', '@cfm/data': 'packages/data',
-  '@cfm/model-mcm': 'packages/models/mcm', '@cfm/tensor': 'packages/tensor', '@cfm/augment': 'packages/augment',
+  '@cfm/core': 'packages/core',
+  '@cfm/eval': 'packages/eval',
+  '@cfm/data': 'packages/data',
+  '@cfm/model-mcm': 'packages/models/mcm',
+  '@cfm/tensor': 'packages/tensor',
+  '@cfm/augment': 'packages/augment',
 };
 
-interface Packed { name: string; filename: string; files: Array<{ path: string }> }
+interface Packed {
+  name: string;
+  filename: string;
+  files: Array<{ path: string }>;
+}
 
 /** this environment without what ties a process to the workspace: the source condition, npm's per-run settings, CFM_* */
 function outsideEnv(): NodeJS.ProcessEnv {
@@ -60,10 +68,17 @@ describe('the packed packages, installed outside the workspace', () => {
       const files = p.files.map((f) => f.path);
       expect(files, p.name).toContain('dist/index.js');
       expect(files, p.name).toContain('dist/index.d.ts');
-      expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.test.js')), p.name).toEqual([]);
+      expect(
+        files.filter((f) => f.startsWith('src/') || f.endsWith('.test.js')),
+        p.name,
+      ).toEqual([]);
       const manifest = JSON.parse(readFileSync(join(app, 'node_modules', p.name, 'package.json'), 'utf8'));
       expect(manifest.private, p.name).toBeUndefined();
-      expect(manifest.exports['.'], p.name).toMatchObject({ types: './dist/index.d.ts', import: './dist/index.js', require: './dist/index.js' });
+      expect(manifest.exports['.'], p.name).toMatchObject({
+        types: './dist/index.d.ts',
+        import: './dist/index.js',
+        require: './dist/index.js',
+      });
     }
   });
 
@@ -73,7 +88,8 @@ describe('the packed packages, installed outside the workspace', () => {
   });
 
   it('loads through require as well as import', async () => {
-    const code = "const e = require('@cfm/eval'), d = require('@cfm/data'); if (typeof e.evaluateRanking !== 'function' || typeof d.prepareFromSources !== 'function') process.exit(1);";
+    const code =
+      "const e = require('@cfm/eval'), d = require('@cfm/data'); if (typeof e.evaluateRanking !== 'function' || typeof d.prepareFromSources !== 'function') process.exit(1);";
     await run(process.execPath, ['-e', code], app, outsideEnv());
   });
 

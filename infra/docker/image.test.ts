@@ -8,25 +8,35 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '..', '..');
 /** runs bash without blocking the test worker (a long synchronous child starves vitest's own messages) */
-const sh = (args: string[], env: Record<string, string> = {}) => new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-  const p = spawn('bash', args, { cwd: root, env: { ...process.env, ...env } });
-  let stdout = '', stderr = '';
-  p.stdout.on('data', (d) => (stdout += d));
-  p.stderr.on('data', (d) => (stderr += d));
-  p.on('close', (status) => done({ status, stdout, stderr }));
-});
+const sh = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+    const p = spawn('bash', args, { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (status) => done({ status, stdout, stderr }));
+  });
 
 describe('worker images', () => {
   it('provision-image.sh cpu runs every step into a scratch tree and the gpu plan holds', async () => {
     const r = await sh(['infra/docker/ci-check.sh']);
     const out = r.stdout + r.stderr;
     expect(r.status, out).toBe(0);
-    for (const step of ['infra/tfjs-native/provision.sh', 'infra/native-kernels/provision.sh', 'infra/native-data/provision.sh', 'infra/xgboost/provision.sh', 'workflows/scripts/bundle.ts']) {
+    for (const step of [
+      'infra/tfjs-native/provision.sh',
+      'infra/native-kernels/provision.sh',
+      'infra/native-data/provision.sh',
+      'infra/xgboost/provision.sh',
+      'workflows/scripts/bundle.ts',
+    ]) {
       expect(out).toContain(`[image cpu`);
       expect(out).toContain(step);
     }
     expect(out).toContain('$ bash infra/tfjs-native/provision.sh --gpu');
-    expect(out).toMatch(/verify: native TensorFlow \(@tensorflow\/tfjs-node\), kernels, data scan, libxgboost and the workflow bundle load/);
+    expect(out).toMatch(
+      /verify: native TensorFlow \(@tensorflow\/tfjs-node\), kernels, data scan, libxgboost and the workflow bundle load/,
+    );
     expect(out).toMatch(/image-check: ok \(\d+s\)/);
   });
 

@@ -36,7 +36,12 @@ describe('infra/k8s manifests', () => {
   });
 
   it.each([
-    ['worker-cpu.yaml', 'terminationGracePeriodSeconds: 150', 'terminationGracePeriodSecond: 150', 'unknown field "spec.template.spec.terminationGracePeriodSecond"'],
+    [
+      'worker-cpu.yaml',
+      'terminationGracePeriodSeconds: 150',
+      'terminationGracePeriodSecond: 150',
+      'unknown field "spec.template.spec.terminationGracePeriodSecond"',
+    ],
     ['worker-cpu.yaml', 'readinessProbe:', 'readynessProbe:', 'unknown field "spec.template.spec.containers[0].readynessProbe"'],
     ['worker-cpu.yaml', 'memory: 16Gi', 'memory: 16GBytes', 'quantities must match the regular expression'],
     ['worker-cpu.yaml', 'terminationGracePeriodSeconds: 150', 'terminationGracePeriodSeconds: "150"', 'terminationGracePeriodSeconds'],
@@ -44,11 +49,21 @@ describe('infra/k8s manifests', () => {
     ['worker-gpu.yaml', 'nvidia.com/gpu: 1, ephemeral', 'nvidia.com/gpu: one, ephemeral', 'quantities must match'],
     ['scaling.yaml', 'minReplicaCount: 1', 'minReplicas: 1', 'unknown field "minReplicas"'],
     ['scaling.yaml', 'taskQueue: cfm-cpu', 'taskqueue: cfm-cpu', 'unknown temporal scaler parameter(s) taskqueue'],
-    ['scaling.yaml', 'scaleTargetRef: { name: cfm-worker-cpu }', 'scaleTargetRef: { name: cfm-worker }', 'no Deployment cfm-worker among the manifests'],
+    [
+      'scaling.yaml',
+      'scaleTargetRef: { name: cfm-worker-cpu }',
+      'scaleTargetRef: { name: cfm-worker }',
+      'no Deployment cfm-worker among the manifests',
+    ],
     ['scaling.yaml', '{ parameter: apiKey,', '{ parameter: apikey,', null],
     ['pdb.yaml', 'maxUnavailable: 1', 'maxUnavailabel: 1', 'unknown field "spec.maxUnavailabel"'],
     ['pdb.yaml', 'cfm/queue: cpu }', 'cfm/queue: cpuu }', 'spec.selector selects no Deployment'],
-    ['worker-cpu.yaml', 'port: health }\n            periodSeconds: 20', 'port: helth }\n            periodSeconds: 20', 'livenessProbe.httpGet.port helth is not one of its ports'],
+    [
+      'worker-cpu.yaml',
+      'port: health }\n            periodSeconds: 20',
+      'port: helth }\n            periodSeconds: 20',
+      'livenessProbe.httpGet.port helth is not one of its ports',
+    ],
     ['scheduler.yaml', 'restartPolicy: OnFailure', 'restartPolicy: Always', 'restartPolicy must be Never or OnFailure'],
     ['temporal-connection.yaml', 'kind: ConfigMap', 'kind: ConfigMapp', 'no kind "ConfigMapp" is registered'],
   ] as const)('%s: "%s" -> "%s" is refused', (file, from, to, expected) => {
@@ -58,7 +73,13 @@ describe('infra/k8s manifests', () => {
       // reference it from the cpu trigger and the misspelt parameter is refused
       const dir = altered(file, from, to);
       const f = join(dir, 'scaling.yaml');
-      writeFileSync(f, readFileSync(f, 'utf8').replace('# with TLS / an API key on the frontend: authenticationRef: { name: cfm-temporal }', 'authenticationRef: { name: cfm-temporal }'));
+      writeFileSync(
+        f,
+        readFileSync(f, 'utf8').replace(
+          '# with TLS / an API key on the frontend: authenticationRef: { name: cfm-temporal }',
+          'authenticationRef: { name: cfm-temporal }',
+        ),
+      );
       const rr = validate(dir);
       expect(rr.status).toBe(1);
       expect(rr.stdout).toContain('secretTargetRef[3].parameter "apikey" is not a temporal scaler parameter');
@@ -70,7 +91,11 @@ describe('infra/k8s manifests', () => {
   });
 
   it('the TriggerAuthentication, referenced from a trigger, passes as written', () => {
-    const dir = altered('scaling.yaml', '# with TLS / an API key on the frontend: authenticationRef: { name: cfm-temporal }', 'authenticationRef: { name: cfm-temporal }');
+    const dir = altered(
+      'scaling.yaml',
+      '# with TLS / an API key on the frontend: authenticationRef: { name: cfm-temporal }',
+      'authenticationRef: { name: cfm-temporal }',
+    );
     const r = validate(dir);
     expect(r.status, r.stdout).toBe(0);
   });

@@ -32,7 +32,8 @@ async function catalog(dir: string, rawParquet: boolean): Promise<Record<string,
     const parquet = `read_parquet('${join(dir, 'events.parquet')}')`;
     const all = await q(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${parquet})`);
     const cols = all.filter((c) => c !== 'problem');
-    if (cols.length < all.length && (await q(`SELECT count(problem) FROM ${parquet}`))[0] !== '0') throw new Error(`${dir}: events.parquet has problem rows`);
+    if (cols.length < all.length && (await q(`SELECT count(problem) FROM ${parquet}`))[0] !== '0')
+      throw new Error(`${dir}: events.parquet has problem rows`);
     out['events.parquet'] = (await q(`SELECT count(*), ${cols.map((c) => `sum(hash("${c}"))`).join(', ')} FROM ${parquet}`)).join();
     return out;
   } finally {
@@ -54,7 +55,8 @@ async function main(): Promise<void> {
   const raw = [a, b].every((d) => existsSync(join(d, 'events.parquet')));
   if (!raw) process.stdout.write('(events/ parts on one side: events.parquet compared through the view `events` only)\n');
   const [ca, cb] = [await catalog(a, raw), await catalog(b, raw)];
-  for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)])) report(ca[k] === cb[k], `${k}: ${ca[k]}${ca[k] === cb[k] ? '' : ` vs ${cb[k]}`}`);
+  for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)]))
+    report(ca[k] === cb[k], `${k}: ${ca[k]}${ca[k] === cb[k] ? '' : ` vs ${cb[k]}`}`);
   process.stdout.write(same ? 'ALL SAME\n' : 'DIFFERENT\n');
   process.exitCode = same ? 0 : 1;
 }

@@ -41,7 +41,9 @@ async function main() {
     const loadSeconds = (performance.now() - tw) / 1000;
     const n = seqs.customerIds.length;
     const info = backendInfo();
-    process.stderr.write(`bench:export: ${n} Beauty customers, ${itemCount} items, config ${JSON.stringify(BENCH_CONFIG)}, backend ${info?.name} (${info?.reason}), ${workers} worker thread(s) + main (model load incl. workers ${loadSeconds.toFixed(2)} s, not timed)\n`);
+    process.stderr.write(
+      `bench:export: ${n} Beauty customers, ${itemCount} items, config ${JSON.stringify(BENCH_CONFIG)}, backend ${info?.name} (${info?.reason}), ${workers} worker thread(s) + main (model load incl. workers ${loadSeconds.toFixed(2)} s, not timed)\n`,
+    );
     // warm-up (kernel compilation, first allocation)
     await exportEmbeddings({ model, customers: seqs, asOf: '2100-01-01', out: join(root, 'warm.parquet'), batchSize: 512 });
     const rows: Array<Record<string, number | string>> = [];
@@ -54,19 +56,40 @@ async function main() {
         const embedOnly = n / ((performance.now() - t0) / 1000);
         const out = join(root, `emb-${batchSize}-${r}.parquet`);
         const cpu0 = process.cpuUsage();
-        const res = await exportEmbeddings({ model, customers: seqs, asOf: '2100-01-01', out, batchSize, progress: r === 0 ? lineProgress() : undefined });
+        const res = await exportEmbeddings({
+          model,
+          customers: seqs,
+          asOf: '2100-01-01',
+          out,
+          batchSize,
+          progress: r === 0 ? lineProgress() : undefined,
+        });
         const cpu = process.cpuUsage(cpu0);
         const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         const check = await parquetStats(out);
         if (check.rows !== n) throw new Error(`re-read ${check.rows} rows, expected ${n}`);
-        rows.push({ backend: info?.name ?? '?', batchSize, run: r + 1, 'embed customers/s': Math.round(embedOnly), 'embed CPU s': +((ecpu.user + ecpu.system) / 1e6).toFixed(2), 'export customers/s': Math.round(res.customersPerSec), 'export s': +res.seconds.toFixed(2), 'CPU s': +cpuSeconds.toFixed(2), 'customers/CPU-s': Math.round(n / cpuSeconds), 'load avg': +loadavg()[0].toFixed(1), 'file MB': +(res.bytes / 1e6).toFixed(1) });
+        rows.push({
+          backend: info?.name ?? '?',
+          batchSize,
+          run: r + 1,
+          'embed customers/s': Math.round(embedOnly),
+          'embed CPU s': +((ecpu.user + ecpu.system) / 1e6).toFixed(2),
+          'export customers/s': Math.round(res.customersPerSec),
+          'export s': +res.seconds.toFixed(2),
+          'CPU s': +cpuSeconds.toFixed(2),
+          'customers/CPU-s': Math.round(n / cpuSeconds),
+          'load avg': +loadavg()[0].toFixed(1),
+          'file MB': +(res.bytes / 1e6).toFixed(1),
+        });
       }
     }
     console.table(rows);
     const best = Math.max(...rows.map((r) => r['export customers/s'] as number));
     const perCpu = Math.max(...rows.map((r) => r['customers/CPU-s'] as number));
-    process.stdout.write(`bench:export best ${best} customers/s wall-clock end-to-end (embed + Parquet write + rename), target 20000: ${best >= 20000 ? 'met' : 'NOT met'}; ` +
-      `best ${perCpu} customers per CPU-second (${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)})\n`);
+    process.stdout.write(
+      `bench:export best ${best} customers/s wall-clock end-to-end (embed + Parquet write + rename), target 20000: ${best >= 20000 ? 'met' : 'NOT met'}; ` +
+        `best ${perCpu} customers per CPU-second (${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)})\n`,
+    );
     model.dispose();
   } finally {
     rmSync(root, { recursive: true, force: true });

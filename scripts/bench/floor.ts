@@ -17,7 +17,9 @@ export interface FloorTimes {
 export async function duckdbFloor(file: string, tmpDir: string): Promise<FloorTimes> {
   const typed: Record<string, string> = { position: 'INTEGER', page: 'INTEGER', price: 'DOUBLE' };
   if (await csvColumnLooksInteger(file, 'ts', ',')) typed.ts = 'BIGINT';
-  const cols = [...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional].map((c) => `${sqlString(c)}: ${sqlString(typed[c] ?? 'VARCHAR')}`).join(', ');
+  const cols = [...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional]
+    .map((c) => `${sqlString(c)}: ${sqlString(typed[c] ?? 'VARCHAR')}`)
+    .join(', ');
   const read = `read_csv(${sqlString(file)}, columns={${cols}}, header=true, auto_detect=false, delim=',', quote='"', escape='"', ignore_errors=true)`;
   const parquet = join(tmpDir, `floor-${process.pid}.parquet`);
   const steps: Record<string, string> = {
@@ -29,7 +31,8 @@ export async function duckdbFloor(file: string, tmpDir: string): Promise<FloorTi
   for (const [name, sql] of Object.entries(steps)) {
     const db = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'true' });
     const conn = await db.connect();
-    const t0 = performance.now(), c0 = process.cpuUsage();
+    const t0 = performance.now(),
+      c0 = process.cpuUsage();
     await conn.run(sql);
     const c = process.cpuUsage(c0);
     out[name] = { wallMs: Math.round(performance.now() - t0), cpuMs: Math.round((c.user + c.system) / 1000) };

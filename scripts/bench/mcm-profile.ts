@@ -12,7 +12,16 @@ async function main(): Promise<void> {
   const top = argv.includes('--top') ? Number(argv[argv.indexOf('--top') + 1]) : 25;
   await initBackend();
   const data = await loadPrepared(argv.find((a) => !a.startsWith('--') && Number.isNaN(Number(a))) ?? 'runs/data/s3rec-beauty');
-  const config = mcm.config.parse({ ...mcm.presets?.beauty, variant: 'MCM_Final', dModel: 64, maxLen: 50, samplesPerSequence: 2, batchSize: 128, lr: 0.001, negatives: 512 });
+  const config = mcm.config.parse({
+    ...mcm.presets?.beauty,
+    variant: 'MCM_Final',
+    dModel: 64,
+    maxLen: 50,
+    samplesPerSequence: 2,
+    batchSize: 128,
+    lr: 0.001,
+    negatives: 512,
+  });
   const model = mcm.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures }) as McmModel;
   const sampler = new McmSampler(data.train, { ...model.config, seed: 1, itemCount: model.backbone.itemCount });
   const opt = new AdamW(model.params.trainable(), { lr: 0.001, totalSteps: 10, schedule: 'constant' });

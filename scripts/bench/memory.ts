@@ -35,7 +35,10 @@ interface Row {
 
 async function child(family: string, prepared: string, presetDataset: string, trainS: number, valid: number): Promise<void> {
   const [{ loadPrepared }, { initBackend }, { rankEval }, { getFamily, resolveRunConfig }] = await Promise.all([
-    import('@cfm/data'), import('@cfm/tensor'), import('@cfm/eval'), import('@cfm/models'),
+    import('@cfm/data'),
+    import('@cfm/tensor'),
+    import('@cfm/eval'),
+    import('@cfm/models'),
   ]);
   await initBackend();
   const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -43,7 +46,9 @@ async function child(family: string, prepared: string, presetDataset: string, tr
   const rssAfterLoadMb = Math.round(process.memoryUsage().rss / 2 ** 20);
   const resolved = resolveRunConfig(family, presetDataset || data.dataset, {});
   const config = resolved.config as { maxLen: number; batchSize: number };
-  const model = getFamily(family).create(resolved.config, data) as ReturnType<ReturnType<typeof getFamily>['create']> & { progress?: unknown };
+  const model = getFamily(family).create(resolved.config, data) as ReturnType<ReturnType<typeof getFamily>['create']> & {
+    progress?: unknown;
+  };
   let steps = 0;
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), trainS * 1000);
@@ -60,15 +65,28 @@ async function child(family: string, prepared: string, presetDataset: string, tr
   const e0 = Date.now();
   const r = rankEval(model, data, 'valid', { protocol: 'full', maxLen: config.maxLen, limit: valid });
   const row: Row = {
-    family, preset: resolved.preset, configHash: resolved.hash, maxLen: config.maxLen, batchSize: config.batchSize, steps, msPerStep,
-    rssAfterLoadMb, peakTrainMb, peakEvalMb: peak(), validNdcg10: r.metrics['ndcg@10'], evalSeconds: (Date.now() - e0) / 1000,
+    family,
+    preset: resolved.preset,
+    configHash: resolved.hash,
+    maxLen: config.maxLen,
+    batchSize: config.batchSize,
+    steps,
+    msPerStep,
+    rssAfterLoadMb,
+    peakTrainMb,
+    peakEvalMb: peak(),
+    validNdcg10: r.metrics['ndcg@10'],
+    evalSeconds: (Date.now() - e0) / 1000,
   };
   process.stdout.write(`RESULT ${JSON.stringify(row)}\n`);
 }
 
 /** a child process whose resident memory is watched: above capMb it is killed (the machine is shared: an
  * out-of-memory kill could take another process) */
-function runChild(args: string[], capMb: number): Promise<{ stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null; capped: boolean; seconds: number }> {
+function runChild(
+  args: string[],
+  capMb: number,
+): Promise<{ stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null; capped: boolean; seconds: number }> {
   return new Promise((done) => {
     const t0 = Date.now();
     const p = spawn(tsx, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,9 +98,20 @@ function runChild(args: string[], capMb: number): Promise<{ stdout: string; stde
     // tsx runs the script in a node grandchild: watch every process of the child's group
     const watch = setInterval(() => {
       const ps = spawnSync('ps', ['-o', 'rss=', '--ppid', String(p.pid), '-p', String(p.pid)], { encoding: 'utf8' });
-      const kids = spawnSync('pgrep', ['-P', String(p.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-      const more = kids.length ? spawnSync('ps', ['-o', 'rss=', '--ppid', kids.join(','), '-p', kids.join(',')], { encoding: 'utf8' }).stdout : '';
-      const mb = Math.max(0, ...`${ps.stdout}\n${more}`.split('\n').map((x) => Number(x.trim()) / 1024).filter(Number.isFinite));
+      const kids = spawnSync('pgrep', ['-P', String(p.pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
+      const more = kids.length
+        ? spawnSync('ps', ['-o', 'rss=', '--ppid', kids.join(','), '-p', kids.join(',')], { encoding: 'utf8' }).stdout
+        : '';
+      const mb = Math.max(
+        0,
+        ...`${ps.stdout}\n${more}`
+          .split('\n')
+          .map((x) => Number(x.trim()) / 1024)
+          .filter(Number.isFinite),
+      );
       if (mb > capMb) {
         capped = true;
         for (const k of kids) spawnSync('pkill', ['-KILL', '-P', k]);
@@ -103,7 +132,11 @@ function ensurePrepared(customers: string, items: string, days: string): string 
   if (existsSync(join(prepared, 'manifest.json'))) return prepared;
   mkdirSync(base, { recursive: true });
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const r = spawnSync(tsx, [join(root, 'apps/cli/src/main.ts'), ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    const r = spawnSync(tsx, [join(root, 'apps/cli/src/main.ts'), ...args], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     if (r.status !== 0) throw new Error(`cfm ${args[0]} failed (exit ${r.status})`);
   };
   cli(['simulate', '--out', join(base, 'raw'), '--customers', customers, '--items', items, '--days', days, '--seed', '5']);
@@ -111,9 +144,14 @@ function ensurePrepared(customers: string, items: string, days: string): string 
   return prepared;
 }
 
-function page(rows: Row[], o: { prepared: string; command: string; load0: number[]; load1: number[]; trainS: number; valid: number }): string {
+function page(
+  rows: Row[],
+  o: { prepared: string; command: string; load0: number[]; load1: number[]; trainS: number; valid: number },
+): string {
   const commit = spawnSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout.trim() ? '+dirty' : '';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout.trim()
+    ? '+dirty'
+    : '';
   const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   const lines = [
     '# Memory per family',
@@ -139,7 +177,9 @@ function page(rows: Row[], o: { prepared: string; command: string; load0: number
 
 async function main(): Promise<void> {
   if (argv[0] === '--child') return child(argv[1], argv[2], argv[3], Number(argv[4]), Number(argv[5]));
-  const prepared = argv.includes('--prepared') ? resolve(arg('prepared', '')) : ensurePrepared(arg('customers', '31000'), arg('items', '24000'), arg('days', '120'));
+  const prepared = argv.includes('--prepared')
+    ? resolve(arg('prepared', ''))
+    : ensurePrepared(arg('customers', '31000'), arg('items', '24000'), arg('days', '120'));
   const families = arg('families', 'mcm,bert4rec,sasrec,shopperbert').split(',');
   const presetDataset = arg('preset-dataset', '');
   const trainS = Number(arg('train-s', '60'));

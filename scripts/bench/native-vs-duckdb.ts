@@ -29,7 +29,10 @@ function arg(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const fmt = (s: number) => `${s.toFixed(2)} s`;
 
@@ -51,7 +54,16 @@ interface Timed {
 
 interface NativeDataAddon {
   version?: number;
-  writeParquet(path: string, out: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], nullTokens: string[]): Promise<number>;
+  writeParquet(
+    path: string,
+    out: string,
+    delim: number,
+    ncols: number,
+    index: Int32Array,
+    maxTs: number,
+    types: string[],
+    nullTokens: string[],
+  ): Promise<number>;
 }
 
 /** the CSV's header columns */
@@ -77,8 +89,18 @@ async function nativeWriter(csv: string, out: string): Promise<Timed> {
   if (!loaded.addon) throw new Error('the native-data addon is not built (bash infra/native-data/provision.sh)');
   const cols = header(csv);
   const index = Int32Array.from([...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional], (c) => cols.indexOf(c));
-  const t0 = performance.now(), c0 = process.cpuUsage();
-  const rows = await loaded.addon.writeParquet(csv, out, ','.charCodeAt(0), cols.length, index, timeRules().window[1], [...EVENT_TYPES], nullTokens());
+  const t0 = performance.now(),
+    c0 = process.cpuUsage();
+  const rows = await loaded.addon.writeParquet(
+    csv,
+    out,
+    ','.charCodeAt(0),
+    cols.length,
+    index,
+    timeRules().window[1],
+    [...EVENT_TYPES],
+    nullTokens(),
+  );
   const c = process.cpuUsage(c0);
   if (!(rows > 0)) throw new Error('native writer wrote no rows');
   return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
@@ -89,11 +111,14 @@ async function duckdbWriter(csv: string, out: string): Promise<Timed> {
   const db = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'true' });
   const conn = await db.connect();
   const types: Record<string, string> = { ts: 'BIGINT', position: 'INTEGER', page: 'INTEGER', price: 'DOUBLE' };
-  const cols = header(csv).map((c) => `${sqlString(c)}: ${sqlString(types[c] ?? 'VARCHAR')}`).join(', ');
+  const cols = header(csv)
+    .map((c) => `${sqlString(c)}: ${sqlString(types[c] ?? 'VARCHAR')}`)
+    .join(', ');
   const read = `read_csv(${sqlString(csv)}, columns={${cols}}, header=true, auto_detect=false, delim=',', quote='"', escape='"', nullstr=[${nullTokens().map(sqlString).join(', ')}])`;
   const typeCode = `(list_position([${EVENT_TYPES.map(sqlString).join(', ')}], event_type) + ${RESERVED_IDS - 1})::TINYINT`;
   const select = `SELECT 0::INTEGER AS file_id, NULL::BIGINT AS rec, customer_id, item_id, ts, ${typeCode} AS type, session_id, position, page, query, price FROM ${read}`;
-  const t0 = performance.now(), c0 = process.cpuUsage();
+  const t0 = performance.now(),
+    c0 = process.cpuUsage();
   await conn.run(`COPY (${select}) TO ${sqlString(out)} ${PARQUET}`);
   const c = process.cpuUsage(c0);
   conn.closeSync();
@@ -121,7 +146,9 @@ print(time.perf_counter() - t0, time.process_time() - c0)
 
 function pyarrowWriter(python: string, csv: string, out: string): Timed & { process: number } {
   const t0 = performance.now();
-  const line = execFileSync(python, ['-c', PYARROW, csv, out, EVENT_TYPES.join(','), nullTokens().join('\x1f'), String(RESERVED_IDS - 1)], { encoding: 'utf8' });
+  const line = execFileSync(python, ['-c', PYARROW, csv, out, EVENT_TYPES.join(','), nullTokens().join('\x1f'), String(RESERVED_IDS - 1)], {
+    encoding: 'utf8',
+  });
   const [wall, cpu] = line.trim().split(/\s+/).map(Number);
   return { wall, cpu, process: (performance.now() - t0) / 1000 };
 }
@@ -131,8 +158,12 @@ async function tableDigest(file: string): Promise<string> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   const src = `read_parquet(${sqlString(file)})`;
-  const cols = (await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${src})`)).getRows().map((r) => `${r[0]}:${r[1]}`);
-  const sums = (await conn.runAndReadAll(`SELECT count(*), ${cols.map((c) => `sum(hash("${c.split(':')[0]}"))`).join(', ')} FROM ${src}`)).getRows()[0].map(String);
+  const cols = (await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${src})`))
+    .getRows()
+    .map((r) => `${r[0]}:${r[1]}`);
+  const sums = (await conn.runAndReadAll(`SELECT count(*), ${cols.map((c) => `sum(hash("${c.split(':')[0]}"))`).join(', ')} FROM ${src}`))
+    .getRows()[0]
+    .map(String);
   conn.closeSync();
   db.closeSync();
   return `${cols.join(' ')} | ${sums.join(' ')}`;
@@ -173,7 +204,8 @@ async function main(): Promise<void> {
         const a = prepareOnce(n, first);
         const b = prepareOnce(n, !first);
         const [nat, duck] = first ? [a, b] : [b, a];
-        if (nat.reader !== 'native-scan' || duck.reader !== 'duckdb') throw new Error(`readers ${nat.reader} / ${duck.reader}: is the addon built?`);
+        if (nat.reader !== 'native-scan' || duck.reader !== 'duckdb')
+          throw new Error(`readers ${nat.reader} / ${duck.reader}: is the addon built?`);
         prepare[n].push({ native: nat.seconds, duckdb: duck.seconds, loadBefore });
         process.stderr.write(`prepare ${n}: native ${fmt(nat.seconds)}, duckdb ${fmt(duck.seconds)} (load ${loadBefore})\n`);
       }
@@ -183,7 +215,11 @@ async function main(): Promise<void> {
       mkdirSync(dir, { recursive: true });
       const out = { native: join(dir, 'native.parquet'), duckdb: join(dir, 'duckdb.parquet'), pyarrow: join(dir, 'pyarrow.parquet') };
       writers[n] = [];
-      const orders: Array<Array<keyof typeof out>> = [['native', 'duckdb', 'pyarrow'], ['duckdb', 'pyarrow', 'native'], ['pyarrow', 'native', 'duckdb']];
+      const orders: Array<Array<keyof typeof out>> = [
+        ['native', 'duckdb', 'pyarrow'],
+        ['duckdb', 'pyarrow', 'native'],
+        ['pyarrow', 'native', 'duckdb'],
+      ];
       for (let p = 0; p < pairs; p++) {
         const loadBefore = load();
         const order = orders[p % orders.length];
@@ -195,17 +231,38 @@ async function main(): Promise<void> {
           else r.pyarrow = pyarrowWriter(python, csv, out.pyarrow);
         }
         writers[n].push(r as WriterRound);
-        process.stderr.write(`writers ${n}: native ${fmt(r.native!.wall)}, duckdb ${fmt(r.duckdb!.wall)}, pyarrow ${fmt(r.pyarrow!.wall)} (load ${loadBefore})\n`);
+        process.stderr.write(
+          `writers ${n}: native ${fmt(r.native!.wall)}, duckdb ${fmt(r.duckdb!.wall)}, pyarrow ${fmt(r.pyarrow!.wall)} (load ${loadBefore})\n`,
+        );
       }
-      const digests = { native: await tableDigest(out.native), duckdb: await tableDigest(out.duckdb), pyarrow: await tableDigest(out.pyarrow) };
+      const digests = {
+        native: await tableDigest(out.native),
+        duckdb: await tableDigest(out.duckdb),
+        pyarrow: await tableDigest(out.pyarrow),
+      };
       const sizesMb = Object.fromEntries(Object.entries(out).map(([k, f]) => [k, (statSync(f).size / 2 ** 20).toFixed(1)]));
       for (const w of ['duckdb', 'pyarrow'] as const)
-        notes.push(`${n.toLocaleString('en')} events: the ${w} file ${digests[w] === digests.native ? 'holds the same table as' : 'DIFFERS from'} the native one (row count and per-column hash sums)`);
-      notes.push(`${n.toLocaleString('en')} events: file sizes (MiB) native ${sizesMb.native}, duckdb ${sizesMb.duckdb}, pyarrow ${sizesMb.pyarrow}`);
+        notes.push(
+          `${n.toLocaleString('en')} events: the ${w} file ${digests[w] === digests.native ? 'holds the same table as' : 'DIFFERS from'} the native one (row count and per-column hash sums)`,
+        );
+      notes.push(
+        `${n.toLocaleString('en')} events: file sizes (MiB) native ${sizesMb.native}, duckdb ${sizesMb.duckdb}, pyarrow ${sizesMb.pyarrow}`,
+      );
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const results: Results = { started, loadStart, loadEnd: load(), sizes, pairs, prepare, writers, notes, pyarrow: pyarrowVersion(python), machine: machine() };
+  const results: Results = {
+    started,
+    loadStart,
+    loadEnd: load(),
+    sizes,
+    pairs,
+    prepare,
+    writers,
+    notes,
+    pyarrow: pyarrowVersion(python),
+    machine: machine(),
+  };
   const page = renderPage(results);
   process.stdout.write(page);
   if (process.argv.includes('--no-page')) return;
@@ -265,8 +322,14 @@ function renderPage(r: Results): string {
       '|---|---|---|---|---|---|',
     );
     for (const [n, ps] of Object.entries(r.prepare)) {
-      ps.forEach((p, i) => lines.push(`| ${Number(n).toLocaleString('en')} | ${i + 1} | ${p.loadBefore} | ${fmt(p.native)} | ${fmt(p.duckdb)} | ${(p.duckdb / p.native).toFixed(2)}× |`));
-      lines.push(`| ${Number(n).toLocaleString('en')} | median | | ${fmt(median(ps.map((p) => p.native)))} | ${fmt(median(ps.map((p) => p.duckdb)))} | **${median(ps.map((p) => p.duckdb / p.native)).toFixed(2)}×** |`);
+      ps.forEach((p, i) =>
+        lines.push(
+          `| ${Number(n).toLocaleString('en')} | ${i + 1} | ${p.loadBefore} | ${fmt(p.native)} | ${fmt(p.duckdb)} | ${(p.duckdb / p.native).toFixed(2)}× |`,
+        ),
+      );
+      lines.push(
+        `| ${Number(n).toLocaleString('en')} | median | | ${fmt(median(ps.map((p) => p.native)))} | ${fmt(median(ps.map((p) => p.duckdb)))} | **${median(ps.map((p) => p.duckdb / p.native)).toFixed(2)}×** |`,
+      );
     }
     lines.push('');
   }
@@ -278,14 +341,18 @@ function renderPage(r: Results): string {
       `checks, as scan.ts calls it). DuckDB: read_csv → COPY … TO parquet (PARQUET options of the ingest) on a fresh`,
       `in-memory database. pyarrow ${r.pyarrow}: csv.read_csv → parquet.write_table (no dictionary, no compression), timed`,
       `inside Python (the interpreter's start and import are in "pyarrow process"). Wall seconds (CPU seconds of the`,
-      'process); the median row gives the median of each round\'s ratio to the native writer.',
+      "process); the median row gives the median of each round's ratio to the native writer.",
       '',
       '| events | round | order | load before | native | DuckDB | pyarrow | pyarrow process |',
       '|---|---|---|---|---|---|---|---|',
     );
     for (const [n, ws] of Object.entries(r.writers)) {
       const t = (x: Timed) => `${fmt(x.wall)} (${x.cpu.toFixed(2)})`;
-      ws.forEach((w, i) => lines.push(`| ${Number(n).toLocaleString('en')} | ${i + 1} | ${w.order} | ${w.loadBefore} | ${t(w.native)} | ${t(w.duckdb)} | ${t(w.pyarrow)} | ${fmt(w.pyarrow.process)} |`));
+      ws.forEach((w, i) =>
+        lines.push(
+          `| ${Number(n).toLocaleString('en')} | ${i + 1} | ${w.order} | ${w.loadBefore} | ${t(w.native)} | ${t(w.duckdb)} | ${t(w.pyarrow)} | ${fmt(w.pyarrow.process)} |`,
+        ),
+      );
       const med = (f: (w: WriterRound) => number) => median(ws.map(f));
       lines.push(
         `| ${Number(n).toLocaleString('en')} | median | | | ${fmt(med((w) => w.native.wall))} | ${fmt(med((w) => w.duckdb.wall))} (**${med((w) => w.duckdb.wall / w.native.wall).toFixed(2)}×**) | ${fmt(med((w) => w.pyarrow.wall))} (**${med((w) => w.pyarrow.wall / w.native.wall).toFixed(2)}×**) | ${fmt(med((w) => w.pyarrow.process))} |`,
@@ -316,9 +383,12 @@ function summary(r: Results): string[] {
 
 if (process.argv.includes('--render')) {
   // the page again from the saved results (after a change of its wording)
-  writeFileSync(join(RESULTS, 'native-vs-duckdb.md'), renderPage(JSON.parse(readFileSync(join(RESULTS, 'native-vs-duckdb.json'), 'utf8')) as Results));
+  writeFileSync(
+    join(RESULTS, 'native-vs-duckdb.md'),
+    renderPage(JSON.parse(readFileSync(join(RESULTS, 'native-vs-duckdb.json'), 'utf8')) as Results),
+  );
 } else
   void main().catch((e) => {
-  process.stderr.write(`${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });

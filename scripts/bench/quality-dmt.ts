@@ -10,9 +10,28 @@ import { join } from 'node:path';
 import { CfmError, lineProgress, runtimeOptions, type Event, type Item } from '@cfm/core';
 import { simulate } from '@cfm/simulator';
 import { gbdtBaseline } from '@cfm/benchmarks';
-import { buildImpressionSet, catalogueFromItems, DmtConfig, DmtModel, pageViewImpressions, relaImprPct, taskMetrics, VARIANTS, type ImpressionRow, type ImpressionSet, type TaskMetrics, type Catalogue } from '@cfm/model-dmt';
+import {
+  buildImpressionSet,
+  catalogueFromItems,
+  DmtConfig,
+  DmtModel,
+  pageViewImpressions,
+  relaImprPct,
+  taskMetrics,
+  VARIANTS,
+  type ImpressionRow,
+  type ImpressionSet,
+  type TaskMetrics,
+  type Catalogue,
+} from '@cfm/model-dmt';
 
-interface Data { name: string; cat: Catalogue; train: ImpressionSet; valid: ImpressionSet; tests: Record<string, ImpressionSet> }
+interface Data {
+  name: string;
+  cat: Catalogue;
+  train: ImpressionSet;
+  valid: ImpressionSet;
+  tests: Record<string, ImpressionSet>;
+}
 type Result = Record<string, Record<string, TaskMetrics>> & { gates?: Record<string, Record<string, number[]>> };
 const TASKS = ['ctr', 'cvr'];
 const progress = lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
@@ -25,7 +44,14 @@ function simData(quick: boolean): Data {
   // the logging ranker promotes sponsored items (rankerBoost): position is confounded with the item, which is
   // what the bias network has to undo; 1 500 customers give a few hundred randomised-order test requests
   const big = process.argv.includes('--big');
-  const sim = simulate({ customers: quick ? 150 : big ? 3000 : 1500, items: 2000, days: 120, seed: 7, impressions: { randomizedShare: big ? 0.5 : 0.3, rankerBoost: big ? 2 : 1 }, outputs: { queries: false, incentives: false, itemText: false } });
+  const sim = simulate({
+    customers: quick ? 150 : big ? 3000 : 1500,
+    items: 2000,
+    days: 120,
+    seed: 7,
+    impressions: { randomizedShare: big ? 0.5 : 0.3, rankerBoost: big ? 2 : 1 },
+    outputs: { queries: false, incentives: false, itemText: false },
+  });
   const cat = catalogueFromItems(sim.items);
   const b = DmtConfig.parse({}).behaviours;
   const t0 = Date.parse(sim.config.startDate);
@@ -33,8 +59,14 @@ function simData(quick: boolean): Data {
   const [cut1, cut2] = [t0 + 84 * day, t0 + 102 * day]; // train: days 0-83, valid: 84-101, test: 102-119
   const build = (rows: ImpressionRow[], source: string) => buildImpressionSet(rows, sim.events, cat, b, { source });
   return {
-    name: quick ? 'sim-boost-quick' : big ? 'sim-boost-big' : 'sim-boost', cat, train: build(byTime(sim.impressions, 0, cut1), 'train'), valid: build(byTime(sim.impressions, cut1, cut2), 'valid'),
-    tests: { logged: build(byTime(sim.impressions, cut2, Infinity), 'test'), randomised: build(byTime(sim.randomImpressions, cut1, Infinity), 'random') },
+    name: quick ? 'sim-boost-quick' : big ? 'sim-boost-big' : 'sim-boost',
+    cat,
+    train: build(byTime(sim.impressions, 0, cut1), 'train'),
+    valid: build(byTime(sim.impressions, cut1, cut2), 'valid'),
+    tests: {
+      logged: build(byTime(sim.impressions, cut2, Infinity), 'test'),
+      randomised: build(byTime(sim.randomImpressions, cut1, Infinity), 'random'),
+    },
   };
 }
 
@@ -45,14 +77,18 @@ function readTaobao(dir: string): { events: Event[]; items: Item[] } {
   const types: Record<string, Event['type']> = { pv: 'view', cart: 'cart', fav: 'favourite', buy: 'purchase' };
   const events: Event[] = [];
   const category = new Map<string, string>();
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    const [user, item, cat, behaviour, ts] = line.split(',');
-    if (!types[behaviour]) throw new CfmError('CFM_E_ROW_SCHEMA', `unknown behaviour "${behaviour}"`, { file, row: i + 1, field: 'behavior_type' });
-    if (!/^\d+$/.test(ts ?? '')) throw new CfmError('CFM_E_ROW_SCHEMA', `timestamp "${ts}" is not unix seconds`, { file, row: i + 1, field: 'timestamp' });
-    if (!category.has(item)) category.set(item, `c${cat}`);
-    events.push({ customerId: user, itemId: item, ts: Number(ts) * 1000, type: types[behaviour] });
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      const [user, item, cat, behaviour, ts] = line.split(',');
+      if (!types[behaviour])
+        throw new CfmError('CFM_E_ROW_SCHEMA', `unknown behaviour "${behaviour}"`, { file, row: i + 1, field: 'behavior_type' });
+      if (!/^\d+$/.test(ts ?? ''))
+        throw new CfmError('CFM_E_ROW_SCHEMA', `timestamp "${ts}" is not unix seconds`, { file, row: i + 1, field: 'timestamp' });
+      if (!category.has(item)) category.set(item, `c${cat}`);
+      events.push({ customerId: user, itemId: item, ts: Number(ts) * 1000, type: types[behaviour] });
+    });
   return { events, items: [...category].map(([itemId, c]) => ({ itemId, categories: [c] })) };
 }
 
@@ -67,8 +103,11 @@ function taobaoData(quick: boolean): Data {
     return buildImpressionSet(rows.slice(0, quick ? 3000 : cap), events, cat, b, { source });
   };
   return {
-    name: quick ? 'taobao-quick' : 'taobao', cat, train: build(Date.UTC(2017, 10, 25), dec(2), 'train', 12_000),
-    valid: build(dec(2), dec(3), 'valid', 4000), tests: { test: build(dec(3), dec(4), 'test', 6000) },
+    name: quick ? 'taobao-quick' : 'taobao',
+    cat,
+    train: build(Date.UTC(2017, 10, 25), dec(2), 'train', 12_000),
+    valid: build(dec(2), dec(3), 'valid', 4000),
+    tests: { test: build(dec(3), dec(4), 'test', 6000) },
   };
 }
 
@@ -111,7 +150,14 @@ function meanLine(row: string, test: string, rs: Array<Record<string, TaskMetric
 }
 
 /** one printed line per (table, row, test set, task) */
-function line(table: string, row: string, test: string, r: Record<string, TaskMetrics>, base?: Record<string, TaskMetrics>, extra = ''): string {
+function line(
+  table: string,
+  row: string,
+  test: string,
+  r: Record<string, TaskMetrics>,
+  base?: Record<string, TaskMetrics>,
+  extra = '',
+): string {
   return TASKS.map((k) => {
     const m = r[k];
     const ri = base ? ` RelaImpr ${relaImprPct(m.auc, base[k].auc).toFixed(2)}%` : '';
@@ -123,7 +169,10 @@ const B3 = DmtConfig.parse({}).behaviours;
 const NO_BIAS = { bias: [] as DmtConfig['bias'] };
 export async function runDmtSuite(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const opt = (k: string, dflt: string) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : dflt; };
+  const opt = (k: string, dflt: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args[i + 1] : dflt;
+  };
   const tables = opt('--tables', 'bias,1,3,4,5').split(',');
   const seeds = opt('--seeds', '1').split(',').map(Number);
   const epochs = quick ? 1 : Number(opt('--epochs', '8'));
@@ -132,8 +181,13 @@ export async function runDmtSuite(args: string[]): Promise<void> {
     const d = ds === 'taobao' ? taobaoData(quick) : simData(quick);
     const out = opt('--cache', '') ? join(opt('--cache', ''), d.name) : join('runs', 'bench', 'dmt', d.name);
     mkdirSync(out, { recursive: true });
-    const n = (s: ImpressionSet) => `${s.offsets.length - 1} requests / ${s.item.length} impressions / ${s.clicked.reduce((a, b) => a + b, 0)} clicks / ${s.ordered.reduce((a, b) => a + b, 0)} orders`;
-    say(`# ${d.name}: train ${n(d.train)}; valid ${n(d.valid)}; ${Object.entries(d.tests).map(([k, s]) => `${k} ${n(s)}`).join('; ')}; epochs ≤ ${epochs}`);
+    const n = (s: ImpressionSet) =>
+      `${s.offsets.length - 1} requests / ${s.item.length} impressions / ${s.clicked.reduce((a, b) => a + b, 0)} clicks / ${s.ordered.reduce((a, b) => a + b, 0)} orders`;
+    say(
+      `# ${d.name}: train ${n(d.train)}; valid ${n(d.valid)}; ${Object.entries(d.tests)
+        .map(([k, s]) => `${k} ${n(s)}`)
+        .join('; ')}; epochs ≤ ${epochs}`,
+    );
     const run = (name: string, o: Partial<DmtConfig>, seed = seeds[0]) => runModel(d, name, o, epochs, seed, out);
     const test = Object.keys(d.tests)[0];
     if (tables.includes('bias') && d.tests.randomised) {
@@ -151,7 +205,12 @@ export async function runDmtSuite(args: string[]): Promise<void> {
       }
     }
     for (const dense of tables.includes('1') ? [false, true] : []) {
-      const rows: Array<[string, Partial<DmtConfig>]> = [['DNN', VARIANTS.dnn], ['DIN', VARIANTS.din], ['DMT_trans', VARIANTS.dmt_trans], ['DMT', VARIANTS.dmt]];
+      const rows: Array<[string, Partial<DmtConfig>]> = [
+        ['DNN', VARIANTS.dnn],
+        ['DIN', VARIANTS.din],
+        ['DMT_trans', VARIANTS.dmt_trans],
+        ['DMT', VARIANTS.dmt],
+      ];
       const per: Record<string, Array<Record<string, TaskMetrics>>> = {}; // model → one result per seed
       for (const seed of seeds) {
         for (const [name, o] of rows) (per[name] ??= []).push((await run(`t1-${name}-dense${dense}`, { ...o, dense }, seed))[test]);
@@ -162,7 +221,16 @@ export async function runDmtSuite(args: string[]): Promise<void> {
       }
       const names = [...(dense ? ['GBDT'] : []), ...rows.map(([name]) => name)];
       seeds.forEach((seed, i) => {
-        for (const name of names) say(line('table1', `${name} dense=${dense ? 'yes' : 'no'}${seeds.length > 1 ? ` seed=${seed}` : ''}`, test, per[name][i], per.DNN[i]));
+        for (const name of names)
+          say(
+            line(
+              'table1',
+              `${name} dense=${dense ? 'yes' : 'no'}${seeds.length > 1 ? ` seed=${seed}` : ''}`,
+              test,
+              per[name][i],
+              per.DNN[i],
+            ),
+          );
       });
       if (seeds.length > 1) for (const name of names) say(meanLine(`${name} dense=${dense ? 'yes' : 'no'}`, test, per[name], per.DNN));
     }
@@ -172,21 +240,49 @@ export async function runDmtSuite(args: string[]): Promise<void> {
       for (const seed of seeds) {
         const r = await run(name, o, seed);
         rs.push(r[test]);
-        say(line(table, `${row}${seeds.length > 1 ? ` seed=${seed}` : ''}`, test, r[test], undefined, gates ? ` gates ${JSON.stringify(r.gates?.[test])}` : ''));
+        say(
+          line(
+            table,
+            `${row}${seeds.length > 1 ? ` seed=${seed}` : ''}`,
+            test,
+            r[test],
+            undefined,
+            gates ? ` gates ${JSON.stringify(r.gates?.[test])}` : '',
+          ),
+        );
       }
       if (seeds.length > 1)
         for (const k of TASKS)
-          say(`dmt ${table}-mean ${row} ${test} ${k} AUC ${pm(rs.map((r) => r[k].auc))} P@4 ${pm(rs.map((r) => r[k].precision))} MRR@4 ${pm(rs.map((r) => r[k].mrr))} (${rs.length} seeds)`);
+          say(
+            `dmt ${table}-mean ${row} ${test} ${k} AUC ${pm(rs.map((r) => r[k].auc))} P@4 ${pm(rs.map((r) => r[k].precision))} MRR@4 ${pm(rs.map((r) => r[k].mrr))} (${rs.length} seeds)`,
+          );
     };
     if (tables.includes('3'))
       for (const positions of ['none', 'sinusoidal', 'learned'] as const)
-        await seededRow('table3', `positions=${positions}`, `t1-DMT_trans-densetrue${positions === 'learned' ? '' : `-pos-${positions}`}`, { ...VARIANTS.dmt_trans, positions, dense: true });
+        await seededRow('table3', `positions=${positions}`, `t1-DMT_trans-densetrue${positions === 'learned' ? '' : `-pos-${positions}`}`, {
+          ...VARIANTS.dmt_trans,
+          positions,
+          dense: true,
+        });
     if (tables.includes('4')) {
       const cells = (['single', 'shared-bottom', 'mmoe'] as const).flatMap((multiTask) => [1, 2, 3].map((k) => [multiTask, k] as const));
       // --reverse: a second process can work the table from the other end (finished runs are cached)
       for (const [multiTask, k] of args.includes('--reverse') ? cells.reverse() : cells) {
-        const name = multiTask === 'single' && k === 3 ? 't1-DMT_trans-densetrue' : multiTask === 'mmoe' && k === 3 ? 'mmoe-nobias' : `t4-${multiTask}-b${k}`;
-        await seededRow('table4', `behaviours=${B3.slice(0, k).map((b) => b.name).join('+')} multitask=${multiTask}`, name, { ...NO_BIAS, multiTask, behaviours: B3.slice(0, k) }, multiTask === 'mmoe');
+        const name =
+          multiTask === 'single' && k === 3
+            ? 't1-DMT_trans-densetrue'
+            : multiTask === 'mmoe' && k === 3
+              ? 'mmoe-nobias'
+              : `t4-${multiTask}-b${k}`;
+        await seededRow(
+          'table4',
+          `behaviours=${B3.slice(0, k)
+            .map((b) => b.name)
+            .join('+')} multitask=${multiTask}`,
+          name,
+          { ...NO_BIAS, multiTask, behaviours: B3.slice(0, k) },
+          multiTask === 'mmoe',
+        );
       }
     }
     if (tables.includes('5'))

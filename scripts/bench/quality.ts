@@ -21,13 +21,20 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const progress = lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
   if (suite === 'dmt') return initBackend().then(() => runDmtSuite(args));
-  if (suite === 'session-heads') return initBackend().then(() => sessionHeadsSuite(quick)).then((missed) => void (process.exitCode = missed && !quick ? 1 : 0));
+  if (suite === 'session-heads')
+    return initBackend()
+      .then(() => sessionHeadsSuite(quick))
+      .then((missed) => void (process.exitCode = missed && !quick ? 1 : 0));
   if (suite === 'mcm-incentives') return initBackend().then(() => runIncentives(quick, progress));
   if (suite === 'shopperbert-paper') return runShopperBertPaper(quick);
   const file = join(SUITES, `${suite}.yaml`);
   if (!suite || !existsSync(file)) {
-    const have = readdirSync(SUITES).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5));
-    throw new Error(`no quality suite "${suite ?? ''}" (run configs: ${have.join(', ')}; scripts: dmt, session-heads, mcm-incentives, shopperbert-paper)`);
+    const have = readdirSync(SUITES)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -5));
+    throw new Error(
+      `no quality suite "${suite ?? ''}" (run configs: ${have.join(', ')}; scripts: dmt, session-heads, mcm-incentives, shopperbert-paper)`,
+    );
   }
   const spec = loadRunConfig(file);
   if (args.includes('--fresh')) rmSync(spec.workDir, { recursive: true, force: true });
@@ -36,8 +43,13 @@ async function main(): Promise<void> {
   process.stdout.write(formatSummary(spec, result) + '\n');
   const page = join('docs', 'results', `${suite}.md`);
   const r = writeResultsPage(spec.workDir, page, { suite, config: file, command: `npm run bench:quality -- ${suite}` });
-  for (const t of r.targets) process.stdout.write(`${t.met ? 'MET  ' : 'BELOW'} ${t.family} ${t.from} ${t.metric} ${t.value === null ? 'missing' : t.value.toFixed(4)} target ${t.min} (${t.source})\n`);
-  process.stdout.write(`results → ${r.md}${r.targets.length ? `; ${r.targets.filter((t) => t.met).length} of ${r.targets.length} targets met` : ''}\n`);
+  for (const t of r.targets)
+    process.stdout.write(
+      `${t.met ? 'MET  ' : 'BELOW'} ${t.family} ${t.from} ${t.metric} ${t.value === null ? 'missing' : t.value.toFixed(4)} target ${t.min} (${t.source})\n`,
+    );
+  process.stdout.write(
+    `results → ${r.md}${r.targets.length ? `; ${r.targets.filter((t) => t.met).length} of ${r.targets.length} targets met` : ''}\n`,
+  );
   process.exitCode = r.targets.some((t) => !t.met) ? 1 : 0;
 }
 

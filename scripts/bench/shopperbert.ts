@@ -25,10 +25,18 @@ export async function run(quick: boolean): Promise<void> {
   if (!existsSync(join(preparedDir, 'manifest.json'))) await prepareDataset({ dataset: 'movielens-1m', out: preparedDir, progress });
   const data = await loadPrepared(preparedDir);
   const r = await runShopperBertSuite({
-    data, preparedDir, out, config: medium ? MEDIUM_ENCODER : BENCH_ENCODER, progress,
+    data,
+    preparedDir,
+    out,
+    config: medium ? MEDIUM_ENCODER : BENCH_ENCODER,
+    progress,
     umapFile: quick ? undefined : `docs/img/shopperbert-umap-gender${medium ? '-medium' : ''}`,
     // paper: 10 repeats
-    pretrainEpochs: quick ? 1 : Number(process.env.CFM_SB_PRETRAIN_EPOCHS ?? (medium ? 20 : 2)), repeats: quick ? 1 : Number(process.env.CFM_SB_REPEATS ?? (medium ? 10 : 3)), ptransRepeats: quick ? 1 : Number(process.env.CFM_SB_PTRANS_REPEATS ?? (medium ? 10 : 1)), headEpochs: quick ? 2 : 10, ptransEpochs: quick ? 1 : 2,
+    pretrainEpochs: quick ? 1 : Number(process.env.CFM_SB_PRETRAIN_EPOCHS ?? (medium ? 20 : 2)),
+    repeats: quick ? 1 : Number(process.env.CFM_SB_REPEATS ?? (medium ? 10 : 3)),
+    ptransRepeats: quick ? 1 : Number(process.env.CFM_SB_PTRANS_REPEATS ?? (medium ? 10 : 1)),
+    headEpochs: quick ? 2 : 10,
+    ptransEpochs: quick ? 1 : 2,
   });
   for (const l of suiteLines(r)) process.stdout.write(`${l} backend=${backend.name}\n`);
 }

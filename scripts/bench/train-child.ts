@@ -28,7 +28,13 @@ async function main(): Promise<void> {
   const config = Bert4RecConfig.parse({ ...BENCH_CONFIG, batchSize, warmupSteps: 0, schedule: 'constant' });
   const model = new Bert4RecModel(config, itemCount, 'bench');
   const sampler = new ClozeSampler(seqs, config);
-  const opt = new AdamW(model.params.trainable(), { lr: config.lr, weightDecay: config.weightDecay, clipNorm: config.clipNorm, totalSteps: warmup + steps, schedule: 'constant' });
+  const opt = new AdamW(model.params.trainable(), {
+    lr: config.lr,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+    totalSteps: warmup + steps,
+    schedule: 'constant',
+  });
   const task = { loss: (b: ClozeBatch, ctx: Ctx) => model.loss(b, ctx) };
   const shape = { dModel: config.dModel, nLayers: config.nLayers, dFf: 4 * config.dModel, vocab: itemCount };
   const timed: Array<{ ms: number; cpuMs: number; seqs: number; tokens: number; masked: number; flops: number; loss: number }> = [];
@@ -50,14 +56,25 @@ async function main(): Promise<void> {
       timed.push({ ms, cpuMs, seqs: batch.batchSize, tokens: sh.batch * sh.len, masked: sh.masked, flops: stepFlops(sh, shape), loss });
     }
     const left = warmup + steps - s - 1;
-    const eta = left * (timed.length ? timed.reduce((a, t) => a + t.ms, 0) / timed.length : ms) / 1000;
-    process.stderr.write(`[${backend}] step ${s + 1}/${warmup + steps}${s < warmup ? ' (warm-up)' : ''} ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms) loss ${loss.toFixed(4)}` +
-      ` tensors ${tf.memory().numTensors} eta ${formatDuration(budgetMs ? Math.min(eta, (budgetMs - (Date.now() - t0)) / 1000) : eta)}\n`);
+    const eta = (left * (timed.length ? timed.reduce((a, t) => a + t.ms, 0) / timed.length : ms)) / 1000;
+    process.stderr.write(
+      `[${backend}] step ${s + 1}/${warmup + steps}${s < warmup ? ' (warm-up)' : ''} ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms) loss ${loss.toFixed(4)}` +
+        ` tensors ${tf.memory().numTensors} eta ${formatDuration(budgetMs ? Math.min(eta, (budgetMs - (Date.now() - t0)) / 1000) : eta)}\n`,
+    );
     if (budgetMs && s >= warmup && Date.now() - t0 > budgetMs) break;
   }
   const result = {
-    backend: info.name, gpu: info.gpu, reason: info.reason, data: mode, itemCount, batchSize, batchesPerEpoch: sampler.batchesPerEpoch,
-    warmupMs: warm, steps: timed, peakRssMb: process.resourceUsage().maxRSS / 1024, tfjsTensors: tf.memory().numTensors,
+    backend: info.name,
+    gpu: info.gpu,
+    reason: info.reason,
+    data: mode,
+    itemCount,
+    batchSize,
+    batchesPerEpoch: sampler.batchesPerEpoch,
+    warmupMs: warm,
+    steps: timed,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    tfjsTensors: tf.memory().numTensors,
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   model.dispose();

@@ -25,7 +25,12 @@ export function loadBeauty(mode: 'real' | 'dense', maxLen: number): { seqs: Cust
     if (!line.trim()) return;
     const f = line.trim().split(/\s+/).map(Number);
     const bad = f.findIndex((x) => !Number.isInteger(x) || x < 1);
-    if (bad >= 0) throw new CfmError('CFM_E_ROW_SCHEMA', `"${line.trim().split(/\s+/)[bad]}" is not a positive integer id`, { file, row: i + 1, field: bad === 0 ? 'user' : `item ${bad}` });
+    if (bad >= 0)
+      throw new CfmError('CFM_E_ROW_SCHEMA', `"${line.trim().split(/\s+/)[bad]}" is not a positive integer id`, {
+        file,
+        row: i + 1,
+        field: bad === 0 ? 'user' : `item ${bad}`,
+      });
     const items = f.slice(1).map((x) => x - 1 + RESERVED_IDS);
     for (const x of items) maxItem = Math.max(maxItem, x);
     users.push(items);

@@ -28,7 +28,13 @@ function looSplit(seqs: CustomerSequences): { history: CustomerSequences; target
     return out;
   };
   return {
-    history: { customerIds: seqs.customerIds, offsets, items: pick(seqs.items, (k) => new Int32Array(k)), types: pick(seqs.types, (k) => new Int32Array(k)), times: pick(seqs.times, (k) => new Float64Array(k)) },
+    history: {
+      customerIds: seqs.customerIds,
+      offsets,
+      items: pick(seqs.items, (k) => new Int32Array(k)),
+      types: pick(seqs.types, (k) => new Int32Array(k)),
+      times: pick(seqs.times, (k) => new Float64Array(k)),
+    },
     targets,
   };
 }
@@ -39,8 +45,13 @@ async function main(): Promise<void> {
   const tokens = [...RESERVED_TOKENS, ...Array.from({ length: itemCount - RESERVED_TOKENS.length }, (_, i) => `beauty-${i + 1}`)];
   const { history, targets } = looSplit(seqs);
   const data = {
-    dataset: 's3rec-beauty', split: 'loo', vocabs: { item: { name: 'item', tokens, hash: configHash(tokens) } }, itemFeatures: {},
-    train: history, valid: { history, targets }, test: { history, targets },
+    dataset: 's3rec-beauty',
+    split: 'loo',
+    vocabs: { item: { name: 'item', tokens, hash: configHash(tokens) } },
+    itemFeatures: {},
+    train: history,
+    valid: { history, targets },
+    test: { history, targets },
   } as unknown as PreparedDataset;
   const model = new Bert4RecModel(Bert4RecConfig.parse({ ...BENCH_CONFIG }), itemCount, data.vocabs.item.hash);
   const batchSize = Number(process.env.EVAL_BATCH ?? 256);
@@ -51,7 +62,16 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const s = (performance.now() - t0) / 1000;
   const n = targets.length;
-  const out = { backend: backendInfo()?.name, customers: n, items: itemCount, batchSize, seconds: +s.toFixed(2), customersPerSec: Math.round(n / s), cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2), ndcg10: r.metrics['ndcg@10'] };
+  const out = {
+    backend: backendInfo()?.name,
+    customers: n,
+    items: itemCount,
+    batchSize,
+    seconds: +s.toFixed(2),
+    customersPerSec: Math.round(n / s),
+    cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2),
+    ndcg10: r.metrics['ndcg@10'],
+  };
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
   model.dispose();
   process.exit(0);

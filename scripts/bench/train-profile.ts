@@ -12,7 +12,12 @@ async function main(): Promise<void> {
   const top = Number(process.argv[process.argv.indexOf('--top') + 1] || 15);
   await initBackend();
   const set = process.argv.includes('--set') ? process.argv[process.argv.indexOf('--set') + 1] : '';
-  const over = Object.fromEntries(set.split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])]));
+  const over = Object.fromEntries(
+    set
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])]),
+  );
   const config = Bert4RecConfig.parse({ ...BENCH_CONFIG, warmupSteps: 0, schedule: 'constant', ...over });
   const { seqs, itemCount } = loadBeauty('dense', config.maxLen);
   const model = new Bert4RecModel(config, itemCount, 'bench');

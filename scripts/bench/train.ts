@@ -16,11 +16,30 @@ const root = resolve(__dirname, '../..');
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
 
-interface ChildRun { steps: number; warmup: number; budgetS: number; batchSize: number; data: string }
+interface ChildRun {
+  steps: number;
+  warmup: number;
+  budgetS: number;
+  batchSize: number;
+  data: string;
+}
 function runChild(backend: string, r: ChildRun): Promise<ChildResult | { backend: string; error: string }> {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  const args = [join(__dirname, 'train-child.ts'), '--backend', backend, '--steps', String(r.steps), '--warmup', String(r.warmup), '--data', r.data,
-    '--budget-s', String(r.budgetS), '--batch-size', String(r.batchSize)];
+  const args = [
+    join(__dirname, 'train-child.ts'),
+    '--backend',
+    backend,
+    '--steps',
+    String(r.steps),
+    '--warmup',
+    String(r.warmup),
+    '--data',
+    r.data,
+    '--budget-s',
+    String(r.budgetS),
+    '--batch-size',
+    String(r.batchSize),
+  ];
   return new Promise((done) => {
     const p = spawn(tsx, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CFM_BACKEND: backend } });
     let out = '';
@@ -34,17 +53,38 @@ function runChild(backend: string, r: ChildRun): Promise<ChildResult | { backend
     p.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (code === 0 && line) done(JSON.parse(line.slice(7)) as ChildResult);
-      else done({ backend, error: (err.trim().split('\n').filter((l) => /Error|error/.test(l))[0] ?? `exit ${code}`).slice(0, 240) });
+      else
+        done({
+          backend,
+          error: (
+            err
+              .trim()
+              .split('\n')
+              .filter((l) => /Error|error/.test(l))[0] ?? `exit ${code}`
+          ).slice(0, 240),
+        });
     });
   });
 }
 
-interface EvalRow { backend: string; customers: number; items: number; batchSize: number; seconds: number; customersPerSec: number; cpuSeconds: number }
+interface EvalRow {
+  backend: string;
+  customers: number;
+  items: number;
+  batchSize: number;
+  seconds: number;
+  customersPerSec: number;
+  cpuSeconds: number;
+}
 /** scripts/bench/train-eval.ts in a child process on `backend` */
 function runEval(backend: string): EvalRow | undefined {
   process.stderr.write(`- full-ranking evaluation throughput (${backend})\n`);
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  const r = spawnSync(tsx, [join(__dirname, 'train-eval.ts')], { cwd: root, encoding: 'utf8', env: { ...process.env, CFM_BACKEND: backend } });
+  const r = spawnSync(tsx, [join(__dirname, 'train-eval.ts')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CFM_BACKEND: backend },
+  });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) process.stderr.write(`  evaluation bench failed: ${(r.stderr ?? '').trim().split('\n').slice(-1)[0]}\n`);
   return line ? (JSON.parse(line.slice(7)) as EvalRow) : undefined;
@@ -68,7 +108,10 @@ function measureBlas(): BlasResult[] {
   const out: BlasResult[] = [];
   for (const threads of [1, cpus().length]) {
     process.stderr.write(`  [blas] sgemm 1024³ and 2048³ on ${threads} thread(s)\n`);
-    const r = spawnSync(py, [join(__dirname, 'train-blas.py'), '1024', '2048'], { env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) }, encoding: 'utf8' });
+    const r = spawnSync(py, [join(__dirname, 'train-blas.py'), '1024', '2048'], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
+      encoding: 'utf8',
+    });
     for (const l of (r.stdout ?? '').split('\n')) if (l.startsWith('{')) out.push(JSON.parse(l) as BlasResult);
   }
   return out;
@@ -88,9 +131,23 @@ async function main(): Promise<void> {
     // pure JS is ~1000× below native: one step of a smaller batch, no warm-up, reported as such;
     // wasm gets fewer steps than native (a full step takes it tens of seconds)
     const run: ChildRun =
-      b === 'cpu' ? { steps: Number(arg('cpu-steps', '1')), warmup: 0, budgetS: Number(arg('cpu-budget-s', '300')), batchSize: Number(arg('cpu-batch', '16')), data }
-      : b === 'wasm' ? { steps: Number(arg('wasm-steps', '2')), warmup: Number(arg('wasm-warmup', '0')), budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data }
-      : { steps, warmup, budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data };
+      b === 'cpu'
+        ? {
+            steps: Number(arg('cpu-steps', '1')),
+            warmup: 0,
+            budgetS: Number(arg('cpu-budget-s', '300')),
+            batchSize: Number(arg('cpu-batch', '16')),
+            data,
+          }
+        : b === 'wasm'
+          ? {
+              steps: Number(arg('wasm-steps', '2')),
+              warmup: Number(arg('wasm-warmup', '0')),
+              budgetS: 0,
+              batchSize: BENCH_CONFIG.batchSize,
+              data,
+            }
+          : { steps, warmup, budgetS: 0, batchSize: BENCH_CONFIG.batchSize, data };
     results.push(await runChild(b, run));
   }
   const blas = argv.includes('--no-blas') ? [] : measureBlas();
@@ -100,10 +157,16 @@ async function main(): Promise<void> {
   const load1 = loadavg()[0];
   const summary = summarize(results, blas);
   process.stdout.write(table(summary, { data, load: [load0, load1], cores: cpus().length }) + '\n');
-  if (evalRow) process.stdout.write(`full-ranking evaluation (${evalRow.backend}, fresh weights, batch ${evalRow.batchSize}): ${evalRow.customersPerSec} customers/s over ${evalRow.items} items ` +
-    `(${evalRow.customers} Beauty customers in ${evalRow.seconds} s, ${evalRow.cpuSeconds} CPU-s)\n`);
+  if (evalRow)
+    process.stdout.write(
+      `full-ranking evaluation (${evalRow.backend}, fresh weights, batch ${evalRow.batchSize}): ${evalRow.customersPerSec} customers/s over ${evalRow.items} items ` +
+        `(${evalRow.customers} Beauty customers in ${evalRow.seconds} s, ${evalRow.cpuSeconds} CPU-s)\n`,
+    );
   mkdirSync(join(root, 'out'), { recursive: true });
-  writeFileSync(join(root, 'out', 'bench-train.json'), JSON.stringify({ started, argv, loadavg: [load0, load1], ...summary, eval: evalRow }, null, 2));
+  writeFileSync(
+    join(root, 'out', 'bench-train.json'),
+    JSON.stringify({ started, argv, loadavg: [load0, load1], ...summary, eval: evalRow }, null, 2),
+  );
   process.stderr.write(`wrote out/bench-train.json\n`);
 }
 

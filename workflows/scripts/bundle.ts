@@ -15,7 +15,11 @@ const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() 
 
 /** Bundles workflows/src/index.ts into `out` (written beside it, then renamed: a reader never sees half a file). */
 export async function writeWorkflowBundle(out: string = DEFAULT_BUNDLE): Promise<{ path: string; bytes: number; sha256: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'src', 'index.ts'), logger: quiet, webpackConfigHook: resolveLikeThisProcess });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(__dirname, '..', 'src', 'index.ts'),
+    logger: quiet,
+    webpackConfigHook: resolveLikeThisProcess,
+  });
   const path = resolve(out);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;

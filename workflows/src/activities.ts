@@ -15,7 +15,13 @@ export interface ActivityTimeouts {
   cpuHeartbeatTimeout?: string;
 }
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['CfmError'] };
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: ['CfmError'],
+};
 
 export function gpuActivities(t: ActivityTimeouts = {}): Pick<CfmActivities, 'trainModel'> {
   const opts: ActivityOptions = {

@@ -1,8 +1,6 @@
 import { continueAsNew, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import { partitionDates, partitionKey } from '@cfm/contracts';
-import type {
-  BackfillInput, BackfillProgress, BackfillResult, PartitionWorkflowInput, PartitionWorkflowResult,
-} from '@cfm/contracts';
+import type { BackfillInput, BackfillProgress, BackfillResult, PartitionWorkflowInput, PartitionWorkflowResult } from '@cfm/contracts';
 import { cpuActivities } from './activities';
 import type { ActivityTimeouts } from './activities';
 
@@ -22,7 +20,9 @@ export async function backfillWorkflow(
   const cpu = cpuActivities(input.timeouts);
   const count = Math.max(1, input.shards ?? 1);
   // every (date, customer shard) is a partition of its own
-  const units = partitionDates(input.from, input.to, input.everyDays).flatMap((asOf) => Array.from({ length: count }, (_, index) => ({ asOf, shard: count > 1 ? { index, count } : undefined })));
+  const units = partitionDates(input.from, input.to, input.everyDays).flatMap((asOf) =>
+    Array.from({ length: count }, (_, index) => ({ asOf, shard: count > 1 ? { index, count } : undefined })),
+  );
   const dates = units.map((u) => partitionKey(u.asOf, u.shard));
   const already = new Set(await cpu.exportedPartitions({ workDir: input.workDir, family: input.family }));
   const todo = units.filter((u) => !already.has(partitionKey(u.asOf, u.shard)));
@@ -30,7 +30,11 @@ export async function backfillWorkflow(
   const before = carried.before ?? dates.length - todo.length;
   const batch = todo.slice(0, Math.max(1, input.partitionsPerRun));
   const progress: BackfillProgress = {
-    total: dates.length, exported: carried.exported, skipped: before + carried.skipped, running: [], carriedOver: carried.runs - 1,
+    total: dates.length,
+    exported: carried.exported,
+    skipped: before + carried.skipped,
+    running: [],
+    carriedOver: carried.runs - 1,
   };
   setHandler(backfillProgressQuery, () => ({ ...progress, running: [...progress.running] }));
 
@@ -41,12 +45,24 @@ export async function backfillWorkflow(
       const key = partitionKey(unit.asOf, unit.shard);
       progress.running.push(key);
       const args: PartitionWorkflowInput & { timeouts?: ActivityTimeouts } = {
-        workDir: input.workDir, preparedDir: input.preparedDir, artifactDir: input.artifactDir,
-        family: input.family, asOf: unit.asOf, topK: input.topK, timeouts: input.timeouts, ...(unit.shard ? { shard: unit.shard } : {}),
+        workDir: input.workDir,
+        preparedDir: input.preparedDir,
+        artifactDir: input.artifactDir,
+        family: input.family,
+        asOf: unit.asOf,
+        topK: input.topK,
+        timeouts: input.timeouts,
+        ...(unit.shard ? { shard: unit.shard } : {}),
       };
       const out = await executeChild(partitionWorkflow, { workflowId: `${parentId}/${key}`, args: [args] });
       progress.running = progress.running.filter((d) => d !== key);
-      if (out.skipped) { progress.skipped++; carried.skipped++; } else { progress.exported++; carried.exported++; }
+      if (out.skipped) {
+        progress.skipped++;
+        carried.skipped++;
+      } else {
+        progress.exported++;
+        carried.exported++;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, batch.length)) }, worker));

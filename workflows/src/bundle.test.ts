@@ -7,7 +7,11 @@ import { resolveLikeThisProcess } from './bundler';
 // that workflow code must not import. Workspace packages resolve to their TypeScript sources.
 describe('workflow bundle', () => {
   it('bundles the workflow sources (contracts included) without forbidden imports', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'index.ts'), logger: quiet, webpackConfigHook: resolveLikeThisProcess });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: join(__dirname, 'index.ts'),
+      logger: quiet,
+      webpackConfigHook: resolveLikeThisProcess,
+    });
     expect(code).toContain('retrainWorkflow');
     expect(code).toContain('backfillWorkflow');
     expect(code).toContain('retrainPlan');
@@ -19,7 +23,11 @@ describe('workflow bundle', () => {
   }, 60_000);
   it('fails for workflow code that imports a node built-in', async () => {
     await expect(
-      bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'test', 'fixtures', 'bad-workflow.ts'), logger: quiet, webpackConfigHook: resolveLikeThisProcess }),
+      bundleWorkflowCode({
+        workflowsPath: join(__dirname, '..', 'test', 'fixtures', 'bad-workflow.ts'),
+        logger: quiet,
+        webpackConfigHook: resolveLikeThisProcess,
+      }),
     ).rejects.toThrow(/fs/);
   }, 60_000);
 });

@@ -22,7 +22,11 @@ export async function retrainWorkflow(input: RetrainInput & { timeouts?: Activit
       return (fn as (a: unknown) => Promise<unknown>)(args);
     },
     nodes,
-    { onStart: (n) => { stage = n.id; } },
+    {
+      onStart: (n) => {
+        stage = n.id;
+      },
+    },
   );
   stage = 'done';
   return collectResults(spec, nodes, results);

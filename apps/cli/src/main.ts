@@ -7,7 +7,9 @@ import { codeVersion } from '@cfm/pipeline';
 import { commands } from './commands';
 
 const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-const program = new Command('cfm').description('customer foundation models: prepare data, train, evaluate, export').showHelpAfterError()
+const program = new Command('cfm')
+  .description('customer foundation models: prepare data, train, evaluate, export')
+  .showHelpAfterError()
   .version(`cfm ${version} (code ${codeVersion()})`, '-V, --version');
 for (const register of commands) register(program);
 

@@ -6,7 +6,11 @@ export function intOption(flag: string, min: number, max = Number.MAX_SAFE_INTEG
   return (raw) => {
     const v = Number(raw);
     if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min || v > max) {
-      throw new CfmError('CFM_E_CONFIG', `expected an integer${max < Number.MAX_SAFE_INTEGER ? ` in ${min}..${max}` : ` >= ${min}`}, got "${raw}"`, { field: flag });
+      throw new CfmError(
+        'CFM_E_CONFIG',
+        `expected an integer${max < Number.MAX_SAFE_INTEGER ? ` in ${min}..${max}` : ` >= ${min}`}, got "${raw}"`,
+        { field: flag },
+      );
     }
     return v;
   };
@@ -17,7 +21,8 @@ export function intListOption(flag: string, min: number): (raw: string) => numbe
   const one = intOption(flag, min);
   return (raw) => {
     const parts = raw.split(',').map((s) => s.trim());
-    if (!parts.length || parts.some((p) => p === '')) throw new CfmError('CFM_E_CONFIG', `expected a comma-separated list of integers, got "${raw}"`, { field: flag });
+    if (!parts.length || parts.some((p) => p === ''))
+      throw new CfmError('CFM_E_CONFIG', `expected a comma-separated list of integers, got "${raw}"`, { field: flag });
     return parts.map(one);
   };
 }
@@ -25,7 +30,8 @@ export function intListOption(flag: string, min: number): (raw: string) => numbe
 /** one of the given words */
 export function choiceOption<T extends string>(flag: string, choices: readonly T[]): (raw: string) => T {
   return (raw) => {
-    if (!(choices as readonly string[]).includes(raw)) throw new CfmError('CFM_E_CONFIG', `expected one of ${choices.join(', ')}, got "${raw}"`, { field: flag });
+    if (!(choices as readonly string[]).includes(raw))
+      throw new CfmError('CFM_E_CONFIG', `expected one of ${choices.join(', ')}, got "${raw}"`, { field: flag });
     return raw as T;
   };
 }

@@ -2,14 +2,22 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { lineProgress, type ProgressReporter } from '@cfm/core';
 
 const fmt = (info?: Record<string, number | string>) =>
-  info ? Object.entries(info).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`).join(' ') : '';
+  info
+    ? Object.entries(info)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`)
+        .join(' ')
+    : '';
 
 /** The commands' progress: a bar per step with ETA on a terminal; otherwise (logs, CI, pipes) throttled lines,
  * one every CFM_PROGRESS_SECONDS (docs/runtime.md). */
 export function cliProgress(): ProgressReporter {
   if (!process.stderr.isTTY) return lineProgress();
   const multi = new MultiBar(
-    { format: '{step} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted} {info}', clearOnComplete: false, stream: process.stderr },
+    {
+      format: '{step} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted} {info}',
+      clearOnComplete: false,
+      stream: process.stderr,
+    },
     Presets.shades_classic,
   );
   process.once('exit', () => multi.stop());

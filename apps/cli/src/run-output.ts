@@ -7,10 +7,19 @@ export function formatResolved(spec: RunSpec): string {
       `training seeds ${spec.seeds.join(', ')}; outputs in ${spec.workDir}`,
   ];
   for (const f of spec.families) {
-    lines.push(`  ${f.id} (${f.name}${f.preset ? `, preset "${f.preset}"` : ''}): ${Object.entries(f.config).filter(([k]) => k !== 'seed').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`);
+    lines.push(
+      `  ${f.id} (${f.name}${f.preset ? `, preset "${f.preset}"` : ''}): ${Object.entries(f.config)
+        .filter(([k]) => k !== 'seed')
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ')}`,
+    );
   }
-  lines.push(`  evaluate: ${spec.evaluate.map((e) => (e.protocol === 'full' ? `full${e.excludeHistory ? '' : ' (history kept)'}` : `${e.negatives} ${e.sampling} negatives, seeds ${e.seeds.join(',')}`)).join('; ')}`);
+  lines.push(
+    `  evaluate: ${spec.evaluate.map((e) => (e.protocol === 'full' ? `full${e.excludeHistory ? '' : ' (history kept)'}` : `${e.negatives} ${e.sampling} negatives, seeds ${e.seeds.join(',')}`)).join('; ')}`,
+  );
   if (spec.benchmarks.length) lines.push(`  benchmarks: ${spec.benchmarks.map((b) => b.name).join(', ')}`);
-  lines.push(`  gate: ${spec.gate.metric} (protocol ${spec.gate.protocol}, min delta ${spec.gate.minDelta})${spec.gate.benchmarks.length ? ` and ${spec.gate.benchmarks.map((b) => `${b.result} >= ${b.min}`).join(', ')}` : ''}; promote: ${spec.promote}`);
+  lines.push(
+    `  gate: ${spec.gate.metric} (protocol ${spec.gate.protocol}, min delta ${spec.gate.minDelta})${spec.gate.benchmarks.length ? ` and ${spec.gate.benchmarks.map((b) => `${b.result} >= ${b.min}`).join(', ')}` : ''}; promote: ${spec.promote}`,
+  );
   return lines.join('\n');
 }

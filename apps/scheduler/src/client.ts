@@ -9,17 +9,31 @@ import type { BackfillInput, BenchmarkWorkflowInput, RetrainInput, RunProgress, 
  * TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (client certificate and key files: mTLS), TEMPORAL_TLS_CA (the server's CA
  * file), TEMPORAL_TLS_SERVER_NAME (SNI / name to verify), TEMPORAL_TLS (true: TLS with the system roots; false: plain
  * text even with an API key), TEMPORAL_API_KEY (sent as `Authorization: Bearer`; turns TLS on unless TEMPORAL_TLS=false). */
-export interface SecurityFlags { tlsCert?: string; tlsKey?: string; tlsCa?: string; tlsServerName?: string; tls?: string; apiKey?: string }
+export interface SecurityFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsServerName?: string;
+  tls?: string;
+  apiKey?: string;
+}
 
 export const SECURITY_ENV: Record<keyof SecurityFlags, string> = {
-  tlsCert: 'TEMPORAL_TLS_CERT', tlsKey: 'TEMPORAL_TLS_KEY', tlsCa: 'TEMPORAL_TLS_CA',
-  tlsServerName: 'TEMPORAL_TLS_SERVER_NAME', tls: 'TEMPORAL_TLS', apiKey: 'TEMPORAL_API_KEY',
+  tlsCert: 'TEMPORAL_TLS_CERT',
+  tlsKey: 'TEMPORAL_TLS_KEY',
+  tlsCa: 'TEMPORAL_TLS_CA',
+  tlsServerName: 'TEMPORAL_TLS_SERVER_NAME',
+  tls: 'TEMPORAL_TLS',
+  apiKey: 'TEMPORAL_API_KEY',
 };
 
 /** What NativeConnection.connect and Connection.connect take: `tls` (undefined: plain text) and `apiKey`.
  * A flag wins over its environment variable; an empty variable counts as unset. Files are read here, so a missing
  * or unreadable one fails at start-up naming the variable. */
-export function connectionSecurity(flags: SecurityFlags = {}, env: NodeJS.ProcessEnv = process.env): { tls?: TLSConfig | boolean; apiKey?: string } {
+export function connectionSecurity(
+  flags: SecurityFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { tls?: TLSConfig | boolean; apiKey?: string } {
   const get = (k: keyof SecurityFlags): { value?: string; field: string } => {
     const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     if (flags[k] !== undefined && flags[k] !== '') return { value: flags[k], field: flag };
@@ -38,7 +52,9 @@ export function connectionSecurity(flags: SecurityFlags = {}, env: NodeJS.Proces
   const crt = read('tlsCert');
   const key = read('tlsKey');
   if ((crt === undefined) !== (key === undefined)) {
-    throw new CfmError('CFM_E_CONFIG', 'a client certificate needs its key and a key its certificate (mTLS)', { field: crt ? SECURITY_ENV.tlsKey : SECURITY_ENV.tlsCert });
+    throw new CfmError('CFM_E_CONFIG', 'a client certificate needs its key and a key its certificate (mTLS)', {
+      field: crt ? SECURITY_ENV.tlsKey : SECURITY_ENV.tlsCert,
+    });
   }
   const ca = read('tlsCa');
   const serverName = get('tlsServerName').value;
@@ -58,7 +74,7 @@ export function connectionSecurity(flags: SecurityFlags = {}, env: NodeJS.Proces
         ...(ca ? { serverRootCACertificate: ca } : {}),
         ...(serverName ? { serverNameOverride: serverName } : {}),
       }
-    : explicit ?? (apiKey !== undefined ? true : undefined);
+    : (explicit ?? (apiKey !== undefined ? true : undefined));
   return { ...(tls !== undefined ? { tls } : {}), ...(apiKey !== undefined ? { apiKey } : {}) };
 }
 
@@ -68,23 +84,44 @@ export async function connect(address: string, namespace = 'default', security: 
 }
 
 /** Timeouts passed through to the workflows (tests tighten them). */
-export interface Timeouts { heartbeatTimeout?: string; trainTimeout?: string; cpuTimeout?: string; cpuHeartbeatTimeout?: string }
+export interface Timeouts {
+  heartbeatTimeout?: string;
+  trainTimeout?: string;
+  cpuTimeout?: string;
+  cpuHeartbeatTimeout?: string;
+}
 
 export function startRetrain(client: Client, spec: RunSpec, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
   const args: [RetrainInput & { timeouts?: Timeouts }] = [{ spec, timeouts: o.timeouts }];
-  return client.workflow.start(WORKFLOWS.retrain, { taskQueue: TASK_QUEUES.cpu, workflowId: o.workflowId ?? `retrain-${spec.name}-${Date.now()}`, args });
+  return client.workflow.start(WORKFLOWS.retrain, {
+    taskQueue: TASK_QUEUES.cpu,
+    workflowId: o.workflowId ?? `retrain-${spec.name}-${Date.now()}`,
+    args,
+  });
 }
 
-export function startBackfill(client: Client, input: BackfillInput, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
+export function startBackfill(
+  client: Client,
+  input: BackfillInput,
+  o: { workflowId?: string; timeouts?: Timeouts } = {},
+): Promise<WorkflowHandle> {
   return client.workflow.start(WORKFLOWS.backfill, {
-    taskQueue: TASK_QUEUES.cpu, workflowId: o.workflowId ?? `backfill-${input.family}-${input.from}-${input.to}`, args: [{ ...input, timeouts: o.timeouts }],
+    taskQueue: TASK_QUEUES.cpu,
+    workflowId: o.workflowId ?? `backfill-${input.family}-${input.from}-${input.to}`,
+    args: [{ ...input, timeouts: o.timeouts }],
   });
 }
 
 /** Offline benchmarks (evaluation protocols and downstream tasks) of one trained model folder, on cpu workers. */
-export function startBenchmark(client: Client, input: BenchmarkWorkflowInput, o: { workflowId?: string; timeouts?: Timeouts } = {}): Promise<WorkflowHandle> {
+export function startBenchmark(
+  client: Client,
+  input: BenchmarkWorkflowInput,
+  o: { workflowId?: string; timeouts?: Timeouts } = {},
+): Promise<WorkflowHandle> {
   return client.workflow.start(WORKFLOWS.benchmark, {
-    taskQueue: TASK_QUEUES.cpu, workflowId: o.workflowId ?? `benchmark-${input.runDir.split('/').filter(Boolean).pop()}-${Date.now()}`, args: [{ ...input, timeouts: o.timeouts }],
+    taskQueue: TASK_QUEUES.cpu,
+    workflowId: o.workflowId ?? `benchmark-${input.runDir.split('/').filter(Boolean).pop()}-${Date.now()}`,
+    args: [{ ...input, timeouts: o.timeouts }],
   });
 }
 
@@ -122,12 +159,20 @@ export async function runProgress(client: Client, workflowId: string): Promise<W
 
 /** A Temporal Schedule for periodic retraining; overlapping runs are skipped. */
 export function createRetrainSchedule(
-  client: Client, spec: RunSpec, o: { scheduleId: string; every?: string; cron?: string; paused?: boolean; timeouts?: Timeouts },
+  client: Client,
+  spec: RunSpec,
+  o: { scheduleId: string; every?: string; cron?: string; paused?: boolean; timeouts?: Timeouts },
 ): Promise<ScheduleHandle> {
   return client.schedule.create({
     scheduleId: o.scheduleId,
     spec: o.cron ? { cronExpressions: [o.cron] } : { intervals: [{ every: (o.every ?? '1d') as '1d' }] },
-    action: { type: 'startWorkflow', workflowType: WORKFLOWS.retrain, taskQueue: TASK_QUEUES.cpu, workflowId: `retrain-${spec.name}`, args: [{ spec, timeouts: o.timeouts }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: WORKFLOWS.retrain,
+      taskQueue: TASK_QUEUES.cpu,
+      workflowId: `retrain-${spec.name}`,
+      args: [{ spec, timeouts: o.timeouts }],
+    },
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
     state: { paused: o.paused ?? false },
   });

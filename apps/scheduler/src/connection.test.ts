@@ -31,7 +31,10 @@ describe('connectionSecurity (TLS / API key of worker and scheduler connections)
   });
 
   it('reads mTLS files and the CA from the TEMPORAL_TLS_* variables', () => {
-    const s = connectionSecurity({}, { TEMPORAL_TLS_CERT: crt, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' });
+    const s = connectionSecurity(
+      {},
+      { TEMPORAL_TLS_CERT: crt, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' },
+    );
     expect(s.apiKey).toBeUndefined();
     const tls = s.tls as { clientCertPair: { crt: Buffer; key: Buffer }; serverRootCACertificate: Buffer; serverNameOverride: string };
     expect(tls.clientCertPair.crt.toString()).toBe('CERT');

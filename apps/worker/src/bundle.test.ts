@@ -15,7 +15,10 @@ const bundle = join(mkdtempSync(join(tmpdir(), 'cfm-bundle-')), 'workflow-bundle
 const histories = join(repoRoot, 'workflows', 'test', 'histories');
 
 beforeAll(() => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'workflows', 'scripts', 'bundle.ts'), '--out', bundle], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'workflows', 'scripts', 'bundle.ts'), '--out', bundle], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`bundle.ts failed: ${r.stderr}`);
   expect(r.stdout).toMatch(/^workflow bundle: .*workflow-bundle\.js \(\d+ bytes, sha256 [0-9a-f]{64}\)/);
 }, 120_000);
@@ -27,22 +30,46 @@ describe('prebuilt workflow bundle', () => {
     expect(statSync(bundle).size).toBeGreaterThan(10_000);
   });
 
-  it.each(readdirSync(histories).filter((f) => f.endsWith('.json')))('replays %s against the bundle file', async (file) => {
-    const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(histories, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: bundle }, replayName: file }, history, file.replace(/\.json$/, ''));
-  }, 60_000);
+  it.each(readdirSync(histories).filter((f) => f.endsWith('.json')))(
+    'replays %s against the bundle file',
+    async (file) => {
+      const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(histories, file), 'utf8')));
+      await Worker.runReplayHistory({ workflowBundle: { codePath: bundle }, replayName: file }, history, file.replace(/\.json$/, ''));
+    },
+    60_000,
+  );
 });
 
 describe('cfm-worker started from the bundle', () => {
   let server: DevServer | undefined;
-  beforeAll(async () => { server = await startDevServer(); }, 300_000);
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startDevServer();
+  }, 300_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('polls from the prebuilt bundle, is ready on /readyz, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps', 'worker', 'src', 'main.ts'), '--queue', 'cpu', '--address', server!.address, '--bundle', bundle], {
-      cwd: repoRoot, env: { ...process.env, CFM_HEALTH_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repoRoot, 'apps', 'worker', 'src', 'main.ts'),
+        '--queue',
+        'cpu',
+        '--address',
+        server!.address,
+        '--bundle',
+        bundle,
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, CFM_HEALTH_PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));
@@ -59,7 +86,10 @@ describe('cfm-worker started from the bundle', () => {
       expect(out).toContain(`workflows from the prebuilt bundle ${bundle}`);
       expect(sawStarting).toBe(true); // the probes answered during start-up: alive, not ready
       let ready: number | undefined;
-      for (let i = 0; i < 50 && ready !== 200; i++) { ready = await status('/readyz'); await new Promise((r) => setTimeout(r, 100)); }
+      for (let i = 0; i < 50 && ready !== 200; i++) {
+        ready = await status('/readyz');
+        await new Promise((r) => setTimeout(r, 100));
+      }
       expect(ready).toBe(200);
       expect(await status('/healthz')).toBe(200);
       await stopProcess(proc, 'SIGTERM');
@@ -72,7 +102,10 @@ describe('cfm-worker started from the bundle', () => {
 });
 
 it('the bundle script refuses unknown arguments', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'workflows', 'scripts', 'bundle.ts'), '--outt', 'x'], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'workflows', 'scripts', 'bundle.ts'), '--outt', 'x'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   expect(r.status).toBe(2);
   expect(existsSync(join(repoRoot, 'x'))).toBe(false);
 }, 60_000);

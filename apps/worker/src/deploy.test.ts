@@ -13,8 +13,10 @@ const root = resolve(__dirname, '..', '..', '..');
 const k8s = join(root, 'infra', 'k8s');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed manifests, walked by the assertions (a wrong path fails them)
 type Obj = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string> };
-const docs: Obj[] = readdirSync(k8s).filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => parseAllDocuments(readFileSync(join(k8s, f), 'utf8')).map((d) => d.toJS() as Obj)).filter(Boolean);
+const docs: Obj[] = readdirSync(k8s)
+  .filter((f) => f.endsWith('.yaml'))
+  .flatMap((f) => parseAllDocuments(readFileSync(join(k8s, f), 'utf8')).map((d) => d.toJS() as Obj))
+  .filter(Boolean);
 const byName = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name)!;
 const cpu = byName('Deployment', 'cfm-worker-cpu').spec.template.spec;
 const gpu = byName('ScaledJob', 'cfm-worker-gpu').spec.jobTargetRef.template.spec;
@@ -22,7 +24,10 @@ const connection = byName('ConfigMap', 'cfm-temporal').data!;
 const env = (c: { env?: Array<{ name: string; value?: string }> }, name: string) => c.env?.find((e) => e.name === name)?.value;
 
 describe('deployment files vs the worker', () => {
-  it.each([['cpu', cpu], ['gpu', gpu]])('%s pods: grace period above shutdownForceTime, probes on the health port', (_q, pod) => {
+  it.each([
+    ['cpu', cpu],
+    ['gpu', gpu],
+  ])('%s pods: grace period above shutdownForceTime, probes on the health port', (_q, pod) => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(SHUTDOWN_FORCE_SECONDS + 10);
     const c = pod.containers[0];
     const port = c.ports.find((p: { name: string }) => p.name === 'health').containerPort;
@@ -47,7 +52,7 @@ describe('deployment files vs the worker', () => {
     expect(gpu.tolerations.some((t: { key: string }) => t.key === 'nvidia.com/gpu')).toBe(true);
   });
 
-  it('KEDA scales each task queue of the contracts, at the pods\' concurrency, on the Temporal address the pods use', () => {
+  it("KEDA scales each task queue of the contracts, at the pods' concurrency, on the Temporal address the pods use", () => {
     const cpuTrigger = byName('ScaledObject', 'cfm-worker-cpu').spec.triggers[0].metadata;
     const gpuTrigger = byName('ScaledJob', 'cfm-worker-gpu').spec.triggers[0].metadata;
     expect([cpuTrigger.taskQueue, gpuTrigger.taskQueue]).toEqual([TASK_QUEUES.cpu, TASK_QUEUES.gpu]);

@@ -39,7 +39,10 @@ describe('worker probes', () => {
     expect(healthPort(undefined, {})).toBeUndefined();
     expect(healthPort(undefined, { CFM_HEALTH_PORT: '8080' })).toBe(8080);
     expect(healthPort('9090', { CFM_HEALTH_PORT: '8080' })).toBe(9090);
-    for (const [flag, env, field] of [['http', {}, '--health-port'], [undefined, { CFM_HEALTH_PORT: '70000' }, 'CFM_HEALTH_PORT']] as const) {
+    for (const [flag, env, field] of [
+      ['http', {}, '--health-port'],
+      [undefined, { CFM_HEALTH_PORT: '70000' }, 'CFM_HEALTH_PORT'],
+    ] as const) {
       try {
         healthPort(flag, env);
         expect.unreachable();

@@ -10,7 +10,10 @@ import { CfmError } from '@cfm/core';
 /** 'starting' until the Temporal Worker exists, then its getState(): RUNNING, STOPPING, DRAINING, DRAINED, STOPPED, FAILED. */
 export type WorkerPhase = 'starting' | 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'DRAINING' | 'DRAINED' | 'STOPPED' | 'FAILED';
 
-export interface HealthServer { port: number; close(): Promise<void> }
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
 
 export function probe(path: string, phase: WorkerPhase): { status: number; body: string } {
   if (path === '/healthz') return phase === 'FAILED' ? { status: 503, body: 'failed\n' } : { status: 200, body: `ok ${phase}\n` };
@@ -29,7 +32,8 @@ export function healthPort(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 
 export function startHealthServer(port: number, phase: () => WorkerPhase, host = '0.0.0.0'): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
-    const r = req.method === 'GET' || req.method === 'HEAD' ? probe((req.url ?? '/').split('?')[0], phase()) : { status: 405, body: 'GET only\n' };
+    const r =
+      req.method === 'GET' || req.method === 'HEAD' ? probe((req.url ?? '/').split('?')[0], phase()) : { status: 405, body: 'GET only\n' };
     res.writeHead(r.status, { 'content-type': 'text/plain', connection: 'close' });
     res.end(req.method === 'HEAD' ? undefined : r.body);
   });
@@ -39,7 +43,11 @@ export function startHealthServer(port: number, phase: () => WorkerPhase, host =
       server.off('error', fail);
       ok({
         port: (server.address() as AddressInfo).port,
-        close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

@@ -2,11 +2,22 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isCfmError } from '@cfm/core';
 import { exitWhenIdle, idleSeconds } from './idle';
 
-afterEach(() => { vi.useRealTimers(); });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 function fakeWorker() {
   const w = { runState: 'RUNNING', numInFlightActivities: 0, shutdowns: 0 };
-  return { w, worker: { getStatus: () => w, shutdown: () => { w.shutdowns++; w.runState = 'STOPPING'; } } };
+  return {
+    w,
+    worker: {
+      getStatus: () => w,
+      shutdown: () => {
+        w.shutdowns++;
+        w.runState = 'STOPPING';
+      },
+    },
+  };
 }
 
 describe('exit when idle', () => {

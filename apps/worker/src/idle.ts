@@ -3,7 +3,10 @@
 // training that leaves when the queue has nothing more for it, so scaling in never stops a running training.
 import { CfmError } from '@cfm/core';
 
-export interface IdleWorker { getStatus(): { runState: string; numInFlightActivities: number }; shutdown(): void }
+export interface IdleWorker {
+  getStatus(): { runState: string; numInFlightActivities: number };
+  shutdown(): void;
+}
 
 /** Watches `worker` every `tickMs`; returns a function that stops watching. */
 export function exitWhenIdle(worker: IdleWorker, idleMs: number, tickMs = 1000, now: () => number = Date.now): () => void {

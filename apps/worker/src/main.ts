@@ -23,12 +23,25 @@ const program = new Command('cfm-worker')
   .option('--bundle <file>', 'prebuilt workflow bundle (production; env CFM_WORKFLOW_BUNDLE)', process.env.CFM_WORKFLOW_BUNDLE || undefined)
   .option('--health-port <n>', 'serve GET /healthz and /readyz on this port (env CFM_HEALTH_PORT)')
   .option('--exit-when-idle <s>', 'stop after this many seconds with no activity in flight (env CFM_EXIT_WHEN_IDLE)')
-  .option('--tls-cert <file>', 'client certificate for mTLS (env TEMPORAL_TLS_CERT)').option('--tls-key <file>', 'its private key (env TEMPORAL_TLS_KEY)')
-  .option('--tls-ca <file>', "the server's CA certificate (env TEMPORAL_TLS_CA)").option('--tls-server-name <name>', 'server name to verify (env TEMPORAL_TLS_SERVER_NAME)')
-  .option('--tls <bool>', 'true: TLS with the system roots; false: plain text (env TEMPORAL_TLS)').option('--api-key <key>', 'API key (env TEMPORAL_API_KEY, preferred)');
+  .option('--tls-cert <file>', 'client certificate for mTLS (env TEMPORAL_TLS_CERT)')
+  .option('--tls-key <file>', 'its private key (env TEMPORAL_TLS_KEY)')
+  .option('--tls-ca <file>', "the server's CA certificate (env TEMPORAL_TLS_CA)")
+  .option('--tls-server-name <name>', 'server name to verify (env TEMPORAL_TLS_SERVER_NAME)')
+  .option('--tls <bool>', 'true: TLS with the system roots; false: plain text (env TEMPORAL_TLS)')
+  .option('--api-key <key>', 'API key (env TEMPORAL_API_KEY, preferred)');
 
 async function main(): Promise<void> {
-  const o = program.parse(process.argv).opts<SecurityFlags & { queue: string; address: string; namespace: string; concurrency?: number; bundle?: string; healthPort?: string; exitWhenIdle?: string }>();
+  const o = program.parse(process.argv).opts<
+    SecurityFlags & {
+      queue: string;
+      address: string;
+      namespace: string;
+      concurrency?: number;
+      bundle?: string;
+      healthPort?: string;
+      exitWhenIdle?: string;
+    }
+  >();
   if (o.queue !== 'cpu' && o.queue !== 'gpu') throw new Error(`--queue must be cpu or gpu, got "${o.queue}"`);
   const security = connectionSecurity(o);
   // the probe endpoint answers from the start (liveness 200, readiness 503) so a slow start is not killed
@@ -36,19 +49,36 @@ async function main(): Promise<void> {
   let stopping = false;
   const port = healthPort(o.healthPort);
   const idle = idleSeconds(o.exitWhenIdle);
-  const health = port === undefined ? undefined : await startHealthServer(port, () => (stopping && running.worker?.getState() === 'RUNNING' ? 'STOPPING' : running.worker?.getState() ?? 'starting'));
+  const health =
+    port === undefined
+      ? undefined
+      : await startHealthServer(port, () =>
+          stopping && running.worker?.getState() === 'RUNNING' ? 'STOPPING' : (running.worker?.getState() ?? 'starting'),
+        );
   if (health) process.stderr.write(`cfm-worker: probes on :${health.port} (/healthz, /readyz)\n`);
   const backend = await initBackend();
   process.stderr.write(`cfm-worker: tensor backend ${backend.name}\n`);
   const created = await createWorker({
-    queue: o.queue, address: o.address, namespace: o.namespace, steps: realSteps(),
-    maxConcurrentActivities: o.concurrency, workflowBundlePath: o.bundle, ...security,
+    queue: o.queue,
+    address: o.address,
+    namespace: o.namespace,
+    steps: realSteps(),
+    maxConcurrentActivities: o.concurrency,
+    workflowBundlePath: o.bundle,
+    ...security,
   });
   const w = created.worker;
   running.worker = w;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stopping = true; w.shutdown(); });
-  const workflows = o.queue === 'gpu' ? 'no workflows' : o.bundle ? `workflows from the prebuilt bundle ${o.bundle}` : 'workflows bundled from source';
-  process.stderr.write(`cfm-worker: ${o.queue} queue on ${o.address}${security.tls ? ' (TLS)' : ''}, ${workflows} (pid ${process.pid}) ready\n`);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      stopping = true;
+      w.shutdown();
+    });
+  const workflows =
+    o.queue === 'gpu' ? 'no workflows' : o.bundle ? `workflows from the prebuilt bundle ${o.bundle}` : 'workflows bundled from source';
+  process.stderr.write(
+    `cfm-worker: ${o.queue} queue on ${o.address}${security.tls ? ' (TLS)' : ''}, ${workflows} (pid ${process.pid}) ready\n`,
+  );
   if (idle !== undefined) exitWhenIdle(w, idle * 1000);
   await w.run();
   await created.connection.close();

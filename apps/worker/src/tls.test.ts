@@ -23,12 +23,52 @@ let address = '';
 function makeCerts(): void {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
-  writeFileSync(join(dir, 'server.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:temporal.test\n');
-  writeFileSync(join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=cfm-test-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  writeFileSync(
+    join(dir, 'server.ext'),
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:temporal.test\n',
+  );
+  writeFileSync(
+    join(dir, 'client.ext'),
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+  );
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=cfm-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   for (const who of ['server', 'client']) {
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=cfm-${who}`);
-    ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.crt`, '-days', '2', '-extfile', `${who}.ext`);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${who}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${who}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${who}.ext`,
+    );
   }
 }
 
@@ -36,12 +76,25 @@ beforeAll(async () => {
   if (!hasOpenssl) return;
   makeCerts();
   const f = (n: string) => readFileSync(join(dir, n));
-  server = createSecureServer({ key: f('server.key'), cert: f('server.crt'), ca: f('ca.crt'), requestCert: true, rejectUnauthorized: true });
+  server = createSecureServer({
+    key: f('server.key'),
+    cert: f('server.crt'),
+    ca: f('ca.crt'),
+    requestCert: true,
+    rejectUnauthorized: true,
+  });
   server.on('stream', (stream, headers) => {
     const cert = (stream.session?.socket as TLSSocket | undefined)?.getPeerCertificate();
-    seen.push({ path: String(headers[':path']), authorization: headers.authorization as string | undefined, clientCN: cert?.subject?.CN as string | undefined });
+    seen.push({
+      path: String(headers[':path']),
+      authorization: headers.authorization as string | undefined,
+      clientCN: cert?.subject?.CN as string | undefined,
+    });
     // trailers-only gRPC answer: UNIMPLEMENTED (what an old server says to GetSystemInfo)
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'test endpoint' }, { endStream: true });
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'test endpoint' },
+      { endStream: true },
+    );
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,7 +104,13 @@ afterAll(async () => {
   if (server) await new Promise<void>((ok) => server.close(() => ok()));
 });
 
-const env = () => ({ TEMPORAL_TLS_CERT: join(dir, 'client.crt'), TEMPORAL_TLS_KEY: join(dir, 'client.key'), TEMPORAL_TLS_CA: join(dir, 'ca.crt'), TEMPORAL_API_KEY: 'cfm-test-key', TEMPORAL_TLS_SERVER_NAME: 'temporal.test' });
+const env = () => ({
+  TEMPORAL_TLS_CERT: join(dir, 'client.crt'),
+  TEMPORAL_TLS_KEY: join(dir, 'client.key'),
+  TEMPORAL_TLS_CA: join(dir, 'ca.crt'),
+  TEMPORAL_API_KEY: 'cfm-test-key',
+  TEMPORAL_TLS_SERVER_NAME: 'temporal.test',
+});
 
 async function attempt(fn: () => Promise<{ close(): Promise<void> }>): Promise<void> {
   try {

@@ -47,7 +47,8 @@ export function temporalActivities(steps: PipelineSteps, progress: ProgressRepor
       try {
         return await fn(input);
       } catch (e) {
-        if (isCfmError(e) && !e.retryable) throw ApplicationFailure.nonRetryable(e.message, 'CfmError', { code: e.code, location: e.location });
+        if (isCfmError(e) && !e.retryable)
+          throw ApplicationFailure.nonRetryable(e.message, 'CfmError', { code: e.code, location: e.location });
         // retryable (a cancelled training with its checkpoint, a busy registry): another attempt, maybe on another worker
         if (isCfmError(e)) throw ApplicationFailure.retryable(e.message, 'CfmRetryable', { code: e.code, location: e.location });
         throw e;

@@ -26,14 +26,23 @@ const scratch = mkdtempSync(join(tmpdir(), 'cfm-cluster-'));
 const timeouts = { heartbeatTimeout: '8s', cpuHeartbeatTimeout: '10s' };
 
 /** a worker's environment: the store's and the registry's addresses and credentials, and a scratch folder of its own */
-const envOf = (name: string) => ({ ...s3.env, CFM_REGISTRY_URL: pg.url, CFM_SCRATCH_DIR: join(scratch, name), CFM_DATA_DIR: join(scratch, 'no-datasets') });
+const envOf = (name: string) => ({
+  ...s3.env,
+  CFM_REGISTRY_URL: pg.url,
+  CFM_SCRATCH_DIR: join(scratch, name),
+  CFM_DATA_DIR: join(scratch, 'no-datasets'),
+});
 
 beforeAll(async () => {
   [server, s3, pg] = await Promise.all([startDevServer(), startSeaweed(), startPostgres()]);
   client = await connect(server.address);
-  workers.push(...(await Promise.all([
-    startWorker('cpu', server.address, envOf('cpu-a')), startWorker('cpu', server.address, envOf('cpu-b')), startWorker('gpu', server.address, envOf('gpu')),
-  ])));
+  workers.push(
+    ...(await Promise.all([
+      startWorker('cpu', server.address, envOf('cpu-a')),
+      startWorker('cpu', server.address, envOf('cpu-b')),
+      startWorker('gpu', server.address, envOf('gpu')),
+    ])),
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -46,7 +55,12 @@ afterAll(async () => {
 describe('a cluster that shares nothing but the object store and Temporal', () => {
   it('retrain (prep over 3 shards) + backfill on s3:// with a cpu worker killed mid-way: every output once, registry consistent', async () => {
     const workDir = `s3://${s3.bucket}/runs/cluster`;
-    const spec = smallSpec(workDir, { epochs: 3, name: 'cluster', shards: 3, benchmarks: [{ task: 'label', field: 'activity', positive: ['high'], epochs: 3 }] });
+    const spec = smallSpec(workDir, {
+      epochs: 3,
+      name: 'cluster',
+      shards: 3,
+      benchmarks: [{ task: 'label', field: 'activity', positive: ['high'], epochs: 3 }],
+    });
     expect(spec.workDir).toBe(workDir);
     const ws = openWorkspace(workDir, { storage: s3.storage, scratch: join(scratch, 'test') });
     const h = await startRetrain(client, spec, { workflowId: 'it-cluster', timeouts });
@@ -64,7 +78,8 @@ describe('a cluster that shares nothing but the object store and Temporal', () =
     // every output is in the store, published complete (its manifest last)
     expect(await s3.storage.exists(`${t.artifactDir}/${FOLDER_MANIFEST}`)).toBe(true);
     expect(await s3.storage.exists(`${t.runDir}/exports/${FOLDER_MANIFEST}`)).toBe(true);
-    for (const f of ['run.json', 'train.json', 'eval.json', 'benchmarks.json', 'export.json', 'gate.json', 'promote.json']) expect(await s3.storage.exists(`${t.runDir}/${f}`), f).toBe(true);
+    for (const f of ['run.json', 'train.json', 'eval.json', 'benchmarks.json', 'export.json', 'gate.json', 'promote.json'])
+      expect(await s3.storage.exists(`${t.runDir}/${f}`), f).toBe(true);
     for (const f of ['summary.json', 'report.html']) expect(await s3.storage.exists(`${workDir}/${f}`), f).toBe(true);
     expect(r.report?.reportFile).toBe(`${workDir}/report.html`);
 
@@ -82,10 +97,24 @@ describe('a cluster that shares nothing but the object store and Temporal', () =
     }
 
     // a backfill of that model over 6 partitions, by URI
-    const b = (await (await startBackfill(client, {
-      workDir, preparedDir: `${workDir}/prepared/${(await ws.names(ws.at('prepared'))).find((n) => !n.includes('.'))}`, artifactDir: t.artifactDir, family: 'bert4rec',
-      from: '2024-01-10', to: '2024-01-20', everyDays: 2, topK: 5, concurrency: 2, partitionsPerRun: 4,
-    }, { workflowId: 'it-cluster-backfill', timeouts })).result()) as BackfillResult;
+    const b = (await (
+      await startBackfill(
+        client,
+        {
+          workDir,
+          preparedDir: `${workDir}/prepared/${(await ws.names(ws.at('prepared'))).find((n) => !n.includes('.'))}`,
+          artifactDir: t.artifactDir,
+          family: 'bert4rec',
+          from: '2024-01-10',
+          to: '2024-01-20',
+          everyDays: 2,
+          topK: 5,
+          concurrency: 2,
+          partitionsPerRun: 4,
+        },
+        { workflowId: 'it-cluster-backfill', timeouts },
+      )
+    ).result()) as BackfillResult;
     expect(b).toMatchObject({ partitions: 6, exported: 6, skipped: 0 });
     const markers = (await ws.names(ws.at('backfill', 'bert4rec'))).filter((n) => n.endsWith('.done.json'));
     expect(markers).toHaveLength(6);
@@ -94,8 +123,17 @@ describe('a cluster that shares nothing but the object store and Temporal', () =
     // the prep fanned out over 3 customer shards across the cpu workers
     expect(Object.keys(r.nodes).filter((n) => n.startsWith('prepare:stats@'))).toHaveLength(3);
     const ledger = await ws.readLedger();
-    for (const step of ['prepare', 'train', 'evaluate', 'benchmark', 'export', 'promote']) expect(ledger.filter((e) => e.step === step), step).toHaveLength(1);
-    expect(ledger.filter((e) => e.step === 'exportPartition').map((e) => e.asOf).sort()).toEqual(['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20']);
+    for (const step of ['prepare', 'train', 'evaluate', 'benchmark', 'export', 'promote'])
+      expect(
+        ledger.filter((e) => e.step === step),
+        step,
+      ).toHaveLength(1);
+    expect(
+      ledger
+        .filter((e) => e.step === 'exportPartition')
+        .map((e) => e.asOf)
+        .sort(),
+    ).toEqual(['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20']);
     // the workers shared no folder: each wrote only into its own scratch folder
     expect(readdirSync(scratch).sort()).toEqual(expect.arrayContaining(['cpu-b', 'gpu']));
   }, 600_000);

@@ -42,7 +42,11 @@ async function traceOf(workDir: string, failed: Promise<unknown>): Promise<strin
     return dir && join(models, dir, 'progress.jsonl');
   });
 }
-const steps = (trace: string) => readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { pid: number; step: number });
+const steps = (trace: string) =>
+  readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { pid: number; step: number });
 
 describe('durability under faults on a real Temporal dev server', () => {
   it('SIGTERM of the gpu worker mid-training: the attempt ends with its checkpoint and no model; another worker resumes from it', async () => {
@@ -50,7 +54,13 @@ describe('durability under faults on a real Temporal dev server', () => {
     // checkpoints only at epoch ends (every 16 steps) and at the cancellation
     const spec = smallSpec(workDir, { epochs: 8, checkpointEvery: 1000, name: 'sigterm' });
     const h = await startRetrain(client, spec, { workflowId: 'it-sigterm', timeouts });
-    const trace = await traceOf(workDir, h.result().then(() => undefined, (e: Error) => e));
+    const trace = await traceOf(
+      workDir,
+      h.result().then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+    );
     await waitFor('step 20', () => steps(trace).some((l) => l.step >= 20 && l.step % 16 !== 0));
     // status shows the training's progress, a few seconds old at most
     const status = await waitFor('a training heartbeat', async () => {
@@ -71,7 +81,11 @@ describe('durability under faults on a real Temporal dev server', () => {
     gpu.push(await startWorker('gpu', server.address));
     const r = (await h.result()) as RetrainResult;
     const t = r.training.bert4rec;
-    const killedAt = Math.max(...steps(trace).filter((l) => l.pid === victim.proc.pid).map((l) => l.step));
+    const killedAt = Math.max(
+      ...steps(trace)
+        .filter((l) => l.pid === victim.proc.pid)
+        .map((l) => l.step),
+    );
     // the checkpoint written at the cancellation: no optimizer step is trained twice
     expect(t.resumedFromStep).toBe(killedAt);
     expect(steps(trace).filter((l) => l.pid !== victim.proc.pid)[0].step).toBe(killedAt + 1);
@@ -89,7 +103,11 @@ describe('durability under faults on a real Temporal dev server', () => {
     ])) as RetrainResult[];
     expect(a.training.bert4rec.artifactHash).toBe(b.training.bert4rec.artifactHash);
     const ledger = readLedger(workDir);
-    for (const step of ['prepare', 'train', 'export']) expect(ledger.filter((e) => e.step === step), step).toHaveLength(1);
+    for (const step of ['prepare', 'train', 'export'])
+      expect(
+        ledger.filter((e) => e.step === step),
+        step,
+      ).toHaveLength(1);
     // one of them promoted it; the other found it already the champion
     expect([...a.promoted, ...b.promoted]).toEqual(['bert4rec']);
   }, 300_000);
@@ -103,7 +121,9 @@ describe('durability under faults on a real Temporal dev server', () => {
     reg0.close();
     // two different challengers (other seeds, more epochs), gated against the same registry at the same time
     const specs = [3, 5].map((seed) => smallSpec(workDir, { epochs: 4, name: 'challengers', seeds: [seed] }));
-    const results = (await Promise.all(specs.map((s, i) => startRetrain(client, s, { workflowId: `it-challenger-${i}`, timeouts }).then((h) => h.result())))) as RetrainResult[];
+    const results = (await Promise.all(
+      specs.map((s, i) => startRetrain(client, s, { workflowId: `it-challenger-${i}`, timeouts }).then((h) => h.result())),
+    )) as RetrainResult[];
     const gates = results.map((r) => r.gates.bert4rec);
     const promoted = results.map((r) => r.promoted.includes('bert4rec'));
     // challengers gated against the same champion: at most one is promoted

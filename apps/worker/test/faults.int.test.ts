@@ -39,14 +39,21 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     const spec = smallSpec(workDir, { epochs: 8, checkpointEvery: every, name: 'faults' });
     const h = await startRetrain(client, spec, { workflowId: 'it-kill-gpu', timeouts });
     const models = join(workDir, 'models');
-    const failed = h.result().then(() => undefined, (e: Error) => e);
+    const failed = h.result().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     const trace = await waitFor('training progress', async () => {
       const err = await Promise.race([failed, Promise.resolve(undefined)]);
       if (err) throw err;
       const dir = existsSync(models) && readdirSync(models).find((f) => existsSync(join(models, f, 'progress.jsonl')));
       return dir && join(models, dir, 'progress.jsonl');
     });
-    const lines = () => readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { pid: number; step: number });
+    const lines = () =>
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { pid: number; step: number });
     // past the first checkpoint and in the middle of the next interval
     await waitFor('step 15', () => lines().some((l) => l.step >= 15 && l.step % every !== 0));
     gpu.proc.kill('SIGKILL');
@@ -56,7 +63,11 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     const result = (await h.result()) as RetrainResult;
     expect(result.nodes['train:bert4rec']).toBe('done');
     const t = result.training.bert4rec;
-    const killedAt = Math.max(...lines().filter((l) => l.pid === killedPid).map((l) => l.step));
+    const killedAt = Math.max(
+      ...lines()
+        .filter((l) => l.pid === killedPid)
+        .map((l) => l.step),
+    );
     const resumed = lines().filter((l) => l.pid !== killedPid);
     expect(t.resumedFromStep).toBeGreaterThan(0);
     expect(resumed[0].step).toBe(t.resumedFromStep + 1);
@@ -74,11 +85,23 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     expect(trained).toBeDefined();
     const prepared = readdirSync(join(workDir, 'prepared'))[0];
     const input = {
-      workDir, preparedDir: join(workDir, 'prepared', prepared), artifactDir: trained.training.bert4rec.artifactDir, family: 'bert4rec',
-      from: '2024-01-10', to: '2024-01-24', everyDays: 2, topK: 5, concurrency: 2, partitionsPerRun: 5, shards: 2,
+      workDir,
+      preparedDir: join(workDir, 'prepared', prepared),
+      artifactDir: trained.training.bert4rec.artifactDir,
+      family: 'bert4rec',
+      from: '2024-01-10',
+      to: '2024-01-24',
+      everyDays: 2,
+      topK: 5,
+      concurrency: 2,
+      partitionsPerRun: 5,
+      shards: 2,
     };
     const h = await startBackfill(client, input, { workflowId: 'it-backfill', timeouts });
-    const markers = () => (existsSync(backfillDir(workDir, 'bert4rec')) ? readdirSync(backfillDir(workDir, 'bert4rec')).filter((f) => f.endsWith('.done.json')).length : 0);
+    const markers = () =>
+      existsSync(backfillDir(workDir, 'bert4rec'))
+        ? readdirSync(backfillDir(workDir, 'bert4rec')).filter((f) => f.endsWith('.done.json')).length
+        : 0;
     await waitFor('half the partitions', () => markers() >= 8);
     cpu.proc.kill('SIGKILL');
     await new Promise((r) => cpu.proc.once('exit', r));
@@ -90,7 +113,10 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
     // counters stay right across continue-as-new: every partition counted once, exported or skipped (a racing attempt)
     expect(r.exported + r.skipped).toBe(16);
     expect(r.runs).toBeGreaterThanOrEqual(4);
-    const exports = () => readLedger(workDir).filter((e) => e.step === 'exportPartition').map((e) => e.key as string);
+    const exports = () =>
+      readLedger(workDir)
+        .filter((e) => e.step === 'exportPartition')
+        .map((e) => e.key as string);
     const dates = ['2024-01-10', '2024-01-12', '2024-01-14', '2024-01-16', '2024-01-18', '2024-01-20', '2024-01-22', '2024-01-24'];
     expect(exports().sort()).toEqual(dates.flatMap((d) => [`${d}.s0of2`, `${d}.s1of2`]).sort());
     await record('it-backfill');
@@ -122,11 +148,25 @@ describe('faults, backfills, schedules and load on a real Temporal dev server', 
 
   it('20 concurrent small workflows all complete', async () => {
     const t0 = Date.now();
-    const handles = await Promise.all(Array.from({ length: 20 }, (_, i) => client.workflow.start('benchmarkWorkflow', {
-      taskQueue: 'cfm-cpu', workflowId: `it-load-${i}`,
-      args: [{ workDir, runDir: trained.training.bert4rec.runDir, tasks: [],
-        evaluate: [{ protocol: 'sampled', negatives: 20, sampling: 'uniform', ks: [5], excludeHistory: true, seeds: [i], split: 'test' }], timeouts }],
-    })));
+    const handles = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        client.workflow.start('benchmarkWorkflow', {
+          taskQueue: 'cfm-cpu',
+          workflowId: `it-load-${i}`,
+          args: [
+            {
+              workDir,
+              runDir: trained.training.bert4rec.runDir,
+              tasks: [],
+              evaluate: [
+                { protocol: 'sampled', negatives: 20, sampling: 'uniform', ks: [5], excludeHistory: true, seeds: [i], split: 'test' },
+              ],
+              timeouts,
+            },
+          ],
+        }),
+      ),
+    );
     // result() long-polls; under load the dev server may answer DEADLINE_EXCEEDED: ask again
     const result = async (h: (typeof handles)[number]): Promise<BenchmarkWorkflowResult> => {
       for (let i = 0; ; i++) {

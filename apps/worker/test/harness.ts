@@ -26,7 +26,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface DevServer { address: string; stop(): Promise<void> }
+export interface DevServer {
+  address: string;
+  stop(): Promise<void>;
+}
 
 export async function startDevServer(): Promise<DevServer> {
   if (!existsSync(binary)) {
@@ -35,10 +38,27 @@ export async function startDevServer(): Promise<DevServer> {
   }
   const port = await freePort();
   const db = join(mkdtempSync(join(tmpdir(), 'cfm-temporal-')), 'dev.sqlite');
-  const proc = spawn(binary, [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', db, '--headless', '--log-level', 'error',
-    '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(
+    binary,
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--db-filename',
+      db,
+      '--headless',
+      '--log-level',
+      'error',
+      '--http-port',
+      String(await freePort()),
+      '--metrics-port',
+      String(await freePort()),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d));
   const address = `127.0.0.1:${port}`;
@@ -61,18 +81,30 @@ export function stopProcess(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM')
   if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
   return new Promise((ok) => {
     const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-    p.once('exit', () => { clearTimeout(t); ok(); });
+    p.once('exit', () => {
+      clearTimeout(t);
+      ok();
+    });
     p.kill(signal);
   });
 }
 
-export interface WorkerProc { proc: ChildProcess; output: () => string }
+export interface WorkerProc {
+  proc: ChildProcess;
+  output: () => string;
+}
 
 /** `cfm-worker --queue <queue>` as a child process; resolves once it polls its task queue. */
 export async function startWorker(queue: 'cpu' | 'gpu', address: string, extraEnv: Record<string, string> = {}): Promise<WorkerProc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps', 'worker', 'src', 'main.ts'), '--queue', queue, '--address', address], {
-    cwd: repoRoot, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'apps', 'worker', 'src', 'main.ts'), '--queue', queue, '--address', address],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -87,7 +119,11 @@ export async function startWorker(queue: 'cpu' | 'gpu', address: string, extraEn
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -102,7 +138,11 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 export async function recordHistory(client: Client, workflowId: string): Promise<void> {
   if (!process.env.CFM_RECORD_HISTORIES) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const obj = temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { longs: String, enums: String, bytes: String });
+  const obj = temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, {
+    longs: String,
+    enums: String,
+    bytes: String,
+  });
   const dir = join(repoRoot, 'workflows', 'test', 'histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${workflowId}.json`), JSON.stringify(obj));

@@ -68,7 +68,9 @@ describe('retrainWorkflow on a real Temporal dev server', () => {
     expect(html).toContain('label-activity');
     expect(html).toContain('U-MLP');
     // every step did its work once
-    const steps = readLedger(workDir).map((e) => e.step).sort();
+    const steps = readLedger(workDir)
+      .map((e) => e.step)
+      .sort();
     expect(steps).toEqual(['benchmark', 'evaluate', 'export', 'prepare', 'promote', 'train']);
     await recordHistory(client, h.workflowId);
   }, 300_000);

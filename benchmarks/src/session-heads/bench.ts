@@ -43,21 +43,38 @@ function searchQueries(c: SessionCorpus, events: SearchEvent[], sessions: Set<nu
     for (let i = s.offsets[e.session]; i < s.offsets[e.session + 1] && c.times[i] < e.ts; i++) prefixLen++;
     const candidates = e.results.slice(0, maxCandidates);
     const labels = e.labels.slice(0, maxCandidates);
-    out.push({ session: e.session, prefixLen, candidates, labels, seen: isSeen(s.items.subarray(s.offsets[e.session], s.offsets[e.session] + prefixLen), candidates, labels) });
+    out.push({
+      session: e.session,
+      prefixLen,
+      candidates,
+      labels,
+      seen: isSeen(s.items.subarray(s.offsets[e.session], s.offsets[e.session] + prefixLen), candidates, labels),
+    });
   }
   return out.sort((a, b) => s.start[a.session] - s.start[b.session]);
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchTable[]> {
   const progress = o.progress ?? lineProgress((l) => process.stderr.write(l + '\n'), 30_000);
-  const corpus = o.dataset === 'simulator' ? simulatorCorpus({ customers: o.simCustomers ?? 1500, items: 3000, seed: o.seed, search: { viewsBefore: o.searchViewsBefore ?? 3 }, ...(o.meanViews ? { sessions: { meanViews: o.meanViews } } : {}) }) : await loadAdapterCorpus(o.dataset);
+  const corpus =
+    o.dataset === 'simulator'
+      ? simulatorCorpus({
+          customers: o.simCustomers ?? 1500,
+          items: 3000,
+          seed: o.seed,
+          search: { viewsBefore: o.searchViewsBefore ?? 3 },
+          ...(o.meanViews ? { sessions: { meanViews: o.meanViews } } : {}),
+        })
+      : await loadAdapterCorpus(o.dataset);
   const s = corpus.sessions;
   const n = s.offsets.length - 1;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => s.start[a] - s.start[b] || a - b);
   const [a, b] = [Math.round(0.6 * n), Math.round(0.8 * n)];
   const [preIdx, downIdx, testIdx] = [order.slice(0, a), order.slice(a, b), order.slice(b)];
   const pre = subset(s, preIdx);
-  progress.log(`${corpus.name}: ${corpus.itemIds.length} items, ${n} sessions (${preIdx.length} pre-train / ${downIdx.length} downstream / ${testIdx.length} test)`);
+  progress.log(
+    `${corpus.name}: ${corpus.itemIds.length} items, ${n} sessions (${preIdx.length} pre-train / ${downIdx.length} downstream / ${testIdx.length} test)`,
+  );
   const config = { seed: o.seed, ...o.config };
   const attrs = corpusAttributes(corpus, pre, { idDim: config.idDim ?? 32, window: config.cooccurrenceWindow ?? 3, seed: o.seed });
   const models = await pretrain(corpus, pre, attrs, config, progress);
@@ -67,11 +84,32 @@ export async function runBench(o: BenchOptions): Promise<BenchTable[]> {
     const k = o.k ?? 50;
     const task = async (name: string, train: Query[], test: Query[], metric: 'mrr' | 'auc') => {
       progress.log(`${corpus.name} ${name}: ${train.length} train / ${test.length} test queries`);
-      tables.push({ dataset: corpus.name, task: name, results: await runTask({ corpus, train, test, attrs, models, metric, seed: o.seed, progress }) });
+      tables.push({
+        dataset: corpus.name,
+        task: name,
+        results: await runTask({ corpus, train, test, attrs, models, metric, seed: o.seed, progress }),
+      });
     };
-    await task('next-item', nextItemQueries(s, downIdx, counts, k, true, o.order), nextItemQueries(s, testIdx, counts, k, true, o.order), 'mrr');
-    if (corpus.searches?.length) await task('search', searchQueries(corpus, corpus.searches, new Set(downIdx), k), searchQueries(corpus, corpus.searches, new Set(testIdx), k), 'mrr');
-    if (corpus.ads?.length) await task('product-ads', searchQueries(corpus, corpus.ads, new Set(downIdx), k), searchQueries(corpus, corpus.ads, new Set(testIdx), k), 'auc');
+    await task(
+      'next-item',
+      nextItemQueries(s, downIdx, counts, k, true, o.order),
+      nextItemQueries(s, testIdx, counts, k, true, o.order),
+      'mrr',
+    );
+    if (corpus.searches?.length)
+      await task(
+        'search',
+        searchQueries(corpus, corpus.searches, new Set(downIdx), k),
+        searchQueries(corpus, corpus.searches, new Set(testIdx), k),
+        'mrr',
+      );
+    if (corpus.ads?.length)
+      await task(
+        'product-ads',
+        searchQueries(corpus, corpus.ads, new Set(downIdx), k),
+        searchQueries(corpus, corpus.ads, new Set(testIdx), k),
+        'auc',
+      );
   } finally {
     models.GRU.dispose();
     models.MA.dispose();
@@ -90,6 +128,8 @@ export function formatTable(t: BenchTable): string[] {
   const lines = [`| ${t.dataset} ${t.task} | ${isAuc ? 'ROC-AUC' : 'All | Seen | Not seen'} |`, `|---|${cols.map(() => '---').join('|')}|`];
   const withGain: Record<string, string> = { 'BL+MA+SCID(MA)': 'BL+MA', 'BL+GRU+SCID(GRU)': 'BL+GRU' };
   for (const r of t.results)
-    lines.push(`| ${r.name} | ${cols.map((c) => r.metrics[c].toFixed(4) + (withGain[r.name] ? ` (${gain(r.metrics[c], by[withGain[r.name]][c]) >= 0 ? '+' : ''}${gain(r.metrics[c], by[withGain[r.name]][c]).toFixed(1)})` : '')).join(' | ')} |`);
+    lines.push(
+      `| ${r.name} | ${cols.map((c) => r.metrics[c].toFixed(4) + (withGain[r.name] ? ` (${gain(r.metrics[c], by[withGain[r.name]][c]) >= 0 ? '+' : ''}${gain(r.metrics[c], by[withGain[r.name]][c]).toFixed(1)})` : '')).join(' | ')} |`,
+    );
   return lines;
 }

@@ -7,7 +7,10 @@ export class CoCounts {
   private readonly pairs = new Map<number, Map<number, number>>();
   readonly popularity: Int32Array;
   private readonly popular: Int32Array;
-  constructor(s: SessionSet, readonly items: number) {
+  constructor(
+    s: SessionSet,
+    readonly items: number,
+  ) {
     this.popularity = new Int32Array(items);
     for (let k = 0; k < sessionCount(s); k++) {
       const distinct = [...new Set(s.items.subarray(s.offsets[k], s.offsets[k + 1]))];
@@ -18,7 +21,11 @@ export class CoCounts {
         for (const b of distinct) if (a !== b) row.set(b, (row.get(b) ?? 0) + 1);
       }
     }
-    this.popular = Int32Array.from(Array.from({ length: items }, (_, i) => i).sort((a, b) => this.popularity[b] - this.popularity[a] || a - b).slice(0, 1000));
+    this.popular = Int32Array.from(
+      Array.from({ length: items }, (_, i) => i)
+        .sort((a, b) => this.popularity[b] - this.popularity[a] || a - b)
+        .slice(0, 1000),
+    );
   }
   /** sessions in which `a` and `b` both occur */
   count(a: number, b: number): number {
@@ -27,9 +34,15 @@ export class CoCounts {
   /** the `k` items co-occurring most with `trigger` (ties: more popular first), filled up with popular items */
   top(trigger: number, k: number): Int32Array {
     const row = this.pairs.get(trigger);
-    const list = row ? [...row.entries()].sort((a, b) => b[1] - a[1] || this.popularity[b[0]] - this.popularity[a[0]] || a[0] - b[0]).slice(0, k).map((e) => e[0]) : [];
+    const list = row
+      ? [...row.entries()]
+          .sort((a, b) => b[1] - a[1] || this.popularity[b[0]] - this.popularity[a[0]] || a[0] - b[0])
+          .slice(0, k)
+          .map((e) => e[0])
+      : [];
     const have = new Set(list);
-    for (let i = 0; i < this.popular.length && list.length < k; i++) if (this.popular[i] !== trigger && !have.has(this.popular[i])) list.push(this.popular[i]);
+    for (let i = 0; i < this.popular.length && list.length < k; i++)
+      if (this.popular[i] !== trigger && !have.has(this.popular[i])) list.push(this.popular[i]);
     return Int32Array.from(list);
   }
 }
@@ -63,7 +76,14 @@ export type CandidateOrder = 'session' | 'cocount';
 /** Next-item queries: target = the last item of each session (≥ 2 events), candidates = the session's earlier
  * items (trigger excluded) when `withSession`, then the items co-occurring most with the previous item (the
  * trigger), k in all, in the given `order`. */
-export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, counts: CoCounts, k: number, withSession = true, order: CandidateOrder = 'session'): Query[] {
+export function nextItemQueries(
+  s: SessionSet,
+  sessions: ArrayLike<number>,
+  counts: CoCounts,
+  k: number,
+  withSession = true,
+  order: CandidateOrder = 'session',
+): Query[] {
   const out: Query[] = [];
   for (let i = 0; i < sessions.length; i++) {
     const session = sessions[i];
@@ -72,10 +92,13 @@ export function nextItemQueries(s: SessionSet, sessions: ArrayLike<number>, coun
     const target = s.items[s.offsets[session + 1] - 1];
     const prefixLen = n - 1;
     const trigger = s.items[s.offsets[session] + prefixLen - 1];
-    const own = withSession ? [...new Set(Array.from(prefixOf(s, { session, prefixLen })).reverse())].filter((x) => x !== trigger).slice(0, k) : [];
+    const own = withSession
+      ? [...new Set(Array.from(prefixOf(s, { session, prefixLen })).reverse())].filter((x) => x !== trigger).slice(0, k)
+      : [];
     const have = new Set(own);
     const list = [...own, ...Array.from(counts.top(trigger, k)).filter((x) => !have.has(x))].slice(0, k);
-    if (order === 'cocount') list.sort((x, y) => counts.count(trigger, y) - counts.count(trigger, x) || counts.popularity[y] - counts.popularity[x] || x - y);
+    if (order === 'cocount')
+      list.sort((x, y) => counts.count(trigger, y) - counts.count(trigger, x) || counts.popularity[y] - counts.popularity[x] || x - y);
     const candidates = Int32Array.from(list);
     const labels = Uint8Array.from(candidates, (c) => (c === target ? 1 : 0));
     out.push({ session, prefixLen, candidates, labels, seen: prefixOf(s, { session, prefixLen }).includes(target) });

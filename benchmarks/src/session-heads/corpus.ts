@@ -37,7 +37,12 @@ export interface SessionCorpus {
   ads?: SearchEvent[];
 }
 
-interface Row { session: string; item: string; ts: number; buy: boolean }
+interface Row {
+  session: string;
+  item: string;
+  ts: number;
+  buy: boolean;
+}
 
 class Index {
   readonly ids: string[] = [];
@@ -56,11 +61,18 @@ class Index {
 function fromRows(name: string, rows: Row[], items: Index): Omit<SessionCorpus, 'category'> {
   const sessions = new Index();
   const order = rows.map((r, i) => ({ r, i, s: sessions.get(r.session) })).sort((a, b) => a.s - b.s || a.r.ts - b.r.ts || a.i - b.i);
-  const cols = { session: order.map((o) => o.s), item: order.map((o) => items.get(o.r.item)), buy: order.map((o) => (o.r.buy ? 1 : 0)), ts: order.map((o) => o.r.ts) };
+  const cols = {
+    session: order.map((o) => o.s),
+    item: order.map((o) => items.get(o.r.item)),
+    buy: order.map((o) => (o.r.buy ? 1 : 0)),
+    ts: order.map((o) => o.r.ts),
+  };
   const set = buildSessions(cols);
   // session keys and per-event times, following buildSessions' collapsing of repeated items
-  const keys: number[] = [], times: number[] = [];
-  let prevSession = -1, prevItem = -1;
+  const keys: number[] = [],
+    times: number[] = [];
+  let prevSession = -1,
+    prevItem = -1;
   for (let i = 0; i < cols.session.length; i++) {
     if (cols.session[i] !== prevSession) keys.push(cols.session[i]);
     if (cols.session[i] !== prevSession || cols.item[i] !== prevItem) times.push(cols.ts[i]);
@@ -87,7 +99,8 @@ export async function loadAdapterCorpus(dataset: string, dataDir?: string): Prom
       for (let i = 1; i < lines.length; i++) {
         const f = parseCsvLine(lines[i], ',');
         const t = Number(f[ts]);
-        if (!f[it] || !Number.isFinite(t)) throw new CfmError('CFM_E_ROW_SCHEMA', 'missing item or time', { file, row: i, field: f[it] ? 'ts' : 'item_id' });
+        if (!f[it] || !Number.isFinite(t))
+          throw new CfmError('CFM_E_ROW_SCHEMA', 'missing item or time', { file, row: i, field: f[it] ? 'ts' : 'item_id' });
         rows.push({ session: se >= 0 && f[se] ? `s:${f[se]}` : `c:${f[c]}`, item: f[it], ts: t, buy: f[ty] === 'purchase' });
       }
     }
@@ -127,7 +140,9 @@ export function simulatorCorpus(config: SimConfigInput): SessionCorpus {
   const sim = simulate(config);
   const items = new Index();
   for (const it of sim.items) items.get(it.itemId);
-  const rows: Row[] = sim.events.filter((e) => e.type === 'view' || e.type === 'purchase').map((e) => ({ session: `${e.customerId}/${e.sessionId}`, item: e.itemId, ts: e.ts, buy: e.type === 'purchase' }));
+  const rows: Row[] = sim.events
+    .filter((e) => e.type === 'view' || e.type === 'purchase')
+    .map((e) => ({ session: `${e.customerId}/${e.sessionId}`, item: e.itemId, ts: e.ts, buy: e.type === 'purchase' }));
   const corpus = fromRows('simulator', rows, items);
   const n = items.ids.length;
   const cats = new Index();
@@ -139,17 +154,27 @@ export function simulatorCorpus(config: SimConfigInput): SessionCorpus {
   const keyOf = new Map<string, number>();
   rows.forEach((r) => keyOf.has(r.session) || keyOf.set(r.session, keyOf.size));
   // session keys in fromRows are first-appearance indices of the row order, as here
-  const searches = sim.queries.filter((q) => keyOf.has(`${q.customerId}/${q.sessionId}`)).map((q) => ({
-    session: keyOf.get(`${q.customerId}/${q.sessionId}`)!, ts: q.ts,
-    results: Int32Array.from(q.results, (r) => items.get(r)), labels: Uint8Array.from(q.results, (r) => (r === q.clickedItemId ? 1 : 0)),
-  }));
+  const searches = sim.queries
+    .filter((q) => keyOf.has(`${q.customerId}/${q.sessionId}`))
+    .map((q) => ({
+      session: keyOf.get(`${q.customerId}/${q.sessionId}`)!,
+      ts: q.ts,
+      results: Int32Array.from(q.results, (r) => items.get(r)),
+      labels: Uint8Array.from(q.results, (r) => (r === q.clickedItemId ? 1 : 0)),
+    }));
   const ads = groupAds(sim.impressions, items, keyOf, corpus.sessions.start);
-  if (items.ids.length !== n) throw new CfmError('CFM_E_DATASET', 'simulator events name items outside its catalogue', { field: 'item_id' });
+  if (items.ids.length !== n)
+    throw new CfmError('CFM_E_DATASET', 'simulator events name items outside its catalogue', { field: 'item_id' });
   return { ...corpus, category, logPrice, text, searches, ads };
 }
 
 /** feed requests → the customer's session running at the request (the latest one started before it) */
-function groupAds(imps: ReturnType<typeof simulate>['impressions'], items: Index, keyOf: Map<string, number>, start: Float64Array): SearchEvent[] {
+function groupAds(
+  imps: ReturnType<typeof simulate>['impressions'],
+  items: Index,
+  keyOf: Map<string, number>,
+  start: Float64Array,
+): SearchEvent[] {
   const byCustomer = new Map<string, Array<{ start: number; key: number }>>();
   for (const [name, key] of keyOf) {
     const cust = name.slice(0, name.indexOf('/'));
@@ -160,10 +185,18 @@ function groupAds(imps: ReturnType<typeof simulate>['impressions'], items: Index
   for (const im of imps) (reqs.get(im.requestId) ?? reqs.set(im.requestId, []).get(im.requestId)!).push(im);
   const out: SearchEvent[] = [];
   for (const rs of reqs.values()) {
-    const cur = byCustomer.get(rs[0].customerId)?.filter((x) => x.start <= rs[0].ts).pop();
+    const cur = byCustomer
+      .get(rs[0].customerId)
+      ?.filter((x) => x.start <= rs[0].ts)
+      .pop();
     if (!cur) continue;
     rs.sort((a, b) => a.position - b.position);
-    out.push({ session: cur.key, ts: rs[0].ts, results: Int32Array.from(rs, (r) => items.get(r.itemId)), labels: Uint8Array.from(rs, (r) => (r.ordered ? 1 : 0)) });
+    out.push({
+      session: cur.key,
+      ts: rs[0].ts,
+      results: Int32Array.from(rs, (r) => items.get(r.itemId)),
+      labels: Uint8Array.from(rs, (r) => (r.ordered ? 1 : 0)),
+    });
   }
   return out;
 }

@@ -17,8 +17,13 @@ export interface CoveoSearch {
 const list = (cell: string, file: string, row: number, field: string): string[] => {
   if (!cell) return [];
   const m = cell.trim();
-  if (!m.startsWith('[') || !m.endsWith(']')) throw new CfmError('CFM_E_ROW_SCHEMA', `expected a [...] list, got "${m.slice(0, 30)}"`, { file, row, field });
-  return m.slice(1, -1).split(',').map((x) => x.trim().replace(/^'|'$/g, '')).filter(Boolean);
+  if (!m.startsWith('[') || !m.endsWith(']'))
+    throw new CfmError('CFM_E_ROW_SCHEMA', `expected a [...] list, got "${m.slice(0, 30)}"`, { file, row, field });
+  return m
+    .slice(1, -1)
+    .split(',')
+    .map((x) => x.trim().replace(/^'|'$/g, ''))
+    .filter(Boolean);
 };
 
 export async function loadCoveoSearches(dataDir?: string): Promise<CoveoSearch[]> {
@@ -30,13 +35,23 @@ export async function loadCoveoSearches(dataDir?: string): Promise<CoveoSearch[]
     if (i < 0) throw new CfmError('CFM_E_ROW_SCHEMA', `missing column ${n}`, { file, row: 0, field: n });
     return i;
   };
-  const [s, q, c, p, t] = ['session_id_hash', 'query_vector', 'clicked_skus_hash', 'product_skus_hash', 'server_timestamp_epoch_ms'].map(col);
+  const [s, q, c, p, t] = ['session_id_hash', 'query_vector', 'clicked_skus_hash', 'product_skus_hash', 'server_timestamp_epoch_ms'].map(
+    col,
+  );
   return lines.slice(1).map((l, i) => {
     const f = parseCsvLine(l, ',');
     const ts = Number(f[t]);
-    if (!Number.isFinite(ts)) throw new CfmError('CFM_E_ROW_SCHEMA', `bad timestamp "${f[t]}"`, { file, row: i + 1, field: 'server_timestamp_epoch_ms' });
+    if (!Number.isFinite(ts))
+      throw new CfmError('CFM_E_ROW_SCHEMA', `bad timestamp "${f[t]}"`, { file, row: i + 1, field: 'server_timestamp_epoch_ms' });
     const vec = list(f[q], file, i + 1, 'query_vector').map(Number);
-    if (vec.some((x) => !Number.isFinite(x))) throw new CfmError('CFM_E_ROW_SCHEMA', 'non-numeric query vector', { file, row: i + 1, field: 'query_vector' });
-    return { session: f[s], ts, queryVector: Float32Array.from(vec), results: list(f[p], file, i + 1, 'product_skus_hash'), clicked: list(f[c], file, i + 1, 'clicked_skus_hash') };
+    if (vec.some((x) => !Number.isFinite(x)))
+      throw new CfmError('CFM_E_ROW_SCHEMA', 'non-numeric query vector', { file, row: i + 1, field: 'query_vector' });
+    return {
+      session: f[s],
+      ts,
+      queryVector: Float32Array.from(vec),
+      results: list(f[p], file, i + 1, 'product_skus_hash'),
+      clicked: list(f[c], file, i + 1, 'clicked_skus_hash'),
+    };
   });
 }

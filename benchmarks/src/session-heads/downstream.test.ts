@@ -5,7 +5,12 @@ import { loadCoveoSearches } from './coveo';
 import { rankCtr } from './features';
 
 describe('next-item candidates', () => {
-  const s = buildSessions({ session: [0, 0, 0, 1, 1, 2, 2, 2], item: [1, 2, 3, 1, 2, 4, 1, 2], buy: [0, 0, 0, 0, 0, 0, 0, 0], ts: [0, 1, 2, 3, 4, 5, 6, 7] });
+  const s = buildSessions({
+    session: [0, 0, 0, 1, 1, 2, 2, 2],
+    item: [1, 2, 3, 1, 2, 4, 1, 2],
+    buy: [0, 0, 0, 0, 0, 0, 0, 0],
+    ts: [0, 1, 2, 3, 4, 5, 6, 7],
+  });
   const counts = new CoCounts(s, 6);
   it('rank co-occurring items by count and fill up with popular items', () => {
     expect(Array.from(counts.top(1, 3))).toEqual([2, 3, 4]);

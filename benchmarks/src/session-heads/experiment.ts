@@ -34,20 +34,46 @@ export interface ComboResult {
 
 /** φ from the pre-training sessions: text (when the data has it) else product-id vectors from co-occurrence,
  * category = mean of those vectors over its items, standardised log price when known. */
-export function corpusAttributes(c: SessionCorpus, pretrain: SessionSet, o: { idDim: number; window: number; seed: number }): ItemAttributes {
+export function corpusAttributes(
+  c: SessionCorpus,
+  pretrain: SessionSet,
+  o: { idDim: number; window: number; seed: number },
+): ItemAttributes {
   const items = c.itemIds.length;
   const base = c.text
     ? { name: 'text', kind: 'vector' as const, dim: c.text.dim, values: c.text.values }
-    : { name: 'id', kind: 'vector' as const, dim: o.idDim, values: cooccurrenceVectors(pretrain, items, { dim: o.idDim, window: o.window, seed: o.seed }) };
-  const attributes: ItemAttributes['attributes'] = [base, { name: 'category', kind: 'vector', dim: base.dim, values: categoryMeans(base.values, base.dim, c.category) }];
+    : {
+        name: 'id',
+        kind: 'vector' as const,
+        dim: o.idDim,
+        values: cooccurrenceVectors(pretrain, items, { dim: o.idDim, window: o.window, seed: o.seed }),
+      };
+  const attributes: ItemAttributes['attributes'] = [
+    base,
+    { name: 'category', kind: 'vector', dim: base.dim, values: categoryMeans(base.values, base.dim, c.category) },
+  ];
   if (c.logPrice) attributes.push({ name: 'price', kind: 'scalar', dim: 1, values: standardize(c.logPrice) });
   return { items, attributes };
 }
 
-export async function pretrain(c: SessionCorpus, sessions: SessionSet, attrs: ItemAttributes, config: Partial<SessionHeadsConfig>, progress: ProgressReporter): Promise<Record<'MA' | 'GRU', SessionHeadsModel>> {
+export async function pretrain(
+  c: SessionCorpus,
+  sessions: SessionSet,
+  attrs: ItemAttributes,
+  config: Partial<SessionHeadsConfig>,
+  progress: ProgressReporter,
+): Promise<Record<'MA' | 'GRU', SessionHeadsModel>> {
   const out = {} as Record<'MA' | 'GRU', SessionHeadsModel>;
-  for (const [name, encoder] of [['GRU', 'gru'], ['MA', 'ma']] as const) {
-    const m = new SessionHeadsModel(SessionHeadsConfig.parse({ ...config, encoder }), attrs.attributes.map(({ name: n, kind, dim }) => ({ name: n, kind, dim })), attrs.items, `${c.name}-items`);
+  for (const [name, encoder] of [
+    ['GRU', 'gru'],
+    ['MA', 'ma'],
+  ] as const) {
+    const m = new SessionHeadsModel(
+      SessionHeadsConfig.parse({ ...config, encoder }),
+      attrs.attributes.map(({ name: n, kind, dim }) => ({ name: n, kind, dim })),
+      attrs.items,
+      `${c.name}-items`,
+    );
     m.progress = progress;
     m.setAttributes(attrs);
     progress.log(`pre-training ${name} on ${sessions.offsets.length - 1} sessions`);
@@ -67,8 +93,16 @@ function mrrMetrics(scores: Float32Array, qs: Query[]): Record<string, number> {
   const k = Math.max(...qs.map((q) => q.candidates.length));
   const per = evaluateGroups({ scores, labels, offsets, k: [k], keepEmpty: true }).perGroup[`mrr@${k}`];
   const rows = (f: (q: Query) => boolean) => Int32Array.from(qs.flatMap((q, i) => (f(q) ? [i] : [])));
-  const seen = rows((q) => q.seen), notSeen = rows((q) => !q.seen);
-  return { mrr: mean(per), 'mrr-seen': mean(pick(per, seen)), 'mrr-not-seen': mean(pick(per, notSeen)), queries: qs.length, seen: seen.length, covered: qs.filter((q) => q.labels.some((l) => l)).length };
+  const seen = rows((q) => q.seen),
+    notSeen = rows((q) => !q.seen);
+  return {
+    mrr: mean(per),
+    'mrr-seen': mean(pick(per, seen)),
+    'mrr-not-seen': mean(pick(per, notSeen)),
+    queries: qs.length,
+    seen: seen.length,
+    covered: qs.filter((q) => q.labels.some((l) => l)).length,
+  };
 }
 
 export interface TaskInput {
@@ -106,16 +140,39 @@ export async function runTask(t: TaskInput): Promise<ComboResult[]> {
   const groups = (qs: Query[]) => Uint32Array.from(qs, (q) => q.candidates.length);
   const results: ComboResult[] = [];
   for (const combo of t.combos ?? COMBOS) {
-    const [xf, xt] = [bf, bt].map((b, i) => concatBlocks(combo.blocks.map((n) => b[n]), rowCount([fit, t.test][i])));
+    const [xf, xt] = [bf, bt].map((b, i) =>
+      concatBlocks(
+        combo.blocks.map((n) => b[n]),
+        rowCount([fit, t.test][i]),
+      ),
+    );
     const model = await trainGbdt({
-      features: xf.values, rows: rowCount(fit), cols: xf.cols, labels: labels(fit), groups: t.metric === 'mrr' ? groups(fit) : undefined,
-      params: { objective: t.metric === 'mrr' ? 'rank:pairwise' : 'binary:logistic', rounds: GBDT_ROUNDS, eta: 0.05, maxDepth: 4, minChildWeight: 1, subsample: 0.8, colsampleBytree: 0.8, seed: t.seed, nthread: 2 },
+      features: xf.values,
+      rows: rowCount(fit),
+      cols: xf.cols,
+      labels: labels(fit),
+      groups: t.metric === 'mrr' ? groups(fit) : undefined,
+      params: {
+        objective: t.metric === 'mrr' ? 'rank:pairwise' : 'binary:logistic',
+        rounds: GBDT_ROUNDS,
+        eta: 0.05,
+        maxDepth: 4,
+        minChildWeight: 1,
+        subsample: 0.8,
+        colsampleBytree: 0.8,
+        seed: t.seed,
+        nthread: 2,
+      },
     });
     const scores = model.predict(xt.values, rowCount(t.test));
     model.dispose();
     const metrics = t.metric === 'mrr' ? mrrMetrics(scores, t.test) : { auc: auc(scores, labels(t.test)), rows: rowCount(t.test) };
     results.push({ name: combo.name, metrics, rounds: GBDT_ROUNDS });
-    progress.log(`${combo.name}: ${Object.entries(metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(' ')}`);
+    progress.log(
+      `${combo.name}: ${Object.entries(metrics)
+        .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+        .join(' ')}`,
+    );
   }
   return results;
 }

@@ -14,7 +14,8 @@ export const rowCount = (qs: Query[]): number => qs.reduce((n, q) => n + q.candi
 
 /** click-through rate of each list position over the given (training) queries */
 export function rankCtr(qs: Query[], maxLen: number): Float32Array {
-  const hits = new Float64Array(maxLen), shown = new Float64Array(maxLen);
+  const hits = new Float64Array(maxLen),
+    shown = new Float64Array(maxLen);
   for (const q of qs) q.candidates.forEach((_, r) => (shown[r]++, (hits[r] += q.labels[r])));
   return Float32Array.from(hits, (h, r) => (shown[r] ? h / shown[r] : 0));
 }

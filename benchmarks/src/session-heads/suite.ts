@@ -9,7 +9,10 @@ export const SESSION_HEADS_SUITE = [
 ];
 export const TARGET_GAIN = 15;
 
-export async function sessionHeadsSuite(quick = false, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+export async function sessionHeadsSuite(
+  quick = false,
+  write: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+): Promise<number> {
   let missed = 0;
   for (const e of SESSION_HEADS_SUITE) {
     const tables = await runBench({ ...e, config: quick ? { epochs: 2, hidden: 32 } : {}, simCustomers: quick ? 300 : undefined });
@@ -20,8 +23,11 @@ export async function sessionHeadsSuite(quick = false, write: (line: string) => 
         const g = gain(by['BL+GRU+SCID(GRU)'][metric], by.BL[metric]);
         const checked = metric === 'mrr' && t.task === 'next-item';
         if (checked && g < TARGET_GAIN) missed++;
-        write(`session-heads ${e.dataset} ${t.task} ${metric} BL ${by.BL[metric].toFixed(4)} BL+GRU+SCID ${by['BL+GRU+SCID(GRU)'][metric].toFixed(4)} gain ${g.toFixed(1)}%` +
-          (checked ? ` target ${TARGET_GAIN}% (issue 6) ${g >= TARGET_GAIN ? 'PASS' : 'BELOW'}` : '') + ` seed=${e.seed}${quick ? ' quick' : ''}`);
+        write(
+          `session-heads ${e.dataset} ${t.task} ${metric} BL ${by.BL[metric].toFixed(4)} BL+GRU+SCID ${by['BL+GRU+SCID(GRU)'][metric].toFixed(4)} gain ${g.toFixed(1)}%` +
+            (checked ? ` target ${TARGET_GAIN}% (issue 6) ${g >= TARGET_GAIN ? 'PASS' : 'BELOW'}` : '') +
+            ` seed=${e.seed}${quick ? ' quick' : ''}`,
+        );
       }
     }
   }

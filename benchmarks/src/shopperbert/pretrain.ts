@@ -3,7 +3,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineProgress, type FitReport, type PreparedDataset, type ProgressReporter } from '@cfm/core';
-import { createShopperBert, loadItemTitles, shopperbert, titleVectors, type ShopperBertConfig, type ShopperBertModel } from '@cfm/model-shopperbert';
+import {
+  createShopperBert,
+  loadItemTitles,
+  shopperbert,
+  titleVectors,
+  type ShopperBertConfig,
+  type ShopperBertModel,
+} from '@cfm/model-shopperbert';
 
 export interface PretrainOptions {
   data: PreparedDataset;
@@ -27,7 +34,9 @@ export async function pretrainShopperBert(o: PretrainOptions): Promise<{ model: 
   const progress = o.progress ?? lineProgress();
   const dir = join(o.out, 'model');
   if (existsSync(join(dir, 'manifest.json'))) {
-    const report = existsSync(join(o.out, 'train.json')) ? (JSON.parse(readFileSync(join(o.out, 'train.json'), 'utf8')) as FitReport & { seconds: number }) : undefined;
+    const report = existsSync(join(o.out, 'train.json'))
+      ? (JSON.parse(readFileSync(join(o.out, 'train.json'), 'utf8')) as FitReport & { seconds: number })
+      : undefined;
     return { model: (await shopperbert.load(dir)) as ShopperBertModel, report, seconds: report?.seconds ?? NaN };
   }
   mkdirSync(o.out, { recursive: true });

@@ -6,12 +6,36 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineProgress, type PreparedDataset, type ProgressReporter } from '@cfm/core';
 import { summarizeSeeds } from '@cfm/eval';
-import { SMALL, createShopperBert, loadItemTitles, shopperbert, titleVectors, type ShopperBertConfig, type ShopperBertModel } from '@cfm/model-shopperbert';
+import {
+  SMALL,
+  createShopperBert,
+  loadItemTitles,
+  shopperbert,
+  titleVectors,
+  type ShopperBertConfig,
+  type ShopperBertModel,
+} from '@cfm/model-shopperbert';
 import { fineTune, FineTuned } from '@cfm/tensor';
 import {
-  customerDisjointSplit, embedExamples, encoderSource, evaluateRecommender, formatBytes, frozenEncoder, frozenSource, nextItemTask, part,
-  profileTasks, scoreOnce, timeIt, trainClassifier, trainRecommender, UMLP_HIDDEN, withSpeedup,
-  type ClassificationTask, type CostRow, type Split,
+  customerDisjointSplit,
+  embedExamples,
+  encoderSource,
+  evaluateRecommender,
+  formatBytes,
+  frozenEncoder,
+  frozenSource,
+  nextItemTask,
+  part,
+  profileTasks,
+  scoreOnce,
+  timeIt,
+  trainClassifier,
+  trainRecommender,
+  UMLP_HIDDEN,
+  withSpeedup,
+  type ClassificationTask,
+  type CostRow,
+  type Split,
 } from '@cfm/downstream';
 import { pretrainShopperBert, VARIANTS } from './pretrain';
 import { umapPicture } from './umap';
@@ -54,7 +78,15 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
   const vectorsOf: Record<string, Float32Array> = {};
   for (const [name, v] of Object.entries(VARIANTS)) {
     progress.log(`pre-train / load ShopperBERT ${name}`);
-    const { model } = await pretrainShopperBert({ data: o.data, preparedDir: o.preparedDir, out: join(o.out, 'pretrain', name), config: { ...config, ...v }, epochs: o.pretrainEpochs, seed: 1, progress });
+    const { model } = await pretrainShopperBert({
+      data: o.data,
+      preparedDir: o.preparedDir,
+      out: join(o.out, 'pretrain', name),
+      config: { ...config, ...v },
+      epochs: o.pretrainEpochs,
+      seed: 1,
+      progress,
+    });
     const d = model.embeddingDim;
     for (const t of [gender, age]) {
       const vec = embedExamples(model, t, config.maxLen!);
@@ -62,7 +94,13 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
       for (let r = 0; r < o.repeats; r++) {
         if (done(t.name, `U-MLP ${name}`, r)) continue;
         const s = splits(t.rows.length, r);
-        const { metrics, model: head } = await trainClassifier(frozenEncoder(t, vec, d), t, s.train, s.test, { freezeEncoder: true, epochs: o.headEpochs, lr: 1e-3, seed: r, maxLen: config.maxLen! });
+        const { metrics, model: head } = await trainClassifier(frozenEncoder(t, vec, d), t, s.train, s.test, {
+          freezeEncoder: true,
+          epochs: o.headEpochs,
+          lr: 1e-3,
+          seed: r,
+          maxLen: config.maxLen!,
+        });
         head.dispose();
         add(t.name, `U-MLP ${name}`, metrics);
       }
@@ -80,13 +118,20 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
     model.dispose();
   }
   const titles = titleVectors(await loadItemTitles(o.preparedDir, o.data.vocabs.item), config.textDim!);
-  const ptrans = (seed: number) => createShopperBert({ ...config, variant: 'CLS', augment: false, nLayers: 4, sharedLayers: true, seed }, { ...o.data, itemText: titles });
+  const ptrans = (seed: number) =>
+    createShopperBert({ ...config, variant: 'CLS', augment: false, nLayers: 4, sharedLayers: true, seed }, { ...o.data, itemText: titles });
   for (let r = 0; r < o.ptransRepeats; r++) {
     for (const t of [gender, age]) {
       if (done(t.name, 'P-Trans', r)) continue;
       const s = splits(t.rows.length, r);
       const enc = ptrans(r);
-      const { metrics } = await trainClassifier(enc, t, s.train, s.test, { freezeEncoder: false, epochs: o.ptransEpochs, lr: 1e-3, seed: r, maxLen: config.maxLen! });
+      const { metrics } = await trainClassifier(enc, t, s.train, s.test, {
+        freezeEncoder: false,
+        epochs: o.ptransEpochs,
+        lr: 1e-3,
+        seed: r,
+        maxLen: config.maxLen!,
+      });
       add(t.name, 'P-Trans', metrics);
       progress.log(`${t.name} P-Trans repeat ${r}: ${JSON.stringify(metrics)}`);
       enc.dispose();
@@ -94,7 +139,11 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
     if (done(rec.name, 'P-Trans', r)) continue;
     const s = splits(rec.rows.length, r);
     const enc = ptrans(r);
-    const { model: m } = await trainRecommender(encoderSource(enc, rec, config.maxLen!), rec, s.train, { epochs: o.ptransEpochs, lr: 1e-3, seed: r });
+    const { model: m } = await trainRecommender(encoderSource(enc, rec, config.maxLen!), rec, s.train, {
+      epochs: o.ptransEpochs,
+      lr: 1e-3,
+      seed: r,
+    });
     add(rec.name, 'P-Trans', flat(evaluateRecommender(m, rec, s.test, r)));
     progress.log(`next-item P-Trans repeat ${r}: ${JSON.stringify(results[rec.name]['P-Trans'].at(-1))}`);
     m.params.dispose();
@@ -105,16 +154,45 @@ export async function runShopperBertSuite(o: SuiteOptions): Promise<Record<strin
   if (o.umapFile) {
     const n = Math.min(2000, gender.rows.length);
     const labels = Array.from(gender.labels.subarray(0, n), (y) => (y ? 'F' : 'M'));
-    pictures = await umapPicture(vectorsOf['CLS+A'].subarray(0, n * config.dModel!), config.dModel!, labels, 'ShopperBERT CLS+A, movielens-1m, gender', o.umapFile, 0, progress);
+    pictures = await umapPicture(
+      vectorsOf['CLS+A'].subarray(0, n * config.dModel!),
+      config.dModel!,
+      labels,
+      'ShopperBERT CLS+A, movielens-1m, gender',
+      o.umapFile,
+      0,
+      progress,
+    );
   }
-  const summary = Object.fromEntries(Object.entries(results).map(([t, byModel]) => [t, Object.fromEntries(Object.entries(byModel).map(([m, runs]) => [m, summarize(runs)]))]));
-  const out = { dataset: o.data.dataset, config, repeats: o.repeats, ptransRepeats: o.ptransRepeats, split: FRACTIONS, tasks: [gender, age, rec].map((t) => ({ name: t.name, rule: t.rule, examples: t.rows.length })), summary, costs, pictures };
+  const summary = Object.fromEntries(
+    Object.entries(results).map(([t, byModel]) => [
+      t,
+      Object.fromEntries(Object.entries(byModel).map(([m, runs]) => [m, summarize(runs)])),
+    ]),
+  );
+  const out = {
+    dataset: o.data.dataset,
+    config,
+    repeats: o.repeats,
+    ptransRepeats: o.ptransRepeats,
+    split: FRACTIONS,
+    tasks: [gender, age, rec].map((t) => ({ name: t.name, rule: t.rule, examples: t.rows.length })),
+    summary,
+    costs,
+    pictures,
+  };
   writeFileSync(join(o.out, 'results.json'), JSON.stringify(out, null, 1));
   return out;
 }
 
 /** Table 3 analogue on the gender task: U-MLP (MP+A vectors), P-Trans, fine-tuning the full ShopperBERT */
-async function computeCosts(o: SuiteOptions, t: ClassificationTask, config: Partial<ShopperBertConfig>, titles: Float32Array, vectors: Float32Array): Promise<CostRow[]> {
+async function computeCosts(
+  o: SuiteOptions,
+  t: ClassificationTask,
+  config: Partial<ShopperBertConfig>,
+  titles: Float32Array,
+  vectors: Float32Array,
+): Promise<CostRow[]> {
   const s = customerDisjointSplit(t.rows.length, FRACTIONS, 1000);
   const train = s.train.subarray(0, 256);
   const ex = part(t, s.test);
@@ -124,7 +202,13 @@ async function computeCosts(o: SuiteOptions, t: ClassificationTask, config: Part
   const rawBytes = tokens * (4 + 8); // item id + event time per token
   const rows: Omit<CostRow, 'speedup'>[] = [];
   const measure = async (name: string, inputs: string, enc: Parameters<typeof fineTune>[0], frozen: boolean, dataBytes: number) => {
-    const { model } = await fineTune(enc, part(t, train), { freezeEncoder: frozen, hidden: UMLP_HIDDEN, epochs: 1, maxLen: config.maxLen!, seed: 0 });
+    const { model } = await fineTune(enc, part(t, train), {
+      freezeEncoder: frozen,
+      hidden: UMLP_HIDDEN,
+      epochs: 1,
+      maxLen: config.maxLen!,
+      seed: 0,
+    });
     const scorer = new FineTuned(enc, model.head, model.headParams, model.o);
     const ms = timeIt(() => scoreOnce(scorer, ex, idx), 10);
     rows.push({ model: name, inputs, msPerBatch: ms, parameters: model.headParams.count() + (frozen ? 0 : enc.params.count()), dataBytes });
@@ -147,10 +231,12 @@ function mean(runs: Metrics[]): Metrics {
   return Object.fromEntries(Object.keys(runs[0]).map((k) => [k, +(runs.reduce((a, r) => a + r[k], 0) / runs.length).toFixed(4)]));
 }
 function summarize(runs: Metrics[]): Record<string, { mean: number; std: number; n: number }> {
-  return Object.fromEntries(Object.keys(runs[0]).map((k) => {
-    const s = summarizeSeeds(runs.map((r) => r[k]));
-    return [k, { mean: s.mean, std: s.std, n: runs.length }];
-  }));
+  return Object.fromEntries(
+    Object.keys(runs[0]).map((k) => {
+      const s = summarizeSeeds(runs.map((r) => r[k]));
+      return [k, { mean: s.mean, std: s.std, n: runs.length }];
+    }),
+  );
 }
 export { formatBytes };
 
@@ -160,8 +246,13 @@ export function suiteLines(r: Awaited<ReturnType<typeof runShopperBertSuite>>): 
   const summary = r.summary as Record<string, Record<string, Record<string, { mean: number; std: number; n: number }>>>;
   for (const [task, byModel] of Object.entries(summary))
     for (const [model, metrics] of Object.entries(byModel))
-      for (const [k, s] of Object.entries(metrics)) lines.push(`shopperbert ${r.dataset} customer-disjoint ${task} ${model} ${k} ${s.mean.toFixed(4)} ± ${s.std.toFixed(4)} (n=${s.n})`);
+      for (const [k, s] of Object.entries(metrics))
+        lines.push(
+          `shopperbert ${r.dataset} customer-disjoint ${task} ${model} ${k} ${s.mean.toFixed(4)} ± ${s.std.toFixed(4)} (n=${s.n})`,
+        );
   for (const c of r.costs as CostRow[])
-    lines.push(`shopperbert ${r.dataset} cost ${c.model}: ${c.msPerBatch.toFixed(2)} ms / batch of 128, speedup ${c.speedup.toFixed(1)}x, ${c.parameters} parameters, data ${formatBytes(c.dataBytes)}`);
+    lines.push(
+      `shopperbert ${r.dataset} cost ${c.model}: ${c.msPerBatch.toFixed(2)} ms / batch of 128, speedup ${c.speedup.toFixed(1)}x, ${c.parameters} parameters, data ${formatBytes(c.dataBytes)}`,
+    );
   return lines;
 }

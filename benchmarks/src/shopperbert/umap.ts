@@ -6,7 +6,12 @@ import { createRng, silentProgress, type ProgressReporter } from '@cfm/core';
 import { findChromium, renderSvg, screenshotPage, umapSpec } from '@cfm/report';
 
 /** 2-D coordinates of n vectors [n, dim] */
-export function umap2d(vectors: Float32Array, dim: number, seed: number, progress: ProgressReporter = silentProgress): Array<[number, number]> {
+export function umap2d(
+  vectors: Float32Array,
+  dim: number,
+  seed: number,
+  progress: ProgressReporter = silentProgress,
+): Array<[number, number]> {
   const rows = Array.from({ length: vectors.length / dim }, (_, i) => Array.from(vectors.subarray(i * dim, (i + 1) * dim)));
   const rng = createRng(seed);
   const u = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, random: () => rng.next() });
@@ -21,9 +26,23 @@ export function umap2d(vectors: Float32Array, dim: number, seed: number, progres
 }
 
 /** writes `<file>.svg` (and `<file>.png` when Chromium is there); returns the written paths */
-export async function umapPicture(vectors: Float32Array, dim: number, labels: string[], title: string, file: string, seed = 0, progress?: ProgressReporter): Promise<string[]> {
+export async function umapPicture(
+  vectors: Float32Array,
+  dim: number,
+  labels: string[],
+  title: string,
+  file: string,
+  seed = 0,
+  progress?: ProgressReporter,
+): Promise<string[]> {
   const xy = umap2d(vectors, dim, seed, progress);
-  const spec = { ...umapSpec(xy.map(([x, y], i) => ({ x, y, label: labels[i] })), title), title: `${title}: UMAP of ${xy.length} customer vectors` };
+  const spec = {
+    ...umapSpec(
+      xy.map(([x, y], i) => ({ x, y, label: labels[i] })),
+      title,
+    ),
+    title: `${title}: UMAP of ${xy.length} customer vectors`,
+  };
   const svg = await renderSvg(spec);
   writeFileSync(`${file}.svg`, svg);
   const out = [`${file}.svg`];

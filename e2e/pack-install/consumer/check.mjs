@@ -29,11 +29,29 @@ writeFileSync(events, lines.join('\n') + '\n');
 
 const out = join(work, 'prepared');
 const manifest = await prepareFromSources({ dataset: 'pack-check', sources: { events: [events] }, out, config: { split: 'loo' } });
-const viaDuckDb = await prepareFromSources({ dataset: 'pack-check', sources: { events: [events] }, out: join(work, 'prepared-duckdb'), config: { split: 'loo' }, nativeScan: false });
+const viaDuckDb = await prepareFromSources({
+  dataset: 'pack-check',
+  sources: { events: [events] },
+  out: join(work, 'prepared-duckdb'),
+  config: { split: 'loo' },
+  nativeScan: false,
+});
 const data = await loadPrepared(out);
 
 await initBackend({ quiet: true });
-const config = McmConfig.parse({ dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, epochs: 3, validCustomers: 16, samplesPerSequence: 2, seed: 1 });
+const config = McmConfig.parse({
+  dModel: 16,
+  nHeads: 2,
+  nLayers: 1,
+  maxLen: 12,
+  batchSize: 16,
+  lr: 1e-2,
+  warmupSteps: 2,
+  epochs: 3,
+  validCustomers: 16,
+  samplesPerSequence: 2,
+  seed: 1,
+});
 const model = mcm.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures });
 const fit = await model.fit(data);
 

@@ -8,12 +8,22 @@ import { augmentBatch, maskBatch, randomPrefix } from '../src';
 import type { AlignedSeq } from '../src';
 
 const file = join(runtimeOptions().CFM_DATA_DIR ?? resolve(__dirname, '../../../../shared/datasets'), 's3rec', 'Beauty.txt');
-const seqs: AlignedSeq[] = readFileSync(file, 'utf8').trim().split('\n').map((line) => {
-  const items = Int32Array.from(line.trim().split(/\s+/).slice(1).map((x) => Number(x) + 3)); // shift past the reserved ids
-  return { items, types: new Int32Array(items.length).fill(4), times: Float64Array.from(items, (_, i) => i) };
-});
+const seqs: AlignedSeq[] = readFileSync(file, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => {
+    const items = Int32Array.from(
+      line
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map((x) => Number(x) + 3),
+    ); // shift past the reserved ids
+    return { items, types: new Int32Array(items.length).fill(4), times: Float64Array.from(items, (_, i) => i) };
+  });
 const rng = createRng(1);
-const B = 256, L = 50;
+const B = 256,
+  L = 50;
 const time = (label: string, fn: () => void) => {
   const t = performance.now();
   fn();

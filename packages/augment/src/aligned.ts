@@ -13,7 +13,8 @@ export interface AlignedSeq {
 export function seqLength(seq: AlignedSeq): number {
   const n = seq.items.length;
   for (const [name, arr] of Object.entries(seq)) {
-    if (arr.length !== n) throw new CfmError('CFM_E_CONFIG', `side array "${name}" has ${arr.length} tokens, items has ${n}`, { field: name });
+    if (arr.length !== n)
+      throw new CfmError('CFM_E_CONFIG', `side array "${name}" has ${arr.length} tokens, items has ${n}`, { field: name });
   }
   return n;
 }
@@ -40,7 +41,11 @@ export function permuteSeq(seq: AlignedSeq, order: ArrayLike<number>): AlignedSe
 export function customerSeq(seqs: CustomerSequences, c: number): AlignedSeq {
   const from = seqs.offsets[c];
   const to = seqs.offsets[c + 1];
-  const seq: AlignedSeq = { items: seqs.items.subarray(from, to), types: seqs.types.subarray(from, to), times: seqs.times.subarray(from, to) };
+  const seq: AlignedSeq = {
+    items: seqs.items.subarray(from, to),
+    types: seqs.types.subarray(from, to),
+    times: seqs.times.subarray(from, to),
+  };
   if (seqs.sessions) seq.sessions = seqs.sessions.subarray(from, to);
   return seq;
 }

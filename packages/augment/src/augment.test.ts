@@ -95,7 +95,13 @@ describe('crop / shuffle (ShopperBERT Algorithm 1)', () => {
     expect(() => cropOrShuffle(randomSeq(1), createRng(1), { window: 0.5, maxStart: 0.7 })).toThrow(/CFM_E_CONFIG/);
   });
   it('views a CSR customer without copying and permutes side arrays with the items', () => {
-    const seqs = { customerIds: ['a', 'b'], offsets: Int32Array.from([0, 2, 5]), items: Int32Array.from([4, 5, 6, 7, 8]), types: Int32Array.from([0, 1, 2, 3, 4]), times: Float64Array.from([1, 2, 3, 4, 5]) };
+    const seqs = {
+      customerIds: ['a', 'b'],
+      offsets: Int32Array.from([0, 2, 5]),
+      items: Int32Array.from([4, 5, 6, 7, 8]),
+      types: Int32Array.from([0, 1, 2, 3, 4]),
+      times: Float64Array.from([1, 2, 3, 4, 5]),
+    };
     const b = customerSeq(seqs, 1);
     expect(Array.from(b.items)).toEqual([6, 7, 8]);
     expect(b.items.buffer).toBe(seqs.items.buffer);

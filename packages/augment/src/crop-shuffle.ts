@@ -34,7 +34,9 @@ const between = (rng: Rng, lo: number, hi: number) => lo + rng.int(hi - lo + 1);
 export function cropOrShuffle(seq: AlignedSeq, rng: Rng, opts: CropShuffleOptions = {}): Augmented {
   const { cropProbability = 0.5, window = 0.3, maxStart = 0.7 } = opts;
   if (!(window > 0 && window <= 1 && maxStart >= 0 && maxStart + window <= 1 + 1e-9)) {
-    throw new CfmError('CFM_E_CONFIG', `need 0 < window <= 1 and maxStart + window <= 1, got window ${window}, maxStart ${maxStart}`, { field: 'window' });
+    throw new CfmError('CFM_E_CONFIG', `need 0 < window <= 1 and maxStart + window <= 1, got window ${window}, maxStart ${maxStart}`, {
+      field: 'window',
+    });
   }
   const n = seqLength(seq);
   const span = portion(n, window, 'ceil');
@@ -52,7 +54,11 @@ export function cropOrShuffle(seq: AlignedSeq, rng: Rng, opts: CropShuffleOption
 
 /** Algorithm 1 over a batch: exactly round(fraction × B) rows, chosen at random, are cropped or
  * shuffled; the others are returned as they are (same object). */
-export function augmentBatch(batch: AlignedSeq[], rng: Rng, opts: CropShuffleOptions = {}): Array<Augmented | { seq: AlignedSeq; kind: 'none' }> {
+export function augmentBatch(
+  batch: AlignedSeq[],
+  rng: Rng,
+  opts: CropShuffleOptions = {},
+): Array<Augmented | { seq: AlignedSeq; kind: 'none' }> {
   const fraction = opts.fraction ?? 0.3;
   const chosen = new Set(rng.shuffle(Array.from(batch.keys())).slice(0, Math.round(fraction * batch.length)));
   return batch.map((seq, i) => (chosen.has(i) && seq.items.length > 0 ? cropOrShuffle(seq, rng, opts) : { seq, kind: 'none' as const }));

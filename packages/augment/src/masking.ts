@@ -2,7 +2,10 @@ import { CLS, CfmError, MASK, PAD, RESERVED_IDS } from '@cfm/core';
 import type { Rng } from '@cfm/core';
 
 /** What happened at each position: 0 untouched, 1 → [MASK], 2 → random token, 3 chosen but unchanged. */
-export const KEEP = 0, MASKED = 1, RANDOMIZED = 2, UNCHANGED = 3;
+export const KEEP = 0,
+  MASKED = 1,
+  RANDOMIZED = 2,
+  UNCHANGED = 3;
 
 export interface MaskOptions {
   /** share of eligible tokens chosen, default 0.15 */
@@ -32,8 +35,10 @@ export interface Masked {
  * non-empty sequence has a label), then [MASK] 80 %, random 10 %, unchanged 10 %. */
 export function maskTokens(tokens: Int32Array, rng: Rng, opts: MaskOptions): Masked {
   const { rate = 0.15, maskShare = 0.8, randomShare = 0.1, vocabSize, firstRandomId = RESERVED_IDS, maskId = MASK } = opts;
-  if (!(vocabSize > firstRandomId)) throw new CfmError('CFM_E_CONFIG', `vocabSize ${vocabSize} leaves no id to draw at or above ${firstRandomId}`, { field: 'vocabSize' });
-  if (!(rate >= 0 && rate <= 1 && maskShare + randomShare <= 1)) throw new CfmError('CFM_E_CONFIG', `rate must be in [0, 1] and maskShare + randomShare <= 1`, { field: 'rate' });
+  if (!(vocabSize > firstRandomId))
+    throw new CfmError('CFM_E_CONFIG', `vocabSize ${vocabSize} leaves no id to draw at or above ${firstRandomId}`, { field: 'vocabSize' });
+  if (!(rate >= 0 && rate <= 1 && maskShare + randomShare <= 1))
+    throw new CfmError('CFM_E_CONFIG', `rate must be in [0, 1] and maskShare + randomShare <= 1`, { field: 'rate' });
   const protectedIds = opts.protectedIds ?? [PAD, CLS];
   const eligible: number[] = [];
   for (let i = 0; i < tokens.length; i++) if (!protectedIds.includes(tokens[i])) eligible.push(i);
@@ -64,7 +69,12 @@ export function maskTokens(tokens: Int32Array, rng: Rng, opts: MaskOptions): Mas
 
 /** Applies the same decisions to an aligned feature array (e.g. category ids for ShopperBERT's MPP
  * sub-tasks): [MASK] where the item was masked, a random id where it was randomized. */
-export function maskAligned(values: Int32Array, decisions: Uint8Array, rng: Rng, opts: { vocabSize: number; firstRandomId?: number; maskId?: number }): Omit<Masked, 'decisions'> {
+export function maskAligned(
+  values: Int32Array,
+  decisions: Uint8Array,
+  rng: Rng,
+  opts: { vocabSize: number; firstRandomId?: number; maskId?: number },
+): Omit<Masked, 'decisions'> {
   const { vocabSize, firstRandomId = RESERVED_IDS, maskId = MASK } = opts;
   const inputs = Int32Array.from(values);
   const labels = new Int32Array(values.length);

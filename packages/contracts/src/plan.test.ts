@@ -4,11 +4,21 @@ import type { NodeStatus, PlanNode, RunSpec } from './index';
 
 const fam = (id: string) => ({ id, name: id, config: { epochs: 1 }, preset: null, checkpointEvery: 10 });
 const spec: RunSpec = {
-  name: 't', seed: 1, seeds: [1], workDir: '/w', dataDir: '/d',
-  dataset: { source: 'dataset', name: 'movielens-100k' }, datasetName: 'movielens-100k', prepare: { split: { kind: 'loo' }, maxSeqLen: 200, shards: 1 },
+  name: 't',
+  seed: 1,
+  seeds: [1],
+  workDir: '/w',
+  dataDir: '/d',
+  dataset: { source: 'dataset', name: 'movielens-100k' },
+  datasetName: 'movielens-100k',
+  prepare: { split: { kind: 'loo' }, maxSeqLen: 200, shards: 1 },
   families: [fam('a'), fam('b')],
   evaluate: [{ protocol: 'full', negatives: 100, sampling: 'uniform', ks: [10], excludeHistory: true, seeds: [0], split: 'test' }],
-  benchmarks: [], gate: { metric: 'ndcg@10', protocol: 0, minDelta: 0, benchmarks: [] }, export: { topK: 5 }, promote: true, targets: [],
+  benchmarks: [],
+  gate: { metric: 'ndcg@10', protocol: 0, minDelta: 0, benchmarks: [] },
+  export: { topK: 5 },
+  promote: true,
+  targets: [],
 };
 
 /** Fake activities: outputs shaped like the real ones, and a log of start / end order. */
@@ -19,12 +29,18 @@ function fakeCall(log: string[], gatePasses: (family: string) => boolean) {
     log.push(`end ${n.id}`);
     const fam = n.id.split(':')[1]?.split('@')[0];
     switch (n.activity) {
-      case 'prepareData': return { preparedDir: '/w/prep', dataHash: 'h' };
-      case 'trainModel': return { artifactDir: `/w/art/${fam}`, runDir: `/w/run/${fam}`, family: fam, input };
-      case 'evaluateModel': return { results: [{ metrics: { 'ndcg@10': 0.1 } }], input };
-      case 'runBenchmarks': return { results: [{ task: 'label-x' }], input };
-      case 'compareWithChampion': return { passed: gatePasses(fam), input };
-      default: return { input };
+      case 'prepareData':
+        return { preparedDir: '/w/prep', dataHash: 'h' };
+      case 'trainModel':
+        return { artifactDir: `/w/art/${fam}`, runDir: `/w/run/${fam}`, family: fam, input };
+      case 'evaluateModel':
+        return { results: [{ metrics: { 'ndcg@10': 0.1 } }], input };
+      case 'runBenchmarks':
+        return { results: [{ task: 'label-x' }], input };
+      case 'compareWithChampion':
+        return { passed: gatePasses(fam), input };
+      default:
+        return { input };
     }
   };
 }
@@ -33,7 +49,11 @@ describe('retrainPlan + executePlan', () => {
   it('runs every node after its predecessors, trains families in parallel and threads outputs', async () => {
     const log: string[] = [];
     const status: Record<string, NodeStatus> = {};
-    const r = await executePlan(retrainPlan(spec), fakeCall(log, () => true), status);
+    const r = await executePlan(
+      retrainPlan(spec),
+      fakeCall(log, () => true),
+      status,
+    );
     expect(log.indexOf('start train:a')).toBeGreaterThan(log.indexOf('end prepare'));
     // both trainings start before either ends
     expect(log.indexOf('start train:b')).toBeLessThan(log.indexOf('end train:a'));
@@ -42,25 +62,61 @@ describe('retrainPlan + executePlan', () => {
     expect(Object.values(status).every((s) => s === 'done')).toBe(true);
     // the closing report runs last and lists every model folder
     expect(log.at(-1)).toBe('end report');
-    expect((r.report as { input: { models: Array<{ runDir: string }> } }).input.models.map((m) => m.runDir)).toEqual(['/w/run/a', '/w/run/b']);
+    expect((r.report as { input: { models: Array<{ runDir: string }> } }).input.models.map((m) => m.runDir)).toEqual([
+      '/w/run/a',
+      '/w/run/b',
+    ]);
   });
   it('trains every seed, gates / exports / promotes the first, and waits for the benchmarks before the gate', async () => {
-    const s = { ...spec, seeds: [1, 2], families: [fam('a')], benchmarks: [{ task: 'next-item' as const, name: 'n', seed: 1, split: [0.8, 0.1, 0.1] as [number, number, number], repeats: 1, epochs: 1, negatives: 10 }] };
+    const s = {
+      ...spec,
+      seeds: [1, 2],
+      families: [fam('a')],
+      benchmarks: [
+        {
+          task: 'next-item' as const,
+          name: 'n',
+          seed: 1,
+          split: [0.8, 0.1, 0.1] as [number, number, number],
+          repeats: 1,
+          epochs: 1,
+          negatives: 10,
+        },
+      ],
+    };
     const log: string[] = [];
-    const r = await executePlan(retrainPlan(s), fakeCall(log, () => true));
-    expect(Object.keys(r).filter((k) => k.startsWith('train:')).sort()).toEqual(['train:a@s1', 'train:a@s2']);
+    const r = await executePlan(
+      retrainPlan(s),
+      fakeCall(log, () => true),
+    );
+    expect(
+      Object.keys(r)
+        .filter((k) => k.startsWith('train:'))
+        .sort(),
+    ).toEqual(['train:a@s1', 'train:a@s2']);
     expect((r['train:a@s2'] as { input: { seed: number; family: { config: { seed: number } } } }).input.family.config.seed).toBe(2);
-    expect(Object.keys(r).filter((k) => /^(compare|export|promote):/.test(k)).sort()).toEqual(['compare:a@s1', 'export:a@s1', 'promote:a@s1']);
+    expect(
+      Object.keys(r)
+        .filter((k) => /^(compare|export|promote):/.test(k))
+        .sort(),
+    ).toEqual(['compare:a@s1', 'export:a@s1', 'promote:a@s1']);
     expect(log.indexOf('start compare:a@s1')).toBeGreaterThan(log.indexOf('end benchmark:a@s1'));
     expect((r['compare:a@s1'] as { input: { benchmarks: unknown[] } }).input.benchmarks).toEqual([{ task: 'label-x' }]);
   });
   it('gives cfm train its own model folder when the run trains one model', async () => {
-    const r = await executePlan(retrainPlan({ ...spec, families: [fam('a')] }, { runDir: '/out' }), fakeCall([], () => true));
+    const r = await executePlan(
+      retrainPlan({ ...spec, families: [fam('a')] }, { runDir: '/out' }),
+      fakeCall([], () => true),
+    );
     expect((r['train:a'] as { input: { runDir: string } }).input.runDir).toBe('/out');
   });
   it('skips promotion when the gate fails', async () => {
     const status: Record<string, NodeStatus> = {};
-    const r = await executePlan(retrainPlan(spec), fakeCall([], (f) => f === 'b'), status);
+    const r = await executePlan(
+      retrainPlan(spec),
+      fakeCall([], (f) => f === 'b'),
+      status,
+    );
     expect(status['promote:a']).toBe('skipped');
     expect(status['promote:b']).toBe('done');
     expect(status.report).toBe('done');

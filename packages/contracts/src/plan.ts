@@ -1,4 +1,14 @@
-import type { ActivityName, BenchmarkOutput, CfmActivities, CompareOutput, EvaluateOutput, ModelRef, PrepareOutput, SplitDataOutput, TrainOutput } from './activities';
+import type {
+  ActivityName,
+  BenchmarkOutput,
+  CfmActivities,
+  CompareOutput,
+  EvaluateOutput,
+  ModelRef,
+  PrepareOutput,
+  SplitDataOutput,
+  TrainOutput,
+} from './activities';
 import type { FamilySpec, RunSpec } from './run-spec';
 
 /** The retraining DAG as data, shared by both runners (the in-process runner in @cfm/pipeline and
@@ -28,8 +38,12 @@ export function modelKey(spec: Pick<RunSpec, 'seeds'>, id: string, seed: number)
 }
 
 /** Every (family, seed) of a run, in plan order. */
-export function runModels(spec: Pick<RunSpec, 'seeds' | 'families'>): Array<{ key: string; family: FamilySpec; seed: number; primary: boolean }> {
-  return spec.families.flatMap((family) => spec.seeds.map((seed, i) => ({ key: modelKey(spec, family.id, seed), family, seed, primary: i === 0 })));
+export function runModels(
+  spec: Pick<RunSpec, 'seeds' | 'families'>,
+): Array<{ key: string; family: FamilySpec; seed: number; primary: boolean }> {
+  return spec.families.flatMap((family) =>
+    spec.seeds.map((seed, i) => ({ key: modelKey(spec, family.id, seed), family, seed, primary: i === 0 })),
+  );
 }
 
 /** The retrain DAG. Per family and training seed: train → evaluate, benchmarks; for the first seed also
@@ -38,32 +52,62 @@ export function runModels(spec: Pick<RunSpec, 'seeds' | 'families'>): Array<{ ke
 export function retrainPlan(spec: RunSpec, o: { runDir?: string; startedAt?: string } = {}): PlanNode[] {
   const { workDir } = spec;
   const prep = (r: PlanResults) => r.prepare as PrepareOutput;
-  const nodes: PlanNode[] = spec.prepare.shards > 1 ? shardedPrepare(spec) : [node({ id: 'prepare', activity: 'prepareData', after: [], input: () => ({ spec }) })];
+  const nodes: PlanNode[] =
+    spec.prepare.shards > 1 ? shardedPrepare(spec) : [node({ id: 'prepare', activity: 'prepareData', after: [], input: () => ({ spec }) })];
   const models = runModels(spec);
   for (const { key, family, seed, primary } of models) {
     const trained = (r: PlanResults) => r[`train:${key}`] as TrainOutput;
     const ref = (r: PlanResults): ModelRef => {
       const t = trained(r);
-      return { workDir, preparedDir: prep(r).preparedDir, runDir: t.runDir, artifactDir: t.artifactDir, artifactHash: t.artifactHash, family: family.id, name: family.name, seed };
+      return {
+        workDir,
+        preparedDir: prep(r).preparedDir,
+        runDir: t.runDir,
+        artifactDir: t.artifactDir,
+        artifactHash: t.artifactHash,
+        family: family.id,
+        name: family.name,
+        seed,
+      };
     };
     nodes.push(
       node({
-        id: `train:${key}`, activity: 'trainModel', after: ['prepare'],
+        id: `train:${key}`,
+        activity: 'trainModel',
+        after: ['prepare'],
         input: (r) => ({
-          workDir, preparedDir: prep(r).preparedDir, dataHash: prep(r).dataHash, family: { ...family, config: { ...family.config, seed } }, seed,
+          workDir,
+          preparedDir: prep(r).preparedDir,
+          dataHash: prep(r).dataHash,
+          family: { ...family, config: { ...family.config, seed } },
+          seed,
           ...(o.runDir && models.length === 1 ? { runDir: o.runDir } : {}),
         }),
       }),
-      node({ id: `evaluate:${key}`, activity: 'evaluateModel', after: [`train:${key}`], input: (r) => ({ ...ref(r), evaluate: spec.evaluate }) }),
+      node({
+        id: `evaluate:${key}`,
+        activity: 'evaluateModel',
+        after: [`train:${key}`],
+        input: (r) => ({ ...ref(r), evaluate: spec.evaluate }),
+      }),
     );
     const benched = spec.benchmarks.length > 0;
     if (benched) {
-      nodes.push(node({ id: `benchmark:${key}`, activity: 'runBenchmarks', after: [`train:${key}`], input: (r) => ({ ...ref(r), tasks: spec.benchmarks }) }));
+      nodes.push(
+        node({
+          id: `benchmark:${key}`,
+          activity: 'runBenchmarks',
+          after: [`train:${key}`],
+          input: (r) => ({ ...ref(r), tasks: spec.benchmarks }),
+        }),
+      );
     }
     if (!primary) continue;
     nodes.push(
       node({
-        id: `compare:${key}`, activity: 'compareWithChampion', after: [`evaluate:${key}`, ...(benched ? [`benchmark:${key}`] : [])],
+        id: `compare:${key}`,
+        activity: 'compareWithChampion',
+        after: [`evaluate:${key}`, ...(benched ? [`benchmark:${key}`] : [])],
         input: (r) => ({
           ...ref(r),
           evaluation: (r[`evaluate:${key}`] as EvaluateOutput).results[spec.gate.protocol],
@@ -71,25 +115,43 @@ export function retrainPlan(spec: RunSpec, o: { runDir?: string; startedAt?: str
           gate: spec.gate,
         }),
       }),
-      node({ id: `export:${key}`, activity: 'exportOutputs', after: [`train:${key}`], input: (r) => ({ ...ref(r), topK: spec.export.topK }) }),
       node({
-        id: `promote:${key}`, activity: 'promoteModel', after: [`compare:${key}`, `export:${key}`],
+        id: `export:${key}`,
+        activity: 'exportOutputs',
+        after: [`train:${key}`],
+        input: (r) => ({ ...ref(r), topK: spec.export.topK }),
+      }),
+      node({
+        id: `promote:${key}`,
+        activity: 'promoteModel',
+        after: [`compare:${key}`, `export:${key}`],
         when: (r) => spec.promote && (r[`compare:${key}`] as CompareOutput).passed,
         input: (r) => ({
-          ...ref(r), runName: spec.name, metrics: (r[`evaluate:${key}`] as EvaluateOutput).results[spec.gate.protocol].metrics,
+          ...ref(r),
+          runName: spec.name,
+          metrics: (r[`evaluate:${key}`] as EvaluateOutput).results[spec.gate.protocol].metrics,
           expectedChampion: (r[`compare:${key}`] as CompareOutput).championArtifact ?? null,
         }),
       }),
     );
   }
   const others = nodes.map((n) => n.id);
-  nodes.push(node({
-    id: 'report', activity: 'reportRun', after: others, always: true,
-    input: (r) => ({
-      workDir, spec, startedAt: o.startedAt ?? new Date().toISOString(),
-      models: models.flatMap(({ key, family, seed }) => (r[`train:${key}`] ? [{ key, family: family.id, name: family.name, seed, runDir: (r[`train:${key}`] as TrainOutput).runDir }] : [])),
+  nodes.push(
+    node({
+      id: 'report',
+      activity: 'reportRun',
+      after: others,
+      always: true,
+      input: (r) => ({
+        workDir,
+        spec,
+        startedAt: o.startedAt ?? new Date().toISOString(),
+        models: models.flatMap(({ key, family, seed }) =>
+          r[`train:${key}`] ? [{ key, family: family.id, name: family.name, seed, runDir: (r[`train:${key}`] as TrainOutput).runDir }] : [],
+        ),
+      }),
     }),
-  }));
+  );
   return nodes;
 }
 
@@ -103,15 +165,40 @@ function shardedPrepare(spec: RunSpec): PlanNode[] {
   const fresh = (r: PlanResults) => !split(r).cached;
   return [
     node({ id: 'prepare:split', activity: 'splitData', after: [], input: () => ({ spec }) }),
-    ...ks.map((k) => node({ id: `prepare:stats@${k}`, activity: 'shardStats', after: ['prepare:split'], when: fresh, input: (r) => ({ workDir, split: split(r).split, shard: k }) })),
+    ...ks.map((k) =>
+      node({
+        id: `prepare:stats@${k}`,
+        activity: 'shardStats',
+        after: ['prepare:split'],
+        when: fresh,
+        input: (r) => ({ workDir, split: split(r).split, shard: k }),
+      }),
+    ),
     node({
-      id: 'prepare:global', activity: 'mergeShardStats', after: ks.map((k) => `prepare:stats@${k}`),
+      id: 'prepare:global',
+      activity: 'mergeShardStats',
+      after: ks.map((k) => `prepare:stats@${k}`),
       input: (r) => ({ workDir, split: split(r).split, stats: ks.map((k) => r[`prepare:stats@${k}`]) }),
     }),
-    ...ks.map((k) => node({ id: `prepare:shard@${k}`, activity: 'prepareShard', after: ['prepare:global'], input: (r) => ({ workDir, global: r['prepare:global'], shard: k }) })),
+    ...ks.map((k) =>
+      node({
+        id: `prepare:shard@${k}`,
+        activity: 'prepareShard',
+        after: ['prepare:global'],
+        input: (r) => ({ workDir, global: r['prepare:global'], shard: k }),
+      }),
+    ),
     node({
-      id: 'prepare', activity: 'mergeShards', after: ks.map((k) => `prepare:shard@${k}`), always: true,
-      input: (r) => ({ spec, split: split(r), global: r['prepare:global'], shards: ks.map((k) => r[`prepare:shard@${k}`]).filter((x) => x !== undefined) }),
+      id: 'prepare',
+      activity: 'mergeShards',
+      after: ks.map((k) => `prepare:shard@${k}`),
+      always: true,
+      input: (r) => ({
+        spec,
+        split: split(r),
+        global: r['prepare:global'],
+        shards: ks.map((k) => r[`prepare:shard@${k}`]).filter((x) => x !== undefined),
+      }),
     }),
   ];
 }
@@ -141,7 +228,7 @@ export async function executePlan(
   const running = new Map<string, Promise<void>>();
   const finished = (id: string) => status[id] === 'done' || status[id] === 'skipped';
   for (;;) {
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const n of plan) {
         if (status[n.id] !== 'pending' || !n.after.every(finished)) continue;
@@ -154,8 +241,17 @@ export async function executePlan(
         status[n.id] = 'running';
         hooks.onStart?.(n);
         const p = call(n, n.input(results)).then(
-          (out) => { results[n.id] = out; status[n.id] = 'done'; running.delete(n.id); hooks.onFinish?.(n, out); },
-          (err) => { status[n.id] = 'failed'; running.delete(n.id); throw err; },
+          (out) => {
+            results[n.id] = out;
+            status[n.id] = 'done';
+            running.delete(n.id);
+            hooks.onFinish?.(n, out);
+          },
+          (err) => {
+            status[n.id] = 'failed';
+            running.delete(n.id);
+            throw err;
+          },
         );
         running.set(n.id, p);
       }

@@ -1,10 +1,27 @@
-import type { BenchmarkOutput, BenchmarkSpec, CompareOutput, EvaluateOutput, EvaluateSpec, ExportOutput, PartitionOutput, PromoteOutput, ReportOutput, TrainOutput, TrainProgress } from './activities';
+import type {
+  BenchmarkOutput,
+  BenchmarkSpec,
+  CompareOutput,
+  EvaluateOutput,
+  EvaluateSpec,
+  ExportOutput,
+  PartitionOutput,
+  PromoteOutput,
+  ReportOutput,
+  TrainOutput,
+  TrainProgress,
+} from './activities';
 import { runModels } from './plan';
 import type { NodeStatus, PlanResults } from './plan';
 import type { RunSpec } from './run-spec';
 
 /** Workflow names, inputs, results and message names (the scheduler and the worker share them). */
-export const WORKFLOWS = { retrain: 'retrainWorkflow', backfill: 'backfillWorkflow', benchmark: 'benchmarkWorkflow', partition: 'partitionWorkflow' } as const;
+export const WORKFLOWS = {
+  retrain: 'retrainWorkflow',
+  backfill: 'backfillWorkflow',
+  benchmark: 'benchmarkWorkflow',
+  partition: 'partitionWorkflow',
+} as const;
 export const QUERIES = { progress: 'progress' } as const;
 
 export interface RetrainInput {
@@ -110,7 +127,8 @@ export function partitionDates(from: string, to: string, everyDays: number): str
 /** The run's result from the plan's outputs (shared with retrainWorkflow). */
 export function collectResults(spec: RunSpec, nodes: Record<string, NodeStatus>, results: PlanResults): RetrainResult {
   const models = runModels(spec);
-  const pick = <T>(prefix: string) => Object.fromEntries(models.filter((m) => results[`${prefix}:${m.key}`]).map((m) => [m.key, results[`${prefix}:${m.key}`] as T]));
+  const pick = <T>(prefix: string) =>
+    Object.fromEntries(models.filter((m) => results[`${prefix}:${m.key}`]).map((m) => [m.key, results[`${prefix}:${m.key}`] as T]));
   return {
     runName: spec.name,
     nodes: { ...nodes },
@@ -119,8 +137,9 @@ export function collectResults(spec: RunSpec, nodes: Record<string, NodeStatus>,
     benchmarks: pick<BenchmarkOutput>('benchmark'),
     gates: pick<CompareOutput>('compare'),
     exports: pick<ExportOutput>('export'),
-    promoted: models.filter((m) => nodes[`promote:${m.key}`] === 'done' && (results[`promote:${m.key}`] as PromoteOutput | undefined)?.promoted !== false).map((m) => m.key),
+    promoted: models
+      .filter((m) => nodes[`promote:${m.key}`] === 'done' && (results[`promote:${m.key}`] as PromoteOutput | undefined)?.promoted !== false)
+      .map((m) => m.key),
     report: results.report as ReportOutput | undefined,
   };
 }
-

@@ -42,11 +42,12 @@ export function padBatch(seqs: CustomerSequences, rows: ArrayLike<number>, o: Pa
   const batch: SequenceBatch = { batchSize: n, maxLen: len, items, types, customerIds: Array.from(rows, (c) => seqs.customerIds[c]) };
   if (o.times) {
     batch.times = new Float64Array(n * len).fill(NaN);
-    for (let r = 0; r < n; r++) batch.times.set(seqs.times.subarray(starts[r], ends[r]), r * len + len - (ends[r] - starts[r]) - app.length);
+    for (let r = 0; r < n; r++)
+      batch.times.set(seqs.times.subarray(starts[r], ends[r]), r * len + len - (ends[r] - starts[r]) - app.length);
   }
   if (o.itemFeatures) {
     batch.features = {};
-    for (const [f, table] of Object.entries(o.itemFeatures)) batch.features[f] = items.map((it) => (it === PAD ? PAD : table[it] ?? PAD));
+    for (const [f, table] of Object.entries(o.itemFeatures)) batch.features[f] = items.map((it) => (it === PAD ? PAD : (table[it] ?? PAD)));
   }
   return batch;
 }

@@ -17,7 +17,8 @@ describe('core', () => {
     expect(isCfmError(new Error('x'))).toBe(false);
   });
   it('gives the same random stream for the same seed and different ones for forks', () => {
-    const a = createRng(42), b = createRng(42);
+    const a = createRng(42),
+      b = createRng(42);
     const xs = Array.from({ length: 5 }, () => a.next());
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
     expect(createRng(42).fork('x').next()).not.toBe(xs[0]);

@@ -14,10 +14,23 @@ describe('withFolderLock', () => {
     const dir = join(root, 'a');
     const order: string[] = [];
     let waited = false;
-    const first = withFolderLock(dir, 'first', async () => { order.push('first in'); await sleep(300); order.push('first out'); });
+    const first = withFolderLock(dir, 'first', async () => {
+      order.push('first in');
+      await sleep(300);
+      order.push('first out');
+    });
     await sleep(20);
-    await expect(withFolderLock(dir, 'x', async () => 1, { wait: false })).rejects.toThrow(/CFM_E_STATE.*another writer holds this folder \(first, pid \d+/);
-    const second = withFolderLock(dir, 'second', async () => { order.push('second in'); }, { onWait: () => (waited = true) });
+    await expect(withFolderLock(dir, 'x', async () => 1, { wait: false })).rejects.toThrow(
+      /CFM_E_STATE.*another writer holds this folder \(first, pid \d+/,
+    );
+    const second = withFolderLock(
+      dir,
+      'second',
+      async () => {
+        order.push('second in');
+      },
+      { onWait: () => (waited = true) },
+    );
     await Promise.all([first, second]);
     expect(order).toEqual(['first in', 'first out', 'second in']);
     expect(waited).toBe(true);
@@ -25,14 +38,23 @@ describe('withFolderLock', () => {
   });
   it('releases the lock when the work fails', async () => {
     const dir = join(root, 'b');
-    await expect(withFolderLock(dir, 'x', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withFolderLock(dir, 'x', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await withFolderLock(dir, 'y', async () => 2, { wait: false })).toBe(2);
   });
   it('takes over the lock of a writer that died (its pid is gone)', async () => {
     const dir = join(root, 'c');
-    const dead = await new Promise<number>((done) => { const p = spawn(process.execPath, ['-e', '0']); p.on('exit', () => done(p.pid!)); });
+    const dead = await new Promise<number>((done) => {
+      const p = spawn(process.execPath, ['-e', '0']);
+      p.on('exit', () => done(p.pid!));
+    });
     writeFileSync(`${dir}.lock`, JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), since: 'then', what: 'killed' }));
-    expect(await withFolderLock(dir, 'z', async () => readFileSync(`${dir}.lock`, 'utf8'), { wait: false })).toMatch(`"pid":${process.pid}`);
+    expect(await withFolderLock(dir, 'z', async () => readFileSync(`${dir}.lock`, 'utf8'), { wait: false })).toMatch(
+      `"pid":${process.pid}`,
+    );
   });
   it('takes over a lock nobody touched for staleMs (another host)', async () => {
     const dir = join(root, 'd');
@@ -44,9 +66,20 @@ describe('withFolderLock', () => {
   it("removes the temp files of writers that died, and nobody else's", async () => {
     const dir = join(root, 'e');
     mkdirSync(dir);
-    const dead = await new Promise<number>((done) => { const p = spawn(process.execPath, ['-e', '0']); p.on('exit', () => done(p.pid!)); });
-    const names = [`model.tmp-${dead}`, `.topk.parquet.tmp-${dead}-1700000000000-3`, `eval.json.${dead}.1700000000000.tmp`, `.x.old-${dead}-1-2`,
-      `train.json.tmp-${process.pid}`, 'run.json', 'model', 'notes.tmp'];
+    const dead = await new Promise<number>((done) => {
+      const p = spawn(process.execPath, ['-e', '0']);
+      p.on('exit', () => done(p.pid!));
+    });
+    const names = [
+      `model.tmp-${dead}`,
+      `.topk.parquet.tmp-${dead}-1700000000000-3`,
+      `eval.json.${dead}.1700000000000.tmp`,
+      `.x.old-${dead}-1-2`,
+      `train.json.tmp-${process.pid}`,
+      'run.json',
+      'model',
+      'notes.tmp',
+    ];
     for (const n of names) {
       if (n === 'model' || n.startsWith('model.')) mkdirSync(join(dir, n));
       else writeFileSync(join(dir, n), 'x');

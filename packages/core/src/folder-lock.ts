@@ -80,24 +80,37 @@ export async function withFolderLock<T>(dir: string, what: string, fn: () => Pro
     }
     const owner = readOwner(file) ?? { pid: 0, host: '?', since: '?' };
     if (o.wait === false) {
-      throw new CfmError('CFM_E_STATE', `another writer holds this folder (${owner.what ?? 'a run'}, pid ${owner.pid} on ${owner.host} since ${owner.since}); wait for it or remove ${file} if that process is gone`, { file: dir });
+      throw new CfmError(
+        'CFM_E_STATE',
+        `another writer holds this folder (${owner.what ?? 'a run'}, pid ${owner.pid} on ${owner.host} since ${owner.since}); wait for it or remove ${file} if that process is gone`,
+        { file: dir },
+      );
     }
     if (!told) {
       told = true;
       o.onWait?.(owner);
     }
     if (o.signal?.aborted) throw new CfmError('CFM_E_STATE', `cancelled while waiting for ${file}`, { file: dir }, true);
-    if (Date.now() - t0 > (o.timeoutMs ?? 86_400_000)) throw new CfmError('CFM_E_STATE', `timed out waiting for the folder lock held by pid ${owner.pid} on ${owner.host}`, { file: dir }, true);
+    if (Date.now() - t0 > (o.timeoutMs ?? 86_400_000))
+      throw new CfmError(
+        'CFM_E_STATE',
+        `timed out waiting for the folder lock held by pid ${owner.pid} on ${owner.host}`,
+        { file: dir },
+        true,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
-  const touch = setInterval(() => {
-    try {
-      const now = new Date();
-      utimesSync(file, now, now);
-    } catch {
-      // the lock was taken over as stale: the next writer will see our files as leftovers
-    }
-  }, Math.max(1000, staleMs / 6));
+  const touch = setInterval(
+    () => {
+      try {
+        const now = new Date();
+        utimesSync(file, now, now);
+      } catch {
+        // the lock was taken over as stale: the next writer will see our files as leftovers
+      }
+    },
+    Math.max(1000, staleMs / 6),
+  );
   touch.unref();
   try {
     return await fn();

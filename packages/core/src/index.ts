@@ -1,8 +1,18 @@
 // Data contract
 export { EVENT_TYPES, EventType, Event, Item, User, PAD, MASK, CLS, OOV, RESERVED_IDS, RESERVED_TOKENS } from './schemas';
 export type {
-  Vocabulary, Vocabularies, CustomerSequences, EvalSet, PreparedDataset, SequenceBatch,
-  FitOptions, FitReport, ArtifactManifest, CustomerModel, ModelFamily, TaskOutput,
+  Vocabulary,
+  Vocabularies,
+  CustomerSequences,
+  EvalSet,
+  PreparedDataset,
+  SequenceBatch,
+  FitOptions,
+  FitReport,
+  ArtifactManifest,
+  CustomerModel,
+  ModelFamily,
+  TaskOutput,
 } from './model';
 // Padded batches (CustomerSequences -> SequenceBatch)
 export { padBatch } from './batch';

@@ -131,7 +131,11 @@ export interface ModelFamily<C = unknown> {
   /** dataset presets: the first key contained in the dataset's name (lower case) applies, between the
    * paper defaults and the user's overrides (resolveRunConfig in @cfm/models) */
   readonly presets?: Readonly<Record<string, Partial<C>>>;
-  create(config: C, data: { vocabs: Vocabularies; itemFeatures: Record<string, Int32Array> }, inputs?: Record<string, unknown>): CustomerModel;
+  create(
+    config: C,
+    data: { vocabs: Vocabularies; itemFeatures: Record<string, Int32Array> },
+    inputs?: Record<string, unknown>,
+  ): CustomerModel;
   /** inputs `create` reads from a prepared folder besides the vocabularies and item attributes (e.g. ShopperBERT's
    * item title vectors); the pipeline's train step passes them as `create`'s third argument. The artifact keeps
    * them: `load` needs none. */

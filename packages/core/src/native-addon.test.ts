@@ -7,7 +7,15 @@ import { loadNativeAddon, nativeAddonPath } from './native-addon';
 describe('native addon loader', () => {
   const root = mkdtempSync(join(tmpdir(), 'cfm-addon-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const spec = (from: string, explicit?: string) => ({ label: 'test', dir: 'native-test', file: 'x.node', from, explicit, explicitVar: 'TEST_ADDON_PATH', fallback: 'the portable path' });
+  const spec = (from: string, explicit?: string) => ({
+    label: 'test',
+    dir: 'native-test',
+    file: 'x.node',
+    from,
+    explicit,
+    explicitVar: 'TEST_ADDON_PATH',
+    fallback: 'the portable path',
+  });
 
   it('finds tools/<dir>/<file> upwards: the package dist/tools first, then the repository tools', () => {
     const pkg = join(root, 'repo', 'packages', 'p');

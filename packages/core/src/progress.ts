@@ -49,7 +49,11 @@ export function lineProgress(
   const started = new Map<string, number>();
   const last = new Map<string, number>();
   const fmtInfo = (info?: Record<string, number | string>) =>
-    info ? Object.entries(info).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`).join(' ') : '';
+    info
+      ? Object.entries(info)
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`)
+          .join(' ')
+      : '';
   return {
     start(step, total) {
       started.set(step, Date.now());

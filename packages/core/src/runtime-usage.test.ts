@@ -24,13 +24,17 @@ function sources(dir: string, out: string[] = []): string[] {
 }
 
 describe('runtime options: one place, one table', () => {
-  const files = ['packages', 'apps', 'workflows', 'scripts', 'infra', 'e2e'].filter((d) => existsSync(join(root, d))).flatMap((d) => sources(join(root, d)));
+  const files = ['packages', 'apps', 'workflows', 'scripts', 'infra', 'e2e']
+    .filter((d) => existsSync(join(root, d)))
+    .flatMap((d) => sources(join(root, d)));
   const options = new Set(Object.keys(RuntimeOptionsSchema.shape));
 
   it('documents every CFM_ variable the code names, as a runtime option or read elsewhere', () => {
     const documented = new Set([...options, ...OTHER_VARIABLES.map((v) => v.name)]);
     const named = new Map<string, string>();
-    for (const f of files) for (const [n] of readFileSync(f, 'utf8').matchAll(/\bCFM_[A-Z0-9_]*[A-Z0-9]\b/g)) if (!n.startsWith('CFM_E_')) named.set(n, relative(root, f));
+    for (const f of files)
+      for (const [n] of readFileSync(f, 'utf8').matchAll(/\bCFM_[A-Z0-9_]*[A-Z0-9]\b/g))
+        if (!n.startsWith('CFM_E_')) named.set(n, relative(root, f));
     const missing = [...named].filter(([n]) => !documented.has(n)).map(([n, f]) => `${n} (${f})`);
     expect(missing).toEqual([]);
   });
@@ -39,7 +43,8 @@ describe('runtime options: one place, one table', () => {
     const reads: string[] = [];
     for (const f of files) {
       if (!/\.(ts|mts|mjs)$/.test(f) || /\.test\.ts$/.test(f) || f.endsWith(join('core', 'src', 'runtime.ts'))) continue;
-      for (const m of readFileSync(f, 'utf8').matchAll(/env(?:\.|\[\s*['"])(CFM_[A-Z0-9_]+)/g)) if (options.has(m[1])) reads.push(`${relative(root, f)}: ${m[1]}`);
+      for (const m of readFileSync(f, 'utf8').matchAll(/env(?:\.|\[\s*['"])(CFM_[A-Z0-9_]+)/g))
+        if (options.has(m[1])) reads.push(`${relative(root, f)}: ${m[1]}`);
     }
     expect(reads).toEqual([]);
   });

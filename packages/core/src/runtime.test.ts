@@ -22,23 +22,55 @@ describe('runtime options', () => {
   it('gives every default when nothing is set', () => {
     const o = parseRuntimeOptions({});
     expect(o).toMatchObject({
-      CFM_BACKEND: 'auto', CFM_FUSED_CE: true, CFM_FUSED_HEAD: true, CFM_FUSED_BLOCK: true, CFM_FUSED_EMBED: true, CFM_HOST_ADAM: true,
-      CFM_FUSED_CE_THREADS: 2, CFM_FUSED_CE_CHUNK: 256, CFM_NATIVE_SCAN: true, CFM_DEBUG_TIMING: false,
+      CFM_BACKEND: 'auto',
+      CFM_FUSED_CE: true,
+      CFM_FUSED_HEAD: true,
+      CFM_FUSED_BLOCK: true,
+      CFM_FUSED_EMBED: true,
+      CFM_HOST_ADAM: true,
+      CFM_FUSED_CE_THREADS: 2,
+      CFM_FUSED_CE_CHUNK: 256,
+      CFM_NATIVE_SCAN: true,
+      CFM_DEBUG_TIMING: false,
       CFM_CACHE_DIR: join(homedir(), '.cache', 'cfm'),
     });
     expect(o.CFM_NATIVE_SCAN_THREADS).toBeGreaterThanOrEqual(1);
     expect(o.CFM_NATIVE_SCAN_THREADS).toBeLessThanOrEqual(8);
-    for (const k of ['CFM_DATA_DIR', 'CFM_XGBOOST_LIB', 'CFM_NATIVE_KERNELS', 'CFM_NATIVE_DATA', 'CFM_REGISTRY_URL', 'CFM_CODE_VERSION'] as const) expect(o[k]).toBeUndefined();
+    for (const k of [
+      'CFM_DATA_DIR',
+      'CFM_XGBOOST_LIB',
+      'CFM_NATIVE_KERNELS',
+      'CFM_NATIVE_DATA',
+      'CFM_REGISTRY_URL',
+      'CFM_CODE_VERSION',
+    ] as const)
+      expect(o[k]).toBeUndefined();
   });
 
   it('reads overrides; blank means unset; other variables are ignored', () => {
     const o = parseRuntimeOptions({
-      CFM_BACKEND: ' WASM ', CFM_FUSED_CE: '0', CFM_HOST_ADAM: 'off', CFM_DEBUG_TIMING: 'yes', CFM_FUSED_CE_THREADS: '4',
-      CFM_NATIVE_SCAN_THREADS: ' 5 ', CFM_FUSED_CE_CHUNK: ' ', CFM_DATA_DIR: '/data', CFM_CACHE_DIR: '/cache', PATH: '/bin', CFM_S3_PART_MB: 'x',
+      CFM_BACKEND: ' WASM ',
+      CFM_FUSED_CE: '0',
+      CFM_HOST_ADAM: 'off',
+      CFM_DEBUG_TIMING: 'yes',
+      CFM_FUSED_CE_THREADS: '4',
+      CFM_NATIVE_SCAN_THREADS: ' 5 ',
+      CFM_FUSED_CE_CHUNK: ' ',
+      CFM_DATA_DIR: '/data',
+      CFM_CACHE_DIR: '/cache',
+      PATH: '/bin',
+      CFM_S3_PART_MB: 'x',
     });
     expect(o).toMatchObject({
-      CFM_BACKEND: 'wasm', CFM_FUSED_CE: false, CFM_HOST_ADAM: false, CFM_DEBUG_TIMING: true, CFM_FUSED_CE_THREADS: 4,
-      CFM_NATIVE_SCAN_THREADS: 5, CFM_FUSED_CE_CHUNK: 256, CFM_DATA_DIR: '/data', CFM_CACHE_DIR: '/cache',
+      CFM_BACKEND: 'wasm',
+      CFM_FUSED_CE: false,
+      CFM_HOST_ADAM: false,
+      CFM_DEBUG_TIMING: true,
+      CFM_FUSED_CE_THREADS: 4,
+      CFM_NATIVE_SCAN_THREADS: 5,
+      CFM_FUSED_CE_CHUNK: 256,
+      CFM_DATA_DIR: '/data',
+      CFM_CACHE_DIR: '/cache',
     });
     expect(Object.keys(o)).not.toContain('PATH');
   });

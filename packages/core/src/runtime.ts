@@ -17,14 +17,20 @@ const flagValue = (v: unknown) => {
 
 /** 1 / 0 (also true / false, yes / no, on / off) */
 const flag = (dflt: boolean, usedBy: string, description: string) =>
-  z.preprocess(flagValue, z.boolean({ error: 'expected 1 or 0' })).default(dflt).meta({ usedBy, description });
+  z
+    .preprocess(flagValue, z.boolean({ error: 'expected 1 or 0' }))
+    .default(dflt)
+    .meta({ usedBy, description });
 
 /** a whole number >= 1 */
 const count = () => z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected a number >= 1');
 
 /** free text (a path, a URL, a commit) */
 const text = (values: string, usedBy: string, description: string, defaultText?: string) =>
-  z.string().optional().meta({ values, usedBy, description, ...(defaultText ? { defaultText } : {}) });
+  z
+    .string()
+    .optional()
+    .meta({ values, usedBy, description, ...(defaultText ? { defaultText } : {}) });
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
@@ -34,14 +40,23 @@ export const RuntimeOptionsSchema = z.object({
     .preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(BACKENDS))
     .default('auto')
     .meta({ usedBy: '@cfm/tensor', description: 'tensor backend; auto: tfjs-node-gpu, else tfjs-node, else wasm, else cpu' }),
-  CFM_NATIVE_KERNELS: text('path', '@cfm/tensor', 'the native CPU kernels addon', 'tools/native-kernels/cfm_kernels.node above @cfm/tensor'),
+  CFM_NATIVE_KERNELS: text(
+    'path',
+    '@cfm/tensor',
+    'the native CPU kernels addon',
+    'tools/native-kernels/cfm_kernels.node above @cfm/tensor',
+  ),
   CFM_FUSED_CE: flag(true, '@cfm/tensor', 'native linear + softmax cross-entropy of a tied output layer'),
-  CFM_FUSED_HEAD: flag(true, '@cfm/tensor', "native BERT4Rec output side (projection, layer norm, loss); needs CFM_FUSED_CE"),
+  CFM_FUSED_HEAD: flag(true, '@cfm/tensor', 'native BERT4Rec output side (projection, layer norm, loss); needs CFM_FUSED_CE'),
   CFM_FUSED_BLOCK: flag(true, '@cfm/tensor', 'native post-norm transformer block in training steps'),
   CFM_FUSED_EMBED: flag(true, '@cfm/tensor', 'native embedding side (lookup, positions, layer norm, dropout) in training steps'),
   CFM_HOST_ADAM: flag(true, '@cfm/tensor', 'AdamW step on host arrays in the native addon'),
-  CFM_FUSED_CE_THREADS: count().default(2).meta({ usedBy: '@cfm/tensor', description: 'threads of each native kernel call (loss, head, block, embedding)' }),
-  CFM_FUSED_CE_CHUNK: count().default(256).meta({ usedBy: '@cfm/tensor', description: 'logit rows the loss and head kernels make at a time' }),
+  CFM_FUSED_CE_THREADS: count()
+    .default(2)
+    .meta({ usedBy: '@cfm/tensor', description: 'threads of each native kernel call (loss, head, block, embedding)' }),
+  CFM_FUSED_CE_CHUNK: count()
+    .default(256)
+    .meta({ usedBy: '@cfm/tensor', description: 'logit rows the loss and head kernels make at a time' }),
   // data prep (docs/data.md)
   CFM_NATIVE_DATA: text('path', '@cfm/data', 'the native CSV scan addon', 'tools/native-data/cfm_data.node above @cfm/data'),
   CFM_NATIVE_SCAN: flag(true, '@cfm/data', 'read a plain events CSV with the native scan (0: always the DuckDB ingest)'),
@@ -54,17 +69,43 @@ export const RuntimeOptionsSchema = z.object({
   CFM_CACHE_DIR: z
     .string()
     .default(() => join(homedir(), '.cache', 'cfm'))
-    .meta({ values: 'path', usedBy: '@cfm/gbdt, infra/*/provision.sh', description: 'download and build caches (libxgboost found here)', defaultText: '~/.cache/cfm' }),
-  CFM_XGBOOST_LIB: text('path', '@cfm/gbdt', 'libxgboost to load, the only candidate when set', 'tools/xgboost, then CFM_CACHE_DIR/xgboost'),
+    .meta({
+      values: 'path',
+      usedBy: '@cfm/gbdt, infra/*/provision.sh',
+      description: 'download and build caches (libxgboost found here)',
+      defaultText: '~/.cache/cfm',
+    }),
+  CFM_XGBOOST_LIB: text(
+    'path',
+    '@cfm/gbdt',
+    'libxgboost to load, the only candidate when set',
+    'tools/xgboost, then CFM_CACHE_DIR/xgboost',
+  ),
   CFM_SCRATCH_DIR: z
     .string()
     .default(() => join(tmpdir(), 'cfm-scratch'))
-    .meta({ values: 'path', usedBy: '@cfm/pipeline', description: "this worker's staging folder for an object-store workDir", defaultText: '<os tmpdir>/cfm-scratch' }),
-  CFM_REGISTRY_URL: text('URL or path', '@cfm/pipeline', 'the champion registry shared by every worker (postgres://…); required for an object-store workDir', "the workDir's registry.duckdb"),
-  CFM_PROGRESS_SECONDS: count()
-    .default(10)
-    .meta({ usedBy: '@cfm/core', description: 'seconds between progress lines of a long step when stderr is not a terminal (logs, workers, CI)' }),
-  CFM_CODE_VERSION: text('text', '@cfm/export, @cfm/pipeline', 'the code version recorded with models and reports', 'the git commit (+dirty)'),
+    .meta({
+      values: 'path',
+      usedBy: '@cfm/pipeline',
+      description: "this worker's staging folder for an object-store workDir",
+      defaultText: '<os tmpdir>/cfm-scratch',
+    }),
+  CFM_REGISTRY_URL: text(
+    'URL or path',
+    '@cfm/pipeline',
+    'the champion registry shared by every worker (postgres://…); required for an object-store workDir',
+    "the workDir's registry.duckdb",
+  ),
+  CFM_PROGRESS_SECONDS: count().default(10).meta({
+    usedBy: '@cfm/core',
+    description: 'seconds between progress lines of a long step when stderr is not a terminal (logs, workers, CI)',
+  }),
+  CFM_CODE_VERSION: text(
+    'text',
+    '@cfm/export, @cfm/pipeline',
+    'the code version recorded with models and reports',
+    'the git commit (+dirty)',
+  ),
 });
 
 export type RuntimeOptions = z.infer<typeof RuntimeOptionsSchema>;

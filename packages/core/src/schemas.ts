@@ -12,7 +12,12 @@ const Id = z.string().trim().min(1, 'empty id');
 export const Event = z.object({
   customerId: Id.describe('customer (user) id'),
   itemId: Id.describe('item (product) id'),
-  ts: z.number().int().min(0).max(Date.UTC(2100, 0, 1)).describe('event time, epoch ms UTC'),
+  ts: z
+    .number()
+    .int()
+    .min(0)
+    .max(Date.UTC(2100, 0, 1))
+    .describe('event time, epoch ms UTC'),
   type: EventType.describe('event / token type'),
   sessionId: Id.optional().describe('session id when the source has one'),
   position: z.number().int().min(0).optional().describe('rank of the item in the impression list'),
@@ -36,7 +41,10 @@ export type Item = z.infer<typeof Item>;
 
 export const User = z.object({
   customerId: Id,
-  labels: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('e.g. gender, age'),
+  labels: z
+    .record(z.string(), z.union([z.string(), z.number()]))
+    .default({})
+    .describe('e.g. gender, age'),
 });
 export type User = z.infer<typeof User>;
 

@@ -11,20 +11,29 @@ const DAY_S = 86_400;
  * (default: the customer's last event), most recent maxLen of them, in time order.
  * For eval sets pass the target times as refTimes: histories are already strictly before them.
  */
-export function buildMultiBehaviour(seqs: CustomerSequences, specs: BehaviourSpec[], refTimes?: Float64Array): Record<string, CustomerSequences> {
+export function buildMultiBehaviour(
+  seqs: CustomerSequences,
+  specs: BehaviourSpec[],
+  refTimes?: Float64Array,
+): Record<string, CustomerSequences> {
   const m = seqs.customerIds.length;
-  if (refTimes && refTimes.length !== m) throw new CfmError('CFM_E_CONFIG', `refTimes has ${refTimes.length} entries for ${m} customers`, { field: 'refTimes' });
+  if (refTimes && refTimes.length !== m)
+    throw new CfmError('CFM_E_CONFIG', `refTimes has ${refTimes.length} entries for ${m} customers`, { field: 'refTimes' });
   const out: Record<string, CustomerSequences> = {};
   for (const spec of specs) {
-    const wanted = new Set(spec.types.map((t) => {
-      const id = TYPE_VOCAB.tokens.indexOf(t);
-      if (id < 4) throw new CfmError('CFM_E_CONFIG', `unknown event type "${t}" in behaviour ${spec.name}`, { field: 'behaviours.types' });
-      return id;
-    }));
+    const wanted = new Set(
+      spec.types.map((t) => {
+        const id = TYPE_VOCAB.tokens.indexOf(t);
+        if (id < 4)
+          throw new CfmError('CFM_E_CONFIG', `unknown event type "${t}" in behaviour ${spec.name}`, { field: 'behaviours.types' });
+        return id;
+      }),
+    );
     const offsets = new Int32Array(m + 1);
     const picked: number[] = [];
     for (let c = 0; c < m; c++) {
-      const s = seqs.offsets[c], e = seqs.offsets[c + 1];
+      const s = seqs.offsets[c],
+        e = seqs.offsets[c + 1];
       const ref = refTimes ? refTimes[c] : e > s ? seqs.times[e - 1] : 0;
       const from = ref - spec.windowDays * DAY_S;
       // walk back from the most recent token, keep at most maxLen

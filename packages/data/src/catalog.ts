@@ -13,7 +13,10 @@ const ITEMS_TABLE = `items (item_id VARCHAR, category_1 VARCHAR, category_2 VARC
     category_4 VARCHAR, product_line VARCHAR, brand VARCHAR, price DOUBLE, title VARCHAR)`;
 const nz = (c: string) => `NULLIF(trim(${c}), '')`;
 /** The `items` columns of a staged catalogue row. */
-const ITEM_VALUES = `trim(item_id) AS item_id, ${ITEM_COLUMNS.optional.slice(0, 6).map((c) => `${nz(c)} AS ${c}`).join(', ')},
+const ITEM_VALUES = `trim(item_id) AS item_id, ${ITEM_COLUMNS.optional
+  .slice(0, 6)
+  .map((c) => `${nz(c)} AS ${c}`)
+  .join(', ')},
   TRY_CAST(price AS DOUBLE) AS price, title`;
 const EMPTY_ID = (tokens: string[]) => `item_id IS NULL OR ${isNullToken('item_id', tokens)}`;
 const BAD_PRICE = `price IS NOT NULL AND trim(price) <> '' AND (TRY_CAST(price AS DOUBLE) IS NULL OR TRY_CAST(price AS DOUBLE) < 0)`;
@@ -39,11 +42,18 @@ export async function ingestItems(conn: DuckDBConnection, file: string, tokenLis
     // the table itself, with the record numbers and problems as extra columns (dropped below: no second copy); a CSV
     // is read unnumbered, in parallel (row_number() keeps DuckDB on one thread: ~85 ms more CPU for 50k items), and a
     // row's record number is then its position in the new table (insertion order is kept, as for the events)
-    await conn.run(`CREATE TABLE items AS SELECT ${ITEM_VALUES}, rec, ${problem(false)} AS problem FROM (${(src.unnumbered ?? src).select})`);
-    const [{ dups, ok }] = await queryRows(conn, `SELECT count(item_id) FILTER (WHERE item_id <> '') - count(DISTINCT item_id) FILTER (WHERE item_id <> '') AS dups,
-      count(*) FILTER (WHERE problem IS NULL) AS ok FROM items`);
+    await conn.run(
+      `CREATE TABLE items AS SELECT ${ITEM_VALUES}, rec, ${problem(false)} AS problem FROM (${(src.unnumbered ?? src).select})`,
+    );
+    const [{ dups, ok }] = await queryRows(
+      conn,
+      `SELECT count(item_id) FILTER (WHERE item_id <> '') - count(DISTINCT item_id) FILTER (WHERE item_id <> '') AS dups,
+      count(*) FILTER (WHERE problem IS NULL) AS ok FROM items`,
+    );
     if (dups === 0) {
-      await conn.run('CREATE OR REPLACE TEMP TABLE checked AS SELECT coalesce(rec, rowid + 1) AS rec, problem FROM items WHERE problem IS NOT NULL');
+      await conn.run(
+        'CREATE OR REPLACE TEMP TABLE checked AS SELECT coalesce(rec, rowid + 1) AS rec, problem FROM items WHERE problem IS NOT NULL',
+      );
       const quarantined = await quarantineRows(conn, src, 'items');
       await conn.run(`DROP TABLE checked; DELETE FROM items WHERE problem IS NOT NULL;
         ALTER TABLE items DROP COLUMN rec; ALTER TABLE items DROP COLUMN problem`);

@@ -24,7 +24,8 @@ export interface RowRules {
  * trim(c), skipping the call (which copies every string) when it cannot change the value: pure ASCII with no space
  * at either end (DuckDB's trim also strips Unicode spaces, hence the non-ASCII test).
  */
-export const tidy = (c: string) => `CASE WHEN ${c} LIKE ' %' OR ${c} LIKE '% ' OR strlen(${c}) <> length(${c}) THEN trim(${c}) ELSE ${c} END`;
+export const tidy = (c: string) =>
+  `CASE WHEN ${c} LIKE ' %' OR ${c} LIKE '% ' OR strlen(${c}) <> length(${c}) THEN trim(${c}) ELSE ${c} END`;
 
 /** A numeric column as DOUBLE: parsed by the reader (`typed`), else cast from its text (NULL when it does not parse). */
 export const numOf = (typed: Set<string>, c: string) => (typed.has(c) ? c : `TRY_CAST(${c} AS DOUBLE)`);
@@ -62,9 +63,11 @@ export function problemExpr(typed: Set<string>, jsonl: boolean, catalog: boolean
   const given = (c: string) => (typed.has(c) ? `${c} IS NOT NULL` : `(${c} IS NOT NULL AND NOT ${isNullToken(c, rules.tokens)})`);
   const n = (c: string) => numOf(typed, c);
   // a whole number in [0, 2^31): '1.5' is a problem, not rounded ('2.0' and '2e0' are 2)
-  const badInt = (c: string) => `(${given(c)} AND (${n(c)} IS NULL OR NOT isfinite(${n(c)}) OR ${n(c)} < 0 OR ${n(c)} > ${MAX_INT} OR ${n(c)} <> floor(${n(c)})))`;
+  const badInt = (c: string) =>
+    `(${given(c)} AND (${n(c)} IS NULL OR NOT isfinite(${n(c)}) OR ${n(c)} < 0 OR ${n(c)} > ${MAX_INT} OR ${n(c)} <> floor(${n(c)})))`;
   const badNum = (c: string) => `(${given(c)} AND (${n(c)} IS NULL OR NOT isfinite(${n(c)}) OR ${n(c)} < 0))`;
-  const intOk = (c: string) => (typed.has(c) ? `(${c} IS NULL OR (${c} >= 0 AND ${c} <= ${MAX_INT} AND ${c} = floor(${c})))` : `${c} IS NULL`);
+  const intOk = (c: string) =>
+    typed.has(c) ? `(${c} IS NULL OR (${c} >= 0 AND ${c} <= ${MAX_INT} AND ${c} = floor(${c})))` : `${c} IS NULL`;
   const fits = fitsUnitSql('ts_num', rules.time.window);
   const fast = [
     ...(jsonl ? ['NOT bad_json AND json_nested IS NULL'] : []),
@@ -114,8 +117,11 @@ export async function refuseImplausibleTimes(conn: DuckDBConnection, counts: Fil
 
 /** Per events file and unit they fit, the rows quarantined for an implausible time. */
 export async function implausibleTimeCounts(conn: DuckDBConnection): Promise<ImplausibleTimes[]> {
-  const rows = await queryRows(conn, `SELECT file, regexp_extract(reason, 'fits unit (\\w+)', 1) AS fits, count(*)::INTEGER AS n FROM quarantine
-    WHERE kind = 'events' AND field = 'ts' AND starts_with(reason, 'implausible time') GROUP BY ALL ORDER BY n DESC, fits`);
+  const rows = await queryRows(
+    conn,
+    `SELECT file, regexp_extract(reason, 'fits unit (\\w+)', 1) AS fits, count(*)::INTEGER AS n FROM quarantine
+    WHERE kind = 'events' AND field = 'ts' AND starts_with(reason, 'implausible time') GROUP BY ALL ORDER BY n DESC, fits`,
+  );
   return rows.map((r) => ({ file: String(r.file), fits: String(r.fits), n: Number(r.n) }));
 }
 
@@ -142,7 +148,11 @@ export function implausibleTimesError(counts: FileCount[], rows: ImplausibleTime
       : best === 'ns'
         ? 'they fit epoch nanoseconds, which are not supported: convert them to ms'
         : `they fit unit '${best}': set tsUnit: '${best}'`;
-    return new CfmError('CFM_E_ROW_SCHEMA', `${bad} of ${c.input} rows have times implausible for tsUnit '${time.unit}' (outside ${lo} .. ${hi}); ${hint}`, { file: c.file, field: 'ts' });
+    return new CfmError(
+      'CFM_E_ROW_SCHEMA',
+      `${bad} of ${c.input} rows have times implausible for tsUnit '${time.unit}' (outside ${lo} .. ${hi}); ${hint}`,
+      { file: c.file, field: 'ts' },
+    );
   }
   return undefined;
 }

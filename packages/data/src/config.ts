@@ -48,15 +48,16 @@ export const PrepareConfig = z
     minAttrCount: z.number().int().positive().default(1).describe('min-count of category / brand / product-line tokens'),
     priceBuckets: z.number().int().min(2).max(100).default(10).describe('quantile buckets of item price'),
     maxSeqLen: z.number().int().positive().max(1_000_000).default(5000).describe('keep the most recent events per customer'),
-    sessionGapMinutes: z.number().positive().default(30).describe('inactivity gap that starts a new session when events carry no session id'),
+    sessionGapMinutes: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('inactivity gap that starts a new session when events carry no session id'),
     vocabFrom: z
       .enum(['train', 'all'])
       .optional()
       .describe("which events count for vocabularies; default 'all' for loo (published protocol), 'train' otherwise"),
-    unknownItems: z
-      .enum(['quarantine', 'keep'])
-      .default('quarantine')
-      .describe('events whose item is missing from a given catalogue'),
+    unknownItems: z.enum(['quarantine', 'keep']).default('quarantine').describe('events whose item is missing from a given catalogue'),
     tsUnit: TsUnit.default('ms').describe("unit of numeric `ts` values (epoch 's', 'ms' or 'us'); ISO-8601 strings need none"),
     nullTokens: z
       .array(z.string().max(32))
@@ -65,8 +66,7 @@ export const PrepareConfig = z
       .describe("strings read as null in every field but `query` (after trimming); '' is always null"),
   })
   .superRefine((c, ctx) => {
-    if (c.cutoffsMs && c.cutoffsMs[0] >= c.cutoffsMs[1])
-      ctx.addIssue({ code: 'custom', path: ['cutoffsMs'], message: 'need t1 < t2' });
+    if (c.cutoffsMs && c.cutoffsMs[0] >= c.cutoffsMs[1]) ctx.addIssue({ code: 'custom', path: ['cutoffsMs'], message: 'need t1 < t2' });
     const s = c.customerFractions.reduce((a, b) => a + b, 0);
     if (Math.abs(s - 1) > 1e-6) ctx.addIssue({ code: 'custom', path: ['customerFractions'], message: `shares sum to ${s}, need 1` });
   });

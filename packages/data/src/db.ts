@@ -1,5 +1,12 @@
 import { createRequire } from 'node:module';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBResult } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBMaterializedResult,
+  type DuckDBResult,
+} from '@duckdb/node-api';
 import type * as DuckDBBindings from '@duckdb/node-bindings';
 
 /**
@@ -9,7 +16,11 @@ import type * as DuckDBBindings from '@duckdb/node-bindings';
 const bindings = createRequire(require.resolve('@duckdb/node-api'))('@duckdb/node-bindings') as typeof DuckDBBindings;
 
 /** Open (or create) a DuckDB file; ':memory:' for an in-memory catalog. */
-export async function openDatabase(path = ':memory:', threads?: number, memory?: { limit: string; tempDir: string }): Promise<DuckDBInstance> {
+export async function openDatabase(
+  path = ':memory:',
+  threads?: number,
+  memory?: { limit: string; tempDir: string },
+): Promise<DuckDBInstance> {
   // no ICU extension here: ISO strings without a zone parse as UTC
   // insertion order kept (DuckDB's default, stated here because the single-scan ingest relies on it: a row's record
   // number is its position in the Parquet file written from the CSV scan)
@@ -40,7 +51,8 @@ export async function queryRows(conn: DuckDBConnection, sql: string): Promise<Re
   const names = result.deduplicatedColumnNames();
   const rows: Record<string, unknown>[] = [];
   for (let k = 0; k < result.chunkCount; k++)
-    for (const r of result.getChunk(k).getRowObjects(names)) rows.push(Object.fromEntries(Object.entries(r).map(([c, v]) => [c, typeof v === 'bigint' ? Number(v) : v])));
+    for (const r of result.getChunk(k).getRowObjects(names))
+      rows.push(Object.fromEntries(Object.entries(r).map(([c, v]) => [c, typeof v === 'bigint' ? Number(v) : v])));
   return rows;
 }
 
@@ -131,7 +143,8 @@ export async function columnsOf(
       }
       const dst = col as Int32Array | Float64Array;
       const typeId = vec.type.typeId;
-      if ((kind === 'int32' && typeId === DuckDBTypeId.INTEGER) || (kind === 'float64' && typeId === DuckDBTypeId.DOUBLE)) dst.set(columnView(chunk, c, kind, rows), n);
+      if ((kind === 'int32' && typeId === DuckDBTypeId.INTEGER) || (kind === 'float64' && typeId === DuckDBTypeId.DOUBLE))
+        dst.set(columnView(chunk, c, kind, rows), n);
       else for (let i = 0; i < rows; i++) dst[n + i] = Number(vec.getItem(i) ?? 0);
     });
     n += rows;
@@ -151,7 +164,12 @@ export async function readStringColumns(conn: DuckDBConnection, from: string, co
   const result = await conn.run(`SELECT count(*) AS n, ${bad} AS bad, ${aggs.join(', ')} FROM ${from}`);
   const row = result.getChunk(0).getRows()[0];
   const n = Number(row[0]);
-  if (row[1]) return (await readColumns(conn, `SELECT ${cols.map((c) => `coalesce(CAST(${c} AS VARCHAR), '')`).join(', ')} FROM ${from} ORDER BY ${orderBy}`, cols.map(() => 'string'))) as string[][];
+  if (row[1])
+    return (await readColumns(
+      conn,
+      `SELECT ${cols.map((c) => `coalesce(CAST(${c} AS VARCHAR), '')`).join(', ')} FROM ${from} ORDER BY ${orderBy}`,
+      cols.map(() => 'string'),
+    )) as string[][];
   return cols.map((_, k) => (n === 0 ? [] : String(row[2 + k] ?? '').split(sep)));
 }
 
@@ -166,7 +184,9 @@ export interface ChunkView {
 /** Whether every column of a result is INTEGER (`int32`) or DOUBLE (`float64`) as `kinds` says. */
 function numericResult(result: DuckDBMaterializedResult, kinds: ColumnKind[]): boolean {
   return kinds.every(
-    (kind, c) => (kind === 'int32' && result.columnTypeId(c) === DuckDBTypeId.INTEGER) || (kind === 'float64' && result.columnTypeId(c) === DuckDBTypeId.DOUBLE),
+    (kind, c) =>
+      (kind === 'int32' && result.columnTypeId(c) === DuckDBTypeId.INTEGER) ||
+      (kind === 'float64' && result.columnTypeId(c) === DuckDBTypeId.DOUBLE),
   );
 }
 
@@ -194,7 +214,11 @@ export function chunkViews(result: DuckDBMaterializedResult, kinds: ColumnKind[]
  * and synchronously: no event-loop round trip per 2,048 rows (fetchChunk), and each chunk's copy is garbage as soon
  * as it is read. `n`: the result's row count. Undefined when a column is not numeric.
  */
-export async function copyNumericResult(result: DuckDBMaterializedResult, kinds: ColumnKind[], n: number): Promise<Array<Int32Array | Float64Array> | undefined> {
+export async function copyNumericResult(
+  result: DuckDBMaterializedResult,
+  kinds: ColumnKind[],
+  n: number,
+): Promise<Array<Int32Array | Float64Array> | undefined> {
   if (!numericResult(result, kinds)) return undefined;
   const out = kinds.map((k) => (k === 'int32' ? new Int32Array(n) : new Float64Array(n)));
   let at = 0;

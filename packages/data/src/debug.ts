@@ -12,12 +12,15 @@ export function mark(name: string): void {
     c0 = process.cpuUsage();
   }
   const c = process.cpuUsage(c0);
-  process.stderr.write(`@${(performance.now() - t0).toFixed(0).padStart(5)} cpu ${String(Math.round((c.user + c.system) / 1000)).padStart(5)}  ${name}\n`);
+  process.stderr.write(
+    `@${(performance.now() - t0).toFixed(0).padStart(5)} cpu ${String(Math.round((c.user + c.system) / 1000)).padStart(5)}  ${name}\n`,
+  );
 }
 
 export async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
   if (!debugTiming()) return fn();
-  const t = Date.now(), c = process.cpuUsage();
+  const t = Date.now(),
+    c = process.cpuUsage();
   const r = await fn();
   const d = process.cpuUsage(c);
   process.stderr.write(`${name}: wall ${Date.now() - t} ms, cpu ${Math.round((d.user + d.system) / 1000)} ms\n`);

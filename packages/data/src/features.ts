@@ -51,13 +51,22 @@ export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number
   // (one round trip less when the caller knows both)
   let hasItems = withItems;
   if (nRaw === undefined || hasItems === undefined) {
-    const [r] = await queryRows(conn, `SELECT (SELECT count(*) FROM item_keys) AS n, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'items') AS hasItems`);
+    const [r] = await queryRows(
+      conn,
+      `SELECT (SELECT count(*) FROM item_keys) AS n, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'items') AS hasItems`,
+    );
     nRaw ??= r.n as number;
     hasItems ??= (r.hasItems as number) > 0;
   }
   const cols = Object.values(ITEM_FEATURES);
-  if (!hasItems) return { values: cols.map(() => []), codes: cols.map(() => new Int32Array(nRaw).fill(-1)), price: new Float64Array(nRaw).fill(Number.NaN) };
-  const dict = (c: string) => `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;
+  if (!hasItems)
+    return {
+      values: cols.map(() => []),
+      codes: cols.map(() => new Int32Array(nRaw).fill(-1)),
+      price: new Float64Array(nRaw).fill(Number.NaN),
+    };
+  const dict = (c: string) =>
+    `(SELECT ${c} AS v, (row_number() OVER (ORDER BY ${c}) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} FROM items WHERE ${c} IS NOT NULL))`;
   // every column's distinct values in one round trip (a side connection's query waits for an event-loop turn of this
   // thread to finish and to start the next one, and the sequence stages give few: one query instead of six)
   const sep = '\x1f';
@@ -67,7 +76,13 @@ export async function readItemCatalogCodes(conn: DuckDBConnection, nRaw?: number
   );
   const values: string[][] = [];
   for (const [k, c] of cols.entries())
-    values.push(row[`bad${k}`] ? (await readStringColumns(conn, dict(c), ['v'], 'code'))[0] : row[`v${k}`] === null ? [] : String(row[`v${k}`]).split(sep));
+    values.push(
+      row[`bad${k}`]
+        ? (await readStringColumns(conn, dict(c), ['v'], 'code'))[0]
+        : row[`v${k}`] === null
+          ? []
+          : String(row[`v${k}`]).split(sep),
+    );
   const joins = cols.map((c, k) => `LEFT JOIN ${dict(c)} d${k} ON d${k}.v = i.${c}`).join(' ');
   const out = await readColumns(
     conn,
@@ -102,7 +117,9 @@ export async function buildItemFeatures(
   const vocabs: Vocabularies = {};
   const itemFeatures: Record<string, Int32Array> = {};
   // (the ids as locals: the imported bindings are property reads, in loops over every item)
-  const first = RESERVED_IDS, pad = PAD, oov = OOV;
+  const first = RESERVED_IDS,
+    pad = PAD,
+    oov = OOV;
   Object.keys(ITEM_FEATURES).forEach((name, k) => {
     const code = codes[k];
     const counts = new Int32Array(values[k].length);

@@ -88,7 +88,10 @@ export async function csvColumnLooksInteger(path: string, column: string, delim 
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const lines = text.split('\n');
     if (bytesRead === buf.length) lines.pop(); // possibly cut
-    const header = lines[0].replace(/\r$/, '').split(delim).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    const header = lines[0]
+      .replace(/\r$/, '')
+      .split(delim)
+      .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
     const k = header.indexOf(column);
     if (k === -1 || lines.length < 2) return false;
     let seen = 0;

@@ -31,4 +31,14 @@ export { writeSequenceShard, readSequenceShard, writeItemFeatures, readItemFeatu
 export type { SequenceShardBatch } from './shards';
 // Sharded prep (customer-hash shards, merged into one prepared folder equal to prepareFromSources')
 export { prepareSharded, splitSources, shardStats, mergeStats, prepareShard, mergeShards } from './sharded';
-export type { PrepareShardedOptions, SplitSourcesOptions, ShardStepOptions, MergeShardsOptions, SplitResult, SplitFile, ShardStats, GlobalStats, ShardOutput } from './sharded';
+export type {
+  PrepareShardedOptions,
+  SplitSourcesOptions,
+  ShardStepOptions,
+  MergeShardsOptions,
+  SplitResult,
+  SplitFile,
+  ShardStats,
+  GlobalStats,
+  ShardOutput,
+} from './sharded';

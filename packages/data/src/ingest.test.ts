@@ -59,16 +59,32 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   });
 
   it('trims ids (spaces and Unicode spaces) and quarantines ids that are only spaces', async () => {
-    const rows = [' c1,i1 ,1577836800000,view,s1 ,,,,', 'c1 , i1,1577836800000,view,,,,,', '\u00a0c1\u00a0,i1,1577836800000,view,,,,,', '\u00a0,i1,1577836800000,view,,,,,', '   ,i1,1577836800000,view,,,,,'];
+    const rows = [
+      ' c1,i1 ,1577836800000,view,s1 ,,,,',
+      'c1 , i1,1577836800000,view,,,,,',
+      '\u00a0c1\u00a0,i1,1577836800000,view,,,,,',
+      '\u00a0,i1,1577836800000,view,,,,,',
+      '   ,i1,1577836800000,view,,,,,',
+    ];
     const { count, q, events } = await ingest('spaces.csv', [EVENTS_HEADER, ...rows].join('\n') + '\n');
     expect(count).toMatchObject({ input: 5, accepted: 3, quarantined: 2 });
-    expect(events.map((e) => [e.customer_id, e.item_id])).toEqual([['c1', 'i1'], ['c1', 'i1'], ['c1', 'i1']]);
+    expect(events.map((e) => [e.customer_id, e.item_id])).toEqual([
+      ['c1', 'i1'],
+      ['c1', 'i1'],
+      ['c1', 'i1'],
+    ]);
     expect(events[0].session_id).toBe('s1');
-    expect(q.map((r) => [r.row, r.field])).toEqual([[5, 'customer_id'], [6, 'customer_id']]);
+    expect(q.map((r) => [r.row, r.field])).toEqual([
+      [5, 'customer_id'],
+      [6, 'customer_id'],
+    ]);
   });
 
   it('gives a clean single file (read without row numbers) the same records and quarantine as the numbered scan', async () => {
-    const rows = Array.from({ length: 5000 }, (_, i) => `c${(i * 7) % 13},i${i % 11},${1577836800000 + ((i * 31) % 997)},view,s${i % 5},${i % 4},,,2.5`);
+    const rows = Array.from(
+      { length: 5000 },
+      (_, i) => `c${(i * 7) % 13},i${i % 11},${1577836800000 + ((i * 31) % 997)},view,s${i % 5},${i % 4},,,2.5`,
+    );
     rows.splice(1234, 0, 'c1,i1'); // a parser reject: quarantined from the reject table, later records keep their numbers
     const text = [EVENTS_HEADER, ...rows].join('\n') + '\n';
     const auto = await ingest('clean.csv', text);
@@ -125,19 +141,50 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
       });
     const once = await read(rows.join('\n') + '\n');
     expect(once.count).toMatchObject({ input: 5, accepted: 2, quarantined: 3 });
-    expect(once.q.map((r) => [r.row, r.field])).toEqual([[3, 'price'], [4, 'item_id'], [5, 'price']]);
+    expect(once.q.map((r) => [r.row, r.field])).toEqual([
+      [3, 'price'],
+      [4, 'item_id'],
+      [5, 'price'],
+    ]);
     expect(once.items).toEqual([
-      { item_id: 'i1', category_1: 'shoes', category_2: null, category_3: null, category_4: null, product_line: null, brand: 'acme', price: 10, title: null },
-      { item_id: 'i4', category_1: null, category_2: null, category_3: null, category_4: null, product_line: null, brand: null, price: null, title: null },
+      {
+        item_id: 'i1',
+        category_1: 'shoes',
+        category_2: null,
+        category_3: null,
+        category_4: null,
+        product_line: null,
+        brand: 'acme',
+        price: 10,
+        title: null,
+      },
+      {
+        item_id: 'i4',
+        category_1: null,
+        category_2: null,
+        category_3: null,
+        category_4: null,
+        product_line: null,
+        brand: null,
+        price: null,
+        title: null,
+      },
     ]);
     const twice = await read([...rows, 'i1,bags,,2', ' i4,x,,1'].join('\n') + '\n');
     expect(twice.count).toMatchObject({ input: 7, accepted: 2, quarantined: 5 });
-    expect(twice.q.slice(3).map((r) => [r.row, r.field, r.reason])).toEqual([[7, 'item_id', 'duplicate item id i1'], [8, 'item_id', 'duplicate item id  i4']]);
+    expect(twice.q.slice(3).map((r) => [r.row, r.field, r.reason])).toEqual([
+      [7, 'item_id', 'duplicate item id i1'],
+      [8, 'item_id', 'duplicate item id  i4'],
+    ]);
     expect(twice.items).toEqual(once.items);
   });
 
   it('ingests JSONL and quarantines a malformed line', async () => {
-    const lines = ['{"customer_id":"c1","item_id":"i1","ts":1577836800000,"event_type":"view"}', '{"customer_id": "c2", broken', '{"customer_id":"c3","item_id":"i3","ts":"2020-01-01","event_type":"cart","price":9.5}'];
+    const lines = [
+      '{"customer_id":"c1","item_id":"i1","ts":1577836800000,"event_type":"view"}',
+      '{"customer_id": "c2", broken',
+      '{"customer_id":"c3","item_id":"i3","ts":"2020-01-01","event_type":"cart","price":9.5}',
+    ];
     const { count, q, events } = await ingest('e.jsonl', lines.join('\n') + '\n');
     expect(count).toMatchObject({ input: 3, accepted: 2, quarantined: 1 });
     expect(q[0]).toMatchObject({ row: 2, reason: 'malformed JSON' });
@@ -147,7 +194,9 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
   it('ingests Parquet with typed columns', async () => {
     const path = `${tmp.dir}/e.parquet`;
     await withConnection(db, (c) =>
-      c.run(`COPY (SELECT 'c' || i AS customer_id, 'i' || (i % 3) AS item_id, 1577836800000 + 1000 * i AS ts, 'view' AS event_type FROM range(10) t(i)) TO '${path}' (FORMAT parquet)`),
+      c.run(
+        `COPY (SELECT 'c' || i AS customer_id, 'i' || (i % 3) AS item_id, 1577836800000 + 1000 * i AS ts, 'view' AS event_type FROM range(10) t(i)) TO '${path}' (FORMAT parquet)`,
+      ),
     );
     const { count } = await withConnection(db, async (conn) => {
       await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
@@ -165,7 +214,10 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
       const c = await ingestEvents(conn, [a, b]);
       return { counts: c, n: (await queryRows(conn, 'SELECT file_id, count(*) AS n FROM events GROUP BY 1 ORDER BY 1')).map((r) => r.n) };
     });
-    expect(counts.map((c) => [c.input, c.accepted, c.quarantined])).toEqual([[2, 1, 1], [3, 2, 1]]);
+    expect(counts.map((c) => [c.input, c.accepted, c.quarantined])).toEqual([
+      [2, 1, 1],
+      [3, 2, 1],
+    ]);
     expect(n).toEqual([1, 2]);
   });
 
@@ -175,13 +227,17 @@ describe('ingest quarantines bad rows with file, row, field and reason and loses
     const tail = ['c1,i1,2020-01-01T00:00:00Z,cart,,,,,', 'c1,i1,1577836800000,view,,abc,,,', 'c1,i1,1577836800000,view,,,,,-3'];
     const { count, q, events } = await ingest('typed.csv', [EVENTS_HEADER, ...many, ...tail].join('\n') + '\n');
     expect(count).toMatchObject({ input: 3003, accepted: 3001, quarantined: 2 });
-    expect(q.map((r) => [r.row, r.field])).toEqual([[3003, 'position'], [3004, 'price']]);
+    expect(q.map((r) => [r.row, r.field])).toEqual([
+      [3003, 'position'],
+      [3004, 'price'],
+    ]);
     expect(Number(events.find((e) => e.event_type === 'cart')!.ts)).toBe(1577836800000);
     // all typed: the same rows without the unparseable ones stay on the fast path and give the same values
     const fast = await ingest('typed2.csv', [EVENTS_HEADER, ...many, tail[2]].join('\n') + '\n');
     expect(fast.count).toMatchObject({ input: 3001, accepted: 3000, quarantined: 1 });
     expect(fast.q[0]).toMatchObject({ row: 3002, field: 'price' });
-    expect(fast.events.slice(0, 3000).map((e) => [e.ts, e.position, e.price])).toEqual(events.slice(0, 3000).map((e) => [e.ts, e.position, e.price]));
+    expect(fast.events.slice(0, 3000).map((e) => [e.ts, e.position, e.price])).toEqual(
+      events.slice(0, 3000).map((e) => [e.ts, e.position, e.price]),
+    );
   });
 });
-

@@ -9,7 +9,10 @@ import { MAX_TS_MS, numOf, problemExpr, refuseImplausibleTimes, tidy, tsColumns,
 import { isNullToken, nullTokens, timeRules, type TimeRules } from './values';
 import type { FileCount } from './file-count';
 
-export const EVENT_COLUMNS = { required: ['customer_id', 'item_id', 'ts', 'event_type'], optional: ['session_id', 'position', 'page', 'query', 'price'] };
+export const EVENT_COLUMNS = {
+  required: ['customer_id', 'item_id', 'ts', 'event_type'],
+  optional: ['session_id', 'position', 'page', 'query', 'price'],
+};
 export { MAX_TS_MS, tidy };
 
 /** Per-file reconciliation: input rows must equal accepted + quarantined. */
@@ -36,7 +39,9 @@ export const EVENTS_TABLE = `${EVENTS_CODED}_t`;
  * StagedSource.unnumbered) in file order, so its record number is the row's position in the Parquet file / table.
  */
 export function codedSql(parquetPathOrTable: string, isTable = false): string {
-  const src = isTable ? `(SELECT *, rowid AS file_row_number FROM ${parquetPathOrTable})` : `read_parquet(${sqlString(parquetPathOrTable)}, file_row_number = true)`;
+  const src = isTable
+    ? `(SELECT *, rowid AS file_row_number FROM ${parquetPathOrTable})`
+    : `read_parquet(${sqlString(parquetPathOrTable)}, file_row_number = true)`;
   return `SELECT * EXCLUDE (rec, file_row_number), coalesce(rec, file_row_number + 1)::BIGINT AS rec FROM ${src}`;
 }
 
@@ -110,7 +115,9 @@ export async function ingestEvents(conn: DuckDBConnection, files: string[], opts
       FROM (SELECT DISTINCT item_id FROM keys_raw WHERE item_id IS NOT NULL);
     DROP TABLE keys_raw;`),
   );
-  await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW ${EVENTS_CODED} AS ${opts.parquetPath ? codedSql(opts.parquetPath) : codedSql(EVENTS_TABLE, true)}`);
+  await conn.run(
+    `CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW ${EVENTS_CODED} AS ${opts.parquetPath ? codedSql(opts.parquetPath) : codedSql(EVENTS_TABLE, true)}`,
+  );
   await conn.run(`CREATE ${opts.parquetPath ? '' : 'TEMP'} VIEW events AS ${eventsViewSql(EVENTS_CODED)}`);
   const accepted = counts.reduce((a, c) => a + c.accepted, 0);
   const stored = await queryNumber(conn, `SELECT count(*) FROM ${EVENTS_CODED}`);
@@ -161,8 +168,14 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
     // distinct ids after the grouping, and only then are the stored ids tidied (a second copy; ~45 ms CPU less in the
     // scan of the 1M bench file otherwise)
     const select = `SELECT ${codedColumns(src, 0, rules, true, false)}, problem FROM (${checkedSelect(src, false, rules, true)})`;
-    await timed('scan+write', () => conn.run(out ? `COPY (${select}) TO ${sqlString(all)} ${PARQUET}` : `CREATE TABLE ${all} AS ${select}`));
-    if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
+    await timed('scan+write', () =>
+      conn.run(out ? `COPY (${select}) TO ${sqlString(all)} ${PARQUET}` : `CREATE TABLE ${all} AS ${select}`),
+    );
+    if (
+      src.typedColumns.length &&
+      src.rejectsTable &&
+      (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0
+    ) {
       await drop();
       continue; // a value the typed reader could not parse: read as text
     }
@@ -179,7 +192,9 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
       const tidied = `SELECT * REPLACE (${tidy('customer_id')} AS customer_id, ${tidy('item_id')} AS item_id) FROM`;
       await timed<unknown>('tidy ids', () =>
         out
-          ? conn.run(`COPY (${tidied} read_parquet(${sqlString(all)})) TO ${sqlString(`${all}.tidy`)} ${PARQUET}`).then(() => rename(`${all}.tidy`, all))
+          ? conn
+              .run(`COPY (${tidied} read_parquet(${sqlString(all)})) TO ${sqlString(`${all}.tidy`)} ${PARQUET}`)
+              .then(() => rename(`${all}.tidy`, all))
           : conn.run(`CREATE TABLE ${all}_tidy AS ${tidied} ${all}; DROP TABLE ${all}; ALTER TABLE ${all}_tidy RENAME TO ${all}`),
       );
       await group(stored);
@@ -187,17 +202,26 @@ async function ingestSingleCsv(conn: DuckDBConnection, file: string, opts: Inges
     // the catalogue check per distinct item first: when every item of an otherwise valid row is in the catalogue,
     // the check changes no row and the grouping without it stands (else it runs again, row by row, with the check)
     if (catalog) await opts.catalogReady;
-    const rel = catalog && (await queryNumber(conn, `SELECT count(*) FROM checked WHERE gc = 1 AND gi = 0 AND n > 0 AND item_id NOT IN (SELECT item_id FROM items)`)) > 0
-      ? withCatalog
-      : stored;
+    const rel =
+      catalog &&
+      (await queryNumber(
+        conn,
+        `SELECT count(*) FROM checked WHERE gc = 1 AND gi = 0 AND n > 0 AND item_id NOT IN (SELECT item_id FROM items)`,
+      )) > 0
+        ? withCatalog
+        : stored;
     if (rel !== stored) await group(rel);
     const bad = await queryNumber(conn, 'SELECT bad FROM checked WHERE gc = 1 AND gi = 1');
-    await conn.run(`INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM checked WHERE gc + gi = 1 AND n > 0`);
+    await conn.run(
+      `INSERT INTO keys_raw SELECT CASE WHEN gc = 0 THEN customer_id END, CASE WHEN gi = 0 THEN item_id END FROM checked WHERE gc + gi = 1 AND n > 0`,
+    );
     const accepted = await queryNumber(conn, 'SELECT coalesce(sum(n), 0) FROM checked WHERE gc = 0');
     // the problem rows (a second pass over the copy, with the catalogue check again), only when the grouping found some
-    await conn.run(bad
-      ? `CREATE OR REPLACE TEMP TABLE checked AS SELECT file_row_number + 1 AS rec, problem FROM ${rel} WHERE problem IS NOT NULL`
-      : 'CREATE OR REPLACE TEMP TABLE checked (rec BIGINT, problem VARCHAR)');
+    await conn.run(
+      bad
+        ? `CREATE OR REPLACE TEMP TABLE checked AS SELECT file_row_number + 1 AS rec, problem FROM ${rel} WHERE problem IS NOT NULL`
+        : 'CREATE OR REPLACE TEMP TABLE checked (rec BIGINT, problem VARCHAR)',
+    );
     const quarantined = await quarantineRows(conn, src, 'events');
     await conn.run('DROP TABLE checked');
     const accepted_rows = `SELECT * EXCLUDE (rec, problem, file_row_number), file_row_number + 1 AS rec FROM ${rel} WHERE problem IS NULL`;
@@ -229,8 +253,14 @@ async function ingestNumbered(conn: DuckDBConnection, files: string[], opts: Ing
     opts.progress?.update({ step: 'ingest events', done: fileId + 1, total: files.length + 1, info: { rows: plans.at(-1)!.count.input } });
   }
   const coded = plans
-    .map(({ src, fileId, bad }) => `SELECT ${codedColumns(src, fileId, rules)} FROM (SELECT s.*, ${tsColumns(new Set(src.typedColumns), rules, 's.')} FROM (${src.rescan}) s)
-      ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''}`)
+    .map(
+      ({
+        src,
+        fileId,
+        bad,
+      }) => `SELECT ${codedColumns(src, fileId, rules)} FROM (SELECT s.*, ${tsColumns(new Set(src.typedColumns), rules, 's.')} FROM (${src.rescan}) s)
+      ${bad ? `WHERE rec NOT IN (SELECT rec FROM ${bad})` : ''}`,
+    )
     .join('\nUNION ALL\n');
   if (opts.parquetPath) await timed('write', () => conn.run(`COPY (${coded}) TO ${sqlString(opts.parquetPath!)} ${PARQUET}`));
   else await conn.run(`CREATE TABLE ${EVENTS_TABLE} AS ${coded}`);
@@ -251,13 +281,26 @@ export function checkedSelect(src: StagedSource, catalog: boolean, rules: RowRul
  * epoch ms) parsed by the reader; if that read rejects any value as a CAST error, the file is read again with text
  * columns, so a row is accepted or quarantined exactly as the text path decides.
  */
-async function scanEventFile(conn: DuckDBConnection, file: string, fileId: number, withCatalog: boolean, rules: RowRules, lines?: Promise<number>): Promise<FilePlan> {
+async function scanEventFile(
+  conn: DuckDBConnection,
+  file: string,
+  fileId: number,
+  withCatalog: boolean,
+  rules: RowRules,
+  lines?: Promise<number>,
+): Promise<FilePlan> {
   const { required, optional } = EVENT_COLUMNS;
   const read = { lines, nullTokens: rules.tokens };
   if (formatOf(file) === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     const typed = { ...TYPED_COLUMNS, ...((await csvColumnLooksInteger(file, 'ts', delim)) ? { ts: 'DOUBLE' } : {}) };
-    const fast = await scanEventSource(conn, await stageSource(conn, file, required, optional, { ...read, typed }), fileId, withCatalog, rules);
+    const fast = await scanEventSource(
+      conn,
+      await stageSource(conn, file, required, optional, { ...read, typed }),
+      fileId,
+      withCatalog,
+      rules,
+    );
     if (fast) return fast;
   }
   return (await scanEventSource(conn, await stageSource(conn, file, required, optional, read), fileId, withCatalog, rules))!;
@@ -268,7 +311,13 @@ async function scanEventFile(conn: DuckDBConnection, file: string, fileId: numbe
  * rows have no problem row, so they collapse into one group per distinct customer / item (with their count); each
  * rejected row is a group of its own, with its record number and problem.
  */
-async function scanEventSource(conn: DuckDBConnection, src: StagedSource, fileId: number, withCatalog: boolean, rules: RowRules): Promise<FilePlan | undefined> {
+async function scanEventSource(
+  conn: DuckDBConnection,
+  src: StagedSource,
+  fileId: number,
+  withCatalog: boolean,
+  rules: RowRules,
+): Promise<FilePlan | undefined> {
   await timed(`scan ${fileId}`, () =>
     conn.run(`CREATE OR REPLACE TEMP TABLE checked AS
     SELECT customer_id, item_id, rec, problem, count(*) AS n, GROUPING(customer_id)::INTEGER AS by_item
@@ -276,7 +325,11 @@ async function scanEventSource(conn: DuckDBConnection, src: StagedSource, fileId
           FROM (${checkedSelect(src, withCatalog, rules)}))
     GROUP BY GROUPING SETS ((customer_id, rec, problem), (item_id, rec, problem))`),
   );
-  if (src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0) {
+  if (
+    src.typedColumns.length &&
+    src.rejectsTable &&
+    (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0
+  ) {
     await conn.run('DROP TABLE checked');
     return undefined;
   }
@@ -288,7 +341,12 @@ async function scanEventSource(conn: DuckDBConnection, src: StagedSource, fileId
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${bad} AS SELECT rec FROM checked WHERE rec IS NOT NULL`);
   const nBad = await queryNumber(conn, `SELECT count(*) FROM ${bad}`);
   await conn.run(`DROP TABLE checked;${nBad ? '' : ` DROP TABLE ${bad};`}`);
-  return { src, fileId, bad: nBad ? bad : undefined, count: reconcile({ file: src.file, kind: 'events', input: await src.inputRows, accepted, quarantined }) };
+  return {
+    src,
+    fileId,
+    bad: nBad ? bad : undefined,
+    count: reconcile({ file: src.file, kind: 'events', input: await src.inputRows, accepted, quarantined }),
+  };
 }
 
 /** Move the rows of `checked` with a problem (and a `rec`), and the parser rejects, into `quarantine`. Returns how many. */
@@ -299,11 +357,14 @@ export async function quarantineRows(conn: DuckDBConnection, src: StagedSource, 
   const lineOf = rej
     ? `rec + ${src.headerLines} + (SELECT count(*) FROM (SELECT line - ${src.headerLines} - row_number() OVER (ORDER BY line) AS a FROM (${rej})) r WHERE r.a < q.rec)`
     : `rec + ${src.headerLines}`;
-  const a = await conn.run(`INSERT INTO quarantine SELECT ${file}, ${lineOf}, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), '${kind}'
+  const a =
+    await conn.run(`INSERT INTO quarantine SELECT ${file}, ${lineOf}, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), '${kind}'
     FROM checked q WHERE problem IS NOT NULL`);
   let n = a.rowsChanged;
   if (rej) {
-    const b = await conn.run(`INSERT INTO quarantine SELECT ${file}, line, coalesce(field, ''), 'malformed row: ' || reason, '${kind}' FROM (${rej})`);
+    const b = await conn.run(
+      `INSERT INTO quarantine SELECT ${file}, line, coalesce(field, ''), 'malformed row: ' || reason, '${kind}' FROM (${rej})`,
+    );
     n += b.rowsChanged;
   }
   return n;
@@ -316,7 +377,10 @@ export function reconcile(c: FileCount): FileCount {
 }
 
 /** The quarantine table as rows (for reports and tests). */
-export async function readQuarantine(conn: DuckDBConnection, limit = 1000): Promise<Array<{ file: string; row: number; field: string; reason: string }>> {
+export async function readQuarantine(
+  conn: DuckDBConnection,
+  limit = 1000,
+): Promise<Array<{ file: string; row: number; field: string; reason: string }>> {
   const rows = await queryRows(conn, `SELECT file, "row", field, reason FROM quarantine ORDER BY file, "row" LIMIT ${limit}`);
   return rows as Array<{ file: string; row: number; field: string; reason: string }>;
 }

@@ -10,7 +10,11 @@ async function readJson<T>(path: string): Promise<T> {
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (e) {
     // (a JSON parse error quotes the file: a short escaped part of it only)
-    throw new CfmError('CFM_E_FILE', `cannot read prepared data (${snippet((e as Error).message.split('\n')[0], 100)}); run \`cfm prepare\` first`, { file: path });
+    throw new CfmError(
+      'CFM_E_FILE',
+      `cannot read prepared data (${snippet((e as Error).message.split('\n')[0], 100)}); run \`cfm prepare\` first`,
+      { file: path },
+    );
   }
 }
 
@@ -19,10 +23,15 @@ function concat(parts: CustomerSequences[]): CustomerSequences {
   const m = parts.reduce((a, p) => a + p.customerIds.length, 0);
   const total = parts.reduce((a, p) => a + p.items.length, 0);
   const out: CustomerSequences = {
-    customerIds: [], offsets: new Int32Array(m + 1), items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total),
+    customerIds: [],
+    offsets: new Int32Array(m + 1),
+    items: new Int32Array(total),
+    types: new Int32Array(total),
+    times: new Float64Array(total),
   };
   if (parts.length && parts.every((p) => p.sessions)) out.sessions = new Int32Array(total);
-  let c = 0, t = 0;
+  let c = 0,
+    t = 0;
   for (const p of parts) {
     for (const id of p.customerIds) out.customerIds.push(id);
     for (let k = 1; k < p.offsets.length; k++) out.offsets[c + k] = t + p.offsets[k];
@@ -45,7 +54,9 @@ export async function loadSequences(path: string): Promise<CustomerSequences> {
 
 export async function loadEvalSet(path: string): Promise<EvalSet & { targetTimes: Float64Array }> {
   const parts: CustomerSequences[] = [];
-  const targets: Int32Array[] = [], types: Int32Array[] = [], times: Float64Array[] = [];
+  const targets: Int32Array[] = [],
+    types: Int32Array[] = [],
+    times: Float64Array[] = [];
   for await (const b of readSequenceShard(path)) {
     parts.push(b.sequences);
     targets.push(b.targets ?? new Int32Array(0));
@@ -79,7 +90,11 @@ async function shard<T>(path: string, read: (p: string) => Promise<T>): Promise<
     return await read(path);
   } catch (e) {
     if (e instanceof CfmError) throw e;
-    throw new CfmError('CFM_E_FILE', `cannot read this Arrow shard (truncated or not Arrow IPC: ${(e as Error).message.split('\n')[0].slice(0, 80)}); prepare the data again`, { file: path });
+    throw new CfmError(
+      'CFM_E_FILE',
+      `cannot read this Arrow shard (truncated or not Arrow IPC: ${(e as Error).message.split('\n')[0].slice(0, 80)}); prepare the data again`,
+      { file: path },
+    );
   }
 }
 
@@ -89,14 +104,26 @@ export async function verifyPrepared(dir: string, manifest: PreparedManifest): P
   if (!manifest.outputs) return;
   const names = Object.keys(manifest.outputs);
   for (const name of names) {
-    const size = await stat(join(dir, name)).then((s) => s.size, () => undefined);
+    const size = await stat(join(dir, name)).then(
+      (s) => s.size,
+      () => undefined,
+    );
     const want = manifest.outputs[name];
-    if (size === undefined) throw new CfmError('CFM_E_FILE', 'a file the prepared manifest lists is missing; prepare the data again', { file: join(dir, name) });
-    if (size !== want.bytes) throw new CfmError('CFM_E_FILE', `size ${size} bytes, the prepared manifest says ${want.bytes} (truncated or changed); prepare the data again`, { file: join(dir, name) });
+    if (size === undefined)
+      throw new CfmError('CFM_E_FILE', 'a file the prepared manifest lists is missing; prepare the data again', { file: join(dir, name) });
+    if (size !== want.bytes)
+      throw new CfmError(
+        'CFM_E_FILE',
+        `size ${size} bytes, the prepared manifest says ${want.bytes} (truncated or changed); prepare the data again`,
+        { file: join(dir, name) },
+      );
   }
   const got = await fileDigests(dir, names);
   for (const name of names) {
-    if (got[name].sha256 !== manifest.outputs[name].sha256) throw new CfmError('CFM_E_FILE', 'sha256 does not match the prepared manifest (changed after prepare); prepare the data again', { file: join(dir, name) });
+    if (got[name].sha256 !== manifest.outputs[name].sha256)
+      throw new CfmError('CFM_E_FILE', 'sha256 does not match the prepared manifest (changed after prepare); prepare the data again', {
+        file: join(dir, name),
+      });
   }
 }
 

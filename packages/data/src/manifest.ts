@@ -61,7 +61,10 @@ export function dataHash(ev: SortedEvents, customerIds: string[], itemKeys: stri
   const h = createHash('sha256');
   h.update(customerIds.join('\n')).update('\0').update(itemKeys.join('\n')).update('\0');
   const bytes = (a: Int32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  h.update(bytes(ev.custStart)).update(bytes(ev.item.subarray(0, ev.n))).update(bytes(ev.type.subarray(0, ev.n))).update(bytes(ev.tsMs.subarray(0, ev.n)));
+  h.update(bytes(ev.custStart))
+    .update(bytes(ev.item.subarray(0, ev.n)))
+    .update(bytes(ev.type.subarray(0, ev.n)))
+    .update(bytes(ev.tsMs.subarray(0, ev.n)));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -77,11 +80,17 @@ export const PREPARED_OUTPUTS = ['vocabs.json', 'item_features.arrow', 'train.ar
 
 /** size and sha256 of each named file of `dir` (hashed in parallel, streamed) */
 export async function fileDigests(dir: string, names: string[]): Promise<Record<string, { bytes: number; sha256: string }>> {
-  const one = (name: string) => new Promise<[string, { bytes: number; sha256: string }]>((done, fail) => {
-    const h = createHash('sha256');
-    let bytes = 0;
-    createReadStream(join(dir, name)).on('data', (b: Buffer | string) => { bytes += b.length; h.update(b); }).on('error', fail)
-      .on('end', () => done([name, { bytes, sha256: h.digest('hex') }]));
-  });
+  const one = (name: string) =>
+    new Promise<[string, { bytes: number; sha256: string }]>((done, fail) => {
+      const h = createHash('sha256');
+      let bytes = 0;
+      createReadStream(join(dir, name))
+        .on('data', (b: Buffer | string) => {
+          bytes += b.length;
+          h.update(b);
+        })
+        .on('error', fail)
+        .on('end', () => done([name, { bytes, sha256: h.digest('hex') }]));
+    });
   return Object.fromEntries(await Promise.all(names.map(one)));
 }

@@ -89,7 +89,13 @@ export async function ingest(run: PrepareRun): Promise<Ingested> {
   let fast: ScannedEvents | undefined;
   let readerNote: string | undefined;
   if (native) {
-    const r = await scanPlainCsv(native.started, onlyFile, { checkCatalog, catalogReady: catalogFiles, lineCount: run.lineCounts.get(onlyFile)!, onSide: run.onSide, ...native });
+    const r = await scanPlainCsv(native.started, onlyFile, {
+      checkCatalog,
+      catalogReady: catalogFiles,
+      lineCount: run.lineCounts.get(onlyFile)!,
+      onSide: run.onSide,
+      ...native,
+    });
     if ('fallback' in r) readerNote = `native scan passed the file on: ${r.fallback}`;
     else fast = r;
   }
@@ -111,13 +117,17 @@ export async function ingest(run: PrepareRun): Promise<Ingested> {
 export async function quarantine({ conn, opts, ingested }: PrepareRun & { ingested: Ingested }): Promise<number> {
   if (opts.sources.raw) await quarantineRawLines(conn, opts.sources.raw);
   const accepted = ingested.files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
-  if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
+  if (accepted === 0)
+    throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: opts.sources.events[0] });
   return accepted;
 }
 
 /** The catalog tables besides the events, complete after the ingest (listed where a query does not wait for a turn). */
 async function listTables(conn: DuckDBConnection): Promise<string[]> {
-  const rows = await queryRows(conn, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`);
+  const rows = await queryRows(
+    conn,
+    `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'memory' AND NOT temporary AND table_name <> '${EVENTS_TABLE}'`,
+  );
   return rows.map((r) => String(r.t));
 }
 
@@ -127,7 +137,13 @@ async function listTables(conn: DuckDBConnection): Promise<string[]> {
  * JS part) start on other connections; with the events in memory the codes start at once (they are small, and the
  * extraction's waits give them their turns). After the native scan they start at the catalog stage.
  */
-export async function keys({ conn, parquetPath, side, ingested, catalog }: PrepareRun & { ingested: Ingested; catalog: CatalogWork }): Promise<ExtractedEvents> {
+export async function keys({
+  conn,
+  parquetPath,
+  side,
+  ingested,
+  catalog,
+}: PrepareRun & { ingested: Ingested; catalog: CatalogWork }): Promise<ExtractedEvents> {
   const { fast } = ingested;
   if (fast) return fast;
   const withSessions = (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
@@ -189,7 +205,13 @@ export function vocabularies({ config, extracted, plan }: PrepareRun & { extract
  * Parquet file once the file is written). A refusal there throws NativeFallback. (After the DuckDB ingest they
  * started at the keys.)
  */
-export async function catalogFile({ conn, opts, side, ingested, catalog }: PrepareRun & { ingested: Ingested; catalog: CatalogWork }): Promise<void> {
+export async function catalogFile({
+  conn,
+  opts,
+  side,
+  ingested,
+  catalog,
+}: PrepareRun & { ingested: Ingested; catalog: CatalogWork }): Promise<void> {
   const { fast } = ingested;
   if (fast) {
     const why = await fast.ready;
@@ -200,7 +222,9 @@ export async function catalogFile({ conn, opts, side, ingested, catalog }: Prepa
     mark('native scan: ready');
     catalog.tables = await listTables(conn);
     catalog.codes = side.codes(fast.itemKeys.length, !!opts.sources.items);
-    catalog.persisted = side.persistAfter ? side.persistAfter(catalog.tables, fast.parquet) : fast.parquet.then(() => side.persist(catalog.tables));
+    catalog.persisted = side.persistAfter
+      ? side.persistAfter(catalog.tables, fast.parquet)
+      : fast.parquet.then(() => side.persist(catalog.tables));
   }
   await turn();
 }
@@ -250,7 +274,12 @@ export async function sequences(
   await turn();
   for (const part of ['valid', 'test'] as const) {
     const set = buildEvalSet(ctx, plan[part]);
-    splits[part] = { customers: set.history.customerIds.length, events: set.history.items.length, truncated: set.truncated, skippedCustomers: plan.skipped[part] };
+    splits[part] = {
+      customers: set.history.customerIds.length,
+      events: set.history.items.length,
+      truncated: set.truncated,
+      skippedCustomers: plan.skipped[part],
+    };
     mark(`${part} built`);
     const path = join(s.opts.out, `${part}.arrow`);
     if (part === 'test' && writes.writer !== inlineShardWriter) writes.last = () => inlineShardWriter.write(path, set);
@@ -265,7 +294,13 @@ export async function sequences(
 export type ItemFeatures = Awaited<ReturnType<typeof buildItemFeatures>>;
 
 /** features: the items' feature vocabularies and codes (the catalogue's codes read on the side). */
-export async function features({ conn, config, side, vocab, catalog }: PrepareRun & { vocab: ItemVocab; catalog: CatalogWork }): Promise<ItemFeatures> {
+export async function features({
+  conn,
+  config,
+  side,
+  vocab,
+  catalog,
+}: PrepareRun & { vocab: ItemVocab; catalog: CatalogWork }): Promise<ItemFeatures> {
   // the sequences are built: the catalog tables on another connection now if the side one is still writing Parquet
   if (catalog.persisted) side.catalogTablesNow?.();
   const feats = await buildItemFeatures(conn, vocab.vocab, vocab.rawToId, config.minAttrCount, config.priceBuckets, catalog.codes);
@@ -274,10 +309,19 @@ export async function features({ conn, config, side, vocab, catalog }: PrepareRu
 }
 
 /** shards: every split's Arrow file, the item features, vocabs.json (and users.json with a users file) on disk. */
-export async function shards({ opts, writes, vocab, feats }: PrepareRun & { writes: ShardWrites; vocab: ItemVocab; feats: ItemFeatures }): Promise<Vocabularies> {
+export async function shards({
+  opts,
+  writes,
+  vocab,
+  feats,
+}: PrepareRun & { writes: ShardWrites; vocab: ItemVocab; feats: ItemFeatures }): Promise<Vocabularies> {
   if (writes.last) writes.pending.push(writes.last());
   const vocabs: Vocabularies = { item: vocab.vocab, type: TYPE_VOCAB, ...feats.vocabs };
-  await Promise.all([...writes.pending, writeItemFeatures(join(opts.out, 'item_features.arrow'), feats.itemFeatures), writeJsonAtomic(join(opts.out, 'vocabs.json'), vocabs)]);
+  await Promise.all([
+    ...writes.pending,
+    writeItemFeatures(join(opts.out, 'item_features.arrow'), feats.itemFeatures),
+    writeJsonAtomic(join(opts.out, 'vocabs.json'), vocabs),
+  ]);
   return vocabs;
 }
 
@@ -365,7 +409,10 @@ export async function manifest(
     timingsMs: s.timingsMs,
     cpuMs: s.cpuMs,
   };
-  m.outputs = await fileDigests(opts.out, PREPARED_OUTPUTS.filter((f) => f !== 'users.json' || hasUsers));
+  m.outputs = await fileDigests(
+    opts.out,
+    PREPARED_OUTPUTS.filter((f) => f !== 'users.json' || hasUsers),
+  );
   mark('manifest built');
   await writeJsonAtomic(join(opts.out, 'manifest.json'), m);
   mark('manifest written');

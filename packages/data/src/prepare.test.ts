@@ -13,8 +13,13 @@ const day = (k: number) => Date.UTC(2024, 0, 1) + k * DAY;
 
 // customer a: i1 i2 i3 i4; b: i2 i3 i5; c: i1 (too short for eval)
 const rows: Array<[string, string, number, string]> = [
-  ['a', 'i1', day(1), 'view'], ['a', 'i2', day(2), 'view'], ['a', 'i3', day(3), 'cart'], ['a', 'i4', day(4), 'purchase'],
-  ['b', 'i2', day(1), 'view'], ['b', 'i3', day(5), 'view'], ['b', 'i5', day(6), 'purchase'],
+  ['a', 'i1', day(1), 'view'],
+  ['a', 'i2', day(2), 'view'],
+  ['a', 'i3', day(3), 'cart'],
+  ['a', 'i4', day(4), 'purchase'],
+  ['b', 'i2', day(1), 'view'],
+  ['b', 'i3', day(5), 'view'],
+  ['b', 'i5', day(6), 'purchase'],
   ['c', 'i1', day(2), 'view'],
 ];
 
@@ -40,8 +45,18 @@ describe('prepareFromSources with leave-one-out', () => {
 
   it('gives the same vocabulary ids on a rerun', async () => {
     const events = tmp.file('events2.csv', eventsCsv(rows));
-    const a = await prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out: join(tmp.dir, 'r1'), config: { split: 'loo' } });
-    const b = await prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out: join(tmp.dir, 'r2'), config: { split: 'loo' } });
+    const a = await prepareFromSources({
+      dataset: 'tiny',
+      sources: { events: [events] },
+      out: join(tmp.dir, 'r1'),
+      config: { split: 'loo' },
+    });
+    const b = await prepareFromSources({
+      dataset: 'tiny',
+      sources: { events: [events] },
+      out: join(tmp.dir, 'r2'),
+      config: { split: 'loo' },
+    });
     expect(a.vocabHashes).toEqual(b.vocabHashes);
     expect(a.dataHash).toBe(b.dataHash);
     const p = await loadPrepared(join(tmp.dir, 'r1'));
@@ -50,9 +65,18 @@ describe('prepareFromSources with leave-one-out', () => {
   });
 
   it('writes the same shards with the shard worker as without it', async () => {
-    const events = tmp.file('events4.csv', eventsCsv([...rows, ['d', 'i1', day(1), 'view'], ['d', 'i2', day(3), 'cart'], ['d', 'i3', day(6), 'view']]));
+    const events = tmp.file(
+      'events4.csv',
+      eventsCsv([...rows, ['d', 'i1', day(1), 'view'], ['d', 'i2', day(3), 'cart'], ['d', 'i3', day(6), 'view']]),
+    );
     const run = (shardWorker: boolean) =>
-      prepareFromSources({ dataset: 'tiny', sources: { events: [events] }, out: join(tmp.dir, `w-${shardWorker}`), config: { split: 'temporal' }, shardWorker });
+      prepareFromSources({
+        dataset: 'tiny',
+        sources: { events: [events] },
+        out: join(tmp.dir, `w-${shardWorker}`),
+        config: { split: 'temporal' },
+        shardWorker,
+      });
     const [a, b] = [await run(true), await run(false)];
     expect(a.splits).toEqual(b.splits);
     expect(a.splits.train.events).toBeGreaterThan(0);
@@ -61,11 +85,23 @@ describe('prepareFromSources with leave-one-out', () => {
   });
 
   it('gives the same shards and catalog with the events kept in memory as with Parquet written in the scan', async () => {
-    const events = tmp.file('events5.csv', eventsCsv([...rows, ['d', '', day(0), 'view'], ['d', 'i9', day(3), 'view'], ['e', 'i2', day(2), 'cart']]));
-    const items = tmp.file('items5.csv', 'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\n i3 ,bags,zeta,\ni4,bags,acme,-5\n,hats,,1\ni5,hats,,1\n');
+    const events = tmp.file(
+      'events5.csv',
+      eventsCsv([...rows, ['d', '', day(0), 'view'], ['d', 'i9', day(3), 'view'], ['e', 'i2', day(2), 'cart']]),
+    );
+    const items = tmp.file(
+      'items5.csv',
+      'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\n i3 ,bags,zeta,\ni4,bags,acme,-5\n,hats,,1\ni5,hats,,1\n',
+    );
     const run = async (eventsInMemory: boolean) => {
       const out = join(tmp.dir, `mem-${eventsInMemory}`);
-      const m = await prepareFromSources({ dataset: 'tiny', sources: { events: [events], items }, out, config: { split: 'temporal' }, eventsInMemory });
+      const m = await prepareFromSources({
+        dataset: 'tiny',
+        sources: { events: [events], items },
+        out,
+        config: { split: 'temporal' },
+        eventsInMemory,
+      });
       const db = await openDatabase(join(out, 'catalog.duckdb'));
       try {
         const q = (sql: string) => withConnection(db, (c) => queryRows(c, sql));
@@ -73,7 +109,9 @@ describe('prepareFromSources with leave-one-out', () => {
           events: await q(`SELECT * FROM events ORDER BY rec`),
           quarantine: await q(`SELECT * FROM quarantine ORDER BY file, "row"`),
           items: await q(`SELECT * FROM items ORDER BY item_id`),
-          keys: await q(`SELECT (SELECT string_agg(customer_id, ',' ORDER BY cix) FROM customer_keys) AS c, (SELECT string_agg(item_id, ',' ORDER BY iix) FROM item_keys) AS i`),
+          keys: await q(
+            `SELECT (SELECT string_agg(customer_id, ',' ORDER BY cix) FROM customer_keys) AS c, (SELECT string_agg(item_id, ',' ORDER BY iix) FROM item_keys) AS i`,
+          ),
         };
         return { m, catalog, out };
       } finally {
@@ -90,13 +128,19 @@ describe('prepareFromSources with leave-one-out', () => {
 
   it('persists events, quarantine and items into the catalog DuckDB file', async () => {
     const events = tmp.file('events3.csv', eventsCsv([...rows, ['d', '', day(0), 'view']]));
-    const items = tmp.file('items3.csv', 'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\ni3,bags,zeta,\ni4,bags,acme,5\ni5,hats,,1\n');
+    const items = tmp.file(
+      'items3.csv',
+      'item_id,category_1,brand,price\ni1,shoes,acme,10\ni2,shoes,,20\ni3,bags,zeta,\ni4,bags,acme,5\ni5,hats,,1\n',
+    );
     const out = join(tmp.dir, 'cat');
     await prepareFromSources({ dataset: 'tiny', sources: { events: [events], items }, out, config: { split: 'loo' } });
     const db = await openDatabase(join(out, 'catalog.duckdb'));
     try {
       const counts = await withConnection(db, (c) =>
-        queryRows(c, `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM quarantine) AS q, (SELECT count(*) FROM items) AS items`),
+        queryRows(
+          c,
+          `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM quarantine) AS q, (SELECT count(*) FROM items) AS items`,
+        ),
       );
       expect(counts[0]).toEqual({ events: 8, q: 1, items: 5 });
     } finally {

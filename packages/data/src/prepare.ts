@@ -54,7 +54,10 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   const singleCsv = opts.sources.events.length === 1 && isCsv(first);
   // (the time rules are taken once: both readers, and the far-future warning, use the same `now`)
   const time = timeRules(config.tsUnit);
-  const scanning = singleCsv && (opts.nativeScan ?? opts.eventsInMemory === undefined) && loadNativeScan() !== null ? startScan(first, { time, nullTokens: config.nullTokens }) : undefined;
+  const scanning =
+    singleCsv && (opts.nativeScan ?? opts.eventsInMemory === undefined) && loadNativeScan() !== null
+      ? startScan(first, { time, nullTokens: config.nullTokens })
+      : undefined;
   await mkdir(opts.out, { recursive: true });
   const dbPath = opts.dbPath ?? join(opts.out, 'catalog.duckdb');
   if (dbPath !== ':memory:') await rm(dbPath, { force: true });
@@ -64,7 +67,8 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   mark('db open');
   // the validated events go straight to Parquet: beside the catalog file (temp name until the end), else in tempDir
   await mkdir(tempDir, { recursive: true });
-  const parquetTmp = dbPath === ':memory:' ? join(tempDir, 'events.parquet') : resolve(dirname(dbPath), `events.parquet.tmp-${process.pid}`);
+  const parquetTmp =
+    dbPath === ':memory:' ? join(tempDir, 'events.parquet') : resolve(dirname(dbPath), `events.parquet.tmp-${process.pid}`);
   const { side, track, onSide } = sideTracker(db);
   // a small single CSV is validated into a table in memory (no Parquet write in the scan, and the later reads are
   // faster); the table's Parquet copy is written on a side connection while this thread runs the JS stages
@@ -79,7 +83,19 @@ export async function prepareFromSources(opts: PrepareFromSourcesOptions): Promi
   let late: NativeFallback;
   try {
     return await withConnection(db, (conn) =>
-      runStages({ conn, opts, config, time, progress, parquetPath: inMemory ? undefined : parquetTmp, side: sideWork(), onSide, lineCounts, earlyWriter, native }),
+      runStages({
+        conn,
+        opts,
+        config,
+        time,
+        progress,
+        parquetPath: inMemory ? undefined : parquetTmp,
+        side: sideWork(),
+        onSide,
+        lineCounts,
+        earlyWriter,
+        native,
+      }),
     );
   } catch (e) {
     if (!(e instanceof NativeFallback)) throw e;
@@ -123,7 +139,14 @@ const SHARD_WORKER_BYTES = 96 * 2 ** 20;
 
 /** The event files' total size (a missing file counts 0: the ingest reports it). */
 async function eventBytes(files: string[]): Promise<number> {
-  const sizes = await Promise.all(files.map((f) => stat(f).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
   return sizes.reduce((a, b) => a + b, 0);
 }
 
@@ -174,28 +197,69 @@ async function runStages(run: PrepareRun): Promise<PreparedManifest> {
     return r;
   };
   const catalog: CatalogWork = { tables: [] };
-  const ingested = await stage('ingest', () => ingest(run), (r) => ({ reader: r.fast ? 'native-scan' : 'duckdb' }));
-  const accepted = await stage('quarantine', () => quarantine({ ...run, ingested }), (n) => ({ accepted: n }));
-  const extracted = await stage('keys', () => keys({ ...run, ingested, catalog }), (r) => ({ events: r.events.n, customers: r.customerIds.length, items: r.itemKeys.length }));
-  const sp = await stage('split', () => split({ ...run, extracted }), (r) => ({ duplicates: r.duplicates }));
-  const vocab = await stage('vocabularies', () => vocabularies({ ...run, extracted, plan: sp.plan }), (r) => ({ items: r.vocab.tokens.length }));
+  const ingested = await stage(
+    'ingest',
+    () => ingest(run),
+    (r) => ({ reader: r.fast ? 'native-scan' : 'duckdb' }),
+  );
+  const accepted = await stage(
+    'quarantine',
+    () => quarantine({ ...run, ingested }),
+    (n) => ({ accepted: n }),
+  );
+  const extracted = await stage(
+    'keys',
+    () => keys({ ...run, ingested, catalog }),
+    (r) => ({ events: r.events.n, customers: r.customerIds.length, items: r.itemKeys.length }),
+  );
+  const sp = await stage(
+    'split',
+    () => split({ ...run, extracted }),
+    (r) => ({ duplicates: r.duplicates }),
+  );
+  const vocab = await stage(
+    'vocabularies',
+    () => vocabularies({ ...run, extracted, plan: sp.plan }),
+    (r) => ({ items: r.vocab.tokens.length }),
+  );
   await stage('catalog', () => catalogFile({ ...run, ingested, catalog }));
   const writes = shardWrites(run, extracted.events.n);
   let splits: Record<string, SplitCounts>;
   let feats: ItemFeatures;
   let vocabs: Vocabularies;
   try {
-    splits = await stage('sequences', () => sequences({ ...run, extracted, plan: sp.plan, vocab, writes }), (r) => ({ customers: r.train.customers }));
+    splits = await stage(
+      'sequences',
+      () => sequences({ ...run, extracted, plan: sp.plan, vocab, writes }),
+      (r) => ({ customers: r.train.customers }),
+    );
     feats = await stage('features', () => features({ ...run, vocab, catalog }));
     vocabs = await stage('shards', () => shards({ ...run, writes, vocab, feats }));
   } finally {
     await closeShardWrites(run, writes);
   }
   if (run.opts.sources.users) await stage('users', () => usersFile(run));
-  const persisted = await stage('persist', () => persist({ ...run, extracted, splits, vocab, catalog }), (r) => ({ quarantined: r.quarantined, warnings: r.warnings.length }));
+  const persisted = await stage(
+    'persist',
+    () => persist({ ...run, extracted, splits, vocab, catalog }),
+    (r) => ({ quarantined: r.quarantined, warnings: r.warnings.length }),
+  );
   // (the manifest holds the timings, so its own stage is not timed)
   progress.start('manifest');
-  const m = await manifest({ ...run, ingested, accepted, extracted, split: sp, splits, vocab, vocabs, feats, persisted, timingsMs: clock.timingsMs, cpuMs: clock.cpuMs });
+  const m = await manifest({
+    ...run,
+    ingested,
+    accepted,
+    extracted,
+    split: sp,
+    splits,
+    vocab,
+    vocabs,
+    feats,
+    persisted,
+    timingsMs: clock.timingsMs,
+    cpuMs: clock.cpuMs,
+  });
   progress.finish('manifest', { events: m.counts.events, customers: m.counts.users });
   return m;
 }

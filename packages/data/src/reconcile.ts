@@ -53,29 +53,54 @@ export interface PrepareWarning {
 export async function quarantineRawLines(conn: DuckDBConnection, raw: RawSource[]): Promise<void> {
   for (const r of raw) {
     if (r.input !== r.converted + r.quarantine.length)
-      throw new CfmError('CFM_E_RECONCILE', `raw lines ${r.input} != converted ${r.converted} + refused ${r.quarantine.length}`, { file: r.file });
+      throw new CfmError('CFM_E_RECONCILE', `raw lines ${r.input} != converted ${r.converted} + refused ${r.quarantine.length}`, {
+        file: r.file,
+      });
     const rows = r.quarantine.map((q) => `(${sqlString(r.file)}, ${q.row}, ${sqlString(q.field)}, ${sqlString(q.reason)}, 'raw')`);
     for (let k = 0; k < rows.length; k += 1000) await conn.run(`INSERT INTO quarantine VALUES ${rows.slice(k, k + 1000).join(', ')}`);
   }
 }
 
 /** The events in input lines; CFM_E_RECONCILE when they do not add up. */
-export function eventLines(files: FileCount[], raw: Array<RawSource | RawSummary> | undefined, duplicates: number, events: number): EventLines {
+export function eventLines(
+  files: FileCount[],
+  raw: Array<RawSource | RawSummary> | undefined,
+  duplicates: number,
+  events: number,
+): EventLines {
   const ev = files.filter((f) => f.kind === 'events');
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const contract = { input: sum(ev.map((f) => f.input)), accepted: sum(ev.map((f) => f.accepted)), quarantined: sum(ev.map((f) => f.quarantined)) };
+  const contract = {
+    input: sum(ev.map((f) => f.input)),
+    accepted: sum(ev.map((f) => f.accepted)),
+    quarantined: sum(ev.map((f) => f.quarantined)),
+  };
   const rawEvents = (raw ?? []).filter((r) => r.kind === 'events');
   const inRaw = rawEvents.length > 0 && rawEvents.every((r) => r.oneRowPerLine);
   let lines: EventLines = { unit: 'rows', ...contract, duplicates, events };
   if (inRaw) {
     const converted = sum(rawEvents.map((r) => r.converted));
     if (converted !== contract.input)
-      throw new CfmError('CFM_E_RECONCILE', `the adapter converted ${converted} raw lines but the contract files hold ${contract.input} rows`, { file: rawEvents[0].file });
+      throw new CfmError(
+        'CFM_E_RECONCILE',
+        `the adapter converted ${converted} raw lines but the contract files hold ${contract.input} rows`,
+        { file: rawEvents[0].file },
+      );
     const refused = sum(rawEvents.map((r) => ('quarantine' in r ? r.quarantine.length : r.quarantined)));
-    lines = { unit: 'raw lines', input: sum(rawEvents.map((r) => r.input)), accepted: contract.accepted, quarantined: contract.quarantined + refused, duplicates, events };
+    lines = {
+      unit: 'raw lines',
+      input: sum(rawEvents.map((r) => r.input)),
+      accepted: contract.accepted,
+      quarantined: contract.quarantined + refused,
+      duplicates,
+      events,
+    };
   }
   if (lines.input !== lines.accepted + lines.quarantined || lines.accepted !== lines.events + lines.duplicates)
-    throw new CfmError('CFM_E_RECONCILE', `input ${lines.input} ${lines.unit} != events ${lines.events} + duplicates ${lines.duplicates} + quarantined ${lines.quarantined}`);
+    throw new CfmError(
+      'CFM_E_RECONCILE',
+      `input ${lines.input} ${lines.unit} != events ${lines.events} + duplicates ${lines.duplicates} + quarantined ${lines.quarantined}`,
+    );
   return lines;
 }
 
@@ -110,15 +135,25 @@ export interface OutcomeFacts {
 export function findWarnings(f: OutcomeFacts, futureAheadMs: number): PrepareWarning[] {
   const out: PrepareWarning[] = [];
   for (const part of ['valid', 'test'])
-    if (f.splitCustomers[part] === 0) out.push({ code: 'empty-split', message: `the ${part} split is empty (no customer has a target in it)`, count: 0 });
+    if (f.splitCustomers[part] === 0)
+      out.push({ code: 'empty-split', message: `the ${part} split is empty (no customer has a target in it)`, count: 0 });
   let seen = 0;
   for (let i = 0; i < f.itemCounts.length; i++) if (f.itemCounts[i] > 0) seen++;
   const collapsed = seen - f.vocabItems;
   if (f.minItemCount > 1 && collapsed * 2 > seen)
-    out.push({ code: 'vocab-collapsed', message: `minItemCount ${f.minItemCount} maps ${collapsed} of ${seen} items to [OOV]`, count: collapsed });
+    out.push({
+      code: 'vocab-collapsed',
+      message: `minItemCount ${f.minItemCount} maps ${collapsed} of ${seen} items to [OOV]`,
+      count: collapsed,
+    });
   const limit = f.nowMs + futureAheadMs;
   let future = f.future ?? 0;
   if (f.future === undefined && f.tsMs) for (let k = 0; k < f.n; k++) if (f.tsMs[k] > limit) future++;
-  if (future > 0) out.push({ code: 'future-times', message: `${future} events are more than ${Math.round(futureAheadMs / 3_600_000)} h after the time of the run`, count: future });
+  if (future > 0)
+    out.push({
+      code: 'future-times',
+      message: `${future} events are more than ${Math.round(futureAheadMs / 3_600_000)} h after the time of the run`,
+      count: future,
+    });
   return out;
 }

@@ -9,7 +9,8 @@ import { tempDir } from './testing/fixtures';
 const tmp = tempDir('cfm-scan-');
 afterAll(() => tmp.cleanup());
 const native = loadNativeScan() !== null;
-if (!native) process.stderr.write('scan.test: the native data addon is not built (bash infra/native-data/provision.sh); its tests are skipped\n');
+if (!native)
+  process.stderr.write('scan.test: the native data addon is not built (bash infra/native-data/provision.sh); its tests are skipped\n');
 
 const TYPES = ['view', 'click', 'cart', 'purchase', 'favourite', 'high_value'];
 const HEADER = ['customer_id', 'item_id', 'ts', 'event_type', 'session_id', 'position', 'page', 'query', 'price'];
@@ -22,21 +23,37 @@ function events(n = 3000, seed = 7): string[][] {
   for (let i = 0; i < n; i++) {
     const c = rnd(40);
     rows.push([
-      `c${c}`, `i${rnd(120)}`, String(1_700_000_000_000 + rnd(90) * 86_400_000 + rnd(86_400_000)), TYPES[rnd(6)],
-      rnd(5) ? `s${c}-${rnd(4)}` : '', rnd(2) ? String(rnd(30)) : '', rnd(2) ? String(rnd(4)) : '',
-      rnd(4) ? '' : `red shoes ${rnd(9)}`, rnd(3) ? `${rnd(200)}.${String(rnd(100)).padStart(2, '0')}` : '',
+      `c${c}`,
+      `i${rnd(120)}`,
+      String(1_700_000_000_000 + rnd(90) * 86_400_000 + rnd(86_400_000)),
+      TYPES[rnd(6)],
+      rnd(5) ? `s${c}-${rnd(4)}` : '',
+      rnd(2) ? String(rnd(30)) : '',
+      rnd(2) ? String(rnd(4)) : '',
+      rnd(4) ? '' : `red shoes ${rnd(9)}`,
+      rnd(3) ? `${rnd(200)}.${String(rnd(100)).padStart(2, '0')}` : '',
     ]);
   }
   return rows;
 }
-const csv = (rows: string[][], header = HEADER, delim = ',', eol = '\n') => [header.join(delim), ...rows.map((r) => r.join(delim))].join(eol) + eol;
-const items = Array.from({ length: 120 }, (_, i) => `i${i},cat${i % 5},sub${i % 11},,,pl${i % 3},brand${i % 7},${(i * 1.37).toFixed(2)},item ${i}`);
+const csv = (rows: string[][], header = HEADER, delim = ',', eol = '\n') =>
+  [header.join(delim), ...rows.map((r) => r.join(delim))].join(eol) + eol;
+const items = Array.from(
+  { length: 120 },
+  (_, i) => `i${i},cat${i % 5},sub${i % 11},,,pl${i % 3},brand${i % 7},${(i * 1.37).toFixed(2)},item ${i}`,
+);
 const itemsCsv = `item_id,category_1,category_2,category_3,category_4,product_line,brand,price,title\n${items.join('\n')}\n`;
 
 async function run(name: string, file: string, nativeScan: boolean, withItems = true, config: PrepareConfigInput = {}) {
   const out = join(tmp.dir, `${name}-${nativeScan ? 'native' : 'duckdb'}`);
   const itemsFile = tmp.file('items.csv', itemsCsv);
-  const m = await prepareFromSources({ dataset: name, sources: { events: [file], ...(withItems ? { items: itemsFile } : {}) }, out, config: { split: 'temporal', ...config }, nativeScan });
+  const m = await prepareFromSources({
+    dataset: name,
+    sources: { events: [file], ...(withItems ? { items: itemsFile } : {}) },
+    out,
+    config: { split: 'temporal', ...config },
+    nativeScan,
+  });
   const db = await openDatabase(join(out, 'catalog.duckdb'));
   try {
     const q = (sql: string) => withConnection(db, (c) => queryRows(c, sql));
@@ -45,9 +62,13 @@ async function run(name: string, file: string, nativeScan: boolean, withItems = 
       types: await q(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM events)`),
       quarantine: await q('SELECT * FROM quarantine ORDER BY file, "row"'),
       items: withItems ? await q('SELECT * FROM items ORDER BY item_id') : [],
-      keys: await q(`SELECT (SELECT string_agg(customer_id, ',' ORDER BY cix) FROM customer_keys) AS c, (SELECT string_agg(item_id, ',' ORDER BY iix) FROM item_keys) AS i`),
+      keys: await q(
+        `SELECT (SELECT string_agg(customer_id, ',' ORDER BY cix) FROM customer_keys) AS c, (SELECT string_agg(item_id, ',' ORDER BY iix) FROM item_keys) AS i`,
+      ),
     };
-    const shards = ['train.arrow', 'valid.arrow', 'test.arrow', 'item_features.arrow', 'vocabs.json'].map((f) => readFileSync(join(out, f)).toString('base64'));
+    const shards = ['train.arrow', 'valid.arrow', 'test.arrow', 'item_features.arrow', 'vocabs.json'].map((f) =>
+      readFileSync(join(out, f)).toString('base64'),
+    );
     const { createdAt, timingsMs, cpuMs, reader, readerNote, ...rest } = m;
     return { manifest: rest, catalog, shards, reader, readerNote };
   } finally {
@@ -56,7 +77,14 @@ async function run(name: string, file: string, nativeScan: boolean, withItems = 
 }
 
 /** The native scan and the DuckDB ingest on the same file give the same shards, vocabularies, manifest and catalog. */
-async function same(name: string, text: string, expectReader: 'native-scan' | 'duckdb', withItems = true, ext = 'csv', config: PrepareConfigInput = {}) {
+async function same(
+  name: string,
+  text: string,
+  expectReader: 'native-scan' | 'duckdb',
+  withItems = true,
+  ext = 'csv',
+  config: PrepareConfigInput = {},
+) {
   const file = tmp.file(`${name}.${ext}`, text);
   const [a, b] = [await run(name, file, true, withItems, config), await run(name, file, false, withItems, config)];
   expect(a.reader).toBe(expectReader);
@@ -109,7 +137,14 @@ describe.skipIf(!native)('native scan of a plain events CSV', () => {
   it('reads other column orders, missing optional columns, a TSV and a file without a final line break the same way', async () => {
     const rows = events(800, 3);
     const order = [3, 1, 0, 8, 2, 4]; // event_type, item_id, customer_id, price, ts, session_id
-    await same('reordered', csv(rows.map((r) => order.map((k) => r[k])), order.map((k) => HEADER[k])), 'native-scan');
+    await same(
+      'reordered',
+      csv(
+        rows.map((r) => order.map((k) => r[k])),
+        order.map((k) => HEADER[k]),
+      ),
+      'native-scan',
+    );
     await same('tsv', csv(rows, HEADER, '\t'), 'native-scan', true, 'tsv');
     await same('no-eol', csv(rows).slice(0, -1), 'native-scan', false);
   });

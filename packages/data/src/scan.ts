@@ -42,8 +42,26 @@ interface Addon {
   /** the argument list this file passes (ADDON_VERSION) */
   version?: number;
   /** runs on a libuv thread (its own threads inside): the event loop, and DuckDB's work started from it, go on */
-  scan(path: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], nullTokens: string[], threads: number): Promise<ScanOut>;
-  writeParquet(path: string, out: string, delim: number, ncols: number, index: Int32Array, maxTs: number, types: string[], nullTokens: string[]): Promise<number>;
+  scan(
+    path: string,
+    delim: number,
+    ncols: number,
+    index: Int32Array,
+    maxTs: number,
+    types: string[],
+    nullTokens: string[],
+    threads: number,
+  ): Promise<ScanOut>;
+  writeParquet(
+    path: string,
+    out: string,
+    delim: number,
+    ncols: number,
+    index: Int32Array,
+    maxTs: number,
+    types: string[],
+    nullTokens: string[],
+  ): Promise<number>;
 }
 
 /** The addon's `version` this file calls (an older build is not used: provision.sh rebuilds it). */
@@ -100,7 +118,9 @@ export interface ScannedEvents extends ExtractedEvents {
 }
 
 /** A native scan under way (startScan): its result, with the arguments the Parquet writer takes again. */
-export type StartedScan = Promise<{ r: ScanOut; native: Addon; args: readonly [number, number, Int32Array, number, string[], string[]] } | { fallback: string }>;
+export type StartedScan = Promise<
+  { r: ScanOut; native: Addon; args: readonly [number, number, Int32Array, number, string[], string[]] } | { fallback: string }
+>;
 
 /** What the scan must check besides plainness: the time rules and the null tokens of the run. */
 export interface ScanRules {
@@ -126,7 +146,8 @@ export function startScan(file: string, rules: ScanRules = { time: timeRules(), 
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     const header = await readCsvHeader(file, delim);
     const known = [...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional];
-    if (new Set(header).size !== header.length || EVENT_COLUMNS.required.some((c) => !header.includes(c))) return { fallback: 'header: repeated or missing columns' };
+    if (new Set(header).size !== header.length || EVENT_COLUMNS.required.some((c) => !header.includes(c)))
+      return { fallback: 'header: repeated or missing columns' };
     const index = Int32Array.from(known, (c) => header.indexOf(c));
     const types: string[] = [...EVENT_TYPES];
     // (a time after the window fails the line; one before it is found from the scan's smallest time)
@@ -172,28 +193,43 @@ export async function scanPlainCsv(started: StartedScan, file: string, opts: Sca
   // one id per line, no quoting (plain ids have no tab, quote or line break); ranked by bytes, as the scan sorted
   // them; and the session keys as the DuckDB path makes them (`hash(session_id) % 2147483647`), one per distinct
   // session id in code order: one round trip, on another connection, while the caller starts the JS stages
-  const text = { customer: join(opts.tempDir, 'customers.tsv'), item: join(opts.tempDir, 'items.tsv'), session: join(opts.tempDir, 'sessions.tsv') };
+  const text = {
+    customer: join(opts.tempDir, 'customers.tsv'),
+    item: join(opts.tempDir, 'items.tsv'),
+    session: join(opts.tempDir, 'sessions.tsv'),
+  };
   writeFileSync(text.customer, `${r.customers}\n`);
   writeFileSync(text.item, `${r.items}\n`);
   if (r.sessionCount > 0) writeFileSync(text.session, `${r.sessions}\n`);
   const lines = (path: string, col: string) =>
     `read_csv(${sqlString(path)}, columns={'${col}': 'VARCHAR'}, header=false, delim='\\t', quote='', escape='', auto_detect=false)`;
   const session = r.sessionCount > 0 ? r.session : undefined;
-  const events = { n: r.n, custStart: r.custStart, item: r.item, type: r.type, tsMs: r.tsMs, session, tsRange: [r.tsMin, r.tsMax] as [number, number] };
+  const events = {
+    n: r.n,
+    custStart: r.custStart,
+    item: r.item,
+    type: r.type,
+    tsMs: r.tsMs,
+    session,
+    tsRange: [r.tsMin, r.tsMax] as [number, number],
+  };
   const ready = opts.onSide(async (conn) => {
-    const result = await conn.run(`CREATE OR REPLACE TABLE customer_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix FROM ${lines(text.customer, 'customer_id')};
+    const result =
+      await conn.run(`CREATE OR REPLACE TABLE customer_keys AS SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cix FROM ${lines(text.customer, 'customer_id')};
       CREATE OR REPLACE TABLE item_keys AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS iix FROM ${lines(text.item, 'item_id')};
       SELECT (SELECT count(*) FROM customer_keys)::INTEGER, (SELECT count(*) FROM item_keys)::INTEGER, NULL::INTEGER
       ${r.sessionCount > 0 ? `UNION ALL (SELECT NULL, NULL, (hash(s) % 2147483647)::INTEGER FROM ${lines(text.session, 's')})` : ''}`);
     mark('native scan: keys');
     const [c, i, key] = (await columnsOf(result, ['int32', 'int32', 'int32'], r.sessionCount + 1, true)) as Int32Array[];
-    if (c[0] !== customerIds.length || i[0] !== itemKeys.length || key.length !== r.sessionCount + 1) return 'key tables do not match the scan';
+    if (c[0] !== customerIds.length || i[0] !== itemKeys.length || key.length !== r.sessionCount + 1)
+      return 'key tables do not match the scan';
     // (in place: the caller may have de-duplicated the rows meanwhile, which moves them but keeps their codes)
     if (session) for (let k = 0; k < session.length; k++) session[k] = session[k] < 0 ? -1 : key[session[k] + 1];
     // every item must be in the catalogue (its check waits for the catalogue, which loads during the scan)
     if (opts.checkCatalog) {
       await opts.catalogReady;
-      if ((await queryNumber(conn, 'SELECT count(*) FROM item_keys WHERE item_id NOT IN (SELECT item_id FROM items)')) > 0) return 'items missing from the catalogue';
+      if ((await queryNumber(conn, 'SELECT count(*) FROM item_keys WHERE item_id NOT IN (SELECT item_id FROM items)')) > 0)
+        return 'items missing from the catalogue';
     }
     return undefined;
   });

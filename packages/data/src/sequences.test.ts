@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerSequences } from '@cfm/core';
-import { DMT_BEHAVIOURS, TYPE_VOCAB, assignSessions, buildCustomerSequences, buildMultiBehaviour, dedupSorted, sessionSequences } from './index';
+import {
+  DMT_BEHAVIOURS,
+  TYPE_VOCAB,
+  assignSessions,
+  buildCustomerSequences,
+  buildMultiBehaviour,
+  dedupSorted,
+  sessionSequences,
+} from './index';
 
 const T = (name: string) => TYPE_VOCAB.tokens.indexOf(name);
 const DAY = 86_400;
@@ -32,7 +40,10 @@ describe('multi-behaviour sequences', () => {
   });
 
   it('uses the reference time and ignores events after it', () => {
-    const s = seqs([[1, 'cart', 10 * DAY], [2, 'cart', 20 * DAY]]);
+    const s = seqs([
+      [1, 'cart', 10 * DAY],
+      [2, 'cart', 20 * DAY],
+    ]);
     const mb = buildMultiBehaviour(s, DMT_BEHAVIOURS, Float64Array.from([15 * DAY]));
     expect(Array.from(mb.cart.items)).toEqual([1]);
   });
@@ -40,7 +51,12 @@ describe('multi-behaviour sequences', () => {
 
 describe('sessions', () => {
   it('splits on an inactivity gap, or on a change of the given session key', () => {
-    const s = seqs([[1, 'view', 0], [2, 'view', 600], [3, 'view', 600 + 3 * 3600], [4, 'view', 600 + 3 * 3600 + 60]]);
+    const s = seqs([
+      [1, 'view', 0],
+      [2, 'view', 600],
+      [3, 'view', 600 + 3 * 3600],
+      [4, 'view', 600 + 3 * 3600 + 60],
+    ]);
     expect(Array.from(assignSessions(s))).toEqual([0, 0, 1, 1]);
     expect(Array.from(assignSessions(s, { keys: Int32Array.from([7, 8, 8, 8]) }))).toEqual([0, 1, 1, 1]);
     const per = sessionSequences({ ...s, sessions: assignSessions(s) });
@@ -64,8 +80,14 @@ describe('de-duplication', () => {
   });
   it("'exact' moves the later customers' rows up and keeps their own first rows", () => {
     // customer 0 has one repeat; customer 1 starts with the same item, type and time as customer 0's last row
-    const e = { n: 6, custStart: Int32Array.from([0, 3, 6]), item: Int32Array.from([1, 1, 2, 2, 2, 3]), type: Int32Array.from([4, 4, 4, 4, 4, 4]),
-      tsMs: Float64Array.from([1000, 1000, 2000, 2000, 2000, 3000]), session: Int32Array.from([0, 1, 2, 3, 4, 5]) };
+    const e = {
+      n: 6,
+      custStart: Int32Array.from([0, 3, 6]),
+      item: Int32Array.from([1, 1, 2, 2, 2, 3]),
+      type: Int32Array.from([4, 4, 4, 4, 4, 4]),
+      tsMs: Float64Array.from([1000, 1000, 2000, 2000, 2000, 3000]),
+      session: Int32Array.from([0, 1, 2, 3, 4, 5]),
+    };
     expect(dedupSorted(e, 'exact')).toBe(2);
     expect([e.n, Array.from(e.custStart)]).toEqual([4, [0, 2, 4]]);
     expect(Array.from(e.item.subarray(0, 4))).toEqual([1, 2, 2, 3]);
@@ -81,20 +103,31 @@ describe('de-duplication', () => {
 describe('customer sequences', () => {
   it('give each split the sessions assignSessions gives its truncated sequence (computed once per event)', () => {
     // 3 customers, 40 events each, times with gaps of 10 min or 2 h, some session keys missing
-    const n = 120, per = 40;
+    const n = 120,
+      per = 40;
     const custStart = Int32Array.from([0, 40, 80, 120]);
-    const tsMs = new Float64Array(n), item = new Int32Array(n), type = new Int32Array(n).fill(4), session = new Int32Array(n);
+    const tsMs = new Float64Array(n),
+      item = new Int32Array(n),
+      type = new Int32Array(n).fill(4),
+      session = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       tsMs[i] = (i % per === 0 ? 0 : tsMs[i - 1]) + (i % 7 === 0 ? 7_200_000 : 600_000);
       item[i] = i % 9;
       session[i] = i % 5 === 0 ? -1 : Math.floor(i / 6);
     }
     for (const keys of [session, undefined]) {
-      const ctx = { events: { n, custStart, item, type, tsMs, session: keys }, customerIds: ['a', 'b', 'c'], rawToId: Int32Array.from({ length: 9 }, (_, k) => 4 + k), maxSeqLen: 25 };
+      const ctx = {
+        events: { n, custStart, item, type, tsMs, session: keys },
+        customerIds: ['a', 'b', 'c'],
+        rawToId: Int32Array.from({ length: 9 }, (_, k) => 4 + k),
+        maxSeqLen: 25,
+      };
       const part = { cust: Int32Array.from([0, 1, 2]), start: Int32Array.from([0, 40, 80]), end: Int32Array.from([30, 75, 120]) };
       const seq = buildCustomerSequences(ctx, part);
       expect(seq.truncated).toBe(5 + 10 + 15);
-      const kept = Array.from({ length: 3 }, (_, k) => Array.from({ length: seq.offsets[k + 1] - seq.offsets[k] }, (_, j) => part.end[k] - (seq.offsets[k + 1] - seq.offsets[k]) + j)).flat();
+      const kept = Array.from({ length: 3 }, (_, k) =>
+        Array.from({ length: seq.offsets[k + 1] - seq.offsets[k] }, (_, j) => part.end[k] - (seq.offsets[k + 1] - seq.offsets[k]) + j),
+      ).flat();
       const expected = assignSessions(seq, { keys: keys ? Int32Array.from(kept, (i) => keys[i]) : undefined });
       expect(Array.from(seq.sessions!)).toEqual(Array.from(expected));
       expect(Array.from(seq.items)).toEqual(kept.map((i) => 4 + item[i]));

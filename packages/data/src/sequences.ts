@@ -33,7 +33,8 @@ function perEvent(ctx: SequenceContext): PerEvent {
     const i = free?.findIndex((a) => a.length >= n) ?? -1;
     return i < 0 ? make(n) : (free!.splice(i, 1)[0].subarray(0, n) as T);
   };
-  const items = take(ctx.scratch?.int32, (m) => new Int32Array(m)), times = take(ctx.scratch?.float64, (m) => new Float64Array(m));
+  const items = take(ctx.scratch?.int32, (m) => new Int32Array(m)),
+    times = take(ctx.scratch?.float64, (m) => new Float64Array(m));
   for (let i = 0; i < n; i++) {
     items[i] = rawToId[item[i]];
     times[i] = tsMs[i] / 1000;
@@ -47,12 +48,14 @@ function perEvent(ctx: SequenceContext): PerEvent {
   if (ctx.scratch) ctx.scratch.int32.length = ctx.scratch.float64.length = 0;
   const nc = custStart.length - 1;
   for (let c = 0; c < nc; c++) {
-    const s = custStart[c], e = custStart[c + 1];
+    const s = custStart[c],
+      e = custStart[c + 1];
     if (e > s) sessions[s] = 0; // (a reused array is not zeroed)
     let k = 0;
     if (session)
       for (let i = s + 1; i < e; i++) {
-        const a = session[i - 1], b = session[i];
+        const a = session[i - 1],
+          b = session[i];
         if (a >= 0 && b >= 0 ? a !== b : times[i] - times[i - 1] > gap) k++;
         sessions[i] = k;
       }
@@ -83,7 +86,10 @@ export function buildCustomerSequences(ctx: SequenceContext, part: TrainPart): C
   }
   const total = offsets[m];
   const pe = perEvent(ctx);
-  const items = new Int32Array(total), types = new Int32Array(total), times = new Float64Array(total), sessions = new Int32Array(total);
+  const items = new Int32Array(total),
+    types = new Int32Array(total),
+    times = new Float64Array(total),
+    sessions = new Int32Array(total);
   const { type } = ctx.events;
   const { items: peItems, times: peTimes, sessions: peSessions } = pe;
   const ends = part.end;

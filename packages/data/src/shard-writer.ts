@@ -22,7 +22,8 @@ function buffersOf(set: ShardSet): ArrayBuffer[] {
   const arrays: unknown[] = [seq.offsets, seq.items, seq.types, seq.times, seq.sessions];
   if ('targets' in set) arrays.push(set.targets, set.targetTypes, (set as { targetTimes?: Float64Array }).targetTimes);
   const out = new Set<ArrayBuffer>();
-  for (const a of arrays) if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.byteLength === a.buffer.byteLength) out.add(a.buffer);
+  for (const a of arrays)
+    if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.byteLength === a.buffer.byteLength) out.add(a.buffer);
   return [...out];
 }
 
@@ -30,7 +31,9 @@ function buffersOf(set: ShardSet): ArrayBuffer[] {
 export function startShardWriter(): ShardWriter {
   const file = join(__dirname, `shard-worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
   // sources are TypeScript run through tsx: a worker needs tsx registered before it can require them
-  const code = file.endsWith('.ts') ? `require('tsx/cjs/api').register(); require(${JSON.stringify(file)});` : `require(${JSON.stringify(file)});`;
+  const code = file.endsWith('.ts')
+    ? `require('tsx/cjs/api').register(); require(${JSON.stringify(file)});`
+    : `require(${JSON.stringify(file)});`;
   const worker = new Worker(code, { eval: true });
   const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   let failed: Error | undefined;

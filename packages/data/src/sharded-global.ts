@@ -36,15 +36,24 @@ export const globalFiles = (splitDir: string) => {
 };
 
 /** Merge the shards' stats (any order) into the global orders, counts and cut-offs; see the file comment. */
-export async function mergeStats(stats: ShardStats[], split: SplitResult, opts: { progress?: ProgressReporter; threads?: number } = {}): Promise<GlobalStats> {
+export async function mergeStats(
+  stats: ShardStats[],
+  split: SplitResult,
+  opts: { progress?: ProgressReporter; threads?: number } = {},
+): Promise<GlobalStats> {
   const progress = opts.progress ?? silentProgress;
   const byShard = [...stats].sort((a, b) => a.shard - b.shard);
   if (byShard.length !== split.n || byShard.some((s, k) => s.shard !== k))
-    throw new CfmError('CFM_E_CONFIG', `need the stats of each of the ${split.n} shards once, got shards ${stats.map((s) => s.shard).join(', ') || 'none'}`, { field: 'stats' });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `need the stats of each of the ${split.n} shards once, got shards ${stats.map((s) => s.shard).join(', ') || 'none'}`,
+      { field: 'stats' },
+    );
   progress.start('merge stats', 3);
   const files = reconcileFiles(split, byShard);
   const accepted = files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
-  if (accepted === 0) throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: split.files[0].file });
+  if (accepted === 0)
+    throw new CfmError('CFM_E_ROW_SCHEMA', 'no valid events after validation (see the quarantine table)', { file: split.files[0].file });
   const out = globalFiles(split.dir);
   await rm(out.dir, { recursive: true, force: true });
   await mkdir(out.dir, { recursive: true });
@@ -58,7 +67,14 @@ export async function mergeStats(stats: ShardStats[], split: SplitResult, opts: 
   progress.update({ step: 'merge stats', done: 2, total: 3 });
   if (config.split === 'customer') await writeArray(out.roles, customerRoles(customers, config.customerFractions, config.seed));
   const global: GlobalStats = {
-    dir: out.dir, split, customers, items, events, duplicates: sum((s) => s.duplicates), future: sum((s) => s.future), files,
+    dir: out.dir,
+    split,
+    customers,
+    items,
+    events,
+    duplicates: sum((s) => s.duplicates),
+    future: sum((s) => s.future),
+    files,
     ...(cutoffsMs ? { cutoffsMs } : {}),
     shardSizes: byShard.map((s) => ({ customers: s.customers, items: s.items })),
   };
@@ -71,7 +87,9 @@ export async function mergeStats(stats: ShardStats[], split: SplitResult, opts: 
 function reconcileFiles(split: SplitResult, stats: ShardStats[]): FileCount[] {
   const events = split.files.map((f) =>
     reconcile({
-      file: f.file, kind: 'events', input: f.input,
+      file: f.file,
+      kind: 'events',
+      input: f.input,
       accepted: stats.reduce((a, s) => a + s.files[f.fileId].accepted, 0),
       quarantined: f.rejected + stats.reduce((a, s) => a + s.files[f.fileId].quarantined, 0),
     }),
@@ -96,7 +114,9 @@ function reconcileFiles(split: SplitResult, stats: ShardStats[]): FileCount[] {
 async function globalKeys(split: SplitResult, stats: ShardStats[], threads?: number): Promise<{ customers: number; items: number }> {
   const out = globalFiles(split.dir);
   const union = (file: (s: ReturnType<typeof statsFiles>) => string, ix: string) =>
-    stats.map((s) => `SELECT *, ${s.shard} AS shard, ${ix} AS local FROM read_parquet(${sqlString(file(statsFiles(s.dir)))})`).join(' UNION ALL ');
+    stats
+      .map((s) => `SELECT *, ${s.shard} AS shard, ${ix} AS local FROM read_parquet(${sqlString(file(statsFiles(s.dir)))})`)
+      .join(' UNION ALL ');
   const db = await openDatabase(':memory:', threads);
   try {
     return await withConnection(db, async (conn) => {
@@ -105,14 +125,27 @@ async function globalKeys(split: SplitResult, stats: ShardStats[], threads?: num
         CREATE TABLE gi AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS iix FROM (SELECT DISTINCT item_id FROM (${union((f) => f.itemKeys, 'iix')}));
         COPY (SELECT customer_id, cix FROM gc ORDER BY cix) TO ${sqlString(out.customerKeys)} ${PARQUET};
         COPY (SELECT item_id, iix FROM gi ORDER BY iix) TO ${sqlString(out.itemKeys)} ${PARQUET};`);
-      const [nc, ni] = (await readColumns(conn, 'SELECT (SELECT count(*) FROM gc)::INTEGER, (SELECT count(*) FROM gi)::INTEGER', ['int32', 'int32'])).map((c) => (c as Int32Array)[0]);
+      const [nc, ni] = (
+        await readColumns(conn, 'SELECT (SELECT count(*) FROM gc)::INTEGER, (SELECT count(*) FROM gi)::INTEGER', ['int32', 'int32'])
+      ).map((c) => (c as Int32Array)[0]);
       const customerIds = new Array<string>(nc);
       const itemKeys = new Array<string>(ni);
       for (const s of stats) {
         const f = statsFiles(s.dir);
-        const [rank] = (await readColumns(conn, `SELECT cix FROM gc WHERE shard = ${s.shard} ORDER BY local`, ['int32'], s.customers)) as Int32Array[];
-        const [map] = (await readColumns(conn, `SELECT gi.iix FROM read_parquet(${sqlString(f.itemKeys)}) l JOIN gi USING (item_id) ORDER BY l.iix`, ['int32'], s.items)) as Int32Array[];
-        if (rank.length !== s.customers || map.length !== s.items) throw new CfmError('CFM_E_STATE', `shard ${s.shard}: its key files do not match its stats`, { file: f.dir });
+        const [rank] = (await readColumns(
+          conn,
+          `SELECT cix FROM gc WHERE shard = ${s.shard} ORDER BY local`,
+          ['int32'],
+          s.customers,
+        )) as Int32Array[];
+        const [map] = (await readColumns(
+          conn,
+          `SELECT gi.iix FROM read_parquet(${sqlString(f.itemKeys)}) l JOIN gi USING (item_id) ORDER BY l.iix`,
+          ['int32'],
+          s.items,
+        )) as Int32Array[];
+        if (rank.length !== s.customers || map.length !== s.items)
+          throw new CfmError('CFM_E_STATE', `shard ${s.shard}: its key files do not match its stats`, { file: f.dir });
         const [ids, keys] = [await readIds(f.customers), await readIds(f.items)];
         rank.forEach((r, c) => (customerIds[r] = ids[c]));
         map.forEach((g, i) => (itemKeys[g] = keys[i]));
@@ -141,7 +174,8 @@ async function exactCutoffs(stats: ShardStats[], n: number): Promise<[number, nu
     const at = (fd: number, i: number) => (readSync(fd, cell, 0, 8, i * 8), cell.readDoubleLE(0));
     // times <= v in one sorted file
     const upTo = (fd: number, len: number, v: number) => {
-      let lo = 0, hi = len;
+      let lo = 0,
+        hi = len;
       while (lo < hi) {
         const m = (lo + hi) >>> 1;
         if (at(fd, m) <= v) lo = m + 1;
@@ -149,11 +183,13 @@ async function exactCutoffs(stats: ShardStats[], n: number): Promise<[number, nu
       }
       return lo;
     };
-    const min = Math.min(...shards.map((s) => s.tsRange![0])), max = Math.max(...shards.map((s) => s.tsRange![1]));
+    const min = Math.min(...shards.map((s) => s.tsRange![0])),
+      max = Math.max(...shards.map((s) => s.tsRange![1]));
     if (!Number.isInteger(min) || !Number.isInteger(max)) throw new CfmError('CFM_E_STATE', 'event times are not whole milliseconds');
     // the smallest time t with more than `rank` times <= t
     const valueOf = (rank: number) => {
-      let lo = min, hi = max;
+      let lo = min,
+        hi = max;
       while (lo < hi) {
         const mid = Math.floor((lo + hi) / 2);
         const count = shards.reduce((a, s, j) => a + upTo(fds[j], s.events, mid), 0);
@@ -163,7 +199,8 @@ async function exactCutoffs(stats: ShardStats[], n: number): Promise<[number, nu
       return lo;
     };
     const k = (p: number) => Math.min(n - 1, Math.floor(p * n));
-    const t1 = valueOf(k(0.8)), t2 = valueOf(k(0.9));
+    const t1 = valueOf(k(0.8)),
+      t2 = valueOf(k(0.9));
     return [t1, t2 <= t1 ? t1 + 1 : t2];
   } finally {
     fds.forEach((fd) => closeSync(fd));

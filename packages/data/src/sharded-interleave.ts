@@ -69,13 +69,19 @@ function gather(pick: Array<{ b: SequenceShardBatch; i: number }>, rawToId: Int3
   }
   const n = offsets[m];
   const withSessions = pick.every(({ b }) => b.sequences.sessions);
-  const items = new Int32Array(n), types = new Int32Array(n), times = new Float64Array(n), sessions = withSessions ? new Int32Array(n) : undefined;
+  const items = new Int32Array(n),
+    types = new Int32Array(n),
+    times = new Float64Array(n),
+    sessions = withSessions ? new Int32Array(n) : undefined;
   const customerIds = new Array<string>(m);
-  const targets = new Int32Array(m), targetTypes = new Int32Array(m), targetTimes = new Float64Array(m);
+  const targets = new Int32Array(m),
+    targetTypes = new Int32Array(m),
+    targetTimes = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     const { b, i } = pick[j];
     const s = b.sequences;
-    const from = s.offsets[i], to = s.offsets[i + 1];
+    const from = s.offsets[i],
+      to = s.offsets[i + 1];
     customerIds[j] = s.customerIds[i];
     for (let a = from, d = offsets[j]; a < to; a++, d++) items[d] = rawToId[s.items[a]];
     types.set(s.types.subarray(from, to), offsets[j]);

@@ -22,7 +22,8 @@ async function readBytes(path: string, elem: number): Promise<ArrayBuffer> {
   } catch {
     throw new CfmError('CFM_E_FILE', 'a file of the sharded prep is missing (run its earlier steps first)', { file: path });
   }
-  if (b.byteLength % elem) throw new CfmError('CFM_E_FILE', `size ${b.byteLength} is not a multiple of ${elem} bytes (truncated)`, { file: path });
+  if (b.byteLength % elem)
+    throw new CfmError('CFM_E_FILE', `size ${b.byteLength} is not a multiple of ${elem} bytes (truncated)`, { file: path });
   // (a fresh, aligned buffer unless readFile gave one of its own)
   return b.byteOffset === 0 && b.buffer.byteLength === b.byteLength ? (b.buffer as ArrayBuffer) : new Uint8Array(b).buffer;
 }
@@ -88,7 +89,8 @@ export class ArrayReader<T extends Int32Array | Float64Array> {
     const bytes = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     while (this.end < k) {
       const got = readSync(this.fd, bytes, this.end * size, (this.buf.length - this.end) * size, this.filePos);
-      if (got === 0 || got % size) throw new CfmError('CFM_E_FILE', 'a file of the sharded prep ends early (truncated)', { file: this.path });
+      if (got === 0 || got % size)
+        throw new CfmError('CFM_E_FILE', 'a file of the sharded prep ends early (truncated)', { file: this.path });
       this.filePos += got;
       this.end += got / size;
     }

@@ -44,10 +44,15 @@ export async function mergeShards(opts: MergeShardsOptions): Promise<PreparedMan
   const { split } = global;
   const config = split.config;
   const progress = opts.progress ?? silentProgress;
-  const t0 = Date.now(), cpu0 = process.cpuUsage();
+  const t0 = Date.now(),
+    cpu0 = process.cpuUsage();
   const shards = [...opts.shards].sort((a, b) => a.shard - b.shard);
   if (shards.length !== split.n || shards.some((s, k) => s.shard !== k))
-    throw new CfmError('CFM_E_CONFIG', `need the output of each of the ${split.n} shards once, got shards ${opts.shards.map((s) => s.shard).join(', ') || 'none'}`, { field: 'shards' });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `need the output of each of the ${split.n} shards once, got shards ${opts.shards.map((s) => s.shard).join(', ') || 'none'}`,
+      { field: 'shards' },
+    );
   const out = resolve(opts.out);
   await mkdir(out, { recursive: true });
   progress.start('merge shards', 5);
@@ -76,19 +81,35 @@ export async function mergeShards(opts: MergeShardsOptions): Promise<PreparedMan
       // the sequence files, in global customer order
       const splits: Record<string, SplitCounts> = {};
       for (const part of SPLIT_PARTS) {
-        const parts = await Promise.all(shards.map(async (s) => ({ arrow: preparedFiles(s.dir).arrow(part), ranks: await readInt32(preparedFiles(s.dir).rank(part)) })));
+        const parts = await Promise.all(
+          shards.map(async (s) => ({ arrow: preparedFiles(s.dir).arrow(part), ranks: await readInt32(preparedFiles(s.dir).rank(part)) })),
+        );
         await interleaveSplit(parts, rawToId, join(out, `${part}.arrow`), part !== 'train');
-        splits[part] = sumCounts(shards.map((s) => s.splits[part]), part !== 'train');
+        splits[part] = sumCounts(
+          shards.map((s) => s.splits[part]),
+          part !== 'train',
+        );
       }
       progress.update({ step: 'merge shards', done: 2, total: 5 });
-      await Promise.all([writeItemFeatures(join(out, 'item_features.arrow'), feats.itemFeatures), writeJsonAtomic(join(out, 'vocabs.json'), vocabs)]);
+      await Promise.all([
+        writeItemFeatures(join(out, 'item_features.arrow'), feats.itemFeatures),
+        writeJsonAtomic(join(out, 'vocabs.json'), vocabs),
+      ]);
       if (split.hasUsers) await writeJsonAtomic(join(out, 'users.json'), await readUserLabels(conn));
       const quarantined = await writeCatalog(conn, global, out);
       progress.update({ step: 'merge shards', done: 3, total: 5 });
       const hash = await mergedDataHash(global, customerIds, itemKeys);
       progress.update({ step: 'merge shards', done: 4, total: 5 });
       const splitCustomers = Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, v.customers]));
-      const facts = { splitCustomers, itemCounts, vocabItems: itemVocab.tokens.length - RESERVED_IDS, minItemCount: config.minItemCount, n: global.events, nowMs: split.nowMs, future: global.future };
+      const facts = {
+        splitCustomers,
+        itemCounts,
+        vocabItems: itemVocab.tokens.length - RESERVED_IDS,
+        minItemCount: config.minItemCount,
+        n: global.events,
+        nowMs: split.nowMs,
+        future: global.future,
+      };
       const warnings = logWarnings(findWarnings(facts, FUTURE_AHEAD_MS), progress);
       const accepted = global.files.filter((f) => f.kind === 'events').reduce((a, f) => a + f.accepted, 0);
       const lines = eventLines(global.files, split.raw, global.duplicates, global.events);
@@ -99,7 +120,15 @@ export async function mergeShards(opts: MergeShardsOptions): Promise<PreparedMan
         config,
         configHash: configHash(config),
         dataHash: hash,
-        counts: { users: global.customers, items: global.items, events: global.events, accepted, quarantined, duplicates: global.duplicates, warnings: warnings.length },
+        counts: {
+          users: global.customers,
+          items: global.items,
+          events: global.events,
+          accepted,
+          quarantined,
+          duplicates: global.duplicates,
+          warnings: warnings.length,
+        },
         files: global.files,
         ...(split.raw ? { raw: split.raw } : {}),
         eventLines: lines,
@@ -121,7 +150,10 @@ export async function mergeShards(opts: MergeShardsOptions): Promise<PreparedMan
     db.closeSync();
     await rm(tempDir, { recursive: true, force: true });
   }
-  const outputs = await fileDigests(out, PREPARED_OUTPUTS.filter((f) => f !== 'users.json' || split.hasUsers));
+  const outputs = await fileDigests(
+    out,
+    PREPARED_OUTPUTS.filter((f) => f !== 'users.json' || split.hasUsers),
+  );
   const cpu = process.cpuUsage(cpu0);
   manifest.timingsMs = { ...opts.timingsMs, merge: Date.now() - t0 };
   manifest.cpuMs = { ...opts.cpuMs, merge: Math.round((cpu.user + cpu.system) / 1000) };
@@ -159,7 +191,9 @@ async function writeCatalog(conn: Parameters<typeof readUserLabels>[0], global: 
     }
   }
   const quarantines = [paths.commonQuarantine(split.dir), ...split.shards.map((d) => statsFiles(d).quarantine)];
-  await conn.run(`CREATE TABLE quarantine AS SELECT * FROM read_parquet([${quarantines.map(sqlString).join(', ')}]) ORDER BY kind, file, "row", field, reason`);
+  await conn.run(
+    `CREATE TABLE quarantine AS SELECT * FROM read_parquet([${quarantines.map(sqlString).join(', ')}]) ORDER BY kind, file, "row", field, reason`,
+  );
   await conn.run(`CREATE TABLE customer_keys AS SELECT * FROM read_parquet(${sqlString(g.customerKeys)})`);
   const tables = ['quarantine', ...(split.hasItems ? ['items'] : []), ...(split.hasUsers ? ['users'] : []), 'customer_keys', 'item_keys'];
   const dbPath = join(out, 'catalog.duckdb');

@@ -29,7 +29,11 @@ export const preparedFiles = (shardDir: string) => {
 };
 
 /** Split one shard's events and build its sequences (see the file comment). */
-export async function prepareShard(shardDir: string, global: GlobalStats, opts: { progress?: ProgressReporter } = {}): Promise<ShardOutput> {
+export async function prepareShard(
+  shardDir: string,
+  global: GlobalStats,
+  opts: { progress?: ProgressReporter } = {},
+): Promise<ShardOutput> {
   const split = global.split;
   const k = shardIndex(split, shardDir);
   const progress = opts.progress ?? silentProgress;
@@ -42,7 +46,13 @@ export async function prepareShard(shardDir: string, global: GlobalStats, opts: 
   await mkdir(out.dir, { recursive: true });
   progress.start(`shard ${k} sequences`, 4);
   const [custStart, item, type, tsMs, rank, itemMap, customerIds] = await Promise.all([
-    readInt32(s.custStart), readInt32(s.item), readInt32(s.type), readFloat64(s.ts), readInt32(g.rank(k)), readInt32(g.itemMap(k)), readIds(s.customers),
+    readInt32(s.custStart),
+    readInt32(s.item),
+    readInt32(s.type),
+    readFloat64(s.ts),
+    readInt32(g.rank(k)),
+    readInt32(g.itemMap(k)),
+    readIds(s.customers),
   ]);
   const session = existsSync(s.session) ? await readInt32(s.session) : undefined;
   const events: SortedEvents = { n: item.length, custStart, item, type, tsMs, ...(session ? { session } : {}) };
@@ -50,7 +60,10 @@ export async function prepareShard(shardDir: string, global: GlobalStats, opts: 
   if (config.split === 'loo') plan = leaveOneOutSplit(events);
   else if (config.split === 'customer') {
     const roles = await readInt8(g.roles);
-    plan = customerSplitByRole(events, Int8Array.from(rank, (r) => roles[r]));
+    plan = customerSplitByRole(
+      events,
+      Int8Array.from(rank, (r) => roles[r]),
+    );
   } else plan = temporalSplit(events, global.cutoffsMs![0], global.cutoffsMs![1]);
   progress.update({ step: `shard ${k} sequences`, done: 1, total: 4 });
   // the item counts the vocabulary takes (all events for loo, else the training rows), per global item
@@ -59,13 +72,24 @@ export async function prepareShard(shardDir: string, global: GlobalStats, opts: 
   const ranges = vocabFrom === 'all' ? { start: custStart.subarray(0, -1), end: custStart.subarray(1) } : plan.train;
   for (let c = 0; c < ranges.start.length; c++) for (let i = ranges.start[c]; i < ranges.end[c]; i++) counts[itemMap[item[i]]]++;
   await writeArray(out.itemCounts, counts);
-  const ctx: SequenceContext = { events, customerIds, rawToId: itemMap, maxSeqLen: config.maxSeqLen, sessionGapSeconds: config.sessionGapMinutes * 60 };
+  const ctx: SequenceContext = {
+    events,
+    customerIds,
+    rawToId: itemMap,
+    maxSeqLen: config.maxSeqLen,
+    sessionGapSeconds: config.sessionGapMinutes * 60,
+  };
   const splits = {} as ShardOutput['splits'];
   for (const [j, part] of SPLIT_PARTS.entries()) {
     const p = part === 'train' ? plan.train : plan[part];
     const set = part === 'train' ? buildCustomerSequences(ctx, p) : buildEvalSet(ctx, plan[part as 'valid' | 'test']);
     const seq = 'history' in set ? set.history : set;
-    splits[part] = { customers: seq.customerIds.length, events: seq.items.length, truncated: set.truncated, ...(part === 'train' ? {} : { skippedCustomers: plan.skipped[part as 'valid' | 'test'] }) };
+    splits[part] = {
+      customers: seq.customerIds.length,
+      events: seq.items.length,
+      truncated: set.truncated,
+      ...(part === 'train' ? {} : { skippedCustomers: plan.skipped[part as 'valid' | 'test'] }),
+    };
     const file = new SequenceShardFile(out.arrow(part));
     try {
       file.write(set as ShardSet);
@@ -74,7 +98,10 @@ export async function prepareShard(shardDir: string, global: GlobalStats, opts: 
       file.abort();
       throw e;
     }
-    await writeArray(out.rank(part), Int32Array.from(p.cust, (c) => rank[c]));
+    await writeArray(
+      out.rank(part),
+      Int32Array.from(p.cust, (c) => rank[c]),
+    );
     progress.update({ step: `shard ${k} sequences`, done: 2 + j, total: 4 });
   }
   const output: ShardOutput = { shard: k, dir, splits };
@@ -85,7 +112,14 @@ export async function prepareShard(shardDir: string, global: GlobalStats, opts: 
 
 /** An empty sequence set (the schema of an empty shard: CustomerSequences, or with `evalSet` an EvalSet). */
 export function emptySet(evalSet: boolean): ShardSet {
-  const history: CustomerSequences = { customerIds: [], offsets: new Int32Array(1), items: new Int32Array(0), types: new Int32Array(0), times: new Float64Array(0), sessions: new Int32Array(0) };
+  const history: CustomerSequences = {
+    customerIds: [],
+    offsets: new Int32Array(1),
+    items: new Int32Array(0),
+    types: new Int32Array(0),
+    times: new Float64Array(0),
+    sessions: new Int32Array(0),
+  };
   if (!evalSet) return history;
   return { history, targets: new Int32Array(0), targetTypes: new Int32Array(0), targetTimes: new Float64Array(0) } as EvalSet;
 }

@@ -38,11 +38,14 @@ export async function splitSources(opts: SplitSourcesOptions): Promise<SplitResu
   const config = parsePrepareConfig(opts.config);
   const progress = opts.progress ?? silentProgress;
   const { n, sources } = opts;
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new CfmError('CFM_E_CONFIG', `shards must be a whole number in [1, 1024], got ${n}`, { field: 'n' });
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new CfmError('CFM_E_CONFIG', `shards must be a whole number in [1, 1024], got ${n}`, { field: 'n' });
   if (!sources.events.length) throw new CfmError('CFM_E_CONFIG', 'no event files given', { field: 'sources.events' });
   const dir = resolve(opts.out);
   await mkdir(dir, { recursive: true });
-  for (const name of await readdir(dir)) if (name === 'common' || name === 'global' || name === 'split.json' || name.startsWith('shard-') || name.startsWith('.')) await rm(join(dir, name), { recursive: true, force: true });
+  for (const name of await readdir(dir))
+    if (name === 'common' || name === 'global' || name === 'split.json' || name.startsWith('shard-') || name.startsWith('.'))
+      await rm(join(dir, name), { recursive: true, force: true });
   const shards = Array.from({ length: n }, (_, k) => paths.shard(dir, k));
   await Promise.all([paths.common(dir), ...shards].map((d) => mkdir(d, { recursive: true })));
   const tempDir = join(dir, '.duckdb-tmp');
@@ -68,9 +71,16 @@ export async function splitSources(opts: SplitSourcesOptions): Promise<SplitResu
       }
       await conn.run(`COPY (SELECT * FROM quarantine) TO ${sqlString(paths.commonQuarantine(dir))} ${PARQUET}`);
       const result: SplitResult = {
-        dir, n, config, nowMs: time.nowMs, files, catalog,
+        dir,
+        n,
+        config,
+        nowMs: time.nowMs,
+        files,
+        catalog,
         ...(sources.raw ? { raw: sources.raw.map(({ quarantine, ...r }) => ({ ...r, quarantined: quarantine.length })) } : {}),
-        hasItems: !!sources.items, hasUsers: !!sources.users, shards,
+        hasItems: !!sources.items,
+        hasUsers: !!sources.users,
+        shards,
       };
       await writeJson(paths.splitJson(dir), result);
       progress.finish('split sources', { files: files.length, shards: n });
@@ -88,7 +98,14 @@ export async function splitSources(opts: SplitSourcesOptions): Promise<SplitResu
  * numbers them) and shard, written as Parquet partitions in one streamed pass. (Reading a CSV unnumbered in parallel
  * into one Parquet file and partitioning that, numbered by position, took ~1.5x the CPU at 10M rows here.)
  */
-async function splitFile(conn: DuckDBConnection, file: string, fileId: number, dir: string, n: number, tokens: string[]): Promise<SplitFile> {
+async function splitFile(
+  conn: DuckDBConnection,
+  file: string,
+  fileId: number,
+  dir: string,
+  n: number,
+  tokens: string[],
+): Promise<SplitFile> {
   const { required, optional } = EVENT_COLUMNS;
   const partsDir = join(dir, `.split-f${fileId}-parts`);
   const shardOf = `(hash(${tidy('customer_id')}) % ${n})::INTEGER AS shard`;
@@ -103,7 +120,12 @@ async function splitFile(conn: DuckDBConnection, file: string, fileId: number, d
     for (const typed of [fastTyped, {}]) {
       src = await stageSource(conn, file, required, optional, { typed, nullTokens: tokens, lines });
       await conn.run(`COPY (SELECT *, ${shardOf} FROM (${src.select})) TO ${sqlString(partsDir)} ${partitioned}`);
-      if (!(src.typedColumns.length && src.rejectsTable && (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0)) break;
+      if (!(
+        src.typedColumns.length &&
+        src.rejectsTable &&
+        (await queryNumber(conn, `SELECT count(*) FROM ${src.rejectsTable} WHERE error_type = 'CAST'`)) > 0
+      ))
+        break;
       await rm(partsDir, { recursive: true, force: true }); // a value the typed reader could not parse: read as text
     }
   } else {
@@ -127,6 +149,16 @@ async function splitFile(conn: DuckDBConnection, file: string, fileId: number, d
   await conn.run('DROP TABLE checked');
   const rej = rejectsSelect(src);
   if (rejected && rej)
-    await conn.run(`COPY (SELECT line - ${src.headerLines} - row_number() OVER (ORDER BY line) AS a FROM (${rej})) TO ${sqlString(paths.rejects(dir, fileId))} ${PARQUET}`);
-  return { fileId, file: src.file, format: src.format, typed: src.typedColumns, headerLines: src.headerLines, input: await src.inputRows, rejected };
+    await conn.run(
+      `COPY (SELECT line - ${src.headerLines} - row_number() OVER (ORDER BY line) AS a FROM (${rej})) TO ${sqlString(paths.rejects(dir, fileId))} ${PARQUET}`,
+    );
+  return {
+    fileId,
+    file: src.file,
+    format: src.format,
+    typed: src.typedColumns,
+    headerLines: src.headerLines,
+    input: await src.inputRows,
+    rejected,
+  };
 }

@@ -96,7 +96,9 @@ export async function shardStats(shardDir: string, split: SplitResult, opts: Sha
       const ev = sorted.events;
       await writeSorted(out, sorted, split.config.split === 'temporal' && !config.cutoffsMs);
       const limit = split.nowMs + FUTURE_AHEAD_MS;
-      let future = 0, min = Infinity, max = -Infinity;
+      let future = 0,
+        min = Infinity,
+        max = -Infinity;
       for (let i = 0; i < ev.n; i++) {
         const t = ev.tsMs[i];
         if (t > limit) future++;
@@ -104,8 +106,17 @@ export async function shardStats(shardDir: string, split: SplitResult, opts: Sha
         if (t > max) max = t;
       }
       const s: ShardStats = {
-        shard: k, dir: split.shards[k], files, implausible, events: ev.n, duplicates, customers: sorted.customerIds.length, items: sorted.itemKeys.length,
-        future, withSessions: !!ev.session, ...(ev.n ? { tsRange: [min, max] as [number, number] } : {}),
+        shard: k,
+        dir: split.shards[k],
+        files,
+        implausible,
+        events: ev.n,
+        duplicates,
+        customers: sorted.customerIds.length,
+        items: sorted.itemKeys.length,
+        future,
+        withSessions: !!ev.session,
+        ...(ev.n ? { tsRange: [min, max] as [number, number] } : {}),
       };
       return s;
     });
@@ -122,15 +133,33 @@ export async function shardStats(shardDir: string, split: SplitResult, opts: Sha
  * One events file's rows of this shard: checked as the ingest checks them, the problem rows quarantined (line =
  * record + header + the parser's rejects before it), the accepted ones stored (events-f<id>.parquet) and keyed.
  */
-async function validateFile(conn: DuckDBConnection, split: SplitResult, f: SplitFile, shardDir: string, catalog: boolean, rules: RowRules): Promise<{ accepted: number; quarantined: number }> {
+async function validateFile(
+  conn: DuckDBConnection,
+  split: SplitResult,
+  f: SplitFile,
+  shardDir: string,
+  catalog: boolean,
+  rules: RowRules,
+): Promise<{ accepted: number; quarantined: number }> {
   const parts = paths.shardFile(shardDir, f.fileId);
   if (!existsSync(parts)) return { accepted: 0, quarantined: 0 };
   const out = statsFiles(shardDir);
   const select = `SELECT * FROM read_parquet(${sqlString(join(parts, '*.parquet'))}, hive_partitioning = false)`;
   // (the staged rows as the ingest would stage them: `rec`, the JSONL flags, the contract columns)
-  const src = { file: f.file, format: f.format, select, rescan: select, columns: [], typedColumns: f.typed, headerLines: f.headerLines, inputRows: Promise.resolve(0) } satisfies StagedSource;
+  const src = {
+    file: f.file,
+    format: f.format,
+    select,
+    rescan: select,
+    columns: [],
+    typedColumns: f.typed,
+    headerLines: f.headerLines,
+    inputRows: Promise.resolve(0),
+  } satisfies StagedSource;
   const all = join(out.dir, `f${f.fileId}.all.parquet`);
-  await conn.run(`COPY (SELECT ${codedColumns(src, f.fileId, rules, true)}, problem FROM (${checkedSelect(src, catalog, rules)})) TO ${sqlString(all)} ${PARQUET}`);
+  await conn.run(
+    `COPY (SELECT ${codedColumns(src, f.fileId, rules, true)}, problem FROM (${checkedSelect(src, catalog, rules)})) TO ${sqlString(all)} ${PARQUET}`,
+  );
   const rows = `read_parquet(${sqlString(all)})`;
   let line = `rec + ${f.headerLines}`;
   if (f.rejected) {
@@ -146,18 +175,31 @@ async function validateFile(conn: DuckDBConnection, split: SplitResult, f: Split
   const bad = await queryNumber(conn, 'SELECT bad FROM grouped WHERE gc = 1 AND gi = 1');
   await conn.run('DROP TABLE grouped');
   const quarantined = bad
-    ? Number((await conn.run(`INSERT INTO quarantine SELECT ${sqlString(f.file)}, ${line}, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), 'events'
-        FROM ${rows} q WHERE problem IS NOT NULL`)).rowsChanged)
+    ? Number(
+        (
+          await conn.run(`INSERT INTO quarantine SELECT ${sqlString(f.file)}, ${line}, split_part(problem, '|', 1), substr(problem, strpos(problem, '|') + 1), 'events'
+        FROM ${rows} q WHERE problem IS NOT NULL`)
+        ).rowsChanged,
+      )
     : 0;
-  if (quarantined && accepted) await conn.run(`COPY (SELECT * EXCLUDE (problem) FROM ${rows} WHERE problem IS NULL) TO ${sqlString(out.events(f.fileId))} ${PARQUET}`);
+  if (quarantined && accepted)
+    await conn.run(`COPY (SELECT * EXCLUDE (problem) FROM ${rows} WHERE problem IS NULL) TO ${sqlString(out.events(f.fileId))} ${PARQUET}`);
   else if (accepted) await rename(all, out.events(f.fileId));
   await rm(all, { force: true });
   return { accepted, quarantined };
 }
 
 /** The shard's events sorted by (customer, time, input order), with its customer and item ids (sorted). */
-async function sortedEvents(conn: DuckDBConnection, stored: string[]): Promise<{ events: SortedEvents; customerIds: string[]; itemKeys: string[] }> {
-  if (!stored.length) return { events: { n: 0, custStart: new Int32Array(1), item: new Int32Array(0), type: new Int32Array(0), tsMs: new Float64Array(0) }, customerIds: [], itemKeys: [] };
+async function sortedEvents(
+  conn: DuckDBConnection,
+  stored: string[],
+): Promise<{ events: SortedEvents; customerIds: string[]; itemKeys: string[] }> {
+  if (!stored.length)
+    return {
+      events: { n: 0, custStart: new Int32Array(1), item: new Int32Array(0), type: new Int32Array(0), tsMs: new Float64Array(0) },
+      customerIds: [],
+      itemKeys: [],
+    };
   await conn.run(`CREATE TEMP VIEW ${EVENTS_CODED} AS ${eventPartsSql(stored)}`);
   const withSessions = (await queryNumber(conn, `SELECT count(session_id) FROM ${EVENTS_CODED}`)) > 0;
   const { events, customerIds, itemKeys } = await extractSortedEvents(conn, withSessions);
@@ -165,7 +207,11 @@ async function sortedEvents(conn: DuckDBConnection, stored: string[]): Promise<{
 }
 
 /** The sorted, de-duplicated events as raw arrays, the ids, and (for the exact cut-offs) the sorted times. */
-async function writeSorted(out: ReturnType<typeof statsFiles>, s: { events: SortedEvents; customerIds: string[]; itemKeys: string[] }, sortedTimes: boolean): Promise<void> {
+async function writeSorted(
+  out: ReturnType<typeof statsFiles>,
+  s: { events: SortedEvents; customerIds: string[]; itemKeys: string[] },
+  sortedTimes: boolean,
+): Promise<void> {
   const ev = s.events;
   await Promise.all([
     writeArray(out.custStart, ev.custStart),

@@ -4,8 +4,20 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createRng } from '@cfm/core';
 import {
-  loadPrepared, mergeShards, mergeStats, prepareFromSources, prepareShard, prepareSharded, relocatePrepared, shardStats, splitSources,
-  type ContractSources, type PrepareConfigInput, type PreparedManifest, type ShardOutput, type ShardStats,
+  loadPrepared,
+  mergeShards,
+  mergeStats,
+  prepareFromSources,
+  prepareShard,
+  prepareSharded,
+  relocatePrepared,
+  shardStats,
+  splitSources,
+  type ContractSources,
+  type PrepareConfigInput,
+  type PreparedManifest,
+  type ShardOutput,
+  type ShardStats,
 } from './index';
 import { EVENTS_HEADER, tempDir } from './testing/fixtures';
 
@@ -30,7 +42,17 @@ function eventRows(seed: number, customers: number, dirty: boolean): string[][] 
       const item = `i${Math.floor(rng.next() * rng.next() * 40)}`;
       const type = TYPES[Math.floor(rng.next() * rng.next() * TYPES.length)];
       const session = rng.next() < 0.1 ? '' : `s${c}-${Math.floor(e / 4)}`;
-      const row = [`c${c}`, item, String(t), type, session, String(e % 7), String(e % 3), e % 5 === 0 ? `q${e}` : '', (1 + (e % 9) * 2.5).toFixed(2)];
+      const row = [
+        `c${c}`,
+        item,
+        String(t),
+        type,
+        session,
+        String(e % 7),
+        String(e % 3),
+        e % 5 === 0 ? `q${e}` : '',
+        (1 + (e % 9) * 2.5).toFixed(2),
+      ];
       rows.push(row);
       if (dirty && rng.next() < 0.06) rows.push([...row]); // an exact duplicate
     }
@@ -95,10 +117,15 @@ async function catalogOf(dir: string): Promise<Record<string, string[]>> {
   const conn = await db.connect();
   try {
     await conn.run(`ATTACH '${join(dir, 'catalog.duckdb')}' AS cat (READ_ONLY)`);
-    const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRows().map((r) => JSON.stringify(r.map((v) => (v === null ? null : String(v)))));
+    const rows = async (sql: string) =>
+      (await conn.runAndReadAll(sql)).getRows().map((r) => JSON.stringify(r.map((v) => (v === null ? null : String(v)))));
     const out: Record<string, string[]> = {};
-    for (const [t] of (await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'cat' ORDER BY 1`)).getRows()) {
-      out[`columns ${t}`] = await rows(`SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'cat' AND table_name = '${t}' ORDER BY column_index`);
+    for (const [t] of (
+      await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'cat' ORDER BY 1`)
+    ).getRows()) {
+      out[`columns ${t}`] = await rows(
+        `SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'cat' AND table_name = '${t}' ORDER BY column_index`,
+      );
       out[String(t)] = await rows(`SELECT * FROM cat."${t}" ORDER BY ALL`);
     }
     out['columns events'] = await rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM cat.events)`);
@@ -110,12 +137,21 @@ async function catalogOf(dir: string): Promise<Record<string, string[]>> {
   }
 }
 
-async function single(name: string, sources: ContractSources, config: PrepareConfigInput): Promise<{ dir: string; manifest: PreparedManifest }> {
+async function single(
+  name: string,
+  sources: ContractSources,
+  config: PrepareConfigInput,
+): Promise<{ dir: string; manifest: PreparedManifest }> {
   const dir = join(tmp.dir, `${name}-single`);
   return { dir, manifest: await prepareFromSources({ dataset: name, sources, out: dir, config }) };
 }
 
-async function sharded(name: string, sources: ContractSources, config: PrepareConfigInput, n: number): Promise<{ dir: string; manifest: PreparedManifest }> {
+async function sharded(
+  name: string,
+  sources: ContractSources,
+  config: PrepareConfigInput,
+  n: number,
+): Promise<{ dir: string; manifest: PreparedManifest }> {
   const dir = join(tmp.dir, `${name}-n${n}`);
   return { dir, manifest: await prepareSharded({ dataset: name, sources, out: dir, config, n }) };
 }
@@ -144,7 +180,13 @@ describe('prepareSharded', () => {
     const one = await single('temporal', sources, { split: 'temporal' });
     expect(one.manifest.cutoffsMs![1]).toBeGreaterThan(one.manifest.cutoffsMs![0]);
     await expectSame(one.dir, (await sharded('temporal', sources, { split: 'temporal' }, 3)).dir);
-    const given: PrepareConfigInput = { split: 'temporal', cutoffsMs: [T0 + 40 * DAY, T0 + 70 * DAY], dedup: 'day', minItemCount: 2, maxSeqLen: 8 };
+    const given: PrepareConfigInput = {
+      split: 'temporal',
+      cutoffsMs: [T0 + 40 * DAY, T0 + 70 * DAY],
+      dedup: 'day',
+      minItemCount: 2,
+      maxSeqLen: 8,
+    };
     const oneGiven = await single('temporal-given', sources, given);
     expect(oneGiven.manifest.splits.train.truncated).toBeGreaterThan(0);
     await expectSame(oneGiven.dir, (await sharded('temporal-given', sources, given, 3)).dir);
@@ -164,7 +206,10 @@ describe('prepareSharded', () => {
     const cols = EVENTS_HEADER.split(',');
     const a = tmp.file('multi-a.csv', csv(rows.slice(0, third)));
     const jsonl = rows.slice(third, 2 * third).map((r) => JSON.stringify(Object.fromEntries(cols.map((c, k) => [c, r[k]]))));
-    const b = tmp.file('multi-b.jsonl', [...jsonl, '{"customer_id": "c1", "item_id": {"nested": 1}, "ts": "2024-01-05", "event_type": "view"}', 'not json'].join('\n') + '\n');
+    const b = tmp.file(
+      'multi-b.jsonl',
+      [...jsonl, '{"customer_id": "c1", "item_id": {"nested": 1}, "ts": "2024-01-05", "event_type": "view"}', 'not json'].join('\n') + '\n',
+    );
     const c = join(tmp.dir, 'multi-c.parquet');
     const staged = tmp.file('multi-c.csv', csv(rows.slice(2 * third).filter((r) => !r.some((v) => v.includes('"')))));
     const db = await DuckDBInstance.create(':memory:');
@@ -190,8 +235,14 @@ describe('prepareSharded', () => {
   it('refuses a file of epoch seconds read as ms, as the single prep does', async () => {
     const rows = eventRows(17, 20, false).map((r) => [r[0], r[1], String(Math.round(Number(r[2]) / 1000)), ...r.slice(3)]);
     const events = tmp.file('seconds.csv', csv(rows));
-    await expect(prepareFromSources({ dataset: 's', sources: { events: [events] }, out: join(tmp.dir, 'sec-1') })).rejects.toMatchObject({ code: 'CFM_E_ROW_SCHEMA', location: { field: 'ts' } });
-    await expect(prepareSharded({ dataset: 's', sources: { events: [events] }, out: join(tmp.dir, 'sec-3'), n: 3 })).rejects.toMatchObject({ code: 'CFM_E_ROW_SCHEMA', location: { field: 'ts' } });
+    await expect(prepareFromSources({ dataset: 's', sources: { events: [events] }, out: join(tmp.dir, 'sec-1') })).rejects.toMatchObject({
+      code: 'CFM_E_ROW_SCHEMA',
+      location: { field: 'ts' },
+    });
+    await expect(prepareSharded({ dataset: 's', sources: { events: [events] }, out: join(tmp.dir, 'sec-3'), n: 3 })).rejects.toMatchObject({
+      code: 'CFM_E_ROW_SCHEMA',
+      location: { field: 'ts' },
+    });
   }, 60_000);
 });
 

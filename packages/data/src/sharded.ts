@@ -49,9 +49,11 @@ export async function prepareSharded(opts: PrepareShardedOptions): Promise<Prepa
   const progress = opts.progress ?? silentProgress;
   const work = resolve(opts.workDir ?? join(opts.out, '.sharded'));
   const step = { threads: opts.threads, memoryLimit: opts.memoryLimit, progress };
-  const timingsMs: Record<string, number> = {}, cpuMs: Record<string, number> = {};
+  const timingsMs: Record<string, number> = {},
+    cpuMs: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t = Date.now(), c = process.cpuUsage();
+    const t = Date.now(),
+      c = process.cpuUsage();
     try {
       return await fn();
     } finally {

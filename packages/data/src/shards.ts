@@ -2,7 +2,15 @@ import { closeSync, createWriteStream, openSync, renameSync, rmSync, writeSync }
 import { open, rename } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import {
-  Field, Float64, Int32, List, RecordBatch, RecordBatchFileWriter, RecordBatchReader, makeData, Utf8,
+  Field,
+  Float64,
+  Int32,
+  List,
+  RecordBatch,
+  RecordBatchFileWriter,
+  RecordBatchReader,
+  makeData,
+  Utf8,
   type Data,
 } from 'apache-arrow';
 import { CfmError, type CustomerSequences, type EvalSet } from '@cfm/core';
@@ -26,7 +34,13 @@ function utf8(values: string[]): Data {
   // all ASCII (one byte per UTF-16 unit) when the lengths agree
   if (bytes.length === joined.length) for (let i = 0; i < values.length; i++) offsets[i + 1] = offsets[i] + values[i].length;
   else for (let i = 0; i < values.length; i++) offsets[i + 1] = offsets[i] + Buffer.byteLength(values[i], 'utf8');
-  return makeData({ type: new Utf8(), length: values.length, nullCount: 0, valueOffsets: offsets, data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) });
+  return makeData({
+    type: new Utf8(),
+    length: values.length,
+    nullCount: 0,
+    valueOffsets: offsets,
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+  });
 }
 function list(child: Data, offsets: Int32Array): Data {
   const type = new List(new Field('item', child.type, false));
@@ -77,9 +91,14 @@ class FdFileWriter extends RecordBatchFileWriter {
   fd = -1;
   protected _write(chunk: Parameters<RecordBatchFileWriter['_write']>[0]): this {
     if (!this._started) return this;
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : new Uint8Array(chunk as ArrayBufferLike);
+    const b =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : ArrayBuffer.isView(chunk)
+          ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+          : new Uint8Array(chunk as ArrayBufferLike);
     if (b.byteLength > 0) {
-      for (let o = 0; o < b.byteLength; ) o += writeSync(this.fd, b, o);
+      for (let o = 0; o < b.byteLength;) o += writeSync(this.fd, b, o);
       this._position += b.byteLength;
     }
     return this;
@@ -164,7 +183,12 @@ export async function* readSequenceShard(path: string): AsyncGenerator<SequenceS
         times: listParts(batch, 'times').values as Float64Array,
       };
       if (batch.getChild('sessions')) sequences.sessions = listParts(batch, 'sessions').values as Int32Array;
-      yield { sequences, targets: plain(batch, 'target'), targetTypes: plain(batch, 'target_type'), targetTimes: plain(batch, 'target_time') };
+      yield {
+        sequences,
+        targets: plain(batch, 'target'),
+        targetTypes: plain(batch, 'target_type'),
+        targetTimes: plain(batch, 'target_time'),
+      };
     }
   } finally {
     await fh.close();

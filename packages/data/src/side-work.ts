@@ -29,7 +29,13 @@ export interface SideWork {
  * DuckDB's compression, for a few MB more), in one statement (`part` 'all'): it runs through while this thread
  * computes; or in two, the tables and then the view (once the Parquet file is complete).
  */
-async function persistCatalog(conn: DuckDBConnection, path: string, parquetTmp: string, tables: string[], part: 'all' | 'tables' | 'view' = 'all'): Promise<void> {
+async function persistCatalog(
+  conn: DuckDBConnection,
+  path: string,
+  parquetTmp: string,
+  tables: string[],
+  part: 'all' | 'tables' | 'view' = 'all',
+): Promise<void> {
   if (path === ':memory:') return;
   let sql = '';
   if (part !== 'view') sql += tables.map((t) => `CREATE TABLE catalog."${t}" AS SELECT * FROM memory."${t}";`).join(' ');
@@ -60,7 +66,6 @@ export interface SideWorkContext {
 }
 
 export function makeSideWork({ inMemory, sideConns, onSide, track, dbPath, parquetTmp }: SideWorkContext): SideWork {
-
   if (!inMemory)
     return {
       codes: (nRaw, withItems) => onSide((c) => readItemCatalogCodes(c, nRaw, withItems)),
@@ -87,18 +92,25 @@ export function makeSideWork({ inMemory, sideConns, onSide, track, dbPath, parqu
     // (the table is dropped here once copied: its memory is freed on this connection's thread, not at the close)
     persist: (tables) => {
       tablesToCopy = tables;
-      return track(persistConn.run(`SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
-        DROP TABLE ${EVENTS_TABLE}`)
-        .then(() => (mark('side: parquet written'), writeTables(persistConn)))
-        .then(() => persistCatalog(persistConn, dbPath, parquetTmp, tables, 'view'))
-        .then(() => mark('side: catalog written')));
+      return track(
+        persistConn
+          .run(
+            `SET threads = 1;${dbPath === ':memory:' ? '' : ` COPY (SELECT * FROM ${EVENTS_TABLE}) TO ${sqlString(parquetTmp)} ${PARQUET};`}
+        DROP TABLE ${EVENTS_TABLE}`,
+          )
+          .then(() => (mark('side: parquet written'), writeTables(persistConn)))
+          .then(() => persistCatalog(persistConn, dbPath, parquetTmp, tables, 'view'))
+          .then(() => mark('side: catalog written')),
+      );
     },
     catalogTablesNow: () => {
       if (!tablesToCopy || !codes) return;
-      track(codes.then(() => {
-        if (!tablesDone) mark('catalog tables on the codes connection');
-        return writeTables(codesConn);
-      }));
+      track(
+        codes.then(() => {
+          if (!tablesDone) mark('catalog tables on the codes connection');
+          return writeTables(codesConn);
+        }),
+      );
     },
   };
 }

@@ -42,7 +42,13 @@ export interface StageOptions {
 }
 
 /** Inspect a file, check its required columns and return how to read it as text. */
-export async function stageSource(conn: DuckDBConnection, file: string, required: string[], optional: string[], opts: StageOptions = {}): Promise<StagedSource> {
+export async function stageSource(
+  conn: DuckDBConnection,
+  file: string,
+  required: string[],
+  optional: string[],
+  opts: StageOptions = {},
+): Promise<StagedSource> {
   const typed = opts.typed ?? {};
   const tokens = nullTokens(opts.nullTokens);
   await assertReadable(file);
@@ -60,13 +66,16 @@ export async function stageSource(conn: DuckDBConnection, file: string, required
   if (format === 'csv') {
     const delim = file.endsWith('.tsv') ? '\t' : ',';
     columns = await readCsvHeader(file, delim);
-    if (new Set(columns).size !== columns.length) throw new CfmError('CFM_E_FILE', `repeated column names in header: ${snippet(columns.join(', '))}`, { file });
+    if (new Set(columns).size !== columns.length)
+      throw new CfmError('CFM_E_FILE', `repeated column names in header: ${snippet(columns.join(', '))}`, { file });
     rejectsTable = `rejects_${id}`;
     const types = columns.map((c) => `${sqlString(c)}: ${sqlString(typed[c] ?? 'VARCHAR')}`).join(', ');
     typedColumns = columns.filter((c) => typed[c]);
     // the null tokens as the reader's null strings (exact matches, cheap; padded ones are the checks' business)
     const nulls = `nullstr=${sqlList(tokens)}`;
-    const reader = (store: boolean) => `read_csv(${sqlString(file)}, columns={${types}}, header=true, auto_detect=false, delim=${sqlString(delim)}, quote='"', escape='"',
+    const reader = (
+      store: boolean,
+    ) => `read_csv(${sqlString(file)}, columns={${types}}, header=true, auto_detect=false, delim=${sqlString(delim)}, quote='"', escape='"',
       ${nulls}, ignore_errors=true${store ? `, store_rejects=true, rejects_table='${rejectsTable}', rejects_scan='rejscan_${id}'` : ''})`;
     const cols = projection(columns, known, (c) => `"${c}"`);
     select = `SELECT row_number() OVER () AS rec, ${cols} FROM ${reader(true)}`;
@@ -80,20 +89,31 @@ export async function stageSource(conn: DuckDBConnection, file: string, required
     columns = described.map((d) => d.name);
     // a list, struct, map or union column where the contract has a scalar: the file does not match it
     const nested = described.find((d) => known.includes(d.name) && /\[\]$|^(STRUCT|MAP|UNION)\b/i.test(d.type));
-    if (nested) throw new CfmError('CFM_E_ROW_SCHEMA', `column has a nested type (${snippet(nested.type)}); the contract wants a scalar`, { file, field: nested.name });
+    if (nested)
+      throw new CfmError('CFM_E_ROW_SCHEMA', `column has a nested type (${snippet(nested.type)}); the contract wants a scalar`, {
+        file,
+        field: nested.name,
+      });
     const text = (c: string) => unlessNullToken(`CAST("${c}" AS VARCHAR)`, tokens);
     select = `SELECT row_number() OVER () AS rec, ${projection(columns, known, text)} FROM ${reader}`;
-    inputRows = Promise.resolve(Number((await queryRows(conn, `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlString(file)})`))[0].n));
+    inputRows = Promise.resolve(
+      Number((await queryRows(conn, `SELECT sum(num_rows) AS n FROM parquet_file_metadata(${sqlString(file)})`))[0].n),
+    );
   } else {
     // JSONL: read raw lines and parse in SQL, so malformed lines get quarantined rather than dropped
     const lines = `read_csv(${sqlString(file)}, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1f', quote='', escape='', auto_detect=false)`;
-    const keys = await queryRows(conn, `SELECT DISTINCT unnest(json_keys(line)) AS k FROM (SELECT line FROM ${lines} WHERE json_valid(line) LIMIT 10000)`);
+    const keys = await queryRows(
+      conn,
+      `SELECT DISTINCT unnest(json_keys(line)) AS k FROM (SELECT line FROM ${lines} WHERE json_valid(line) LIMIT 10000)`,
+    );
     columns = keys.map((r) => String(r.k));
     // a value is its text (->>): an object or an array there would be read as its JSON text, so the first such field
     // is named in `json_nested` (the row is quarantined); null tokens are null
     const present = known.filter((c) => columns.includes(c));
     const value = (c: string) => unlessNullToken(`line->>'${c}'`, tokens);
-    const cols = known.map((c) => (columns.includes(c) ? `CASE WHEN json_valid(line) THEN ${value(c)} END AS "${c}"` : `NULL::VARCHAR AS "${c}"`));
+    const cols = known.map((c) =>
+      columns.includes(c) ? `CASE WHEN json_valid(line) THEN ${value(c)} END AS "${c}"` : `NULL::VARCHAR AS "${c}"`,
+    );
     const nestedField = present.length
       ? `CASE WHEN json_valid(line) THEN CASE ${present.map((c) => `WHEN json_type(line, '$.${c}') IN ('OBJECT', 'ARRAY') THEN '${c}'`).join(' ')} END END`
       : 'NULL::VARCHAR';
@@ -103,7 +123,10 @@ export async function stageSource(conn: DuckDBConnection, file: string, required
   inputRows.catch(() => undefined); // awaited at reconciliation; a staging that is dropped must not leave an unhandled rejection
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length)
-    throw new CfmError('CFM_E_MISSING_COLUMN', `required column missing (file has: ${snippet(columns.join(', '))})`, { file, field: missing[0] });
+    throw new CfmError('CFM_E_MISSING_COLUMN', `required column missing (file has: ${snippet(columns.join(', '))})`, {
+      file,
+      field: missing[0],
+    });
   return { file, format, select, rescan: rescan ?? select, unnumbered, columns, inputRows, rejectsTable, headerLines, typedColumns };
 }
 

@@ -33,7 +33,12 @@ describe('temporal split', () => {
     const events = tmp.file('rand.csv', eventsCsv(randomEvents(7)));
     const out = join(tmp.dir, 'temporal');
     const [t1, t2] = [T0 + 70 * DAY, T0 + 85 * DAY];
-    await prepareFromSources({ dataset: 'rand', sources: { events: [events] }, out, config: { split: 'temporal', cutoffsMs: [t1, t2], maxSeqLen: 50 } });
+    await prepareFromSources({
+      dataset: 'rand',
+      sources: { events: [events] },
+      out,
+      config: { split: 'temporal', cutoffsMs: [t1, t2], maxSeqLen: 50 },
+    });
     const p = await loadPrepared(out);
     const [s1, s2] = [t1 / 1000, t2 / 1000];
     expect(Math.max(...p.train.times)).toBeLessThan(s1);
@@ -69,7 +74,13 @@ describe('temporal split', () => {
 describe('customer-disjoint split', () => {
   it('puts every customer in exactly one part, reproducibly by seed', () => {
     const custStart = Int32Array.from({ length: 101 }, (_, i) => i * 3);
-    const ev = { n: 300, custStart, item: new Int32Array(300), type: new Int32Array(300), tsMs: Float64Array.from({ length: 300 }, (_, i) => i) };
+    const ev = {
+      n: 300,
+      custStart,
+      item: new Int32Array(300),
+      type: new Int32Array(300),
+      tsMs: Float64Array.from({ length: 300 }, (_, i) => i),
+    };
     const a = customerSplit(ev, [0.8, 0.1, 0.1], 1);
     const b = customerSplit(ev, [0.8, 0.1, 0.1], 1);
     const all = [...a.train.cust, ...a.valid.cust, ...a.test.cust].sort((x, y) => x - y);
@@ -108,16 +119,21 @@ describe('defaultCutoffs and the extraction sort', () => {
       (i) => (i % 97 === 0 ? 4.1e12 : 1.6e12 + (i % 13)), // a far outlier, the rest in one bucket
       () => 1.7e12, // all equal
     ];
-    for (const draw of draws) for (const n of [1, 2, 7, 1000, 5001, 70_001]) {
-      const tsMs = Float64Array.from({ length: n }, (_, i) => draw(i));
-      const sorted = Float64Array.from(tsMs).sort();
-      const q = (p: number) => sorted[Math.min(n - 1, Math.floor(p * n))];
-      const want: [number, number] = [q(0.8), q(0.9) <= q(0.8) ? q(0.8) + 1 : q(0.9)];
-      expect(defaultCutoffs({ n, custStart: new Int32Array([0, n]), item: new Int32Array(n), type: new Int32Array(n), tsMs })).toEqual(want);
-      // a given range that holds every time (the extraction's, before de-duplication) changes nothing
-      const range: [number, number] = [sorted[0] - 1000, sorted[n - 1] + (n % 3) * 5e9];
-      expect(defaultCutoffs({ n, custStart: new Int32Array([0, n]), item: new Int32Array(n), type: new Int32Array(n), tsMs, tsRange: range })).toEqual(want);
-    }
+    for (const draw of draws)
+      for (const n of [1, 2, 7, 1000, 5001, 70_001]) {
+        const tsMs = Float64Array.from({ length: n }, (_, i) => draw(i));
+        const sorted = Float64Array.from(tsMs).sort();
+        const q = (p: number) => sorted[Math.min(n - 1, Math.floor(p * n))];
+        const want: [number, number] = [q(0.8), q(0.9) <= q(0.8) ? q(0.8) + 1 : q(0.9)];
+        expect(defaultCutoffs({ n, custStart: new Int32Array([0, n]), item: new Int32Array(n), type: new Int32Array(n), tsMs })).toEqual(
+          want,
+        );
+        // a given range that holds every time (the extraction's, before de-duplication) changes nothing
+        const range: [number, number] = [sorted[0] - 1000, sorted[n - 1] + (n % 3) * 5e9];
+        expect(
+          defaultCutoffs({ n, custStart: new Int32Array([0, n]), item: new Int32Array(n), type: new Int32Array(n), tsMs, tsRange: range }),
+        ).toEqual(want);
+      }
   });
 
   it('sorts rows by (customer, time, input order)', () => {

@@ -59,10 +59,15 @@ const customers = (ev: SortedEvents) => ev.custStart.length - 1;
 
 /** Leave-one-out (BERT4Rec / S3-Rec): last = test target, second to last = valid target, train = the rest. */
 export function leaveOneOutSplit(ev: SortedEvents): SplitPlan {
-  const train = new PartBuilder(), valid = new PartBuilder(), test = new PartBuilder();
-  let skippedValid = 0, skippedTest = 0;
+  const train = new PartBuilder(),
+    valid = new PartBuilder(),
+    test = new PartBuilder();
+  let skippedValid = 0,
+    skippedTest = 0;
   for (let c = 0; c < customers(ev); c++) {
-    const s = ev.custStart[c], e = ev.custStart[c + 1], n = e - s;
+    const s = ev.custStart[c],
+      e = ev.custStart[c + 1],
+      n = e - s;
     if (n >= 3) {
       train.add(c, s, e - 2);
       valid.add(c, s, e - 2, e - 2);
@@ -92,10 +97,14 @@ function lowerBound(ts: Float64Array, s: number, e: number, t: number): number {
 
 /** Global cut-offs: train < t1 <= valid target < t2 <= test target; histories hold only events before the cut-off. */
 export function temporalSplit(ev: SortedEvents, t1: number, t2: number): SplitPlan {
-  const train = new PartBuilder(), valid = new PartBuilder(), test = new PartBuilder();
-  let skippedValid = 0, skippedTest = 0;
+  const train = new PartBuilder(),
+    valid = new PartBuilder(),
+    test = new PartBuilder();
+  let skippedValid = 0,
+    skippedTest = 0;
   for (let c = 0; c < customers(ev); c++) {
-    const s = ev.custStart[c], e = ev.custStart[c + 1];
+    const s = ev.custStart[c],
+      e = ev.custStart[c + 1];
     const a = lowerBound(ev.tsMs, s, e, t1);
     const b = lowerBound(ev.tsMs, a, e, t2);
     if (a > s) train.add(c, s, a);
@@ -106,7 +115,14 @@ export function temporalSplit(ev: SortedEvents, t1: number, t2: number): SplitPl
     if (b > s && e > b) test.add(c, s, b, b);
     else if (e > b || b > s) skippedTest++;
   }
-  return { kind: 'temporal', train: train.train(), valid: valid.eval(), test: test.eval(), cutoffsMs: [t1, t2], skipped: { valid: skippedValid, test: skippedTest } };
+  return {
+    kind: 'temporal',
+    train: train.train(),
+    valid: valid.eval(),
+    test: test.eval(),
+    cutoffsMs: [t1, t2],
+    skipped: { valid: skippedValid, test: skippedTest },
+  };
 }
 
 /** Customer-disjoint: customers shuffled by seed into train / valid / test; eval target = each customer's last event. */
@@ -116,7 +132,9 @@ export function customerSplit(ev: SortedEvents, fractions: [number, number, numb
 
 /** The customer-disjoint roles (0 train, 1 valid, 2 test) of customers 0 .. nc-1: shuffled by seed, cut by fractions. */
 export function customerRoles(nc: number, fractions: [number, number, number], seed: number): Int8Array {
-  const order = createRng(seed).fork('customer-split').shuffle(Array.from({ length: nc }, (_, i) => i));
+  const order = createRng(seed)
+    .fork('customer-split')
+    .shuffle(Array.from({ length: nc }, (_, i) => i));
   const nTrain = Math.round(nc * fractions[0]);
   const nValid = Math.round(nc * fractions[1]);
   const role = new Int8Array(nc);
@@ -127,18 +145,27 @@ export function customerRoles(nc: number, fractions: [number, number, number], s
 /** The customer-disjoint split with given roles (`role[c]` of customer c: 0 train, 1 valid, 2 test; customerRoles). */
 export function customerSplitByRole(ev: SortedEvents, role: ArrayLike<number>): SplitPlan {
   const nc = customers(ev);
-  const train = new PartBuilder(), valid = new PartBuilder(), test = new PartBuilder();
-  let skippedValid = 0, skippedTest = 0;
+  const train = new PartBuilder(),
+    valid = new PartBuilder(),
+    test = new PartBuilder();
+  let skippedValid = 0,
+    skippedTest = 0;
   for (let c = 0; c < nc; c++) {
-    const s = ev.custStart[c], e = ev.custStart[c + 1];
+    const s = ev.custStart[c],
+      e = ev.custStart[c + 1];
     if (role[c] === 0) train.add(c, s, e);
     else if (e - s < 2) {
       if (role[c] === 1) skippedValid++;
       else skippedTest++;
-    }
-    else (role[c] === 1 ? valid : test).add(c, s, e - 1, e - 1);
+    } else (role[c] === 1 ? valid : test).add(c, s, e - 1, e - 1);
   }
-  return { kind: 'customer', train: train.train(), valid: valid.eval(), test: test.eval(), skipped: { valid: skippedValid, test: skippedTest } };
+  return {
+    kind: 'customer',
+    train: train.train(),
+    valid: valid.eval(),
+    test: test.eval(),
+    skipped: { valid: skippedValid, test: skippedTest },
+  };
 }
 
 /** Default temporal cut-offs: the 80% and 90% quantiles of event time. */
@@ -172,11 +199,13 @@ function kthSmallest(a: Float64Array, ranks: number[], range?: [number, number])
   for (let i = 0; i < n; i++) counts[((a[i] - min) * scale) | 0]++;
   // each rank's bucket and the ranks before it, then one pass gathers the values of those buckets
   const bucketOf = ranks.map((r) => {
-    let b = 0, before = 0;
+    let b = 0,
+      before = 0;
     while (before + counts[b] <= r) before += counts[b++];
     return { b, before };
   });
-  const lo = Math.min(...bucketOf.map((x) => x.b)), hi = Math.max(...bucketOf.map((x) => x.b));
+  const lo = Math.min(...bucketOf.map((x) => x.b)),
+    hi = Math.max(...bucketOf.map((x) => x.b));
   const vals = new Map(bucketOf.map(({ b }) => [b, { v: new Float64Array(counts[b]), m: 0 }]));
   for (let i = 0; i < n; i++) {
     const b = ((a[i] - min) * scale) | 0;
@@ -195,9 +224,12 @@ function kthSmallest(a: Float64Array, ranks: number[], range?: [number, number])
 function select(a: Float64Array, k: number, lo: number, hi: number): number {
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
-    const x = a[lo], y = a[mid], z = a[hi];
+    const x = a[lo],
+      y = a[mid],
+      z = a[hi];
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo, j = hi;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (a[i] < pivot) i++;
       while (a[j] > pivot) j--;

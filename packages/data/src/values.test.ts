@@ -23,7 +23,10 @@ const csv = (rows: string[]) => [EVENTS_HEADER, ...rows].join('\n') + '\n';
 const T = Date.UTC(2021, 5, 1); // a plausible time, epoch ms
 /** n rows of customer c{k % 7}, item i{k % 5}, one minute apart from T, in `unit` */
 const rows = (n: number, unit: 's' | 'ms' | 'us' = 'ms', extra = ',,,,,') =>
-  Array.from({ length: n }, (_, k) => `c${k % 7},i${k % 5},${{ s: (T + k * 60_000) / 1000, ms: T + k * 60_000, us: (T + k * 60_000) * 1000 }[unit]},view${extra}`);
+  Array.from(
+    { length: n },
+    (_, k) => `c${k % 7},i${k % 5},${{ s: (T + k * 60_000) / 1000, ms: T + k * 60_000, us: (T + k * 60_000) * 1000 }[unit]},view${extra}`,
+  );
 
 describe('time units', () => {
   it.each([['s'], ['us']] as const)('refuses a file of epoch %s read as ms, saying which unit fits', async (unit) => {
@@ -31,12 +34,15 @@ describe('time units', () => {
     expect(isCfmError(err)).toBe(true);
     expect(err.code).toBe('CFM_E_ROW_SCHEMA');
     expect(err.location).toMatchObject({ field: 'ts' });
-    expect(err.message).toMatch(new RegExp(`50 of 50 rows have times implausible for tsUnit 'ms'.*fit unit '${unit}': set tsUnit: '${unit}'`));
+    expect(err.message).toMatch(
+      new RegExp(`50 of 50 rows have times implausible for tsUnit 'ms'.*fit unit '${unit}': set tsUnit: '${unit}'`),
+    );
   });
 
   it('reads the same instants with tsUnit s, ms and us, and ISO strings under any unit', async () => {
     const iso = 'c1,i1,2021-06-01T00:00:00Z,cart,,,,,';
-    const ts = async (unit: 's' | 'ms' | 'us') => (await ingest(`same-${unit}.csv`, csv([...rows(20, unit), iso]), { time: timeRules(unit) })).events.map((e) => Number(e.ts));
+    const ts = async (unit: 's' | 'ms' | 'us') =>
+      (await ingest(`same-${unit}.csv`, csv([...rows(20, unit), iso]), { time: timeRules(unit) })).events.map((e) => Number(e.ts));
     const ms = await ts('ms');
     expect(ms.slice(0, 3)).toEqual([T, T + 60_000, T + 120_000]);
     expect(ms[20]).toBe(T);
@@ -45,17 +51,25 @@ describe('time units', () => {
   });
 
   it('keeps fractions of a second with tsUnit s', async () => {
-    const { events } = await ingest('frac.csv', csv([`c1,i1,${T / 1000 + 0.25},view,,,,,`, `c1,i1,${T / 1000},view,,,,,`]), { time: timeRules('s') });
+    const { events } = await ingest('frac.csv', csv([`c1,i1,${T / 1000 + 0.25},view,,,,,`, `c1,i1,${T / 1000},view,,,,,`]), {
+      time: timeRules('s'),
+    });
     expect(events.map((e) => Number(e.ts))).toEqual([T + 250, T]);
   });
 
   it('quarantines rows of another unit inside a plausible file, naming the unit that fits (typed and text reads alike)', async () => {
     const odd = [`c1,i1,${T / 1000},view,,,,,`, `c1,i1,${T * 1000},view,,,,,`, 'c1,i1,12345,view,,,,,'];
     // 3000 rows: the first 64 KiB are numeric, so `ts` is read typed; with `position=abc` the file is read as text
-    for (const [name, tail] of [['typed', []], ['text', ['c1,i1,' + T + ',view,,abc,,,']]] as const) {
+    for (const [name, tail] of [
+      ['typed', []],
+      ['text', ['c1,i1,' + T + ',view,,abc,,,']],
+    ] as const) {
       const { count, q } = await ingest(`mixed-${name}.csv`, csv([...rows(3000), ...odd, ...tail]));
       expect(count.accepted, name).toBe(3000);
-      expect(q.slice(0, 3).map((r) => [r.row, r.field, r.reason]), name).toEqual([
+      expect(
+        q.slice(0, 3).map((r) => [r.row, r.field, r.reason]),
+        name,
+      ).toEqual([
         [3002, 'ts', `implausible time for unit ms (fits unit s): ${T / 1000}`],
         [3003, 'ts', `implausible time for unit ms (fits unit us): ${T * 1000}`],
         [3004, 'ts', 'implausible time for unit ms (fits no unit): 12345'],
@@ -73,10 +87,21 @@ describe('time units', () => {
 
 describe('values that look fine but are not', () => {
   it('quarantines non-integer position and page instead of rounding them (typed and text reads)', async () => {
-    const bad = ['c1,i1,' + T + ',view,,1.5,,,', 'c1,i1,' + T + ',view,,,2.5,,', 'c1,i1,' + T + ',view,,2.0,3,,', 'c1,i1,' + T + ',view,,3000000000,,,'];
-    for (const [name, tail] of [['typed', []], ['text', ['c1,i1,' + T + ',view,,abc,,,']]] as const) {
+    const bad = [
+      'c1,i1,' + T + ',view,,1.5,,,',
+      'c1,i1,' + T + ',view,,,2.5,,',
+      'c1,i1,' + T + ',view,,2.0,3,,',
+      'c1,i1,' + T + ',view,,3000000000,,,',
+    ];
+    for (const [name, tail] of [
+      ['typed', []],
+      ['text', ['c1,i1,' + T + ',view,,abc,,,']],
+    ] as const) {
       const { count, q, events } = await ingest(`frac-${name}.csv`, csv([...rows(3), ...bad, ...tail]));
-      expect(q.slice(0, 3).map((r) => [r.row, r.field, r.reason]), name).toEqual([
+      expect(
+        q.slice(0, 3).map((r) => [r.row, r.field, r.reason]),
+        name,
+      ).toEqual([
         [5, 'position', 'not a non-negative integer: 1.5'],
         [6, 'page', 'not a non-negative integer: 2.5'],
         [8, 'position', 'not a non-negative integer: 3000000000'],
@@ -87,7 +112,13 @@ describe('values that look fine but are not', () => {
   });
 
   it('quarantines ids with NUL or other control characters', async () => {
-    const bad = [`c\u0000x,i1,${T},view,,,,,`, `c1,i\u0001,${T},view,,,,,`, `c1,i1,${T},view,s\u007f,,,,`, `\tc1,i1,${T},view,,,,,`, `c1,i\u0085,${T},view,,,,,`];
+    const bad = [
+      `c\u0000x,i1,${T},view,,,,,`,
+      `c1,i\u0001,${T},view,,,,,`,
+      `c1,i1,${T},view,s\u007f,,,,`,
+      `\tc1,i1,${T},view,,,,,`,
+      `c1,i\u0085,${T},view,,,,,`,
+    ];
     const { count, q } = await ingest('ctl.csv', csv([...rows(5), ...bad]));
     expect(count).toMatchObject({ accepted: 5, quarantined: 5 });
     expect(q.map((r) => [r.row, r.field, r.reason])).toEqual([
@@ -116,7 +147,14 @@ describe('values that look fine but are not', () => {
 
   it('quarantines JSONL objects and arrays in scalar fields, and null tokens there', async () => {
     const line = (o: Record<string, unknown>) => JSON.stringify({ customer_id: 'c1', item_id: 'i1', ts: T, event_type: 'view', ...o });
-    const lines = [line({}), line({ item_id: { id: 1 } }), line({ customer_id: ['c1'] }), line({ price: [1] }), line({ customer_id: 'NULL' }), line({ session_id: 'None', query: 'None' })];
+    const lines = [
+      line({}),
+      line({ item_id: { id: 1 } }),
+      line({ customer_id: ['c1'] }),
+      line({ price: [1] }),
+      line({ customer_id: 'NULL' }),
+      line({ session_id: 'None', query: 'None' }),
+    ];
     const { count, q, events } = await ingest('nested.jsonl', lines.join('\n') + '\n');
     expect(count).toMatchObject({ input: 6, accepted: 2, quarantined: 4 });
     expect(q.map((r) => [r.row, r.field, r.reason])).toEqual([
@@ -130,7 +168,9 @@ describe('values that look fine but are not', () => {
 
   it('refuses a Parquet file with a nested column where the contract has a scalar', async () => {
     const path = `${tmp.dir}/nested.parquet`;
-    await withConnection(db, (c) => c.run(`COPY (SELECT 'c1' AS customer_id, ['i1'] AS item_id, ${T} AS ts, 'view' AS event_type) TO '${path}' (FORMAT parquet)`));
+    await withConnection(db, (c) =>
+      c.run(`COPY (SELECT 'c1' AS customer_id, ['i1'] AS item_id, ${T} AS ts, 'view' AS event_type) TO '${path}' (FORMAT parquet)`),
+    );
     const err = await withConnection(db, async (conn) => {
       await conn.run('DROP VIEW IF EXISTS events; DROP TABLE IF EXISTS quarantine;');
       return ingestEvents(conn, [path]).catch((e) => e);

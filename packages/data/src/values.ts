@@ -65,7 +65,20 @@ export function snippet(text: string, max = 60): string {
   let out = '';
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
-    const e = ch === '\\' ? '\\\\' : ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\x${c.toString(16).padStart(2, '0')}` : ch === '\ufffd' ? '\\ufffd' : ch;
+    const e =
+      ch === '\\'
+        ? '\\\\'
+        : ch === '\n'
+          ? '\\n'
+          : ch === '\r'
+            ? '\\r'
+            : ch === '\t'
+              ? '\\t'
+              : c < 0x20 || (c >= 0x7f && c <= 0x9f)
+                ? `\\x${c.toString(16).padStart(2, '0')}`
+                : ch === '\ufffd'
+                  ? '\\ufffd'
+                  : ch;
     if (out.length + e.length > max) return `${out}…`;
     out += e;
   }

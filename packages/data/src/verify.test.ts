@@ -12,7 +12,12 @@ async function prepared(name: string): Promise<string> {
   const rows: Array<[string, string, number, string]> = [];
   for (let c = 0; c < 12; c++) for (let k = 0; k < 6; k++) rows.push([`u${c}`, `i${(c + k) % 9}`, T0 + (c * 6 + k) * 60_000, 'view']);
   const out = join(tmp.dir, name);
-  await prepareFromSources({ dataset: name, sources: { events: [tmp.file(`${name}.csv`, eventsCsv(rows))] }, out, config: { split: 'loo' } });
+  await prepareFromSources({
+    dataset: name,
+    sources: { events: [tmp.file(`${name}.csv`, eventsCsv(rows))] },
+    out,
+    config: { split: 'loo' },
+  });
   return out;
 }
 
@@ -25,9 +30,21 @@ describe('a prepared folder is verified when read', () => {
     expect((await loadPrepared(dir)).train.customerIds).toHaveLength(12);
   });
   it.each([
-    ['truncated', (f: string) => truncateSync(f, Math.floor(statSync(f).size / 2)), /train\.arrow: size \d+ bytes, the prepared manifest says \d+ \(truncated or changed\)/],
+    [
+      'truncated',
+      (f: string) => truncateSync(f, Math.floor(statSync(f).size / 2)),
+      /train\.arrow: size \d+ bytes, the prepared manifest says \d+ \(truncated or changed\)/,
+    ],
     ['grown', (f: string) => appendFileSync(f, 'x'), /train\.arrow: size \d+ bytes/],
-    ['changed in place', (f: string) => { const b = readFileSync(f); b[b.length - 9] ^= 0xff; writeFileSync(f, b); }, /train\.arrow: sha256 does not match the prepared manifest/],
+    [
+      'changed in place',
+      (f: string) => {
+        const b = readFileSync(f);
+        b[b.length - 9] ^= 0xff;
+        writeFileSync(f, b);
+      },
+      /train\.arrow: sha256 does not match the prepared manifest/,
+    ],
     ['deleted', (f: string) => rmSync(f), /train\.arrow: a file the prepared manifest lists is missing/],
   ])('refuses a %s shard with an error naming it', async (name, spoil, message) => {
     const dir = await prepared(`spoilt-${name.replace(/ /g, '-')}`);

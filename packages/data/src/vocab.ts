@@ -16,7 +16,10 @@ export function makeVocabulary(name: string, tokens: string[]): Vocabulary {
 export function vocabularyFromCounts(name: string, counts: Map<string, number>, minCount = 1): Vocabulary {
   const kept = [...counts.entries()].filter(([, n]) => n >= minCount);
   kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return makeVocabulary(name, kept.map(([t]) => t));
+  return makeVocabulary(
+    name,
+    kept.map(([t]) => t),
+  );
 }
 
 /** The fixed event-type vocabulary: [PAD] [MASK] [CLS] [OOV] view click cart purchase favourite high_value. */
@@ -49,7 +52,11 @@ export function itemVocabulary(
 }
 
 /** The item vocabulary of counts per raw item index (`itemKeys` sorted; itemVocabulary after its counting). */
-export function itemVocabularyFromCounts(itemKeys: string[], counts: Int32Array, minCount: number): { vocab: Vocabulary; rawToId: Int32Array; counts: Int32Array } {
+export function itemVocabularyFromCounts(
+  itemKeys: string[],
+  counts: Int32Array,
+  minCount: number,
+): { vocab: Vocabulary; rawToId: Int32Array; counts: Int32Array } {
   // itemKeys are sorted, so ties by raw index = ties by token
   const order = byCountDesc(counts, minCount);
   const rawToId = new Int32Array(itemKeys.length).fill(OOV);
@@ -68,7 +75,8 @@ export function itemVocabularyFromCounts(itemKeys: string[], counts: Int32Array,
  */
 export function byCountDesc(counts: Int32Array, minCount: number): Int32Array {
   const n = counts.length;
-  let max = 0, m = 0;
+  let max = 0,
+    m = 0;
   for (let i = 0; i < n; i++) {
     if (counts[i] > max) max = counts[i];
     if (counts[i] >= minCount) m++;

@@ -52,15 +52,25 @@ async function customerColumn(file: string): Promise<number> {
 async function customerSubset(files: string[], n: number): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const f of files) {
-    if (!f.endsWith('.csv')) throw new CfmError('CFM_E_CONFIG', 'maxCustomers needs CSV contract files', { file: f, field: 'dataset.maxCustomers' });
+    if (!f.endsWith('.csv'))
+      throw new CfmError('CFM_E_CONFIG', 'maxCustomers needs CSV contract files', { file: f, field: 'dataset.maxCustomers' });
     const col = await customerColumn(f);
     let first = true;
     for await (const line of csvLines(f)) {
-      if (first) { first = false; continue; }
+      if (first) {
+        first = false;
+        continue;
+      }
       ids.add(parseCsvLine(line)[col]);
     }
   }
-  return new Set([...ids].map((id) => [rank(id), id] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([, id]) => id));
+  return new Set(
+    [...ids]
+      .map((id) => [rank(id), id] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .slice(0, n)
+      .map(([, id]) => id),
+  );
 }
 
 async function filterEvents(file: string, keep: Set<string>): Promise<string> {

@@ -14,7 +14,10 @@ export class CsvWriter {
   private buf: string[] = [];
   rows = 0;
   private readonly width: number;
-  constructor(readonly path: string, columns: string[]) {
+  constructor(
+    readonly path: string,
+    columns: string[],
+  ) {
     this.out = createWriteStream(path);
     this.width = columns.length;
     this.buf.push(columns.join(','));
@@ -50,22 +53,21 @@ export const orderTs = (k: number) => ORDER_BASE_MS + k * 60_000;
 /** Split one CSV line on commas outside double quotes (quotes removed, "" unescaped). */
 export function parseCsvLine(line: string, sep = ','): string[] {
   const out: string[] = [];
-  let cur = '', quoted = false;
+  let cur = '',
+    quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
       if (ch === '"' && line[i + 1] === '"') {
         cur += '"';
         i++;
-      }
-      else if (ch === '"') quoted = false;
+      } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
     else if (ch === sep) {
       out.push(cur);
       cur = '';
-    }
-    else cur += ch;
+    } else cur += ch;
   }
   out.push(cur);
   return out;

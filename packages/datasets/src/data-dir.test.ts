@@ -13,7 +13,8 @@ symlinkSync(join(root, 'outside'), join(dataDir, 'link-out'));
 // a file outside the data directory that looks like a password file
 const SECRET = 'root:x:0:0:root:/root:/bin/bash';
 writeFileSync(join(root, 'outside', 'passwd'), `${SECRET}\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n`);
-const GOOD = 'customer_id,item_id,ts,event_type\nc1,i1,2024-01-01T00:00:00Z,view\nc1,i2,2024-01-02T00:00:00Z,view\nc1,i3,2024-01-03T00:00:00Z,view\n';
+const GOOD =
+  'customer_id,item_id,ts,event_type\nc1,i1,2024-01-01T00:00:00Z,view\nc1,i2,2024-01-02T00:00:00Z,view\nc1,i3,2024-01-03T00:00:00Z,view\n';
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const code = (fn: () => unknown) => {

@@ -15,7 +15,11 @@ export function repoRoot(from = __dirname): string {
 export function resolveDataDir(explicit?: string): string {
   const dir = resolve(explicit ?? runtimeOptions().CFM_DATA_DIR ?? join(repoRoot(), '..', 'shared', 'datasets'));
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new CfmError('CFM_E_DATASET', `data directory ${dir} not found: set CFM_DATA_DIR to the folder holding the datasets (e.g. ../shared/datasets)`, { field: 'CFM_DATA_DIR' });
+    throw new CfmError(
+      'CFM_E_DATASET',
+      `data directory ${dir} not found: set CFM_DATA_DIR to the folder holding the datasets (e.g. ../shared/datasets)`,
+      { field: 'CFM_DATA_DIR' },
+    );
   return realpathSync(dir);
 }
 

@@ -39,7 +39,14 @@ export async function prepareDataset(opts: PrepareDatasetOptions): Promise<Prepa
   const config = { ...opts.config };
   if (opts.dataset.startsWith('path:')) {
     const dir = resolveInside(dataDir, opts.dataset.slice(5));
-    return prepareFromSources({ dataset: opts.dataset, sources: contractFolder(dir, dataDir), out: opts.out, dbPath: opts.dbPath, progress: opts.progress, config: { split: opts.split ?? 'temporal', ...config } });
+    return prepareFromSources({
+      dataset: opts.dataset,
+      sources: contractFolder(dir, dataDir),
+      out: opts.out,
+      dbPath: opts.dbPath,
+      progress: opts.progress,
+      config: { split: opts.split ?? 'temporal', ...config },
+    });
   }
   const adapter = getAdapter(opts.dataset);
   const folder = resolveInside(dataDir, adapter.folder);
@@ -48,7 +55,14 @@ export async function prepareDataset(opts: PrepareDatasetOptions): Promise<Prepa
   try {
     opts.progress?.log(`converting ${adapter.name} to contract files`);
     const sources = await adapter.toContract(new DatasetFiles(dataDir, folder), work);
-    return await prepareFromSources({ dataset: adapter.name, sources, out: opts.out, dbPath: opts.dbPath, progress: opts.progress, config: { split: opts.split ?? adapter.defaultSplit, ...config } });
+    return await prepareFromSources({
+      dataset: adapter.name,
+      sources,
+      out: opts.out,
+      dbPath: opts.dbPath,
+      progress: opts.progress,
+      config: { split: opts.split ?? adapter.defaultSplit, ...config },
+    });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -44,22 +44,21 @@ function binary(s: string): boolean {
 
 function splitQuoted(line: string, sep: string): string[] {
   const out: string[] = [];
-  let cur = '', quoted = false;
+  let cur = '',
+    quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
       if (ch === '"' && line[i + 1] === '"') {
         cur += '"';
         i++;
-      }
-      else if (ch === '"') quoted = false;
+      } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
     else if (ch === sep) {
       out.push(cur);
       cur = '';
-    }
-    else cur += ch;
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -79,7 +78,8 @@ export class DatasetFiles {
   /** A file of the folder: resolved through symlinks and refused (CFM_E_PATH_ESCAPE) when outside the data directory. */
   path(name: string): string {
     const target = join(this.dir, name);
-    if (!existsSync(target)) throw new CfmError('CFM_E_DATASET', 'file missing from the dataset folder', { file: relative(this.dataDir, target) });
+    if (!existsSync(target))
+      throw new CfmError('CFM_E_DATASET', 'file missing from the dataset folder', { file: relative(this.dataDir, target) });
     return insideDataDir(this.dataDir, target);
   }
 
@@ -94,7 +94,9 @@ export class DatasetFiles {
       return JSON.parse(this.text(name)) as T;
     } catch (e) {
       if (e instanceof CfmError) throw e;
-      throw new CfmError('CFM_E_FILE', `not valid JSON (starts with "${snippet(this.text(name), 40)}")`, { file: relative(this.dataDir, this.path(name)) });
+      throw new CfmError('CFM_E_FILE', `not valid JSON (starts with "${snippet(this.text(name), 40)}")`, {
+        file: relative(this.dataDir, this.path(name)),
+      });
     }
   }
 
@@ -104,7 +106,14 @@ export class DatasetFiles {
    */
   async *rows(name: string, o: RawReadOptions): AsyncGenerator<RawRow> {
     const file = this.path(name);
-    const src: RawSource = { file: relative(this.dataDir, file), kind: o.kind ?? 'events', input: 0, converted: 0, quarantine: [], oneRowPerLine: o.oneRowPerLine ?? true };
+    const src: RawSource = {
+      file: relative(this.dataDir, file),
+      kind: o.kind ?? 'events',
+      input: 0,
+      converted: 0,
+      quarantine: [],
+      oneRowPerLine: o.oneRowPerLine ?? true,
+    };
     this.raw.push(src);
     const [min, max] = typeof o.fields === 'number' ? [o.fields, o.fields] : o.fields;
     const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
@@ -140,7 +149,9 @@ export function insideDataDir(dataDir: string, path: string): string {
   const real = realpathSync(path);
   const r = relative(dataDir, real);
   if (r.startsWith('..') || isAbsolute(r))
-    throw new CfmError('CFM_E_PATH_ESCAPE', `a dataset file resolves outside the data directory ${dataDir}`, { file: relative(dataDir, path) });
+    throw new CfmError('CFM_E_PATH_ESCAPE', `a dataset file resolves outside the data directory ${dataDir}`, {
+      file: relative(dataDir, path),
+    });
   if (!statSync(real).isFile()) throw new CfmError('CFM_E_DATASET', 'not a regular file', { file: relative(dataDir, path) });
   return real;
 }
@@ -150,7 +161,8 @@ async function* lines(file: string, encoding: 'utf8' | 'latin1', gzip: boolean):
   const stream = gzip ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
   // (latin1 is one byte per character: a chunk decodes on its own; TextDecoder's 'latin1' would be windows-1252)
   const decoder = new TextDecoder('utf-8');
-  const decode = (chunk?: Buffer) => (encoding === 'latin1' ? (chunk?.toString('latin1') ?? '') : decoder.decode(chunk, { stream: chunk !== undefined }));
+  const decode = (chunk?: Buffer) =>
+    encoding === 'latin1' ? (chunk?.toString('latin1') ?? '') : decoder.decode(chunk, { stream: chunk !== undefined });
   let rest = '';
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const text = rest + decode(chunk);

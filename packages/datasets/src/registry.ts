@@ -7,11 +7,21 @@ import { coveo, diginetica } from './adapters/sessions';
 
 /** Every adapter, by name (names follow the shared dataset folders). */
 export const adapters: DatasetAdapter[] = [
-  ...s3recAdapters, bert4recBeauty, movielens1m, movielens100k, amazonGrocery, taobao, diginetica, coveo,
+  ...s3recAdapters,
+  bert4recBeauty,
+  movielens1m,
+  movielens100k,
+  amazonGrocery,
+  taobao,
+  diginetica,
+  coveo,
 ];
 
 export function getAdapter(name: string): DatasetAdapter {
   const a = adapters.find((x) => x.name === name);
-  if (!a) throw new CfmError('CFM_E_DATASET', `unknown dataset "${name}"; known: ${adapters.map((x) => x.name).join(', ')}, or path:<dir>`, { field: 'dataset' });
+  if (!a)
+    throw new CfmError('CFM_E_DATASET', `unknown dataset "${name}"; known: ${adapters.map((x) => x.name).join(', ')}, or path:<dir>`, {
+      field: 'dataset',
+    });
   return a;
 }

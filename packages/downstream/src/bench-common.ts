@@ -29,7 +29,11 @@ export interface BenchContext {
 export function taskSplit(spec: Pick<BenchmarkSpec, 'split' | 'seed' | 'name'>, n: number, repeat: number): Split {
   const s = customerDisjointSplit(n, spec.split, spec.seed + repeat);
   if (!s.train.length || !s.test.length)
-    throw new CfmError('CFM_E_DATASET', `${n} customers are too few for split [${spec.split.join(', ')}]: ${s.train.length} train, ${s.test.length} test`, { field: `benchmarks.${spec.name}.split` });
+    throw new CfmError(
+      'CFM_E_DATASET',
+      `${n} customers are too few for split [${spec.split.join(', ')}]: ${s.train.length} train, ${s.test.length} test`,
+      { field: `benchmarks.${spec.name}.split` },
+    );
   return s;
 }
 
@@ -49,7 +53,8 @@ export async function frozenVectors(ex: Examples, ctx: BenchContext, task: strin
 
 /** mean and (sample) standard deviation of each metric over repeats (std 0 with one repeat; non-finite runs left out) */
 export function summarize(runs: Metrics[]): { metrics: Metrics; std: Metrics } {
-  const metrics: Metrics = {}, std: Metrics = {};
+  const metrics: Metrics = {},
+    std: Metrics = {};
   for (const k of Object.keys(runs[0] ?? {})) {
     const xs = runs.map((r) => r[k]).filter(Number.isFinite);
     if (!xs.length) continue;
@@ -61,8 +66,12 @@ export function summarize(runs: Metrics[]): { metrics: Metrics; std: Metrics } {
 }
 
 export function rowLine(task: string, r: Row): string {
-  const m = Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(4)} ± ${(r.std[k] ?? 0).toFixed(4)}`).join(', ');
-  const cost = r.cost ? `; ${r.cost.msPerBatch.toFixed(2)} ms / batch of 128, ${r.cost.parameters} parameters trained, ${r.cost.trainSeconds.toFixed(1)} s training` : '';
+  const m = Object.entries(r.metrics)
+    .map(([k, v]) => `${k} ${v.toFixed(4)} ± ${(r.std[k] ?? 0).toFixed(4)}`)
+    .join(', ');
+  const cost = r.cost
+    ? `; ${r.cost.msPerBatch.toFixed(2)} ms / batch of 128, ${r.cost.parameters} parameters trained, ${r.cost.trainSeconds.toFixed(1)} s training`
+    : '';
   return `benchmark ${task} ${r.model}: ${m}${cost}`;
 }
 
@@ -71,6 +80,13 @@ export const pick = (m: Metrics, keys: string[]): Metrics => Object.fromEntries(
 /** result skeleton: rule, example count, the split sizes (the same every repeat) */
 export function resultOf(spec: BenchmarkSpec, rule: string, n: number, rows: Row[]): BenchmarkResult {
   const s = taskSplit(spec, n, 0);
-  return { task: spec.name, kind: spec.task, rule, examples: n, split: { train: s.train.length, valid: s.valid.length, test: s.test.length }, repeats: spec.repeats, rows };
+  return {
+    task: spec.name,
+    kind: spec.task,
+    rule,
+    examples: n,
+    split: { train: s.train.length, valid: s.valid.length, test: s.test.length },
+    repeats: spec.repeats,
+    rows,
+  };
 }
-

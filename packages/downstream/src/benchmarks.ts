@@ -6,7 +6,18 @@ import { CfmError, isCfmError, lineProgress, type CustomerModel, type PreparedDa
 import type { BenchmarkResult, BenchmarkSpec } from '@cfm/contracts';
 import { finetuneBenchmark } from './finetune-bench';
 import { evaluateRecommender, trainRecommender } from './recommend';
-import { frozenVectors, HEAD_BATCH, pick, resultOf, rowLine, summarize, taskSplit, type BenchContext, type Metrics, type Row } from './bench-common';
+import {
+  frozenVectors,
+  HEAD_BATCH,
+  pick,
+  resultOf,
+  rowLine,
+  summarize,
+  taskSplit,
+  type BenchContext,
+  type Metrics,
+  type Row,
+} from './bench-common';
 import { frozenEncoder, frozenSource } from './sources';
 import { nextItemTask, targetingTask, type ClassificationTask } from './tasks';
 import { labelRuleTask } from './label-rule';
@@ -35,7 +46,12 @@ export async function runBenchmarks(o: RunBenchmarksOptions): Promise<BenchmarkR
   const progress = o.progress ?? lineProgress();
   let xgb: string | null | undefined;
   const ctx: BenchContext = {
-    data: o.data, model: o.model, reload: o.reload, fresh: o.fresh, progress, signal: o.signal,
+    data: o.data,
+    model: o.model,
+    reload: o.reload,
+    fresh: o.fresh,
+    progress,
+    signal: o.signal,
     beat(details) {
       o.heartbeat?.(details);
       if (o.signal?.aborted) throw new CfmError('CFM_E_STATE', `benchmarks cancelled (${String(details.task ?? 'between tasks')})`);
@@ -56,7 +72,8 @@ export async function runBenchmarks(o: RunBenchmarksOptions): Promise<BenchmarkR
     try {
       out.push(await runTask(spec, ctx));
     } catch (e) {
-      if (o.signal?.aborted && !(isCfmError(e) && /cancelled/.test(e.message))) throw new CfmError('CFM_E_STATE', `benchmarks cancelled (${spec.name})`);
+      if (o.signal?.aborted && !(isCfmError(e) && /cancelled/.test(e.message)))
+        throw new CfmError('CFM_E_STATE', `benchmarks cancelled (${spec.name})`);
       throw e;
     }
     progress.log(`benchmark ${spec.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -76,7 +93,11 @@ function runTask(spec: BenchmarkSpec, ctx: BenchContext): Promise<BenchmarkResul
     case 'finetune':
       return finetuneBenchmark(spec, labelRuleTask(ctx.data, spec.name, spec), ctx);
     default:
-      throw new CfmError('CFM_E_CONFIG', `unknown benchmark task "${(spec as { task: string }).task}" (label, targeting, next-item, finetune)`, { field: 'benchmarks.task' });
+      throw new CfmError(
+        'CFM_E_CONFIG',
+        `unknown benchmark task "${(spec as { task: string }).task}" (label, targeting, next-item, finetune)`,
+        { field: 'benchmarks.task' },
+      );
   }
 }
 
@@ -85,9 +106,15 @@ function checkSpec(spec: BenchmarkSpec): void {
   const field = (k: string) => ({ field: `benchmarks.${spec.name}.${k}` });
   const [a, b, c] = spec.split;
   if (spec.split.length !== 3 || [a, b, c].some((x) => !(x >= 0)) || !(a > 0 && c > 0) || Math.abs(a + b + c - 1) > 1e-6)
-    throw new CfmError('CFM_E_CONFIG', `split must be three shares (train, valid, test) summing to 1 with train and test > 0, got [${spec.split.join(', ')}]`, field('split'));
-  if (!(Number.isInteger(spec.repeats) && spec.repeats >= 1)) throw new CfmError('CFM_E_CONFIG', `repeats must be a whole number >= 1, got ${spec.repeats}`, field('repeats'));
-  if (!(Number.isInteger(spec.epochs) && spec.epochs >= 1)) throw new CfmError('CFM_E_CONFIG', `epochs must be a whole number >= 1, got ${spec.epochs}`, field('epochs'));
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `split must be three shares (train, valid, test) summing to 1 with train and test > 0, got [${spec.split.join(', ')}]`,
+      field('split'),
+    );
+  if (!(Number.isInteger(spec.repeats) && spec.repeats >= 1))
+    throw new CfmError('CFM_E_CONFIG', `repeats must be a whole number >= 1, got ${spec.repeats}`, field('repeats'));
+  if (!(Number.isInteger(spec.epochs) && spec.epochs >= 1))
+    throw new CfmError('CFM_E_CONFIG', `epochs must be a whole number >= 1, got ${spec.epochs}`, field('epochs'));
 }
 
 const CLASSIFICATION = ['auroc', 'f1', 'accuracy'];
@@ -96,17 +123,27 @@ const CLASSIFICATION = ['auroc', 'f1', 'accuracy'];
 async function classificationBenchmark(spec: BenchmarkSpec, t: ClassificationTask, ctx: BenchContext): Promise<BenchmarkResult> {
   const n = t.rows.length;
   const positives = t.labels.reduce((a, y) => a + y, 0);
-  ctx.progress.log(`benchmark ${spec.name} (${spec.task}): ${t.rule}; ${n} customers, ${positives} positive; split [${spec.split.join(', ')}], ${spec.repeats} repeat(s)`);
+  ctx.progress.log(
+    `benchmark ${spec.name} (${spec.task}): ${t.rule}; ${n} customers, ${positives} positive; split [${spec.split.join(', ')}], ${spec.repeats} repeat(s)`,
+  );
   const d = ctx.model.embeddingDim;
   const vectors = await frozenVectors(t, ctx, spec.name);
   const withXgb = ctx.xgboost() === null;
-  const umlp: Metrics[] = [], xgb: Metrics[] = [];
+  const umlp: Metrics[] = [],
+    xgb: Metrics[] = [];
   for (let r = 0; r < spec.repeats; r++) {
     const s = taskSplit(spec, n, r);
     const seed = spec.seed + r;
     const beat = () => ctx.beat({ task: spec.name, repeat: r, model: 'U-MLP' });
     const { metrics, model } = await trainClassifier(frozenEncoder(t, vectors, d), t, s.train, s.test, {
-      freezeEncoder: true, epochs: spec.epochs, lr: 1e-3, batchSize: HEAD_BATCH, seed, maxLen: ctx.model.maxLen, signal: ctx.signal, onProgress: beat,
+      freezeEncoder: true,
+      epochs: spec.epochs,
+      lr: 1e-3,
+      batchSize: HEAD_BATCH,
+      seed,
+      maxLen: ctx.model.maxLen,
+      signal: ctx.signal,
+      onProgress: beat,
     });
     model.dispose();
     umlp.push(pick(metrics, CLASSIFICATION));
@@ -136,11 +173,19 @@ async function nextItemBenchmark(spec: Extract<BenchmarkSpec, { task: 'next-item
     const s = taskSplit(spec, n, r);
     const seed = spec.seed + r;
     const { model } = await trainRecommender(frozenSource(vectors, d), t, s.train, {
-      epochs: spec.epochs, lr: 1e-3, seed, signal: ctx.signal, onProgress: () => ctx.beat({ task: spec.name, repeat: r }),
+      epochs: spec.epochs,
+      lr: 1e-3,
+      seed,
+      signal: ctx.signal,
+      onProgress: () => ctx.beat({ task: spec.name, repeat: r }),
     });
     try {
       const bySegment = evaluateRecommender(model, t, s.test, seed, { negatives: spec.negatives, fraction: 1 / 3 });
-      runs.push(Object.fromEntries(Object.entries(bySegment).flatMap(([seg, m]) => Object.entries(m).map(([k, v]) => [seg === 'all' ? k : `${seg}/${k}`, v]))));
+      runs.push(
+        Object.fromEntries(
+          Object.entries(bySegment).flatMap(([seg, m]) => Object.entries(m).map(([k, v]) => [seg === 'all' ? k : `${seg}/${k}`, v])),
+        ),
+      );
     } finally {
       model.params.dispose();
     }

@@ -2,12 +2,25 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticPrepared } from '@cfm/tensor/testing';
 import { initBackend } from '@cfm/tensor';
 import { createShopperBert } from '@cfm/model-shopperbert';
-import { customerDisjointSplit, embedExamples, evaluateRecommender, frozenEncoder, frozenSource, labelTask, nextItemTask, targetingTask, trainClassifier, trainRecommender } from './index';
+import {
+  customerDisjointSplit,
+  embedExamples,
+  evaluateRecommender,
+  frozenEncoder,
+  frozenSource,
+  labelTask,
+  nextItemTask,
+  targetingTask,
+  trainClassifier,
+  trainRecommender,
+} from './index';
 
 const data = () => {
   const d = syntheticPrepared({ customers: 120, items: 20, minLen: 5, maxLen: 15 });
   // label = whether the customer's walk starts in the first half of the item cycle: learnable from the items
-  const userLabels = Object.fromEntries(d.train.customerIds.map((id, c) => [id, { group: d.train.items[d.train.offsets[c]] < 14 ? 'a' : 'b' }]));
+  const userLabels = Object.fromEntries(
+    d.train.customerIds.map((id, c) => [id, { group: d.train.items[d.train.offsets[c]] < 14 ? 'a' : 'b' }]),
+  );
   return { ...d, userLabels };
 };
 
@@ -37,9 +50,18 @@ describe('downstream tasks', () => {
     expect(emb.every(Number.isFinite)).toBe(true);
     m.dispose();
     // vectors that carry the label in one noisy coordinate: the head must find it
-    const vec = Float32Array.from({ length: t.rows.length * 8 }, (_, i) => (i % 8 === 3 ? t.labels[Math.floor(i / 8)] : 0) + 0.3 * Math.sin(i * 12.9898));
+    const vec = Float32Array.from(
+      { length: t.rows.length * 8 },
+      (_, i) => (i % 8 === 3 ? t.labels[Math.floor(i / 8)] : 0) + 0.3 * Math.sin(i * 12.9898),
+    );
     const s = customerDisjointSplit(t.rows.length, [0.6, 0.1, 0.3], 0);
-    const { metrics, model } = await trainClassifier(frozenEncoder(t, vec, 8), t, s.train, s.test, { freezeEncoder: true, epochs: 80, lr: 3e-3, seed: 0, maxLen: 16 });
+    const { metrics, model } = await trainClassifier(frozenEncoder(t, vec, 8), t, s.train, s.test, {
+      freezeEncoder: true,
+      epochs: 80,
+      lr: 3e-3,
+      seed: 0,
+      maxLen: 16,
+    });
     expect(metrics.auroc).toBeGreaterThan(0.9);
     expect(metrics.accuracy).toBeGreaterThan(0.8);
     expect(metrics.f1).toBeGreaterThan(0.8); // at the F1-best threshold of the training rows

@@ -19,7 +19,11 @@ type Method = 'fine-tuned' | 'frozen' | 'no pre-training';
 export function asEncoder(model: CustomerModel): Encoder {
   const m = model as CustomerModel & Partial<Encoder>;
   if (typeof m.encodeVector !== 'function' || typeof m.params?.count !== 'function')
-    throw new CfmError('CFM_E_CONFIG', `family "${model.family}" cannot be fine-tuned: its model does not implement Encoder (params + encodeVector)`, { field: 'benchmarks.finetune' });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `family "${model.family}" cannot be fine-tuned: its model does not implement Encoder (params + encodeVector)`,
+      { field: 'benchmarks.finetune' },
+    );
   return m as Encoder;
 }
 
@@ -34,20 +38,43 @@ function headMs(m: FineTuned, vectors: Float32Array, dim: number): number {
   return medianMs(() => tf.tidy(() => m.head.apply(tf.tensor2d(vectors, [vectors.length / dim, dim]), Ctx.inference()).dataSync()));
 }
 
-export async function finetuneBenchmark(spec: Extract<BenchmarkSpec, { task: 'finetune' }>, t: ClassificationTask, ctx: BenchContext): Promise<BenchmarkResult> {
+export async function finetuneBenchmark(
+  spec: Extract<BenchmarkSpec, { task: 'finetune' }>,
+  t: ClassificationTask,
+  ctx: BenchContext,
+): Promise<BenchmarkResult> {
   const frozenEnc = asEncoder(ctx.model);
   const n = t.rows.length;
-  ctx.progress.log(`benchmark ${spec.name} (finetune): ${t.rule}; ${n} customers; split [${spec.split.join(', ')}], ${spec.repeats} repeat(s)`);
+  ctx.progress.log(
+    `benchmark ${spec.name} (finetune): ${t.rule}; ${n} customers; split [${spec.split.join(', ')}], ${spec.repeats} repeat(s)`,
+  );
   const methods: Method[] = ['fine-tuned', 'frozen', ...(ctx.fresh ? (['no pre-training'] as const) : [])];
-  const runs = Object.fromEntries(methods.map((m) => [m, { metrics: [] as Metrics[], ms: [] as number[], parameters: [] as number[], seconds: [] as number[] }])) as Record<Method, { metrics: Metrics[]; ms: number[]; parameters: number[]; seconds: number[] }>;
-  const head = { epochs: spec.epochs, lr: 1e-3, batchSize: HEAD_BATCH, maxLen: ctx.model.maxLen, itemFeatures: ctx.data.itemFeatures, signal: ctx.signal };
+  const runs = Object.fromEntries(
+    methods.map((m) => [m, { metrics: [] as Metrics[], ms: [] as number[], parameters: [] as number[], seconds: [] as number[] }]),
+  ) as Record<Method, { metrics: Metrics[]; ms: number[]; parameters: number[]; seconds: number[] }>;
+  const head = {
+    epochs: spec.epochs,
+    lr: 1e-3,
+    batchSize: HEAD_BATCH,
+    maxLen: ctx.model.maxLen,
+    itemFeatures: ctx.data.itemFeatures,
+    signal: ctx.signal,
+  };
   for (let r = 0; r < spec.repeats; r++) {
     const s = taskSplit(spec, n, r);
     const seed = spec.seed + r;
     // a batch of 128 test customers (the test part repeated when it is smaller)
-    const batch = part(t, Int32Array.from({ length: BATCH }, (_, i) => s.test[i % s.test.length]));
+    const batch = part(
+      t,
+      Int32Array.from({ length: BATCH }, (_, i) => s.test[i % s.test.length]),
+    );
     ctx.beat({ task: spec.name, repeat: r, model: 'frozen' });
-    const frozen = await trainClassifier(frozenEnc, t, s.train, s.test, { ...head, seed, freezeEncoder: true, onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: 'frozen' }) });
+    const frozen = await trainClassifier(frozenEnc, t, s.train, s.test, {
+      ...head,
+      seed,
+      freezeEncoder: true,
+      onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: 'frozen' }),
+    });
     try {
       const stored = encodeExamples(frozenEnc, batch, frozen.model.o);
       record(runs.frozen, frozen, headMs(frozen.model, stored, frozenEnc.embeddingDim));
@@ -59,7 +86,12 @@ export async function finetuneBenchmark(spec: Extract<BenchmarkSpec, { task: 'fi
       const copy = method === 'fine-tuned' ? await ctx.reload() : await ctx.fresh!();
       try {
         const enc = asEncoder(copy);
-        const tuned = await trainClassifier(enc, t, s.train, s.test, { ...head, seed, freezeEncoder: false, onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: method }) });
+        const tuned = await trainClassifier(enc, t, s.train, s.test, {
+          ...head,
+          seed,
+          freezeEncoder: false,
+          onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: method }),
+        });
         try {
           record(runs[method], tuned, encoderMs(tuned.model, batch));
         } finally {
@@ -79,7 +111,11 @@ export async function finetuneBenchmark(spec: Extract<BenchmarkSpec, { task: 'fi
   return resultOf(spec, t.rule, n, rows);
 }
 
-function record(into: { metrics: Metrics[]; ms: number[]; parameters: number[]; seconds: number[] }, r: { metrics: Metrics; parameters: number; seconds: number }, ms: number): void {
+function record(
+  into: { metrics: Metrics[]; ms: number[]; parameters: number[]; seconds: number[] },
+  r: { metrics: Metrics; parameters: number; seconds: number },
+  ms: number,
+): void {
   into.metrics.push(pick(r.metrics, ['auroc', 'f1', 'accuracy']));
   into.parameters.push(r.parameters);
   into.seconds.push(r.seconds);

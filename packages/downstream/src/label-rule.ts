@@ -15,13 +15,16 @@ export function labelRule(r: LabelRule): { positive: (v: string | number) => boo
     return {
       positive: (v) => {
         const x = typeof v === 'number' ? v : Number(v);
-        if (!Number.isFinite(x)) throw new CfmError('CFM_E_DATASET', `value "${v}" is not a number (the label rule has a threshold)`, { field: r.field });
+        if (!Number.isFinite(x))
+          throw new CfmError('CFM_E_DATASET', `value "${v}" is not a number (the label rule has a threshold)`, { field: r.field });
         return x >= threshold;
       },
       rule: `users.${r.field} >= ${threshold} = 1, below = 0`,
     };
   }
-  throw new CfmError('CFM_E_CONFIG', `the label rule of "${r.field}" needs \`positive\` values or a numeric \`threshold\``, { field: r.field });
+  throw new CfmError('CFM_E_CONFIG', `the label rule of "${r.field}" needs \`positive\` values or a numeric \`threshold\``, {
+    field: r.field,
+  });
 }
 
 /** the label task of `rule` on the training histories; a clear error when the data has no users table, no such
@@ -30,7 +33,9 @@ export function labelRuleTask(data: PreparedDataset, name: string, r: LabelRule)
   const { positive, rule } = labelRule(r);
   const users = data.userLabels;
   if (!users || !Object.keys(users).length)
-    throw new CfmError('CFM_E_DATASET', `dataset ${data.dataset} has no users table, so there is no "${r.field}" label`, { field: r.field });
+    throw new CfmError('CFM_E_DATASET', `dataset ${data.dataset} has no users table, so there is no "${r.field}" label`, {
+      field: r.field,
+    });
   const known = new Set<string>();
   let found = false;
   for (const u of Object.values(users)) {
@@ -40,10 +45,19 @@ export function labelRuleTask(data: PreparedDataset, name: string, r: LabelRule)
     }
     if (known.size < 50) for (const k of Object.keys(u)) known.add(k);
   }
-  if (!found) throw new CfmError('CFM_E_DATASET', `no customer has a "${r.field}" field in the users table (fields: ${[...known].join(', ') || 'none'})`, { field: r.field });
+  if (!found)
+    throw new CfmError(
+      'CFM_E_DATASET',
+      `no customer has a "${r.field}" field in the users table (fields: ${[...known].join(', ') || 'none'})`,
+      { field: r.field },
+    );
   const t = labelTask(data, name, r.field, positive, rule);
   const pos = t.labels.reduce((a, y) => a + y, 0);
   if (pos === 0 || pos === t.labels.length)
-    throw new CfmError('CFM_E_DATASET', `label "${r.field}" has one class only under "${rule}" (${pos} positive of ${t.labels.length} customers)`, { field: r.field });
+    throw new CfmError(
+      'CFM_E_DATASET',
+      `label "${r.field}" has one class only under "${rule}" (${pos} positive of ${t.labels.length} customers)`,
+      { field: r.field },
+    );
   return t;
 }

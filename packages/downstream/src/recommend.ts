@@ -27,7 +27,11 @@ export class Recommender {
   readonly params: Params;
   readonly tower: Mlp;
   readonly items: tf.Variable;
-  constructor(readonly src: UserSource, itemCount: number, seed: number) {
+  constructor(
+    readonly src: UserSource,
+    itemCount: number,
+    seed: number,
+  ) {
     this.params = new Params(seed + 104729);
     this.tower = new Mlp(this.params, 'rec/user', [src.dim, ...UMLP_HIDDEN], 'relu');
     this.items = this.params.add('rec/items', [itemCount, UMLP_HIDDEN.at(-1)!]);
@@ -42,7 +46,12 @@ export class Recommender {
   }
 }
 
-export async function trainRecommender(src: UserSource, t: RecommendationTask, trainIdx: Int32Array, o: RecOptions): Promise<{ model: Recommender; report: FitReport }> {
+export async function trainRecommender(
+  src: UserSource,
+  t: RecommendationTask,
+  trainIdx: Int32Array,
+  o: RecOptions,
+): Promise<{ model: Recommender; report: FitReport }> {
   const model = new Recommender(src, t.itemCount, o.seed);
   const k = o.negatives ?? 4;
   const bs = o.batchSize ?? 256;
@@ -52,7 +61,10 @@ export async function trainRecommender(src: UserSource, t: RecommendationTask, t
     // only the encoder variables the user vector depends on (a family's own task heads get no gradient)
     const vars = [...src.params.trainable()];
     const probe = Array.from(trainIdx.subarray(0, 2));
-    const { value, grads } = tf.variableGrads(() => tf.sum(src.vectors(probe, new Ctx(true, o.seed))) as tf.Scalar, vars.map(([, v]) => v));
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(src.vectors(probe, new Ctx(true, o.seed))) as tf.Scalar,
+      vars.map(([, v]) => v),
+    );
     for (const [n, v] of vars) if (grads[v.name]) trained.vars.set(`encoder/${n}`, v);
     tf.dispose([value, ...Object.values(grads)]);
   }
@@ -74,9 +86,16 @@ export async function trainRecommender(src: UserSource, t: RecommendationTask, t
       batchesPerEpoch: Math.ceil(trainIdx.length / bs),
       batch,
       size: (b) => b.idx.length,
-      loss: (b, ctx) => tf.tidy(() => binaryCrossEntropy(model.logits(b.idx, b.cands, ctx).reshape([-1]), tf.tensor1d(labels(b.idx.length)))),
+      loss: (b, ctx) =>
+        tf.tidy(() => binaryCrossEntropy(model.logits(b.idx, b.cands, ctx).reshape([-1]), tf.tensor1d(labels(b.idx.length)))),
     },
-    { epochs: o.epochs, seed: o.seed, optim: { lr: o.lr, weightDecay: 0, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 }, signal: o.signal, onProgress: o.onProgress },
+    {
+      epochs: o.epochs,
+      seed: o.seed,
+      optim: { lr: o.lr, weightDecay: 0, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 },
+      signal: o.signal,
+      onProgress: o.onProgress,
+    },
   );
   return { model, report };
 }
@@ -84,7 +103,11 @@ export async function trainRecommender(src: UserSource, t: RecommendationTask, t
 /** HR@10, NDCG@10, MRR of the positive among `negatives` (default 100) uniform random items (not in the history),
  * overall ('all') and for the cold / heavy customers (bottom / top `fraction` by history length, default 10 %) */
 export function evaluateRecommender(
-  model: Recommender, t: RecommendationTask, testIdx: Int32Array, seed: number, o: { negatives?: number; fraction?: number } = {},
+  model: Recommender,
+  t: RecommendationTask,
+  testIdx: Int32Array,
+  seed: number,
+  o: { negatives?: number; fraction?: number } = {},
 ): Record<string, Record<string, number>> {
   const negatives = o.negatives ?? 100;
   const h = t.history;
@@ -94,7 +117,12 @@ export function evaluateRecommender(
   const ids = new Int32Array(offsets[testIdx.length]);
   testIdx.forEach((e, i) => ids.set(h.items.subarray(h.offsets[t.rows[e]], t.ends[e]), offsets[i]));
   const width = 1 + negatives;
-  const cands = buildSampledCandidates({ targets: Int32Array.from(testIdx, (e) => t.items[e]), history: { offsets, ids }, itemCount: t.itemCount, protocol: { kind: 'uniform', count: negatives, seed } });
+  const cands = buildSampledCandidates({
+    targets: Int32Array.from(testIdx, (e) => t.items[e]),
+    history: { offsets, ids },
+    itemCount: t.itemCount,
+    protocol: { kind: 'uniform', count: negatives, seed },
+  });
   const scores = new Float32Array(cands.length);
   for (let s = 0; s < testIdx.length; s += 256) {
     const idx = Array.from(testIdx.subarray(s, s + 256));

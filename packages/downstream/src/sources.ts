@@ -15,21 +15,43 @@ export interface Examples {
 
 /** the padded batch of examples rows[i], ends[i] (i in idx): the most recent `maxLen` events before each end,
  * with event types, times and the item features */
-export function examplesBatch(ex: Examples, idx: ArrayLike<number>, maxLen: number, itemFeatures?: Record<string, Int32Array>): SequenceBatch {
-  return padBatch(ex.history, Array.from(idx, (i) => ex.rows[i]), { maxLen, itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]), times: true });
+export function examplesBatch(
+  ex: Examples,
+  idx: ArrayLike<number>,
+  maxLen: number,
+  itemFeatures?: Record<string, Int32Array>,
+): SequenceBatch {
+  return padBatch(
+    ex.history,
+    Array.from(idx, (i) => ex.rows[i]),
+    { maxLen, itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]), times: true },
+  );
 }
 
 /** customer vectors [N, D] of examples from any family's embed(), batch by batch; `onBatch` runs after each
  * (heartbeats, cancellation) */
 export function embedExamples(
-  model: Pick<CustomerModel, 'embed' | 'embeddingDim'>, ex: Examples, maxLen: number, batchSize = 256,
+  model: Pick<CustomerModel, 'embed' | 'embeddingDim'>,
+  ex: Examples,
+  maxLen: number,
+  batchSize = 256,
   o: { itemFeatures?: Record<string, Int32Array>; onBatch?: (done: number) => void } = {},
 ): Float32Array {
   const d = model.embeddingDim;
   const out = new Float32Array(ex.rows.length * d);
   for (let s = 0; s < ex.rows.length; s += batchSize) {
     const n = Math.min(batchSize, ex.rows.length - s);
-    out.set(model.embed(examplesBatch(ex, Array.from({ length: n }, (_, i) => s + i), maxLen, o.itemFeatures)), s * d);
+    out.set(
+      model.embed(
+        examplesBatch(
+          ex,
+          Array.from({ length: n }, (_, i) => s + i),
+          maxLen,
+          o.itemFeatures,
+        ),
+      ),
+      s * d,
+    );
     o.onBatch?.(s + n);
   }
   return out;
@@ -42,7 +64,12 @@ export function frozenEncoder(ex: Examples, vectors: Float32Array, dim: number):
     params: new Params(0),
     embeddingDim: dim,
     encodeVector: (batch) =>
-      tf.tensor2d(Float32Array.from(batch.customerIds!.flatMap((id) => Array.from(vectors.subarray(index.get(id)! * dim, (index.get(id)! + 1) * dim)))), [batch.batchSize, dim]),
+      tf.tensor2d(
+        Float32Array.from(
+          batch.customerIds!.flatMap((id) => Array.from(vectors.subarray(index.get(id)! * dim, (index.get(id)! + 1) * dim))),
+        ),
+        [batch.batchSize, dim],
+      ),
   };
 }
 
@@ -54,7 +81,11 @@ export interface UserSource {
 }
 
 export function frozenSource(vectors: Float32Array, dim: number): UserSource {
-  return { dim, vectors: (idx) => tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(vectors.subarray(i * dim, (i + 1) * dim)))), [idx.length, dim]) };
+  return {
+    dim,
+    vectors: (idx) =>
+      tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(vectors.subarray(i * dim, (i + 1) * dim)))), [idx.length, dim]),
+  };
 }
 
 export function encoderSource(encoder: Encoder, ex: Examples, maxLen: number): UserSource {

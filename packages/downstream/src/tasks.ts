@@ -41,7 +41,9 @@ export type DownstreamTask = ClassificationTask | RecommendationTask;
 
 /** seeded customer-disjoint split of n examples by fractions (train, valid, test) */
 export function customerDisjointSplit(n: number, fractions: [number, number, number], seed: number): Split {
-  const order = createRng(seed).fork('downstream-split').shuffle(Array.from({ length: n }, (_, i) => i));
+  const order = createRng(seed)
+    .fork('downstream-split')
+    .shuffle(Array.from({ length: n }, (_, i) => i));
   const a = Math.round(n * fractions[0]);
   const b = a + Math.round(n * fractions[1]);
   const part = (from: number, to: number) => Int32Array.from(order.slice(from, to)).sort();
@@ -49,7 +51,13 @@ export function customerDisjointSplit(n: number, fractions: [number, number, num
 }
 
 /** binary label from a users-table field; customers without the field are left out */
-export function labelTask(data: PreparedDataset, name: string, field: string, positive: (v: string | number) => boolean, rule: string): ClassificationTask {
+export function labelTask(
+  data: PreparedDataset,
+  name: string,
+  field: string,
+  positive: (v: string | number) => boolean,
+  rule: string,
+): ClassificationTask {
   if (!data.userLabels) throw new CfmError('CFM_E_DATASET', `dataset ${data.dataset} has no user labels (users table)`, { field });
   const h = data.train;
   const rows: number[] = [];
@@ -62,7 +70,15 @@ export function labelTask(data: PreparedDataset, name: string, field: string, po
   });
   if (!rows.length) throw new CfmError('CFM_E_DATASET', `no customer has a "${field}" label`, { field });
   const r = Int32Array.from(rows);
-  return { name, kind: 'classification', rule, history: h, rows: r, ends: r.map((c) => h.offsets[c + 1]), labels: Float32Array.from(labels) };
+  return {
+    name,
+    kind: 'classification',
+    rule,
+    history: h,
+    rows: r,
+    ends: r.map((c) => h.offsets[c + 1]),
+    labels: Float32Array.from(labels),
+  };
 }
 
 /** movielens-1m gender (F = 1) and age group (35 or older = 1) */
@@ -77,14 +93,18 @@ export function profileTasks(data: PreparedDataset): ClassificationTask[] {
 function featureOf(data: PreparedDataset, feature: string): ArrayLike<number> {
   if (data.itemFeatures[feature]) return data.itemFeatures[feature];
   if (feature === 'item') return Int32Array.from(data.vocabs.item.tokens, (_, i) => i);
-  throw new CfmError('CFM_E_CONFIG', `no item feature "${feature}" (known: item, ${Object.keys(data.itemFeatures).join(', ')})`, { field: 'feature' });
+  throw new CfmError('CFM_E_CONFIG', `no item feature "${feature}" (known: item, ${Object.keys(data.itemFeatures).join(', ')})`, {
+    field: 'feature',
+  });
 }
 
 /** which train events count as purchases: events of type 'purchase' when the data has any, otherwise every event */
 export function purchaseEvents(data: PreparedDataset): { isPurchase: (t: number) => boolean; what: string } {
   const purchase = data.vocabs.type?.tokens.indexOf('purchase') ?? -1;
   const any = purchase >= 0 && data.train.types.some((t) => t === purchase);
-  return any ? { isPurchase: (t) => data.train.types[t] === purchase, what: 'purchases' } : { isPurchase: () => true, what: 'events (no purchase type in the data: every event counts)' };
+  return any
+    ? { isPurchase: (t) => data.train.types[t] === purchase, what: 'purchases' }
+    : { isPurchase: () => true, what: 'events (no purchase type in the data: every event counts)' };
 }
 
 /** the feature value most often bought in the training histories */
@@ -96,7 +116,8 @@ export function mostCommonValue(data: PreparedDataset, feature: string): string 
     const v = f[data.train.items[t]];
     if (isPurchase(t) && v >= RESERVED_IDS) counts.set(v, (counts.get(v) ?? 0) + 1);
   }
-  let best = -1, n = 0;
+  let best = -1,
+    n = 0;
   for (const [v, k] of counts) if (k > n || (k === n && v < best)) [best, n] = [v, k];
   if (best < 0) throw new CfmError('CFM_E_DATASET', `no purchase has a "${feature}" value`, { field: 'feature' });
   return feature === 'item' ? data.vocabs.item.tokens[best] : data.vocabs[feature].tokens[best];
@@ -107,7 +128,8 @@ export function mostCommonValue(data: PreparedDataset, feature: string): string 
  * every event before the first of them (so nothing inside the window reaches the encoder); customers with fewer
  * purchases, or no event before the window, are left out. */
 export function targetingTask(data: PreparedDataset, feature: string, value: string, window = 10): ClassificationTask {
-  if (!(Number.isInteger(window) && window >= 1)) throw new CfmError('CFM_E_CONFIG', `window must be a whole number >= 1, got ${window}`, { field: 'window' });
+  if (!(Number.isInteger(window) && window >= 1))
+    throw new CfmError('CFM_E_CONFIG', `window must be a whole number >= 1, got ${window}`, { field: 'window' });
   const f = featureOf(data, feature);
   const name = value === 'most-common' ? mostCommonValue(data, feature) : value;
   const vocab = feature === 'item' ? data.vocabs.item : data.vocabs[feature];
@@ -115,9 +137,13 @@ export function targetingTask(data: PreparedDataset, feature: string, value: str
   if (id < RESERVED_IDS) throw new CfmError('CFM_E_CONFIG', `no "${name}" in vocabulary ${feature}`, { field: 'value' });
   const h = data.train;
   const { isPurchase, what } = purchaseEvents(data);
-  const rows: number[] = [], ends: number[] = [], labels: number[] = [];
+  const rows: number[] = [],
+    ends: number[] = [],
+    labels: number[] = [];
   for (let c = 0; c < h.customerIds.length; c++) {
-    let seen = 0, hit = 0, end = h.offsets[c + 1];
+    let seen = 0,
+      hit = 0,
+      end = h.offsets[c + 1];
     for (let t = h.offsets[c + 1] - 1; t >= h.offsets[c] && seen < window; t--) {
       if (!isPurchase(t)) continue;
       seen++;
@@ -130,14 +156,23 @@ export function targetingTask(data: PreparedDataset, feature: string, value: str
     labels.push(hit);
   }
   const rule = `any of the customer's last ${window} ${what} has ${feature} = ${name}${value === 'most-common' ? ' (the most bought value)' : ''}; history = every event before them`;
-  return { name: `targeting-${feature}-${name}`, kind: 'classification', rule, history: h, rows: Int32Array.from(rows), ends: Int32Array.from(ends), labels: Float32Array.from(labels) };
+  return {
+    name: `targeting-${feature}-${name}`,
+    kind: 'classification',
+    rule,
+    history: h,
+    rows: Int32Array.from(rows),
+    ends: Int32Array.from(ends),
+    labels: Float32Array.from(labels),
+  };
 }
 
 /** next-item recommendation: history = train sequence, positive = the customer's next item (valid target) */
 export function nextItemTask(data: PreparedDataset): RecommendationTask {
   const h = data.train;
   const index = new Map(h.customerIds.map((id, c) => [id, c]));
-  const rows: number[] = [], items: number[] = [];
+  const rows: number[] = [],
+    items: number[] = [];
   data.valid.history.customerIds.forEach((id, i) => {
     const c = index.get(id);
     if (c === undefined || h.offsets[c + 1] === h.offsets[c]) return;
@@ -145,5 +180,14 @@ export function nextItemTask(data: PreparedDataset): RecommendationTask {
     items.push(data.valid.targets[i]);
   });
   const r = Int32Array.from(rows);
-  return { name: 'next-item', kind: 'recommendation', rule: 'positive = the item after the pre-training history (LOO valid target); 100 random negatives at test', history: h, rows: r, ends: r.map((c) => h.offsets[c + 1]), items: Int32Array.from(items), itemCount: data.vocabs.item.tokens.length };
+  return {
+    name: 'next-item',
+    kind: 'recommendation',
+    rule: 'positive = the item after the pre-training history (LOO valid target); 100 random negatives at test',
+    history: h,
+    rows: r,
+    ends: r.map((c) => h.offsets[c + 1]),
+    items: Int32Array.from(items),
+    itemCount: data.vocabs.item.tokens.length,
+  };
 }

@@ -21,14 +21,28 @@ export interface HeadOptions {
 }
 
 export const part = (t: ClassificationTask, idx: Int32Array): FineTuneExamples => ({
-  sequences: t.history, rows: idx.map((i) => t.rows[i]), ends: idx.map((i) => t.ends[i]), labels: Float32Array.from(idx, (i) => t.labels[i]),
+  sequences: t.history,
+  rows: idx.map((i) => t.rows[i]),
+  ends: idx.map((i) => t.ends[i]),
+  labels: Float32Array.from(idx, (i) => t.labels[i]),
 });
 
 const sigmoid = (z: Float32Array) => z.map((x) => 1 / (1 + Math.exp(-x)));
 
 /** AUROC, F1 at `threshold` and accuracy at 0.5 of probabilities against 0/1 labels */
-export function probabilityMetrics(p: Float32Array, labels: Float32Array, threshold: number): { auroc: number; f1: number; accuracy: number } {
-  return { auroc: auc(p, labels), f1: f1(p, labels, threshold), accuracy: accuracy(Array.from(p, (x) => (x >= 0.5 ? 1 : 0)), labels) };
+export function probabilityMetrics(
+  p: Float32Array,
+  labels: Float32Array,
+  threshold: number,
+): { auroc: number; f1: number; accuracy: number } {
+  return {
+    auroc: auc(p, labels),
+    f1: f1(p, labels, threshold),
+    accuracy: accuracy(
+      Array.from(p, (x) => (x >= 0.5 ? 1 : 0)),
+      labels,
+    ),
+  };
 }
 
 /** the F1-best probability threshold of (p, labels) (choose it on training rows, never on test); 0.5 when none exists */
@@ -47,12 +61,26 @@ export function classificationMetrics(logits: Float32Array, labels: Float32Array
 /** train a U-MLP head on `encoder` (a frozen encoder must cover the test examples too) (frozen or not) over the train part,
  * score the test part; `parameters`: how many were trained, `seconds`: the training time */
 export async function trainClassifier(
-  encoder: Encoder, t: ClassificationTask, train: Int32Array, test: Int32Array, o: HeadOptions & { freezeEncoder: boolean },
+  encoder: Encoder,
+  t: ClassificationTask,
+  train: Int32Array,
+  test: Int32Array,
+  o: HeadOptions & { freezeEncoder: boolean },
 ): Promise<{ metrics: Record<string, number>; model: FineTuned; parameters: number; seconds: number }> {
   const t0 = performance.now();
   const { model, parameters } = await fineTune(encoder, part(t, train), {
-    freezeEncoder: o.freezeEncoder, hidden: UMLP_HIDDEN, epochs: o.epochs, lr: o.lr, seed: o.seed, batchSize: o.batchSize ?? 256, maxLen: o.maxLen,
-    itemFeatures: o.itemFeatures, dropout: 0, weightDecay: 0, signal: o.signal, onProgress: o.onProgress,
+    freezeEncoder: o.freezeEncoder,
+    hidden: UMLP_HIDDEN,
+    epochs: o.epochs,
+    lr: o.lr,
+    seed: o.seed,
+    batchSize: o.batchSize ?? 256,
+    maxLen: o.maxLen,
+    itemFeatures: o.itemFeatures,
+    dropout: 0,
+    weightDecay: 0,
+    signal: o.signal,
+    onProgress: o.onProgress,
   });
   const seconds = (performance.now() - t0) / 1000;
   const ex = part(t, test);

@@ -9,7 +9,8 @@ import type { ClassificationTask, Split } from './tasks';
 /** null when libxgboost can be used, else why not (not provisioned, or it failed to load) */
 export function xgboostMissing(): string | null {
   const candidates = libraryCandidates();
-  if (!candidates.some((p) => existsSync(p))) return `libxgboost not found (looked in ${candidates.join(', ') || 'no place'}); run \`bash infra/xgboost/provision.sh\``;
+  if (!candidates.some((p) => existsSync(p)))
+    return `libxgboost not found (looked in ${candidates.join(', ') || 'no place'}); run \`bash infra/xgboost/provision.sh\``;
   try {
     xgboost();
     return null;
@@ -28,13 +29,31 @@ const hasBothClasses = (labels: Float32Array) => labels.some((y) => y > 0) && la
 
 /** train XGBoost on the train part's vectors (early stopping on valid), score the test part: AUROC, F1 at the
  * F1-best threshold of the train part, accuracy at 0.5; `onRound` after every boosting round (heartbeats) */
-export async function xgboostClassifier(vectors: Float32Array, dim: number, t: ClassificationTask, s: Split, o: { seed: number; signal?: AbortSignal; onRound?: () => void }): Promise<Record<string, number>> {
+export async function xgboostClassifier(
+  vectors: Float32Array,
+  dim: number,
+  t: ClassificationTask,
+  s: Split,
+  o: { seed: number; signal?: AbortSignal; onRound?: () => void },
+): Promise<Record<string, number>> {
   const labels = (idx: Int32Array) => Float32Array.from(idx, (i) => t.labels[i]);
   const [trainY, validY, testY] = [labels(s.train), labels(s.valid), labels(s.test)];
   const early = hasBothClasses(validY);
   const model = await trainGbdt({
-    features: rowsOf(vectors, dim, s.train), rows: s.train.length, cols: dim, labels: trainY,
-    params: { objective: 'binary:logistic', rounds: early ? 300 : 100, maxDepth: 4, eta: 0.1, subsample: 0.8, colsampleBytree: 0.8, evalMetric: 'auc', seed: o.seed },
+    features: rowsOf(vectors, dim, s.train),
+    rows: s.train.length,
+    cols: dim,
+    labels: trainY,
+    params: {
+      objective: 'binary:logistic',
+      rounds: early ? 300 : 100,
+      maxDepth: 4,
+      eta: 0.1,
+      subsample: 0.8,
+      colsampleBytree: 0.8,
+      evalMetric: 'auc',
+      seed: o.seed,
+    },
     valid: early ? { features: rowsOf(vectors, dim, s.valid), rows: s.valid.length, cols: dim, labels: validY } : undefined,
     earlyStoppingRounds: early ? 20 : undefined,
     signal: o.signal,

@@ -14,14 +14,15 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
   idx.sort((a, b) => scores[a] - scores[b]);
   let pos = 0;
   let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
     const avgRank = (i + j) / 2 + 1; // ranks i+1 .. j+1
-    for (let t = i; t <= j; t++) if (labels[idx[t]] > 0) {
-      pos++;
-      rankSumPos += avgRank;
-    }
+    for (let t = i; t <= j; t++)
+      if (labels[idx[t]] > 0) {
+        pos++;
+        rankSumPos += avgRank;
+      }
     i = j + 1;
   }
   const neg = n - pos;
@@ -40,7 +41,12 @@ export interface GroupedAucResult {
 /** Grouped AUC (per session or customer): the mean of per-group AUCs over groups holding both
  * classes, weighted by group size ('count', as in DIN's GAUC) or equally ('uniform').
  * groupIds need not be sorted. */
-export function groupedAuc(scores: ArrayLike<number>, labels: ArrayLike<number>, groupIds: ArrayLike<number | string>, weight: 'count' | 'uniform' = 'count'): GroupedAucResult {
+export function groupedAuc(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  groupIds: ArrayLike<number | string>,
+  weight: 'count' | 'uniform' = 'count',
+): GroupedAucResult {
   checkSameLength(scores, labels, 'groupedAuc');
   checkSameLength(scores, groupIds, 'groupedAuc groupIds');
   const members = new Map<number | string, number[]>();
@@ -53,7 +59,10 @@ export function groupedAuc(scores: ArrayLike<number>, labels: ArrayLike<number>,
   let den = 0;
   let groups = 0;
   for (const list of members.values()) {
-    const a = auc(list.map((i) => scores[i]), list.map((i) => labels[i]));
+    const a = auc(
+      list.map((i) => scores[i]),
+      list.map((i) => labels[i]),
+    );
     if (Number.isNaN(a)) continue;
     const w = weight === 'count' ? list.length : 1;
     num += w * a;
@@ -79,7 +88,9 @@ export function accuracy(pred: ArrayLike<number>, truth: ArrayLike<number>): num
 /** Binary F1 of scores thresholded at `threshold` (score >= threshold → positive); labels > 0 positive. */
 export function f1(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5): number {
   checkSameLength(scores, labels, 'f1');
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (let i = 0; i < scores.length; i++) {
     const p = scores[i] >= threshold;
     const y = labels[i] > 0;
@@ -113,7 +124,9 @@ export function bestF1Threshold(scores: ArrayLike<number>, labels: ArrayLike<num
 /** Macro F1 over classes 0..classes-1 of class predictions (classes absent from both pred and truth are left out). */
 export function macroF1(pred: ArrayLike<number>, truth: ArrayLike<number>, classes: number): number {
   checkSameLength(pred, truth, 'macroF1');
-  const tp = new Float64Array(classes), fp = new Float64Array(classes), fn = new Float64Array(classes);
+  const tp = new Float64Array(classes),
+    fp = new Float64Array(classes),
+    fn = new Float64Array(classes);
   for (let i = 0; i < pred.length; i++) {
     if (pred[i] === truth[i]) tp[pred[i]]++;
     else {
@@ -121,7 +134,8 @@ export function macroF1(pred: ArrayLike<number>, truth: ArrayLike<number>, class
       fn[truth[i]]++;
     }
   }
-  let sum = 0, used = 0;
+  let sum = 0,
+    used = 0;
   for (let c = 0; c < classes; c++) {
     if (tp[c] + fp[c] + fn[c] === 0) continue;
     sum += (2 * tp[c]) / (2 * tp[c] + fp[c] + fn[c]);

@@ -32,7 +32,11 @@ export function evaluateGroups(input: GroupedInput): GroupedResult {
   const { scores, labels, offsets, k = [4], keepEmpty = false } = input;
   const groups = offsets.length - 1;
   if (scores.length !== labels.length || offsets[groups] !== scores.length) {
-    throw new CfmError('CFM_E_CONFIG', `scores (${scores.length}), labels (${labels.length}) and offsets (last ${offsets[groups]}) disagree`, { field: 'offsets' });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `scores (${scores.length}), labels (${labels.length}) and offsets (last ${offsets[groups]}) disagree`,
+      { field: 'offsets' },
+    );
   }
   const names = ['precision', 'recall', 'mrr', 'ndcg', 'map'];
   const cols: Record<string, number[]> = {};

@@ -30,7 +30,12 @@ export function parseMetricKey(key: string): { metric: RankMetric; k: number } {
   const [name, at] = key.split('@');
   const metric = RANK_METRICS[name as RankMetricName];
   const k = at === undefined ? Infinity : Number(at);
-  if (!metric || !(k >= 1)) throw new CfmError('CFM_E_CONFIG', `unknown ranking metric "${key}" (use hr|recall|precision|ndcg|mrr|map, optionally @k with k >= 1)`, { field: 'metrics' });
+  if (!metric || !(k >= 1))
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `unknown ranking metric "${key}" (use hr|recall|precision|ndcg|mrr|map, optionally @k with k >= 1)`,
+      { field: 'metrics' },
+    );
   return { metric, k };
 }
 

@@ -7,18 +7,30 @@ const seqs = (rows: number[][]): CustomerSequences => {
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
   const items = Int32Array.from(rows.flat());
-  return { customerIds: rows.map((_, i) => `c${i}`), offsets, items, types: new Int32Array(items.length), times: new Float64Array(items.length) };
+  return {
+    customerIds: rows.map((_, i) => `c${i}`),
+    offsets,
+    items,
+    types: new Int32Array(items.length),
+    times: new Float64Array(items.length),
+  };
 };
 const history = seqs([[4, 5], [6], [7, 8, 9]]);
 const data = {
-  dataset: 'toy', split: 'loo', manifest: {}, itemFeatures: {},
+  dataset: 'toy',
+  split: 'loo',
+  manifest: {},
+  itemFeatures: {},
   vocabs: { item: { name: 'item', tokens: [...RESERVED_TOKENS, ...Array.from({ length: ITEMS - 4 }, (_, i) => `i${i}`)], hash: 'h' } },
-  train: history, valid: { history, targets: Int32Array.from([6, 7, 10]) }, test: { history, targets: Int32Array.from([6, 7, 10]) },
+  train: history,
+  valid: { history, targets: Int32Array.from([6, 7, 10]) },
+  test: { history, targets: Int32Array.from([6, 7, 10]) },
 } as PreparedDataset;
 
 /** scores each row's next item (its last item + 1) highest, then by id */
 const model = {
-  tasks: ['next_item'], maxLen: 8,
+  tasks: ['next_item'],
+  maxLen: 8,
   score(b: SequenceBatch): Float32Array {
     const out = new Float32Array(b.batchSize * ITEMS);
     for (let r = 0; r < b.batchSize; r++) {
@@ -42,7 +54,9 @@ describe('rankEval', () => {
     const b = rankEval(model, data, 'valid', { protocol: 'sampled-uniform', negatives: 3, seed: 3, maxLen: 8, batchSize: 3 });
     expect(a.metrics).toEqual(b.metrics);
     expect(a.metrics['hr@1']).toBe(1);
-    expect(describeEval({ protocol: 'sampled-pop', negatives: 5, seed: 3, maxLen: 8 }, 'valid')).toBe('valid, target + 5 popularity-sampled negatives (seed 3)');
+    expect(describeEval({ protocol: 'sampled-pop', negatives: 5, seed: 3, maxLen: 8 }, 'valid')).toBe(
+      'valid, target + 5 popularity-sampled negatives (seed 3)',
+    );
   });
 
   it('limit evaluates the first customers only', () => {

@@ -1,7 +1,15 @@
 /** Next-item ranking evaluation of any CustomerModel on a prepared split, under one protocol:
  * full ranking (all items, reserved ids dropped, history optionally dropped) or the target plus
  * 100 sampled negatives (uniform or popularity, seeded); the model scores padded batches (padBatch). */
-import { RESERVED_IDS, padBatch, silentProgress, type CustomerModel, type EvalSet, type PreparedDataset, type ProgressReporter } from '@cfm/core';
+import {
+  RESERVED_IDS,
+  padBatch,
+  silentProgress,
+  type CustomerModel,
+  type EvalSet,
+  type PreparedDataset,
+  type ProgressReporter,
+} from '@cfm/core';
 import { RankingAccumulator, type RankingResult } from './ranking';
 import { buildSampledCandidates, gatherScores, itemPopularity } from './sampling';
 

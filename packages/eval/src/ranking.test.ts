@@ -60,7 +60,8 @@ describe('evaluateRanking', () => {
     expect(Array.from(metricFromRanks(Float64Array.from([2.5]), 'ndcg@3'))[0]).toBeCloseTo(1 / Math.log2(3.5), 12);
   });
   it('ranks 2,000 rows x 12,000 items in well under a second', () => {
-    const rows = 2000, cols = 12000;
+    const rows = 2000,
+      cols = 12000;
     const scores = new Float32Array(rows * cols);
     for (let i = 0; i < scores.length; i++) scores[i] = ((i * 2654435761) % 1000003) / 1000003;
     const targets = new Int32Array(rows).map((_, r) => (r * 7) % cols);

@@ -44,8 +44,18 @@ class Marks {
   }
 }
 
-function rankAt(scores: Float32Array, off: number, cols: number, target: number, ties: Ties, drops: Array<{ ids: Int32Array; from: number; to: number }>, marks: Marks, row: number): number {
-  if (!(target >= 0 && target < cols)) throw new CfmError('CFM_E_ROW_SCHEMA', `target ${target} outside 0..${cols - 1}`, { row, field: 'targets' });
+function rankAt(
+  scores: Float32Array,
+  off: number,
+  cols: number,
+  target: number,
+  ties: Ties,
+  drops: Array<{ ids: Int32Array; from: number; to: number }>,
+  marks: Marks,
+  row: number,
+): number {
+  if (!(target >= 0 && target < cols))
+    throw new CfmError('CFM_E_ROW_SCHEMA', `target ${target} outside 0..${cols - 1}`, { row, field: 'targets' });
   const st = scores[off + target];
   if (Number.isNaN(st)) throw new CfmError('CFM_E_ROW_SCHEMA', 'target score is NaN', { row, field: 'scores' });
   let greater = 0;
@@ -61,7 +71,8 @@ function rankAt(scores: Float32Array, off: number, cols: number, target: number,
     for (let i = from; i < to; i++) {
       const e = ids[i];
       if (e === target) continue;
-      if (!(e >= 0 && e < cols)) throw new CfmError('CFM_E_ROW_SCHEMA', `excluded id ${e} outside 0..${cols - 1}`, { row, field: 'exclude' });
+      if (!(e >= 0 && e < cols))
+        throw new CfmError('CFM_E_ROW_SCHEMA', `excluded id ${e} outside 0..${cols - 1}`, { row, field: 'exclude' });
       if (m[e] === id) continue;
       m[e] = id;
       const s = scores[off + e];
@@ -88,7 +99,9 @@ export function rankRows(input: RankingInput, marks = new Marks()): Float64Array
     throw new CfmError('CFM_E_CONFIG', `scores has ${scores.length} values, expected rows*cols = ${rows}*${cols}`, { field: 'scores' });
   }
   if (exclude && exclude.offsets.length < rows + 1) {
-    throw new CfmError('CFM_E_CONFIG', `exclude.offsets has ${exclude.offsets.length} entries, expected at least rows+1 = ${rows + 1}`, { field: 'exclude' });
+    throw new CfmError('CFM_E_CONFIG', `exclude.offsets has ${exclude.offsets.length} entries, expected at least rows+1 = ${rows + 1}`, {
+      field: 'exclude',
+    });
   }
   const ranks = new Float64Array(rows);
   const drops = [

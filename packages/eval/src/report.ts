@@ -48,7 +48,9 @@ export function describeProtocol(p: EvalProtocol): string {
   if (p.candidates === 'full') parts.push(`candidates: full ranking${p.excludeHistory ? ' excluding history' : ''}`);
   else {
     const n = p.negatives;
-    parts.push(`candidates: target + ${n ? `${n.count} ${n.kind} negatives${n.seed !== undefined ? ` (seed ${n.seed})` : ''}` : 'sampled negatives'}`);
+    parts.push(
+      `candidates: target + ${n ? `${n.count} ${n.kind} negatives${n.seed !== undefined ? ` (seed ${n.seed})` : ''}` : 'sampled negatives'}`,
+    );
   }
   parts.push(`ties ${p.ties ?? 'pessimistic'}`);
   parts.push(`seeds ${p.seeds.length ? p.seeds.join(',') : 'none'} (n=${p.seeds.length})`);
@@ -87,13 +89,17 @@ export function formatReport(report: Report, digits = 4): string {
     `|${head.map(() => '---').join('|')}|`,
   ];
   for (const r of report.rows) {
-    lines.push(`| ${[r.model, ...(withSegment ? [r.segment ?? 'all'] : []), ...keys.map((k) => cell(r.metrics[k], digits))].join(' | ')} |`);
+    lines.push(
+      `| ${[r.model, ...(withSegment ? [r.segment ?? 'all'] : []), ...keys.map((k) => cell(r.metrics[k], digits))].join(' | ')} |`,
+    );
   }
   if (report.comparisons?.length) {
     lines.push('', 'Paired tests (two-sided):', '');
     for (const c of report.comparisons) {
       const { test, n, meanDiff, pValue, method } = c.result;
-      lines.push(`- ${c.a} vs ${c.b} on ${c.metric}: mean diff ${fmt(meanDiff, digits)}, ${test} test (${method}), n=${n}, p=${pValue < 1e-15 ? '< 1e-15' : pValue < 1e-4 ? pValue.toExponential(2) : fmt(pValue, 4)}`);
+      lines.push(
+        `- ${c.a} vs ${c.b} on ${c.metric}: mean diff ${fmt(meanDiff, digits)}, ${test} test (${method}), n=${n}, p=${pValue < 1e-15 ? '< 1e-15' : pValue < 1e-4 ? pValue.toExponential(2) : fmt(pValue, 4)}`,
+      );
     }
   }
   return lines.join('\n');

@@ -23,7 +23,8 @@ describe('negative sampling', () => {
   });
   it('popularity sampling follows the popularity and never draws a zero-weight item', () => {
     const pop = new Float64Array(104);
-    pop[4] = 1000; pop[5] = 1;
+    pop[4] = 1000;
+    pop[5] = 1;
     for (let i = 6; i < 104; i++) pop[i] = i % 2 ? 1 : 0;
     const sampler = createNegativeSampler({ kind: 'popularity', count: 1 }, 104, pop);
     const rng = createRng(11);
@@ -41,7 +42,9 @@ describe('negative sampling', () => {
     const neg = createNegativeSampler({ kind: 'popularity', count: 5 }, 14, pop).sample(13, [4], createRng(1));
     expect(new Set(neg).size).toBe(5);
     expect(Array.from(neg)).not.toContain(4);
-    expect(() => sampleNegatives({ kind: 'uniform', count: 10 }, 4, [5, 6], 12, undefined, createRng(1))).toThrow(/only 5 uniform negatives/);
+    expect(() => sampleNegatives({ kind: 'uniform', count: 10 }, 4, [5, 6], 12, undefined, createRng(1))).toThrow(
+      /only 5 uniform negatives/,
+    );
   });
   it('builds [rows, 1 + count] candidates with the target first, and gathers their scores', () => {
     const targets = Int32Array.from([10, 20]);

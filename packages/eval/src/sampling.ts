@@ -17,7 +17,12 @@ export interface NegativeSampler {
 }
 
 /** Items firstItem .. itemCount-1 are candidates; popularity[i] is item i's weight (counts in train). */
-export function createNegativeSampler(protocol: Pick<NegativeProtocol, 'kind' | 'count'>, itemCount: number, popularity?: ArrayLike<number>, firstItem = RESERVED_IDS): NegativeSampler {
+export function createNegativeSampler(
+  protocol: Pick<NegativeProtocol, 'kind' | 'count'>,
+  itemCount: number,
+  popularity?: ArrayLike<number>,
+  firstItem = RESERVED_IDS,
+): NegativeSampler {
   const { kind, count } = protocol;
   let cumulative: Float64Array | undefined;
   if (kind === 'popularity') {
@@ -31,7 +36,8 @@ export function createNegativeSampler(protocol: Pick<NegativeProtocol, 'kind' | 
   const draw = (rng: Rng): number => {
     if (!cumulative) return firstItem + rng.int(itemCount - firstItem);
     const u = rng.next() * cumulative[cumulative.length - 1];
-    let lo = 0, hi = cumulative.length - 1;
+    let lo = 0,
+      hi = cumulative.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cumulative[mid] > u) hi = mid;
@@ -56,14 +62,22 @@ export function createNegativeSampler(protocol: Pick<NegativeProtocol, 'kind' | 
         const eligible: number[] = [];
         for (let i = firstItem; i < itemCount; i++) if (!taken.has(i) && (kind === 'uniform' || weightOf(i) > 0)) eligible.push(i);
         if (eligible.length < count - n) {
-          throw new CfmError('CFM_E_CONFIG', `only ${n + eligible.length} ${kind} negatives exist for target ${target}, ${count} requested`, { field: 'negatives' });
+          throw new CfmError(
+            'CFM_E_CONFIG',
+            `only ${n + eligible.length} ${kind} negatives exist for target ${target}, ${count} requested`,
+            { field: 'negatives' },
+          );
         }
         while (n < count) {
           let total = 0;
           for (const i of eligible) total += weightOf(i);
           let u = rng.next() * total;
           let pick = eligible.length - 1;
-          for (let j = 0; j < eligible.length; j++) if ((u -= weightOf(eligible[j])) < 0) { pick = j; break; }
+          for (let j = 0; j < eligible.length; j++)
+            if ((u -= weightOf(eligible[j])) < 0) {
+              pick = j;
+              break;
+            }
           out[n++] = eligible[pick];
           eligible.splice(pick, 1);
         }
@@ -74,7 +88,15 @@ export function createNegativeSampler(protocol: Pick<NegativeProtocol, 'kind' | 
 }
 
 /** One row's negatives (builds a sampler per call; use createNegativeSampler in loops). */
-export function sampleNegatives(protocol: Pick<NegativeProtocol, 'kind' | 'count'>, target: number, history: ArrayLike<number>, itemCount: number, popularity: ArrayLike<number> | undefined, rng: Rng, firstItem = RESERVED_IDS): Int32Array {
+export function sampleNegatives(
+  protocol: Pick<NegativeProtocol, 'kind' | 'count'>,
+  target: number,
+  history: ArrayLike<number>,
+  itemCount: number,
+  popularity: ArrayLike<number> | undefined,
+  rng: Rng,
+  firstItem = RESERVED_IDS,
+): Int32Array {
   return createNegativeSampler(protocol, itemCount, popularity, firstItem).sample(target, history, rng);
 }
 

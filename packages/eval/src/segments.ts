@@ -28,7 +28,8 @@ function rowsWhere(n: number, keep: (i: number) => boolean): Int32Array {
 /** Cold (bottom `fraction` by history length) and heavy (top `fraction`) customers.
  * Cut-offs are the length quantiles, so ties at a cut-off all fall inside the segment. */
 export function coldHeavySegments(lengths: Int32Array, fraction = 0.1): Segment[] {
-  if (!(fraction > 0 && fraction < 0.5)) throw new CfmError('CFM_E_CONFIG', `fraction must be in (0, 0.5), got ${fraction}`, { field: 'fraction' });
+  if (!(fraction > 0 && fraction < 0.5))
+    throw new CfmError('CFM_E_CONFIG', `fraction must be in (0, 0.5), got ${fraction}`, { field: 'fraction' });
   const n = lengths.length;
   if (n === 0) return [];
   const sorted = Int32Array.from(lengths).sort();
@@ -60,7 +61,11 @@ export function seenTargetSegments(targets: Int32Array, history: RowExclusions):
 
 /** Rows whose target item never occurs in training ('cold-item'), from per-item train counts. */
 export function coldItemSegment(targets: Int32Array, trainCounts: ArrayLike<number>): Segment {
-  return { name: 'cold-item', rows: rowsWhere(targets.length, (i) => !(trainCounts[targets[i]] > 0)), rule: 'target item absent from the train split' };
+  return {
+    name: 'cold-item',
+    rows: rowsWhere(targets.length, (i) => !(trainCounts[targets[i]] > 0)),
+    rule: 'target item absent from the train split',
+  };
 }
 
 /** Values of the given rows. */
@@ -71,9 +76,14 @@ export function pick(values: Float64Array, rows: Int32Array): Float64Array {
 }
 
 /** Ranking metrics of every segment (plus 'all'). */
-export function evaluateSegments(result: RankingResult, segments: Segment[], opts: RankingOptions = {}): Array<{ segment: string; rule: string; result: RankingResult }> {
+export function evaluateSegments(
+  result: RankingResult,
+  segments: Segment[],
+  opts: RankingOptions = {},
+): Array<{ segment: string; rule: string; result: RankingResult }> {
   const keys = opts.metrics ?? Object.keys(result.metrics);
   const out = [{ segment: 'all', rule: 'every row', result: summarizeRanks(result.ranks, { metrics: keys }, result.ties) }];
-  for (const s of segments) out.push({ segment: s.name, rule: s.rule, result: summarizeRanks(pick(result.ranks, s.rows), { metrics: keys }, result.ties) });
+  for (const s of segments)
+    out.push({ segment: s.name, rule: s.rule, result: summarizeRanks(pick(result.ranks, s.rows), { metrics: keys }, result.ties) });
   return out;
 }

@@ -31,7 +31,7 @@ describe('summarizeSeeds', () => {
     const s = summarizeSeeds([1, 2, 3, 4, 5]);
     expect(s.mean).toBe(3);
     expect(s.std).toBeCloseTo(Math.sqrt(2.5), 12);
-    const half = 2.776445 * Math.sqrt(2.5) / Math.sqrt(5);
+    const half = (2.776445 * Math.sqrt(2.5)) / Math.sqrt(5);
     expect(s.ci95[0]).toBeCloseTo(3 - half, 4);
     expect(s.ci95[1]).toBeCloseTo(3 + half, 4);
     expect(summarizeSeeds([0.3]).std).toBeNaN();
@@ -52,7 +52,10 @@ describe('paired tests', () => {
     expect(exact.pValue).toBeCloseTo(2 / 32, 12);
     // |d| ranks: 1→1, 2,2→2.5, 3..9→4..10; W+ = 52.5, mu = 27.5, var = 96.25 − 6/48
     const d = [1, 2, -2, 3, 4, 5, 6, 7, 8, 9];
-    const r = wilcoxonTest(d, d.map(() => 0));
+    const r = wilcoxonTest(
+      d,
+      d.map(() => 0),
+    );
     expect(r).toMatchObject({ method: 'normal', statistic: 52.5, n: 10 });
     expect(r.pValue).toBeCloseTo(2 * (1 - normalCdf((52.5 - 27.5 - 0.5) / Math.sqrt(96.125))), 10);
     expect(r.pValue).toBeCloseTo(0.01246, 3);

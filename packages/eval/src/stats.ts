@@ -39,7 +39,8 @@ export interface PairedTestResult {
 }
 
 function differences(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  if (a.length !== b.length) throw new CfmError('CFM_E_CONFIG', `paired test needs equal lengths, got ${a.length} and ${b.length}`, { field: 'values' });
+  if (a.length !== b.length)
+    throw new CfmError('CFM_E_CONFIG', `paired test needs equal lengths, got ${a.length} and ${b.length}`, { field: 'values' });
   const d = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) d[i] = a[i] - b[i];
   return d;
@@ -52,7 +53,15 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): PairedT
   const mean = d.reduce((s, x) => s + x, 0) / n;
   const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
   if (n < 2) return { test: 't', n, meanDiff: mean, statistic: Number.NaN, pValue: Number.NaN, method: 't' };
-  if (sd === 0) return { test: 't', n, meanDiff: mean, statistic: mean === 0 ? 0 : Math.sign(mean) * Infinity, pValue: mean === 0 ? 1 : 0, method: 't' };
+  if (sd === 0)
+    return {
+      test: 't',
+      n,
+      meanDiff: mean,
+      statistic: mean === 0 ? 0 : Math.sign(mean) * Infinity,
+      pValue: mean === 0 ? 1 : 0,
+      method: 't',
+    };
   const t = mean / (sd / Math.sqrt(n));
   return { test: 't', n, meanDiff: mean, statistic: t, pValue: Math.min(1, 2 * (1 - studentTCdf(Math.abs(t), n - 1))), method: 't' };
 }
@@ -68,7 +77,7 @@ export function wilcoxonTest(a: ArrayLike<number>, b: ArrayLike<number>): Paired
   const order = Array.from(d.keys()).sort((i, j) => Math.abs(d[i]) - Math.abs(d[j]));
   let wPlus = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && Math.abs(d[order[j + 1]]) === Math.abs(d[order[i]])) j++;
     const rank = (i + j) / 2 + 1;
@@ -84,7 +93,8 @@ export function wilcoxonTest(a: ArrayLike<number>, b: ArrayLike<number>): Paired
     counts[0] = 1;
     for (let r = 1; r <= n; r++) for (let s = max; s >= r; s--) counts[s] += counts[s - r];
     const total = 2 ** n;
-    let lower = 0, upper = 0;
+    let lower = 0,
+      upper = 0;
     for (let s = 0; s <= max; s++) {
       if (s <= wPlus) lower += counts[s];
       if (s >= wPlus) upper += counts[s];
@@ -101,10 +111,20 @@ export function wilcoxonTest(a: ArrayLike<number>, b: ArrayLike<number>): Paired
 export function signTest(a: ArrayLike<number>, b: ArrayLike<number>): PairedTestResult {
   const d = differences(a, b);
   const meanDiff = d.reduce((s, x) => s + x, 0) / d.length;
-  let pos = 0, neg = 0;
-  for (const x of d) if (x > 0) pos++; else if (x < 0) neg++;
+  let pos = 0,
+    neg = 0;
+  for (const x of d)
+    if (x > 0) pos++;
+    else if (x < 0) neg++;
   const n = pos + neg;
-  return { test: 'sign', n, meanDiff, statistic: pos, pValue: n ? Math.min(1, 2 * binomialHalfCdf(Math.min(pos, neg), n)) : 1, method: 'exact' };
+  return {
+    test: 'sign',
+    n,
+    meanDiff,
+    statistic: pos,
+    pValue: n ? Math.min(1, 2 * binomialHalfCdf(Math.min(pos, neg), n)) : 1,
+    method: 'exact',
+  };
 }
 
 /** Paired significance test between two models' per-row (or per-seed) values of one metric. */

@@ -13,7 +13,12 @@ describe('model artifact', () => {
   it('records provenance and the sha256 of every file, and verifies clean', async () => {
     const dir = join(root, 'a');
     const weights = Uint8Array.from([1, 2, 3, 4]);
-    const m = await saveArtifact(savingModel(weights), dir, { dataHash: 'd1', cutoffs: { test: '2019-01-01' }, metrics: { 'ndcg@10': 0.3 }, metricsProtocol: 'loo, full ranking' });
+    const m = await saveArtifact(savingModel(weights), dir, {
+      dataHash: 'd1',
+      cutoffs: { test: '2019-01-01' },
+      metrics: { 'ndcg@10': 0.3 },
+      metricsProtocol: 'loo, full ranking',
+    });
     expect(m.files['weights/weights.bin']).toBe(sha256(weights));
     expect(Object.keys(m.files).sort()).toEqual(['model.json', 'weights/weights.bin']);
     expect(m.metrics).toEqual({ loss: 1, 'ndcg@10': 0.3 });
@@ -42,7 +47,7 @@ describe('model artifact', () => {
     expect(() => verifyArtifact(dir)).toThrow(/CFM_E_ARTIFACT.*field "files.model.json"/);
   });
 
-  it('refuses a vocabulary that is not the model\'s', async () => {
+  it("refuses a vocabulary that is not the model's", async () => {
     const dir = join(root, 'd');
     await saveArtifact(savingModel(Uint8Array.from([1])), dir);
     expect(() => verifyArtifact(dir, { vocabHash: 'vocab-bbbb' })).toThrow(/\[CFM_E_VOCAB_MISMATCH\].*vocab-bbbb.*vocab-aaaa/);

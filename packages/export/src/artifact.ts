@@ -108,15 +108,21 @@ export function verifyArtifact(dir: string, opts: VerifyOptions = {}): ExportMan
     const file = join(dir, rel);
     if (!(rel in actual)) throw new CfmError('CFM_E_ARTIFACT', 'file listed in the manifest is missing', { file });
     if (actual[rel] !== expected) {
-      throw new CfmError('CFM_E_ARTIFACT', `sha256 ${actual[rel].slice(0, 12)}… does not match the manifest (${expected.slice(0, 12)}…): file changed after export`, { file });
+      throw new CfmError(
+        'CFM_E_ARTIFACT',
+        `sha256 ${actual[rel].slice(0, 12)}… does not match the manifest (${expected.slice(0, 12)}…): file changed after export`,
+        { file },
+      );
     }
   }
   for (const rel of Object.keys(actual)) {
     if (!(rel in manifest.files)) throw new CfmError('CFM_E_ARTIFACT', 'file not listed in the manifest', { file: join(dir, rel) });
   }
   if (opts.vocabHash !== undefined && opts.vocabHash !== manifest.vocabHash) {
-    throw new CfmError('CFM_E_VOCAB_MISMATCH',
-      `data vocabulary ${opts.vocabHash} is not the model's vocabulary ${manifest.vocabHash}`, { file: join(dir, MANIFEST_FILE), field: 'vocabHash' });
+    throw new CfmError('CFM_E_VOCAB_MISMATCH', `data vocabulary ${opts.vocabHash} is not the model's vocabulary ${manifest.vocabHash}`, {
+      file: join(dir, MANIFEST_FILE),
+      field: 'vocabHash',
+    });
   }
   return manifest;
 }

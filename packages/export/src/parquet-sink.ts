@@ -1,6 +1,15 @@
 import { statSync } from 'node:fs';
 import {
-  type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, DOUBLE, FLOAT, INTEGER, LIST, VARCHAR, listValue,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBType,
+  DOUBLE,
+  FLOAT,
+  INTEGER,
+  LIST,
+  VARCHAR,
+  listValue,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { CfmError } from '@cfm/core';
@@ -25,7 +34,11 @@ export interface SinkResult {
 }
 
 const DUCK_TYPES: Record<Exclude<ColumnType, 'DATE'>, DuckDBType> = {
-  VARCHAR, INTEGER, FLOAT, DOUBLE, 'FLOAT[]': LIST(FLOAT),
+  VARCHAR,
+  INTEGER,
+  FLOAT,
+  DOUBLE,
+  'FLOAT[]': LIST(FLOAT),
 };
 /** Parquet row groups of 8,192 rows (2 MB of 64-dim vectors): COPY wrote the 22k-row Beauty export in
  * ~65–110 ms instead of ~80–140 ms with DuckDB's default of 122,880 rows per group. */
@@ -53,7 +66,8 @@ export class ParquetSink {
 
   static async open(path: string, columns: SinkColumn[], metadata: Record<string, string> = {}): Promise<ParquetSink> {
     for (const c of columns) {
-      if (c.constant === undefined && c.type === 'DATE') throw new CfmError('CFM_E_CONFIG', 'DATE columns must be constants', { file: path, field: c.name });
+      if (c.constant === undefined && c.type === 'DATE')
+        throw new CfmError('CFM_E_CONFIG', 'DATE columns must be constants', { file: path, field: c.name });
       if (c.type === 'DATE' && !/^\d{4}-\d{2}-\d{2}$/.test(String(c.constant))) {
         throw new CfmError('CFM_E_CONFIG', `expected a YYYY-MM-DD date, got "${c.constant}"`, { file: path, field: c.name });
       }
@@ -78,14 +92,21 @@ export class ParquetSink {
       const v = data[c.name];
       if (!v) throw new CfmError('CFM_E_MISSING_COLUMN', 'column missing from append', { file: this.path, field: c.name });
       if (c.type === 'FLOAT[]' ? v.length % rows !== 0 : v.length !== rows) {
-        throw new CfmError('CFM_E_CONFIG', `expected ${rows} rows, got ${v.length} values`, { file: this.path, row: this.rows, field: c.name });
+        throw new CfmError('CFM_E_CONFIG', `expected ${rows} rows, got ${v.length} values`, {
+          file: this.path,
+          row: this.rows,
+          field: c.name,
+        });
       }
     }
     const appender = await this.con.createAppender('buf');
     try {
       for (let start = 0; start < rows; start += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, rows - start);
-        const chunk = DuckDBDataChunk.create(appended.map((c) => DUCK_TYPES[c.type as Exclude<ColumnType, 'DATE'>]), n);
+        const chunk = DuckDBDataChunk.create(
+          appended.map((c) => DUCK_TYPES[c.type as Exclude<ColumnType, 'DATE'>]),
+          n,
+        );
         appended.forEach((c, i) => {
           if (c.type === 'FLOAT[]') setFloatLists(chunk, i, data[c.name], rows, start, n, this.path, this.rows, c.name);
           else chunk.setColumnValues(i, columnSlice(c, data[c.name], rows, start, n, this.path, this.rows));
@@ -107,7 +128,9 @@ export class ParquetSink {
       const select = this.columns
         .map((c) => (c.constant === undefined ? ident(c.name) : `${constantSql(c)} AS ${ident(c.name)}`))
         .join(', ');
-      const kv = Object.entries(this.metadata).map(([k, v]) => `${ident(k)}: ${quote(v)}`).join(', ');
+      const kv = Object.entries(this.metadata)
+        .map(([k, v]) => `${ident(k)}: ${quote(v)}`)
+        .join(', ');
       const opts = `FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}${kv ? `, KV_METADATA {${kv}}` : ''}`;
       await writeAtomic(this.path, async (tmp) => {
         await this.con.run(`COPY (SELECT ${select} FROM buf) TO ${quote(tmp)} (${opts})`);
@@ -140,9 +163,22 @@ function constantSql(c: SinkColumn): string {
 /** Rows [start, start + n) of a FLOAT[] column given as a flat row-major [rows, dim] array, written straight
  * into the chunk's list vector: the list entries (offset, length) and the child floats are each one memory copy
  * (no per-value JS objects). Non-finite values are refused, naming row and index. */
-function setFloatLists(chunk: DuckDBDataChunk, col: number, v: ColumnData, rows: number, start: number, n: number, file: string, row0: number, field: string) {
+function setFloatLists(
+  chunk: DuckDBDataChunk,
+  col: number,
+  v: ColumnData,
+  rows: number,
+  start: number,
+  n: number,
+  file: string,
+  row0: number,
+  field: string,
+) {
   const dim = v.length / rows;
-  const flat = v instanceof Float32Array ? v.subarray(start * dim, (start + n) * dim) : Float32Array.from(Array.prototype.slice.call(v, start * dim, (start + n) * dim) as number[]);
+  const flat =
+    v instanceof Float32Array
+      ? v.subarray(start * dim, (start + n) * dim)
+      : Float32Array.from(Array.prototype.slice.call(v, start * dim, (start + n) * dim) as number[]);
   for (let i = 0; i < flat.length; i++) {
     if (!Number.isFinite(flat[i])) {
       const r = Math.floor(i / dim);
@@ -152,7 +188,8 @@ function setFloatLists(chunk: DuckDBDataChunk, col: number, v: ColumnData, rows:
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, col);
   duckdb.list_vector_reserve(vector, flat.length);
   duckdb.list_vector_set_size(vector, flat.length);
-  if (flat.length) duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, flat.buffer as ArrayBuffer, flat.byteOffset, flat.byteLength);
+  if (flat.length)
+    duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, flat.buffer as ArrayBuffer, flat.byteOffset, flat.byteLength);
   const entries = new BigUint64Array(2 * n); // duckdb_list_entry { offset, length } per row
   for (let r = 0; r < n; r++) {
     entries[2 * r] = BigInt(r * dim);
@@ -169,7 +206,8 @@ function columnSlice(c: SinkColumn, v: ColumnData, rows: number, start: number, 
     for (let r = 0; r < n; r++) {
       const vec = Array.from(flat.subarray((start + r) * dim, (start + r + 1) * dim));
       for (let j = 0; j < dim; j++) {
-        if (!Number.isFinite(vec[j])) throw new CfmError('CFM_E_CONFIG', `non-finite value at index ${j}`, { file, row: row0 + start + r, field: c.name });
+        if (!Number.isFinite(vec[j]))
+          throw new CfmError('CFM_E_CONFIG', `non-finite value at index ${j}`, { file, row: row0 + start + r, field: c.name });
       }
       out[r] = listValue(vec);
     }
@@ -178,7 +216,8 @@ function columnSlice(c: SinkColumn, v: ColumnData, rows: number, start: number, 
   const out = Array.prototype.slice.call(v, start, start + n);
   if (c.type === 'VARCHAR') {
     for (let r = 0; r < n; r++) {
-      if (typeof out[r] !== 'string') throw new CfmError('CFM_E_ROW_SCHEMA', 'expected a string', { file, row: row0 + start + r, field: c.name });
+      if (typeof out[r] !== 'string')
+        throw new CfmError('CFM_E_ROW_SCHEMA', 'expected a string', { file, row: row0 + start + r, field: c.name });
     }
   }
   return out;

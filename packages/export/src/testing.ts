@@ -6,13 +6,26 @@ import { configHash, type ArtifactManifest, type CustomerModel } from '@cfm/core
  * and a manifest the way a family does; nothing else works on it. */
 export function savingModel(weights: Uint8Array, vocabHash = 'vocab-aaaa', family = 'toy'): CustomerModel {
   return {
-    family, embeddingDim: 2, maxLen: 8, tasks: ['next_item'], taskOutputs: { next_item: { vocab: 'item' } },
+    family,
+    embeddingDim: 2,
+    maxLen: 8,
+    tasks: ['next_item'],
+    taskOutputs: { next_item: { vocab: 'item' } },
     async save(dir: string): Promise<ArtifactManifest> {
       mkdirSync(join(dir, 'weights'), { recursive: true });
       writeFileSync(join(dir, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['weights/weights.bin'] }] }));
       writeFileSync(join(dir, 'weights', 'weights.bin'), weights);
       const config = { hidden: 2 };
-      const m: ArtifactManifest = { family, config, configHash: configHash(config), vocabHash, seed: 3, files: {}, createdAt: '2024-01-01T00:00:00Z', metrics: { loss: 1 } };
+      const m: ArtifactManifest = {
+        family,
+        config,
+        configHash: configHash(config),
+        vocabHash,
+        seed: 3,
+        files: {},
+        createdAt: '2024-01-01T00:00:00Z',
+        metrics: { loss: 1 },
+      };
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
       return m;
     },

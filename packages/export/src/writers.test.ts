@@ -30,7 +30,8 @@ async function readWithHyparquet(path: string): Promise<Record<string, unknown>[
 
 describe('parquet writers', () => {
   const rng = createRng(7);
-  const n = 5000, dim = 8;
+  const n = 5000,
+    dim = 8;
   const ids = Array.from({ length: n }, (_, i) => `cust-${i}`);
   const vectors = Float32Array.from({ length: n * dim }, () => rng.normal());
 
@@ -39,7 +40,8 @@ describe('parquet writers', () => {
     const res = await writeCustomerEmbeddings(path, { family: 'bert4rec', modelVersion: 'v1', asOf: '2024-03-01' }, ids, vectors);
     expect(res.rows).toBe(n);
     const [[count, asOf, fam, len]] = await query(
-      `SELECT count(*), min(as_of)::VARCHAR, min(family), min(len(vector)) FROM read_parquet('${path}')`);
+      `SELECT count(*), min(as_of)::VARCHAR, min(family), min(len(vector)) FROM read_parquet('${path}')`,
+    );
     expect([Number(count), asOf, fam, Number(len)]).toEqual([n, '2024-03-01', 'bert4rec', dim]);
     const [[id, v]] = await query(`SELECT customer_id, vector FROM read_parquet('${path}') WHERE customer_id = 'cust-4321'`);
     expect(id).toBe('cust-4321');
@@ -53,7 +55,12 @@ describe('parquet writers', () => {
 
   it('writes item embeddings with the key-value metadata', async () => {
     const path = join(dir, 'items.parquet');
-    await writeItemEmbeddings(path, { family: 'mcm', modelVersion: 'v2', metadata: { dim: String(dim) } }, ids.slice(0, 10), vectors.subarray(0, 10 * dim));
+    await writeItemEmbeddings(
+      path,
+      { family: 'mcm', modelVersion: 'v2', metadata: { dim: String(dim) } },
+      ids.slice(0, 10),
+      vectors.subarray(0, 10 * dim),
+    );
     const meta = await query(`SELECT decode(key), decode(value) FROM parquet_kv_metadata('${path}') ORDER BY 1`);
     expect(meta).toContainEqual(['dim', String(dim)]);
     expect(meta).toContainEqual(['kind', 'item_embeddings']);
@@ -69,15 +76,22 @@ describe('parquet writers', () => {
     await appendTopK(sink, 'next_item', ['a', 'b'], scores, ['i0', 'i1', 'i2', 'i3'], 3);
     await sink.close();
     const rows = await query(`SELECT customer_id, task, rank, item_id FROM read_parquet('${path}') ORDER BY customer_id, rank`);
-    expect(rows).toEqual([['a', 'next_item', 1, 'i1'], ['a', 'next_item', 2, 'i3'], ['a', 'next_item', 3, 'i2'],
-      ['b', 'next_item', 1, 'i0'], ['b', 'next_item', 2, 'i1'], ['b', 'next_item', 3, 'i2']]);
+    expect(rows).toEqual([
+      ['a', 'next_item', 1, 'i1'],
+      ['a', 'next_item', 2, 'i3'],
+      ['a', 'next_item', 3, 'i2'],
+      ['b', 'next_item', 1, 'i0'],
+      ['b', 'next_item', 2, 'i1'],
+      ['b', 'next_item', 3, 'i2'],
+    ]);
   });
 
   it('leaves no file behind when an append fails, and names the bad field', async () => {
     const path = join(dir, 'bad.parquet');
     const bad = Float32Array.from([1, Number.NaN]);
-    await expect(writeCustomerEmbeddings(path, { family: 'f', modelVersion: 'v', asOf: '2024-01-01' }, ['a'], bad))
-      .rejects.toThrow(/bad\.parquet:0 field "vector": non-finite/);
+    await expect(writeCustomerEmbeddings(path, { family: 'f', modelVersion: 'v', asOf: '2024-01-01' }, ['a'], bad)).rejects.toThrow(
+      /bad\.parquet:0 field "vector": non-finite/,
+    );
     expect(readdirSync(dir)).not.toContain('bad.parquet');
     await expect(ParquetSink.open(path, [{ name: 'd', type: 'DATE', constant: '2024/01/01' }])).rejects.toThrow(/CFM_E_CONFIG/);
   });

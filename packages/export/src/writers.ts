@@ -10,18 +10,25 @@ export interface ExportMeta {
 
 /** customer_id VARCHAR, as_of DATE, family VARCHAR, model_version VARCHAR, vector FLOAT[] */
 export function openCustomerEmbeddings(path: string, meta: ExportMeta & { asOf: string }): Promise<ParquetSink> {
-  return ParquetSink.open(path, [
-    { name: 'customer_id', type: 'VARCHAR' },
-    { name: 'as_of', type: 'DATE', constant: meta.asOf },
-    { name: 'family', type: 'VARCHAR', constant: meta.family },
-    { name: 'model_version', type: 'VARCHAR', constant: meta.modelVersion },
-    { name: 'vector', type: 'FLOAT[]' },
-  ], { kind: 'customer_embeddings', ...meta.metadata });
+  return ParquetSink.open(
+    path,
+    [
+      { name: 'customer_id', type: 'VARCHAR' },
+      { name: 'as_of', type: 'DATE', constant: meta.asOf },
+      { name: 'family', type: 'VARCHAR', constant: meta.family },
+      { name: 'model_version', type: 'VARCHAR', constant: meta.modelVersion },
+      { name: 'vector', type: 'FLOAT[]' },
+    ],
+    { kind: 'customer_embeddings', ...meta.metadata },
+  );
 }
 
 /** One-shot: customer vectors row-major [customerIds.length, dim]. */
 export async function writeCustomerEmbeddings(
-  path: string, meta: ExportMeta & { asOf: string }, customerIds: readonly string[], vectors: Float32Array,
+  path: string,
+  meta: ExportMeta & { asOf: string },
+  customerIds: readonly string[],
+  vectors: Float32Array,
 ): Promise<SinkResult> {
   const sink = await openCustomerEmbeddings(path, meta);
   return fill(sink, { customer_id: customerIds, vector: vectors }, customerIds.length);
@@ -29,36 +36,55 @@ export async function writeCustomerEmbeddings(
 
 /** item_id VARCHAR, family VARCHAR, model_version VARCHAR, vector FLOAT[] */
 export async function writeItemEmbeddings(
-  path: string, meta: ExportMeta, itemIds: readonly string[], vectors: Float32Array,
+  path: string,
+  meta: ExportMeta,
+  itemIds: readonly string[],
+  vectors: Float32Array,
 ): Promise<SinkResult> {
-  const sink = await ParquetSink.open(path, [
-    { name: 'item_id', type: 'VARCHAR' },
-    { name: 'family', type: 'VARCHAR', constant: meta.family },
-    { name: 'model_version', type: 'VARCHAR', constant: meta.modelVersion },
-    { name: 'vector', type: 'FLOAT[]' },
-  ], { kind: 'item_embeddings', ...meta.metadata });
+  const sink = await ParquetSink.open(
+    path,
+    [
+      { name: 'item_id', type: 'VARCHAR' },
+      { name: 'family', type: 'VARCHAR', constant: meta.family },
+      { name: 'model_version', type: 'VARCHAR', constant: meta.modelVersion },
+      { name: 'vector', type: 'FLOAT[]' },
+    ],
+    { kind: 'item_embeddings', ...meta.metadata },
+  );
   return fill(sink, { item_id: itemIds, vector: vectors }, itemIds.length);
 }
 
 /** customer_id VARCHAR, task VARCHAR, rank INTEGER (1 = best), item_id VARCHAR, score FLOAT */
 export function openTopKScores(path: string, meta: ExportMeta): Promise<ParquetSink> {
-  return ParquetSink.open(path, [
-    { name: 'customer_id', type: 'VARCHAR' },
-    { name: 'task', type: 'VARCHAR' },
-    { name: 'rank', type: 'INTEGER' },
-    { name: 'item_id', type: 'VARCHAR' },
-    { name: 'score', type: 'FLOAT' },
-  ], { kind: 'topk_scores', family: meta.family, model_version: meta.modelVersion, ...meta.metadata });
+  return ParquetSink.open(
+    path,
+    [
+      { name: 'customer_id', type: 'VARCHAR' },
+      { name: 'task', type: 'VARCHAR' },
+      { name: 'rank', type: 'INTEGER' },
+      { name: 'item_id', type: 'VARCHAR' },
+      { name: 'score', type: 'FLOAT' },
+    ],
+    { kind: 'topk_scores', family: meta.family, model_version: meta.modelVersion, ...meta.metadata },
+  );
 }
 
 /** Append one task's top-k for a batch: `scores` is [customerIds.length, candidates.length] (row-major);
  * candidate c of the row is item `itemIds[c]`. Ties keep the lower candidate index first. */
 export async function appendTopK(
-  sink: ParquetSink, task: string, customerIds: readonly string[], scores: Float32Array, itemIds: readonly string[], k: number,
+  sink: ParquetSink,
+  task: string,
+  customerIds: readonly string[],
+  scores: Float32Array,
+  itemIds: readonly string[],
+  k: number,
 ): Promise<void> {
   const { indices, values, k: kk } = topK(scores, customerIds.length, itemIds.length, k);
   const n = customerIds.length * kk;
-  const cust = new Array<string>(n), items = new Array<string>(n), ranks = new Int32Array(n), tasks = new Array<string>(n).fill(task);
+  const cust = new Array<string>(n),
+    items = new Array<string>(n),
+    ranks = new Int32Array(n),
+    tasks = new Array<string>(n).fill(task);
   for (let r = 0; r < customerIds.length; r++) {
     for (let j = 0; j < kk; j++) {
       cust[r * kk + j] = customerIds[r];
@@ -70,12 +96,18 @@ export async function appendTopK(
 }
 
 /** Per-row top-k of a [rows, cols] score matrix: indices and values [rows, k], best first. */
-export function topK(scores: Float32Array, rows: number, cols: number, k: number): { indices: Int32Array; values: Float32Array; k: number } {
+export function topK(
+  scores: Float32Array,
+  rows: number,
+  cols: number,
+  k: number,
+): { indices: Int32Array; values: Float32Array; k: number } {
   const kk = Math.min(k, cols);
   const indices = new Int32Array(rows * kk);
   const values = new Float32Array(rows * kk);
   for (let r = 0; r < rows; r++) {
-    const base = r * cols, out = r * kk;
+    const base = r * cols,
+      out = r * kk;
     let filled = 0;
     for (let c = 0; c < cols; c++) {
       const s = scores[base + c];

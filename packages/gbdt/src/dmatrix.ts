@@ -26,10 +26,12 @@ export function groupSizes(groupIds: ArrayLike<number | string>): Uint32Array {
 }
 
 function checkFinite(values: ArrayLike<number>, field: string, expected: number): Float32Array {
-  if (values.length !== expected) throw new CfmError('CFM_E_CONFIG', `${field} has ${values.length} values, expected ${expected}`, { field });
+  if (values.length !== expected)
+    throw new CfmError('CFM_E_CONFIG', `${field} has ${values.length} values, expected ${expected}`, { field });
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new CfmError('CFM_E_ROW_SCHEMA', `${field} is ${values[i]}, expected a finite number`, { row: i, field });
+    if (!Number.isFinite(values[i]))
+      throw new CfmError('CFM_E_ROW_SCHEMA', `${field} is ${values[i]}, expected a finite number`, { row: i, field });
     out[i] = values[i];
   }
   return out;
@@ -42,7 +44,9 @@ export function createDMatrix(input: DMatrixInput): unknown {
     throw new CfmError('CFM_E_CONFIG', `rows and cols must be positive integers, got ${rows} x ${cols}`, { field: 'rows' });
   }
   if (features.length !== rows * cols) {
-    throw new CfmError('CFM_E_CONFIG', `features has ${features.length} values, expected rows*cols = ${rows}*${cols}`, { field: 'features' });
+    throw new CfmError('CFM_E_CONFIG', `features has ${features.length} values, expected rows*cols = ${rows}*${cols}`, {
+      field: 'features',
+    });
   }
   const lib = xgboost();
   const out: unknown[] = [null];

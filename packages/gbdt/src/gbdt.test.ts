@@ -19,7 +19,7 @@ function xor(n: number, seed: number) {
   const labels = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < cols; j++) features[i * cols + j] = rng.next();
-    labels[i] = (features[i * cols] > 0.5) !== (features[i * cols + 1] > 0.5) ? 1 : 0;
+    labels[i] = features[i * cols] > 0.5 !== features[i * cols + 1] > 0.5 ? 1 : 0;
   }
   return { features, labels, rows: n, cols };
 }
@@ -27,12 +27,15 @@ function xor(n: number, seed: number) {
 /** Query groups of 20 candidates; the relevant one has the highest hidden score w·x + noise. */
 function ranking(queries: number, seed: number) {
   const rng = createRng(seed);
-  const size = 20, cols = 4, w = [1.5, -1, 0.5, 0];
+  const size = 20,
+    cols = 4,
+    w = [1.5, -1, 0.5, 0];
   const rows = queries * size;
   const features = new Float32Array(rows * cols);
   const labels = new Float32Array(rows);
   for (let q = 0; q < queries; q++) {
-    let best = -1, bestScore = -Infinity;
+    let best = -1,
+      bestScore = -Infinity;
     for (let i = 0; i < size; i++) {
       const r = q * size + i;
       let s = 0.3 * rng.normal();
@@ -41,7 +44,14 @@ function ranking(queries: number, seed: number) {
     }
     labels[best] = 1;
   }
-  return { features, labels, rows, cols, groups: new Uint32Array(queries).fill(size), offsets: Int32Array.from({ length: queries + 1 }, (_, q) => q * size) };
+  return {
+    features,
+    labels,
+    rows,
+    cols,
+    groups: new Uint32Array(queries).fill(size),
+    offsets: Int32Array.from({ length: queries + 1 }, (_, q) => q * size),
+  };
 }
 
 describe('missing library', () => {
@@ -63,10 +73,16 @@ describe.skipIf(!available)('trainGbdt (XGBoost C API)', () => {
   it('ranks with groups (rank:pairwise, rank:ndcg): held-out MRR well above random', async () => {
     const train = ranking(300, 3);
     const test = ranking(100, 4);
-    const random = evaluateGroups({ scores: Float32Array.from({ length: test.rows }, (_, i) => ((i * 7919) % 97) / 97), labels: test.labels, offsets: test.offsets, k: [20] }).metrics['mrr@20'];
+    const random = evaluateGroups({
+      scores: Float32Array.from({ length: test.rows }, (_, i) => ((i * 7919) % 97) / 97),
+      labels: test.labels,
+      offsets: test.offsets,
+      k: [20],
+    }).metrics['mrr@20'];
     for (const objective of ['rank:pairwise', 'rank:ndcg'] as const) {
       const model = await trainGbdt({ ...train, params: { objective, rounds: 30, maxDepth: 4, nthread: 2 } });
-      const mrr = evaluateGroups({ scores: model.predict(test.features, test.rows), labels: test.labels, offsets: test.offsets, k: [20] }).metrics['mrr@20'];
+      const mrr = evaluateGroups({ scores: model.predict(test.features, test.rows), labels: test.labels, offsets: test.offsets, k: [20] })
+        .metrics['mrr@20'];
       expect(mrr).toBeGreaterThan(random + 0.25);
       model.dispose();
     }
@@ -97,19 +113,26 @@ describe.skipIf(!available)('trainGbdt (XGBoost C API)', () => {
     expect(await run(8)).not.toEqual(a);
   });
   it('stops early on the validation metric and keeps the best round', async () => {
-    const model = await trainGbdt({ ...xor(800, 9), valid: xor(400, 10), params: { ...params, rounds: 300, eta: 0.5, evalMetric: 'logloss' }, earlyStoppingRounds: 5 });
+    const model = await trainGbdt({
+      ...xor(800, 9),
+      valid: xor(400, 10),
+      params: { ...params, rounds: 300, eta: 0.5, evalMetric: 'logloss' },
+      earlyStoppingRounds: 5,
+    });
     const best = model.info.bestIteration!;
     expect(model.info.history!.length).toBeLessThan(300);
     expect(model.info.history!.length).toBe(best + 6);
     expect(model.rounds).toBe(best + 1);
     model.dispose();
   });
-  it('rejects bad input with the row and field, and unknown parameters with XGBoost\'s message', async () => {
+  it("rejects bad input with the row and field, and unknown parameters with XGBoost's message", async () => {
     const data = xor(10, 1);
     data.labels[3] = Number.NaN;
     await expect(trainGbdt({ ...data, params })).rejects.toThrow(/row 3 field "labels"/);
     await expect(trainGbdt({ ...xor(10, 1), params: { ...params, objective: 'rank:ndcg' } })).rejects.toThrow(/needs groups/);
-    await expect(trainGbdt({ ...xor(10, 1), params: { ...params, extra: { tree_method: 'nope' } } })).rejects.toThrow(/CFM_E_BACKEND.*failed: .+/);
+    await expect(trainGbdt({ ...xor(10, 1), params: { ...params, extra: { tree_method: 'nope' } } })).rejects.toThrow(
+      /CFM_E_BACKEND.*failed: .+/,
+    );
     expect(Array.from(groupSizes([7, 7, 9, 9, 9, 7]))).toEqual([2, 3, 1]);
   });
 });

@@ -48,7 +48,8 @@ void BoosterHandle;
 const SIGNATURES = {
   XGBGetLastError: 'const char *XGBGetLastError()',
   XGBoostVersion: 'void XGBoostVersion(_Out_ int *major, _Out_ int *minor, _Out_ int *patch)',
-  XGDMatrixCreateFromMat: 'int XGDMatrixCreateFromMat(const float *data, uint64_t nrow, uint64_t ncol, float missing, _Out_ DMatrixHandle *out)',
+  XGDMatrixCreateFromMat:
+    'int XGDMatrixCreateFromMat(const float *data, uint64_t nrow, uint64_t ncol, float missing, _Out_ DMatrixHandle *out)',
   XGDMatrixSetFloatInfo: 'int XGDMatrixSetFloatInfo(DMatrixHandle handle, const char *field, const float *array, uint64_t len)',
   XGDMatrixSetUIntInfo: 'int XGDMatrixSetUIntInfo(DMatrixHandle handle, const char *field, const uint32_t *array, uint64_t len)',
   XGDMatrixFree: 'int XGDMatrixFree(DMatrixHandle handle)',
@@ -56,8 +57,10 @@ const SIGNATURES = {
   XGBoosterFree: 'int XGBoosterFree(BoosterHandle handle)',
   XGBoosterSetParam: 'int XGBoosterSetParam(BoosterHandle handle, const char *name, const char *value)',
   XGBoosterUpdateOneIter: 'int XGBoosterUpdateOneIter(BoosterHandle handle, int iter, DMatrixHandle dtrain)',
-  XGBoosterEvalOneIter: 'int XGBoosterEvalOneIter(BoosterHandle handle, int iter, DMatrixHandle *dmats, const char **names, uint64_t len, _Out_ const char **out)',
-  XGBoosterPredict: 'int XGBoosterPredict(BoosterHandle handle, DMatrixHandle dmat, int optionMask, uint32_t ntreeLimit, int training, _Out_ uint64_t *outLen, _Out_ const float **outResult)',
+  XGBoosterEvalOneIter:
+    'int XGBoosterEvalOneIter(BoosterHandle handle, int iter, DMatrixHandle *dmats, const char **names, uint64_t len, _Out_ const char **out)',
+  XGBoosterPredict:
+    'int XGBoosterPredict(BoosterHandle handle, DMatrixHandle dmat, int optionMask, uint32_t ntreeLimit, int training, _Out_ uint64_t *outLen, _Out_ const float **outResult)',
   XGBoosterSlice: 'int XGBoosterSlice(BoosterHandle handle, int beginLayer, int endLayer, int step, _Out_ BoosterHandle *out)',
   XGBoosterBoostedRounds: 'int XGBoosterBoostedRounds(BoosterHandle handle, _Out_ int *out)',
   XGBoosterGetNumFeature: 'int XGBoosterGetNumFeature(BoosterHandle handle, _Out_ uint64_t *out)',
@@ -93,7 +96,11 @@ export function xgboost(): XgbLibrary {
 export function loadXgboost(candidates: string[]): XgbLibrary {
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
-    throw new CfmError('CFM_E_BACKEND', `libxgboost not found (looked in ${candidates.join(', ') || 'no place'}); run \`bash infra/xgboost/provision.sh\` (or npm run setup), or set CFM_XGBOOST_LIB to the library file`, { field: 'CFM_XGBOOST_LIB' });
+    throw new CfmError(
+      'CFM_E_BACKEND',
+      `libxgboost not found (looked in ${candidates.join(', ') || 'no place'}); run \`bash infra/xgboost/provision.sh\` (or npm run setup), or set CFM_XGBOOST_LIB to the library file`,
+      { field: 'CFM_XGBOOST_LIB' },
+    );
   }
   // libgomp reads this once at load: spinning OpenMP threads slow training ~30x on a busy machine
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
@@ -101,14 +108,20 @@ export function loadXgboost(candidates: string[]): XgbLibrary {
   try {
     lib = koffi.load(path);
   } catch (e) {
-    throw new CfmError('CFM_E_BACKEND', `libxgboost at ${path} failed to load (${(e as Error).message}); re-run \`bash infra/xgboost/provision.sh\``, { file: path });
+    throw new CfmError(
+      'CFM_E_BACKEND',
+      `libxgboost at ${path} failed to load (${(e as Error).message}); re-run \`bash infra/xgboost/provision.sh\``,
+      { file: path },
+    );
   }
   const fn = Object.fromEntries(Object.entries(SIGNATURES).map(([k, sig]) => [k, lib.func(sig)])) as Native;
   const [major, minor, patch] = [[0], [0], [0]];
   fn.XGBoostVersion(major, minor, patch);
   // XGBGetLastError is thread-local: after an async call the message may be on the worker thread
   const failure = (name: string) => {
-    const msg = String(fn.XGBGetLastError() ?? '').split('\n')[0].replace(/^\[[\d:]+\]\s*/, '');
+    const msg = String(fn.XGBGetLastError() ?? '')
+      .split('\n')[0]
+      .replace(/^\[[\d:]+\]\s*/, '');
     return new CfmError('CFM_E_BACKEND', `${name} failed${msg ? `: ${msg}` : ''}`);
   };
   const call: XgbLibrary['call'] = (name, ...args) => {

@@ -15,7 +15,11 @@ const boosters = new FinalizationRegistry<{ handle: unknown; freed: boolean }>((
 export class GbdtModel {
   private readonly ref: { handle: unknown; freed: boolean };
 
-  constructor(handle: unknown, readonly cols: number, readonly info: { bestIteration?: number; history?: Array<{ round: number; valid: number }> } = {}) {
+  constructor(
+    handle: unknown,
+    readonly cols: number,
+    readonly info: { bestIteration?: number; history?: Array<{ round: number; valid: number }> } = {},
+  ) {
     this.ref = { handle, freed: false };
     boosters.register(this, this.ref, this.ref);
   }
@@ -35,7 +39,9 @@ export class GbdtModel {
   /** predictions for a row-major [rows, cols] matrix (NaN = missing) */
   predict(features: Float32Array, rows: number): Float32Array {
     if (features.length !== rows * this.cols) {
-      throw new CfmError('CFM_E_CONFIG', `features has ${features.length} values, the model expects rows*cols = ${rows}*${this.cols}`, { field: 'features' });
+      throw new CfmError('CFM_E_CONFIG', `features has ${features.length} values, the model expects rows*cols = ${rows}*${this.cols}`, {
+        field: 'features',
+      });
     }
     const lib = xgboost();
     return withDMatrix({ features, rows, cols: this.cols }, (dm) => {
@@ -60,7 +66,8 @@ export class GbdtModel {
     const tmp = `${path}.tmp-${process.pid}${ext}`;
     const lib = xgboost();
     lib.call('XGBoosterSetAttr', this.handle, 'cfm_cols', String(this.cols));
-    if (this.info.bestIteration !== undefined) lib.call('XGBoosterSetAttr', this.handle, 'cfm_best_iteration', String(this.info.bestIteration));
+    if (this.info.bestIteration !== undefined)
+      lib.call('XGBoosterSetAttr', this.handle, 'cfm_best_iteration', String(this.info.bestIteration));
     try {
       lib.call('XGBoosterSaveModel', this.handle, tmp);
       renameSync(tmp, path);

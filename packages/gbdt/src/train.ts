@@ -67,9 +67,16 @@ function boosterParams(p: GbdtParams): Array<[string, string]> {
     ['verbosity', '0'],
   ];
   const named: Array<[string, number | undefined]> = [
-    ['max_depth', p.maxDepth], ['eta', p.eta], ['min_child_weight', p.minChildWeight], ['subsample', p.subsample],
-    ['colsample_bytree', p.colsampleBytree], ['lambda', p.lambda], ['alpha', p.alpha], ['gamma', p.gamma],
-    ['scale_pos_weight', p.scalePosWeight], ['num_class', p.numClass],
+    ['max_depth', p.maxDepth],
+    ['eta', p.eta],
+    ['min_child_weight', p.minChildWeight],
+    ['subsample', p.subsample],
+    ['colsample_bytree', p.colsampleBytree],
+    ['lambda', p.lambda],
+    ['alpha', p.alpha],
+    ['gamma', p.gamma],
+    ['scale_pos_weight', p.scalePosWeight],
+    ['num_class', p.numClass],
   ];
   for (const [k, v] of named) if (v !== undefined) out.push([k, String(v)]);
   for (const m of [p.evalMetric ?? []].flat()) out.push(['eval_metric', m]);
@@ -81,10 +88,14 @@ function boosterParams(p: GbdtParams): Array<[string, string]> {
  * (progress, heartbeats, abort). With early stopping the returned model is cut back to its best round. */
 export async function trainGbdt(input: TrainGbdtInput): Promise<GbdtModel> {
   const { params, valid, earlyStoppingRounds, progress = silentProgress, signal } = input;
-  if (!(Number.isInteger(params.rounds) && params.rounds > 0)) throw new CfmError('CFM_E_CONFIG', `rounds must be a positive integer, got ${params.rounds}`, { field: 'params.rounds' });
-  if (params.objective.startsWith('rank:') && !input.groups) throw new CfmError('CFM_E_CONFIG', `objective ${params.objective} needs groups (query group sizes)`, { field: 'groups' });
-  if (earlyStoppingRounds !== undefined && !valid) throw new CfmError('CFM_E_CONFIG', 'earlyStoppingRounds needs a valid set', { field: 'earlyStoppingRounds' });
-  if (valid && valid.cols !== input.cols) throw new CfmError('CFM_E_CONFIG', `valid has ${valid.cols} cols, train has ${input.cols}`, { field: 'valid.cols' });
+  if (!(Number.isInteger(params.rounds) && params.rounds > 0))
+    throw new CfmError('CFM_E_CONFIG', `rounds must be a positive integer, got ${params.rounds}`, { field: 'params.rounds' });
+  if (params.objective.startsWith('rank:') && !input.groups)
+    throw new CfmError('CFM_E_CONFIG', `objective ${params.objective} needs groups (query group sizes)`, { field: 'groups' });
+  if (earlyStoppingRounds !== undefined && !valid)
+    throw new CfmError('CFM_E_CONFIG', 'earlyStoppingRounds needs a valid set', { field: 'earlyStoppingRounds' });
+  if (valid && valid.cols !== input.cols)
+    throw new CfmError('CFM_E_CONFIG', `valid has ${valid.cols} cols, train has ${input.cols}`, { field: 'valid.cols' });
   const lib = xgboost();
   const dtrain = createDMatrix(input);
   const dvalid = valid ? createDMatrix(valid) : undefined;

@@ -32,6 +32,13 @@ export async function cachedStep<O extends object>(
   if (entry && (await Promise.all(refs(entry.output).map((r) => ws.exists(r)))).every(Boolean)) return { ...entry.output, cached: true };
   const t0 = Date.now();
   const output = await run();
-  await ws.writeJson(file, { step, key, input, output, seconds: (Date.now() - t0) / 1000, finishedAt: new Date().toISOString() } satisfies CacheEntry<O>);
+  await ws.writeJson(file, {
+    step,
+    key,
+    input,
+    output,
+    seconds: (Date.now() - t0) / 1000,
+    finishedAt: new Date().toISOString(),
+  } satisfies CacheEntry<O>);
   return { ...output, cached: false };
 }

@@ -32,8 +32,12 @@ const Dataset = z.discriminatedUnion('source', [
 ]);
 
 const Split = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('temporal'), validFrom: isoDate.optional(), testFrom: isoDate.optional() })
-    .refine((s) => !s.validFrom || !s.testFrom || s.validFrom < s.testFrom, { message: 'validFrom must be before testFrom', path: ['testFrom'] }),
+  z
+    .strictObject({ kind: z.literal('temporal'), validFrom: isoDate.optional(), testFrom: isoDate.optional() })
+    .refine((s) => !s.validFrom || !s.testFrom || s.validFrom < s.testFrom, {
+      message: 'validFrom must be before testFrom',
+      path: ['testFrom'],
+    }),
   z.strictObject({ kind: z.literal('loo') }),
   z.strictObject({ kind: z.literal('customer') }),
 ]);
@@ -42,8 +46,15 @@ const maxSeqLenDefault = PrepareConfig.parse({}).maxSeqLen;
 
 const Family = z.strictObject({
   name: z.string().min(1).describe("registry name, e.g. 'bert4rec', 'mcm'"),
-  id: z.string().regex(/^[\w.+-]+$/, 'letters, digits, . _ + - only').optional().describe('unique name in the run (default: name), e.g. MCM_Single, MP+A'),
-  config: z.record(z.string(), z.unknown()).default({}).describe("the family's settings over its paper defaults and dataset preset (epochs, lr, maxLen, ...)"),
+  id: z
+    .string()
+    .regex(/^[\w.+-]+$/, 'letters, digits, . _ + - only')
+    .optional()
+    .describe('unique name in the run (default: name), e.g. MCM_Single, MP+A'),
+  config: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe("the family's settings over its paper defaults and dataset preset (epochs, lr, maxLen, ...)"),
   checkpointEvery: z.int().min(1).default(200).describe('optimizer steps between checkpoints'),
 });
 
@@ -59,30 +70,46 @@ const Evaluate = z.strictObject({
 
 const share = z.number().positive().lt(1);
 const benchBase = {
-  name: z.string().regex(/^[\w.-]+$/, 'letters, digits, . _ - only').optional().describe('unique in the run (default from the task)'),
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, . _ - only')
+    .optional()
+    .describe('unique in the run (default from the task)'),
   seed: z.int().optional().describe('split and head seed (default: the run seed)'),
-  split: z.tuple([share, share, share]).default([0.8, 0.1, 0.1]).describe('train / valid / test shares of the customers')
+  split: z
+    .tuple([share, share, share])
+    .default([0.8, 0.1, 0.1])
+    .describe('train / valid / test shares of the customers')
     .refine((s) => Math.abs(s[0] + s[1] + s[2] - 1) < 1e-6, 'shares must sum to 1'),
   repeats: z.int().min(1).max(100).default(1).describe('independent splits; metrics are mean ± std'),
   epochs: z.int().min(1).max(1000).default(10).describe('head (and fine-tuning) epochs'),
 };
 const labelRule = {
   field: z.string().min(1).describe('users-table column'),
-  positive: z.array(z.union([z.string(), z.number()])).min(1).optional().describe('values that count as 1'),
+  positive: z
+    .array(z.union([z.string(), z.number()]))
+    .min(1)
+    .optional()
+    .describe('values that count as 1'),
   threshold: z.number().optional().describe('numeric label: value >= threshold counts as 1'),
 };
-const Benchmark = z.discriminatedUnion('task', [
-  z.strictObject({ task: z.literal('label'), ...benchBase, ...labelRule }),
-  z.strictObject({
-    task: z.literal('targeting'), ...benchBase,
-    feature: z.string().min(1).default('category1'), value: z.string().min(1).default('most-common'), window: z.int().min(1).default(5),
-  }),
-  z.strictObject({ task: z.literal('next-item'), ...benchBase, negatives: z.int().min(1).default(100) }),
-  z.strictObject({ task: z.literal('finetune'), ...benchBase, ...labelRule, epochs: z.int().min(1).max(1000).default(3) }),
-]).superRefine((b, ctx) => {
-  if ((b.task === 'label' || b.task === 'finetune') && (b.positive === undefined) === (b.threshold === undefined))
-    ctx.addIssue({ code: 'custom', path: ['positive'], message: 'give exactly one of positive (values) or threshold (numeric)' });
-});
+const Benchmark = z
+  .discriminatedUnion('task', [
+    z.strictObject({ task: z.literal('label'), ...benchBase, ...labelRule }),
+    z.strictObject({
+      task: z.literal('targeting'),
+      ...benchBase,
+      feature: z.string().min(1).default('category1'),
+      value: z.string().min(1).default('most-common'),
+      window: z.int().min(1).default(5),
+    }),
+    z.strictObject({ task: z.literal('next-item'), ...benchBase, negatives: z.int().min(1).default(100) }),
+    z.strictObject({ task: z.literal('finetune'), ...benchBase, ...labelRule, epochs: z.int().min(1).max(1000).default(3) }),
+  ])
+  .superRefine((b, ctx) => {
+    if ((b.task === 'label' || b.task === 'finetune') && (b.positive === undefined) === (b.threshold === undefined))
+      ctx.addIssue({ code: 'custom', path: ['positive'], message: 'give exactly one of positive (values) or threshold (numeric)' });
+  });
 
 const Target = z.strictObject({
   family: z.string().min(1).describe('family id'),
@@ -94,26 +121,48 @@ const Target = z.strictObject({
 
 /** run.yaml: every key documented; unknown keys are errors. */
 export const RunConfig = z.strictObject({
-  name: z.string().regex(/^[\w.-]+$/, 'letters, digits, . _ - only').describe('run name; outputs go to workDir'),
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, . _ - only')
+    .describe('run name; outputs go to workDir'),
   seed: z.int().default(42).describe('seed of data prep and the simulator; the training seed unless `seeds` is given'),
   seeds: z.array(z.int().min(0)).min(1).optional().describe('training seeds: every family trains once per seed'),
-  workDir: z.string().optional().describe('a folder (default runs/<name>, relative to the current directory) or an object-store URI s3://bucket/prefix'),
+  workDir: z
+    .string()
+    .optional()
+    .describe('a folder (default runs/<name>, relative to the current directory) or an object-store URI s3://bucket/prefix'),
   dataDir: z.string().optional().describe("public datasets; default: each worker's CFM_DATA_DIR or ../shared/datasets"),
   dataset: Dataset,
   split: Split.optional().describe("default: the dataset's published protocol (leave-one-out for s3rec / movielens), else temporal"),
-  prepare: z.strictObject({
-    maxSeqLen: z.int().min(2).max(1_000_000).default(maxSeqLenDefault).describe('most recent events kept per customer'),
-    shards: z.int().min(1).max(1024).default(1).describe('customer-hash shards the prep fans out over (parallel activities; same output)'),
-  }).default({ maxSeqLen: maxSeqLenDefault, shards: 1 }),
+  prepare: z
+    .strictObject({
+      maxSeqLen: z.int().min(2).max(1_000_000).default(maxSeqLenDefault).describe('most recent events kept per customer'),
+      shards: z
+        .int()
+        .min(1)
+        .max(1024)
+        .default(1)
+        .describe('customer-hash shards the prep fans out over (parallel activities; same output)'),
+    })
+    .default({ maxSeqLen: maxSeqLenDefault, shards: 1 }),
   families: z.array(Family).min(1, 'at least one family to train'),
-  evaluate: z.union([Evaluate, z.array(Evaluate).min(1)]).default(Evaluate.parse({})).describe('one protocol or a list; the gate reads gate.protocol'),
+  evaluate: z
+    .union([Evaluate, z.array(Evaluate).min(1)])
+    .default(Evaluate.parse({}))
+    .describe('one protocol or a list; the gate reads gate.protocol'),
   benchmarks: z.array(Benchmark).default([]),
-  gate: z.strictObject({
-    metric: z.string().default('ndcg@10'),
-    protocol: z.int().min(0).default(0).describe('index into evaluate'),
-    minDelta: z.number().default(0),
-    benchmarks: z.array(z.strictObject({ result: z.string().regex(/^[\w.-]+\/[\w .+-]+\/[\w@./-]+$/, "'<task>/<model>/<metric>'"), min: z.number() })).default([]),
-  }).default({ metric: 'ndcg@10', protocol: 0, minDelta: 0, benchmarks: [] }),
+  gate: z
+    .strictObject({
+      metric: z.string().default('ndcg@10'),
+      protocol: z.int().min(0).default(0).describe('index into evaluate'),
+      minDelta: z.number().default(0),
+      benchmarks: z
+        .array(
+          z.strictObject({ result: z.string().regex(/^[\w.-]+\/[\w .+-]+\/[\w@./-]+$/, "'<task>/<model>/<metric>'"), min: z.number() }),
+        )
+        .default([]),
+    })
+    .default({ metric: 'ndcg@10', protocol: 0, minDelta: 0, benchmarks: [] }),
   export: z.strictObject({ topK: z.int().min(1).max(1000).default(10) }).default({ topK: 10 }),
   promote: z.boolean().default(true),
   targets: z.array(Target).default([]).describe('published numbers the results page checks'),
@@ -133,15 +182,19 @@ export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec
   const c = parseRaw(raw, opts.file);
   const base = opts.baseDir ?? process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const dataset: DatasetSpec = c.dataset.source === 'files' || c.dataset.source === 'prepared' ? { ...c.dataset, path: abs(c.dataset.path) } : c.dataset;
+  const dataset: DatasetSpec =
+    c.dataset.source === 'files' || c.dataset.source === 'prepared' ? { ...c.dataset, path: abs(c.dataset.path) } : c.dataset;
   // the public datasets: given in the file, or each worker's own (CFM_DATA_DIR, default ../shared/datasets) —
   // the client's machine never freezes its own path into a workflow's arguments
   const dataDir = c.dataDir ? abs(c.dataDir) : undefined;
   const fail = (field: string, msg: string) => new CfmError('CFM_E_CONFIG', msg, { file: opts.file, field });
   const prepared = dataset.source === 'prepared' ? readPreparedManifest(dataset.path) : undefined;
-  if (prepared && c.split) throw fail('split', `a prepared folder keeps its own split (${prepared.split}); remove "split" or prepare again`);
+  if (prepared && c.split)
+    throw fail('split', `a prepared folder keeps its own split (${prepared.split}); remove "split" or prepare again`);
   const datasetName = prepared?.dataset ?? datasetNameOf(dataset);
-  const split: SplitSpec = c.split ?? (prepared ? { kind: prepared.split } : { kind: dataset.source === 'dataset' ? getAdapter(dataset.name).defaultSplit : 'temporal' });
+  const split: SplitSpec =
+    c.split ??
+    (prepared ? { kind: prepared.split } : { kind: dataset.source === 'dataset' ? getAdapter(dataset.name).defaultSplit : 'temporal' });
   const maxSeqLen = prepared?.maxSeqLen ?? c.prepare.maxSeqLen;
   const seeds = c.seeds ?? [c.seed];
   if (new Set(seeds).size !== seeds.length) throw fail('seeds', 'a training seed is listed twice');
@@ -150,28 +203,51 @@ export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec
     const id = f.id ?? f.name;
     if (ids.has(id)) throw fail(`families.${i}.id`, `"${id}" is used twice; give each entry of a family its own id`);
     ids.add(id);
-    if ('seed' in f.config) throw fail(`families.${i}.config.seed`, 'training seeds are set once for the run: use `seeds:` (or `seed:`) at the top level');
+    if ('seed' in f.config)
+      throw fail(`families.${i}.config.seed`, 'training seeds are set once for the run: use `seeds:` (or `seed:`) at the top level');
     const r = resolveRunConfig(f.name, datasetName, { ...f.config, seed: seeds[0] }, { field: `families.${i}.config` });
     const maxLen = Number(r.config.maxLen);
     if (maxLen > maxSeqLen) {
-      throw fail(`families.${i}.config.maxLen`, `${f.name} reads ${maxLen} events per customer but the prepared data keeps ${maxSeqLen}${prepared ? ' (the prepared folder\'s maxSeqLen)' : ' (prepare.maxSeqLen)'}`);
+      throw fail(
+        `families.${i}.config.maxLen`,
+        `${f.name} reads ${maxLen} events per customer but the prepared data keeps ${maxSeqLen}${prepared ? " (the prepared folder's maxSeqLen)" : ' (prepare.maxSeqLen)'}`,
+      );
     }
     return { id, name: f.name, config: { ...r.config }, preset: r.preset, checkpointEvery: f.checkpointEvery };
   });
-  const evaluate: EvaluateSpec[] = (Array.isArray(c.evaluate) ? c.evaluate : [c.evaluate]).map((e) => ({ ...e, seeds: e.protocol === 'full' ? [0] : e.seeds }));
-  if (c.gate.protocol >= evaluate.length) throw fail('gate.protocol', `index ${c.gate.protocol} but evaluate has ${evaluate.length} protocol(s)`);
+  const evaluate: EvaluateSpec[] = (Array.isArray(c.evaluate) ? c.evaluate : [c.evaluate]).map((e) => ({
+    ...e,
+    seeds: e.protocol === 'full' ? [0] : e.seeds,
+  }));
+  if (c.gate.protocol >= evaluate.length)
+    throw fail('gate.protocol', `index ${c.gate.protocol} but evaluate has ${evaluate.length} protocol(s)`);
   const benchmarks = c.benchmarks.map((b) => ({ ...b, name: b.name ?? defaultBenchmarkName(b), seed: b.seed ?? c.seed }) as BenchmarkSpec);
   const names = benchmarks.map((b) => b.name);
-  names.forEach((n, i) => { if (names.indexOf(n) !== i) throw fail(`benchmarks.${i}.name`, `"${n}" is used twice`); });
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) throw fail(`benchmarks.${i}.name`, `"${n}" is used twice`);
+  });
   for (const [i, g] of c.gate.benchmarks.entries()) {
-    if (!names.includes(g.result.split('/')[0])) throw fail(`gate.benchmarks.${i}.result`, `no benchmark named "${g.result.split('/')[0]}" (have: ${names.join(', ') || 'none'})`);
+    if (!names.includes(g.result.split('/')[0]))
+      throw fail(`gate.benchmarks.${i}.result`, `no benchmark named "${g.result.split('/')[0]}" (have: ${names.join(', ') || 'none'})`);
   }
   for (const [i, t] of c.targets.entries()) if (!ids.has(t.family)) throw fail(`targets.${i}.family`, `no family with id "${t.family}"`);
   return {
-    name: c.name, seed: c.seed, seeds, dataset, datasetName, dataDir,
+    name: c.name,
+    seed: c.seed,
+    seeds,
+    dataset,
+    datasetName,
+    dataDir,
     // an object-store URI (s3://bucket/prefix) stays a URI: every worker resolves it with its own credentials
     workDir: c.workDir ? (isS3Uri(c.workDir) ? c.workDir.replace(/\/+$/, '') : abs(c.workDir)) : resolve(base, 'runs', c.name),
-    prepare: { split, maxSeqLen, shards: prepared ? 1 : c.prepare.shards }, families, evaluate, benchmarks, gate: c.gate, export: c.export, promote: c.promote, targets: c.targets,
+    prepare: { split, maxSeqLen, shards: prepared ? 1 : c.prepare.shards },
+    families,
+    evaluate,
+    benchmarks,
+    gate: c.gate,
+    export: c.export,
+    promote: c.promote,
+    targets: c.targets,
   };
 }
 
@@ -181,9 +257,12 @@ function parseRaw(raw: unknown, file?: string): z.output<typeof RunConfig> {
   const issue = r.error.issues[0];
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
   const path = [...issue.path, ...(keys.length === 1 ? keys : [])].join('.');
-  let msg = issue.code === 'unrecognized_keys' ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-  if (/^families\.\d+$/.test(issue.path.join('.')) && keys.some((k) => k === 'epochs' || k === 'seed')) msg += ' (training settings go under config:, e.g. config: { epochs: 3 }; seeds at the top level)';
-  if (issue.path.length === 0 && keys.includes('maxLen')) msg += " (a model's maxLen is part of its config: families.N.config.maxLen; the events kept per customer are prepare.maxSeqLen)";
+  let msg =
+    issue.code === 'unrecognized_keys' ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+  if (/^families\.\d+$/.test(issue.path.join('.')) && keys.some((k) => k === 'epochs' || k === 'seed'))
+    msg += ' (training settings go under config:, e.g. config: { epochs: 3 }; seeds at the top level)';
+  if (issue.path.length === 0 && keys.includes('maxLen'))
+    msg += " (a model's maxLen is part of its config: families.N.config.maxLen; the events kept per customer are prepare.maxSeqLen)";
   throw new CfmError('CFM_E_CONFIG', msg, { file, field: path || undefined });
 }
 
@@ -199,7 +278,13 @@ export function datasetNameOf(d: DatasetSpec): string {
 }
 
 /** What the spec needs of a prepared folder: its dataset name, split and the events kept per customer. */
-export function readPreparedManifest(dir: string): { dataset: string; split: 'temporal' | 'loo' | 'customer'; maxSeqLen: number; dataHash: string; configHash: string } {
+export function readPreparedManifest(dir: string): {
+  dataset: string;
+  split: 'temporal' | 'loo' | 'customer';
+  maxSeqLen: number;
+  dataHash: string;
+  configHash: string;
+} {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) throw new CfmError('CFM_E_FILE', 'not a prepared data folder (no manifest.json); run cfm prepare first', { file });
   let m: { dataset?: string; split?: string; config?: { maxSeqLen?: number }; dataHash?: string; configHash?: string };
@@ -208,8 +293,15 @@ export function readPreparedManifest(dir: string): { dataset: string; split: 'te
   } catch (e) {
     throw new CfmError('CFM_E_FILE', `not valid JSON (${(e as Error).message})`, { file });
   }
-  if (!m.dataset || !m.split || !m.dataHash || !m.configHash || typeof m.config?.maxSeqLen !== 'number') throw new CfmError('CFM_E_FILE', 'manifest lacks dataset / split / dataHash / config.maxSeqLen', { file });
-  return { dataset: m.dataset, split: m.split as 'temporal' | 'loo' | 'customer', maxSeqLen: m.config.maxSeqLen, dataHash: m.dataHash, configHash: m.configHash };
+  if (!m.dataset || !m.split || !m.dataHash || !m.configHash || typeof m.config?.maxSeqLen !== 'number')
+    throw new CfmError('CFM_E_FILE', 'manifest lacks dataset / split / dataHash / config.maxSeqLen', { file });
+  return {
+    dataset: m.dataset,
+    split: m.split as 'temporal' | 'loo' | 'customer',
+    maxSeqLen: m.config.maxSeqLen,
+    dataHash: m.dataHash,
+    configHash: m.configHash,
+  };
 }
 
 /** Reads and validates run.yaml. Relative paths in it resolve against the current directory. */
@@ -227,6 +319,7 @@ export function loadRunConfig(file: string, opts: Omit<ResolveOptions, 'file'> =
     const line = (e as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
     throw new CfmError('CFM_E_CONFIG', `not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file, row: line });
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new CfmError('CFM_E_CONFIG', 'expected a mapping at the top level', { file });
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new CfmError('CFM_E_CONFIG', 'expected a mapping at the top level', { file });
   return resolveRunSpec(raw, { ...opts, file });
 }

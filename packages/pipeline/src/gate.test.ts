@@ -15,13 +15,16 @@ const root = mkdtempSync(join(tmpdir(), 'cfm-gate-'));
 beforeAll(() => initTestBackend());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const spec = (min: number) => resolveRunSpec({
-  name: 'gate', seed: 3, workDir: join(root, 'work'),
-  dataset: { source: 'simulator', customers: 150, items: 60, days: 20 },
-  families: [{ name: 'bert4rec', config: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 20, batchSize: 32, epochs: 1, lr: 0.003 } }],
-  benchmarks: [{ task: 'label', name: 'active', field: 'activity', positive: ['high'], epochs: 2 }],
-  gate: { benchmarks: [{ result: 'active/U-MLP/auroc', min }] },
-});
+const spec = (min: number) =>
+  resolveRunSpec({
+    name: 'gate',
+    seed: 3,
+    workDir: join(root, 'work'),
+    dataset: { source: 'simulator', customers: 150, items: 60, days: 20 },
+    families: [{ name: 'bert4rec', config: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 20, batchSize: 32, epochs: 1, lr: 0.003 } }],
+    benchmarks: [{ task: 'label', name: 'active', field: 'activity', positive: ['high'], epochs: 2 }],
+    gate: { benchmarks: [{ result: 'active/U-MLP/auroc', min }] },
+  });
 
 describe('the gate with benchmark requirements', () => {
   it('refuses a challenger below a benchmark requirement, registers its results, and promotes one that meets it', async () => {

@@ -12,8 +12,20 @@ export type { ActivityDeps } from './activities';
 export { runPipeline, formatSummary } from './runner';
 export type { RunOptions } from './runner';
 export {
-  realSteps, prepareStep, prepareConfig, contractFiles, describeSplit, preparedFolder, registryFile, USE_CASE, useCaseOf, protocolLabel,
-  readRunInfo, readRunFile, writeRunFile, RUN_FILES,
+  realSteps,
+  prepareStep,
+  prepareConfig,
+  contractFiles,
+  describeSplit,
+  preparedFolder,
+  registryFile,
+  USE_CASE,
+  useCaseOf,
+  protocolLabel,
+  readRunInfo,
+  readRunFile,
+  writeRunFile,
+  RUN_FILES,
 } from './steps';
 export { codeVersion } from './steps/run-files';
 export type { FamilyLookup, RunInfo, RunFile } from './steps';

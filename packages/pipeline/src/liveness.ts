@@ -9,7 +9,12 @@ export interface Liveness {
   signal?: AbortSignal;
 }
 
-export async function live<T>(activity: string, progress: ProgressReporter, c: Liveness | undefined, fn: (ctx: StepContext) => Promise<T>): Promise<T> {
+export async function live<T>(
+  activity: string,
+  progress: ProgressReporter,
+  c: Liveness | undefined,
+  fn: (ctx: StepContext) => Promise<T>,
+): Promise<T> {
   let last: Record<string, unknown> = {};
   const beat = (d?: unknown) => {
     if (d !== undefined) last = typeof d === 'object' && d !== null ? (d as Record<string, unknown>) : { detail: d };

@@ -1,9 +1,7 @@
 import { formatDuration, silentProgress } from '@cfm/core';
 import type { ProgressReporter } from '@cfm/core';
 import { collectResults, executePlan, modelKey, retrainPlan, runModels } from '@cfm/contracts';
-import type {
-  CfmActivities, NodeStatus, RetrainResult, RunSpec,
-} from '@cfm/contracts';
+import type { CfmActivities, NodeStatus, RetrainResult, RunSpec } from '@cfm/contracts';
 import { createActivities } from './activities';
 import type { PipelineSteps } from './step-context';
 
@@ -37,7 +35,10 @@ export async function runPipeline(spec: RunSpec, opts: RunOptions): Promise<Retr
     };
     if (opts.sequential === false) return run();
     const p = queue.then(run);
-    queue = p.then(() => undefined, () => undefined);
+    queue = p.then(
+      () => undefined,
+      () => undefined,
+    );
     return p;
   };
   const plan = retrainPlan(spec, { runDir: opts.runDir, startedAt: new Date().toISOString() });
@@ -57,21 +58,49 @@ export function formatSummary(spec: RunSpec, r: RetrainResult & { seconds?: numb
     const e = r.evaluations[m.key];
     const g = r.gates[m.key];
     const b = r.benchmarks[m.key];
-    lines.push(`  ${m.key}: ${t.steps} steps${t.resumedFromStep ? ` (resumed at ${t.resumedFromStep})` : ''}, loss ${f4(t.finalLoss)}, model ${t.runDir}`);
-    if (e) for (const p of e.results) lines.push(`    ${p.label}: ${['ndcg@10', 'hr@10', 'mrr'].filter((k) => k in p.metrics).map((k) => `${k}=${f4(p.metrics[k])}`).join('  ')}   [${p.protocol}]`);
-    if (b) for (const res of b.results) lines.push(`    ${res.task}: ${res.rows.map((row) => `${row.model} ${Object.entries(row.metrics).slice(0, 2).map(([k, v]) => `${k}=${f4(v)}`).join(' ')}`).join(' | ')}`);
-    if (g) lines.push(`    gate ${g.metric}: challenger ${f4(g.challenger)} vs champion ${g.champion === null ? 'none' : f4(g.champion)} → ${g.passed ? 'pass' : 'fail'} (${g.reason})`);
+    lines.push(
+      `  ${m.key}: ${t.steps} steps${t.resumedFromStep ? ` (resumed at ${t.resumedFromStep})` : ''}, loss ${f4(t.finalLoss)}, model ${t.runDir}`,
+    );
+    if (e)
+      for (const p of e.results)
+        lines.push(
+          `    ${p.label}: ${['ndcg@10', 'hr@10', 'mrr']
+            .filter((k) => k in p.metrics)
+            .map((k) => `${k}=${f4(p.metrics[k])}`)
+            .join('  ')}   [${p.protocol}]`,
+        );
+    if (b)
+      for (const res of b.results)
+        lines.push(
+          `    ${res.task}: ${res.rows
+            .map(
+              (row) =>
+                `${row.model} ${Object.entries(row.metrics)
+                  .slice(0, 2)
+                  .map(([k, v]) => `${k}=${f4(v)}`)
+                  .join(' ')}`,
+            )
+            .join(' | ')}`,
+        );
+    if (g)
+      lines.push(
+        `    gate ${g.metric}: challenger ${f4(g.challenger)} vs champion ${g.champion === null ? 'none' : f4(g.champion)} → ${g.passed ? 'pass' : 'fail'} (${g.reason})`,
+      );
     if (m.primary && g) lines.push(`    promoted: ${r.promoted.includes(m.key) ? 'yes' : 'no'}`);
   }
   if (spec.seeds.length > 1) {
     lines.push(`  mean ± std over seeds ${spec.seeds.join(', ')}:`);
     for (const f of spec.families) {
       for (const [i, ev] of spec.evaluate.entries()) {
-        const vals = spec.seeds.map((s) => r.evaluations[modelKey(spec, f.id, s)]?.results[i]?.metrics['ndcg@10']).filter((v): v is number => v !== undefined);
+        const vals = spec.seeds
+          .map((s) => r.evaluations[modelKey(spec, f.id, s)]?.results[i]?.metrics['ndcg@10'])
+          .filter((v): v is number => v !== undefined);
         if (vals.length < 2) continue;
         const mean = vals.reduce((a, v) => a + v, 0) / vals.length;
         const std = Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / (vals.length - 1));
-        lines.push(`    ${f.id} ${r.evaluations[modelKey(spec, f.id, spec.seeds[0])]?.results[i]?.label ?? ev.protocol}: ndcg@10 ${f4(mean)} ± ${f4(std)} (n=${vals.length})`);
+        lines.push(
+          `    ${f.id} ${r.evaluations[modelKey(spec, f.id, spec.seeds[0])]?.results[i]?.label ?? ev.protocol}: ndcg@10 ${f4(mean)} ± ${f4(std)} (n=${vals.length})`,
+        );
       }
     }
   }

@@ -42,7 +42,12 @@ export function shardedActivities(d: Deps): Sharded {
     for (const r of refs) if (!(await ws.fetch(r))) throw new Error(`${r} was not published: an earlier sharded step did not finish`);
   };
   const sub = (ws: Workspace, dir: string, ...parts: string[]) => (ws.remote ? [dir, ...parts].join('/') : join(dir, ...parts));
-  const prepareInput = (spec: Parameters<Sharded['splitData']>[0]['spec']) => ({ dataset: spec.dataset, prepare: spec.prepare, seed: spec.seed, dataDir: spec.dataDir });
+  const prepareInput = (spec: Parameters<Sharded['splitData']>[0]['spec']) => ({
+    dataset: spec.dataset,
+    prepare: spec.prepare,
+    seed: spec.seed,
+    dataDir: spec.dataDir,
+  });
   return {
     async splitData({ spec }) {
       const ws = d.workspace(spec.workDir);
@@ -58,7 +63,13 @@ export function shardedActivities(d: Deps): Sharded {
         const dir = ws.local(splitRef);
         rmSync(dir, { recursive: true, force: true });
         const { sources, name } = await contractSources(spec, join(dir, 'sources'), c);
-        const split = await splitSources({ sources, n: spec.prepare.shards, out: join(dir, 'split'), config: prepareConfig(spec), progress: c.progress });
+        const split = await splitSources({
+          sources,
+          n: spec.prepare.shards,
+          out: join(dir, 'split'),
+          config: prepareConfig(spec),
+          progress: c.progress,
+        });
         if (ws.remote) {
           await ws.publish(`${splitRef}/split/common`);
           for (let k = 0; k < split.n; k++) await ws.publish(`${splitRef}/split/shard-${k}`);
@@ -66,52 +77,71 @@ export function shardedActivities(d: Deps): Sharded {
         return { preparedDir, dataset: name, split: ref(ws, split) };
       });
     },
-    shardStats: ({ workDir, split, shard }) => d.run('shardStats', async (c) => {
-      const ws = d.workspace(workDir);
-      const s = split as SplitResult;
-      await fetch(ws, [sub(ws, s.dir, 'common'), s.shards[shard]]);
-      const l = local(ws, s);
-      const stats = await shardStats(l.shards[shard], l, { progress: c.progress });
-      await ws.publish(sub(ws, s.shards[shard], 'stats'));
-      return ref(ws, stats);
-    }),
-    mergeShardStats: ({ workDir, split, stats }) => d.run('mergeShardStats', async (c) => {
-      const ws = d.workspace(workDir);
-      const s = split as SplitResult;
-      await fetch(ws, [sub(ws, s.dir, 'common'), ...s.shards.map((dir) => sub(ws, dir, 'stats'))]);
-      const global = await mergeStats(local(ws, stats as ShardStats[]), local(ws, s), { progress: c.progress });
-      await ws.publish(sub(ws, s.dir, 'global'));
-      return ref(ws, global);
-    }),
-    prepareShard: ({ workDir, global, shard }) => d.run('prepareShard', async (c) => {
-      const ws = d.workspace(workDir);
-      const g = global as GlobalStats;
-      const dir = g.split.shards[shard];
-      await fetch(ws, [sub(ws, g.split.dir, 'common'), sub(ws, g.split.dir, 'global'), dir, sub(ws, dir, 'stats')]);
-      const out = await prepareShard(local(ws, dir), local(ws, g), { progress: c.progress });
-      await ws.publish(sub(ws, dir, 'prepared'));
-      return ref(ws, out);
-    }),
+    shardStats: ({ workDir, split, shard }) =>
+      d.run('shardStats', async (c) => {
+        const ws = d.workspace(workDir);
+        const s = split as SplitResult;
+        await fetch(ws, [sub(ws, s.dir, 'common'), s.shards[shard]]);
+        const l = local(ws, s);
+        const stats = await shardStats(l.shards[shard], l, { progress: c.progress });
+        await ws.publish(sub(ws, s.shards[shard], 'stats'));
+        return ref(ws, stats);
+      }),
+    mergeShardStats: ({ workDir, split, stats }) =>
+      d.run('mergeShardStats', async (c) => {
+        const ws = d.workspace(workDir);
+        const s = split as SplitResult;
+        await fetch(ws, [sub(ws, s.dir, 'common'), ...s.shards.map((dir) => sub(ws, dir, 'stats'))]);
+        const global = await mergeStats(local(ws, stats as ShardStats[]), local(ws, s), { progress: c.progress });
+        await ws.publish(sub(ws, s.dir, 'global'));
+        return ref(ws, global);
+      }),
+    prepareShard: ({ workDir, global, shard }) =>
+      d.run('prepareShard', async (c) => {
+        const ws = d.workspace(workDir);
+        const g = global as GlobalStats;
+        const dir = g.split.shards[shard];
+        await fetch(ws, [sub(ws, g.split.dir, 'common'), sub(ws, g.split.dir, 'global'), dir, sub(ws, dir, 'stats')]);
+        const out = await prepareShard(local(ws, dir), local(ws, g), { progress: c.progress });
+        await ws.publish(sub(ws, dir, 'prepared'));
+        return ref(ws, out);
+      }),
     async mergeShards({ spec, split, global, shards }) {
       if (split.cached) return split.cached;
       const ws = d.workspace(spec.workDir);
       const { preparedDir } = split as Required<Pick<SplitDataOutput, 'preparedDir'>> & SplitDataOutput;
       return d.run('mergeShards', async (c) => {
-        const out = await cachedStep(ws, 'prepare', prepareInput(spec), async () => {
-          const g = global as GlobalStats;
-          await fetch(ws, [sub(ws, g.split.dir, 'common'), sub(ws, g.split.dir, 'global'), ...g.split.shards.flatMap((dir) => [sub(ws, dir, 'stats'), sub(ws, dir, 'prepared')])]);
-          const target = ws.local(preparedDir);
-          const partial = `${target}.partial`;
-          rmSync(partial, { recursive: true, force: true });
-          const m = await mergeShards({ dataset: split.dataset ?? spec.datasetName, global: local(ws, g), shards: local(ws, shards as ShardOutput[]), out: partial, progress: c.progress });
-          rmSync(target, { recursive: true, force: true });
-          renameSync(partial, target);
-          await relocatePrepared(target);
-          await ws.publish(preparedDir);
-          // the split's folders are intermediate: removed once the prepared folder is complete (locally)
-          if (!ws.remote) rmSync(`${preparedDir}.sharded`, { recursive: true, force: true });
-          return { preparedDir, ...resultOf(m) };
-        }, (o) => [ws.remote ? `${o.preparedDir}/.cfm-manifest.json` : join(o.preparedDir, 'manifest.json')]);
+        const out = await cachedStep(
+          ws,
+          'prepare',
+          prepareInput(spec),
+          async () => {
+            const g = global as GlobalStats;
+            await fetch(ws, [
+              sub(ws, g.split.dir, 'common'),
+              sub(ws, g.split.dir, 'global'),
+              ...g.split.shards.flatMap((dir) => [sub(ws, dir, 'stats'), sub(ws, dir, 'prepared')]),
+            ]);
+            const target = ws.local(preparedDir);
+            const partial = `${target}.partial`;
+            rmSync(partial, { recursive: true, force: true });
+            const m = await mergeShards({
+              dataset: split.dataset ?? spec.datasetName,
+              global: local(ws, g),
+              shards: local(ws, shards as ShardOutput[]),
+              out: partial,
+              progress: c.progress,
+            });
+            rmSync(target, { recursive: true, force: true });
+            renameSync(partial, target);
+            await relocatePrepared(target);
+            await ws.publish(preparedDir);
+            // the split's folders are intermediate: removed once the prepared folder is complete (locally)
+            if (!ws.remote) rmSync(`${preparedDir}.sharded`, { recursive: true, force: true });
+            return { preparedDir, ...resultOf(m) };
+          },
+          (o) => [ws.remote ? `${o.preparedDir}/.cfm-manifest.json` : join(o.preparedDir, 'manifest.json')],
+        );
         return d.done(ws, 'prepare', out);
       });
     },

@@ -1,7 +1,19 @@
 import type { ProgressReporter } from '@cfm/core';
 import type {
-  BenchmarkInput, BenchmarkResult, CompareInput, CompareOutput, EvaluateInput, ExportInput, PartitionInput, PromoteInput, PromoteOutput,
-  ProtocolResult, ReportInput, RunSpec, TrainInput, TrainProgress,
+  BenchmarkInput,
+  BenchmarkResult,
+  CompareInput,
+  CompareOutput,
+  EvaluateInput,
+  ExportInput,
+  PartitionInput,
+  PromoteInput,
+  PromoteOutput,
+  ProtocolResult,
+  ReportInput,
+  RunSpec,
+  TrainInput,
+  TrainProgress,
 } from '@cfm/contracts';
 
 /** Where the champion registry is, and the references the registry records for the model. */
@@ -46,12 +58,19 @@ export interface PipelineSteps {
   /** ingest + validate + vocab + split + sequences into `outDir` (read back with loadPrepared) */
   prepare(spec: RunSpec, outDir: string, ctx: StepContext): Promise<PrepareResult>;
   /** trains and saves the model into `runDir` (model/, checkpoints/, run.json, train.json); resumes from its checkpoints */
-  train(input: TrainInput, runDir: string, ctx: StepContext & { onTrainProgress(p: TrainProgress): void; onCheckpoint?: () => Promise<void> }): Promise<TrainResult>;
+  train(
+    input: TrainInput,
+    runDir: string,
+    ctx: StepContext & { onTrainProgress(p: TrainProgress): void; onCheckpoint?: () => Promise<void> },
+  ): Promise<TrainResult>;
   evaluate(input: EvaluateInput, ctx: StepContext): Promise<{ split: string; results: ProtocolResult[]; seconds: number }>;
   benchmark(input: BenchmarkInput, ctx: StepContext): Promise<{ results: BenchmarkResult[]; seconds: number }>;
   compare(input: CompareInput, ctx: StepContext, at: RegistryAt): Promise<Omit<CompareOutput, 'family'>>;
   /** customer embeddings + every task's top-k scores as Parquet under <runDir>/exports */
-  exportOutputs(input: ExportInput, ctx: StepContext): Promise<{ files: string[]; rows: Record<string, number>; tasks: string[]; seconds: number }>;
+  exportOutputs(
+    input: ExportInput,
+    ctx: StepContext,
+  ): Promise<{ files: string[]; rows: Record<string, number>; tasks: string[]; seconds: number }>;
   promote(input: PromoteInput, ctx: StepContext, at: RegistryAt): Promise<Omit<PromoteOutput, 'family'>>;
   /** embeddings + top-k as of `input.asOf` (only events strictly before it) under `outDir` */
   exportPartition(input: PartitionInput, outDir: string, ctx: StepContext): Promise<{ files: string[]; customers: number }>;

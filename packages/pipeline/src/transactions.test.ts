@@ -18,10 +18,14 @@ const root = mkdtempSync(join(tmpdir(), 'cfm-tx-'));
 beforeAll(() => initTestBackend());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const spec = (workDir: string) => resolveRunSpec({
-  name: 'tx', seed: 4, workDir, dataset: { source: 'simulator', customers: 120, items: 50, days: 15 },
-  families: [{ name: 'bert4rec', config: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 20, batchSize: 32, epochs: 1 } }],
-});
+const spec = (workDir: string) =>
+  resolveRunSpec({
+    name: 'tx',
+    seed: 4,
+    workDir,
+    dataset: { source: 'simulator', customers: 120, items: 50, days: 15 },
+    families: [{ name: 'bert4rec', config: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 20, batchSize: 32, epochs: 1 } }],
+  });
 
 describe('prepare is a transaction', () => {
   it("swaps the prepared folder in complete, and its catalog's events view reads the moved Parquet file", async () => {
@@ -44,7 +48,14 @@ describe('prepare is a transaction', () => {
     const workDir = join(root, 'b');
     const real = realSteps();
     const failing = createActivities({
-      steps: { ...real, prepare: async (_s, dir) => { mkdirSync(dir, { recursive: true }); writeFileSync(join(dir, 'half.arrow'), 'x'); throw new Error('killed mid-way'); } },
+      steps: {
+        ...real,
+        prepare: async (_s, dir) => {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'half.arrow'), 'x');
+          throw new Error('killed mid-way');
+        },
+      },
     });
     await expect(failing.prepareData({ spec: spec(workDir) })).rejects.toThrow('killed mid-way');
     const prepared = readdirSync(join(workDir, 'prepared'));
@@ -59,7 +70,10 @@ describe('prepare is a transaction', () => {
 describe('one writer per output folder', () => {
   it('the same spec run twice at once trains once; both runs get the same model', async () => {
     const workDir = join(root, 'c');
-    const [a, b] = await Promise.all([runPipeline(spec(workDir), { steps: realSteps() }), runPipeline(spec(workDir), { steps: realSteps() })]);
+    const [a, b] = await Promise.all([
+      runPipeline(spec(workDir), { steps: realSteps() }),
+      runPipeline(spec(workDir), { steps: realSteps() }),
+    ]);
     expect(a.training.bert4rec.artifactHash).toBe(b.training.bert4rec.artifactHash);
     expect([a.training.bert4rec.cached, b.training.bert4rec.cached].sort()).toEqual([false, true]);
     const ledger = readLedger(workDir);
@@ -75,7 +89,10 @@ describe('leftovers of killed runs', () => {
     const workDir = join(root, 'd');
     const first = await runPipeline(spec(workDir), { steps: realSteps() });
     const runDir = first.training.bert4rec.runDir;
-    const dead = await new Promise<number>((done) => { const p = spawn(process.execPath, ['-e', '0']); p.on('exit', () => done(p.pid!)); });
+    const dead = await new Promise<number>((done) => {
+      const p = spawn(process.execPath, ['-e', '0']);
+      p.on('exit', () => done(p.pid!));
+    });
     mkdirSync(join(runDir, `model.tmp-${dead}`));
     writeFileSync(join(runDir, 'exports', `.topk.parquet.tmp-${dead}-1-0`), 'half a file');
     rmSync(join(runDir, 'model'), { recursive: true });
@@ -87,4 +104,3 @@ describe('leftovers of killed runs', () => {
     expect(lines.filter((l) => l.startsWith('removed 1 leftover(s) of a killed run'))).toHaveLength(2);
   }, 120_000);
 });
-

@@ -78,7 +78,12 @@ function localWorkspace(root: string): Workspace {
     },
     async readLedger() {
       const f = join(root, 'ledger.jsonl');
-      return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+      return existsSync(f)
+        ? readFileSync(f, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : [];
     },
   };
 }
@@ -135,11 +140,16 @@ function remoteWorkspace(root: string, storage: Storage, scratch: string): Works
     },
     async appendLedger(entry) {
       // an object store has no append: one object per entry, ordered by time
-      await storage.put(joinUri(root, 'ledger', `${entry.at}-${entry.pid}-${Math.random().toString(36).slice(2, 8)}.json`), Buffer.from(JSON.stringify(entry)));
+      await storage.put(
+        joinUri(root, 'ledger', `${entry.at}-${entry.pid}-${Math.random().toString(36).slice(2, 8)}.json`),
+        Buffer.from(JSON.stringify(entry)),
+      );
     },
     async readLedger() {
       const entries = await storage.list(joinUri(root, 'ledger') + '/');
-      const out = await Promise.all(entries.map(async (e) => JSON.parse((await storage.read(e.uri)).toString('utf8')) as Record<string, unknown>));
+      const out = await Promise.all(
+        entries.map(async (e) => JSON.parse((await storage.read(e.uri)).toString('utf8')) as Record<string, unknown>),
+      );
       return out.sort((a, b) => String(a.at).localeCompare(String(b.at)));
     },
   };

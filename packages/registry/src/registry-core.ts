@@ -43,8 +43,19 @@ export abstract class SqlRegistry implements ChampionRegistry {
        ON CONFLICT (run_id) DO UPDATE SET family = excluded.family, use_case = excluded.use_case, dataset = excluded.dataset,
          config_hash = excluded.config_hash, data_hash = excluded.data_hash, seed = excluded.seed, code_version = excluded.code_version,
          run_dir = excluded.run_dir, status = excluded.status`,
-      [run.runId, run.family, run.useCase, run.dataset ?? null, run.configHash ?? null, run.dataHash ?? null,
-        run.seed ?? null, run.codeVersion ?? null, run.runDir ?? null, run.status ?? 'finished', new Date().toISOString()],
+      [
+        run.runId,
+        run.family,
+        run.useCase,
+        run.dataset ?? null,
+        run.configHash ?? null,
+        run.dataHash ?? null,
+        run.seed ?? null,
+        run.codeVersion ?? null,
+        run.runDir ?? null,
+        run.status ?? 'finished',
+        new Date().toISOString(),
+      ],
     );
   }
 
@@ -68,14 +79,26 @@ export abstract class SqlRegistry implements ChampionRegistry {
     const run = await this.requireRun(runId);
     const manifest = verifyArtifact(dir);
     if (manifest.family !== run.family) {
-      throw new CfmError('CFM_E_ARTIFACT', `artifact family "${manifest.family}" is not run ${runId}'s family "${run.family}"`, { file: join(dir, MANIFEST_FILE), field: 'family' });
+      throw new CfmError('CFM_E_ARTIFACT', `artifact family "${manifest.family}" is not run ${runId}'s family "${run.family}"`, {
+        file: join(dir, MANIFEST_FILE),
+        field: 'family',
+      });
     }
     const manifestSha = sha256(readFileSync(join(dir, MANIFEST_FILE)));
     const artifactId = `${runId}-${manifestSha.slice(0, 8)}`;
     await this.db.run(
       `INSERT INTO artifacts (artifact_id, run_id, family, use_case, path, manifest_sha, vocab_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (artifact_id) DO UPDATE SET path = excluded.path, manifest_sha = excluded.manifest_sha, vocab_hash = excluded.vocab_hash`,
-      [artifactId, runId, manifest.family, run.useCase, o.location ?? resolve(dir), manifestSha, manifest.vocabHash ?? null, new Date().toISOString()],
+      [
+        artifactId,
+        runId,
+        manifest.family,
+        run.useCase,
+        o.location ?? resolve(dir),
+        manifestSha,
+        manifest.vocabHash ?? null,
+        new Date().toISOString(),
+      ],
     );
     return this.artifactOn(this.db, artifactId);
   }
@@ -86,7 +109,13 @@ export abstract class SqlRegistry implements ChampionRegistry {
 
   async metrics(runId: string): Promise<Required<MetricRecord>[]> {
     const rows = await this.db.rows(`SELECT * FROM metrics WHERE run_id = $1 ORDER BY name, split`, [runId]);
-    return rows.map((r) => ({ name: r.name as string, value: Number(r.value), protocol: r.protocol as string, split: r.split as string, higherIsBetter: r.higher_is_better as boolean }));
+    return rows.map((r) => ({
+      name: r.name as string,
+      value: Number(r.value),
+      protocol: r.protocol as string,
+      split: r.split as string,
+      higherIsBetter: r.higher_is_better as boolean,
+    }));
   }
 
   async setChallenger(artifactId: string, reason = ''): Promise<void> {
@@ -109,7 +138,11 @@ export abstract class SqlRegistry implements ChampionRegistry {
       const now = (await this.state(q, a)).stack.at(-1) ?? null;
       if (now === artifactId) return { promoted: false, reason: `${artifactId} is already the champion`, champion: now };
       if (now !== expected) {
-        return { promoted: false, reason: `the champion changed since the gate (now ${now ?? 'none'}, gated against ${expected ?? 'none'}): run the gate again`, champion: now };
+        return {
+          promoted: false,
+          reason: `the champion changed since the gate (now ${now ?? 'none'}, gated against ${expected ?? 'none'}): run the gate again`,
+          champion: now,
+        };
       }
       await this.appendEvent(q, a, 'promote', artifactId, reason);
       return { promoted: true, reason, champion: artifactId };
@@ -126,9 +159,14 @@ export abstract class SqlRegistry implements ChampionRegistry {
         const last = events.at(-1);
         // the roll-back of `expected` is the last thing that happened: this is a retry of it
         if (last?.action === 'rollback' && last.artifactId === opts.expected && now) return now;
-        throw new CfmError('CFM_E_STATE', `the champion of ${family}/${useCase} is ${now ?? 'none'}, not ${opts.expected}: not rolled back`, { file: this.target });
+        throw new CfmError(
+          'CFM_E_STATE',
+          `the champion of ${family}/${useCase} is ${now ?? 'none'}, not ${opts.expected}: not rolled back`,
+          { file: this.target },
+        );
       }
-      if (stack.length < 2) throw new CfmError('CFM_E_STATE', `no earlier champion of ${family}/${useCase} to roll back to`, { file: this.target });
+      if (stack.length < 2)
+        throw new CfmError('CFM_E_STATE', `no earlier champion of ${family}/${useCase} to roll back to`, { file: this.target });
       await this.appendEvent(q, line, 'rollback', stack[stack.length - 1], reason);
       return stack[stack.length - 2];
     });
@@ -159,15 +197,23 @@ export abstract class SqlRegistry implements ChampionRegistry {
     if (!champ) return { ...base, better: true, reason: `no champion for ${run.family}/${run.useCase} yet` };
     const theirs = (await this.metrics(champ.runId)).find((m) => m.name === metric && m.split === split);
     // a champion that cannot be compared is kept: the gate rejects with the reason (the workflow goes on)
-    if (!theirs) return { ...base, better: false, reason: `champion ${champ.artifactId} has no ${split} metric "${metric}": not comparable, kept` };
+    if (!theirs)
+      return { ...base, better: false, reason: `champion ${champ.artifactId} has no ${split} metric "${metric}": not comparable, kept` };
     if (theirs.protocol !== mine.protocol) {
-      return { ...base, better: false, reason: `protocols differ: champion "${theirs.protocol}" vs challenger "${mine.protocol}": not comparable, kept` };
+      return {
+        ...base,
+        better: false,
+        reason: `protocols differ: champion "${theirs.protocol}" vs challenger "${mine.protocol}": not comparable, kept`,
+      };
     }
     const improvement = mine.higherIsBetter ? mine.value - theirs.value : theirs.value - mine.value;
     const minDelta = opts.minDelta ?? 0;
     const better = improvement > minDelta;
     return {
-      ...base, champion: { artifactId: champ.artifactId, runId: champ.runId, value: theirs.value }, improvement, better,
+      ...base,
+      champion: { artifactId: champ.artifactId, runId: champ.runId, value: theirs.value },
+      improvement,
+      better,
       reason: `${metric} ${fmt(mine.value)} vs champion ${fmt(theirs.value)}: ${better ? 'better' : 'not better'} by more than ${minDelta}`,
     };
   }
@@ -177,14 +223,26 @@ export abstract class SqlRegistry implements ChampionRegistry {
     if (!rows.length) throw new CfmError('CFM_E_STATE', `no artifact "${artifactId}" in the registry`, { file: this.target });
     const r = rows[0];
     return {
-      artifactId: r.artifact_id as string, runId: r.run_id as string, family: r.family as string, useCase: r.use_case as string,
-      path: r.path as string, manifestSha: r.manifest_sha as string, vocabHash: (r.vocab_hash as string) ?? undefined, createdAt: iso(r.created_at),
+      artifactId: r.artifact_id as string,
+      runId: r.run_id as string,
+      family: r.family as string,
+      useCase: r.use_case as string,
+      path: r.path as string,
+      manifestSha: r.manifest_sha as string,
+      vocabHash: (r.vocab_hash as string) ?? undefined,
+      createdAt: iso(r.created_at),
     };
   }
 
   private async events(q: Sql, line: Line): Promise<RegistryEvent[]> {
     const rows = await q.rows(`SELECT * FROM events WHERE family = $1 AND use_case = $2 ORDER BY seq`, [line.family, line.useCase]);
-    return rows.map((r) => ({ seq: Number(r.seq), action: r.action as RegistryAction, artifactId: r.artifact_id as string, reason: (r.reason as string) ?? '', at: iso(r.at_time) }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      action: r.action as RegistryAction,
+      artifactId: r.artifact_id as string,
+      reason: (r.reason as string) ?? '',
+      at: iso(r.at_time),
+    }));
   }
 
   private async state(q: Sql, line: Line): Promise<{ stack: string[]; challenger?: string }> {

@@ -75,7 +75,9 @@ describe.skipIf(!!skip)(`PostgreSQL registry with many processes${skip ? ` (${sk
     const runs = Array.from({ length: N }, (_, i) => `race-${i}`);
     const dirs = await Promise.all(runs.map((r, i) => artifactDir(r, 10 + i)));
     // every child opens the empty database at the same time (schema creation races too)
-    const children = runs.map((r, i) => spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'registry-race.child.ts'), url, r, dirs[i]], { cwd: __dirname }));
+    const children = runs.map((r, i) =>
+      spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'registry-race.child.ts'), url, r, dirs[i]], { cwd: __dirname }),
+    );
     const next = children.map(lines);
     let reg: ChampionRegistry | undefined;
     try {
@@ -87,10 +89,13 @@ describe.skipIf(!!skip)(`PostgreSQL registry with many processes${skip ? ` (${sk
       const before = await reg.history('bert4rec', 'next_item');
       // all at once: one write each
       for (const c of children) c.stdin.write(`go ${champ}\n`);
-      const results = (await Promise.all(next.map((n) => n()))).map((l) => JSON.parse(l) as { runId: string; artifactId: string; promoted: boolean; reason: string; champion: string });
+      const results = (await Promise.all(next.map((n) => n()))).map(
+        (l) => JSON.parse(l) as { runId: string; artifactId: string; promoted: boolean; reason: string; champion: string },
+      );
       const winners = results.filter((r) => r.promoted);
       expect(winners).toHaveLength(1);
-      for (const r of results.filter((x) => !x.promoted)) expect(r.reason).toMatch(/the champion changed since the gate \(now .*, gated against champ-/);
+      for (const r of results.filter((x) => !x.promoted))
+        expect(r.reason).toMatch(/the champion changed since the gate \(now .*, gated against champ-/);
       // every loser learns who won
       expect(new Set(results.map((r) => r.champion))).toEqual(new Set([winners[0].artifactId]));
       const after = (await reg.history('bert4rec', 'next_item')).slice(before.length);
@@ -114,7 +119,7 @@ describe.skipIf(!!skip)(`PostgreSQL registry with many processes${skip ? ` (${sk
     }
   }, 120_000);
 
-  it('a writer waits for its line\'s lock; a holder that dies releases it; a lock time-out is a retryable CFM_E_STATE', async () => {
+  it("a writer waits for its line's lock; a holder that dies releases it; a lock time-out is a retryable CFM_E_STATE", async () => {
     const url = await server.createDatabase('locks');
     const reg = await PgRegistry.open(url);
     const impatient = await PgRegistry.open(url, { lockTimeoutMs: 300 });
@@ -122,11 +127,18 @@ describe.skipIf(!!skip)(`PostgreSQL registry with many processes${skip ? ` (${sk
       await reg.registerRun({ runId: 'l-1', family: 'bert4rec', useCase: 'next_item' });
       const a = (await reg.registerArtifact('l-1', await artifactDir('l-1', 3))).artifactId;
       // another process takes the line's lock the way PgRegistry does and holds it until killed
-      const holder = spawn(process.execPath, ['-e', `const pg = require('pg');
+      const holder = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const pg = require('pg');
         const c = new pg.Client({ connectionString: ${JSON.stringify(url)} });
         c.connect().then(() => c.query('BEGIN')).then(() => c.query("SELECT pg_advisory_xact_lock(1128680786, hashtext('[\\"bert4rec\\",\\"next_item\\"]'))"))
           .then(() => process.stdout.write('locked\\n'));
-        setInterval(() => {}, 1000);`], { cwd: __dirname });
+        setInterval(() => {}, 1000);`,
+        ],
+        { cwd: __dirname },
+      );
       const next = lines(holder);
       expect(await next()).toBe('locked');
       const busy = await impatient.promoteIf(a, null).catch((x: unknown) => x);

@@ -9,8 +9,10 @@ const LOCK_SPACE = 0x43464d52;
 /** a connection error worth retrying: the server is down, starting, or unreachable for now */
 const transient = (e: unknown) => {
   const code = (e as { code?: string }).code ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN', '57P03', '53300', '08006', '08001'].includes(code)
-    || /timeout|terminated/i.test((e as Error).message);
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN', '57P03', '53300', '08006', '08001'].includes(code) ||
+    /timeout|terminated/i.test((e as Error).message)
+  );
 };
 
 /** the URL without its password, for messages */
@@ -44,7 +46,11 @@ export class PgRegistry extends SqlRegistry {
   readonly target: string;
   protected readonly db: Sql;
 
-  private constructor(url: string, private readonly pool: pg.Pool, private readonly o: PgRegistryOptions) {
+  private constructor(
+    url: string,
+    private readonly pool: pg.Pool,
+    private readonly o: PgRegistryOptions,
+  ) {
     super();
     this.target = redactUrl(url);
     this.db = {
@@ -70,7 +76,12 @@ export class PgRegistry extends SqlRegistry {
         const retry = isCfmError(e) ? e.retryable : transient(e);
         if (!retry || Date.now() - t0 > (o.waitMs ?? 10_000)) {
           await pool.end().catch(() => undefined);
-          throw new CfmError('CFM_E_STATE', `cannot open the registry: ${(e as Error).message.split('\n')[0]}`, { file: reg.target }, retry);
+          throw new CfmError(
+            'CFM_E_STATE',
+            `cannot open the registry: ${(e as Error).message.split('\n')[0]}`,
+            { file: reg.target },
+            retry,
+          );
         }
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
       }
@@ -106,8 +117,13 @@ export class PgRegistry extends SqlRegistry {
   }
 
   protected async appendEvent(q: Sql, line: Line, action: RegistryAction, artifactId: string, reason: string): Promise<void> {
-    await q.run(`INSERT INTO events (family, use_case, action, artifact_id, reason) VALUES ($1, $2, $3, $4, $5)`,
-      [line.family, line.useCase, action, artifactId, reason]);
+    await q.run(`INSERT INTO events (family, use_case, action, artifact_id, reason) VALUES ($1, $2, $3, $4, $5)`, [
+      line.family,
+      line.useCase,
+      action,
+      artifactId,
+      reason,
+    ]);
   }
 
   private async connect(): Promise<pg.PoolClient> {

@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   let artifactId = '';
   for (let attempt = 0; attempt < 2; attempt++) {
     await reg.registerRun({ runId, family: 'bert4rec', useCase: 'next_item', seed: attempt });
-    await reg.recordMetrics(runId, [{ name: 'ndcg@10', value: 0.5, protocol: 'loo' }, { name: 'loss', value: 2, protocol: 'loo', higherIsBetter: false }]);
+    await reg.recordMetrics(runId, [
+      { name: 'ndcg@10', value: 0.5, protocol: 'loo' },
+      { name: 'loss', value: 2, protocol: 'loo', higherIsBetter: false },
+    ]);
     artifactId = (await reg.registerArtifact(runId, dir)).artifactId;
   }
   process.stdout.write('ready\n');

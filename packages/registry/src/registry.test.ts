@@ -25,11 +25,14 @@ interface Backend {
 const pgSkip = postgresSkipReason();
 const backends: Backend[] = [
   {
-    name: 'DuckDB file', ordered: true,
+    name: 'DuckDB file',
+    ordered: true,
     start: async () => ({ target: async (name) => join(root, `${name}.duckdb`), stop: async () => undefined }),
   },
   {
-    name: 'PostgreSQL', skip: pgSkip, ordered: false,
+    name: 'PostgreSQL',
+    skip: pgSkip,
+    ordered: false,
     start: async () => {
       const server: PostgresServer = await startPostgres();
       return { target: (name) => server.createDatabase(name), stop: () => server.stop() };
@@ -56,14 +59,17 @@ describe.each(backends)('registry on $name', (b) => {
 
     async function trainedRun(runId: string, ndcg: number, protocol = 'loo, full ranking', on = reg): Promise<string> {
       await on.registerRun({ runId, family: 'bert4rec', useCase: 'next_item', dataset: 'beauty', seed: 1 });
-      await on.recordMetrics(runId, [{ name: 'ndcg@10', value: ndcg, protocol }, { name: 'loss', value: 1 / ndcg, protocol, higherIsBetter: false }]);
+      await on.recordMetrics(runId, [
+        { name: 'ndcg@10', value: ndcg, protocol },
+        { name: 'loss', value: 1 / ndcg, protocol, higherIsBetter: false },
+      ]);
       const dir = join(dirs, runId);
       await saveArtifact(savingModel(Uint8Array.from([ndcg * 100]), 'v', 'bert4rec'), dir, { runId });
       return (await on.registerArtifact(runId, dir)).artifactId;
     }
 
     it('lets the first run through the gate, then compares later runs with the champion', async () => {
-      const a = await trainedRun('run-a', 0.30);
+      const a = await trainedRun('run-a', 0.3);
       const first = await reg.compareWithChampion('run-a', 'ndcg@10');
       expect(first.better).toBe(true);
       expect(first.champion).toBeUndefined();
@@ -139,7 +145,11 @@ describe.each(backends)('registry on $name', (b) => {
       await reg.setChallenger(z, 'gate');
       await reg.setChallenger(z, 'gate');
       expect(await reg.promoteIf(z, champ.artifactId, 'z')).toEqual({ promoted: true, reason: 'z', champion: z });
-      expect(await reg.promoteIf(z, champ.artifactId, 'z')).toEqual({ promoted: false, reason: `${z} is already the champion`, champion: z });
+      expect(await reg.promoteIf(z, champ.artifactId, 'z')).toEqual({
+        promoted: false,
+        reason: `${z} is already the champion`,
+        champion: z,
+      });
       await reg.promote(z);
       expect((await reg.history(...line)).slice(before.length).map((e) => e.action)).toEqual(['challenge', 'promote']);
       // a retried compare-and-roll-back: the second call finds it done; a roll-back of another champion is refused
@@ -158,7 +168,7 @@ describe.each(backends)('registry on $name', (b) => {
       expect((await reg.metrics('run-a')).map((m) => m.name)).toEqual(['loss', 'ndcg@10']);
     });
 
-    it('refuses an artifact whose family is not the run\'s', async () => {
+    it("refuses an artifact whose family is not the run's", async () => {
       const r = await openRegistry(await home.target('other'));
       try {
         await r.registerRun({ runId: 'x', family: 'mcm', useCase: 'next_item' });
@@ -176,8 +186,15 @@ describe('registry on a DuckDB file, one process at a time', () => {
   it('waits while another process holds the registry file (DuckDB: one writer per file), or says so', async () => {
     const file = join(root, 'busy.duckdb');
     (await Registry.open(file)).close();
-    const holder = spawn(process.execPath, ['-e', `const { DuckDBInstance } = require('@duckdb/node-api');
-      DuckDBInstance.create(${JSON.stringify(file)}).then((i) => { process.stdout.write('open\\n'); setTimeout(() => { i.closeSync(); process.exit(0); }, 1500); });`], { cwd: __dirname });
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { DuckDBInstance } = require('@duckdb/node-api');
+      DuckDBInstance.create(${JSON.stringify(file)}).then((i) => { process.stdout.write('open\\n'); setTimeout(() => { i.closeSync(); process.exit(0); }, 1500); });`,
+      ],
+      { cwd: __dirname },
+    );
     await new Promise<void>((ok) => holder.stdout.on('data', (d) => String(d).includes('open') && ok()));
     await expect(Registry.open(file, { waitMs: 0 })).rejects.toThrow(/CFM_E_STATE.*cannot open the registry/);
     const t0 = Date.now();

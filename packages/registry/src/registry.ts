@@ -13,13 +13,20 @@ export class Registry extends SqlRegistry {
   private readonly raw: Sql;
   protected readonly db: Sql;
 
-  private constructor(readonly file: string, private readonly instance: DuckDBInstance, private readonly con: DuckDBConnection) {
+  private constructor(
+    readonly file: string,
+    private readonly instance: DuckDBInstance,
+    private readonly con: DuckDBConnection,
+  ) {
     super();
     this.raw = {
       rows: async (sql, params = []) => (await con.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as Row[],
       run: async (sql, params = []) => void (await con.run(sql, params as DuckDBValue[])),
     };
-    this.db = { rows: (sql, params) => this.turn(() => this.raw.rows(sql, params)), run: (sql, params) => this.turn(() => this.raw.run(sql, params)) };
+    this.db = {
+      rows: (sql, params) => this.turn(() => this.raw.rows(sql, params)),
+      run: (sql, params) => this.turn(() => this.raw.run(sql, params)),
+    };
   }
 
   get target(): string {
@@ -69,10 +76,14 @@ export class Registry extends SqlRegistry {
   }
 
   protected async appendEvent(q: Sql, line: Line, action: RegistryAction, artifactId: string, reason: string): Promise<void> {
-    await q.run(
-      `INSERT INTO events SELECT coalesce(max(seq), 0) + 1, $1, $2, $3, $4, $5, $6 FROM events`,
-      [line.family, line.useCase, action, artifactId, reason, new Date().toISOString()],
-    );
+    await q.run(`INSERT INTO events SELECT coalesce(max(seq), 0) + 1, $1, $2, $3, $4, $5, $6 FROM events`, [
+      line.family,
+      line.useCase,
+      action,
+      artifactId,
+      reason,
+      new Date().toISOString(),
+    ]);
   }
 
   private turn<T>(fn: () => Promise<T>): Promise<T> {

@@ -18,9 +18,18 @@ const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres'];
 export function postgresBinDir(): string | undefined {
   let majors: string[] = [];
   try {
-    majors = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  } catch { /* not a Debian layout */ }
-  const onPath = (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'initdb')).filter((f) => existsSync(f)).map((f) => dirname(realpathSync(f)));
+    majors = readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
+  } catch {
+    /* not a Debian layout */
+  }
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => join(d, 'initdb'))
+    .filter((f) => existsSync(f))
+    .map((f) => dirname(realpathSync(f)));
   const candidates = [process.env.CFM_PG_BIN, ...majors.map((v) => `/usr/lib/postgresql/${v}/bin`), ...onPath];
   return candidates.find((d): d is string => !!d && SERVER_BINARIES.every((b) => existsSync(join(d, b))));
 }
@@ -50,7 +59,9 @@ export interface PostgresServer {
 /** who runs the server: nobody in particular, or an unprivileged user when this process is root */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const users = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':'));
+  const users = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'));
   const u = users.find((f) => f[0] === 'postgres') ?? users.find((f) => f[0] === 'nobody');
   if (!u) throw new Error('running as root and there is neither a postgres nor a nobody user to run PostgreSQL as');
   return { uid: Number(u[2]), gid: Number(u[3]) };
@@ -67,7 +78,13 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(cmd: string, args: string[], cwd: string, user: { uid: number; gid: number } | undefined, timeoutMs: number): Promise<{ code: number | null; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  user: { uid: number; gid: number } | undefined,
+  timeoutMs: number,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((ok, fail) => {
     const p = spawn(cmd, args, { cwd, ...user, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -109,14 +126,26 @@ export async function startPostgres(opts: { timeoutMs?: number } = {}): Promise<
     process.off('exit', onExit);
     return new Error(why);
   };
-  const init = await run(join(bin, 'initdb'), ['-D', data, '-U', 'cfm', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], dir, user, timeoutMs);
+  const init = await run(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'cfm', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    dir,
+    user,
+    timeoutMs,
+  );
   if (init.code !== 0) throw fail(`initdb failed (${init.code}): ${init.out.slice(-2000)}`);
   let port = 0;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     // -F: no fsync (a test server); the socket lives in the temp folder, TCP on loopback only
     const server = `-p ${port} -k '${dir}' -c listen_addresses=127.0.0.1 -F -c max_connections=200`;
-    const start = await run(pgCtl, ['-D', data, '-l', logFile, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), '-s', '-o', server, 'start'], dir, user, timeoutMs + 5_000);
+    const start = await run(
+      pgCtl,
+      ['-D', data, '-l', logFile, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), '-s', '-o', server, 'start'],
+      dir,
+      user,
+      timeoutMs + 5_000,
+    );
     if (start.code === 0) break;
     // another process took the port between freePort and the bind: try another
     if (attempt < 3 && /could not (bind|create)|already in use/i.test(log())) continue;

@@ -24,9 +24,18 @@ export function sectionsOfDom(dom: string): RenderedSection[] {
     const id = attr(m[1], 'data-section');
     if (!id) continue;
     const inner = m[2];
-    const charts = inner.split('<svg').slice(1).filter((svg) => /role-mark/.test(svg)).length;
+    const charts = inner
+      .split('<svg')
+      .slice(1)
+      .filter((svg) => /role-mark/.test(svg)).length;
     const content = /<td[\s>]/.test(inner) || charts > 0 || /<pre[\s>]/.test(inner);
-    out.push({ id, model: attr(m[1], 'data-model') ?? null, filled: content && !/class="missing"/.test(inner), failed: /class="failed"/.test(inner), charts });
+    out.push({
+      id,
+      model: attr(m[1], 'data-model') ?? null,
+      filled: content && !/class="missing"/.test(inner),
+      failed: /class="failed"/.test(inner),
+      charts,
+    });
   }
   return out;
 }

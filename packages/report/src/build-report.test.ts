@@ -34,8 +34,12 @@ describe('report of a whole run (workDir)', () => {
     const r = await buildReport(work, { umapPoints: 300 });
     expect(r.verified).toBe(true);
     expect(r.problems).toEqual([]);
-    const expected = [{ id: 'comparison', model: null }, ...summary.models.flatMap((m) => MODEL_SECTIONS
-      .filter((id) => id !== 'experts' || m.family === 'mcm').map((id) => ({ id, model: m.runDir.split('/').pop()! })))];
+    const expected = [
+      { id: 'comparison', model: null },
+      ...summary.models.flatMap((m) =>
+        MODEL_SECTIONS.filter((id) => id !== 'experts' || m.family === 'mcm').map((id) => ({ id, model: m.runDir.split('/').pop()! })),
+      ),
+    ];
     expect(r.sections.map(({ id, model }) => ({ id, model }))).toEqual(expected);
     expect(r.sections.filter((s) => !s.filled)).toEqual([]);
     const html = readFileSync(r.path, 'utf8');
@@ -49,9 +53,19 @@ describe('report of a whole run (workDir)', () => {
   it('compares the models: each protocol, the benchmark headlines, and mean ± std over seeds', async () => {
     const html = readFileSync((await buildReport(work, { umapPoints: 100 })).path, 'utf8');
     const cmp = html.slice(html.indexOf('id="comparison"'), html.indexOf('</section>', html.indexOf('id="comparison"')));
-    for (const head of ['full ndcg@10', 'full hr@10', 'sampled-uniform-99 ndcg@10', 'label-gender/u-mlp auroc', 'finetune-gender/frozen auroc', 'gate', 'promoted'])
+    for (const head of [
+      'full ndcg@10',
+      'full hr@10',
+      'sampled-uniform-99 ndcg@10',
+      'label-gender/u-mlp auroc',
+      'finetune-gender/frozen auroc',
+      'gate',
+      'promoted',
+    ])
       expect(cmp).toContain(`<th>${head}</th>`);
-    const full = summary.models.filter((m) => m.family === 'bert4rec').map((m) => readJson(join(m.runDir, 'eval.json')).results[0].metrics['ndcg@10'] as number);
+    const full = summary.models
+      .filter((m) => m.family === 'bert4rec')
+      .map((m) => readJson(join(m.runDir, 'eval.json')).results[0].metrics['ndcg@10'] as number);
     const mean = (full[0] + full[1]) / 2;
     const sd = Math.abs(full[0] - full[1]) / Math.SQRT2; // sample std of two values
     expect(cmp).toContain('Across training seeds');
@@ -114,7 +128,9 @@ describe('report of one model folder', () => {
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ ...run, artifactHash: '0000000000000000' }));
     const r = await buildReport(dir, { umapPoints: 50 });
     expect(r.verified).toBe(false);
-    expect(r.problems).toEqual([`${join(dir, 'model', '..', 'run.json')}: artifactHash 0000000000000000 is not the artifact's (${run.artifactHash} from ${join(dir, 'model', 'manifest.json')})`]);
+    expect(r.problems).toEqual([
+      `${join(dir, 'model', '..', 'run.json')}: artifactHash 0000000000000000 is not the artifact's (${run.artifactHash} from ${join(dir, 'model', 'manifest.json')})`,
+    ]);
   }, 120_000);
 
   it('shows a failed gate as an outcome, not as a failed verification', async () => {
@@ -148,7 +164,9 @@ describe('report of one model folder', () => {
     const dir = join(root, 'no-users');
     await writeFixtureModel(dir, { family: 'bert4rec', name: 'bert4rec', seed: 3, preparedDir: prepared });
     const html = readFileSync((await buildReport(dir, { umapPoints: 50 })).path, 'utf8');
-    expect(html).toContain(`coloured by nothing: the prepared data has no users table (${join(prepared, 'manifest.json')}: hasUsers false)`);
+    expect(html).toContain(
+      `coloured by nothing: the prepared data has no users table (${join(prepared, 'manifest.json')}: hasUsers false)`,
+    );
   }, 120_000);
 
   it('refuses a directory that is neither a run nor a model folder, and an eval.json without protocols', async () => {
@@ -156,7 +174,10 @@ describe('report of one model folder', () => {
     mkdirSync(bare);
     await expect(buildReport(bare)).rejects.toThrow(/CFM_E_FILE.*bare.*no summary\.json/);
     const bad = copyModel('bad');
-    writeFileSync(join(bad, 'eval.json'), JSON.stringify({ family: 'bert4rec', split: 'x', results: [{ label: 'full', metrics: {} }], seconds: 1 }));
+    writeFileSync(
+      join(bad, 'eval.json'),
+      JSON.stringify({ family: 'bert4rec', split: 'x', results: [{ label: 'full', metrics: {} }], seconds: 1 }),
+    );
     await expect(buildReport(bad)).rejects.toThrow(/CFM_E_ROW_SCHEMA.*eval\.json.*results\[0\]\.protocol/);
   });
 });

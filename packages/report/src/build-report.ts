@@ -37,10 +37,28 @@ export interface ReportResult {
 }
 
 /** The sections of a model, in page order (experts only when experts.json is there). */
-export const MODEL_SECTIONS = ['training', 'metrics', 'benchmarks', 'compute', 'embeddings', 'gate', 'experts', 'config', 'artifact'] as const;
+export const MODEL_SECTIONS = [
+  'training',
+  'metrics',
+  'benchmarks',
+  'compute',
+  'embeddings',
+  'gate',
+  'experts',
+  'config',
+  'artifact',
+] as const;
 const TITLES: Record<string, string> = {
-  training: 'Training', metrics: 'Metrics', benchmarks: 'Downstream benchmarks', compute: 'Compute cost', embeddings: 'Customer embeddings (UMAP)',
-  gate: 'Gate', experts: 'MMoE experts', config: 'Config', artifact: 'Artifact', comparison: 'Models compared',
+  training: 'Training',
+  metrics: 'Metrics',
+  benchmarks: 'Downstream benchmarks',
+  compute: 'Compute cost',
+  embeddings: 'Customer embeddings (UMAP)',
+  gate: 'Gate',
+  experts: 'MMoE experts',
+  config: 'Config',
+  artifact: 'Artifact',
+  comparison: 'Models compared',
 };
 
 /**
@@ -68,7 +86,10 @@ export async function buildReport(dir: string, opts: ReportOptions = {}): Promis
       const r = await renderModel(m, { ...opts, umapPoints: opts.umapPoints ?? 1000, progress });
       sections.push(...r.sections);
       problems.push(...r.problems);
-      body.push(`<h2 id="model-${esc(m.key)}">${esc(summary.models[i]?.family ?? m.key)} · seed ${esc(summary.models[i]?.seed)} <small>${esc(m.key)}</small></h2>${modelMeta(m)}`, ...r.html);
+      body.push(
+        `<h2 id="model-${esc(m.key)}">${esc(summary.models[i]?.family ?? m.key)} · seed ${esc(summary.models[i]?.seed)} <small>${esc(m.key)}</small></h2>${modelMeta(m)}`,
+        ...r.html,
+      );
       progress.update({ step: 'report', done: i + 1, total: models.length });
     }
   } else if (isModelFolder(dir)) {
@@ -81,7 +102,9 @@ export async function buildReport(dir: string, opts: ReportOptions = {}): Promis
     problems.push(...r.problems);
     body.push(...r.html);
   } else {
-    throw new CfmError('CFM_E_FILE', 'not a run: no summary.json (a whole run\'s workDir) nor run.json or model/ (a model folder)', { file: dir });
+    throw new CfmError('CFM_E_FILE', "not a run: no summary.json (a whole run's workDir) nor run.json or model/ (a model folder)", {
+      file: dir,
+    });
   }
   const html = page(title, header, body);
   const out = opts.out ?? join(dir, 'report.html');
@@ -94,18 +117,37 @@ export async function buildReport(dir: string, opts: ReportOptions = {}): Promis
 
 function modelMeta(m: ModelFolder): string {
   const r = m.run ?? {};
-  const kv: Array<[string, unknown]> = [['family', r.family], ['name', r.name], ['dataset', r.dataset], ['split', r.split], ['seed', r.seed],
-    ['backend', r.backend], ['artifact', r.artifactHash?.slice(0, 16)], ['code', r.codeVersion?.slice(0, 10)], ['created', r.createdAt], ['folder', m.dir]];
-  return `<p class="model-meta">${kv.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${esc(k)} <code>${esc(v)}</code>`).join(' · ')}</p>`;
+  const kv: Array<[string, unknown]> = [
+    ['family', r.family],
+    ['name', r.name],
+    ['dataset', r.dataset],
+    ['split', r.split],
+    ['seed', r.seed],
+    ['backend', r.backend],
+    ['artifact', r.artifactHash?.slice(0, 16)],
+    ['code', r.codeVersion?.slice(0, 10)],
+    ['created', r.createdAt],
+    ['folder', m.dir],
+  ];
+  return `<p class="model-meta">${kv
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${esc(k)} <code>${esc(v)}</code>`)
+    .join(' · ')}</p>`;
 }
 
-async function renderModel(m: ModelFolder, opts: ReportOptions & { umapPoints: number; progress: ProgressReporter }): Promise<{ html: string[]; sections: ReportSection[]; problems: string[] }> {
+async function renderModel(
+  m: ModelFolder,
+  opts: ReportOptions & { umapPoints: number; progress: ProgressReporter },
+): Promise<{ html: string[]; sections: ReportSection[]; problems: string[] }> {
   const parts: Array<[string, Part]> = [
     ['training', await trainingSection(m)],
     ['metrics', await metricsSection(m)],
     ['benchmarks', await benchmarksSection(m)],
     ['compute', computeSection(m)],
-    ['embeddings', await embeddingsSection(m, { labels: opts.labels, label: opts.label, umapPoints: opts.umapPoints, progress: opts.progress })],
+    [
+      'embeddings',
+      await embeddingsSection(m, { labels: opts.labels, label: opts.label, umapPoints: opts.umapPoints, progress: opts.progress }),
+    ],
     ['gate', gateSection(m)],
   ];
   if (m.experts) parts.push(['experts', await expertsSection(m)]);

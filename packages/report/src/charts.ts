@@ -12,10 +12,15 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
  * and, beside it, the validation metric per epoch when one was recorded. */
 export function trainingCurvesSpec(train: Pick<TrainJson, 'history' | 'trace'>): VlSpec {
   const perStep = !!train.trace?.length;
-  const loss = perStep ? train.trace!.map((t) => ({ x: t.step, value: t.loss })) : train.history.map((h) => ({ x: h.epoch, value: h.loss }));
+  const loss = perStep
+    ? train.trace!.map((t) => ({ x: t.step, value: t.loss }))
+    : train.history.map((h) => ({ x: h.epoch, value: h.loss }));
   const metric = train.history.filter((h) => h.metric !== undefined).map((h) => ({ x: h.epoch, value: h.metric }));
   const panel = (values: unknown[], x: string, title: string, colour: string, points: boolean) => ({
-    data: { values }, width: WIDTH / 1.6, height: HEIGHT, title,
+    data: { values },
+    width: WIDTH / 1.6,
+    height: HEIGHT,
+    title,
     mark: { type: 'line', point: points, color: colour },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: x, axis: { tickMinStep: 1 } },
@@ -35,9 +40,16 @@ export function benchmarkSpec(rows: Array<{ metric: string; model: string; value
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, header: { labelOrient: 'bottom' } } },
     spec: {
-      width: { step: 18 }, height: HEIGHT * 0.6,
+      width: { step: 18 },
+      height: HEIGHT * 0.6,
       layer: [
-        { mark: 'bar', encoding: { y: { field: 'value', type: 'quantitative', title: null }, color: { field: 'model', type: 'nominal', title: null, legend: { orient: 'top' } } } },
+        {
+          mark: 'bar',
+          encoding: {
+            y: { field: 'value', type: 'quantitative', title: null },
+            color: { field: 'model', type: 'nominal', title: null, legend: { orient: 'top' } },
+          },
+        },
         { mark: { type: 'rule', color: '#333' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
       ],
       encoding: { x: { field: 'model', type: 'nominal', axis: null } },
@@ -49,7 +61,8 @@ export function benchmarkSpec(rows: Array<{ metric: string; model: string; value
 export function umapSpec(points: Array<{ x: number; y: number; label: string }>, label: string): VlSpec {
   return {
     $schema: SCHEMA,
-    width: WIDTH, height: WIDTH * 0.8,
+    width: WIDTH,
+    height: WIDTH * 0.8,
     data: { values: points },
     mark: { type: 'circle', size: 9, opacity: 0.6 },
     encoding: {
@@ -65,10 +78,18 @@ export function comparisonSpec(rows: Array<{ metric: string; source: string; val
   return {
     $schema: SCHEMA,
     data: { values: rows },
-    width: { step: 14 }, height: HEIGHT * 0.75,
+    width: { step: 14 },
+    height: HEIGHT * 0.75,
     mark: 'bar',
     encoding: {
-      column: { field: 'metric', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.metric))], spacing: 6, header: { labelOrient: 'bottom', labelAngle: -40, labelAlign: 'right', labelBaseline: 'middle' } },
+      column: {
+        field: 'metric',
+        type: 'nominal',
+        title: null,
+        sort: [...new Set(rows.map((r) => r.metric))],
+        spacing: 6,
+        header: { labelOrient: 'bottom', labelAngle: -40, labelAlign: 'right', labelBaseline: 'middle' },
+      },
       x: { field: 'source', type: 'nominal', axis: null, sort: [...new Set(rows.map((r) => r.source))] },
       y: { field: 'value', type: 'quantitative', title: null },
       color: { field: 'source', type: 'nominal', title: null, legend: { orient: 'top' } },
@@ -82,7 +103,8 @@ export function gatesSpec(g: ExpertsFile): VlSpec {
   return {
     $schema: SCHEMA,
     data: { values },
-    width: { step: 36 }, height: { step: 28 },
+    width: { step: 36 },
+    height: { step: 28 },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'weight', type: 'quantitative', scale: { scheme: 'blues', domain: [0, 1] } } } },
       { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'weight', type: 'quantitative', format: '.2f' } } },

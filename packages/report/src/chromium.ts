@@ -20,11 +20,24 @@ export function findChromium(): string | undefined {
 function runChromium(bin: string, args: string[], target: string): string {
   const profile = mkdtempSync(join(tmpdir(), 'cfm-chromium-'));
   try {
-    return execFileSync(bin, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--hide-scrollbars', `--user-data-dir=${profile}`,
-      ...args, pathToFileURL(resolve(target)).href,
-    ], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(
+      bin,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-dev-shm-usage',
+        '--hide-scrollbars',
+        `--user-data-dir=${profile}`,
+        ...args,
+        pathToFileURL(resolve(target)).href,
+      ],
+      { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
   } catch (e) {
     throw new CfmError('CFM_E_STATE', `chromium failed: ${(e as Error).message.split('\n')[0]}`, { file: target });
   } finally {

@@ -18,7 +18,10 @@ export function findPreparedDir(runDir: string, preparedDir: string | undefined)
 }
 
 /** The prepared data's user labels, or why there are none (a sentence for the report). */
-export async function preparedUserLabels(preparedDir: string | undefined, written: string | undefined): Promise<{ labels?: UserLabels; why?: string }> {
+export async function preparedUserLabels(
+  preparedDir: string | undefined,
+  written: string | undefined,
+): Promise<{ labels?: UserLabels; why?: string }> {
   if (!written) return { why: 'run.json names no preparedDir' };
   if (!preparedDir) return { why: `the prepared data ${written} is not there any more` };
   const manifest = await readManifest(preparedDir);
@@ -31,10 +34,11 @@ export async function preparedUserLabels(preparedDir: string | undefined, writte
 export function pickLabel(labels: UserLabels, ids: string[], wanted?: string): string | undefined {
   if (wanted) return wanted;
   const fields = new Map<string, Set<string>>();
-  for (const id of ids) for (const [k, v] of Object.entries(labels[id] ?? {})) {
-    if (!fields.has(k)) fields.set(k, new Set());
-    fields.get(k)!.add(String(v));
-  }
+  for (const id of ids)
+    for (const [k, v] of Object.entries(labels[id] ?? {})) {
+      if (!fields.has(k)) fields.set(k, new Set());
+      fields.get(k)!.add(String(v));
+    }
   for (const [k, values] of fields) if (values.size >= 2 && values.size <= 12) return k;
   return undefined;
 }

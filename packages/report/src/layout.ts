@@ -117,7 +117,14 @@ export function readModelFolder(dir: string): ModelFolder {
   const evaluation = readJson<ModelFolder['evaluation']>(f('eval.json'));
   if (evaluation) {
     need(Array.isArray(evaluation.results), f('eval.json'), 'results', '"results" (an array of protocol results)');
-    evaluation.results.forEach((r, i) => need(typeof r.protocol === 'string' && typeof r.metrics === 'object', f('eval.json'), `results[${i}].protocol`, '"protocol" (string) and "metrics" (object) in every result'));
+    evaluation.results.forEach((r, i) =>
+      need(
+        typeof r.protocol === 'string' && typeof r.metrics === 'object',
+        f('eval.json'),
+        `results[${i}].protocol`,
+        '"protocol" (string) and "metrics" (object) in every result',
+      ),
+    );
   }
   const benchmarks = readJson<ModelFolder['benchmarks']>(f('benchmarks.json'));
   if (benchmarks) need(Array.isArray(benchmarks.results), f('benchmarks.json'), 'results', '"results" (an array of task results)');

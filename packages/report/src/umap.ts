@@ -12,7 +12,9 @@ export interface UmapPoint {
 /** Read up to `maxPoints` customers (a deterministic sample by hash of the id) from an embeddings
  * Parquet file, project them to 2-D with UMAP (seeded), and attach a label to each. */
 export async function umapFromParquet(
-  file: string, labelOf: (customerId: string) => string, opts: { maxPoints?: number; seed?: number; progress?: ProgressReporter } = {},
+  file: string,
+  labelOf: (customerId: string) => string,
+  opts: { maxPoints?: number; seed?: number; progress?: ProgressReporter } = {},
 ): Promise<UmapPoint[]> {
   const progress = opts.progress ?? silentProgress;
   const inst = await DuckDBInstance.create(':memory:');
@@ -21,7 +23,8 @@ export async function umapFromParquet(
   try {
     const esc = file.replace(/'/g, "''");
     const reader = await con.runAndReadAll(
-      `SELECT customer_id, vector FROM read_parquet('${esc}') ORDER BY hash(customer_id || '${opts.seed ?? 0}') LIMIT ${opts.maxPoints ?? 2000}`);
+      `SELECT customer_id, vector FROM read_parquet('${esc}') ORDER BY hash(customer_id || '${opts.seed ?? 0}') LIMIT ${opts.maxPoints ?? 2000}`,
+    );
     const rows = reader.getRowsJS() as Array<[string, number[]]>;
     ids = rows.map((r) => r[0]);
     vectors = rows.map((r) => r[1]);

@@ -50,16 +50,29 @@ export function checkArtifact(modelDir: string | undefined, recordedHash?: strin
     const bytes = readFileSync(join(modelDir, file));
     const actual = sha256(bytes);
     const expected = claimed[file];
-    files.push({ file, bytes: bytes.length, sha256: actual, expected, status: expected === undefined ? 'unlisted' : expected === actual ? 'ok' : 'mismatch' });
+    files.push({
+      file,
+      bytes: bytes.length,
+      sha256: actual,
+      expected,
+      status: expected === undefined ? 'unlisted' : expected === actual ? 'ok' : 'mismatch',
+    });
   }
-  for (const [file, expected] of Object.entries(claimed)) if (!files.some((f) => f.file === file)) files.push({ file, expected, status: 'missing' });
+  for (const [file, expected] of Object.entries(claimed))
+    if (!files.some((f) => f.file === file)) files.push({ file, expected, status: 'missing' });
   const problems = files.filter((f) => f.status !== 'ok').map((f) => `${join(modelDir, f.file)}: ${describe(f.status)}`);
   if (!Object.keys(claimed).length) problems.push(`${mf}: lists no files`);
   const contentHash = artifactHashOf(manifest);
-  if (recordedHash && recordedHash !== contentHash) problems.push(`${join(modelDir, '..', 'run.json')}: artifactHash ${recordedHash} is not the artifact's (${contentHash} from ${mf})`);
+  if (recordedHash && recordedHash !== contentHash)
+    problems.push(`${join(modelDir, '..', 'run.json')}: artifactHash ${recordedHash} is not the artifact's (${contentHash} from ${mf})`);
   return { manifest, manifestSha: sha256(readFileSync(mf)), contentHash, files, verified: problems.length === 0, problems };
 }
 
 export function describe(status: FileStatus): string {
-  return { ok: 'sha256 matches the manifest', mismatch: 'sha256 differs from the manifest', missing: 'listed in the manifest, file missing', unlisted: 'not listed in the manifest' }[status];
+  return {
+    ok: 'sha256 matches the manifest',
+    mismatch: 'sha256 differs from the manifest',
+    missing: 'listed in the manifest, file missing',
+    unlisted: 'not listed in the manifest',
+  }[status];
 }

@@ -11,7 +11,9 @@ const pearson = (xs: number[], ys: number[]) => {
   const n = xs.length;
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     sxy += (xs[i] - mx) * (ys[i] - my);
     sxx += (xs[i] - mx) ** 2;
@@ -23,11 +25,16 @@ const pearson = (xs: number[], ys: number[]) => {
 /** AUC of scores for binary labels (ties count half). */
 const auc = (scores: number[], labels: boolean[]) => {
   const idx = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let rankSum = 0, pos = 0;
-  for (let i = 0; i < idx.length; ) {
+  let rankSum = 0,
+    pos = 0;
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j < idx.length && scores[idx[j]] === scores[idx[i]]) j++;
-    for (let k = i; k < j; k++) if (labels[idx[k]]) { rankSum += (i + j + 1) / 2; pos++; }
+    for (let k = i; k < j; k++)
+      if (labels[idx[k]]) {
+        rankSum += (i + j + 1) / 2;
+        pos++;
+      }
     i = j;
   }
   const neg = labels.length - pos;
@@ -35,8 +42,12 @@ const auc = (scores: number[], labels: boolean[]) => {
 };
 
 const ctrByPosition = (rows: Impression[], n: number) => {
-  const shown = new Array(n + 1).fill(0), clicks = new Array(n + 1).fill(0);
-  for (const r of rows) { shown[r.position]++; clicks[r.position] += +r.clicked; }
+  const shown = new Array(n + 1).fill(0),
+    clicks = new Array(n + 1).fill(0);
+  for (const r of rows) {
+    shown[r.position]++;
+    clicks[r.position] += +r.clicked;
+  }
   return shown.map((s, p) => (s ? clicks[p] / s : 0));
 };
 
@@ -71,7 +82,8 @@ describe('events', () => {
 
   it('gives consecutive views in a session the same leaf category far more often than chance', () => {
     const leaf = new Map(sim.items.map((i) => [i.itemId, i.categories.join('/')]));
-    let same = 0, pairs = 0;
+    let same = 0,
+      pairs = 0;
     for (let i = 1; i < sim.events.length; i++) {
       const [a, b] = [sim.events[i - 1], sim.events[i]];
       if (a.type !== 'view' || b.type !== 'view' || a.sessionId !== b.sessionId || a.itemId === b.itemId) continue;
@@ -98,8 +110,13 @@ describe('impressions', () => {
   it('shows the configured position bias in the randomised set: fitted eta matches truth', () => {
     const n = sim.config.impressions.listLength;
     const ctr = ctrByPosition(sim.randomImpressions, n);
-    const xs: number[] = [], ys: number[] = [];
-    for (let p = 1; p <= n; p++) if (ctr[p] > 0) { xs.push(Math.log(p)); ys.push(Math.log(ctr[p])); }
+    const xs: number[] = [],
+      ys: number[] = [];
+    for (let p = 1; p <= n; p++)
+      if (ctr[p] > 0) {
+        xs.push(Math.log(p));
+        ys.push(Math.log(ctr[p]));
+      }
     const slope = pearson(xs, ys) * Math.sqrt(variance(ys) / variance(xs));
     expect(Math.abs(-slope - sim.truth.positionBias.eta)).toBeLessThan(0.15);
     // CTR(1..2) / CTR(9..11) against the same ratio of the truth bias
@@ -112,7 +129,11 @@ describe('impressions', () => {
   });
 
   it('decorrelates position and relevance in the randomised set but not in the logged set', () => {
-    const r = (rows: Impression[]) => pearson(rows.map((x) => x.position), rows.map((x) => x.relevance));
+    const r = (rows: Impression[]) =>
+      pearson(
+        rows.map((x) => x.position),
+        rows.map((x) => x.relevance),
+      );
     expect(Math.abs(r(sim.randomImpressions))).toBeLessThan(0.05);
     expect(r(sim.impressions)).toBeLessThan(-0.3);
     // the logged CTR falls faster than the bias alone, because relevance falls with position too
@@ -126,7 +147,8 @@ describe('impressions', () => {
     const { ctrBias, ctrWeight, neighbourPenalty } = sim.truth.clickModel;
     const { eta } = sim.truth.positionBias;
     const leafOf = new Map(sim.items.map((i) => [i.itemId, i.categories[i.categories.length - 1]]));
-    const crowded = [0, 0], alone = [0, 0];
+    const crowded = [0, 0],
+      alone = [0, 0];
     for (const r of sim.randomImpressions) {
       const same = r.neighbourCategories.filter((c) => c === leafOf.get(r.itemId)).length;
       const b = same >= 3 ? crowded : same === 0 ? alone : null;
@@ -148,7 +170,8 @@ describe('incentives and search', () => {
   it('makes conversions predictable from history better than from product-line popularity', () => {
     const itemLine = new Map(sim.items.map((i) => [i.itemId, i.productLine!]));
     const history = new Map<string, { ts: number; line: string }[]>();
-    for (const e of sim.events) history.set(e.customerId, [...(history.get(e.customerId) ?? []), { ts: e.ts, line: itemLine.get(e.itemId)! }]);
+    for (const e of sim.events)
+      history.set(e.customerId, [...(history.get(e.customerId) ?? []), { ts: e.ts, line: itemLine.get(e.itemId)! }]);
     // popularity = per-line conversion rate on even customers, evaluated on odd customers
     const isTest = (o: { customerId: string }) => Number(o.customerId.slice(1)) % 2 === 1;
     const rate = new Map<string, [number, number]>();
@@ -170,14 +193,20 @@ describe('incentives and search', () => {
     });
     expect(labels.filter(Boolean).length).toBeGreaterThan(30);
     expect(auc(fromHistory, labels)).toBeGreaterThan(auc(popularity, labels) + 0.15);
-    expect(auc(test.map((o) => o.affinity), labels)).toBeGreaterThan(0.8);
+    expect(
+      auc(
+        test.map((o) => o.affinity),
+        labels,
+      ),
+    ).toBeGreaterThan(0.8);
   });
 
   it('makes search clicks personal: re-ranking by the latent affinity beats the non-personal order', () => {
     // the signal a history model has to recover; with small catalogues the observable history carries little of it
     const { eta } = sim.truth.positionBias;
     const w = sim.truth.search.personalWeight;
-    let base = 0, oracle = 0;
+    let base = 0,
+      oracle = 0;
     for (const q of sim.queries) {
       base += 1 / q.clickedPosition;
       const order = q.results.map((id, i) => [id, w * q.relevance[i] - eta * Math.log(i + 1)] as const).sort((a, b) => b[1] - a[1]);
@@ -190,10 +219,21 @@ describe('incentives and search', () => {
 
 describe('mid-session search (search.viewsBefore)', () => {
   it('browses the intent leaf before the query, so the query has a same-session prefix; 0 keeps the query first', () => {
-    const base = { customers: 120, items: 800, seed: 3, search: { sessionShare: 0.5 }, outputs: { impressions: false, incentives: false, itemText: false } };
+    const base = {
+      customers: 120,
+      items: 800,
+      seed: 3,
+      search: { sessionShare: 0.5 },
+      outputs: { impressions: false, incentives: false, itemText: false },
+    };
     const prefixViews = (sim: ReturnType<typeof simulate>) => {
       const views = new Map<string, number[]>();
-      for (const e of sim.events) if (e.type === 'view') (views.get(`${e.customerId}/${e.sessionId}`) ?? views.set(`${e.customerId}/${e.sessionId}`, []).get(`${e.customerId}/${e.sessionId}`)!).push(e.ts);
+      for (const e of sim.events)
+        if (e.type === 'view')
+          (
+            views.get(`${e.customerId}/${e.sessionId}`) ??
+            views.set(`${e.customerId}/${e.sessionId}`, []).get(`${e.customerId}/${e.sessionId}`)!
+          ).push(e.ts);
       return sim.queries.map((q) => (views.get(`${q.customerId}/${q.sessionId}`) ?? []).filter((ts) => ts < q.ts).length);
     };
     const first = prefixViews(simulate(base));
@@ -209,7 +249,13 @@ describe('mid-session search (search.viewsBefore)', () => {
 describe('logging ranker promotion (rankerBoost)', () => {
   it('puts promoted items on top regardless of relevance, so the top slot is less relevant than without it', () => {
     const top = (boost: number) => {
-      const s = simulate({ customers: 250, items: 1500, seed: 5, impressions: { sessionShare: 0.4, randomizedShare: 0, rankerBoost: boost }, outputs: { queries: false, incentives: false, itemText: false } });
+      const s = simulate({
+        customers: 250,
+        items: 1500,
+        seed: 5,
+        impressions: { sessionShare: 0.4, randomizedShare: 0, rankerBoost: boost },
+        outputs: { queries: false, incentives: false, itemText: false },
+      });
       const first = s.impressions.filter((r) => r.position === 1);
       const clicks = s.impressions.filter((r) => r.position === 1 && r.clicked).length / first.length;
       return { relevance: first.reduce((a, r) => a + r.relevance, 0) / first.length, n: first.length, clicks };

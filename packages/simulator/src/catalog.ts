@@ -62,11 +62,13 @@ export function buildCatalog(config: SimConfig, rng: Rng): Catalog {
   }
   const L = tree.length - 1;
   const leafCount = levelSizes[L];
-  const ancestors = tree.map((_, l) => Int32Array.from({ length: leafCount }, (_, leaf) => {
-    let node = leaf;
-    for (let k = L; k > l; k--) node = parents[k][node];
-    return node;
-  }));
+  const ancestors = tree.map((_, l) =>
+    Int32Array.from({ length: leafCount }, (_, leaf) => {
+      let node = leaf;
+      for (let k = L; k > l; k--) node = parents[k][node];
+      return node;
+    }),
+  );
   const leafWeight = Float64Array.from({ length: leafCount }, () => Math.exp(0.8 * rng.normal()));
   const leafCdf = cumulative(leafWeight);
   const leafMedianPrice = Float64Array.from({ length: leafCount }, () => Math.exp(3.3 + 0.9 * rng.normal()));
@@ -110,8 +112,28 @@ export function buildCatalog(config: SimConfig, rng: Rng): Catalog {
   const itemUnit = itemVectors.slice();
   for (let i = 0; i < n; i++) normalizeRow(itemUnit, i, d);
   return {
-    d, levelSizes, parents, nodeNames, nodeVectors, leafCount, leafCdf, leafStart, leafSize, leafMedianPrice, leafWords,
-    brandNames, brandVectors, brandPremium, brandsOfTop, itemLeaf: leafOf, itemBrand, itemPrice, itemVectors, itemUnit, itemTitle, ancestors,
+    d,
+    levelSizes,
+    parents,
+    nodeNames,
+    nodeVectors,
+    leafCount,
+    leafCdf,
+    leafStart,
+    leafSize,
+    leafMedianPrice,
+    leafWords,
+    brandNames,
+    brandVectors,
+    brandPremium,
+    brandsOfTop,
+    itemLeaf: leafOf,
+    itemBrand,
+    itemPrice,
+    itemVectors,
+    itemUnit,
+    itemTitle,
+    ancestors,
   };
 }
 

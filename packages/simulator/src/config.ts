@@ -19,7 +19,11 @@ export const NavigationConfig = z.object({
   sibling: Rate.default(0.2).describe('next view from a sibling leaf (same category_3 parent)'),
   revisit: Rate.default(0.1).describe('next view re-opens an item already seen this session'),
   explore: Rate.default(0.1).describe('P(a session intent is a random popular leaf instead of an interest leaf)'),
-  choiceSharpness: z.number().min(0).default(6).describe('within a leaf, pick the better of two popularity draws with P = sigmoid(k · Δaffinity)'),
+  choiceSharpness: z
+    .number()
+    .min(0)
+    .default(6)
+    .describe('within a leaf, pick the better of two popularity draws with P = sigmoid(k · Δaffinity)'),
 });
 
 export const SessionConfig = z.object({
@@ -34,7 +38,11 @@ export const SessionConfig = z.object({
 export const SeasonalityConfig = z.object({
   weeklyAmplitude: Rate.default(0.25).describe('weekend uplift: weight × (1 + a) on Sat/Sun'),
   yearlyAmplitude: Rate.default(0.3).describe('yearly cosine amplitude, maximum at peakDate'),
-  peakDate: z.string().regex(/^\d{2}-\d{2}$/).default('11-25').describe('MM-DD of the holiday peak (Black Friday)'),
+  peakDate: z
+    .string()
+    .regex(/^\d{2}-\d{2}$/)
+    .default('11-25')
+    .describe('MM-DD of the holiday peak (Black Friday)'),
   peakBoost: z.number().min(0).default(2).describe('extra weight at the peak day (Gaussian bump)'),
   peakWidthDays: z.number().positive().default(7).describe('sigma of the bump in days'),
 });
@@ -44,7 +52,11 @@ export const SearchConfig = z.object({
   sessionShare: Rate.default(0.25).describe('share of sessions that start with a search'),
   results: z.int().min(2).max(100).default(20).describe('results per query'),
   personalWeight: z.number().min(0).default(10).describe('click logit slope in the customer affinity of a result'),
-  viewsBefore: z.number().min(0).default(0).describe('mean item views in the session before the query (geometric; 0 = the query opens the session)'),
+  viewsBefore: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('mean item views in the session before the query (geometric; 0 = the query opens the session)'),
 });
 
 /** Feed impressions (DMT): a ranked list per request with a known position bias and neighbour effect. */
@@ -58,7 +70,13 @@ export const ImpressionConfig = z.object({
   ctrBias: z.number().default(-2.5).describe('click logit intercept'),
   ctrWeight: z.number().min(0).default(5).describe('click logit slope in affinity'),
   rankerNoise: z.number().min(0).default(0.15).describe('sd of noise the logging ranker adds to affinity'),
-  rankerBoost: z.number().min(0).default(0).describe('the logging ranker adds this to the score of sponsored items (a fixed pseudo-random 10 % of the catalogue; clicks do not care: it confounds position with the item, the case a position-bias network is for)'),
+  rankerBoost: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe(
+      'the logging ranker adds this to the score of sponsored items (a fixed pseudo-random 10 % of the catalogue; clicks do not care: it confounds position with the item, the case a position-bias network is for)',
+    ),
   randomizedShare: Rate.default(0.1).describe('share of requests shown in random order (written to impressions_random.csv)'),
 });
 
@@ -87,7 +105,11 @@ export const SimConfig = z.object({
   customers: z.int().positive().default(2000).describe('customers (ignored when targetEvents is set)'),
   targetEvents: z.int().positive().optional().describe('generate customers until exactly this many events'),
   items: z.int().min(10).default(5000),
-  startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default('2023-01-01').describe('first day (UTC)'),
+  startDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .default('2023-01-01')
+    .describe('first day (UTC)'),
   days: z.int().min(1).max(3660).default(365),
   categoryTree: z.array(z.int().positive()).min(1).max(4).default([8, 4, 4, 3]).describe('children per level; leaves = product'),
   brands: z.int().positive().default(300),

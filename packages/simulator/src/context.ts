@@ -30,7 +30,17 @@ export interface CustomerState {
 }
 
 /** Emit one event unless the event budget is spent. */
-export function emit(ctx: SimContext, s: CustomerState, item: number, ts: number, type: EventType, session: number, position = 0, page = 0, query = ''): boolean {
+export function emit(
+  ctx: SimContext,
+  s: CustomerState,
+  item: number,
+  ts: number,
+  type: EventType,
+  session: number,
+  position = 0,
+  page = 0,
+  query = '',
+): boolean {
   if (ctx.remaining <= 0) return false;
   ctx.remaining--;
   ctx.events++;

@@ -9,7 +9,20 @@ const dir = mkdtempSync(join(tmpdir(), 'cfm-sim-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('encodes integers up to 2^53 digit by digit exactly like String(n)', () => {
-  const xs = [0, 7, 10, 99, 100, 12_345_678, 99_999_999, 100_000_000, 100_000_001, 1_673_436_335_180, 1_000_000_000_000, Number.MAX_SAFE_INTEGER];
+  const xs = [
+    0,
+    7,
+    10,
+    99,
+    100,
+    12_345_678,
+    99_999_999,
+    100_000_000,
+    100_000_001,
+    1_673_436_335_180,
+    1_000_000_000_000,
+    Number.MAX_SAFE_INTEGER,
+  ];
   const f = new TextFile(join(dir, 'ints.txt'), null, true);
   for (const x of xs) {
     f.room(32);

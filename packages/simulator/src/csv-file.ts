@@ -51,7 +51,11 @@ export class TextFile {
   rows = 0;
   bytes = 0;
 
-  constructor(readonly path: string, header: string | null, hash: boolean) {
+  constructor(
+    readonly path: string,
+    header: string | null,
+    hash: boolean,
+  ) {
     try {
       this.fd = openSync(`${path}.tmp`, 'w');
     } catch (e) {

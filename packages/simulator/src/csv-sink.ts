@@ -26,7 +26,11 @@ export class CsvSink implements Sink {
   private readonly events: TextFile;
   private readonly leafNames: string[];
 
-  constructor(private readonly cat: Catalog, config: SimConfig, dir: string) {
+  constructor(
+    private readonly cat: Catalog,
+    config: SimConfig,
+    dir: string,
+  ) {
     const hash = config.outputs.sha256;
     const open = (name: string, header: string) => (this.files[name] = new TextFile(join(dir, name), header, hash));
     open('events.csv', EVENT_COLUMNS);
@@ -85,7 +89,9 @@ export class CsvSink implements Sink {
 
   query(r: QueryRow): void {
     const results = r.results.map((i) => this.itemIds[i]).join('|');
-    this.files['queries.csv'].line(`q${r.queryId},s${r.session},c${r.customer},${r.ts},${r.query},${results},${this.itemIds[r.clickedItem]},${r.clickedPosition}`);
+    this.files['queries.csv'].line(
+      `q${r.queryId},s${r.session},c${r.customer},${r.ts},${r.query},${results},${this.itemIds[r.clickedItem]},${r.clickedPosition}`,
+    );
   }
 
   incentive(r: IncentiveRow): void {

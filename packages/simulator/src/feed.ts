@@ -6,7 +6,7 @@ import { affinity, intentLeaf, SessionRun } from './session';
 export const positionBias = (position: number, eta: number): number => position ** -eta;
 
 /** A fixed pseudo-random 10 % of item indices are "sponsored" (the logging ranker may promote them). */
-export const isSponsored = (item: number): boolean => ((Math.imul(item + 1, 0x9e3779b1) >>> 0) % 1000) < 100;
+export const isSponsored = (item: number): boolean => (Math.imul(item + 1, 0x9e3779b1) >>> 0) % 1000 < 100;
 
 /** Leaves of the k nearest neighbours of list index i (above first, nearer first; fills from the other side at the edges). */
 export function neighbourLeaves(leaves: number[], i: number, k: number): number[] {
@@ -56,8 +56,17 @@ export function feedSession(ctx: SimContext, s: CustomerState, t: number): numbe
     const rel = relevance.get(item)!;
     const p = sigmoid(ic.ctrBias + ic.ctrWeight * rel) * positionBias(position, ic.positionBiasEta) * (1 - ic.neighbourPenalty * same);
     return {
-      requestId, customer: s.c.index, ts: t, item, position, page: Math.ceil(position / ic.pageSize),
-      neighbourLeaves: near, clicked: rng.next() < p, ordered: false, relevance: rel, randomized,
+      requestId,
+      customer: s.c.index,
+      ts: t,
+      item,
+      position,
+      page: Math.ceil(position / ic.pageSize),
+      neighbourLeaves: near,
+      clicked: rng.next() < p,
+      ordered: false,
+      relevance: rel,
+      randomized,
     };
   });
   let alive = true;

@@ -23,8 +23,18 @@ export function createContext(config: SimConfig, sink: Sink, cat?: Catalog): Sim
   const catalog = cat ?? buildCatalog(config, root.fork('catalog'));
   const cal = buildCalendar(config);
   return {
-    config, cat: catalog, cal, sink, rng: root.fork('events'), endMs: endMs(cal),
-    remaining: config.targetEvents ?? Infinity, events: 0, sessions: 0, requests: 0, queries: 0, offers: 0,
+    config,
+    cat: catalog,
+    cal,
+    sink,
+    rng: root.fork('events'),
+    endMs: endMs(cal),
+    remaining: config.targetEvents ?? Infinity,
+    events: 0,
+    sessions: 0,
+    requests: 0,
+    queries: 0,
+    offers: 0,
   };
 }
 
@@ -60,7 +70,13 @@ export function generate(ctx: SimContext, progress?: ProgressReporter): Generate
     const c = createCustomer(i, config, cat, customerRng);
     ctx.sink.customer(c);
     simulateCustomer(ctx, { c, firstPurchase: new Float64Array(lines).fill(Infinity) });
-    if ((i & 255) === 0) progress?.update({ step: 'simulate', done: target !== undefined ? ctx.events : i, total, info: { events: ctx.events, customers: i + 1 } });
+    if ((i & 255) === 0)
+      progress?.update({
+        step: 'simulate',
+        done: target !== undefined ? ctx.events : i,
+        total,
+        info: { events: ctx.events, customers: i + 1 },
+      });
   }
   progress?.finish('simulate', { events: ctx.events, customers: i });
   return { ctx, customers: i };

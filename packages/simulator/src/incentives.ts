@@ -40,8 +40,16 @@ export function customerOffers(ctx: SimContext, s: CustomerState): void {
     const pConvert = sigmoid(ic.convertBias + ic.convertWeight * aff + (newLine ? ic.newLineEffect : 0) + ic.cashbackEffect * cashback);
     const converted = clicked && rng.next() < pConvert;
     ctx.sink.incentive({
-      offerId: ctx.offers++, customer: s.c.index, ts, offerType: newLine ? 'new_line' : 'repeat_line', productLine: line,
-      cashback, clicked, converted, conversionTs: converted ? ts + 60_000 + Math.floor(exponential(rng, 2 * DAY_MS)) : -1, affinity: aff,
+      offerId: ctx.offers++,
+      customer: s.c.index,
+      ts,
+      offerType: newLine ? 'new_line' : 'repeat_line',
+      productLine: line,
+      cashback,
+      clicked,
+      converted,
+      conversionTs: converted ? ts + 60_000 + Math.floor(exponential(rng, 2 * DAY_MS)) : -1,
+      affinity: aff,
     });
   }
 }

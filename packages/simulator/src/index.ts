@@ -2,7 +2,17 @@
 export { simulate, writeSimulation, parseSimConfig } from './simulate';
 export type { Simulation, Manifest, Counts, WriteResult } from './simulate';
 // Config
-export { SimConfig, FunnelConfig, NavigationConfig, SessionConfig, SeasonalityConfig, SearchConfig, ImpressionConfig, IncentiveConfig, OutputConfig } from './config';
+export {
+  SimConfig,
+  FunnelConfig,
+  NavigationConfig,
+  SessionConfig,
+  SeasonalityConfig,
+  SearchConfig,
+  ImpressionConfig,
+  IncentiveConfig,
+  OutputConfig,
+} from './config';
 export type { SimConfigInput } from './config';
 // Row shapes and file layout
 export type { Impression, SearchQuery, IncentiveOffer } from './memory-sink';

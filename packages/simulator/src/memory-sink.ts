@@ -69,23 +69,45 @@ export class MemorySink implements Sink {
   impression(r: ImpressionRow): void {
     const leafNames = this.cat.nodeNames[this.cat.nodeNames.length - 1];
     (r.randomized ? this.randomImpressions : this.impressions).push({
-      requestId: `r${r.requestId}`, customerId: `c${r.customer}`, ts: r.ts, itemId: `i${r.item}`, position: r.position, page: r.page,
-      neighbourCategories: r.neighbourLeaves.map((l) => leafNames[l]), clicked: r.clicked, ordered: r.ordered, relevance: r.relevance,
+      requestId: `r${r.requestId}`,
+      customerId: `c${r.customer}`,
+      ts: r.ts,
+      itemId: `i${r.item}`,
+      position: r.position,
+      page: r.page,
+      neighbourCategories: r.neighbourLeaves.map((l) => leafNames[l]),
+      clicked: r.clicked,
+      ordered: r.ordered,
+      relevance: r.relevance,
     });
   }
 
   query(r: QueryRow): void {
     this.queries.push({
-      queryId: `q${r.queryId}`, sessionId: `s${r.session}`, customerId: `c${r.customer}`, ts: r.ts, query: r.query,
-      results: r.results.map((i) => `i${i}`), relevance: r.relevance, clickedItemId: `i${r.clickedItem}`, clickedPosition: r.clickedPosition,
+      queryId: `q${r.queryId}`,
+      sessionId: `s${r.session}`,
+      customerId: `c${r.customer}`,
+      ts: r.ts,
+      query: r.query,
+      results: r.results.map((i) => `i${i}`),
+      relevance: r.relevance,
+      clickedItemId: `i${r.clickedItem}`,
+      clickedPosition: r.clickedPosition,
     });
   }
 
   incentive(r: IncentiveRow): void {
     this.incentives.push({
-      offerId: `o${r.offerId}`, customerId: `c${r.customer}`, ts: r.ts, offerType: r.offerType,
-      productLine: productLineName(this.cat, r.productLine), cashback: r.cashback, clicked: r.clicked, converted: r.converted,
-      ...(r.conversionTs >= 0 ? { conversionTs: r.conversionTs } : {}), affinity: r.affinity,
+      offerId: `o${r.offerId}`,
+      customerId: `c${r.customer}`,
+      ts: r.ts,
+      offerType: r.offerType,
+      productLine: productLineName(this.cat, r.productLine),
+      cashback: r.cashback,
+      clicked: r.clicked,
+      converted: r.converted,
+      ...(r.conversionTs >= 0 ? { conversionTs: r.conversionTs } : {}),
+      affinity: r.affinity,
     });
   }
 }

@@ -43,8 +43,15 @@ export function searchSession(ctx: SimContext, s: CustomerState, t: number): num
 
   const position = pick + 1;
   ctx.sink.query({
-    queryId: ctx.queries++, session: run.id, customer: s.c.index, ts: run.t, query,
-    results, relevance, clickedItem: results[pick], clickedPosition: position,
+    queryId: ctx.queries++,
+    session: run.id,
+    customer: s.c.index,
+    ts: run.t,
+    query,
+    results,
+    relevance,
+    clickedItem: results[pick],
+    clickedPosition: position,
   });
   const page = Math.ceil(position / config.impressions.pageSize);
   if (run.click(results[pick], position, page, query)) {

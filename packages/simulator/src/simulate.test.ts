@@ -47,7 +47,10 @@ describe('writeSimulation', { timeout: 60_000 }, () => {
 
   it('stops at exactly targetEvents events', () => {
     const dir = tmp();
-    const { manifest } = writeSimulation({ ...small, targetEvents: 12_345, outputs: { impressions: false, queries: false, incentives: false } }, dir);
+    const { manifest } = writeSimulation(
+      { ...small, targetEvents: 12_345, outputs: { impressions: false, queries: false, incentives: false } },
+      dir,
+    );
     expect(manifest.counts.events).toBe(12_345);
     expect(lines(join(dir, 'events.csv')).length).toBe(12_346);
     expect(readdirSync(dir)).not.toContain('impressions.csv');

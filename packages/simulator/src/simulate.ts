@@ -20,10 +20,17 @@ export function parseSimConfig(input: SimConfigInput = {}, file = 'simulator con
   }
   const leaves = r.data.categoryTree.reduce((a, b) => a * b, 1);
   if (r.data.items < leaves)
-    throw new CfmError('CFM_E_CONFIG', `${r.data.items} items cannot fill ${leaves} leaf categories (categoryTree ${r.data.categoryTree.join('x')})`, { file, field: 'items' });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `${r.data.items} items cannot fill ${leaves} leaf categories (categoryTree ${r.data.categoryTree.join('x')})`,
+      { file, field: 'items' },
+    );
   const ic = r.data.impressions;
   if (Math.ceil(ic.listLength / ic.pageSize) > 100)
-    throw new CfmError('CFM_E_CONFIG', `listLength / pageSize gives ${Math.ceil(ic.listLength / ic.pageSize)} pages (max 100)`, { file, field: 'impressions.pageSize' });
+    throw new CfmError('CFM_E_CONFIG', `listLength / pageSize gives ${Math.ceil(ic.listLength / ic.pageSize)} pages (max 100)`, {
+      file,
+      field: 'impressions.pageSize',
+    });
   return r.data;
 }
 
@@ -57,10 +64,24 @@ export function simulate(input: SimConfigInput = {}): Simulation {
   const sink = new MemorySink(cat);
   const { ctx, customers } = generate(createContext(config, sink, cat));
   return {
-    config, items: catalogItems(cat, config), users: sink.users, events: sink.events, impressions: sink.impressions,
-    randomImpressions: sink.randomImpressions, queries: sink.queries, incentives: sink.incentives,
+    config,
+    items: catalogItems(cat, config),
+    users: sink.users,
+    events: sink.events,
+    impressions: sink.impressions,
+    randomImpressions: sink.randomImpressions,
+    queries: sink.queries,
+    incentives: sink.incentives,
     truth: buildTruth(config, cat, ctx.cal),
-    counts: { customers, items: cat.itemLeaf.length, events: ctx.events, sessions: ctx.sessions, requests: ctx.requests, queries: ctx.queries, offers: ctx.offers },
+    counts: {
+      customers,
+      items: cat.itemLeaf.length,
+      events: ctx.events,
+      sessions: ctx.sessions,
+      requests: ctx.requests,
+      queries: ctx.queries,
+      offers: ctx.offers,
+    },
   };
 }
 
@@ -107,8 +128,20 @@ export function writeSimulation(input: SimConfigInput, outDir: string, progress?
   const truth = JSON.stringify(buildTruth(config, cat, ctx.cal), null, 1) + '\n';
   writeAtomic(join(outDir, 'truth.json'), truth);
   const manifest: Manifest = {
-    generator: '@cfm/simulator', seed: config.seed, configHash: configHash(config), config, tsUnit: 'epoch_ms_utc',
-    counts: { customers, items: cat.itemLeaf.length, events: ctx.events, sessions: ctx.sessions, requests: ctx.requests, queries: ctx.queries, offers: ctx.offers },
+    generator: '@cfm/simulator',
+    seed: config.seed,
+    configHash: configHash(config),
+    config,
+    tsUnit: 'epoch_ms_utc',
+    counts: {
+      customers,
+      items: cat.itemLeaf.length,
+      events: ctx.events,
+      sessions: ctx.sessions,
+      requests: ctx.requests,
+      queries: ctx.queries,
+      offers: ctx.offers,
+    },
     files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))),
   };
   writeAtomic(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

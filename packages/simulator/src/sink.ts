@@ -51,7 +51,16 @@ export interface IncentiveRow {
 export interface Sink {
   customer(c: Customer): void;
   /** position / page 0 = absent, query '' = absent; price is the item's catalogue price */
-  event(customer: Customer, item: number, ts: number, type: EventType, session: number, position: number, page: number, query: string): void;
+  event(
+    customer: Customer,
+    item: number,
+    ts: number,
+    type: EventType,
+    session: number,
+    position: number,
+    page: number,
+    query: string,
+  ): void;
   impression(row: ImpressionRow): void;
   query(row: QueryRow): void;
   incentive(row: IncentiveRow): void;

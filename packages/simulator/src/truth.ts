@@ -19,23 +19,34 @@ export function buildTruth(config: SimConfig, cat: Catalog, cal: Calendar) {
     positionBias: { form: 'position^-eta', eta: ic.positionBiasEta, byPosition: bias, meanByPage: pageBias },
     clickModel: {
       form: 'sigmoid(ctrBias + ctrWeight*affinity) * position^-eta * (1 - neighbourPenalty * sameLeafShareOfNeighbours)',
-      ctrBias: ic.ctrBias, ctrWeight: ic.ctrWeight, neighbourPenalty: ic.neighbourPenalty, neighbourK: ic.neighbourK,
-      loggingRanker: `affinity + N(0, ${ic.rankerNoise}^2), descending`, randomizedShare: ic.randomizedShare,
+      ctrBias: ic.ctrBias,
+      ctrWeight: ic.ctrWeight,
+      neighbourPenalty: ic.neighbourPenalty,
+      neighbourK: ic.neighbourK,
+      loggingRanker: `affinity + N(0, ${ic.rankerNoise}^2), descending`,
+      randomizedShare: ic.randomizedShare,
     },
     funnel: { ...config.funnel, form: 'P(cart|view) = sigmoid(logit(cartRate) + affinityWeight*(affinity - affinityRef))' },
     search: { ...config.search, clickForm: 'P(click at i) ∝ i^-eta * exp(personalWeight*affinity)', eta: ic.positionBiasEta },
     incentives: {
       ...config.incentives,
       clickForm: 'sigmoid(clickBias + clickWeight*lineAffinity)',
-      convertForm: 'clicked * sigmoid(convertBias + convertWeight*lineAffinity + newLineEffect*[never bought in line before ts] + cashbackEffect*cashback)',
+      convertForm:
+        'clicked * sigmoid(convertBias + convertWeight*lineAffinity + newLineEffect*[never bought in line before ts] + cashbackEffect*cashback)',
     },
     seasonality: {
       ...config.seasonality,
-      dayWeights: Array.from(cal.dayWeights, (w, i) => ({ date: new Date(cal.startMs + i * 86_400_000).toISOString().slice(0, 10), weight: +w.toFixed(6) })),
+      dayWeights: Array.from(cal.dayWeights, (w, i) => ({
+        date: new Date(cal.startMs + i * 86_400_000).toISOString().slice(0, 10),
+        weight: +w.toFixed(6),
+      })),
       hourWeights: HOUR_WEIGHTS,
     },
     catalog: {
-      levels: cat.levelSizes, leaves: cat.leafCount, brands: cat.brandNames.length, items: cat.itemLeaf.length,
+      levels: cat.levelSizes,
+      leaves: cat.leafCount,
+      brands: cat.brandNames.length,
+      items: cat.itemLeaf.length,
       productLines: cat.levelSizes[Math.min(1, cat.levelSizes.length - 1)],
     },
   };

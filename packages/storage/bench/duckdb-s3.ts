@@ -21,7 +21,8 @@ const repeats = Number(arg('repeats', '3'));
 const httpfs = arg('httpfs', '');
 
 const QUERIES = {
-  full: (src: string) => `SELECT count(*) AS n, count(DISTINCT customer_id) AS customers, sum(price) AS revenue, max(ts) AS last FROM read_parquet('${src}')`,
+  full: (src: string) =>
+    `SELECT count(*) AS n, count(DISTINCT customer_id) AS customers, sum(price) AS revenue, max(ts) AS last FROM read_parquet('${src}')`,
   column: (src: string) => `SELECT sum(price) AS revenue FROM read_parquet('${src}')`,
 };
 
@@ -41,9 +42,12 @@ async function main() {
     const file = join(work, 'events.parquet');
     const rows = Math.round(targetMb * 37_500);
     const gen = await DuckDBInstance.create(':memory:');
-    await query(gen, `COPY (SELECT 'c' || ((i * 7919) % 200000) AS customer_id, (hash(i) % 50000)::INTEGER AS item_id,
+    await query(
+      gen,
+      `COPY (SELECT 'c' || ((i * 7919) % 200000) AS customer_id, (hash(i) % 50000)::INTEGER AS item_id,
       TIMESTAMP '2024-01-01' + to_seconds(i) AS ts, ['view','cart','purchase'][1 + i % 3] AS event_type,
-      round(random() * 100, 2) AS price, random() AS score FROM range(${rows}) t(i)) TO '${file}' (FORMAT parquet)`);
+      round(random() * 100, 2) AS price, random() AS score FROM range(${rows}) t(i)) TO '${file}' (FORMAT parquet)`,
+    );
     const mb = statSync(file).size / 1e6;
     const uri = `s3://${server.bucket}/bench/events.parquet`;
     await server.storage.put(uri, file);
@@ -62,13 +66,20 @@ async function main() {
         await timed(`local file, ${q}`, async () => query(await DuckDBInstance.create(':memory:'), sql(file)));
         // (b) stage into an empty cache, then read the local copy; then again with the copy cached
         const cache = join(work, `cache-${r}-${q}`);
-        await timed(`(b) stage cold + local, ${q}`, async () => query(await DuckDBInstance.create(':memory:'), sql(await stageFile(server.storage, uri, cache))));
-        await timed(`(b) stage warm + local, ${q}`, async () => query(await DuckDBInstance.create(':memory:'), sql(await stageFile(server.storage, uri, cache))));
+        await timed(`(b) stage cold + local, ${q}`, async () =>
+          query(await DuckDBInstance.create(':memory:'), sql(await stageFile(server.storage, uri, cache))),
+        );
+        await timed(`(b) stage warm + local, ${q}`, async () =>
+          query(await DuckDBInstance.create(':memory:'), sql(await stageFile(server.storage, uri, cache))),
+        );
         rmSync(cache, { recursive: true, force: true });
         if (!httpfs) continue;
         // (a) the httpfs extension reads s3:// itself (ranged GETs of the footer and the column chunks)
         await timed(`(a) httpfs s3://, ${q}`, async () => {
-          const db = await DuckDBInstance.create(':memory:', { allow_extensions_metadata_mismatch: 'true', allow_unsigned_extensions: 'true' });
+          const db = await DuckDBInstance.create(':memory:', {
+            allow_extensions_metadata_mismatch: 'true',
+            allow_unsigned_extensions: 'true',
+          });
           const c = await db.connect();
           await c.run(`LOAD '${httpfs}'`);
           await c.run(`CREATE SECRET s3bench (TYPE s3, KEY_ID '${server.accessKeyId}', SECRET '${server.secretAccessKey}',
@@ -81,7 +92,9 @@ async function main() {
     console.log('median of', repeats, 'runs:');
     for (const [name, ms] of Object.entries(results)) {
       const s = [...ms].sort((a, b) => a - b);
-      console.log(`  ${name.padEnd(30)} ${s[Math.floor(s.length / 2)].toFixed(0).padStart(6)} ms  (${ms.map((x) => x.toFixed(0)).join(', ')})`);
+      console.log(
+        `  ${name.padEnd(30)} ${s[Math.floor(s.length / 2)].toFixed(0).padStart(6)} ms  (${ms.map((x) => x.toFixed(0)).join(', ')})`,
+      );
     }
   } finally {
     await server.stop();

@@ -41,14 +41,19 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
   const id = env.AWS_ACCESS_KEY_ID;
   const secret = env.AWS_SECRET_ACCESS_KEY;
   if (!!id !== !!secret) {
-    throw new CfmError('CFM_E_CONFIG', 'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither', { field: id ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID' });
+    throw new CfmError('CFM_E_CONFIG', 'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither', {
+      field: id ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID',
+    });
   }
   const partSize = Math.round(positive(env, 'CFM_S3_PART_MB', 16) * MiB);
   return {
     endpoint,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     forcePathStyle: pathStyle ? pathStyle === '1' : endpoint !== undefined,
-    credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } : undefined,
+    credentials:
+      id && secret
+        ? { accessKeyId: id, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+        : undefined,
     partSize,
     multipartThreshold: 2 * partSize,
     concurrency: Math.max(1, Math.floor(positive(env, 'CFM_S3_CONCURRENCY', 4))),

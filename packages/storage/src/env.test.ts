@@ -7,14 +7,22 @@ const skip = seaweedSkipReason();
 let server: SeaweedServer;
 
 /** a separate Node process that uses the package's default storage (configured from its own environment) */
-function child(env: Record<string, string>, op: 'put' | 'read', uri: string): Promise<{ ok: boolean; out: string; code?: string; field?: string }> {
+function child(
+  env: Record<string, string>,
+  op: 'put' | 'read',
+  uri: string,
+): Promise<{ ok: boolean; out: string; code?: string; field?: string }> {
   const index = join(__dirname, 'index.ts');
   const code = `const s = require(${JSON.stringify(index)});
     const run = ${JSON.stringify(op)} === 'put' ? s.put(${JSON.stringify(uri)}, Buffer.from('from pid ' + process.pid)).then(() => 'pid ' + process.pid) : s.read(${JSON.stringify(uri)}).then(String);
     run.then((out) => console.log(JSON.stringify({ ok: true, out })), (e) => console.log(JSON.stringify({ ok: false, out: e.message, code: e.code, field: e.location && e.location.field })));`;
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CFM_S3_')));
   return new Promise((ok, fail) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', '-e', code], { cwd: repoRoot, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', '-e', code], {
+      cwd: repoRoot,
+      env: { ...clean, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));

@@ -61,7 +61,8 @@ async function walk(root: string, dir: string, out: Array<Omit<ListEntry, 'uri'>
     const p = join(dir, name);
     const s = await stat(p);
     if (s.isDirectory()) await walk(root, p, out);
-    else if (s.isFile()) out.push({ path: relative(root, p).split(sep).join('/'), size: s.size, etag: etagOf(s.size, s.mtimeMs), mtime: s.mtime });
+    else if (s.isFile())
+      out.push({ path: relative(root, p).split(sep).join('/'), size: s.size, etag: etagOf(s.size, s.mtimeMs), mtime: s.mtime });
   }
 }
 

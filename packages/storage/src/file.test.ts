@@ -12,7 +12,11 @@ const root = mkdtempSync(join(tmpdir(), 'cfm-storage-file-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const storage = new Storage();
 
-const failure = async (p: Promise<unknown>) => p.then(() => 'no error', (e) => (isCfmError(e) ? `${e.code}:${e.location.field ?? ''}` : String(e)));
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'no error',
+    (e) => (isCfmError(e) ? `${e.code}:${e.location.field ?? ''}` : String(e)),
+  );
 
 describe('file:// storage', () => {
   it('putIfAbsent writes a file once (O_EXCL)', async () => {
@@ -39,7 +43,8 @@ describe('file:// storage', () => {
     expect(await storage.exists(`${base}/c.txt`)).toBe(true);
     expect(await storage.exists(`${base}/nope`)).toBe(false);
     expect((await storage.list(base)).map((e) => [e.path, e.size, e.uri])).toEqual([
-      ['a/b.bin', 3000, `${base}/a/b.bin`], ['c.txt', 10, `${base}/c.txt`],
+      ['a/b.bin', 3000, `${base}/a/b.bin`],
+      ['c.txt', 10, `${base}/c.txt`],
     ]);
     expect(await failure(storage.stat(`${base}/nope`))).toBe('CFM_E_FILE:');
     expect(await storage.deletePrefix(base)).toBe(2);

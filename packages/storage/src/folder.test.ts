@@ -11,7 +11,11 @@ import { seaweedSkipReason, startSeaweed, type SeaweedServer } from './testing';
 const skip = seaweedSkipReason();
 const root = mkdtempSync(join(tmpdir(), 'cfm-storage-folder-'));
 let server: SeaweedServer;
-const failure = async (p: Promise<unknown>) => p.then(() => 'no error', (e) => (isCfmError(e) ? `${e.code}:${e.location.field ?? ''}` : String(e)));
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'no error',
+    (e) => (isCfmError(e) ? `${e.code}:${e.location.field ?? ''}` : String(e)),
+  );
 
 /** a small folder like a prepared dataset: a few files in two levels */
 function makeFolder(name: string, seed: number): string {
@@ -23,7 +27,8 @@ function makeFolder(name: string, seed: number): string {
 }
 
 const sameFiles = (a: string, b: string) => {
-  const walk = (d: string, p = ''): string[] => readdirSync(join(d, p)).flatMap((n) => (statSync(join(d, p, n)).isDirectory() ? walk(d, join(p, n)) : [join(p, n)]));
+  const walk = (d: string, p = ''): string[] =>
+    readdirSync(join(d, p)).flatMap((n) => (statSync(join(d, p, n)).isDirectory() ? walk(d, join(p, n)) : [join(p, n)]));
   const names = walk(a).sort();
   expect(walk(b).sort()).toEqual(names);
   for (const n of names) expect(readFileSync(join(b, n)).equals(readFileSync(join(a, n))), n).toBe(true);
@@ -136,8 +141,11 @@ describe.skipIf(!!skip)(`folders on SeaweedFS: publish, verified fetch, staging$
     const parquet = join(root, 'events.parquet');
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
-    const sql = (src: string) => `SELECT count(*)::INTEGER AS n, count(DISTINCT customer_id)::INTEGER AS customers, sum(price) AS revenue FROM read_parquet('${src}')`;
-    await c.run(`COPY (SELECT 'c' || (i % 97) AS customer_id, (i * 31 % 1000) / 10.0 AS price FROM range(20000) t(i)) TO '${parquet}' (FORMAT parquet)`);
+    const sql = (src: string) =>
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT customer_id)::INTEGER AS customers, sum(price) AS revenue FROM read_parquet('${src}')`;
+    await c.run(
+      `COPY (SELECT 'c' || (i % 97) AS customer_id, (i * 31 % 1000) / 10.0 AS price FROM range(20000) t(i)) TO '${parquet}' (FORMAT parquet)`,
+    );
     const want = (await c.runAndReadAll(sql(parquet))).getRowObjects()[0];
     const uri = `s3://${server.bucket}/data/events.parquet`;
     await s.put(uri, parquet);

@@ -64,12 +64,16 @@ export function parseFolderManifest(text: string, uri: string): FolderManifest {
   } catch {
     throw new CfmError('CFM_E_FILE', 'folder manifest is not JSON', { file });
   }
-  if (m?.format !== 'cfm-folder/1' || typeof m.files !== 'object' || m.files === null) throw new CfmError('CFM_E_FILE', 'not a cfm-folder/1 manifest', { file, field: 'format' });
+  if (m?.format !== 'cfm-folder/1' || typeof m.files !== 'object' || m.files === null)
+    throw new CfmError('CFM_E_FILE', 'not a cfm-folder/1 manifest', { file, field: 'format' });
   for (const [path, d] of Object.entries(m.files)) {
-    if (!safeRelative(path) || path === FOLDER_MANIFEST) throw new CfmError('CFM_E_PATH_ESCAPE', `manifest lists an unsafe path "${path}"`, { file, field: 'files' });
-    if (!Number.isSafeInteger(d?.bytes) || d.bytes < 0 || !HEX64.test(d?.sha256 ?? '')) throw new CfmError('CFM_E_FILE', `manifest entry "${path}" has no valid bytes / sha256`, { file, field: 'files' });
+    if (!safeRelative(path) || path === FOLDER_MANIFEST)
+      throw new CfmError('CFM_E_PATH_ESCAPE', `manifest lists an unsafe path "${path}"`, { file, field: 'files' });
+    if (!Number.isSafeInteger(d?.bytes) || d.bytes < 0 || !HEX64.test(d?.sha256 ?? ''))
+      throw new CfmError('CFM_E_FILE', `manifest entry "${path}" has no valid bytes / sha256`, { file, field: 'files' });
   }
-  if (m.hash !== sha256(canonicalJson(m.files))) throw new CfmError('CFM_E_FILE', 'manifest hash does not match its file list', { file, field: 'hash' });
+  if (m.hash !== sha256(canonicalJson(m.files)))
+    throw new CfmError('CFM_E_FILE', 'manifest hash does not match its file list', { file, field: 'hash' });
   return m;
 }
 
@@ -80,7 +84,10 @@ export async function readFolderManifest(storage: Storage, uri: string): Promise
     text = await storage.read(joinUri(uri, FOLDER_MANIFEST));
   } catch (e) {
     if (isCfmError(e) && e.code === 'CFM_E_FILE' && /no such (object|file)/.test(e.message)) {
-      throw new CfmError('CFM_E_FILE', `incomplete folder: no ${FOLDER_MANIFEST} (not published, or its publish did not finish)`, { file: uri, field: 'manifest' });
+      throw new CfmError('CFM_E_FILE', `incomplete folder: no ${FOLDER_MANIFEST} (not published, or its publish did not finish)`, {
+        file: uri,
+        field: 'manifest',
+      });
     }
     throw e;
   }
@@ -106,11 +113,21 @@ export async function publishFolder(storage: Storage, dir: string, uri: string):
     const path = join(dir, ...name.split('/'));
     const d = await digest(path);
     const put = await storage.put(joinUri(uri, name), path);
-    if (put.size !== d.bytes) throw new CfmError('CFM_E_FILE', `changed while publishing (${d.bytes} bytes hashed, ${put.size} uploaded)`, { file: path });
+    if (put.size !== d.bytes)
+      throw new CfmError('CFM_E_FILE', `changed while publishing (${d.bytes} bytes hashed, ${put.size} uploaded)`, { file: path });
     files[name] = d;
   });
-  const sorted = Object.fromEntries(Object.keys(files).sort().map((k) => [k, files[k]]));
-  const manifest: FolderManifest = { format: 'cfm-folder/1', hash: sha256(canonicalJson(sorted)), files: sorted, createdAt: new Date().toISOString() };
+  const sorted = Object.fromEntries(
+    Object.keys(files)
+      .sort()
+      .map((k) => [k, files[k]]),
+  );
+  const manifest: FolderManifest = {
+    format: 'cfm-folder/1',
+    hash: sha256(canonicalJson(sorted)),
+    files: sorted,
+    createdAt: new Date().toISOString(),
+  };
   await storage.put(joinUri(uri, FOLDER_MANIFEST), Buffer.from(JSON.stringify(manifest, null, 1)));
   return manifest;
 }
@@ -137,11 +154,17 @@ async function fetchVerified(storage: Storage, uri: string, manifest: FolderMani
       try {
         got = await storage.get(object, join(tmp, ...name.split('/')));
       } catch (e) {
-        if (isCfmError(e) && /no such (object|file)/.test(e.message)) throw new CfmError('CFM_E_FILE', 'listed in the folder manifest but missing', { file: object });
+        if (isCfmError(e) && /no such (object|file)/.test(e.message))
+          throw new CfmError('CFM_E_FILE', 'listed in the folder manifest but missing', { file: object });
         throw e;
       }
-      if (got.size !== want.bytes) throw new CfmError('CFM_E_FILE', `failed verification: ${got.size} bytes, the manifest says ${want.bytes}`, { file: object, field: 'bytes' });
-      if (got.sha256 !== want.sha256) throw new CfmError('CFM_E_FILE', 'failed verification: sha256 differs from the manifest', { file: object, field: 'sha256' });
+      if (got.size !== want.bytes)
+        throw new CfmError('CFM_E_FILE', `failed verification: ${got.size} bytes, the manifest says ${want.bytes}`, {
+          file: object,
+          field: 'bytes',
+        });
+      if (got.sha256 !== want.sha256)
+        throw new CfmError('CFM_E_FILE', 'failed verification: sha256 differs from the manifest', { file: object, field: 'sha256' });
     });
     await rmdir(dir).catch(() => undefined);
     await rename(tmp, dir);
@@ -179,7 +202,13 @@ async function staged(dir: string, manifest: FolderManifest): Promise<boolean> {
 export async function stageLocal(storage: Storage, uri: string, cacheDir: string): Promise<string> {
   const loc = parseUri(uri);
   if (loc.scheme === 'file') {
-    if (!(await stat(loc.path).then((s) => s.isDirectory(), () => false))) throw new CfmError('CFM_E_FILE', 'no such folder', { file: loc.path });
+    if (
+      !(await stat(loc.path).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new CfmError('CFM_E_FILE', 'no such folder', { file: loc.path });
     return loc.path;
   }
   const manifest = await readFolderManifest(storage, uri);
@@ -209,7 +238,13 @@ export async function stageFile(storage: Storage, uri: string, cacheDir: string)
   }
   const s = await storage.stat(uri);
   const path = join(cacheDir, 'objects', sha256(`${uri}\0${s.etag}\0${s.size}`).slice(0, 32), basename(loc.key));
-  if (await stat(path).then((f) => f.size === s.size, () => false)) return path;
+  if (
+    await stat(path).then(
+      (f) => f.size === s.size,
+      () => false,
+    )
+  )
+    return path;
   const got = await storage.get(uri, path);
   if (got.etag !== s.etag || got.size !== s.size) {
     await rm(path, { force: true });

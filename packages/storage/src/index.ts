@@ -22,8 +22,13 @@ export const deletePrefix = (uri: string): Promise<number> => defaultStorage().d
 export const exists = (uri: string): Promise<boolean> => defaultStorage().exists(uri);
 export const putIfAbsent = (uri: string, bytes: Uint8Array): Promise<boolean> => defaultStorage().putIfAbsent(uri, bytes);
 export const stat = (uri: string): Promise<ObjectStat> => defaultStorage().stat(uri);
-export const publishFolder = (dir: string, uri: string, storage = defaultStorage()): Promise<FolderManifest> => folder.publishFolder(storage, dir, uri);
-export const fetchFolder = (uri: string, dir: string, storage = defaultStorage()): Promise<FolderManifest> => folder.fetchFolder(storage, uri, dir);
-export const readFolderManifest = (uri: string, storage = defaultStorage()): Promise<FolderManifest> => folder.readFolderManifest(storage, uri);
-export const stageLocal = (uri: string, cacheDir: string, storage = defaultStorage()): Promise<string> => folder.stageLocal(storage, uri, cacheDir);
-export const stageFile = (uri: string, cacheDir: string, storage = defaultStorage()): Promise<string> => folder.stageFile(storage, uri, cacheDir);
+export const publishFolder = (dir: string, uri: string, storage = defaultStorage()): Promise<FolderManifest> =>
+  folder.publishFolder(storage, dir, uri);
+export const fetchFolder = (uri: string, dir: string, storage = defaultStorage()): Promise<FolderManifest> =>
+  folder.fetchFolder(storage, uri, dir);
+export const readFolderManifest = (uri: string, storage = defaultStorage()): Promise<FolderManifest> =>
+  folder.readFolderManifest(storage, uri);
+export const stageLocal = (uri: string, cacheDir: string, storage = defaultStorage()): Promise<string> =>
+  folder.stageLocal(storage, uri, cacheDir);
+export const stageFile = (uri: string, cacheDir: string, storage = defaultStorage()): Promise<string> =>
+  folder.stageFile(storage, uri, cacheDir);

@@ -2,8 +2,16 @@ import { open, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
-  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { CfmError } from '@cfm/core';
@@ -28,8 +36,14 @@ export function s3Error(e: unknown, loc: S3Loc, settings: S3Settings): CfmError 
   const file = where(loc);
   if (name === 'NoSuchBucket') return new CfmError('CFM_E_FILE', `no such bucket "${loc.bucket}"`, { file });
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return new CfmError('CFM_E_FILE', 'no such object', { file });
-  if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden', 'CredentialsProviderError'].includes(name) || status === 403) {
-    return new CfmError('CFM_E_CONFIG', `access refused (${name || status}): check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`, { file, field: 'credentials' });
+  if (
+    ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden', 'CredentialsProviderError'].includes(name) ||
+    status === 403
+  ) {
+    return new CfmError('CFM_E_CONFIG', `access refused (${name || status}): check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`, {
+      file,
+      field: 'credentials',
+    });
   }
   const code = err.code ?? (err as { cause?: { code?: string } }).cause?.code;
   if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/.test(code)) {
@@ -104,13 +118,21 @@ export function s3Backend(settings: S3Settings, client: S3Client = s3Client(sett
         const buf = Buffer.alloc(Math.min(settings.partSize, size - start));
         const { bytesRead } = await fh.read(buf, 0, buf.length, start);
         if (bytesRead !== buf.length) throw new CfmError('CFM_E_FILE', `changed while uploading (short read at ${start})`, { file });
-        const r = await call(loc, () => client.send(new UploadPartCommand({ Bucket: loc.bucket, Key: loc.key, UploadId, PartNumber: i + 1, Body: buf })));
+        const r = await call(loc, () =>
+          client.send(new UploadPartCommand({ Bucket: loc.bucket, Key: loc.key, UploadId, PartNumber: i + 1, Body: buf })),
+        );
         etags[i] = r.ETag ?? '';
       });
-      const done = await call(loc, () => client.send(new CompleteMultipartUploadCommand({
-        Bucket: loc.bucket, Key: loc.key, UploadId,
-        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
-      })));
+      const done = await call(loc, () =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: loc.bucket,
+            Key: loc.key,
+            UploadId,
+            MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+          }),
+        ),
+      );
       return { size, etag: unquote(done.ETag) };
     } catch (e) {
       await client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId })).catch(() => undefined);
@@ -124,7 +146,9 @@ export function s3Backend(settings: S3Settings, client: S3Client = s3Client(sett
     const out: Array<Omit<ListEntry, 'uri'>> = [];
     let token: string | undefined;
     do {
-      const r = await call(loc, () => client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token })));
+      const r = await call(loc, () =>
+        client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token })),
+      );
       for (const o of r.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
         out.push({ path: o.Key.slice(prefix.length), size: o.Size ?? 0, etag: unquote(o.ETag), mtime: o.LastModified });
@@ -141,16 +165,22 @@ export function s3Backend(settings: S3Settings, client: S3Client = s3Client(sett
       if (!st?.isFile()) throw new CfmError('CFM_E_FILE', 'no such file', { file });
       const size = st.size;
       if (size > settings.multipartThreshold) return multipart(loc, file, size);
-      const r = await call(loc, () => client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: createReadStream(file), ContentLength: size })));
+      const r = await call(loc, () =>
+        client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: createReadStream(file), ContentLength: size })),
+      );
       return { size, etag: unquote(r.ETag) };
     },
     async putBytes(loc, bytes) {
-      const r = await call(loc, () => client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: bytes, ContentLength: bytes.byteLength })));
+      const r = await call(loc, () =>
+        client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: bytes, ContentLength: bytes.byteLength })),
+      );
       return { size: bytes.byteLength, etag: unquote(r.ETag) };
     },
     async putBytesIfAbsent(loc, bytes) {
       try {
-        await client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: bytes, ContentLength: bytes.byteLength, IfNoneMatch: '*' }));
+        await client.send(
+          new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: bytes, ContentLength: bytes.byteLength, IfNoneMatch: '*' }),
+        );
         return true;
       } catch (e) {
         if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return false;
@@ -171,8 +201,13 @@ export function s3Backend(settings: S3Settings, client: S3Client = s3Client(sett
       const keys = (await listAll(loc)).map((e) => folderPrefix(loc.key) + e.path);
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
-        const r = await call(loc, () => client.send(new DeleteObjectsCommand({ Bucket: loc.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })));
-        if (r.Errors?.length) throw new CfmError('CFM_E_FILE', `delete failed for ${r.Errors.length} objects (${r.Errors[0].Code}: ${r.Errors[0].Key})`, { file: where(loc) });
+        const r = await call(loc, () =>
+          client.send(new DeleteObjectsCommand({ Bucket: loc.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
+        );
+        if (r.Errors?.length)
+          throw new CfmError('CFM_E_FILE', `delete failed for ${r.Errors.length} objects (${r.Errors[0].Code}: ${r.Errors[0].Key})`, {
+            file: where(loc),
+          });
       }
       return keys.length;
     },

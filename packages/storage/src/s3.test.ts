@@ -10,7 +10,11 @@ import { seaweedSkipReason, startSeaweed, type SeaweedServer } from './testing';
 const skip = seaweedSkipReason();
 const root = mkdtempSync(join(tmpdir(), 'cfm-storage-s3-'));
 let server: SeaweedServer;
-const failure = async (p: Promise<unknown>) => p.then(() => 'no error', (e) => (isCfmError(e) ? `${e.code}:${e.location.field ?? ''}` : String(e)));
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'no error',
+    (e) => (isCfmError(e) ? `${e.code}:${e.location.field ?? ''}` : String(e)),
+  );
 
 describe.skipIf(!!skip)(`s3:// storage on SeaweedFS${skip ? ` (${skip})` : ''}`, () => {
   beforeAll(async () => {

@@ -45,7 +45,9 @@ export class Storage {
   /** writes a local file (a string is a path) or bytes to `uri`; large files go up in parts on S3 */
   async put(uri: string, source: string | Uint8Array): Promise<ObjectStat> {
     const r = this.#object(uri);
-    return typeof source === 'string' ? (r.backend as Backend<unknown>).putFile(r.loc, source) : (r.backend as Backend<unknown>).putBytes(r.loc, source);
+    return typeof source === 'string'
+      ? (r.backend as Backend<unknown>).putFile(r.loc, source)
+      : (r.backend as Backend<unknown>).putBytes(r.loc, source);
   }
 
   /** writes `bytes` to `uri` only when no object is there (atomically: S3 conditional put, O_EXCL for files); false when one was */

@@ -77,12 +77,14 @@ function stopProcess(p: ChildProcess): Promise<void> {
  * until a bucket is made and takes a first write (volume allocation), and returns how to reach it. Throws when the
  * binary is missing (see seaweedSkipReason).
  */
-export async function startSeaweed(opts: {
-  bucket?: string;
-  timeoutMs?: number;
-  /** more identities by name with their S3 actions (e.g. { reader: ['Read', 'List'] }), each with random keys */
-  identities?: Record<string, string[]>;
-} = {}): Promise<SeaweedServer> {
+export async function startSeaweed(
+  opts: {
+    bucket?: string;
+    timeoutMs?: number;
+    /** more identities by name with their S3 actions (e.g. { reader: ['Read', 'List'] }), each with random keys */
+    identities?: Record<string, string[]>;
+  } = {},
+): Promise<SeaweedServer> {
   const bin = weedBinary();
   if (!bin) throw new Error('SeaweedFS not installed: bash infra/seaweedfs/install.sh (or set CFM_WEED_BIN)');
   const dir = mkdtempSync(join(tmpdir(), 'cfm-seaweed-'));
@@ -90,22 +92,44 @@ export async function startSeaweed(opts: {
   const all = { cfm: ['Admin', 'Read', 'Write', 'List', 'Tagging'], ...opts.identities };
   const creds = Object.fromEntries(Object.keys(all).map((name) => [name, keys()]));
   const s3config = join(dir, 's3.json');
-  writeFileSync(s3config, JSON.stringify({
-    identities: Object.entries(all).map(([name, actions]) => ({ name, credentials: [creds[name]], actions })),
-  }));
+  writeFileSync(
+    s3config,
+    JSON.stringify({
+      identities: Object.entries(all).map(([name, actions]) => ({ name, credentials: [creds[name]], actions })),
+    }),
+  );
   const { accessKey: accessKeyId, secretKey: secretAccessKey } = creds.cfm;
   const port = { master: 0, masterGrpc: 0, volume: 0, volumeGrpc: 0, filer: 0, filerGrpc: 0, s3: 0, s3Grpc: 0, admin: 0, adminGrpc: 0 };
   for (const k of Object.keys(port) as Array<keyof typeof port>) port[k] = await freePort();
   // `weed mini`: master, volume, filer and S3 in one process, single-master settings (no volume-allocation hold at
   // start, unlike `weed server`); the WebDAV, Iceberg, Lance and admin UI parts are switched off
   const args = [
-    'mini', `-dir=${dir}`, '-ip=127.0.0.1', '-ip.bind=127.0.0.1',
-    `-master.port=${port.master}`, `-master.port.grpc=${port.masterGrpc}`, '-master.volumeSizeLimitMB=64',
-    `-volume.port=${port.volume}`, `-volume.port.grpc=${port.volumeGrpc}`, '-volume.max=32', '-volume.preStopSeconds=0',
-    `-filer.port=${port.filer}`, `-filer.port.grpc=${port.filerGrpc}`, `-filer.localSocket=${join(dir, 'filer.sock')}`,
-    `-s3.port=${port.s3}`, `-s3.port.grpc=${port.s3Grpc}`, `-s3.config=${s3config}`, '-s3.autoCreateBucket=false',
-    `-s3.localSocket=${join(dir, 's3.sock')}`, '-s3.port.iceberg=0', '-s3.port.lance=0',
-    '-webdav=false', '-admin.ui=false', `-admin.port=${port.admin}`, `-admin.port.grpc=${port.adminGrpc}`, '-admin.port.legacy=0',
+    'mini',
+    `-dir=${dir}`,
+    '-ip=127.0.0.1',
+    '-ip.bind=127.0.0.1',
+    `-master.port=${port.master}`,
+    `-master.port.grpc=${port.masterGrpc}`,
+    '-master.volumeSizeLimitMB=64',
+    `-volume.port=${port.volume}`,
+    `-volume.port.grpc=${port.volumeGrpc}`,
+    '-volume.max=32',
+    '-volume.preStopSeconds=0',
+    `-filer.port=${port.filer}`,
+    `-filer.port.grpc=${port.filerGrpc}`,
+    `-filer.localSocket=${join(dir, 'filer.sock')}`,
+    `-s3.port=${port.s3}`,
+    `-s3.port.grpc=${port.s3Grpc}`,
+    `-s3.config=${s3config}`,
+    '-s3.autoCreateBucket=false',
+    `-s3.localSocket=${join(dir, 's3.sock')}`,
+    '-s3.port.iceberg=0',
+    '-s3.port.lance=0',
+    '-webdav=false',
+    '-admin.ui=false',
+    `-admin.port=${port.admin}`,
+    `-admin.port.grpc=${port.adminGrpc}`,
+    '-admin.port.legacy=0',
   ];
   const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -114,7 +138,11 @@ export async function startSeaweed(opts: {
   const endpoint = `http://127.0.0.1:${port.s3}`;
   // AWS_EC2_METADATA_DISABLED: a process given these never asks an instance-metadata address for credentials
   const envOf = (c: { accessKey: string; secretKey: string }) => ({
-    CFM_S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: c.accessKey, AWS_SECRET_ACCESS_KEY: c.secretKey, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true',
+    CFM_S3_ENDPOINT: endpoint,
+    AWS_ACCESS_KEY_ID: c.accessKey,
+    AWS_SECRET_ACCESS_KEY: c.secretKey,
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
   });
   const env = envOf(creds.cfm);
   const identities = Object.fromEntries(Object.keys(opts.identities ?? {}).map((name) => [name, envOf(creds[name])]));

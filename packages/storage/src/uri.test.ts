@@ -43,8 +43,21 @@ describe('URIs', () => {
 
 describe('S3 settings from the environment', () => {
   it('reads the endpoint, region, keys and path style', () => {
-    const s = s3SettingsFromEnv({ CFM_S3_ENDPOINT: 'http://127.0.0.1:9000', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'sk', AWS_REGION: 'eu-west-1', CFM_S3_PART_MB: '8' });
-    expect(s).toMatchObject({ endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', forcePathStyle: true, credentials: { accessKeyId: 'id', secretAccessKey: 'sk' }, partSize: 8 << 20, multipartThreshold: 16 << 20 });
+    const s = s3SettingsFromEnv({
+      CFM_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      AWS_ACCESS_KEY_ID: 'id',
+      AWS_SECRET_ACCESS_KEY: 'sk',
+      AWS_REGION: 'eu-west-1',
+      CFM_S3_PART_MB: '8',
+    });
+    expect(s).toMatchObject({
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'id', secretAccessKey: 'sk' },
+      partSize: 8 << 20,
+      multipartThreshold: 16 << 20,
+    });
     const aws = s3SettingsFromEnv({});
     expect(aws).toMatchObject({ endpoint: undefined, region: 'us-east-1', forcePathStyle: false, credentials: undefined });
     expect(s3SettingsFromEnv({ CFM_S3_ENDPOINT: 'https://s3.local:443', CFM_S3_PATH_STYLE: '0' }).forcePathStyle).toBe(false);

@@ -19,7 +19,8 @@ export function parseUri(uri: string): Location {
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     const key = slash < 0 ? '' : rest.slice(slash + 1);
     if (!BUCKET.test(bucket)) throw new CfmError('CFM_E_CONFIG', `invalid bucket name "${bucket}" in ${uri}`, { field: 'uri' });
-    if (key.split('/').some((p) => p === '.' || p === '..')) throw new CfmError('CFM_E_PATH_ESCAPE', `"." or ".." in the key of ${uri}`, { field: 'uri' });
+    if (key.split('/').some((p) => p === '.' || p === '..'))
+      throw new CfmError('CFM_E_PATH_ESCAPE', `"." or ".." in the key of ${uri}`, { field: 'uri' });
     return { scheme: 's3', bucket, key };
   }
   if (uri.startsWith('file:')) {
@@ -31,7 +32,8 @@ export function parseUri(uri: string): Location {
     }
     return { scheme: 'file', path };
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new CfmError('CFM_E_CONFIG', `unsupported storage URI ${uri} (file:// or s3://)`, { field: 'uri' });
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri))
+    throw new CfmError('CFM_E_CONFIG', `unsupported storage URI ${uri} (file:// or s3://)`, { field: 'uri' });
   return { scheme: 'file', path: resolve(uri) };
 }
 
@@ -49,7 +51,8 @@ export function toUri(pathOrUri: string): string {
 /** `base` + relative parts joined with '/' (`joinUri('s3://b/runs', 'a', 'x.json')` is `s3://b/runs/a/x.json`). */
 export function joinUri(base: string, ...parts: string[]): string {
   const rel = parts.flatMap((p) => p.split('/')).filter((p) => p !== '' && p !== '.');
-  if (rel.includes('..') || parts.some((p) => isAbsolute(p))) throw new CfmError('CFM_E_PATH_ESCAPE', `joinUri: "${parts.join('/')}" is not relative`, { field: 'uri' });
+  if (rel.includes('..') || parts.some((p) => isAbsolute(p)))
+    throw new CfmError('CFM_E_PATH_ESCAPE', `joinUri: "${parts.join('/')}" is not relative`, { field: 'uri' });
   const loc = parseUri(base);
   if (loc.scheme === 's3') return formatUri({ ...loc, key: [loc.key.replace(/\/+$/, ''), ...rel].filter((p) => p !== '').join('/') });
   return formatUri({ scheme: 'file', path: resolve(loc.path, ...rel) });
@@ -62,7 +65,8 @@ export function isS3Uri(uri: string): boolean {
 /** the local path of a file:// URI or plain path; an s3:// URI is refused (use stageLocal / get). */
 export function localPath(uri: string): string {
   const loc = parseUri(uri);
-  if (loc.scheme !== 'file') throw new CfmError('CFM_E_CONFIG', `${uri} is not a local path (stage it with stageLocal or get)`, { field: 'uri' });
+  if (loc.scheme !== 'file')
+    throw new CfmError('CFM_E_CONFIG', `${uri} is not a local path (stage it with stageLocal or get)`, { field: 'uri' });
   return loc.path;
 }
 

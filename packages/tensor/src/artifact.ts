@@ -22,7 +22,11 @@ export async function saveArtifact(dir: string, a: ArtifactInput, weights: tf.Na
   rmSync(tmp, { recursive: true, force: true });
   await saveWeights(tmp, weights);
   for (const [name, value] of Object.entries(a.extra ?? {})) writeAtomic(join(tmp, name), JSON.stringify(value, null, 1));
-  const files = Object.fromEntries(readdirSync(tmp).sort().map((f) => [f, sha256(readFileSync(join(tmp, f)))]));
+  const files = Object.fromEntries(
+    readdirSync(tmp)
+      .sort()
+      .map((f) => [f, sha256(readFileSync(join(tmp, f)))]),
+  );
   const manifest: ArtifactManifest = {
     family: a.family,
     config: a.config,
@@ -73,5 +77,13 @@ function verifiedManifest(dir: string, family?: string): { manifest: ArtifactMan
  * hash whatever their folder or creation time. */
 export function artifactHash(dir: string): string {
   const { manifest } = verifiedManifest(dir);
-  return sha256(JSON.stringify({ family: manifest.family, config: manifest.config, vocabHash: manifest.vocabHash, seed: manifest.seed, files: manifest.files })).slice(0, 16);
+  return sha256(
+    JSON.stringify({
+      family: manifest.family,
+      config: manifest.config,
+      vocabHash: manifest.vocabHash,
+      seed: manifest.seed,
+      files: manifest.files,
+    }),
+  ).slice(0, 16);
 }

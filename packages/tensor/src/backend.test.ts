@@ -15,14 +15,31 @@ const requireNative = process.env.CFM_REQUIRE_NATIVE === '1';
 /** A miniature BERT4Rec step: gather + learned positions, 2-head self-attention (batched matmuls), GELU FFN,
  * layer norm, softmax over the items tied to the embedding, Adam. Same seeded weights on every backend. */
 function trainSteps(steps: number): { losses: number[]; grads: ArrayLike<number>; emb: ArrayLike<number> } {
-  const V = 40, D = 16, H = 2, L = 6, B = 4, F = 32;
+  const V = 40,
+    D = 16,
+    H = 2,
+    L = 6,
+    B = 4,
+    F = 32;
   const rng = createRng(7);
-  const init = (shape: number[]) => tf.variable(tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal() * 0.2), shape));
+  const init = (shape: number[]) =>
+    tf.variable(
+      tf.tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal() * 0.2),
+        shape,
+      ),
+    );
   const ids = Int32Array.from({ length: B * L }, () => 4 + rng.int(V - 4));
   const targets = Int32Array.from({ length: B * L }, () => 4 + rng.int(V - 4));
   return tf.tidy(() => {
-    const E = init([V, D]), P = init([L, D]), Wq = init([D, D]), Wk = init([D, D]), Wv = init([D, D]), Wo = init([D, D]);
-    const W1 = init([D, F]), W2 = init([F, D]);
+    const E = init([V, D]),
+      P = init([L, D]),
+      Wq = init([D, D]),
+      Wk = init([D, D]),
+      Wv = init([D, D]),
+      Wo = init([D, D]);
+    const W1 = init([D, F]),
+      W2 = init([F, D]);
     const vars = [E, P, Wq, Wk, Wv, Wo, W1, W2];
     const idsT = tf.tensor1d(ids, 'int32');
     const y = tf.oneHot(tf.tensor1d(targets, 'int32'), V); // [B*L, V]
@@ -33,9 +50,18 @@ function trainSteps(steps: number): { losses: number[]; grads: ArrayLike<number>
     const gelu = (x: tf.Tensor) => x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1));
     const heads = (x: tf.Tensor) => x.reshape([B, L, H, D / H]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B,H,L,dh]
     const loss = () => {
-      const x = tf.gather(E, idsT).reshape([B, L, D]).add(P).reshape([B * L, D]) as tf.Tensor2D; // [B*L, D]
-      const att = tf.softmax(tf.matMul(heads(x.matMul(Wq as tf.Tensor2D)), heads(x.matMul(Wk as tf.Tensor2D)), false, true).div(Math.sqrt(D / H))); // [B,H,L,L]
-      const ctx = tf.matMul(att, heads(x.matMul(Wv as tf.Tensor2D))).transpose([0, 2, 1, 3]).reshape([B * L, D]) as tf.Tensor2D;
+      const x = tf
+        .gather(E, idsT)
+        .reshape([B, L, D])
+        .add(P)
+        .reshape([B * L, D]) as tf.Tensor2D; // [B*L, D]
+      const att = tf.softmax(
+        tf.matMul(heads(x.matMul(Wq as tf.Tensor2D)), heads(x.matMul(Wk as tf.Tensor2D)), false, true).div(Math.sqrt(D / H)),
+      ); // [B,H,L,L]
+      const ctx = tf
+        .matMul(att, heads(x.matMul(Wv as tf.Tensor2D)))
+        .transpose([0, 2, 1, 3])
+        .reshape([B * L, D]) as tf.Tensor2D;
       const h = ln(x.add(ctx.matMul(Wo)));
       const h2 = ln(h.add((gelu(h.matMul(W1)) as tf.Tensor2D).matMul(W2)));
       const logits = h2.matMul(E, false, true); // [B*L, V]
@@ -66,9 +92,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function expectSameTraining(a: ReturnType<typeof trainSteps>, b: ReturnType<typeof trainSteps>, label: string) {
-  const dLoss = maxAbsDiff(a.losses, b.losses), dGrad = maxAbsDiff(a.grads, b.grads), dEmb = maxAbsDiff(a.emb, b.emb);
+  const dLoss = maxAbsDiff(a.losses, b.losses),
+    dGrad = maxAbsDiff(a.grads, b.grads),
+    dEmb = maxAbsDiff(a.emb, b.emb);
   // the line provision.sh prints as its verification result
-  process.stdout.write(`backend-check: ${label} losses ${a.losses.map((l) => l.toFixed(5)).join(' ')} | max |Δloss| ${dLoss.toExponential(2)} |Δgrad| ${dGrad.toExponential(2)} |Δweights| ${dEmb.toExponential(2)}\n`);
+  process.stdout.write(
+    `backend-check: ${label} losses ${a.losses.map((l) => l.toFixed(5)).join(' ')} | max |Δloss| ${dLoss.toExponential(2)} |Δgrad| ${dGrad.toExponential(2)} |Δweights| ${dEmb.toExponential(2)}\n`,
+  );
   expect(a.losses[2]).toBeLessThan(a.losses[0]); // it trains
   expect(dLoss).toBeLessThan(1e-4);
   expect(dGrad).toBeLessThan(1e-5);
@@ -127,7 +157,10 @@ describe('kernels agree across backends (same seed, 3 Adam steps of a miniature 
     expectSameTraining(await runOn('wasm'), await runOn('cpu'), 'wasm vs cpu');
   });
 
-  const title = nativeWhy && !requireNative ? `native TensorFlow matches wasm — SKIPPED, native TensorFlow not provisioned here (${nativeWhy})` : 'native TensorFlow matches wasm';
+  const title =
+    nativeWhy && !requireNative
+      ? `native TensorFlow matches wasm — SKIPPED, native TensorFlow not provisioned here (${nativeWhy})`
+      : 'native TensorFlow matches wasm';
   it.skipIf(nativeWhy !== '' && !requireNative)(title, async () => {
     if (nativeWhy) throw new Error(`CFM_REQUIRE_NATIVE=1 but ${nativeWhy}`);
     expectSameTraining(await runOn('tensorflow'), await runOn('wasm'), 'tensorflow vs wasm');

@@ -10,8 +10,15 @@ import { BACKENDS, CfmError, runtimeOptions } from '@cfm/core';
 import { registerWasmKernels } from './wasm-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu'; // 'tensorflow' = tfjs-node or tfjs-node-gpu
-export interface BackendInfo { name: BackendName; gpu: boolean; reason: string }
-export interface InitBackendOptions { prefer?: BackendName | 'auto'; quiet?: boolean }
+export interface BackendInfo {
+  name: BackendName;
+  gpu: boolean;
+  reason: string;
+}
+export interface InitBackendOptions {
+  prefer?: BackendName | 'auto';
+  quiet?: boolean;
+}
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 const req = createRequire(__filename);

@@ -27,7 +27,10 @@ export interface Windows {
 /** (customer, end) windows of at most `span` items ending at `end`: from each sequence's last item back, every `step`
  * items, while a window holds at least `minItems` items, until one reaches the sequence's start; sequences shorter than
  * `minSequence` give none. */
-export function sequenceWindows(seqs: CustomerSequences, o: { span: number; step: number; minItems: number; minSequence: number }): Windows {
+export function sequenceWindows(
+  seqs: CustomerSequences,
+  o: { span: number; step: number; minItems: number; minSequence: number },
+): Windows {
   const c: number[] = [];
   const e: number[] = [];
   const step = Math.max(1, o.step);
@@ -51,7 +54,11 @@ export function sequenceWindows(seqs: CustomerSequences, o: { span: number; step
 export class WindowBatches {
   private epoch = -1;
   private batches: number[][] = [];
-  constructor(readonly windows: Windows, readonly batchSize: number, readonly seed: number) {}
+  constructor(
+    readonly windows: Windows,
+    readonly batchSize: number,
+    readonly seed: number,
+  ) {}
   get batchesPerEpoch(): number {
     return Math.ceil(this.windows.customers.length / this.batchSize);
   }

@@ -34,7 +34,11 @@ export function loadCheckpoint(dir: string, params: Params, opt: AdamW, runKey: 
   if (!existsSync(join(last, 'state.json'))) return null;
   const state = JSON.parse(readFileSync(join(last, 'state.json'), 'utf8')) as LoopState;
   if (state.runKey !== runKey)
-    throw new CfmError('CFM_E_STATE', `checkpoint was written by a different config or dataset (${state.runKey} != ${runKey}); use a new directory`, { file: last });
+    throw new CfmError(
+      'CFM_E_STATE',
+      `checkpoint was written by a different config or dataset (${state.runKey} != ${runKey}); use a new directory`,
+      { file: last },
+    );
   const values = loadWeights(last);
   try {
     params.assign(values, join(last, 'weights.bin'));

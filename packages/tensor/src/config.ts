@@ -27,5 +27,6 @@ export type TrainerConfig = z.infer<typeof TrainerConfig>;
 
 /** `dModel % nHeads === 0`, for superRefine on configs extending TransformerConfig */
 export function divisibleHeads(c: { dModel: number; nHeads: number }, ctx: z.RefinementCtx): void {
-  if (c.dModel % c.nHeads) ctx.addIssue({ code: 'custom', path: ['nHeads'], message: `dModel ${c.dModel} is not divisible by nHeads ${c.nHeads}` });
+  if (c.dModel % c.nHeads)
+    ctx.addIssue({ code: 'custom', path: ['nHeads'], message: `dModel ${c.dModel} is not divisible by nHeads ${c.nHeads}` });
 }

@@ -37,7 +37,15 @@ describe('fineTune', () => {
   it('trains only the new head when the encoder is frozen, and the head learns the task', async () => {
     const enc = new MeanEncoder();
     const before = Array.from(enc.table.dataSync());
-    const { model, report } = await fineTune(enc, ex, { freezeEncoder: true, maxLen: 12, epochs: 30, lr: 1e-2, hidden: [32], batchSize: 16, seed: 1 });
+    const { model, report } = await fineTune(enc, ex, {
+      freezeEncoder: true,
+      maxLen: 12,
+      epochs: 30,
+      lr: 1e-2,
+      hidden: [32],
+      batchSize: 16,
+      seed: 1,
+    });
     expect(Array.from(enc.table.dataSync())).toEqual(before);
     expect(report.history.at(-1)!.loss).toBeLessThan(report.history[0].loss);
     const logits = model.predict(ex);
@@ -54,7 +62,12 @@ describe('fineTune', () => {
   it('scores any examples but the exact training set through the encoder, never by index into the training cache', async () => {
     const enc = new MeanEncoder();
     const n = ex.rows.length;
-    const cut = (from: number, to: number): FineTuneExamples => ({ ...ex, rows: ex.rows.slice(from, to), ends: ex.ends.slice(from, to), labels: ex.labels!.slice(from, to) });
+    const cut = (from: number, to: number): FineTuneExamples => ({
+      ...ex,
+      rows: ex.rows.slice(from, to),
+      ends: ex.ends.slice(from, to),
+      labels: ex.labels!.slice(from, to),
+    });
     const trainEx = cut(0, n - 20);
     const testEx = cut(n - 20, n);
     const o = { freezeEncoder: true, maxLen: 12, epochs: 3, lr: 1e-2, hidden: [16], batchSize: 16, seed: 2 };

@@ -4,7 +4,17 @@
  * Any family exposes its encoder by implementing `Encoder` (MCM §3.3: "add a new head on top of the
  * sequential encoder ... and fine-tune the model"). */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, createRng, silentProgress, padBatch, type CustomerSequences, type FitOptions, type FitReport, type ProgressReporter, type SequenceBatch } from '@cfm/core';
+import {
+  CfmError,
+  createRng,
+  silentProgress,
+  padBatch,
+  type CustomerSequences,
+  type FitOptions,
+  type FitReport,
+  type ProgressReporter,
+  type SequenceBatch,
+} from '@cfm/core';
 import { Mlp } from './layers/dense';
 import { binaryCrossEntropy } from './losses';
 import { Ctx, Params } from './params';
@@ -56,7 +66,11 @@ interface Batch {
 
 /** the padded batch of examples idx, with event times (date-aware encoders read them) */
 function exampleBatch(ex: FineTuneExamples, idx: number[], o: FineTuneOptions): SequenceBatch {
-  return padBatch(ex.sequences, idx.map((i) => ex.rows[i]), { maxLen: o.maxLen, itemFeatures: o.itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]), times: true });
+  return padBatch(
+    ex.sequences,
+    idx.map((i) => ex.rows[i]),
+    { maxLen: o.maxLen, itemFeatures: o.itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]), times: true },
+  );
 }
 
 const sameInts = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -66,7 +80,14 @@ export class FineTuned {
    * caller's arrays later cannot make other examples read it) */
   private readonly cacheKey?: { sequences: CustomerSequences; rows: Int32Array; ends: Int32Array };
   /** cache: the frozen encoder's vectors of `cacheFor` (the training examples), computed once */
-  constructor(readonly encoder: Encoder, readonly head: Mlp, readonly headParams: Params, readonly o: FineTuneOptions, private cache?: Float32Array, cacheFor?: FineTuneExamples) {
+  constructor(
+    readonly encoder: Encoder,
+    readonly head: Mlp,
+    readonly headParams: Params,
+    readonly o: FineTuneOptions,
+    private cache?: Float32Array,
+    cacheFor?: FineTuneExamples,
+  ) {
     if (cache && cacheFor) this.cacheKey = { sequences: cacheFor.sequences, rows: cacheFor.rows.slice(), ends: cacheFor.ends.slice() };
   }
 
@@ -81,7 +102,8 @@ export class FineTuned {
   input(ex: FineTuneExamples, idx: number[], ctx: Ctx, cached = this.servesFromCache(ex)): tf.Tensor2D {
     const d = this.encoder.embeddingDim;
     let v: tf.Tensor2D;
-    if (cached) v = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(this.cache!.subarray(i * d, (i + 1) * d)))), [idx.length, d]);
+    if (cached)
+      v = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(this.cache!.subarray(i * d, (i + 1) * d)))), [idx.length, d]);
     else v = this.encoder.encodeVector(exampleBatch(ex, idx, this.o), ctx);
     const sd = ex.sideDim ?? 0;
     if (!sd) return v;
@@ -123,9 +145,17 @@ export function encodeExamples(encoder: Encoder, ex: FineTuneExamples, o: FineTu
 
 /** Train a new head (and, unless frozen, the encoder) on `ex`; returns the fine-tuned model, the report and the
  * number of parameters trained (the head's, plus the encoder's that the customer vector depends on when not frozen). */
-export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTuneOptions): Promise<{ model: FineTuned; report: FitReport; parameters: number }> {
+export async function fineTune(
+  encoder: Encoder,
+  ex: FineTuneExamples,
+  o: FineTuneOptions,
+): Promise<{ model: FineTuned; report: FitReport; parameters: number }> {
   if (!ex.labels || ex.labels.length !== ex.rows.length)
-    throw new CfmError('CFM_E_CONFIG', `fine-tuning needs one label per example (${ex.labels?.length ?? 0} labels, ${ex.rows.length} examples)`, { field: 'labels' });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `fine-tuning needs one label per example (${ex.labels?.length ?? 0} labels, ${ex.rows.length} examples)`,
+      { field: 'labels' },
+    );
   const seed = o.seed ?? 0;
   const headParams = new Params(seed + 7919);
   const sizes = [encoder.embeddingDim + (ex.sideDim ?? 0), ...(o.hidden ?? [64]), 1];
@@ -144,11 +174,21 @@ export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTu
   if (!o.freezeEncoder) {
     // only the encoder variables the customer vector depends on (a family's task heads get no gradient)
     const vars = [...encoder.params.vars];
-    const { value, grads } = tf.variableGrads(() => lossOf(Array.from({ length: Math.min(n, bs) }, (_, i) => i), new Ctx(true, seed)), vars.map(([, v]) => v));
+    const { value, grads } = tf.variableGrads(
+      () =>
+        lossOf(
+          Array.from({ length: Math.min(n, bs) }, (_, i) => i),
+          new Ctx(true, seed),
+        ),
+      vars.map(([, v]) => v),
+    );
     for (const [k, v] of vars) if (grads[v.name]) trained.vars.set(`encoder/${k}`, v);
     tf.dispose([value, ...Object.values(grads)]);
   }
-  const order = (epoch: number) => createRng(seed).fork(`finetune/epoch/${epoch}`).shuffle(Array.from({ length: n }, (_, i) => i));
+  const order = (epoch: number) =>
+    createRng(seed)
+      .fork(`finetune/epoch/${epoch}`)
+      .shuffle(Array.from({ length: n }, (_, i) => i));
   let cached: { epoch: number; idx: number[] } | null = null;
   const report = await train<Batch>(
     {
@@ -162,8 +202,12 @@ export async function fineTune(encoder: Encoder, ex: FineTuneExamples, o: FineTu
       loss: (b, ctx) => lossOf(b.idx, ctx),
     },
     {
-      epochs: o.epochs ?? 10, seed, optim: { lr: o.lr ?? 1e-3, weightDecay: o.weightDecay ?? 0.01, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 },
-      progress: o.progress ?? silentProgress, signal: o.signal, onProgress: o.onProgress,
+      epochs: o.epochs ?? 10,
+      seed,
+      optim: { lr: o.lr ?? 1e-3, weightDecay: o.weightDecay ?? 0.01, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 },
+      progress: o.progress ?? silentProgress,
+      signal: o.signal,
+      onProgress: o.onProgress,
     },
   );
   let parameters = 0;

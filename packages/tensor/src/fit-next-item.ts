@@ -34,8 +34,13 @@ export interface BatchSampler<B> {
 }
 
 export async function fitNextItem<B extends { batchSize: number }>(
-  model: NextItemModel, data: PreparedDataset, opts: FitOptions, sampler: BatchSampler<B>,
-  loss: (b: B, ctx: Ctx) => tf.Scalar, c: NextItemTrainSettings, seed: number,
+  model: NextItemModel,
+  data: PreparedDataset,
+  opts: FitOptions,
+  sampler: BatchSampler<B>,
+  loss: (b: B, ctx: Ctx) => tf.Scalar,
+  c: NextItemTrainSettings,
+  seed: number,
 ): Promise<FitReport> {
   const task = {
     params: model.params,
@@ -44,7 +49,8 @@ export async function fitNextItem<B extends { batchSize: number }>(
     size: (b: B) => b.batchSize,
     loss,
     validate: data.valid.targets.length
-      ? () => rankEval(model, data, 'valid', { protocol: 'full', maxLen: c.maxLen, limit: c.validCustomers || undefined }).metrics['ndcg@10']
+      ? () =>
+          rankEval(model, data, 'valid', { protocol: 'full', maxLen: c.maxLen, limit: c.validCustomers || undefined }).metrics['ndcg@10']
       : undefined,
   };
   const report = await train(task, {

@@ -19,13 +19,22 @@ function run(fused: boolean, dropout: number, seed: number, causal = false) {
   for (const [, v] of p.trainable()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', 5)));
   const x = tf.randomNormal([3, 7, 8], 0, 1, 'float32', 1);
   const r = tf.randomNormal([3, 7, 8], 0, 1, 'float32', 2);
-  const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1]]);
+  const mask = tf.tensor2d([
+    [1, 1, 1, 1, 1, 1, 1],
+    [0, 0, 1, 1, 1, 1, 1],
+    [0, 0, 0, 0, 0, 1, 1],
+  ]);
   const vars = [...p.trainable().values()];
   const ctx = new Ctx(true, seed);
   const active = enc.blocks.every((b) => fusedBlockActive(b, ctx));
   const out = tf.variableGrads(() => tf.sum(tf.mul(enc.apply(x, mask, new Ctx(true, seed)), r)) as tf.Scalar, vars);
   const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(enc.apply(xx, mask, new Ctx(true, seed)), r)))(x);
-  const res = { active, value: out.value.dataSync()[0], grads: vars.map((v) => Array.from(out.grads[v.name].dataSync())), gx: Array.from(gx.dataSync()) };
+  const res = {
+    active,
+    value: out.value.dataSync()[0],
+    grads: vars.map((v) => Array.from(out.grads[v.name].dataSync())),
+    gx: Array.from(gx.dataSync()),
+  };
   tf.dispose([x, r, mask, out.value, gx, ...Object.values(out.grads)]);
   p.dispose?.();
   return res;
@@ -42,7 +51,10 @@ describe('fused transformer block', () => {
     resetRuntimeOptions();
   });
   it.each([
-    [0, false], [0.3, false], [0, true], [0.3, true],
+    [0, false],
+    [0.3, false],
+    [0, true],
+    [0.3, true],
   ])('computes the same value and gradients as the op-by-op block (dropout %s, causal %s)', (dropout, causal) => {
     const ops = run(false, dropout, 3, causal);
     const fused = run(true, dropout, 3, causal);
@@ -55,7 +67,11 @@ describe('fused transformer block', () => {
   it("makes the dropout noise of TensorFlow's StatelessRandomUniform, bit for bit", () => {
     if (!nativeKernelsReady()) return;
     const addon = loadFusedCe() as unknown as { uniform(out: Float32Array, s0: number, s1: number): void };
-    for (const [n, seed] of [[10, 1], [1001, 12345], [4099, 2 ** 40 + 7]]) {
+    for (const [n, seed] of [
+      [10, 1],
+      [1001, 12345],
+      [4099, 2 ** 40 + 7],
+    ]) {
       const want = uniform([n], seed).dataSync();
       const got = new Float32Array(n);
       addon.uniform(got, ...seedPair(seed));

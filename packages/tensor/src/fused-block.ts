@@ -24,7 +24,14 @@ interface NormWeights {
  * is one; declared here so that this file does not import the layer that calls it. */
 export interface FusableBlock {
   readonly o: { readonly dropout: number; readonly causal?: boolean; readonly preNorm?: boolean };
-  readonly attn: { readonly q: DenseWeights; readonly k: DenseWeights; readonly v: DenseWeights; readonly o: DenseWeights; readonly nHeads: number; readonly attnDropout: number };
+  readonly attn: {
+    readonly q: DenseWeights;
+    readonly k: DenseWeights;
+    readonly v: DenseWeights;
+    readonly o: DenseWeights;
+    readonly nHeads: number;
+    readonly attnDropout: number;
+  };
   readonly ff1: DenseWeights;
   readonly ff2: DenseWeights;
   readonly ln1: NormWeights;
@@ -58,13 +65,35 @@ export function fusedBlockActive(blk: FusableBlock, ctx: Ctx): boolean {
   if (!runtimeOptions().CFM_FUSED_BLOCK || !ctx.training || !nativeKernelsReady()) return false;
   if (blk.o.causal && !(loadFusedCe() as unknown as BlockAddon).blockCausal) return false;
   const a = blk.attn;
-  return !blk.o.preNorm && blk.ff1.act === 'gelu' && blk.ff2.act === 'linear' && [a.q, a.k, a.v, a.o, blk.ff1, blk.ff2].every((d) => d.b !== undefined);
+  return (
+    !blk.o.preNorm &&
+    blk.ff1.act === 'gelu' &&
+    blk.ff2.act === 'linear' &&
+    [a.q, a.k, a.v, a.o, blk.ff1, blk.ff2].every((d) => d.b !== undefined)
+  );
 }
 
 /** parameters in the addon's order */
 function params(blk: FusableBlock): tf.Variable[] {
   const a = blk.attn;
-  return [a.q.w, a.q.b!, a.k.w, a.k.b!, a.v.w, a.v.b!, a.o.w, a.o.b!, blk.ln1.gamma, blk.ln1.beta, blk.ff1.w, blk.ff1.b!, blk.ff2.w, blk.ff2.b!, blk.ln2.gamma, blk.ln2.beta];
+  return [
+    a.q.w,
+    a.q.b!,
+    a.k.w,
+    a.k.b!,
+    a.v.w,
+    a.v.b!,
+    a.o.w,
+    a.o.b!,
+    blk.ln1.gamma,
+    blk.ln1.beta,
+    blk.ff1.w,
+    blk.ff1.b!,
+    blk.ff2.w,
+    blk.ff2.b!,
+    blk.ln2.gamma,
+    blk.ln2.beta,
+  ];
 }
 
 /** x [B, L, D], tokens [B, L] (1 = token, 0 = padding) → [B, L, D]; takes the block's three seeds from ctx in

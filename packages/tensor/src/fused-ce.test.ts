@@ -16,7 +16,10 @@ function unfused(z: tf.Tensor2D, w: tf.Tensor2D, labels: tf.Tensor1D, ignore: nu
 describe('linearSoftmaxCE', () => {
   beforeAll(async () => {
     await initTestBackend();
-    if (!fusedCeActive()) console.warn('fused-ce: addon not built or backend not CPU tensorflow; only the TF.js path is tested (bash infra/native-kernels/provision.sh)');
+    if (!fusedCeActive())
+      console.warn(
+        'fused-ce: addon not built or backend not CPU tensorflow; only the TF.js path is tested (bash infra/native-kernels/provision.sh)',
+      );
   });
   it('runs natively wherever the addon is built and the backend is CPU TensorFlow', () => {
     const b = backendInfo(); // undefined on the wasm test backend (set without initBackend)
@@ -50,8 +53,14 @@ describe('linearSoftmaxCE', () => {
     resetRuntimeOptions();
     const z = tf.randomNormal([45, 9], 0, 1, 'float32', 3) as tf.Tensor2D;
     const w = tf.randomNormal([301, 9], 0, 1, 'float32', 4) as tf.Tensor2D;
-    const labels = tf.tensor1d(Array.from({ length: 45 }, (_, i) => (i % 5 === 0 ? 0 : (i * 37) % 301)), 'int32');
-    const ours = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCE(a as tf.Tensor2D, b as tf.Tensor2D, labels, ignore))([z, w]);
+    const labels = tf.tensor1d(
+      Array.from({ length: 45 }, (_, i) => (i % 5 === 0 ? 0 : (i * 37) % 301)),
+      'int32',
+    );
+    const ours = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCE(a as tf.Tensor2D, b as tf.Tensor2D, labels, ignore))([
+      z,
+      w,
+    ]);
     const ref = unfused(z, w, labels, ignore);
     expect(ours.value.dataSync()[0]).toBeCloseTo(ref.value.dataSync()[0], 4);
     for (let i = 0; i < 2; i++) expect(tf.max(tf.abs(tf.sub(ours.grads[i], ref.grads[i]))).dataSync()[0]).toBeLessThan(2e-5);
@@ -62,14 +71,22 @@ describe('linearSoftmaxCE', () => {
     const z = tf.randomNormal([300, 17], 0, 1, 'float32', 5) as tf.Tensor2D;
     const w = tf.randomNormal([1000, 17], 0, 1, 'float32', 6) as tf.Tensor2D;
     const labels = tf.randomUniform([300], 1, 1000, 'int32', 7) as tf.Tensor1D;
-    const run = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCE(a as tf.Tensor2D, b as tf.Tensor2D, labels))([z, w]).map((g) => Array.from(g.dataSync())));
+    const run = () =>
+      tf.tidy(() =>
+        tf
+          .grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCE(a as tf.Tensor2D, b as tf.Tensor2D, labels))([z, w])
+          .map((g) => Array.from(g.dataSync())),
+      );
     expect(run()).toEqual(run());
     tf.dispose([z, w, labels]);
   });
   it('leaks no tensors across a gradient step', () => {
     const z = tf.randomNormal([20, 5]) as tf.Tensor2D;
     const w = tf.randomNormal([50, 5]) as tf.Tensor2D;
-    const labels = tf.tensor1d(Array.from({ length: 20 }, (_, i) => i + 1), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      'int32',
+    );
     const f = tf.grads((a: tf.Tensor, b: tf.Tensor) => linearSoftmaxCE(a as tf.Tensor2D, b as tf.Tensor2D, labels));
     tf.dispose(f([z, w]));
     const before = tf.memory().numTensors;

@@ -10,8 +10,20 @@ import { matmul2d } from './ops';
 import { softmaxCrossEntropy } from './losses';
 
 interface Addon {
-  run(z: Float32Array, w: Float32Array, labels: Int32Array, weights: Float32Array, dz: Float32Array, dw: Float32Array,
-    loss: Float32Array, n: number, k: number, v: number, threads: number, chunk: number): void;
+  run(
+    z: Float32Array,
+    w: Float32Array,
+    labels: Int32Array,
+    weights: Float32Array,
+    dz: Float32Array,
+    dw: Float32Array,
+    loss: Float32Array,
+    n: number,
+    k: number,
+    v: number,
+    threads: number,
+    chunk: number,
+  ): void;
 }
 
 /** How the addon is found (the loader in @cfm/core). */

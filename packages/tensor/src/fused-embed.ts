@@ -22,8 +22,16 @@ export function fusedEmbedActive(ctx: Ctx): boolean {
 
 /** ids [B, L] (row-major Int32Array) → dropout(LN(table[ids] + positions[P - L + l])) [B, L, D], with gradients
  * for table [V, D], positions [P, D] (the full table; the batch uses its last L rows), gamma and beta [D] */
-export function fusedEmbed(table: tf.Tensor2D, positions: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
-  ids: Int32Array, shape: [number, number], rate: number, seed: number | undefined): tf.Tensor3D {
+export function fusedEmbed(
+  table: tf.Tensor2D,
+  positions: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  ids: Int32Array,
+  shape: [number, number],
+  rate: number,
+  seed: number | undefined,
+): tf.Tensor3D {
   const addon = loadFusedCe() as unknown as EmbedAddon;
   const [b, l] = shape;
   const d = table.shape[1];

@@ -36,8 +36,16 @@ export function fusedItemHeadCE(h: tf.Tensor2D, positions: Int32Array, labels: I
   const inputs = [h, p.w, p.b, p.gamma, p.beta, p.table, p.bias];
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [hs, w, b, g, bt, tab, bias] = (args.slice(0, 7) as tf.Tensor[]).map((x) => x.dataSync() as Float32Array);
-    const out = [new Float32Array(n), new Float32Array(t * d), new Float32Array(d * d), new Float32Array(d), new Float32Array(d),
-      new Float32Array(d), new Float32Array(v * d), new Float32Array(v)];
+    const out = [
+      new Float32Array(n),
+      new Float32Array(t * d),
+      new Float32Array(d * d),
+      new Float32Array(d),
+      new Float32Array(d),
+      new Float32Array(d),
+      new Float32Array(v * d),
+      new Float32Array(v),
+    ];
     addon.headRun(hs, positions, w, b, g, bt, tab, bias, labels, weights, [n, d, v, t], o.CFM_FUSED_CE_THREADS, o.CFM_FUSED_CE_CHUNK, out);
     let loss = 0;
     for (let i = 0; i < n; i++) loss += weights[i] * out[0][i];

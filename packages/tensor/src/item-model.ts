@@ -18,7 +18,12 @@ export abstract class ItemSequenceModel<C extends ItemEncoderOptions & { seed: n
   /** reporter for fit (per-epoch lines); defaults to stderr lines */
   progress: ProgressReporter = lineProgress();
   readonly seed: number;
-  constructor(readonly config: C, readonly itemCount: number, readonly vocabHash: string, causal = false) {
+  constructor(
+    readonly config: C,
+    readonly itemCount: number,
+    readonly vocabHash: string,
+    causal = false,
+  ) {
     this.seed = config.seed;
     this.params = new Params(config.seed);
     this.backbone = new ItemSequenceEncoder(this.params, causal ? { ...config, causal } : config, itemCount);
@@ -38,14 +43,24 @@ export abstract class ItemSequenceModel<C extends ItemEncoderOptions & { seed: n
   /** customer states at inference, [B, D]: the top block at the last slot only */
   protected states(batch: SequenceBatch): tf.Tensor2D {
     const { ids, L } = this.inputIds(batch);
-    return tf.tidy(() => this.backbone.infer(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), true).reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D);
+    return tf.tidy(
+      () =>
+        this.backbone
+          .infer(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), true)
+          .reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D,
+    );
   }
 
   /** customer vectors [B, D] (the fine-tuning Encoder hook): the states that `embed` returns, differentiable when
    * ctx.training */
   encodeVector(batch: SequenceBatch, ctx: Ctx): tf.Tensor2D {
     const { ids, L } = this.inputIds(batch);
-    return tf.tidy(() => this.backbone.apply(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), ctx, true).reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D);
+    return tf.tidy(
+      () =>
+        this.backbone
+          .apply(tf.tensor2d(ids, [batch.batchSize, L], 'int32'), ctx, true)
+          .reshape([batch.batchSize, this.config.dModel]) as tf.Tensor2D,
+    );
   }
 
   embed(batch: SequenceBatch): Float32Array {
@@ -56,7 +71,8 @@ export abstract class ItemSequenceModel<C extends ItemEncoderOptions & { seed: n
   }
 
   score(batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array {
-    if (task !== NEXT_ITEM) throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (${this.family} has "${NEXT_ITEM}")`, { field: 'task' });
+    if (task !== NEXT_ITEM)
+      throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (${this.family} has "${NEXT_ITEM}")`, { field: 'task' });
     const s = tf.tidy(() => this.scoreStates(this.states(batch), candidates ? tf.tensor1d(candidates, 'int32') : undefined));
     const out = s.dataSync() as Float32Array;
     s.dispose();
@@ -66,14 +82,23 @@ export abstract class ItemSequenceModel<C extends ItemEncoderOptions & { seed: n
   async save(dir: string): Promise<ArtifactManifest> {
     return saveArtifact(
       dir,
-      { family: this.family, config: this.config, vocabHash: this.vocabHash, seed: this.seed, metrics: this.metrics, extra: { 'dims.json': { itemCount: this.itemCount } } },
+      {
+        family: this.family,
+        config: this.config,
+        vocabHash: this.vocabHash,
+        seed: this.seed,
+        metrics: this.metrics,
+        extra: { 'dims.json': { itemCount: this.itemCount } },
+      },
       Object.fromEntries(this.params.vars),
     );
   }
 
   checkVocab(hash: string, size: number): void {
     if (hash !== this.vocabHash || size !== this.itemCount)
-      throw new CfmError('CFM_E_VOCAB_MISMATCH', `item vocabulary ${hash} (${size}) != model's ${this.vocabHash} (${this.itemCount})`, { field: 'vocabs.item' });
+      throw new CfmError('CFM_E_VOCAB_MISMATCH', `item vocabulary ${hash} (${size}) != model's ${this.vocabHash} (${this.itemCount})`, {
+        field: 'vocabs.item',
+      });
   }
 
   dispose(): void {

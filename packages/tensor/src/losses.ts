@@ -87,7 +87,11 @@ export function mseLoss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
  * trainable (one per task, created in `params` under `name`). */
 export class UncertaintyWeighting {
   readonly logVars: tf.Variable;
-  constructor(p: Params, name: string, readonly tasks: string[]) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly tasks: string[],
+  ) {
     this.logVars = p.add(`${name}/logVar`, [tasks.length], 'zeros');
   }
   /** losses: one scalar per task, same order as `tasks` */

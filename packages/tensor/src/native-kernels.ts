@@ -41,7 +41,8 @@ export function registerNativeKernels(): void {
   if (registered) return;
   registered = true;
   const add = (kernelName: string, f: unknown) => {
-    if (!tf.getKernel(kernelName, 'tensorflow')) tf.registerKernel({ kernelName, backendName: 'tensorflow', kernelFunc: f as tf.KernelFunc });
+    if (!tf.getKernel(kernelName, 'tensorflow'))
+      tf.registerKernel({ kernelName, backendName: 'tensorflow', kernelFunc: f as tf.KernelFunc });
   };
   add(UNIFORM, uniformKernel);
 }

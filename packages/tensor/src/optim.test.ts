@@ -27,7 +27,8 @@ function run(host: boolean) {
   return { norms, w, state };
 }
 
-const close = (a: number[][], b: number[][], tol: number) => a.forEach((x, i) => x.forEach((v, j) => expect(Math.abs(v - b[i][j])).toBeLessThan(tol)));
+const close = (a: number[][], b: number[][], tol: number) =>
+  a.forEach((x, i) => x.forEach((v, j) => expect(Math.abs(v - b[i][j])).toBeLessThan(tol)));
 
 describe('AdamW host update', () => {
   beforeAll(async () => {

@@ -40,7 +40,10 @@ export class AdamW {
   readonly v = new Map<string, tf.Variable>();
   /** m and v as host arrays while the host update runs (applyHost); the variables are refreshed from them by state() */
   private host?: Map<string, { m: Float32Array; v: Float32Array }>;
-  constructor(readonly vars: Map<string, tf.Variable>, readonly o: OptimOptions) {
+  constructor(
+    readonly vars: Map<string, tf.Variable>,
+    readonly o: OptimOptions,
+  ) {
     for (const [k, w] of vars) {
       const zeros = tf.zerosLike(w);
       this.m.set(k, tf.variable(zeros, false));
@@ -93,9 +96,12 @@ export class AdamW {
     const noDecay = o.noDecay ?? /(\/bias|\/beta|\/gamma|logVar)$/;
     if (!this.host) {
       this.host = new Map();
-      for (const k of this.vars.keys()) this.host.set(k, { m: this.m.get(k)!.dataSync().slice() as Float32Array, v: this.v.get(k)!.dataSync().slice() as Float32Array });
+      for (const k of this.vars.keys())
+        this.host.set(k, { m: this.m.get(k)!.dataSync().slice() as Float32Array, v: this.v.get(k)!.dataSync().slice() as Float32Array });
     }
-    const addon = loadFusedCe() as unknown as { adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: number[]): void };
+    const addon = loadFusedCe() as unknown as {
+      adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: number[]): void;
+    };
     const gs = new Map<string, Float32Array>();
     let sq = 0;
     for (const k of this.vars.keys()) {

@@ -9,7 +9,10 @@ export type Init = 'truncatedNormal' | 'glorot' | 'zeros' | 'ones';
 export class Params {
   readonly vars = new Map<string, tf.Variable>();
   private readonly rng: Rng;
-  constructor(seed: number, readonly initStd = 0.02) {
+  constructor(
+    seed: number,
+    readonly initStd = 0.02,
+  ) {
     this.rng = createRng(seed).fork('params');
   }
 
@@ -71,7 +74,10 @@ export class Params {
 /** Forward-pass context: training flag and a deterministic stream of dropout seeds. */
 export class Ctx {
   private n = 0;
-  constructor(readonly training: boolean, private readonly seed = 0) {}
+  constructor(
+    readonly training: boolean,
+    private readonly seed = 0,
+  ) {}
   static inference(): Ctx {
     return new Ctx(false);
   }

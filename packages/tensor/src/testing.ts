@@ -6,7 +6,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { createRng, RESERVED_IDS, RESERVED_TOKENS, padBatch, type CustomerModel, type CustomerSequences, type ModelFamily, type PreparedDataset, type Vocabulary } from '@cfm/core';
+import {
+  createRng,
+  RESERVED_IDS,
+  RESERVED_TOKENS,
+  padBatch,
+  type CustomerModel,
+  type CustomerSequences,
+  type ModelFamily,
+  type PreparedDataset,
+  type Vocabulary,
+} from '@cfm/core';
 import { initTestBackend } from './test-backend';
 
 function vocab(name: string, n: number): Vocabulary {
@@ -18,14 +28,22 @@ function csr(rows: number[][], ids: string[]): CustomerSequences {
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
   const items = Int32Array.from(rows.flat());
-  return { customerIds: ids, offsets, items, types: new Int32Array(items.length).fill(RESERVED_IDS), times: Float64Array.from(items, (_, i) => i) };
+  return {
+    customerIds: ids,
+    offsets,
+    items,
+    types: new Int32Array(items.length).fill(RESERVED_IDS),
+    times: Float64Array.from(items, (_, i) => i),
+  };
 }
 
 /** A learnable leave-one-out dataset: each customer walks the item cycle from a random start
  * (item i is followed by item i+1), so next-item loss must fall quickly. */
 export { initTestBackend };
 
-export function syntheticPrepared(o: { customers?: number; items?: number; minLen?: number; maxLen?: number; seed?: number } = {}): PreparedDataset {
+export function syntheticPrepared(
+  o: { customers?: number; items?: number; minLen?: number; maxLen?: number; seed?: number } = {},
+): PreparedDataset {
   const { customers = 64, items = 30, minLen = 5, maxLen = 12, seed = 7 } = o;
   const rng = createRng(seed);
   const full = Array.from({ length: customers }, () => {
@@ -34,14 +52,25 @@ export function syntheticPrepared(o: { customers?: number; items?: number; minLe
     return Array.from({ length: len }, (_, t) => RESERVED_IDS + ((start + t) % items));
   });
   const ids = full.map((_, i) => `c${i}`);
-  const evalSet = (cut: number) => ({ history: csr(full.map((s) => s.slice(0, s.length - cut)), ids), targets: Int32Array.from(full, (s) => s[s.length - cut]) });
+  const evalSet = (cut: number) => ({
+    history: csr(
+      full.map((s) => s.slice(0, s.length - cut)),
+      ids,
+    ),
+    targets: Int32Array.from(full, (s) => s[s.length - cut]),
+  });
   const nCat = 5;
   return {
     dataset: 'synthetic',
     split: 'loo',
     vocabs: { item: vocab('item', items), category1: vocab('cat', nCat), type: vocab('type', 1) },
-    itemFeatures: { category1: Int32Array.from({ length: items + RESERVED_IDS }, (_, i) => (i < RESERVED_IDS ? 0 : RESERVED_IDS + (i % nCat))) },
-    train: csr(full.map((s) => s.slice(0, s.length - 2)), ids),
+    itemFeatures: {
+      category1: Int32Array.from({ length: items + RESERVED_IDS }, (_, i) => (i < RESERVED_IDS ? 0 : RESERVED_IDS + (i % nCat))),
+    },
+    train: csr(
+      full.map((s) => s.slice(0, s.length - 2)),
+      ids,
+    ),
     valid: evalSet(2),
     test: evalSet(1),
     manifest: { synthetic: true, seed },
@@ -49,7 +78,12 @@ export function syntheticPrepared(o: { customers?: number; items?: number; minLe
 }
 
 /** The conformance suite: embed shape, finite scores, loss decreases, save → load identical, no leaks. */
-export function describeCustomerModel<C>(family: ModelFamily<C>, tinyConfig: Partial<C> | Record<string, unknown>, data: () => PreparedDataset, o: { epochs?: number } = {}): void {
+export function describeCustomerModel<C>(
+  family: ModelFamily<C>,
+  tinyConfig: Partial<C> | Record<string, unknown>,
+  data: () => PreparedDataset,
+  o: { epochs?: number } = {},
+): void {
   describe(`${family.name} conformance`, () => {
     let d: PreparedDataset;
     let model: CustomerModel;
@@ -59,14 +93,17 @@ export function describeCustomerModel<C>(family: ModelFamily<C>, tinyConfig: Par
       await initTestBackend();
       d = data();
       dir = mkdtempSync(join(tmpdir(), `cfm-${family.name}-`));
-      model = family.create(family.config.parse({ ...tinyConfig, epochs: o.epochs ?? 4, seed: 1 }), { vocabs: d.vocabs, itemFeatures: d.itemFeatures });
+      model = family.create(family.config.parse({ ...tinyConfig, epochs: o.epochs ?? 4, seed: 1 }), {
+        vocabs: d.vocabs,
+        itemFeatures: d.itemFeatures,
+      });
     });
     afterAll(() => {
       model?.dispose();
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('states its maxLen (the config\'s) and the vocabulary of every task', () => {
+    it("states its maxLen (the config's) and the vocabulary of every task", () => {
       expect(model.maxLen).toBe((family.config.parse({ ...tinyConfig }) as { maxLen: number }).maxLen);
       expect(Object.keys(model.taskOutputs).sort()).toEqual([...model.tasks].sort());
     });

@@ -14,7 +14,13 @@ type B = { x: tf.Tensor2D; y: tf.Tensor1D };
 function task(seed: number): TrainTask<B> & { dispose(): void } {
   const p = new Params(seed);
   const layer = new Dense(p, 'd', 4, 3);
-  const data = Array.from({ length: 4 }, (_, i) => ({ x: tf.tensor2d([[i, 1, 0, 2], [1, i, 3, 0]]), y: tf.tensor1d([i % 3, (i + 1) % 3], 'int32') }));
+  const data = Array.from({ length: 4 }, (_, i) => ({
+    x: tf.tensor2d([
+      [i, 1, 0, 2],
+      [1, i, 3, 0],
+    ]),
+    y: tf.tensor1d([i % 3, (i + 1) % 3], 'int32'),
+  }));
   return {
     params: p,
     batchesPerEpoch: 4,
@@ -41,8 +47,22 @@ describe('trainer', () => {
     // the abort comes from a macrotask, as a signal handler's does: the loop must yield for it to run
     let last = 0;
     // a cancelled fit fails (retryable: another worker resumes) instead of returning a half-trained model
-    await expect(train(t, { epochs: 50, seed: 1, optim, signal: ac.signal, onProgress: (p) => { last = p.step; if (p.step === 1) setTimeout(() => ac.abort(), 0); } }))
-      .rejects.toMatchObject({ code: 'CFM_E_STATE', retryable: true, message: expect.stringMatching(/training cancelled at step \d+ of \d+$/) });
+    await expect(
+      train(t, {
+        epochs: 50,
+        seed: 1,
+        optim,
+        signal: ac.signal,
+        onProgress: (p) => {
+          last = p.step;
+          if (p.step === 1) setTimeout(() => ac.abort(), 0);
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: 'CFM_E_STATE',
+      retryable: true,
+      message: expect.stringMatching(/training cancelled at step \d+ of \d+$/),
+    });
     expect(last).toBeLessThan(20);
     t.dispose();
   });
@@ -78,8 +98,17 @@ describe('trainer', () => {
     const first = task(2);
     const ac = new AbortController();
     // stop after step 6 (mid-epoch 2); checkpoint every 2 steps
-    await expect(train(first, { epochs: 3, seed: 5, optim, checkpointDir: dir, checkpointEvery: 2, signal: ac.signal, onProgress: (p) => p.step === 6 && ac.abort() }))
-      .rejects.toThrow(/cancelled at step 6 of 12; checkpoint saved/);
+    await expect(
+      train(first, {
+        epochs: 3,
+        seed: 5,
+        optim,
+        checkpointDir: dir,
+        checkpointEvery: 2,
+        signal: ac.signal,
+        onProgress: (p) => p.step === 6 && ac.abort(),
+      }),
+    ).rejects.toThrow(/cancelled at step 6 of 12; checkpoint saved/);
     first.dispose();
     const second = task(2);
     const r2 = await train(second, { epochs: 3, seed: 5, optim, checkpointDir: dir, checkpointEvery: 2 });

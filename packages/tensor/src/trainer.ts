@@ -93,7 +93,12 @@ export async function train<B>(task: TrainTask<B>, o: TrainOptions): Promise<Fit
       if (o.signal?.aborted) {
         // a cancelled fit never returns a model: it leaves a checkpoint to resume from and fails
         await checkpoint();
-        throw new CfmError('CFM_E_STATE', `training cancelled at step ${state.step} of ${totalSteps}${ownDir ? '' : `; checkpoint saved in ${dir}, the same run resumes from it`}`, {}, true);
+        throw new CfmError(
+          'CFM_E_STATE',
+          `training cancelled at step ${state.step} of ${totalSteps}${ownDir ? '' : `; checkpoint saved in ${dir}, the same run resumes from it`}`,
+          {},
+          true,
+        );
       }
       const seconds = (Date.now() - t0) / 1000;
       const entry: LoopState['history'][number] = { epoch, loss: lossSum / Math.max(1, lossN), seconds };

@@ -29,7 +29,10 @@ export function loadWeights(dir: string, prefix = 'weights'): tf.NamedTensorMap 
   const buf = readFileSync(bin);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   try {
-    return tf.io.decodeWeights(ab, manifest.flatMap((g) => g.weights));
+    return tf.io.decodeWeights(
+      ab,
+      manifest.flatMap((g) => g.weights),
+    );
   } catch (e) {
     throw new CfmError('CFM_E_ARTIFACT', `cannot decode weights: ${(e as Error).message}`, { file: bin });
   }

@@ -16,7 +16,13 @@ export function registerDatasets(program: Command): void {
       } catch (e) {
         process.stderr.write(`${(e as Error).message}\n`);
       }
-      const rows = adapters.map((a) => [a.name, a.folder, a.defaultSplit, dir && existsSync(join(dir, a.folder)) ? 'yes' : 'no', a.description]);
+      const rows = adapters.map((a) => [
+        a.name,
+        a.folder,
+        a.defaultSplit,
+        dir && existsSync(join(dir, a.folder)) ? 'yes' : 'no',
+        a.description,
+      ]);
       rows.unshift(['name', 'folder', 'split', 'present', 'description']);
       const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
       for (const r of rows) process.stdout.write(r.map((x, c) => (c < 4 ? x.padEnd(w[c]) : x)).join('  ') + '\n');

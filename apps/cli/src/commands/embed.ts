@@ -8,7 +8,6 @@ import { loadPrepared } from '@cfm/data';
 import { parquetStats } from '@cfm/export';
 import { allCustomers, exportEmbeddings, loadModel } from '@cfm/export/model';
 
-
 /** cfm embed --model <artifact dir> --data <prepared dir> --as-of 2024-03-01 --out embeddings.parquet */
 export function registerEmbed(program: Command): void {
   program
@@ -19,7 +18,12 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--as-of <date>', 'YYYY-MM-DD (UTC): events at or after it are not seen', dateOption('--as-of'))
     .requiredOption('--out <file>', 'output Parquet file (written atomically)')
     .option('--batch-size <n>', 'customers per batch', intOption('--batch-size', 1, 1_000_000), 512)
-    .option('--workers <n>', 'embedding worker threads next to the main thread (default: cores - 1)', intOption('--workers', 0, 64), Math.max(0, availableParallelism() - 1))
+    .option(
+      '--workers <n>',
+      'embedding worker threads next to the main thread (default: cores - 1)',
+      intOption('--workers', 0, 64),
+      Math.max(0, availableParallelism() - 1),
+    )
     .action(async (o: { model: string; data: string; asOf: string; out: string; batchSize: number; workers: number }) => {
       const dir = existsSync(join(o.model, 'manifest.json')) ? o.model : join(o.model, 'model');
       const data = await loadPrepared(o.data);
@@ -31,8 +35,14 @@ export function registerEmbed(program: Command): void {
         const unsequenced = users - customers.customerIds.length;
         const first = customers.times.reduce((a, t) => Math.min(a, t), Infinity);
         const asOfS = Date.parse(`${o.asOf}T00:00:00Z`) / 1000;
-        if (asOfS <= first) process.stderr.write(`warning: --as-of ${o.asOf} is at or before every event (the first is ${new Date(first * 1000).toISOString().slice(0, 10)}): no customer has a history\n`);
-        if (unsequenced > 0) process.stderr.write(`warning: ${unsequenced} of the prepared data's ${users} customers are in no sequence (all their events fell out in prepare) and are not exported\n`);
+        if (asOfS <= first)
+          process.stderr.write(
+            `warning: --as-of ${o.asOf} is at or before every event (the first is ${new Date(first * 1000).toISOString().slice(0, 10)}): no customer has a history\n`,
+          );
+        if (unsequenced > 0)
+          process.stderr.write(
+            `warning: ${unsequenced} of the prepared data's ${users} customers are in no sequence (all their events fell out in prepare) and are not exported\n`,
+          );
         const r = await exportEmbeddings({ model, customers, asOf: o.asOf, out: o.out, batchSize: o.batchSize, progress: cliProgress() });
         const check = await parquetStats(o.out);
         process.stdout.write(

@@ -28,8 +28,12 @@ const f4 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 
 export function formatEval(title: string, split: string, r: ProtocolResult): string {
   const keys = METRICS.filter((k) => k in r.metrics);
   return [
-    `### ${title}`, '', `Split: ${split}. Protocol: ${r.protocol}; seeds ${r.seeds.join(',')} (n=${r.seeds.length}).`, '',
-    `| protocol | ${keys.join(' | ')} |`, `|---|${keys.map(() => '---').join('|')}|`,
+    `### ${title}`,
+    '',
+    `Split: ${split}. Protocol: ${r.protocol}; seeds ${r.seeds.join(',')} (n=${r.seeds.length}).`,
+    '',
+    `| protocol | ${keys.join(' | ')} |`,
+    `|---|${keys.map(() => '---').join('|')}|`,
     `| ${r.label} | ${keys.map((k) => f4(r.metrics[k]) + (r.std[k] !== undefined ? ` ± ${f4(r.std[k])}` : '')).join(' | ')} |`,
   ].join('\n');
 }
@@ -39,9 +43,16 @@ export function formatEval(title: string, split: string, r: ProtocolResult): str
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description("evaluate a trained model folder under one protocol through the pipeline's evaluate step; prints a table that states the split and protocol")
+    .description(
+      "evaluate a trained model folder under one protocol through the pipeline's evaluate step; prints a table that states the split and protocol",
+    )
     .requiredOption('--run <dir>', 'model folder (cfm train --out, or <workDir>/models/<model>)')
-    .option('--protocol <p>', 'full | sampled-uniform | sampled-pop', choiceOption('--protocol', ['full', 'sampled-uniform', 'sampled-pop'] as const), 'full')
+    .option(
+      '--protocol <p>',
+      'full | sampled-uniform | sampled-pop',
+      choiceOption('--protocol', ['full', 'sampled-uniform', 'sampled-pop'] as const),
+      'full',
+    )
     .option('--seeds <list>', 'negative-sampling seeds, comma-separated (sampled protocols)', intListOption('--seeds', 0), [0])
     .option('--split <s>', 'valid | test', choiceOption('--split', ['valid', 'test'] as const), 'test')
     .option('--negatives <n>', 'negatives per target (sampled protocols)', intOption('--negatives', 1), 100)
@@ -52,14 +63,26 @@ export function registerEval(program: Command): void {
       const info = readRunInfo(runDir);
       await initBackend();
       const evaluate: EvaluateSpec = {
-        protocol: o.protocol === 'full' ? 'full' : 'sampled', sampling: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform',
-        negatives: o.negatives, seeds: o.protocol === 'full' ? [0] : o.seeds, split: o.split, ks: o.ks, excludeHistory: !o.keepHistory,
+        protocol: o.protocol === 'full' ? 'full' : 'sampled',
+        sampling: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform',
+        negatives: o.negatives,
+        seeds: o.protocol === 'full' ? [0] : o.seeds,
+        split: o.split,
+        ks: o.ks,
+        excludeHistory: !o.keepHistory,
       };
       const progress = cliProgress();
       const acts = createActivities({ steps: realSteps(), progress });
       const out = await acts.evaluateModel({
-        workDir: workDirOf(runDir), preparedDir: info.preparedDir, runDir, artifactDir: join(runDir, 'model'), artifactHash: info.artifactHash,
-        family: info.family, name: info.name, seed: info.seed, evaluate: [evaluate],
+        workDir: workDirOf(runDir),
+        preparedDir: info.preparedDir,
+        runDir,
+        artifactDir: join(runDir, 'model'),
+        artifactHash: info.artifactHash,
+        family: info.family,
+        name: info.name,
+        seed: info.seed,
+        evaluate: [evaluate],
       });
       process.stdout.write(formatEval(`${info.family} on ${info.dataset} (training seed ${info.seed})`, out.split, out.results[0]) + '\n');
     });

@@ -20,7 +20,19 @@ const config = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 20, batchSize: 32, l
 
 beforeAll(async () => {
   await initTestBackend();
-  writeSimulation({ seed: 5, customers: 120, items: 60, days: 20, startDate: '2024-01-01', brands: 5, categoryTree: [4, 3, 2], outputs: { impressions: false, queries: false, incentives: false, itemText: false } }, join(dataDir, 'shop'));
+  writeSimulation(
+    {
+      seed: 5,
+      customers: 120,
+      items: 60,
+      days: 20,
+      startDate: '2024-01-01',
+      brands: 5,
+      categoryTree: [4, 3, 2],
+      outputs: { impressions: false, queries: false, incentives: false, itemText: false },
+    },
+    join(dataDir, 'shop'),
+  );
   process.env.CFM_DATA_DIR = dataDir;
   resetRuntimeOptions();
 });
@@ -60,11 +72,17 @@ describe('one system', () => {
     expect(e).toMatch(/\| sampled-uniform-20 \| .*±/);
 
     const runFile = join(root, 'run.yaml');
-    writeFileSync(runFile, JSON.stringify({
-      name: 'same', seed: 3, workDir: join(root, 'run'), dataset: { source: 'files', path: join(dataDir, 'shop') },
-      families: [{ name: 'bert4rec', config }],
-      evaluate: [{ protocol: 'full' }, { protocol: 'sampled', negatives: 20, seeds: [0, 1] }],
-    }));
+    writeFileSync(
+      runFile,
+      JSON.stringify({
+        name: 'same',
+        seed: 3,
+        workDir: join(root, 'run'),
+        dataset: { source: 'files', path: join(dataDir, 'shop') },
+        families: [{ name: 'bert4rec', config }],
+        evaluate: [{ protocol: 'full' }, { protocol: 'sampled', negatives: 20, seeds: [0, 1] }],
+      }),
+    );
     await cfm('run', '--config', runFile);
     const models = join(root, 'run', 'models');
     const runDir = join(models, readdirSync(models)[0]);
@@ -73,7 +91,8 @@ describe('one system', () => {
     const b = json(join(runDir, 'run.json'));
     expect(b.config).toEqual(a.config);
     expect(b.artifactHash).toBe(a.artifactHash);
-    const byLabel = (f: string) => Object.fromEntries((json(f).results as Array<{ label: string; metrics: Record<string, number> }>).map((r) => [r.label, r.metrics]));
+    const byLabel = (f: string) =>
+      Object.fromEntries((json(f).results as Array<{ label: string; metrics: Record<string, number> }>).map((r) => [r.label, r.metrics]));
     const ea = byLabel(join(trained, 'eval.json'));
     const eb = byLabel(join(runDir, 'eval.json'));
     expect(Object.keys(ea).sort()).toEqual(['full', 'sampled-uniform-20']);
@@ -84,7 +103,19 @@ describe('one system', () => {
     const trained = join(root, 'trained');
     const prepared = json(join(trained, 'run.json')).preparedDir as string;
     stderr.length = 0;
-    const out = await cfm('embed', '--model', trained, '--data', prepared, '--as-of', '2000-01-01', '--out', join(root, 'early.parquet'), '--workers', '0');
+    const out = await cfm(
+      'embed',
+      '--model',
+      trained,
+      '--data',
+      prepared,
+      '--as-of',
+      '2000-01-01',
+      '--out',
+      join(root, 'early.parquet'),
+      '--workers',
+      '0',
+    );
     const users = json(join(prepared, 'manifest.json')).counts.users as number;
     const m = /exported 0 of (\d+) customers \((\d+) without events before 2000-01-01(?:, (\d+) in no sequence)?\)/.exec(out)!;
     expect(Number(m[1])).toBe(users);
@@ -94,9 +125,15 @@ describe('one system', () => {
   }, 120_000);
 
   it('refuses bad numbers and unknown config keys with the option or field named', async () => {
-    await expect(cfm('train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', join(root, 'x'), '--epochs', 'abc')).rejects.toThrow(/field "--epochs": expected an integer in 1\.\.100000, got "abc"/);
-    await expect(cfm('train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', join(root, 'x'), '--epochs', '0')).rejects.toThrow(/--epochs/);
-    await expect(cfm('train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', join(root, 'x'), '--config', 'dmodel=64')).rejects.toThrow(/field "families.0.config.dmodel": unknown key "dmodel"/);
+    await expect(
+      cfm('train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', join(root, 'x'), '--epochs', 'abc'),
+    ).rejects.toThrow(/field "--epochs": expected an integer in 1\.\.100000, got "abc"/);
+    await expect(cfm('train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', join(root, 'x'), '--epochs', '0')).rejects.toThrow(
+      /--epochs/,
+    );
+    await expect(
+      cfm('train', '--model', 'bert4rec', '--dataset', 'path:shop', '--out', join(root, 'x'), '--config', 'dmodel=64'),
+    ).rejects.toThrow(/field "families.0.config.dmodel": unknown key "dmodel"/);
     await expect(cfm('eval', '--run', join(root, 'x'), '--seeds', 'a,b')).rejects.toThrow(/field "--seeds"/);
   });
 });

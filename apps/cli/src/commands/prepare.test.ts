@@ -27,7 +27,21 @@ describe('cfm prepare', () => {
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
     try {
-      await program().parseAsync(['node', 'cfm', 'prepare', '--dataset', 'path:shop', '--split', 'loo', '--data-dir', dataDir, '--out', join(dataDir, 'out'), '--db', ':memory:']);
+      await program().parseAsync([
+        'node',
+        'cfm',
+        'prepare',
+        '--dataset',
+        'path:shop',
+        '--split',
+        'loo',
+        '--data-dir',
+        dataDir,
+        '--out',
+        join(dataDir, 'out'),
+        '--db',
+        ':memory:',
+      ]);
     } finally {
       spy.mockRestore();
     }
@@ -45,16 +59,24 @@ describe('cfm prepare', () => {
   });
 
   it('two prepares into one folder at once: one after the other, never the manifest of one with the data of the other', async () => {
-    for (const [name, n] of [['small', 3], ['large', 8]] as const) {
+    for (const [name, n] of [
+      ['small', 3],
+      ['large', 8],
+    ] as const) {
       mkdirSync(join(dataDir, name));
       const rows = ['customer_id,item_id,ts,event_type'];
-      for (let c = 0; c < n; c++) for (let k = 0; k < 4; k++) rows.push(`${name}${c},i${(c + k) % (n + 1)},2024-01-0${k + 1}T10:00:00Z,view`);
+      for (let c = 0; c < n; c++)
+        for (let k = 0; k < 4; k++) rows.push(`${name}${c},i${(c + k) % (n + 1)},2024-01-0${k + 1}T10:00:00Z,view`);
       writeFileSync(join(dataDir, name, 'events.csv'), rows.join('\n') + '\n');
     }
     const out = join(dataDir, 'shared-out');
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      await Promise.all(['small', 'large'].map((d) => program().parseAsync(['node', 'cfm', 'prepare', '--dataset', `path:${d}`, '--split', 'loo', '--data-dir', dataDir, '--out', out])));
+      await Promise.all(
+        ['small', 'large'].map((d) =>
+          program().parseAsync(['node', 'cfm', 'prepare', '--dataset', `path:${d}`, '--split', 'loo', '--data-dir', dataDir, '--out', out]),
+        ),
+      );
     } finally {
       spy.mockRestore();
     }
@@ -69,7 +91,8 @@ describe('cfm prepare', () => {
     mkdirSync(join(dataDir, 'broken'));
     writeFileSync(join(dataDir, 'broken', 'events.csv'), 'customer_id,ts\nc1,2024-01-01T00:00:00Z\n');
     const out = join(dataDir, 'keep-out');
-    const run = (d: string) => program().parseAsync(['node', 'cfm', 'prepare', '--dataset', `path:${d}`, '--split', 'loo', '--data-dir', dataDir, '--out', out]);
+    const run = (d: string) =>
+      program().parseAsync(['node', 'cfm', 'prepare', '--dataset', `path:${d}`, '--split', 'loo', '--data-dir', dataDir, '--out', out]);
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       await run('small');
@@ -83,4 +106,3 @@ describe('cfm prepare', () => {
     }
   });
 });
-

@@ -21,7 +21,19 @@ const env = process.env.CFM_DATA_DIR;
 
 beforeAll(async () => {
   await initTestBackend();
-  writeSimulation({ seed: 9, customers: 200, items: 80, days: 30, startDate: '2024-01-01', brands: 5, categoryTree: [4, 3, 2], outputs: { impressions: false, queries: false, incentives: false, itemText: false } }, join(dataDir, 'shop'));
+  writeSimulation(
+    {
+      seed: 9,
+      customers: 200,
+      items: 80,
+      days: 30,
+      startDate: '2024-01-01',
+      brands: 5,
+      categoryTree: [4, 3, 2],
+      outputs: { impressions: false, queries: false, incentives: false, itemText: false },
+    },
+    join(dataDir, 'shop'),
+  );
   process.env.CFM_DATA_DIR = dataDir;
   resetRuntimeOptions();
 });
@@ -52,26 +64,53 @@ function expectAllFilled(html: string): void {
   expect(seen.filter((s) => !s.filled || s.failed).map((s) => `${s.model}/${s.id}`)).toEqual([]);
 }
 
-describe.skipIf(!chromium && !mustRun)(`reports of real runs in headless Chromium${chromium ? '' : ' (skipped: chromium not installed)'}`, () => {
-  it("renders the README main job's report with every section filled", async () => {
-    expect(chromium, 'CI=true needs chromium (bash infra/chromium/install.sh)').toBeDefined();
-    const config = parseYaml(readFileSync(resolve(__dirname, '../../../../examples/run.yaml'), 'utf8')) as Record<string, unknown>;
-    const file = join(root, 'run.yaml');
-    writeFileSync(file, JSON.stringify({ ...config, workDir: join(root, 'demo') }));
-    const out = await cfm('run', '--config', file);
-    expect(out).toMatch(/report: .*demo\/report\.html/);
-    expectAllFilled(join(root, 'demo', 'report.html'));
-  }, 300_000);
+describe.skipIf(!chromium && !mustRun)(
+  `reports of real runs in headless Chromium${chromium ? '' : ' (skipped: chromium not installed)'}`,
+  () => {
+    it("renders the README main job's report with every section filled", async () => {
+      expect(chromium, 'CI=true needs chromium (bash infra/chromium/install.sh)').toBeDefined();
+      const config = parseYaml(readFileSync(resolve(__dirname, '../../../../examples/run.yaml'), 'utf8')) as Record<string, unknown>;
+      const file = join(root, 'run.yaml');
+      writeFileSync(file, JSON.stringify({ ...config, workDir: join(root, 'demo') }));
+      const out = await cfm('run', '--config', file);
+      expect(out).toMatch(/report: .*demo\/report\.html/);
+      expectAllFilled(join(root, 'demo', 'report.html'));
+    }, 300_000);
 
-  it("renders a cfm train run's report with every section filled", async () => {
-    const users = readFileSync(join(dataDir, 'shop', 'users.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]);
-    const counts = new Map<string, number>();
-    for (const u of users) counts.set(u, (counts.get(u) ?? 0) + 1);
-    const largest = [...counts].sort((a, b) => b[1] - a[1])[0][0];
-    const out = join(root, 'trained');
-    await cfm('train', '--model', 'mcm', '--dataset', 'path:shop', '--out', out, '--epochs', '2',
-      '--config', 'dModel=16', '--config', 'nHeads=2', '--config', 'nLayers=1', '--config', 'maxLen=20', '--config', 'batchSize=32',
-      '--benchmark', `{task: label, field: segment, positive: [${largest}], epochs: 3}`);
-    expectAllFilled(join(out, 'report.html'));
-  }, 300_000);
-});
+    it("renders a cfm train run's report with every section filled", async () => {
+      const users = readFileSync(join(dataDir, 'shop', 'users.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[1]);
+      const counts = new Map<string, number>();
+      for (const u of users) counts.set(u, (counts.get(u) ?? 0) + 1);
+      const largest = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+      const out = join(root, 'trained');
+      await cfm(
+        'train',
+        '--model',
+        'mcm',
+        '--dataset',
+        'path:shop',
+        '--out',
+        out,
+        '--epochs',
+        '2',
+        '--config',
+        'dModel=16',
+        '--config',
+        'nHeads=2',
+        '--config',
+        'nLayers=1',
+        '--config',
+        'maxLen=20',
+        '--config',
+        'batchSize=32',
+        '--benchmark',
+        `{task: label, field: segment, positive: [${largest}], epochs: 3}`,
+      );
+      expectAllFilled(join(out, 'report.html'));
+    }, 300_000);
+  },
+);

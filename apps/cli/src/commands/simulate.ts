@@ -66,6 +66,7 @@ function readConfig(file: string): SimConfigInput {
     throw new CfmError('CFM_E_FILE', `cannot read: ${(e as Error).message}`, { file });
   }
   const value: unknown = parseYaml(text);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CfmError('CFM_E_CONFIG', 'expected a mapping', { file });
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new CfmError('CFM_E_CONFIG', 'expected a mapping', { file });
   return value as SimConfigInput;
 }

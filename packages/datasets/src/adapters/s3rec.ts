@@ -11,7 +11,9 @@ import type { DatasetFiles } from '../raw-files';
  */
 export async function s3recToContract(files: DatasetFiles, file: string, workDir: string, amazon: boolean, eventType: string) {
   const events = new CsvWriter(join(workDir, 'events.csv'), EVENT_HEADER);
-  for await (const { fields: [user, ...items] } of files.rows(`${file}.txt`, { sep: /\s+/, fields: [2, Infinity], oneRowPerLine: false })) {
+  for await (const {
+    fields: [user, ...items],
+  } of files.rows(`${file}.txt`, { sep: /\s+/, fields: [2, Infinity], oneRowPerLine: false })) {
     for (let k = 0; k < items.length; k++) await events.row([user, items[k], orderTs(k), eventType]);
   }
   const attrs = files.json<Record<string, number[]>>(`${file}_item2attributes.json`);

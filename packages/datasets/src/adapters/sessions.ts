@@ -18,17 +18,24 @@ export const diginetica: DatasetAdapter = {
     const seen = new Set<string>();
     const who = (user: string, session: string) => (user && user !== 'NA' ? user : `s${session}`);
     const time = (date: string, timeframe: string) => Date.parse(`${date}T00:00:00Z`) + Number(timeframe);
-    for await (const { fields: [session, user, timeframe, date, , item] } of files.rows('train-purchases.csv', { sep: ';', fields: 6, header: true })) {
+    for await (const {
+      fields: [session, user, timeframe, date, , item],
+    } of files.rows('train-purchases.csv', { sep: ';', fields: 6, header: true })) {
       seen.add(item);
       await ev.row([who(user, session), item, time(date, timeframe), 'purchase', session]);
     }
-    for await (const { fields: [session, user, item, timeframe, date] } of files.rows('sample_train-item-views.csv', { sep: ';', fields: 5, header: true })) {
+    for await (const {
+      fields: [session, user, item, timeframe, date],
+    } of files.rows('sample_train-item-views.csv', { sep: ';', fields: 5, header: true })) {
       seen.add(item);
       await ev.row([who(user, session), item, time(date, timeframe), 'view', session]);
     }
     // catalogue: every product with an event (the full category file lists 184k products)
     const category = new Map<string, string>();
-    for await (const { fields: [item, cat] } of files.rows('product-categories.csv', { kind: 'items', sep: ';', fields: 2, header: true, oneRowPerLine: false })) category.set(item, cat);
+    for await (const {
+      fields: [item, cat],
+    } of files.rows('product-categories.csv', { kind: 'items', sep: ';', fields: 2, header: true, oneRowPerLine: false }))
+      category.set(item, cat);
     const items = new CsvWriter(join(work, 'items.csv'), ITEM_HEADER);
     for (const item of seen) await items.row([item, category.has(item) ? `c${category.get(item)}` : null]);
     return { events: [await ev.close()], items: await items.close(), raw: files.raw };
@@ -51,13 +58,23 @@ export const coveo: DatasetAdapter = {
     const files = filesOf(src);
     const ev = new CsvWriter(join(work, 'events.csv'), EVENT_HEADER);
     const skus = new Set<string>();
-    for await (const { fields: [session, eventType, action, sku, ts] } of files.rows('browsing_train_sample.csv', { sep: ',', quoted: true, fields: 6, header: true })) {
+    for await (const {
+      fields: [session, eventType, action, sku, ts],
+    } of files.rows('browsing_train_sample.csv', { sep: ',', quoted: true, fields: 6, header: true })) {
       const type = COVEO_TYPES[action] ?? (action || eventType);
       if (sku) skus.add(sku);
       await ev.row([session, sku, ts, type, session]);
     }
     const content: string[][] = [];
-    for await (const { fields } of files.rows('sku_to_content_sample.csv', { kind: 'items', sep: ',', quoted: true, fields: 5, header: true, oneRowPerLine: false })) content.push(fields);
+    for await (const { fields } of files.rows('sku_to_content_sample.csv', {
+      kind: 'items',
+      sep: ',',
+      quoted: true,
+      fields: 5,
+      header: true,
+      oneRowPerLine: false,
+    }))
+      content.push(fields);
     const items = new CsvWriter(join(work, 'items.csv'), ITEM_HEADER);
     // the content sample covers 4 products; the others enter the catalogue without attributes
     const described = new Set(content.map((r) => r[0]));

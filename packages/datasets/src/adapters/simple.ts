@@ -15,8 +15,11 @@ export const bert4recBeauty: DatasetAdapter = {
   async toContract(src, work) {
     const files = filesOf(src);
     const w = new CsvWriter(join(work, 'events.csv'), EVENT_HEADER);
-    let last = '', k = 0;
-    for await (const { fields: [user, item] } of files.rows('beauty.txt', { sep: /\s+/, fields: 2 })) {
+    let last = '',
+      k = 0;
+    for await (const {
+      fields: [user, item],
+    } of files.rows('beauty.txt', { sep: /\s+/, fields: 2 })) {
       k = user === last ? k + 1 : 0;
       last = user;
       await w.row([user, item, orderTs(k), 'purchase']);
@@ -41,9 +44,15 @@ export const movielens100k: DatasetAdapter = {
       else r.refuse('ts', 'not an integer epoch in seconds');
     }
     const users = new CsvWriter(join(work, 'users.csv'), ['customer_id', 'age', 'gender', 'occupation']);
-    for await (const { fields: [id, age, gender, occupation] } of files.rows('u.user', { kind: 'users', sep: '|', fields: 5 })) await users.row([id, age, gender, occupation]);
+    for await (const {
+      fields: [id, age, gender, occupation],
+    } of files.rows('u.user', { kind: 'users', sep: '|', fields: 5 }))
+      await users.row([id, age, gender, occupation]);
     const genres: string[] = [];
-    for await (const { fields: [g] } of files.rows('u.genre', { kind: 'items', sep: '|', fields: 2, oneRowPerLine: false })) genres.push(g);
+    for await (const {
+      fields: [g],
+    } of files.rows('u.genre', { kind: 'items', sep: '|', fields: 2, oneRowPerLine: false }))
+      genres.push(g);
     const items = new CsvWriter(join(work, 'items.csv'), ITEM_HEADER);
     for await (const { fields: f } of files.rows('u.item', { kind: 'items', sep: '|', fields: 24, encoding: 'latin1' })) {
       const g = f.slice(5).flatMap((flag, i) => (flag === '1' ? [genres[i]] : []));
@@ -69,7 +78,10 @@ export const amazonGrocery: DatasetAdapter = {
       else r.refuse('time', 'not an integer epoch in seconds');
     }
     const items = new CsvWriter(join(work, 'items.csv'), ITEM_HEADER);
-    for await (const { fields: [item, cat] } of files.rows('item_meta.csv', { kind: 'items', sep: '\t', fields: 4, header: true })) await items.row([item, `c${cat}`]);
+    for await (const {
+      fields: [item, cat],
+    } of files.rows('item_meta.csv', { kind: 'items', sep: '\t', fields: 4, header: true }))
+      await items.row([item, `c${cat}`]);
     return { events: [await ev.close()], items: await items.close(), raw: files.raw };
   },
 };

@@ -66,9 +66,21 @@ describe('length-bucketed export', () => {
     const lengths = [1, 1, 2, 2, 2, 3, 5, 8, 8, 12];
     const order = lengths.map((_, i) => i);
     const b = exportBatches(order, (c) => lengths[c], 4, 12);
-    expect(b).toEqual([[0, 4], [4, 6], [6, 7], [7, 8], [8, 9], [9, 10]]);
+    expect(b).toEqual([
+      [0, 4],
+      [4, 6],
+      [6, 7],
+      [7, 8],
+      [8, 9],
+      [9, 10],
+    ]);
     for (const [i, j] of b) expect(j - i === 1 || (j - i) * (lengths[order[j - 1]] + 1) <= 12).toBe(true);
-    expect(exportBatches(order, (c) => lengths[c], 3)).toEqual([[0, 3], [3, 6], [6, 9], [9, 10]]);
+    expect(exportBatches(order, (c) => lengths[c], 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 9],
+      [9, 10],
+    ]);
     expect(exportBatches([], (c) => c, 3)).toEqual([]);
   });
 
@@ -88,7 +100,9 @@ describe('length-bucketed export', () => {
     }
     // the small budget really did run short and long customers at different padded lengths
     const order = exportOrder(s, s.offsets.subarray(1), MAX_LEN);
-    const widths = new Set(exportBatches(order, (c) => Math.min(MAX_LEN, lengths[c]), 7, 30).map(([, j]) => Math.min(MAX_LEN, lengths[order[j - 1]])));
+    const widths = new Set(
+      exportBatches(order, (c) => Math.min(MAX_LEN, lengths[c]), 7, 30).map(([, j]) => Math.min(MAX_LEN, lengths[order[j - 1]])),
+    );
     expect(widths.size).toBeGreaterThan(3);
   });
 
@@ -127,6 +141,8 @@ describe('embedding on worker threads', () => {
 
   it('refuses to start workers for a family the registry does not know', async () => {
     const { bert4rec } = families;
-    await expect(loadModel(join(root, 'model'), { initBackend: false, workers: 1, family: { ...bert4rec, name: 'not-registered' } })).rejects.toThrow(/CFM_E_STATE.*embed workers failed to start.*not-registered/);
+    await expect(
+      loadModel(join(root, 'model'), { initBackend: false, workers: 1, family: { ...bert4rec, name: 'not-registered' } }),
+    ).rejects.toThrow(/CFM_E_STATE.*embed workers failed to start.*not-registered/);
   });
 });

@@ -20,14 +20,18 @@ export class EmbedPool {
   private nextId = 0;
   private closed = false;
 
-  private constructor(private readonly slots: Slot[], private readonly dir: string) {
+  private constructor(
+    private readonly slots: Slot[],
+    private readonly dir: string,
+  ) {
     for (const slot of slots) {
       slot.worker.on('message', (m: EmbedReply) => {
         const w = this.waiting.get(m.id);
         if (!w) return;
         this.waiting.delete(m.id);
         slot.outstanding--;
-        if (m.error !== undefined || !m.vectors) w.reject(new CfmError('CFM_E_STATE', `embed worker: ${m.error ?? 'no vectors'}`, { file: dir }));
+        if (m.error !== undefined || !m.vectors)
+          w.reject(new CfmError('CFM_E_STATE', `embed worker: ${m.error ?? 'no vectors'}`, { file: dir }));
         else w.resolve(m.vectors);
       });
       slot.worker.on('error', (e) => this.failAll(slot, e));
@@ -39,19 +43,29 @@ export class EmbedPool {
     const data: EmbedWorkerData = { dir, family, backend };
     const file = join(__dirname, `embed-worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
     // sources are TypeScript run through tsx: a worker needs tsx registered before it can require them
-    const code = file.endsWith('.ts') ? `require('tsx/cjs/api').register(); require(${JSON.stringify(file)});` : `require(${JSON.stringify(file)});`;
+    const code = file.endsWith('.ts')
+      ? `require('tsx/cjs/api').register(); require(${JSON.stringify(file)});`
+      : `require(${JSON.stringify(file)});`;
     const workers = Array.from({ length: count }, () => new Worker(code, { eval: true, workerData: data }));
     try {
-      await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-        w.once('error', reject);
-        w.once('message', (m: EmbedReply) => (m.error !== undefined ? reject(new Error(m.error)) : resolve()));
-      })));
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              w.once('error', reject);
+              w.once('message', (m: EmbedReply) => (m.error !== undefined ? reject(new Error(m.error)) : resolve()));
+            }),
+        ),
+      );
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw new CfmError('CFM_E_STATE', `embed workers failed to start: ${(e as Error).message}`, { file: dir });
     }
     for (const w of workers) w.unref();
-    return new EmbedPool(workers.map((worker) => ({ worker, outstanding: 0 })), dir);
+    return new EmbedPool(
+      workers.map((worker) => ({ worker, outstanding: 0 })),
+      dir,
+    );
   }
 
   get size(): number {

@@ -28,7 +28,9 @@ export async function exportEmbeddings(o: ExportEmbeddingsOptions): Promise<Expo
   const total = o.customers.customerIds.length;
   const t0 = performance.now();
   const sink = await openCustomerEmbeddings(o.out, {
-    family: o.model.manifest.family, modelVersion: o.model.modelVersion, asOf: o.asOf,
+    family: o.model.manifest.family,
+    modelVersion: o.model.modelVersion,
+    asOf: o.asOf,
     metadata: { dim: String(o.model.embeddingDim), config_hash: o.model.manifest.configHash, vocab_hash: o.model.manifest.vocabHash },
   });
   progress.start('embed', total);

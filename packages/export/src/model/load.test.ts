@@ -66,13 +66,15 @@ describe('loadModel', () => {
     }
   });
 
-  it('refuses a vocabulary that is not the model\'s', async () => {
+  it("refuses a vocabulary that is not the model's", async () => {
     await expect(loadModel(dir, { vocabHash: 'ffff', initBackend: false })).rejects.toThrow(/CFM_E_VOCAB_MISMATCH/);
   });
 
   it('refuses a tampered weights file', async () => {
     const weights = readdirSync(dir).find((f) => f.endsWith('.bin'))!;
     appendFileSync(join(dir, weights), Uint8Array.from([1]));
-    await expect(loadModel(dir, { initBackend: false })).rejects.toThrow(new RegExp(`CFM_E_ARTIFACT.*${weights.replace('.', '\\.')}: sha256`));
+    await expect(loadModel(dir, { initBackend: false })).rejects.toThrow(
+      new RegExp(`CFM_E_ARTIFACT.*${weights.replace('.', '\\.')}: sha256`),
+    );
   });
 });

@@ -91,7 +91,11 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   }
 
   const loaded: LoadedModel = {
-    manifest, model, modelVersion, maxLen, embeddingDim: model.embeddingDim,
+    manifest,
+    model,
+    modelVersion,
+    maxLen,
+    embeddingDim: model.embeddingDim,
     *embedBatches(customers, o) {
       for (const { rows, batch } of batches(customers, o)) {
         yield { customerIds: batch.customerIds!, rows, vectors: model.embed(batch) };
@@ -113,7 +117,10 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
             const slot = pool.freeSlot();
             if (!slot) break;
             const r: Result = {};
-            r.promise = pool.submit(slot, plan[next].batch).then((v) => void (r.vectors = v), (e) => void (r.error = e));
+            r.promise = pool.submit(slot, plan[next].batch).then(
+              (v) => void (r.vectors = v),
+              (e) => void (r.error = e),
+            );
             results.set(next++, r);
           }
           const due = results.get(emit);
@@ -139,7 +146,8 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
       return { vectors, present, dim };
     },
     score(customers, task, candidates, o) {
-      if (!model.tasks.includes(task)) throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (model has ${model.tasks.join(', ')})`, { field: 'task' });
+      if (!model.tasks.includes(task))
+        throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (model has ${model.tasks.join(', ')})`, { field: 'task' });
       let out: Float32Array | undefined;
       let width = 0;
       for (const { rows, batch } of batches(customers, o)) {
@@ -162,6 +170,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
 async function lookupFamily(name: string, dir: string): Promise<ModelFamily<unknown>> {
   const registry = (await import('@cfm/models')) as { families?: Record<string, ModelFamily<unknown>> };
   const family = registry.families?.[name] ?? Object.values(registry.families ?? {}).find((f) => f.name === name);
-  if (!family) throw new CfmError('CFM_E_ARTIFACT', `no model family "${name}" is registered`, { file: join(dir, MANIFEST_FILE), field: 'family' });
+  if (!family)
+    throw new CfmError('CFM_E_ARTIFACT', `no model family "${name}" is registered`, { file: join(dir, MANIFEST_FILE), field: 'family' });
   return family;
 }

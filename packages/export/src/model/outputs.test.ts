@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { RESERVED_IDS, RESERVED_TOKENS, padBatch, type CustomerModel, type ModelFamily, type PreparedDataset, type Vocabulary } from '@cfm/core';
+import {
+  RESERVED_IDS,
+  RESERVED_TOKENS,
+  padBatch,
+  type CustomerModel,
+  type ModelFamily,
+  type PreparedDataset,
+  type Vocabulary,
+} from '@cfm/core';
 import { families } from '@cfm/models';
 import { initTestBackend, syntheticPrepared } from '@cfm/tensor/testing';
 import { writeModelOutputs } from './outputs';
@@ -17,7 +25,17 @@ const tiny: Record<string, Record<string, unknown>> = {
   bert4rec: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, warmupSteps: 2, validCustomers: 16 },
   mcm: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, warmupSteps: 2, validCustomers: 16, samplesPerSequence: 1 },
   shopperbert: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, textDim: 8, batchSize: 16, warmupSteps: 2, yearMin: 1970, yearCount: 3 },
-  dmt: { featureDim: 4, nHeads: 2, expertSizes: [8], utilitySizes: [4], biasSizes: [4], experts: 2, batchSize: 8, warmupSteps: 2, bias: ['position', 'neighbour'] },
+  dmt: {
+    featureDim: 4,
+    nHeads: 2,
+    expertSizes: [8],
+    utilitySizes: [4],
+    biasSizes: [4],
+    experts: 2,
+    batchSize: 8,
+    warmupSteps: 2,
+    bias: ['position', 'neighbour'],
+  },
   'session-heads': { hidden: 16, idDim: 8, maxLen: 12, batchSize: 16, validShare: 0 },
   sasrec: { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, warmupSteps: 2, validCustomers: 16 },
 };
@@ -81,13 +99,24 @@ describe('writeModelOutputs', () => {
       const outDir = join(root, name);
       try {
         const seqs = data.test.history;
-        const res = await writeModelOutputs({ model, data, sequences: seqs, outDir, family: name, modelVersion: 'v1', asOf: '2024-01-01', topK: K });
+        const res = await writeModelOutputs({
+          model,
+          data,
+          sequences: seqs,
+          outDir,
+          family: name,
+          modelVersion: 'v1',
+          asOf: '2024-01-01',
+          topK: K,
+        });
         const n = seqs.customerIds.length;
         expect(model.tasks).toEqual(expect.arrayContaining(expectedTasks[name]));
         expect(res.tasks).toEqual(model.tasks);
         expect(res.rows.embeddings).toBe(n);
         expect(readdirSync(outDir).sort()).toEqual(['embeddings.parquet', 'topk.parquet']);
-        const emb = await query(`SELECT count(*), count(DISTINCT customer_id), min(len(vector)), max(len(vector)) FROM read_parquet('${join(outDir, 'embeddings.parquet')}')`);
+        const emb = await query(
+          `SELECT count(*), count(DISTINCT customer_id), min(len(vector)), max(len(vector)) FROM read_parquet('${join(outDir, 'embeddings.parquet')}')`,
+        );
         expect(emb[0].map(Number)).toEqual([n, n, model.embeddingDim, model.embeddingDim]);
 
         const topk = join(outDir, 'topk.parquet');
@@ -101,8 +130,13 @@ describe('writeModelOutputs', () => {
           const k = Math.min(K, real.size);
           const ids = (await query(`SELECT DISTINCT item_id FROM read_parquet('${topk}') WHERE task = '${task}'`)).map((r) => String(r[0]));
           expect(ids.length, task).toBeGreaterThan(0);
-          expect(ids.filter((id) => !real.has(id)), `${task} ids outside the ${out.vocab} vocabulary`).toEqual([]);
-          const perCustomer = await query(`SELECT customer_id, count(*), count(DISTINCT item_id), min(rank), max(rank) FROM read_parquet('${topk}') WHERE task = '${task}' GROUP BY 1`);
+          expect(
+            ids.filter((id) => !real.has(id)),
+            `${task} ids outside the ${out.vocab} vocabulary`,
+          ).toEqual([]);
+          const perCustomer = await query(
+            `SELECT customer_id, count(*), count(DISTINCT item_id), min(rank), max(rank) FROM read_parquet('${topk}') WHERE task = '${task}' GROUP BY 1`,
+          );
           expect(perCustomer.length, task).toBe(n);
           for (const row of perCustomer) expect(row.slice(1).map(Number), `${task} ${row[0]}`).toEqual([k, k, 1, k]);
           total += n * k;
@@ -114,14 +148,26 @@ describe('writeModelOutputs', () => {
     });
   }
 
-  it("shopperbert: category tasks export category ids (not item ids) and date parts their labels", async () => {
+  it('shopperbert: category tasks export category ids (not item ids) and date parts their labels', async () => {
     const data = prepared(16);
     const model = await trained(families.shopperbert, data, false);
     const outDir = join(root, 'shopperbert-categories');
     try {
       expect(model.tasks).toEqual(expect.arrayContaining(['next-category1', 'next-category2', 'next-month']));
-      await writeModelOutputs({ model, data, sequences: data.test.history, outDir, family: 'shopperbert', modelVersion: 'v1', asOf: '2024-01-01', topK: 20 });
-      const ids = async (task: string) => (await query(`SELECT DISTINCT item_id FROM read_parquet('${join(outDir, 'topk.parquet')}') WHERE task = '${task}'`)).map((r) => String(r[0])).sort();
+      await writeModelOutputs({
+        model,
+        data,
+        sequences: data.test.history,
+        outDir,
+        family: 'shopperbert',
+        modelVersion: 'v1',
+        asOf: '2024-01-01',
+        topK: 20,
+      });
+      const ids = async (task: string) =>
+        (await query(`SELECT DISTINCT item_id FROM read_parquet('${join(outDir, 'topk.parquet')}') WHERE task = '${task}'`))
+          .map((r) => String(r[0]))
+          .sort();
       // every real category of a level is ranked (20 > its size), and no item token shows up among them
       expect(await ids('next-category1')).toEqual(data.vocabs.category1.tokens.slice(RESERVED_IDS).sort());
       expect(await ids('next-category2')).toEqual(data.vocabs.category2.tokens.slice(RESERVED_IDS).sort());
@@ -140,9 +186,26 @@ describe('writeModelOutputs', () => {
     const beats: Array<{ done: number; total: number }> = [];
     const outDir = join(root, 'ends');
     try {
-      await writeModelOutputs({ model, data, sequences: seqs, rows, ends, outDir, family: 'bert4rec', modelVersion: 'v1', asOf: '2024-01-01', topK: 3, heartbeat: (p) => beats.push(p) });
-      expect(beats).toEqual([{ done: 256, total: 290 }, { done: 290, total: 290 }]);
-      const got = await query(`SELECT customer_id, vector FROM read_parquet('${join(outDir, 'embeddings.parquet')}') WHERE customer_id = '${seqs.customerIds[7]}'`);
+      await writeModelOutputs({
+        model,
+        data,
+        sequences: seqs,
+        rows,
+        ends,
+        outDir,
+        family: 'bert4rec',
+        modelVersion: 'v1',
+        asOf: '2024-01-01',
+        topK: 3,
+        heartbeat: (p) => beats.push(p),
+      });
+      expect(beats).toEqual([
+        { done: 256, total: 290 },
+        { done: 290, total: 290 },
+      ]);
+      const got = await query(
+        `SELECT customer_id, vector FROM read_parquet('${join(outDir, 'embeddings.parquet')}') WHERE customer_id = '${seqs.customerIds[7]}'`,
+      );
       const cut = model.embed(padBatch(seqs, [7], { maxLen: model.maxLen, ends: Int32Array.of(seqs.offsets[7] + 2) }));
       const full = model.embed(padBatch(seqs, [7], { maxLen: model.maxLen }));
       // the batch of 256 and a batch of one may take different kernel paths on native TensorFlow: equal to float32 rounding
@@ -150,10 +213,24 @@ describe('writeModelOutputs', () => {
       expect(exported).toHaveLength(cut.length);
       exported.forEach((v, i) => expect(v).toBeCloseTo(cut[i], 5));
       expect(Math.max(...Array.from(cut, (v, i) => Math.abs(v - full[i])))).toBeGreaterThan(1e-3);
-      const ids = await query(`SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE customer_id IN ('c0', 'c4', 'c295')) FROM read_parquet('${join(outDir, 'topk.parquet')}')`);
+      const ids = await query(
+        `SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE customer_id IN ('c0', 'c4', 'c295')) FROM read_parquet('${join(outDir, 'topk.parquet')}')`,
+      );
       expect(ids[0].map(Number)).toEqual([290, 0]);
-      await expect(writeModelOutputs({ model, data, sequences: seqs, rows, ends: ends.subarray(1), outDir, family: 'bert4rec', modelVersion: 'v1', asOf: '2024-01-01', topK: 3 }))
-        .rejects.toThrow(/289 ends for 290 rows/);
+      await expect(
+        writeModelOutputs({
+          model,
+          data,
+          sequences: seqs,
+          rows,
+          ends: ends.subarray(1),
+          outDir,
+          family: 'bert4rec',
+          modelVersion: 'v1',
+          asOf: '2024-01-01',
+          topK: 3,
+        }),
+      ).rejects.toThrow(/289 ends for 290 rows/);
     } finally {
       model.dispose();
     }
@@ -165,7 +242,18 @@ describe('writeModelOutputs', () => {
     const outDir = join(root, 'aborted');
     const ctl = new AbortController();
     try {
-      const run = writeModelOutputs({ model, data, sequences: data.test.history, outDir, family: 'bert4rec', modelVersion: 'v1', asOf: '2024-01-01', topK: 3, signal: ctl.signal, heartbeat: () => ctl.abort() });
+      const run = writeModelOutputs({
+        model,
+        data,
+        sequences: data.test.history,
+        outDir,
+        family: 'bert4rec',
+        modelVersion: 'v1',
+        asOf: '2024-01-01',
+        topK: 3,
+        signal: ctl.signal,
+        heartbeat: () => ctl.abort(),
+      });
       await expect(run).rejects.toThrow(/cancelled after 256 of 300/);
       expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
     } finally {

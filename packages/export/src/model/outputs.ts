@@ -1,7 +1,16 @@
 /** A model's outputs for a set of customers: their embeddings and, for EVERY task, the top-k of the task's
  * scores over the vocabulary its columns index (`model.taskOutputs`), as real token ids. */
 import { join } from 'node:path';
-import { CfmError, RESERVED_IDS, silentProgress, padBatch, type CustomerModel, type CustomerSequences, type ProgressReporter, type Vocabularies } from '@cfm/core';
+import {
+  CfmError,
+  RESERVED_IDS,
+  silentProgress,
+  padBatch,
+  type CustomerModel,
+  type CustomerSequences,
+  type ProgressReporter,
+  type Vocabularies,
+} from '@cfm/core';
 import type { ParquetSink } from '../parquet-sink';
 import { appendTopK, openCustomerEmbeddings, openTopKScores } from '../writers';
 
@@ -44,9 +53,13 @@ export function taskTokens(model: CustomerModel, vocabs: Vocabularies): Record<s
   const out: Record<string, readonly string[]> = {};
   for (const task of model.tasks) {
     const o = model.taskOutputs[task];
-    if (!o) throw new CfmError('CFM_E_CONFIG', `${model.family} declares no output vocabulary for task "${task}"`, { field: 'taskOutputs' });
+    if (!o)
+      throw new CfmError('CFM_E_CONFIG', `${model.family} declares no output vocabulary for task "${task}"`, { field: 'taskOutputs' });
     const tokens = o.tokens ?? vocabs[o.vocab]?.tokens;
-    if (!tokens) throw new CfmError('CFM_E_CONFIG', `task "${task}" scores the "${o.vocab}" vocabulary, which the data does not have`, { field: `vocabs.${o.vocab}` });
+    if (!tokens)
+      throw new CfmError('CFM_E_CONFIG', `task "${task}" scores the "${o.vocab}" vocabulary, which the data does not have`, {
+        field: `vocabs.${o.vocab}`,
+      });
     out[task] = tokens;
   }
   return out;
@@ -57,9 +70,11 @@ export function taskTokens(model: CustomerModel, vocabs: Vocabularies): Record<s
  * into place once complete. Reserved tokens ([PAD] [MASK] [CLS] [OOV]) are never exported. */
 export async function writeModelOutputs(o: ModelOutputsOptions): Promise<ModelOutputsResult> {
   const { model, sequences: seqs } = o;
-  if (!Number.isInteger(o.topK) || o.topK < 1) throw new CfmError('CFM_E_CONFIG', `topK must be a positive integer, got ${o.topK}`, { field: 'topK' });
+  if (!Number.isInteger(o.topK) || o.topK < 1)
+    throw new CfmError('CFM_E_CONFIG', `topK must be a positive integer, got ${o.topK}`, { field: 'topK' });
   const rows = o.rows ?? seqs.customerIds.map((_, c) => c);
-  if (o.ends && o.ends.length !== rows.length) throw new CfmError('CFM_E_CONFIG', `${o.ends.length} ends for ${rows.length} rows (one per row)`, { field: 'ends' });
+  if (o.ends && o.ends.length !== rows.length)
+    throw new CfmError('CFM_E_CONFIG', `${o.ends.length} ends for ${rows.length} rows (one per row)`, { field: 'ends' });
   const tokens = taskTokens(model, o.data.vocabs);
   const tasks = [...model.tasks];
   const real = Object.fromEntries(tasks.map((t) => [t, tokens[t].slice(RESERVED_IDS)]));
@@ -75,7 +90,8 @@ export async function writeModelOutputs(o: ModelOutputsOptions): Promise<ModelOu
     sinks.push(topk);
     progress.start('export', rows.length);
     for (let s = 0; s < rows.length; s += BATCH) {
-      if (o.signal?.aborted) throw new CfmError('CFM_E_STATE', `export cancelled after ${s} of ${rows.length} customers`, { file: o.outDir }, true);
+      if (o.signal?.aborted)
+        throw new CfmError('CFM_E_STATE', `export cancelled after ${s} of ${rows.length} customers`, { file: o.outDir }, true);
       const part = rows.slice(s, s + BATCH);
       const ends = o.ends?.subarray(s, s + part.length);
       const batch = padBatch(seqs, part, { maxLen: model.maxLen, itemFeatures: o.data.itemFeatures, ends, times: true });
@@ -103,7 +119,9 @@ export async function writeModelOutputs(o: ModelOutputsOptions): Promise<ModelOu
 function realColumns(scores: Float32Array, b: number, tokens: readonly string[], task: string): Float32Array {
   const v = tokens.length;
   if (scores.length !== b * v) {
-    throw new CfmError('CFM_E_STATE', `task "${task}" gave ${scores.length / b} scores per customer for a vocabulary of ${v}`, { field: 'taskOutputs' });
+    throw new CfmError('CFM_E_STATE', `task "${task}" gave ${scores.length / b} scores per customer for a vocabulary of ${v}`, {
+      field: 'taskOutputs',
+    });
   }
   const w = v - RESERVED_IDS;
   const out = new Float32Array(b * w);

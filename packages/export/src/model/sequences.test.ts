@@ -27,7 +27,11 @@ describe('point-in-time sequences', () => {
     expect(() => asOfSeconds('01/05/2024x')).toThrow(/CFM_E_CONFIG.*field "asOf"/);
   });
   it('appends each eval target to its history as the latest event', () => {
-    const full = fullSequences({ history: seqs, targets: Int32Array.from([13, 21, 32]), targetTimes: Float64Array.from([day('2024-02-01'), day('2024-02-02'), day('2024-02-03')]) });
+    const full = fullSequences({
+      history: seqs,
+      targets: Int32Array.from([13, 21, 32]),
+      targetTimes: Float64Array.from([day('2024-02-01'), day('2024-02-02'), day('2024-02-03')]),
+    });
     expect(Array.from(full.offsets)).toEqual([0, 4, 6, 9]);
     expect(Array.from(full.items)).toEqual([10, 11, 12, 13, 20, 21, 30, 31, 32]);
     expect(full.times[3]).toBe(day('2024-02-01'));
@@ -36,9 +40,28 @@ describe('point-in-time sequences', () => {
 
 describe('allCustomers', () => {
   it('takes test customers with their target, then customers only in train, once each', () => {
-    const test = { history: { ...seqs, customerIds: ['a', 'b', 'c'] }, targets: Int32Array.from([13, 21, 32]), targetTimes: Float64Array.from([1, 2, 3].map((d) => day(`2024-03-0${d}`))) };
-    const train: CustomerSequences = { customerIds: ['a', 'z'], offsets: Int32Array.from([0, 1, 3]), items: Int32Array.from([10, 90, 91]), types: new Int32Array(3), times: Float64Array.from([1, 2, 3]) };
-    const empty = { history: { customerIds: [], offsets: Int32Array.from([0]), items: new Int32Array(0), types: new Int32Array(0), times: new Float64Array(0) }, targets: new Int32Array(0) };
+    const test = {
+      history: { ...seqs, customerIds: ['a', 'b', 'c'] },
+      targets: Int32Array.from([13, 21, 32]),
+      targetTimes: Float64Array.from([1, 2, 3].map((d) => day(`2024-03-0${d}`))),
+    };
+    const train: CustomerSequences = {
+      customerIds: ['a', 'z'],
+      offsets: Int32Array.from([0, 1, 3]),
+      items: Int32Array.from([10, 90, 91]),
+      types: new Int32Array(3),
+      times: Float64Array.from([1, 2, 3]),
+    };
+    const empty = {
+      history: {
+        customerIds: [],
+        offsets: Int32Array.from([0]),
+        items: new Int32Array(0),
+        types: new Int32Array(0),
+        times: new Float64Array(0),
+      },
+      targets: new Int32Array(0),
+    };
     const all = allCustomers({ train, valid: empty, test });
     expect(all.customerIds).toEqual(['a', 'b', 'c', 'z']);
     expect(Array.from(all.offsets)).toEqual([0, 4, 6, 9, 11]);

@@ -15,12 +15,16 @@ export function fullSequences(set: EvalSet & { targetTimes?: Float64Array }): Cu
   if (!set.targetTimes) throw new CfmError('CFM_E_MISSING_COLUMN', 'eval set has no target times', { field: 'targetTimes' });
   const total = h.items.length + n;
   const out: CustomerSequences = {
-    customerIds: h.customerIds, offsets: new Int32Array(n + 1),
-    items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total),
+    customerIds: h.customerIds,
+    offsets: new Int32Array(n + 1),
+    items: new Int32Array(total),
+    types: new Int32Array(total),
+    times: new Float64Array(total),
   };
   let t = 0;
   for (let c = 0; c < n; c++) {
-    const s = h.offsets[c], e = h.offsets[c + 1];
+    const s = h.offsets[c],
+      e = h.offsets[c + 1];
     out.items.set(h.items.subarray(s, e), t);
     out.types.set(h.types.subarray(s, e), t);
     out.times.set(h.times.subarray(s, e), t);
@@ -40,7 +44,8 @@ export function asOfEnds(seqs: CustomerSequences, asOfSec: number): Int32Array {
   const n = seqs.customerIds.length;
   const ends = new Int32Array(n);
   for (let c = 0; c < n; c++) {
-    let lo = seqs.offsets[c], hi = seqs.offsets[c + 1];
+    let lo = seqs.offsets[c],
+      hi = seqs.offsets[c + 1];
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (seqs.times[mid] < asOfSec) lo = mid + 1;
@@ -64,9 +69,14 @@ export function exportOrder(seqs: CustomerSequences, ends: Int32Array, maxLen: n
  * at most `maxTokens` padded tokens (rows × the batch's longest length, +1 for an appended [MASK]), so that
  * the long tail of a short-sequence dataset does not pad a whole batch to maxLen. A row longer than the
  * budget on its own still gets a batch. Returns [start, end) ranges into `order`. */
-export function exportBatches(order: ArrayLike<number>, length: (c: number) => number, batchSize: number, maxTokens = Infinity): Array<[number, number]> {
+export function exportBatches(
+  order: ArrayLike<number>,
+  length: (c: number) => number,
+  batchSize: number,
+  maxTokens = Infinity,
+): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i + 1;
     while (j < order.length && j - i < batchSize && (j - i + 1) * (length(order[j]) + 1) <= maxTokens) j++;
     out.push([i, j]);
@@ -95,12 +105,16 @@ export function allCustomers(data: { train: CustomerSequences; valid: EvalSet; t
 function pick(s: CustomerSequences, rows: number[]): CustomerSequences {
   const total = rows.reduce((a, c) => a + s.offsets[c + 1] - s.offsets[c], 0);
   const out: CustomerSequences = {
-    customerIds: rows.map((c) => s.customerIds[c]), offsets: new Int32Array(rows.length + 1),
-    items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total),
+    customerIds: rows.map((c) => s.customerIds[c]),
+    offsets: new Int32Array(rows.length + 1),
+    items: new Int32Array(total),
+    types: new Int32Array(total),
+    times: new Float64Array(total),
   };
   let t = 0;
   rows.forEach((c, r) => {
-    const a = s.offsets[c], b = s.offsets[c + 1];
+    const a = s.offsets[c],
+      b = s.offsets[c + 1];
     out.items.set(s.items.subarray(a, b), t);
     out.types.set(s.types.subarray(a, b), t);
     out.times.set(s.times.subarray(a, b), t);
@@ -113,8 +127,15 @@ function pick(s: CustomerSequences, rows: number[]): CustomerSequences {
 function concatSequences(parts: CustomerSequences[]): CustomerSequences {
   const rows = parts.reduce((a, p) => a + p.customerIds.length, 0);
   const total = parts.reduce((a, p) => a + p.items.length, 0);
-  const out: CustomerSequences = { customerIds: [], offsets: new Int32Array(rows + 1), items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total) };
-  let c = 0, t = 0;
+  const out: CustomerSequences = {
+    customerIds: [],
+    offsets: new Int32Array(rows + 1),
+    items: new Int32Array(total),
+    types: new Int32Array(total),
+    times: new Float64Array(total),
+  };
+  let c = 0,
+    t = 0;
   for (const p of parts) {
     p.customerIds.forEach((id) => out.customerIds.push(id));
     for (let k = 1; k < p.offsets.length; k++) out.offsets[c + k] = t + p.offsets[k];

@@ -14,7 +14,10 @@ export function windows(seqs: CustomerSequences, maxLen: number, stride: number)
 
 export class ClozeSampler {
   private readonly order: WindowBatches;
-  constructor(readonly seqs: CustomerSequences, readonly o: { maxLen: number; batchSize: number; maskProb: number; lastItemMaskProb: number; windowStride: number; seed: number }) {
+  constructor(
+    readonly seqs: CustomerSequences,
+    readonly o: { maxLen: number; batchSize: number; maskProb: number; lastItemMaskProb: number; windowStride: number; seed: number },
+  ) {
     this.order = new WindowBatches(windows(seqs, o.maxLen, o.windowStride), o.batchSize, o.seed);
   }
   get batchesPerEpoch(): number {

@@ -7,8 +7,18 @@ export const Bert4RecConfig = TransformerConfig.extend({
   maxLen: z.int().positive().default(50).describe('max sequence length N: 50 for Beauty, 200 for ML-1m (paper §4.3)'),
   attnDropout: z.number().min(0).max(1).default(0.1).describe('dropout on attention probabilities'),
   maskProb: z.number().gt(0).lt(1).default(0.6).describe('Cloze mask proportion ρ: 0.6 Beauty, 0.2 ML-1m (paper Fig. 6 best)'),
-  lastItemMaskProb: z.number().min(0).max(1).default(0.1).describe('share of training sequences that mask only their last item (paper §3.6; ratio ours)'),
-  windowStride: z.number().gt(0).max(1).default(0.5).describe('sequences longer than maxLen are cut into windows every stride × maxLen items'),
+  lastItemMaskProb: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .describe('share of training sequences that mask only their last item (paper §3.6; ratio ours)'),
+  windowStride: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.5)
+    .describe('sequences longer than maxLen are cut into windows every stride × maxLen items'),
   ...TrainerConfig.shape,
   lr: z.number().positive().default(1e-4).describe('Adam learning rate (paper 1e-4)'),
   weightDecay: z.number().min(0).default(0.01).describe('weight decay (paper l2 0.01; decoupled here)'),

@@ -10,7 +10,17 @@ function step(fused: boolean, maxLen: number) {
   process.env.CFM_FUSED_EMBED = process.env.CFM_FUSED_HEAD = fused ? '1' : '0';
   resetRuntimeOptions();
   const d = syntheticPrepared({ customers: 12, items: 25, minLen: 3, maxLen: 20 });
-  const config = Bert4RecConfig.parse({ dModel: 8, nHeads: 2, nLayers: 2, maxLen, batchSize: 5, dropout: 0.3, attnDropout: 0.2, maskProb: 0.5, seed: 4 });
+  const config = Bert4RecConfig.parse({
+    dModel: 8,
+    nHeads: 2,
+    nLayers: 2,
+    maxLen,
+    batchSize: 5,
+    dropout: 0.3,
+    attnDropout: 0.2,
+    maskProb: 0.5,
+    seed: 4,
+  });
   const model = new Bert4RecModel(config, d.vocabs.item.tokens.length, d.vocabs.item.hash);
   // non-zero biases and norms, so that their gradients are exercised
   for (const [, v] of model.params.trainable()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', 5)));
@@ -19,7 +29,12 @@ function step(fused: boolean, maxLen: number) {
   const active = fusedEmbedActive(new Ctx(true, 1)) && fusedHeadActive();
   // scaled by 2.5: the gradients must follow dy, not assume it is 1
   const out = tf.variableGrads(() => tf.mul(model.loss(b, new Ctx(true, 9)), 2.5) as tf.Scalar, vars);
-  const res = { active, value: out.value.dataSync()[0], grads: vars.map((v) => Array.from(out.grads[v.name].dataSync())), names: [...model.params.trainable().keys()] };
+  const res = {
+    active,
+    value: out.value.dataSync()[0],
+    grads: vars.map((v) => Array.from(out.grads[v.name].dataSync())),
+    names: [...model.params.trainable().keys()],
+  };
   tf.dispose([out.value, ...Object.values(out.grads)]);
   return res;
 }

@@ -33,7 +33,12 @@ export class ItemHead {
   }
   /** loss(tf.gather(h, positions), table, labels) as one native call (fusedItemHeadCE); only where fusedHeadActive() */
   fusedLoss(h: tf.Tensor2D, positions: Int32Array, table: tf.Tensor2D, labels: Int32Array): tf.Scalar {
-    const p = { w: this.proj.w as tf.Tensor2D, b: this.proj.b as tf.Tensor1D, gamma: this.norm.gamma as tf.Tensor1D, beta: this.norm.beta as tf.Tensor1D };
+    const p = {
+      w: this.proj.w as tf.Tensor2D,
+      b: this.proj.b as tf.Tensor1D,
+      gamma: this.norm.gamma as tf.Tensor1D,
+      beta: this.norm.beta as tf.Tensor1D,
+    };
     return fusedItemHeadCE(h, positions, labels, { ...p, table, bias: this.bias as tf.Tensor1D });
   }
 }

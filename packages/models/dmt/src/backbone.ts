@@ -18,7 +18,9 @@ export class ItemEmbedding {
   }
   /** ids: feature → [R, L] → [R, L, D] */
   apply(ids: Record<string, Int32Array>, shape: [number, number]): tf.Tensor3D {
-    return tf.tidy(() => this.emb.apply(Object.fromEntries(Object.entries(ids).map(([f, v]) => [f, tf.tensor2d(v, shape, 'int32')]))) as tf.Tensor3D);
+    return tf.tidy(
+      () => this.emb.apply(Object.fromEntries(Object.entries(ids).map(([f, v]) => [f, tf.tensor2d(v, shape, 'int32')]))) as tf.Tensor3D,
+    );
   }
 }
 
@@ -26,10 +28,22 @@ export class InterestExtractor {
   readonly positions?: Positions;
   readonly encoder?: TransformerEncoder;
   readonly decoder?: TargetAttention;
-  constructor(p: Params, name: string, readonly c: DmtConfig, readonly dim: number) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly c: DmtConfig,
+    readonly dim: number,
+  ) {
     if (c.encoder === 'transformer') {
-      if (c.positions !== 'none') this.positions = new Positions(p, `${name}/position`, c.maxLen, dim, c.positions === 'learned' ? 'learned' : 'sinusoidal');
-      this.encoder = new TransformerEncoder(p, `${name}/encoder`, { dModel: dim, nHeads: c.nHeads, nLayers: c.nLayers, dropout: c.dropout, dFf: 2 * dim });
+      if (c.positions !== 'none')
+        this.positions = new Positions(p, `${name}/position`, c.maxLen, dim, c.positions === 'learned' ? 'learned' : 'sinusoidal');
+      this.encoder = new TransformerEncoder(p, `${name}/encoder`, {
+        dModel: dim,
+        nHeads: c.nHeads,
+        nLayers: c.nLayers,
+        dropout: c.dropout,
+        dFf: 2 * dim,
+      });
     }
     if (c.encoder !== 'pooling') this.decoder = new TargetAttention(p, `${name}/decoder`, dim, c.nHeads, c.dropout);
   }

@@ -89,16 +89,31 @@ export function makeBatch(set: ImpressionSet, rows: ArrayLike<number>, o: BatchO
   const seqs: Record<string, SeqInput> = {};
   for (const [b, h] of Object.entries(set.histories)) {
     const pb = padBatch(h, rows, { maxLen: o.maxLens[b] ?? 50 });
-    const ids: Record<string, Int32Array> = { item: new Int32Array(pb.items.length), ...Object.fromEntries(o.features.map((f) => [f, new Int32Array(pb.items.length)])) };
+    const ids: Record<string, Int32Array> = {
+      item: new Int32Array(pb.items.length),
+      ...Object.fromEntries(o.features.map((f) => [f, new Int32Array(pb.items.length)])),
+    };
     pb.items.forEach((it, t) => feats(it, ids, t));
     seqs[b] = { len: pb.maxLen, ids };
   }
   const N = R * Q;
-  const target: Record<string, Int32Array> = { item: new Int32Array(N), ...Object.fromEntries(o.features.map((f) => [f, new Int32Array(N)])) };
+  const target: Record<string, Int32Array> = {
+    item: new Int32Array(N),
+    ...Object.fromEntries(o.features.map((f) => [f, new Int32Array(N)])),
+  };
   const b: DmtBatch = {
-    requests: R, listLen: Q, seqs, target, mask: new Float32Array(N), index: new Int32Array(N).fill(-1),
-    position: new Int32Array(N), page: new Int32Array(N), categories: new Int32Array(N * (1 + K)), sameCategory: new Int32Array(N),
-    dense: new Float32Array(N * F), labels: { ctr: new Float32Array(N), cvr: new Float32Array(N) },
+    requests: R,
+    listLen: Q,
+    seqs,
+    target,
+    mask: new Float32Array(N),
+    index: new Int32Array(N).fill(-1),
+    position: new Int32Array(N),
+    page: new Int32Array(N),
+    categories: new Int32Array(N * (1 + K)),
+    sameCategory: new Int32Array(N),
+    dense: new Float32Array(N * F),
+    labels: { ctr: new Float32Array(N), cvr: new Float32Array(N) },
   };
   for (let r = 0; r < R; r++) {
     const from = set.offsets[rows[r]];

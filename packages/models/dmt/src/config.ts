@@ -11,19 +11,38 @@ export type BiasFeature = (typeof BIAS_FEATURES)[number];
 
 export const DmtConfig = TransformerConfig.extend({
   behaviours: z.array(BehaviourSpec).min(1).default(DMT_BEHAVIOURS).describe('click 50 / 7 d, cart 10 / 1 y, order 10 / 1 y (DMT §3.1)'),
-  itemFeatures: z.array(z.string()).default(['category', 'brand', 'shop']).describe('item = concat of item + these feature embeddings (DMT §4.1: product, category, brand, shop); missing ones are skipped'),
+  itemFeatures: z
+    .array(z.string())
+    .default(['category', 'brand', 'shop'])
+    .describe('item = concat of item + these feature embeddings (DMT §4.1: product, category, brand, shop); missing ones are skipped'),
   featureDim: z.int().positive().default(16).describe('embedding size per item feature; dModel = featureDim × (1 + features)'),
-  dModel: z.int().positive().default(64).describe('unused: the model width is featureDim × (1 + item features found); it must divide by nHeads'),
+  dModel: z
+    .int()
+    .positive()
+    .default(64)
+    .describe('unused: the model width is featureDim × (1 + item features found); it must divide by nHeads'),
   nHeads: z.int().positive().default(2).describe('attention heads in encoder and decoder'),
   nLayers: z.int().positive().default(1).describe('self-attention blocks in each behaviour encoder'),
   maxLen: z.int().positive().default(50).describe('longest behaviour sequence (positions table size)'),
-  encoder: z.enum(['transformer', 'attention', 'pooling']).default('transformer').describe('transformer = DMT; attention = DIN (target attention on raw embeddings); pooling = DNN (mean of embeddings)'),
-  positions: z.enum(['none', 'sinusoidal', 'learned']).default('learned').describe('positional encoding of behaviour sequences (DMT Table 3: learned best)'),
-  multiTask: z.enum(['single', 'shared-bottom', 'mmoe']).default('mmoe').describe('single = one separate network per task; shared-bottom; MMoE (DMT §4.3)'),
+  encoder: z
+    .enum(['transformer', 'attention', 'pooling'])
+    .default('transformer')
+    .describe('transformer = DMT; attention = DIN (target attention on raw embeddings); pooling = DNN (mean of embeddings)'),
+  positions: z
+    .enum(['none', 'sinusoidal', 'learned'])
+    .default('learned')
+    .describe('positional encoding of behaviour sequences (DMT Table 3: learned best)'),
+  multiTask: z
+    .enum(['single', 'shared-bottom', 'mmoe'])
+    .default('mmoe')
+    .describe('single = one separate network per task; shared-bottom; MMoE (DMT §4.3)'),
   experts: z.int().positive().default(4).describe('MMoE experts N (DMT Fig. 3 shows 4)'),
   expertSizes: z.array(z.int().positive()).min(1).default([128, 64]).describe('expert MLP / shared-bottom hidden sizes'),
   utilitySizes: z.array(z.int().positive()).default([32]).describe('hidden sizes of each task utility network NN_U'),
-  bias: z.array(z.enum(BIAS_FEATURES)).default(['neighbour']).describe('bias deep network inputs (DMT §4.4; [] = no bias network; online DMT used neighbouring)'),
+  bias: z
+    .array(z.enum(BIAS_FEATURES))
+    .default(['neighbour'])
+    .describe('bias deep network inputs (DMT §4.4; [] = no bias network; online DMT used neighbouring)'),
   biasSizes: z.array(z.int().positive()).default([32]).describe('hidden sizes of the bias network NN_B'),
   maxPosition: z.int().positive().default(400).describe('largest position index embedded (DMT: 400)'),
   maxPage: z.int().positive().default(100).describe('largest page embedded (DMT: 100)'),
@@ -41,8 +60,10 @@ export const DmtConfig = TransformerConfig.extend({
   warmupSteps: z.int().min(0).default(10).describe('linear warm-up steps'),
   validCustomers: z.int().min(0).default(0).describe('unused (validation uses the held-out requests)'),
 }).superRefine((c, ctx) => {
-  if (c.lossWeights.length < c.tasks.length) ctx.addIssue({ code: 'custom', path: ['lossWeights'], message: `need one weight per task (${c.tasks.length})` });
-  if (c.servingWeights.length < c.tasks.length) ctx.addIssue({ code: 'custom', path: ['servingWeights'], message: `need one weight per task (${c.tasks.length})` });
+  if (c.lossWeights.length < c.tasks.length)
+    ctx.addIssue({ code: 'custom', path: ['lossWeights'], message: `need one weight per task (${c.tasks.length})` });
+  if (c.servingWeights.length < c.tasks.length)
+    ctx.addIssue({ code: 'custom', path: ['servingWeights'], message: `need one weight per task (${c.tasks.length})` });
 });
 export type DmtConfig = z.infer<typeof DmtConfig>;
 

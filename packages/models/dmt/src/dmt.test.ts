@@ -4,9 +4,31 @@ import { simulate } from '@cfm/simulator';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
 import * as tf from '@tensorflow/tfjs';
 import { Ctx } from '@cfm/tensor';
-import { buildImpressionSet, catalogueFromItems, denseColumns, dmt, DmtConfig, DmtModel, makeBatch, pageViewImpressions, taskMetrics, type ImpressionRow } from './index';
+import {
+  buildImpressionSet,
+  catalogueFromItems,
+  denseColumns,
+  dmt,
+  DmtConfig,
+  DmtModel,
+  makeBatch,
+  pageViewImpressions,
+  taskMetrics,
+  type ImpressionRow,
+} from './index';
 
-const tiny = { featureDim: 4, nHeads: 2, expertSizes: [8], utilitySizes: [4], biasSizes: [4], experts: 2, batchSize: 8, lr: 1e-2, warmupSteps: 2, bias: ['position', 'neighbour'] };
+const tiny = {
+  featureDim: 4,
+  nHeads: 2,
+  expertSizes: [8],
+  utilitySizes: [4],
+  biasSizes: [4],
+  experts: 2,
+  batchSize: 8,
+  lr: 1e-2,
+  warmupSteps: 2,
+  bias: ['position', 'neighbour'],
+};
 describeCustomerModel(dmt, tiny, () => syntheticPrepared({ customers: 48, items: 20, minLen: 8, maxLen: 14 }), { epochs: 3 });
 
 const sim = simulate({ customers: 40, items: 400, days: 60, seed: 3, outputs: { queries: false, incentives: false, itemText: false } });
@@ -19,7 +41,8 @@ describe('impression sets', () => {
     expect(set.item.length).toBe(sim.impressions.length);
     expect(set.offsets[set.offsets.length - 1]).toBe(sim.impressions.length);
     for (const h of Object.values(set.histories))
-      for (let r = 0; r < set.offsets.length - 1; r++) for (let t = h.offsets[r]; t < h.offsets[r + 1]; t++) expect(h.times[t]).toBeLessThan(set.requestTs[r]);
+      for (let r = 0; r < set.offsets.length - 1; r++)
+        for (let t = h.offsets[r]; t < h.offsets[r + 1]; t++) expect(h.times[t]).toBeLessThan(set.requestTs[r]);
     const click = set.histories.click;
     const windowed = Array.from({ length: set.offsets.length - 1 }, (_, r) => r).filter((r) => click.offsets[r + 1] > click.offsets[r]);
     for (const r of windowed) expect(set.requestTs[r] - click.times[click.offsets[r]]).toBeLessThanOrEqual(7 * 86_400);
@@ -72,13 +95,16 @@ describe('training and serving', () => {
     l2.dispose();
     m.dispose();
   });
-  it('read only their own behaviours\' dense columns from a set built for more behaviours', async () => {
+  it("read only their own behaviours' dense columns from a set built for more behaviours", async () => {
     const all = DmtConfig.parse({ ...tiny }).behaviours;
     const m = new DmtModel(DmtConfig.parse({ ...tiny, behaviours: all.slice(0, 1) }), cat);
     const b = makeBatch(set, [0, 1], m.batchOptions());
     expect(set.denseNames.length).toBe(3 * all.length + 3);
     expect(b.dense.length / (b.requests * b.listLen)).toBe(3 + 3); // one behaviour's three + popularity / brand
-    expect(denseColumns(set, [all[0].name]).map((i) => set.denseNames[i])).toEqual([...set.denseNames.slice(0, 3), ...set.denseNames.slice(-3)]);
+    expect(denseColumns(set, [all[0].name]).map((i) => set.denseNames[i])).toEqual([
+      ...set.denseNames.slice(0, 3),
+      ...set.denseNames.slice(-3),
+    ]);
     const l = m.loss(b, Ctx.inference()); // the network's dense input width matches
     expect(Number.isFinite(l.dataSync()[0])).toBe(true);
     l.dispose();

@@ -22,7 +22,8 @@ export function catalogueFromPrepared(vocabs: Vocabularies, itemFeatures: Record
 
 export const dmt: ModelFamily<DmtConfig> = {
   name: 'dmt',
-  description: 'DMT (Gu et al. 2020): per-behaviour transformers, MMoE over interest vectors + dense features, bias network; CTR / CVR ranking',
+  description:
+    'DMT (Gu et al. 2020): per-behaviour transformers, MMoE over interest vectors + dense features, bias network; CTR / CVR ranking',
   config: DmtConfig,
   create(config, { vocabs, itemFeatures }) {
     return new DmtModel(DmtConfig.parse(config), catalogueFromPrepared(vocabs, itemFeatures));
@@ -30,7 +31,11 @@ export const dmt: ModelFamily<DmtConfig> = {
   async load(dir) {
     const a = loadArtifact(dir, 'dmt');
     try {
-      const m = new DmtModel(DmtConfig.parse(a.manifest.config), catalogueFromJson(a.extra('catalogue.json')), a.extra('dense-stats.json') as DenseStats);
+      const m = new DmtModel(
+        DmtConfig.parse(a.manifest.config),
+        catalogueFromJson(a.extra('catalogue.json')),
+        a.extra('dense-stats.json') as DenseStats,
+      );
       m.params.assign(a.weights, dir);
       m.metrics = a.manifest.metrics ?? {};
       return m;

@@ -9,7 +9,12 @@ type SetCore = Pick<ImpressionSet, 'offsets' | 'requestTs' | 'histories' | 'item
 
 export function denseFeatures(set: SetCore, all: CustomerSequences, cat: Catalogue): { dense: Float32Array; denseNames: string[] } {
   const behaviours = Object.keys(set.histories);
-  const names = [...behaviours.flatMap((b) => [`${b}_len`, `${b}_same_category`, `${b}_same_item`]), 'item_popularity', 'category_popularity', 'brand_share'];
+  const names = [
+    ...behaviours.flatMap((b) => [`${b}_len`, `${b}_same_category`, `${b}_same_item`]),
+    'item_popularity',
+    'category_popularity',
+    'brand_share',
+  ];
   const F = names.length;
   const n = set.item.length;
   const R = set.offsets.length - 1;
@@ -20,11 +25,13 @@ export function denseFeatures(set: SetCore, all: CustomerSequences, cat: Catalog
   for (let r = 0; r < R; r++) {
     behaviours.forEach((b, bi) => {
       const h = set.histories[b];
-      const from = h.offsets[r], to = h.offsets[r + 1];
+      const from = h.offsets[r],
+        to = h.offsets[r + 1];
       const len = to - from;
       for (let i = set.offsets[r]; i < set.offsets[r + 1]; i++) {
         const it = set.item[i];
-        let sameCat = 0, sameItem = 0;
+        let sameCat = 0,
+          sameItem = 0;
         for (let t = from; t < to; t++) {
           if (h.items[t] === it) sameItem++;
           if (category && category[h.items[t]] === category[it]) sameCat++;
@@ -48,7 +55,11 @@ export function denseFeatures(set: SetCore, all: CustomerSequences, cat: Catalog
 }
 
 /** events of every customer on the impression's item / category strictly before its request time */
-function popularityAsOf(set: SetCore, all: CustomerSequences, category?: Int32Array): { itemCount: Float64Array; categoryCount: Float64Array } {
+function popularityAsOf(
+  set: SetCore,
+  all: CustomerSequences,
+  category?: Int32Array,
+): { itemCount: Float64Array; categoryCount: Float64Array } {
   const order = Array.from(all.times.keys()).sort((a, b) => all.times[a] - all.times[b]);
   const reqs = Array.from(set.requestTs.keys()).sort((a, b) => set.requestTs[a] - set.requestTs[b]);
   const items = new Map<number, number>();

@@ -9,7 +9,13 @@ export class MultiTask {
   readonly mmoe?: Mmoe;
   readonly bottom?: Mlp;
   readonly utilities: Mlp[];
-  constructor(p: Params, name: string, c: DmtConfig, inDim: number, readonly tasks: string[]) {
+  constructor(
+    p: Params,
+    name: string,
+    c: DmtConfig,
+    inDim: number,
+    readonly tasks: string[],
+  ) {
     if (c.multiTask === 'mmoe') this.mmoe = new Mmoe(p, `${name}/mmoe`, inDim, c.expertSizes, c.experts, tasks, 'relu', c.dropout);
     else this.bottom = new Mlp(p, `${name}/bottom`, [inDim, ...c.expertSizes], 'relu', c.dropout, 'relu');
     const top = c.expertSizes[c.expertSizes.length - 1];
@@ -30,7 +36,13 @@ export class MultiTask {
 export class BiasNet {
   readonly emb: FeatureEmbedding;
   readonly mlp: Mlp;
-  constructor(p: Params, name: string, readonly c: DmtConfig, categories: number, readonly dim = 8) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly c: DmtConfig,
+    categories: number,
+    readonly dim = 8,
+  ) {
     const sizes: Record<string, number> = {};
     if (c.bias.includes('position')) sizes.position = c.maxPosition + 1;
     if (c.bias.includes('page')) sizes.page = c.maxPage + 1;

@@ -14,13 +14,17 @@ export function requestCount(s: ImpressionSet): number {
 export function catalogueFromItems(items: Item[]): Catalogue {
   const ids = new Set<string>();
   items.forEach((it, i) => {
-    if (ids.has(it.itemId)) throw new CfmError('CFM_E_ROW_SCHEMA', `duplicate item "${it.itemId}"`, { file: 'items', row: i, field: 'itemId' });
+    if (ids.has(it.itemId))
+      throw new CfmError('CFM_E_ROW_SCHEMA', `duplicate item "${it.itemId}"`, { file: 'items', row: i, field: 'itemId' });
     ids.add(it.itemId);
   });
   const uniq = (xs: Array<string | undefined>) => [...new Set(xs.filter((x): x is string => !!x))].sort();
   const leaf = (it: Item) => it.categories[it.categories.length - 1];
   const vocabs: Vocabularies = {
-    item: makeVocabulary('item', items.map((it) => it.itemId)),
+    item: makeVocabulary(
+      'item',
+      items.map((it) => it.itemId),
+    ),
     category: makeVocabulary('category', uniq(items.map(leaf))),
     brand: makeVocabulary('brand', uniq(items.map((it) => it.brand))),
     shop: makeVocabulary('shop', uniq(items.map((it) => it.productLine))),
@@ -31,8 +35,13 @@ export function catalogueFromItems(items: Item[]): Catalogue {
     items.forEach((it, i) => (t[i + 4] = key(it) ? look(key(it)) : PAD));
     return t;
   };
-  const itemFeatures = { category: table('category', leaf), brand: table('brand', (it) => it.brand), shop: table('shop', (it) => it.productLine) };
-  for (const [f, v] of Object.entries(vocabs)) if (f !== 'item' && v.tokens.length <= 4) delete itemFeatures[f as keyof typeof itemFeatures];
+  const itemFeatures = {
+    category: table('category', leaf),
+    brand: table('brand', (it) => it.brand),
+    shop: table('shop', (it) => it.productLine),
+  };
+  for (const [f, v] of Object.entries(vocabs))
+    if (f !== 'item' && v.tokens.length <= 4) delete itemFeatures[f as keyof typeof itemFeatures];
   return { vocabs, itemFeatures };
 }
 
@@ -47,7 +56,9 @@ export function customerEvents(events: Event[], cat: Catalogue): { seqs: Custome
   }
   const ids = [...byCustomer.keys()];
   const offsets = new Int32Array(ids.length + 1);
-  const items: number[] = [], types: number[] = [], times: number[] = [];
+  const items: number[] = [],
+    types: number[] = [],
+    times: number[] = [];
   ids.forEach((c, k) => {
     const list = byCustomer.get(c)!.sort((a, b) => a.ts - b.ts);
     for (const e of list) {
@@ -64,29 +75,44 @@ export function customerEvents(events: Event[], cat: Catalogue): { seqs: Custome
 }
 
 /** Builds the request-major set: rows of one request must be contiguous (as logged). */
-export function buildImpressionSet(rows: ImpressionRow[], events: Event[], cat: Catalogue, behaviours: BehaviourSpec[], o: { neighbours?: number; source?: string } = {}): ImpressionSet {
+export function buildImpressionSet(
+  rows: ImpressionRow[],
+  events: Event[],
+  cat: Catalogue,
+  behaviours: BehaviourSpec[],
+  o: { neighbours?: number; source?: string } = {},
+): ImpressionSet {
   const K = o.neighbours ?? 6;
   const source = o.source ?? 'impressions';
   const itemId = vocabLookup(cat.vocabs.item);
   const catId = vocabLookup(cat.vocabs.category ?? makeVocabulary('category', []));
   const { seqs, index } = customerEvents(events, cat);
   const n = rows.length;
-  const offs = [0], reqTs: number[] = [], reqIds: string[] = [], reqCustomer: number[] = [];
+  const offs = [0],
+    reqTs: number[] = [],
+    reqIds: string[] = [],
+    reqCustomer: number[] = [];
   const seen = new Set<string>();
   const s = {
-    item: new Int32Array(n), position: new Int32Array(n), page: new Int32Array(n), categories: new Int32Array(n * (1 + K)),
-    clicked: new Uint8Array(n), ordered: new Uint8Array(n),
+    item: new Int32Array(n),
+    position: new Int32Array(n),
+    page: new Int32Array(n),
+    categories: new Int32Array(n * (1 + K)),
+    clicked: new Uint8Array(n),
+    ordered: new Uint8Array(n),
   };
   rows.forEach((r, i) => {
     if (i === 0 || r.requestId !== rows[i - 1].requestId) {
-      if (seen.has(r.requestId)) throw new CfmError('CFM_E_ROW_SCHEMA', `request "${r.requestId}" is not contiguous`, { file: source, row: i, field: 'requestId' });
+      if (seen.has(r.requestId))
+        throw new CfmError('CFM_E_ROW_SCHEMA', `request "${r.requestId}" is not contiguous`, { file: source, row: i, field: 'requestId' });
       seen.add(r.requestId);
       if (i > 0) offs.push(i);
       reqTs.push(r.ts / 1000);
       reqIds.push(r.requestId);
       reqCustomer.push(index.get(r.customerId) ?? -1);
     }
-    if (!(r.position >= 1)) throw new CfmError('CFM_E_ROW_SCHEMA', `position ${r.position} < 1`, { file: source, row: i, field: 'position' });
+    if (!(r.position >= 1))
+      throw new CfmError('CFM_E_ROW_SCHEMA', `position ${r.position} < 1`, { file: source, row: i, field: 'position' });
     s.item[i] = itemId(r.itemId);
     s.position[i] = r.position;
     s.page[i] = r.page;
@@ -99,8 +125,14 @@ export function buildImpressionSet(rows: ImpressionRow[], events: Event[], cat: 
   const requestTs = Float64Array.from(reqTs);
   const histories = buildMultiBehaviour(prefixRows(seqs, reqCustomer, requestTs), behaviours, requestTs);
   const set: ImpressionSet = {
-    offsets: Int32Array.from(offs), requestTs, requestIds: reqIds, histories, ...s, neighbours: K,
-    dense: new Float32Array(0), denseNames: [],
+    offsets: Int32Array.from(offs),
+    requestTs,
+    requestIds: reqIds,
+    histories,
+    ...s,
+    neighbours: K,
+    dense: new Float32Array(0),
+    denseNames: [],
   };
   Object.assign(set, denseFeatures(set, seqs, cat));
   return set;
@@ -110,7 +142,8 @@ export function buildImpressionSet(rows: ImpressionRow[], events: Event[], cat: 
 function prefixRows(seqs: CustomerSequences, customer: number[], ts: Float64Array): CustomerSequences {
   const ranges = customer.map((c, r) => {
     if (c < 0) return [0, 0];
-    let lo = seqs.offsets[c], hi = seqs.offsets[c + 1];
+    let lo = seqs.offsets[c],
+      hi = seqs.offsets[c + 1];
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (seqs.times[mid] < ts[r]) lo = mid + 1;
@@ -121,7 +154,13 @@ function prefixRows(seqs: CustomerSequences, customer: number[], ts: Float64Arra
   const offsets = new Int32Array(customer.length + 1);
   ranges.forEach(([a, b], r) => (offsets[r + 1] = offsets[r] + b - a));
   const total = offsets[customer.length];
-  const out = { customerIds: customer.map((c) => (c < 0 ? '' : seqs.customerIds[c])), offsets, items: new Int32Array(total), types: new Int32Array(total), times: new Float64Array(total) };
+  const out = {
+    customerIds: customer.map((c) => (c < 0 ? '' : seqs.customerIds[c])),
+    offsets,
+    items: new Int32Array(total),
+    types: new Int32Array(total),
+    times: new Float64Array(total),
+  };
   ranges.forEach(([a, b], r) => {
     out.items.set(seqs.items.subarray(a, b), offsets[r]);
     out.types.set(seqs.types.subarray(a, b), offsets[r]);

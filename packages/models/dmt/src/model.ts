@@ -1,7 +1,18 @@
 /** DMT as a CustomerModel (Gu et al., CIKM 2020): trained on impression sets with
  * L = Σ λ_k BCE(u_k + y_b) (Eq. 5); served with σ(u_k) and Σ w_k σ(u_k) / Σ w_k (Eq. 6), no bias. */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, createRng, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
+import {
+  CfmError,
+  createRng,
+  lineProgress,
+  type ArtifactManifest,
+  type CustomerModel,
+  type FitOptions,
+  type FitReport,
+  type PreparedDataset,
+  type SequenceBatch,
+  type TaskOutput,
+} from '@cfm/core';
 import { auc } from '@cfm/eval';
 import { Ctx, Params, binaryCrossEntropy, saveArtifact, train, type Encoder, type ProgressReporter } from '@cfm/tensor';
 import { denseStats, makeBatch, type BatchOptions, type DenseStats, type DmtBatch } from './batch';
@@ -30,18 +41,31 @@ export class DmtModel implements CustomerModel, Encoder {
   stats: DenseStats;
   metrics: Record<string, number> = {};
   progress: ProgressReporter = lineProgress();
-  constructor(readonly config: DmtConfig, readonly cat: Catalogue, stats?: DenseStats) {
+  constructor(
+    readonly config: DmtConfig,
+    readonly cat: Catalogue,
+    stats?: DenseStats,
+  ) {
     this.tasks = [...config.tasks];
     this.features = config.itemFeatures.filter((f) => cat.itemFeatures[f] && cat.vocabs[f]);
     const dim = config.featureDim * (1 + this.features.length);
-    if (dim % config.nHeads) throw new CfmError('CFM_E_CONFIG', `model width ${dim} is not divisible by nHeads ${config.nHeads}`, { field: 'nHeads' });
+    if (dim % config.nHeads)
+      throw new CfmError('CFM_E_CONFIG', `model width ${dim} is not divisible by nHeads ${config.nHeads}`, { field: 'nHeads' });
     const F = 3 * config.behaviours.length + 3;
     this.stats = stats ?? { mean: new Array(F).fill(0), std: new Array(F).fill(1) };
     this.params = new Params(config.seed, config.initStd);
     const vocabSizes = Object.fromEntries(['item', ...this.features].map((f) => [f, cat.vocabs[f].tokens.length]));
-    const dims = { vocabSizes, categories: cat.vocabs.category?.tokens.length ?? 4, behaviours: config.behaviours.map((b) => b.name), denseFeatures: F };
+    const dims = {
+      vocabSizes,
+      categories: cat.vocabs.category?.tokens.length ?? 4,
+      behaviours: config.behaviours.map((b) => b.name),
+      denseFeatures: F,
+    };
     const groups = config.multiTask === 'single' ? this.tasks.map((t) => [t]) : [this.tasks];
-    this.networks = groups.map((ts) => ({ net: new DmtNetwork(this.params, groups.length > 1 ? `net_${ts[0]}` : 'net', config, dims, ts), tasks: ts }));
+    this.networks = groups.map((ts) => ({
+      net: new DmtNetwork(this.params, groups.length > 1 ? `net_${ts[0]}` : 'net', config, dims, ts),
+      tasks: ts,
+    }));
   }
 
   /** ctr / cvr are scored for candidate items: every task's columns index the item vocabulary */
@@ -57,7 +81,15 @@ export class DmtModel implements CustomerModel, Encoder {
 
   batchOptions(): BatchOptions {
     const c = this.config;
-    return { cat: this.cat, features: this.features, maxLens: Object.fromEntries(c.behaviours.map((b) => [b.name, Math.min(b.maxLen, c.maxLen)])), stats: this.stats, maxPosition: c.maxPosition, maxPage: c.maxPage, behaviours: c.behaviours.map((b) => b.name) };
+    return {
+      cat: this.cat,
+      features: this.features,
+      maxLens: Object.fromEntries(c.behaviours.map((b) => [b.name, Math.min(b.maxLen, c.maxLen)])),
+      stats: this.stats,
+      maxPosition: c.maxPosition,
+      maxPage: c.maxPage,
+      behaviours: c.behaviours.map((b) => b.name),
+    };
   }
 
   /** Σ λ_k BCE(u_k + y_b, label_k) over real impressions */
@@ -81,7 +113,10 @@ export class DmtModel implements CustomerModel, Encoder {
   async fitImpressions(trainSet: ImpressionSet, valid?: ImpressionSet, opts: FitOptions = {}): Promise<FitReport> {
     const c = this.config;
     const seed = c.seed;
-    this.stats = denseStats(trainSet, c.behaviours.map((b) => b.name));
+    this.stats = denseStats(
+      trainSet,
+      c.behaviours.map((b) => b.name),
+    );
     const bo = this.batchOptions();
     const R = requestCount(trainSet);
     if (!R) throw new CfmError('CFM_E_STATE', 'no training requests', { field: 'train' });
@@ -92,7 +127,13 @@ export class DmtModel implements CustomerModel, Encoder {
       params: this.params,
       batchesPerEpoch: perEpoch,
       batch: (e: number, i: number) => {
-        if (e !== orderEpoch) [order, orderEpoch] = [createRng(seed).fork(`epoch/${e}`).shuffle(Array.from({ length: R }, (_, r) => r)), e];
+        if (e !== orderEpoch)
+          [order, orderEpoch] = [
+            createRng(seed)
+              .fork(`epoch/${e}`)
+              .shuffle(Array.from({ length: R }, (_, r) => r)),
+            e,
+          ];
         return makeBatch(trainSet, order.slice(i * c.batchSize, (i + 1) * c.batchSize), bo);
       },
       size: (b: DmtBatch) => b.requests,
@@ -100,9 +141,12 @@ export class DmtModel implements CustomerModel, Encoder {
       validate: valid ? () => this.validAuc(valid) : undefined,
     };
     const report = await train(task, {
-      ...opts, epochs: c.epochs, seed,
+      ...opts,
+      epochs: c.epochs,
+      seed,
       optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
-      patience: c.patience, validateEvery: c.validateEvery,
+      patience: c.patience,
+      validateEvery: c.validateEvery,
       runKey: `${this.cat.vocabs.item.hash}/${JSON.stringify(c)}/${seed}/${R}`,
       progress: this.progress,
     });
@@ -132,7 +176,9 @@ export class DmtModel implements CustomerModel, Encoder {
         if (gates) {
           const E = gates.length / b.index.length;
           const sum = (gateSum[t] ??= new Array(E).fill(0));
-          b.index.forEach((i, at) => { if (i >= 0) for (let e = 0; e < E; e++) sum[e] += gates[at * E + e]; });
+          b.index.forEach((i, at) => {
+            if (i >= 0) for (let e = 0; e < E; e++) sum[e] += gates[at * E + e];
+          });
         }
       });
     }
@@ -171,14 +217,22 @@ export class DmtModel implements CustomerModel, Encoder {
   }
 
   score(batch: SequenceBatch, task: string, candidates?: Int32Array): Float32Array {
-    if (!this.tasks.includes(task)) throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (dmt has ${this.tasks.join(', ')})`, { field: 'task' });
+    if (!this.tasks.includes(task))
+      throw new CfmError('CFM_E_CONFIG', `unknown task "${task}" (dmt has ${this.tasks.join(', ')})`, { field: 'task' });
     return scoreCandidates(this, batch, task, candidates);
   }
 
   async save(dir: string): Promise<ArtifactManifest> {
     return saveArtifact(
       dir,
-      { family: this.family, config: this.config, vocabHash: this.cat.vocabs.item.hash, seed: this.config.seed, metrics: this.metrics, extra: { 'catalogue.json': catalogueJson(this.cat), 'dense-stats.json': this.stats } },
+      {
+        family: this.family,
+        config: this.config,
+        vocabHash: this.cat.vocabs.item.hash,
+        seed: this.config.seed,
+        metrics: this.metrics,
+        extra: { 'catalogue.json': catalogueJson(this.cat), 'dense-stats.json': this.stats },
+      },
       Object.fromEntries(this.params.vars),
     );
   }

@@ -31,7 +31,13 @@ export class DmtNetwork {
   readonly extractors: Map<string, InterestExtractor>;
   readonly multi: MultiTask;
   readonly biasNet?: BiasNet;
-  constructor(p: Params, name: string, readonly c: DmtConfig, readonly dims: NetworkDims, tasks: string[]) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly c: DmtConfig,
+    readonly dims: NetworkDims,
+    tasks: string[],
+  ) {
     this.embed = new ItemEmbedding(p, `${name}/embed`, dims.vocabSizes, c.featureDim);
     const D = this.embed.dim;
     this.extractors = new Map(dims.behaviours.map((b) => [b, new InterestExtractor(p, `${name}/${b}`, c, D)]));
@@ -40,7 +46,9 @@ export class DmtNetwork {
     if (c.bias.length) this.biasNet = new BiasNet(p, `${name}/bias`, c, dims.categories);
   }
   apply(b: DmtBatch, ctx: Ctx, withBias: boolean): NetworkOutput {
-    const R = b.requests, Q = b.listLen, N = R * Q;
+    const R = b.requests,
+      Q = b.listLen,
+      N = R * Q;
     const D = this.embed.dim;
     const query = this.embed.apply(b.target, [R, Q]); // [R, Q, D]
     const parts: tf.Tensor[] = [];

@@ -36,7 +36,7 @@ export function pageViewImpressions(events: Event[], cat: Catalogue, o: PageView
   let request = 0;
   for (const [customer, list] of byCustomer) {
     list.sort((a, b) => a.ts - b.ts);
-    for (let s = 0; s < list.length; ) {
+    for (let s = 0; s < list.length;) {
       let e = s + 1;
       while (e < list.length && list[e].ts - list[e - 1].ts < gapMinutes * 60_000) e++;
       const session = list.slice(s, e);
@@ -62,7 +62,17 @@ export function pageViewImpressions(events: Event[], cat: Catalogue, o: PageView
           if (i + d < items.length && near.length < neighbours) near.push(leaves[i + d]);
         }
         const clicked = viewed.includes(it);
-        rows.push({ requestId: id, customerId: customer, ts: start, itemId: it, position: i + 1, page: Math.ceil((i + 1) / pageSize), neighbourCategories: near, clicked, ordered: clicked && bought.has(it) });
+        rows.push({
+          requestId: id,
+          customerId: customer,
+          ts: start,
+          itemId: it,
+          position: i + 1,
+          page: Math.ceil((i + 1) / pageSize),
+          neighbourCategories: near,
+          clicked,
+          ordered: clicked && bought.has(it),
+        });
       });
     }
   }
@@ -76,17 +86,27 @@ export function sequenceEvents(data: PreparedDataset, part: 'train' | 'valid' | 
   const out: Event[] = [];
   seqs.customerIds.forEach((c, k) => {
     for (let i = seqs.offsets[k]; i < seqs.offsets[k + 1]; i++)
-      out.push({ customerId: c, itemId: items[seqs.items[i]], ts: Math.round(seqs.times[i] * 1000), type: (TYPE_VOCAB.tokens[seqs.types[i]] ?? 'view') as Event['type'] });
+      out.push({
+        customerId: c,
+        itemId: items[seqs.items[i]],
+        ts: Math.round(seqs.times[i] * 1000),
+        type: (TYPE_VOCAB.tokens[seqs.types[i]] ?? 'view') as Event['type'],
+      });
   });
   return out;
 }
 
 /** `cfm train` path: requests from the training sequences; the last 20% of time is the validation part. */
-export function impressionsFromPrepared(data: PreparedDataset, cat: Catalogue, c: DmtConfig): { train: ImpressionSet; valid: ImpressionSet } {
+export function impressionsFromPrepared(
+  data: PreparedDataset,
+  cat: Catalogue,
+  c: DmtConfig,
+): { train: ImpressionSet; valid: ImpressionSet } {
   const events = sequenceEvents(data, 'train');
   const times = events.map((e) => e.ts).sort((a, b) => a - b);
   const cut = times[Math.floor(times.length * 0.8)] ?? 0;
   const o = { neighbours: c.neighbours, seed: c.seed };
-  const build = (fromMs: number, toMs: number) => buildImpressionSet(pageViewImpressions(events, cat, { ...o, fromMs, toMs }), events, cat, c.behaviours, { neighbours: c.neighbours });
+  const build = (fromMs: number, toMs: number) =>
+    buildImpressionSet(pageViewImpressions(events, cat, { ...o, fromMs, toMs }), events, cat, c.behaviours, { neighbours: c.neighbours });
   return { train: build(-Infinity, cut), valid: build(cut, Infinity) };
 }

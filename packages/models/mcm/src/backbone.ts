@@ -29,13 +29,25 @@ export class McmBackbone {
   /** attribute feature → [itemCount] int32 lookup */
   readonly attrOfItem = new Map<string, tf.Tensor1D>();
   readonly itemCount: number;
-  constructor(p: Params, readonly c: McmConfig, readonly dims: McmDims, readonly features: string[]) {
+  constructor(
+    p: Params,
+    readonly c: McmConfig,
+    readonly dims: McmDims,
+    readonly features: string[],
+  ) {
     this.itemCount = dims.vocabSizes.item;
     this.embed = new FeatureEmbedding(p, 'embed', Object.fromEntries(features.map((f) => [f, dims.vocabSizes[f]])), c.dModel, 'average');
-    for (const f of features) if (f !== 'item' && f !== 'type') this.attrOfItem.set(f, attributeTable(dims.itemFeatures[f], this.itemCount));
+    for (const f of features)
+      if (f !== 'item' && f !== 'type') this.attrOfItem.set(f, attributeTable(dims.itemFeatures[f], this.itemCount));
     this.positions = new Positions(p, 'position', c.maxLen, c.dModel);
     this.norm = new LayerNorm(p, 'embed/ln', c.dModel);
-    this.encoder = new TransformerEncoder(p, 'encoder', { dModel: c.dModel, nHeads: c.nHeads, nLayers: c.nLayers, dropout: c.dropout, attnDropout: c.attnDropout });
+    this.encoder = new TransformerEncoder(p, 'encoder', {
+      dModel: c.dModel,
+      nHeads: c.nHeads,
+      nLayers: c.nLayers,
+      dropout: c.dropout,
+      attnDropout: c.attnDropout,
+    });
   }
 
   /** label embedding table of a task feature (tied with its input table) [V_f, D] */
@@ -63,4 +75,3 @@ export class McmBackbone {
     this.positions.dispose();
   }
 }
-

@@ -10,17 +10,33 @@ export const MCM_FEATURES = ['item', 'productLine', 'category1', 'category2', 'c
 export const MCM_TASKS = ['item', 'productLine', 'category1', 'category2', 'category3', 'category4', 'brand'];
 
 const McmFields = TransformerConfig.extend({
-  variant: z.enum(['MCM_Single', 'MCM_MTL', 'MCM_Final']).default('MCM_Final').describe('paper ablation config (Table 1); sets tasks / readout / objective unless given'),
+  variant: z
+    .enum(['MCM_Single', 'MCM_MTL', 'MCM_Final'])
+    .default('MCM_Final')
+    .describe('paper ablation config (Table 1); sets tasks / readout / objective unless given'),
   nLayers: z.int().positive().default(3).describe('transformer layers (paper §3.1: 3)'),
   nHeads: z.int().positive().default(4).describe('attention heads (paper §3.1: 4)'),
   maxLen: z.int().positive().default(300).describe('max sequence length incl. the [MASK] slot (paper §3.1: 300)'),
   attnDropout: z.number().min(0).max(1).default(0.1).describe('dropout on attention probabilities'),
   features: z.array(z.string()).default(MCM_FEATURES).describe('input features averaged per token (Eq. 1); missing ones are skipped'),
-  tasks: z.array(z.string()).default(MCM_TASKS).describe('next-token features to predict, one head each (§2.1.2); missing ones are skipped'),
-  readout: z.enum(['attentional', 'last']).default('attentional').describe('attentional = Eq. 2–3 per label; last = hidden state at [MASK] · label embedding (BERT4Rec)'),
-  objective: z.enum(['prefix', 'cloze']).default('prefix').describe('prefix = random prefix → next token (§2.2, no future); cloze = one masked token with the future visible'),
+  tasks: z
+    .array(z.string())
+    .default(MCM_TASKS)
+    .describe('next-token features to predict, one head each (§2.1.2); missing ones are skipped'),
+  readout: z
+    .enum(['attentional', 'last'])
+    .default('attentional')
+    .describe('attentional = Eq. 2–3 per label; last = hidden state at [MASK] · label embedding (BERT4Rec)'),
+  objective: z
+    .enum(['prefix', 'cloze'])
+    .default('prefix')
+    .describe('prefix = random prefix → next token (§2.2, no future); cloze = one masked token with the future visible'),
   samplesPerSequence: z.int().positive().default(4).describe('training examples drawn from each customer per epoch'),
-  negatives: z.int().min(0).default(0).describe('item softmax over the batch labels + this many uniform negatives in training (0 = full softmax, as the paper)'),
+  negatives: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe('item softmax over the batch labels + this many uniform negatives in training (0 = full softmax, as the paper)'),
   outputBias: z.boolean().default(true).describe('learned per-label bias added to every task score (ours; 0 in Eq. 3)'),
   ...TrainerConfig.shape,
   lr: z.number().positive().default(1e-3).describe('peak AdamW learning rate'),

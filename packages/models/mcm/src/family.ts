@@ -11,7 +11,8 @@ function vocabSizes(vocabs: Vocabularies): Record<string, number> {
 
 export const mcm: ModelFamily<McmConfig> = {
   name: 'mcm',
-  description: 'MCM (Luo & Wang 2023): heterogeneous feature embeddings, BERT encoder, task-aware attentional readout, multi-task heads, random prefix augmentation',
+  description:
+    'MCM (Luo & Wang 2023): heterogeneous feature embeddings, BERT encoder, task-aware attentional readout, multi-task heads, random prefix augmentation',
   config: McmConfig,
   presets: PRESETS,
   create(config, { vocabs, itemFeatures }) {

@@ -10,7 +10,14 @@ export class TaskHead {
   readonly proj: Dense;
   readonly norm: LayerNorm;
   readonly bias?: tf.Variable;
-  constructor(p: Params, readonly task: string, dModel: number, labels: number, readonly readout: 'attentional' | 'last', outputBias: boolean) {
+  constructor(
+    p: Params,
+    readonly task: string,
+    dModel: number,
+    labels: number,
+    readonly readout: 'attentional' | 'last',
+    outputBias: boolean,
+  ) {
     this.proj = new Dense(p, `head/${task}/proj`, dModel, dModel, 'gelu');
     this.norm = new LayerNorm(p, `head/${task}/ln`, dModel);
     if (outputBias) this.bias = p.add(`head/${task}/bias`, [labels], 'zeros');

@@ -6,14 +6,31 @@ import { McmConfig, McmSampler, mcm } from './index';
 import { LABEL_SLICE } from './readout';
 import type { McmModel } from './model';
 
-const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, validCustomers: 16, samplesPerSequence: 2 };
+const tiny = {
+  dModel: 16,
+  nHeads: 2,
+  nLayers: 1,
+  maxLen: 12,
+  batchSize: 16,
+  lr: 1e-2,
+  warmupSteps: 2,
+  validCustomers: 16,
+  samplesPerSequence: 2,
+};
 
 describeCustomerModel(mcm, tiny, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
 describeCustomerModel(mcm, { ...tiny, variant: 'MCM_Single' }, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
 
 describe('MCM config', () => {
   it('fills a variant in under explicitly given fields', () => {
-    expect(McmConfig.parse({ variant: 'MCM_Single' })).toMatchObject({ tasks: ['item'], readout: 'last', objective: 'cloze', nLayers: 3, nHeads: 4, maxLen: 300 });
+    expect(McmConfig.parse({ variant: 'MCM_Single' })).toMatchObject({
+      tasks: ['item'],
+      readout: 'last',
+      objective: 'cloze',
+      nLayers: 3,
+      nHeads: 4,
+      maxLen: 300,
+    });
     expect(McmConfig.parse({ variant: 'MCM_Single', readout: 'attentional' }).readout).toBe('attentional');
     expect(() => McmConfig.parse({ dModel: 30, nHeads: 4 })).toThrow(/divisible/);
   });
@@ -61,7 +78,12 @@ describe('MCM fine-tuning with a new head', () => {
     const model = mcm.create(McmConfig.parse(tiny), d) as McmModel;
     const seqs = d.train;
     const n = seqs.customerIds.length;
-    const ex = { sequences: seqs, rows: Int32Array.from({ length: n }, (_, c) => c), ends: Int32Array.from(seqs.offsets.subarray(1)), labels: Float32Array.from({ length: n }, (_, c) => c % 2) };
+    const ex = {
+      sequences: seqs,
+      rows: Int32Array.from({ length: n }, (_, c) => c),
+      ends: Int32Array.from(seqs.offsets.subarray(1)),
+      labels: Float32Array.from({ length: n }, (_, c) => c % 2),
+    };
     const enc = model.params.get('encoder/0/ff1/kernel').dataSync().slice();
     const head = model.params.get('head/item/bias').dataSync().slice();
     const { model: ft } = await fineTune(model, ex, { freezeEncoder: false, maxLen: 12, epochs: 1, batchSize: 16, lr: 1e-2 });
@@ -78,7 +100,11 @@ describe('MCM scoring over a large vocabulary', () => {
     const items = LABEL_SLICE + 700;
     const d = syntheticPrepared({ customers: 12, items, minLen: 4, maxLen: 10 });
     const model = mcm.create(McmConfig.parse({ ...tiny, seed: 5 }), d) as McmModel;
-    const batch = padBatch(d.test.history, Int32Array.from({ length: 12 }, (_, i) => i), { maxLen: 12 });
+    const batch = padBatch(
+      d.test.history,
+      Int32Array.from({ length: 12 }, (_, i) => i),
+      { maxLen: 12 },
+    );
     const v = d.vocabs.item.tokens.length;
     const full = model.score(batch, 'next-item'); // sliced: v > LABEL_SLICE
     expect(full).toHaveLength(12 * v);
@@ -86,8 +112,7 @@ describe('MCM scoring over a large vocabulary', () => {
     for (const from of [0, v - 1000]) {
       const cands = Int32Array.from({ length: 1000 }, (_, i) => from + i);
       const part = model.score(batch, 'next-item', cands);
-      for (let r = 0; r < 12; r++)
-        for (let i = 0; i < 1000; i += 37) expect(part[r * 1000 + i]).toBeCloseTo(full[r * v + from + i], 4);
+      for (let r = 0; r < 12; r++) for (let i = 0; i < 1000; i += 37) expect(part[r * 1000 + i]).toBeCloseTo(full[r * v + from + i], 4);
     }
     model.dispose();
   });

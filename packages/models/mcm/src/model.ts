@@ -2,7 +2,19 @@
  * Personalization", RecSys 2023. Customer vector = encoder state at the [MASK] slot appended after the
  * history; task scores come from the readout heads; `encode` is the hook fine-tuning builds on. */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
+import {
+  CfmError,
+  MASK,
+  PAD,
+  lineProgress,
+  type ArtifactManifest,
+  type CustomerModel,
+  type FitOptions,
+  type FitReport,
+  type PreparedDataset,
+  type SequenceBatch,
+  type TaskOutput,
+} from '@cfm/core';
 import { Ctx, fitNextItem, Params, type Encoder, saveArtifact, softmaxCrossEntropy, type ProgressReporter } from '@cfm/tensor';
 import { McmBackbone, type McmDims } from './backbone';
 import type { McmConfig } from './config';
@@ -22,15 +34,23 @@ export class McmModel implements CustomerModel, Encoder {
   metrics: Record<string, number> = {};
   progress: ProgressReporter = lineProgress();
   readonly seed: number;
-  constructor(readonly config: McmConfig, readonly dims: McmDims, readonly vocabHash: string) {
+  constructor(
+    readonly config: McmConfig,
+    readonly dims: McmDims,
+    readonly vocabHash: string,
+  ) {
     this.seed = config.seed;
     const has = (f: string) => dims.vocabSizes[f] !== undefined && (f === 'item' || f === 'type' || !!dims.itemFeatures[f]);
     const features = config.features.filter(has);
     this.taskFeatures = config.tasks.filter((f) => has(f) && features.includes(f));
-    if (!this.taskFeatures.length) throw new CfmError('CFM_E_CONFIG', `none of the tasks ${config.tasks.join(', ')} is an input feature of this data`, { field: 'tasks' });
+    if (!this.taskFeatures.length)
+      throw new CfmError('CFM_E_CONFIG', `none of the tasks ${config.tasks.join(', ')} is an input feature of this data`, {
+        field: 'tasks',
+      });
     this.params = new Params(config.seed);
     this.backbone = new McmBackbone(this.params, config, dims, features);
-    for (const f of this.taskFeatures) this.heads.set(f, new TaskHead(this.params, f, config.dModel, dims.vocabSizes[f], config.readout, config.outputBias));
+    for (const f of this.taskFeatures)
+      this.heads.set(f, new TaskHead(this.params, f, config.dModel, dims.vocabSizes[f], config.readout, config.outputBias));
   }
   get tasks(): string[] {
     return this.taskFeatures.map(taskName);
@@ -49,7 +69,10 @@ export class McmModel implements CustomerModel, Encoder {
   /** items, types [B, L] → hidden [B, L, D] and the token mask [B, L] */
   private forward(items: Int32Array, types: Int32Array, b: number, l: number, ctx: Ctx): { hidden: tf.Tensor3D; tokens: tf.Tensor2D } {
     const it = tf.tensor2d(items, [b, l], 'int32');
-    return { hidden: this.backbone.apply(it, tf.tensor2d(types, [b, l], 'int32'), ctx), tokens: tf.notEqual(it, PAD).toInt() as tf.Tensor2D };
+    return {
+      hidden: this.backbone.apply(it, tf.tensor2d(types, [b, l], 'int32'), ctx),
+      tokens: tf.notEqual(it, PAD).toInt() as tf.Tensor2D,
+    };
   }
 
   /** summed softmax cross-entropy of every task (§2.2, Eq. 4) */
@@ -88,7 +111,9 @@ export class McmModel implements CustomerModel, Encoder {
       const from = b * batch.maxLen + batch.maxLen - (l - 1);
       items.set(batch.items.subarray(from, (b + 1) * batch.maxLen), b * l);
       if (batch.types) types.set(batch.types.subarray(from, (b + 1) * batch.maxLen), b * l);
-      for (let t = 0; t < l - 1; t++) if (items[b * l + t] >= this.backbone.itemCount || types[b * l + t] >= (this.dims.vocabSizes.type ?? Infinity)) items[b * l + t] = PAD;
+      for (let t = 0; t < l - 1; t++)
+        if (items[b * l + t] >= this.backbone.itemCount || types[b * l + t] >= (this.dims.vocabSizes.type ?? Infinity))
+          items[b * l + t] = PAD;
       for (let t = 0; t < l - 1; t++) if (items[b * l + t] === PAD) types[b * l + t] = PAD;
       items[b * l + l - 1] = MASK;
       types[b * l + l - 1] = MASK;
@@ -123,7 +148,9 @@ export class McmModel implements CustomerModel, Encoder {
       const { hidden, tokens } = this.encode(batch);
       const l = hidden.shape[1];
       const maskPos = tf.fill([batch.batchSize], l - 1, 'int32') as tf.Tensor1D;
-      return this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f), candidates ? tf.tensor1d(candidates, 'int32') : undefined);
+      return this.heads
+        .get(f)!
+        .apply(hidden, tokens, maskPos, this.backbone.table(f), candidates ? tf.tensor1d(candidates, 'int32') : undefined);
     });
     const out = s.dataSync() as Float32Array;
     s.dispose();
@@ -134,14 +161,25 @@ export class McmModel implements CustomerModel, Encoder {
     const features = Object.fromEntries([...this.backbone.attrOfItem.keys()].map((f) => [f, Array.from(this.dims.itemFeatures[f])]));
     return saveArtifact(
       dir,
-      { family: this.family, config: this.config, vocabHash: this.vocabHash, seed: this.seed, metrics: this.metrics, extra: { 'dims.json': { vocabSizes: this.dims.vocabSizes, itemFeatures: features } } },
+      {
+        family: this.family,
+        config: this.config,
+        vocabHash: this.vocabHash,
+        seed: this.seed,
+        metrics: this.metrics,
+        extra: { 'dims.json': { vocabSizes: this.dims.vocabSizes, itemFeatures: features } },
+      },
       Object.fromEntries(this.params.vars),
     );
   }
 
   checkVocab(hash: string, size: number): void {
     if (hash !== this.vocabHash || size !== this.backbone.itemCount)
-      throw new CfmError('CFM_E_VOCAB_MISMATCH', `item vocabulary ${hash} (${size}) != model's ${this.vocabHash} (${this.backbone.itemCount})`, { field: 'vocabs.item' });
+      throw new CfmError(
+        'CFM_E_VOCAB_MISMATCH',
+        `item vocabulary ${hash} (${size}) != model's ${this.vocabHash} (${this.backbone.itemCount})`,
+        { field: 'vocabs.item' },
+      );
   }
 
   dispose(): void {

@@ -29,10 +29,15 @@ describe('attentionalScores', () => {
     const z = tf.randomNormal([b, l, d], 0, 1, 'float32', 1) as tf.Tensor3D;
     const e = tf.randomNormal([v, d], 0, 0.5, 'float32', 2) as tf.Tensor2D;
     // row 0: all real; row 1: the first 2 positions padding; row 2: only the last position real
-    const real = [[1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1]];
+    const real = [
+      [1, 1, 1, 1, 1, 1],
+      [0, 0, 1, 1, 1, 1],
+      [0, 0, 0, 0, 0, 1],
+    ];
     const pad = tf.tensor2d(real.map((r) => r.map((x) => (x ? 0 : -1e9))));
     const w = tf.randomNormal([b, v], 0, 1, 'float32', 3); // a loss Σ w·s, so every score's gradient differs
-    const loss = (fn: typeof reference) => (zz: tf.Tensor, ee: tf.Tensor) => tf.sum(tf.mul(fn(zz as tf.Tensor3D, pad, ee as tf.Tensor2D), w));
+    const loss = (fn: typeof reference) => (zz: tf.Tensor, ee: tf.Tensor) =>
+      tf.sum(tf.mul(fn(zz as tf.Tensor3D, pad, ee as tf.Tensor2D), w));
     close(attentionalScores(z, pad, e), reference(z, pad, e), 1e-4);
     const [dz, de] = tf.grads(loss(attentionalScores))([z, e]);
     const [dzRef, deRef] = tf.grads(loss(reference))([z, e]);

@@ -44,7 +44,10 @@ interface Example {
 export class McmSampler {
   readonly eligible: number[] = [];
   private cache: { epoch: number; examples: Example[]; batches: number[][] } | null = null;
-  constructor(readonly seqs: CustomerSequences, readonly o: SamplerOptions) {
+  constructor(
+    readonly seqs: CustomerSequences,
+    readonly o: SamplerOptions,
+  ) {
     for (let c = 0; c < seqs.customerIds.length; c++) if (seqs.offsets[c + 1] - seqs.offsets[c] >= 2) this.eligible.push(c);
   }
   get batchesPerEpoch(): number {
@@ -117,4 +120,3 @@ export class McmSampler {
     return { candidates: Int32Array.from(cand), labelIndex };
   }
 }
-

@@ -21,7 +21,8 @@ export type FamilyName = keyof typeof families;
 
 export function getFamily(name: string): ModelFamily<unknown> {
   const f = (families as Record<string, ModelFamily<unknown>>)[name];
-  if (!f) throw new CfmError('CFM_E_CONFIG', `unknown model family "${name}" (known: ${Object.keys(families).join(', ')})`, { field: 'model' });
+  if (!f)
+    throw new CfmError('CFM_E_CONFIG', `unknown model family "${name}" (known: ${Object.keys(families).join(', ')})`, { field: 'model' });
   return f;
 }
 

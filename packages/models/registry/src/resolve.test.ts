@@ -20,8 +20,14 @@ describe('resolveRunConfig', () => {
   });
   it('rejects unknown keys at every depth, naming the field', () => {
     expect(() => resolveRunConfig('bert4rec', 'x', { dmodel: 64 })).toThrow('[CFM_E_CONFIG] field "config.dmodel": unknown key "dmodel"');
-    expect(() => resolveRunConfig('dmt', 'x', { behaviours: [{ name: 'click', types: ['click'], maxLen: 5, windowDays: 7, extra: 1 }] }, { field: 'families.0.config' }))
-      .toThrow('field "families.0.config.behaviours.0.extra": unknown key "extra"');
+    expect(() =>
+      resolveRunConfig(
+        'dmt',
+        'x',
+        { behaviours: [{ name: 'click', types: ['click'], maxLen: 5, windowDays: 7, extra: 1 }] },
+        { field: 'families.0.config' },
+      ),
+    ).toThrow('field "families.0.config.behaviours.0.extra": unknown key "extra"');
     expect(() => resolveRunConfig('session-heads', 'x', { hiden: 3 })).toThrow(/unknown key "hiden"/);
     expect(() => resolveRunConfig('bert4rec', 'x', { epochs: 0 })).toThrow(/field "config.epochs"/);
     expect(() => resolveRunConfig('nope', 'x', {})).toThrow(/unknown model family "nope"/);
@@ -30,7 +36,12 @@ describe('resolveRunConfig', () => {
 
 describe('parseOverrides', () => {
   it('parses numbers, booleans and JSON, and refuses malformed or repeated pairs', () => {
-    expect(parseOverrides(['lr=0.001', 'augment=true', 'tasks=["item","brand"]', 'variant=MCM_Final'])).toEqual({ lr: 0.001, augment: true, tasks: ['item', 'brand'], variant: 'MCM_Final' });
+    expect(parseOverrides(['lr=0.001', 'augment=true', 'tasks=["item","brand"]', 'variant=MCM_Final'])).toEqual({
+      lr: 0.001,
+      augment: true,
+      tasks: ['item', 'brand'],
+      variant: 'MCM_Final',
+    });
     expect(() => parseOverrides(['lr'])).toThrow(/expected key=value/);
     expect(() => parseOverrides(['lr=1', 'lr=2'])).toThrow(/given twice/);
     expect(() => parseOverrides(['tasks=[1,'])).toThrow(/not valid JSON/);
@@ -43,7 +54,9 @@ describe('SASRec run config', () => {
     expect(r.preset).toBe('beauty');
     expect(r.config).toMatchObject({ dModel: 50, nHeads: 1, nLayers: 2, maxLen: 50, dropout: 0.5, lr: 0.001, batchSize: 128 });
     expect(resolveRunConfig('sasrec', 'movielens-1m', { epochs: 3 }).config).toMatchObject({ maxLen: 200, dropout: 0.2, epochs: 3 });
-    expect(() => resolveRunConfig('sasrec', 's3rec-beauty', { maskProb: 0.2 })).toThrow('[CFM_E_CONFIG] field "config.maskProb": unknown key "maskProb"');
+    expect(() => resolveRunConfig('sasrec', 's3rec-beauty', { maskProb: 0.2 })).toThrow(
+      '[CFM_E_CONFIG] field "config.maskProb": unknown key "maskProb"',
+    );
     expect(() => resolveRunConfig('sasrec', 's3rec-beauty', { dModel: 50, nHeads: 3 })).toThrow(/field "config.nHeads"/);
   });
 });

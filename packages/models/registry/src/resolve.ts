@@ -21,7 +21,10 @@ export interface ResolvedRunConfig {
 }
 
 /** the preset whose key is contained in the dataset name (lower case), first key wins */
-export function presetOf(presets: Readonly<Record<string, unknown>> | undefined, dataset: string): { key: string; values: Record<string, unknown> } | null {
+export function presetOf(
+  presets: Readonly<Record<string, unknown>> | undefined,
+  dataset: string,
+): { key: string; values: Record<string, unknown> } | null {
   const name = dataset.toLowerCase();
   const key = Object.keys(presets ?? {}).find((k) => name.includes(k.toLowerCase()));
   return key ? { key, values: { ...(presets![key] as Record<string, unknown>) } } : null;
@@ -30,7 +33,10 @@ export function presetOf(presets: Readonly<Record<string, unknown>> | undefined,
 /** The frozen, fully explicit config of `family` on `dataset` with `overrides` (unknown keys and bad
  * values at any depth are a CfmError naming `<field>.<path>`). */
 export function resolveRunConfig(
-  family: string, dataset: string, overrides: Record<string, unknown> = {}, o: { field?: string } = {},
+  family: string,
+  dataset: string,
+  overrides: Record<string, unknown> = {},
+  o: { field?: string } = {},
 ): ResolvedRunConfig {
   const fam = getFamily(family);
   const preset = presetOf(fam.presets as Record<string, unknown> | undefined, dataset);
@@ -45,7 +51,8 @@ export function parseConfig(schema: z.ZodType<unknown>, raw: unknown, field = 'c
   const issue = r.error.issues[0];
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
   const path = [field, ...issue.path.map(String), ...(keys.length === 1 ? keys : [])].join('.');
-  const msg = issue.code === 'unrecognized_keys' ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+  const msg =
+    issue.code === 'unrecognized_keys' ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   throw new CfmError('CFM_E_CONFIG', msg, { field: path });
 }
 

@@ -11,7 +11,14 @@ export const SasRecConfig = TransformerConfig.extend({
   dropout: z.number().min(0).max(1).default(0.5).describe('dropout on embeddings and block outputs: 0.5 Beauty, 0.2 ML-1m (paper)'),
   attnDropout: z.number().min(0).max(1).default(0.5).describe('dropout on attention probabilities (the paper uses its one rate here too)'),
   maxLen: z.int().positive().default(50).describe('max sequence length n: 50 for Beauty, 200 for ML-1m (paper)'),
-  windowStride: z.number().gt(0).max(1).default(1).describe('histories longer than maxLen + 1 are cut into windows every stride × maxLen items (1: each transition once per epoch; ours, the paper keeps only the most recent n)'),
+  windowStride: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(1)
+    .describe(
+      'histories longer than maxLen + 1 are cut into windows every stride × maxLen items (1: each transition once per epoch; ours, the paper keeps only the most recent n)',
+    ),
   ...TrainerConfig.shape,
   lr: z.number().positive().default(1e-3).describe('Adam learning rate (paper 0.001)'),
   weightDecay: z.number().min(0).default(0).describe('decoupled weight decay (paper: none)'),

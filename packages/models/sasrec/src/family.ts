@@ -7,7 +7,8 @@ import { SasRecModel } from './model';
 
 export const sasrec: ModelFamily<SasRecConfig> = {
   name: 'sasrec',
-  description: 'SASRec (Kang & McAuley 2018) with full softmax cross-entropy over all items at every position (SASRec-CE): the strong modern baseline',
+  description:
+    'SASRec (Kang & McAuley 2018) with full softmax cross-entropy over all items at every position (SASRec-CE): the strong modern baseline',
   config: SasRecConfig,
   presets: PRESETS,
   create(config, { vocabs }) {

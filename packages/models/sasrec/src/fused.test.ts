@@ -20,7 +20,12 @@ function step(fused: boolean, maxLen: number) {
   const ctx = new Ctx(true, 1);
   const active = fusedEmbedActive(ctx) && fusedCeActive() && model.backbone.encoder.blocks.every((blk) => fusedBlockActive(blk, ctx));
   const out = tf.variableGrads(() => tf.mul(model.loss(b, new Ctx(true, 9)), 2.5) as tf.Scalar, vars);
-  const res = { active, value: out.value.dataSync()[0], grads: vars.map((v) => Array.from(out.grads[v.name].dataSync())), names: [...model.params.trainable().keys()] };
+  const res = {
+    active,
+    value: out.value.dataSync()[0],
+    grads: vars.map((v) => Array.from(out.grads[v.name].dataSync())),
+    names: [...model.params.trainable().keys()],
+  };
   tf.dispose([out.value, ...Object.values(out.grads)]);
   model.dispose();
   return res;

@@ -5,7 +5,18 @@ import { Ctx } from '@cfm/tensor';
 import { describeCustomerModel, initTestBackend, syntheticPrepared } from '@cfm/tensor/testing';
 import { NextItemSampler, SasRecConfig, SasRecModel, sasrec, windows } from './index';
 
-const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, batchSize: 16, lr: 1e-2, warmupSteps: 2, dropout: 0.1, attnDropout: 0.1, validCustomers: 16 };
+const tiny = {
+  dModel: 16,
+  nHeads: 2,
+  nLayers: 1,
+  maxLen: 12,
+  batchSize: 16,
+  lr: 1e-2,
+  warmupSteps: 2,
+  dropout: 0.1,
+  attnDropout: 0.1,
+  validCustomers: 16,
+};
 
 describeCustomerModel(sasrec, tiny, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
 
@@ -13,7 +24,13 @@ function csr(rows: number[][]): CustomerSequences {
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
   const items = Int32Array.from(rows.flat());
-  return { customerIds: rows.map((_, i) => `c${i}`), offsets, items, types: new Int32Array(items.length), times: Float64Array.from(items, (_, i) => i) };
+  return {
+    customerIds: rows.map((_, i) => `c${i}`),
+    offsets,
+    items,
+    types: new Int32Array(items.length),
+    times: Float64Array.from(items, (_, i) => i),
+  };
 }
 
 describe('next-item batches', () => {
@@ -60,7 +77,11 @@ describe('SASRec training', () => {
   });
   const d = syntheticPrepared({ customers: 12, items: 25, minLen: 3, maxLen: 20 });
   const model = (over: Record<string, unknown> = {}) => {
-    const m = new SasRecModel(SasRecConfig.parse({ dModel: 8, nHeads: 2, nLayers: 2, maxLen: 10, batchSize: 6, seed: 4, ...over }), d.vocabs.item.tokens.length, d.vocabs.item.hash);
+    const m = new SasRecModel(
+      SasRecConfig.parse({ dModel: 8, nHeads: 2, nLayers: 2, maxLen: 10, batchSize: 6, seed: 4, ...over }),
+      d.vocabs.item.tokens.length,
+      d.vocabs.item.hash,
+    );
     // non-zero biases and norms, so every part of the blocks takes part
     for (const [, v] of m.params.trainable()) v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', 5)));
     return m;
@@ -72,9 +93,11 @@ describe('SASRec training', () => {
     const later = ids.slice();
     later.set([20, 21], 7); // row 0: positions 7, 8 changed
     later.set([22], 19); // row 1: the last position changed
-    const hidden = (x: Int32Array) => tf.tidy(() => m.backbone.apply(tf.tensor2d(x, [2, 10], 'int32'), new Ctx(true, 9)).arraySync() as number[][][]);
+    const hidden = (x: Int32Array) =>
+      tf.tidy(() => m.backbone.apply(tf.tensor2d(x, [2, 10], 'int32'), new Ctx(true, 9)).arraySync() as number[][][]);
     const [a, b] = [hidden(ids), hidden(later)];
-    const maxDiff = (r: number, t0: number, t1: number) => Math.max(...a[r].slice(t0, t1).flatMap((v, t) => v.map((x, j) => Math.abs(x - b[r][t0 + t][j]))));
+    const maxDiff = (r: number, t0: number, t1: number) =>
+      Math.max(...a[r].slice(t0, t1).flatMap((v, t) => v.map((x, j) => Math.abs(x - b[r][t0 + t][j]))));
     expect(maxDiff(0, 2, 7)).toBe(0); // same dropout masks (same seeds), so bit-for-bit equal before the change
     expect(maxDiff(1, 0, 9)).toBe(0);
     expect(maxDiff(0, 7, 10)).toBeGreaterThan(1e-4);

@@ -22,7 +22,10 @@ export function attributeMatrix(a: ItemAttributes): { values: Float32Array; dim:
   const ranges: Array<[number, number]> = [];
   let col = 0;
   for (const at of a.attributes) {
-    if (at.values.length !== a.items * at.dim) throw new CfmError('CFM_E_CONFIG', `attribute ${at.name} has ${at.values.length} values, expected ${a.items}×${at.dim}`, { field: at.name });
+    if (at.values.length !== a.items * at.dim)
+      throw new CfmError('CFM_E_CONFIG', `attribute ${at.name} has ${at.values.length} values, expected ${a.items}×${at.dim}`, {
+        field: at.name,
+      });
     for (let i = 0; i < a.items; i++) for (let d = 0; d < at.dim; d++) values[i * dim + col + d] = at.values[i * at.dim + d];
     ranges.push([col, col + at.dim]);
     col += at.dim;
@@ -58,13 +61,18 @@ function orthonormalize(y: Float64Array, n: number, d: number): void {
  * sessions only): log(1 + count) of item pairs at most `window` steps apart, projected on its top `dim`
  * singular subspace by randomized subspace iteration, rows L2-normalised. Items without co-occurrences get
  * a seeded random unit vector (an identity: similar only to themselves). */
-export function cooccurrenceVectors(s: SessionSet, items: number, o: { dim?: number; window?: number; iterations?: number; seed?: number } = {}): Float32Array {
+export function cooccurrenceVectors(
+  s: SessionSet,
+  items: number,
+  o: { dim?: number; window?: number; iterations?: number; seed?: number } = {},
+): Float32Array {
   const { dim = 32, window = 3, iterations = 3, seed = 0 } = o;
   const counts = new Map<number, number>();
   for (let k = 0; k < sessionCount(s); k++)
     for (let i = s.offsets[k]; i < s.offsets[k + 1]; i++)
       for (let j = i + 1; j < Math.min(s.offsets[k + 1], i + 1 + window); j++) {
-        const a = s.items[i], b = s.items[j];
+        const a = s.items[i],
+          b = s.items[j];
         if (a === b) continue;
         counts.set(a * items + b, (counts.get(a * items + b) ?? 0) + 1);
         counts.set(b * items + a, (counts.get(b * items + a) ?? 0) + 1);
@@ -85,7 +93,8 @@ export function cooccurrenceVectors(s: SessionSet, items: number, o: { dim?: num
     const y = new Float64Array(items * dim); // A · q, [items, dim]
     for (let r = 0; r < items; r++)
       for (let e = rowPtr[r]; e < rowPtr[r + 1]; e++) {
-        const v = val[e], c = col[e];
+        const v = val[e],
+          c = col[e];
         for (let d = 0; d < dim; d++) y[r * dim + d] += v * q[c * dim + d];
       }
     return y;
@@ -98,8 +107,7 @@ export function cooccurrenceVectors(s: SessionSet, items: number, o: { dim?: num
   }
   const out = Float32Array.from(times(q));
   const fallback = createRng(seed).fork('identity');
-  for (let r = 0; r < items; r++)
-    if (rowPtr[r + 1] === rowPtr[r]) for (let d = 0; d < dim; d++) out[r * dim + d] = fallback.normal();
+  for (let r = 0; r < items; r++) if (rowPtr[r + 1] === rowPtr[r]) for (let d = 0; d < dim; d++) out[r * dim + d] = fallback.normal();
   normalizeRows(out, dim);
   return out;
 }
@@ -125,7 +133,9 @@ export function categoryMeans(vectors: Float32Array, dim: number, category: Arra
 
 /** Standardised scalar (e.g. log price): (x − mean) / std over the known values; unknown (NaN) → 0. */
 export function standardize(x: ArrayLike<number>): Float32Array {
-  let n = 0, sum = 0, sq = 0;
+  let n = 0,
+    sum = 0,
+    sq = 0;
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) continue;
     n++;

@@ -6,7 +6,12 @@ import { Dense, Gru, type Params } from '@cfm/tensor';
 export class SessionEncoder {
   readonly gru?: Gru;
   readonly proj?: Dense;
-  constructor(p: Params, readonly kind: 'gru' | 'ma', readonly inDim: number, readonly hidden: number) {
+  constructor(
+    p: Params,
+    readonly kind: 'gru' | 'ma',
+    readonly inDim: number,
+    readonly hidden: number,
+  ) {
     if (kind === 'gru') this.gru = new Gru(p, 'encoder/gru', inDim, hidden);
     else this.proj = new Dense(p, 'encoder/ma', inDim, hidden, 'tanh');
   }

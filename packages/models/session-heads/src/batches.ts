@@ -28,7 +28,13 @@ export function makeBatch(s: SessionSet, idx: ArrayLike<number>, maxLen: number)
   for (let r = 0; r < B; r++) L = Math.max(L, Math.min(maxLen, sessionLength(s, idx[r])));
   const items = new Int32Array(B * L);
   const mask = new Float32Array(B * L);
-  const ev: number[] = [], buy: number[] = [], sess: number[] = [], np: number[] = [], ni: number[] = [], pp: number[] = [], pi: number[] = [];
+  const ev: number[] = [],
+    buy: number[] = [],
+    sess: number[] = [],
+    np: number[] = [],
+    ni: number[] = [],
+    pp: number[] = [],
+    pi: number[] = [];
   for (let r = 0; r < B; r++) {
     const k = idx[r];
     const end = s.offsets[k + 1];
@@ -53,9 +59,17 @@ export function makeBatch(s: SessionSet, idx: ArrayLike<number>, maxLen: number)
     }
   }
   return {
-    batchSize: B, maxLen: L, items, mask,
-    eventPos: Int32Array.from(ev), buyLabels: Float32Array.from(buy), sessionLabels: Float32Array.from(sess),
-    nextPos: Int32Array.from(np), nextItems: Int32Array.from(ni), purchasedPos: Int32Array.from(pp), purchasedItems: Int32Array.from(pi),
+    batchSize: B,
+    maxLen: L,
+    items,
+    mask,
+    eventPos: Int32Array.from(ev),
+    buyLabels: Float32Array.from(buy),
+    sessionLabels: Float32Array.from(sess),
+    nextPos: Int32Array.from(np),
+    nextItems: Int32Array.from(ni),
+    purchasedPos: Int32Array.from(pp),
+    purchasedItems: Int32Array.from(pi),
   };
 }
 
@@ -63,7 +77,10 @@ export function makeBatch(s: SessionSet, idx: ArrayLike<number>, maxLen: number)
 export class SessionSampler {
   readonly usable: Int32Array;
   private cache: { epoch: number; order: Int32Array } | undefined;
-  constructor(readonly sessions: SessionSet, readonly o: { batchSize: number; maxLen: number; seed: number }) {
+  constructor(
+    readonly sessions: SessionSet,
+    readonly o: { batchSize: number; maxLen: number; seed: number },
+  ) {
     const keep: number[] = [];
     for (let k = 0; k < sessionCount(sessions); k++) if (sessionLength(sessions, k) >= 2) keep.push(k);
     this.usable = Int32Array.from(keep);
@@ -81,6 +98,7 @@ export class SessionSampler {
   }
   /** every usable session once, in order (validation) */
   *all(): Generator<SessionBatch> {
-    for (let i = 0; i < this.usable.length; i += this.o.batchSize) yield makeBatch(this.sessions, this.usable.subarray(i, i + this.o.batchSize), this.o.maxLen);
+    for (let i = 0; i < this.usable.length; i += this.o.batchSize)
+      yield makeBatch(this.sessions, this.usable.subarray(i, i + this.o.batchSize), this.o.maxLen);
   }
 }

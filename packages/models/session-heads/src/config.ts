@@ -4,11 +4,18 @@ import { z } from 'zod';
 import { TrainerConfig } from '@cfm/tensor';
 
 export const SessionHeadsConfig = z.strictObject({
-  encoder: z.enum(['gru', 'ma']).default('gru').describe("sequential model: single-layer GRU, or 'ma' = moving average of the input embeddings (paper §5)"),
+  encoder: z
+    .enum(['gru', 'ma'])
+    .default('gru')
+    .describe("sequential model: single-layer GRU, or 'ma' = moving average of the input embeddings (paper §5)"),
   hidden: z.int().positive().default(256).describe('GRU hidden size / MA projection size (paper 256)'),
   headLayers: z.int().min(1).max(3).default(2).describe('layers of each prediction head MLP (paper: 2 for CDC, 1 for MeLi-Sessions)'),
   maxLen: z.int().min(2).default(50).describe('most recent events of a session kept for training'),
-  idDim: z.int().positive().default(32).describe('dimension of the product-id vectors learned from session co-occurrence when the data has none'),
+  idDim: z
+    .int()
+    .positive()
+    .default(32)
+    .describe('dimension of the product-id vectors learned from session co-occurrence when the data has none'),
   cooccurrenceWindow: z.int().positive().default(3).describe('item pairs at most this many steps apart count as co-occurring (id vectors)'),
   validShare: z.number().min(0).max(0.5).default(0.1).describe('latest share of training sessions held out for early stopping'),
   ...TrainerConfig.shape,

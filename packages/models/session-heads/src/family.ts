@@ -9,7 +9,8 @@ import { buyTypeOf, preparedSpecs } from './prepared';
 
 export const sessionHeads: ModelFamily<SessionHeadsConfig> = {
   name: 'session-heads',
-  description: 'MeLi session heads (Zivic et al. 2023): GRU / moving-average session encoder pre-trained on purchase and next / purchased item attribute heads; SCID features',
+  description:
+    'MeLi session heads (Zivic et al. 2023): GRU / moving-average session encoder pre-trained on purchase and next / purchased item attribute heads; SCID features',
   config: SessionHeadsConfig,
   create(config, { vocabs, itemFeatures }) {
     const item = vocabs.item;

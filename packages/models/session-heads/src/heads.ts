@@ -9,7 +9,12 @@ export class SessionHeads {
   readonly buySession: Mlp;
   readonly next: Mlp[];
   readonly purchased: Mlp[];
-  constructor(p: Params, hidden: number, layers: number, readonly attributes: AttributeSpec[]) {
+  constructor(
+    p: Params,
+    hidden: number,
+    layers: number,
+    readonly attributes: AttributeSpec[],
+  ) {
     const sizes = (out: number) => (layers === 1 ? [hidden, out] : [hidden, ...Array(layers - 1).fill(Math.min(hidden, 128)), out]);
     this.buyItem = new Mlp(p, 'head/buy-item', sizes(1));
     this.buySession = new Mlp(p, 'head/buy-session', sizes(1));

@@ -40,9 +40,10 @@ export function scoreBatch(m: InferenceModel, batch: SequenceBatch, task: string
     m.specs.forEach((a, k) => {
       const pred = heads[k].apply(h, Ctx.inference()); // [B, dim]
       const cand = table.slice([0, m.ranges[k][0]], [-1, a.dim]); // [C, dim]
-      const sim = a.kind === 'vector'
-        ? matmul2d(unit(pred) as tf.Tensor2D, tf.transpose(unit(cand)) as tf.Tensor2D) // [B, C]
-        : tf.sub(1, tf.abs(tf.sub(pred, tf.transpose(cand)))); // [B, 1] − [1, C]
+      const sim =
+        a.kind === 'vector'
+          ? matmul2d(unit(pred) as tf.Tensor2D, tf.transpose(unit(cand)) as tf.Tensor2D) // [B, C]
+          : tf.sub(1, tf.abs(tf.sub(pred, tf.transpose(cand)))); // [B, 1] − [1, C]
       total = tf.add(total, sim);
     });
     return total;

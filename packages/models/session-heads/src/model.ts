@@ -2,8 +2,29 @@
  * losses balanced by their initial magnitude and combined with learned uncertainty weights (Kendall et al.),
  * early stopping on held-out sessions. Reference: Zivic et al., SIGIR eCom 2023, §4. */
 import * as tf from '@tensorflow/tfjs';
-import { CfmError, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
-import { binaryCrossEntropy, cosineLoss, Ctx, mseLoss, Params, saveArtifact, train, UncertaintyWeighting, type Encoder, type ProgressReporter } from '@cfm/tensor';
+import {
+  CfmError,
+  lineProgress,
+  type ArtifactManifest,
+  type CustomerModel,
+  type FitOptions,
+  type FitReport,
+  type PreparedDataset,
+  type SequenceBatch,
+  type TaskOutput,
+} from '@cfm/core';
+import {
+  binaryCrossEntropy,
+  cosineLoss,
+  Ctx,
+  mseLoss,
+  Params,
+  saveArtifact,
+  train,
+  UncertaintyWeighting,
+  type Encoder,
+  type ProgressReporter,
+} from '@cfm/tensor';
 import { attributeMatrix, type ItemAttributes } from './attributes';
 import { SessionEncoder } from './backbone';
 import { makeBatch, SessionSampler, type SessionBatch } from './batches';
@@ -17,7 +38,12 @@ import { preparedAttributes, preparedSessions } from './prepared';
 export const NEXT_ITEM = 'next-item';
 export const PURCHASE_ITEM = 'purchase-item';
 
-export const taskNames = (specs: AttributeSpec[]): string[] => ['buy-item', 'buy-session', ...specs.map((a) => `next/${a.name}`), ...specs.map((a) => `purchased/${a.name}`)];
+export const taskNames = (specs: AttributeSpec[]): string[] => [
+  'buy-item',
+  'buy-session',
+  ...specs.map((a) => `next/${a.name}`),
+  ...specs.map((a) => `purchased/${a.name}`),
+];
 
 export class SessionHeadsModel implements CustomerModel, Encoder {
   readonly family = 'session-heads';
@@ -34,7 +60,13 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
   readonly ranges: Array<[number, number]>;
   metrics: Record<string, number> = {};
   progress: ProgressReporter = lineProgress();
-  constructor(readonly config: SessionHeadsConfig, readonly specs: AttributeSpec[], readonly items: number, readonly vocabHash: string, readonly buyType = -1) {
+  constructor(
+    readonly config: SessionHeadsConfig,
+    readonly specs: AttributeSpec[],
+    readonly items: number,
+    readonly vocabHash: string,
+    readonly buyType = -1,
+  ) {
     this.params = new Params(config.seed);
     let col = 0;
     this.ranges = specs.map((a) => [col, (col += a.dim)]);
@@ -53,7 +85,8 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
 
   setAttributes(a: ItemAttributes): void {
     const m = attributeMatrix(a);
-    if (a.items !== this.items || m.dim !== this.table.shape[1]) throw new CfmError('CFM_E_CONFIG', `attributes [${a.items}, ${m.dim}] != model's [${this.table.shape}]`, { field: 'attributes' });
+    if (a.items !== this.items || m.dim !== this.table.shape[1])
+      throw new CfmError('CFM_E_CONFIG', `attributes [${a.items}, ${m.dim}] != model's [${this.table.shape}]`, { field: 'attributes' });
     tf.tidy(() => this.table.assign(tf.tensor2d(m.values, [a.items, m.dim])));
   }
 
@@ -83,7 +116,11 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
         return a.kind === 'vector' ? cosineLoss(pred, target) : mseLoss(pred, target);
       });
     };
-    return [...terms, ...regress(this.heads.next, b.nextPos, b.nextItems), ...regress(this.heads.purchased, b.purchasedPos, b.purchasedItems)];
+    return [
+      ...terms,
+      ...regress(this.heads.next, b.nextPos, b.nextItems),
+      ...regress(this.heads.purchased, b.purchasedPos, b.purchasedItems),
+    ];
   }
 
   loss(b: SessionBatch, ctx: Ctx): tf.Scalar {
@@ -96,7 +133,8 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
 
   /** balanced loss Σ_i balance_i · L_i summed over batches (no uncertainty terms): the early-stopping quantity */
   evalLoss(batches: Iterable<SessionBatch>): number {
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (const b of batches) {
       sum += tf.tidy(() => tf.sum(tf.mul(tf.stack(this.lossTerms(b, Ctx.inference())), this.balance)).dataSync()[0]) * b.batchSize;
       n += b.batchSize;
@@ -108,9 +146,14 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
   async fitSessions(sessions: SessionSet, opts: FitOptions & { valid?: SessionSet } = {}): Promise<FitReport> {
     const c = this.config;
     const seed = c.seed;
-    const [trainSet, valid] = opts.valid ? [sessions, opts.valid] : c.validShare > 0 ? chronologicalSplit(sessions, [1 - c.validShare, c.validShare]) : [sessions, undefined];
+    const [trainSet, valid] = opts.valid
+      ? [sessions, opts.valid]
+      : c.validShare > 0
+        ? chronologicalSplit(sessions, [1 - c.validShare, c.validShare])
+        : [sessions, undefined];
     const sampler = new SessionSampler(trainSet, { batchSize: c.batchSize, maxLen: c.maxLen, seed });
-    if (!sampler.usable.length) throw new CfmError('CFM_E_DATASET', 'no session with two or more events to train on', { field: 'sessions' });
+    if (!sampler.usable.length)
+      throw new CfmError('CFM_E_DATASET', 'no session with two or more events to train on', { field: 'sessions' });
     const validSampler = valid ? new SessionSampler(valid, { batchSize: 512, maxLen: c.maxLen, seed }) : undefined;
     if (this.balance.dataSync().every((x) => x === 1)) {
       const first = tf.tidy(() => tf.stack(this.lossTerms(sampler.batch(0, 0), Ctx.inference())).dataSync());
@@ -126,9 +169,14 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
         validate: validSampler?.usable.length ? () => -this.evalLoss(validSampler.all()) : undefined,
       },
       {
-        ...opts, epochs: c.epochs, seed,
+        ...opts,
+        epochs: c.epochs,
+        seed,
         optim: { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, warmupSteps: c.warmupSteps, schedule: c.schedule },
-        patience: c.patience, validateEvery: c.validateEvery, runKey: `${this.vocabHash}/${JSON.stringify(c)}/${seed}`, progress: this.progress,
+        patience: c.patience,
+        validateEvery: c.validateEvery,
+        runKey: `${this.vocabHash}/${JSON.stringify(c)}/${seed}`,
+        progress: this.progress,
       },
     );
     if (report.bestMetric !== undefined) this.metrics.valid_balanced_loss = -report.bestMetric;
@@ -137,7 +185,10 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
   }
 
   async fit(data: PreparedDataset, opts: FitOptions = {}): Promise<FitReport> {
-    if (data.vocabs.item.hash !== this.vocabHash) throw new CfmError('CFM_E_VOCAB_MISMATCH', `item vocabulary ${data.vocabs.item.hash} != model's ${this.vocabHash}`, { field: 'vocabs.item' });
+    if (data.vocabs.item.hash !== this.vocabHash)
+      throw new CfmError('CFM_E_VOCAB_MISMATCH', `item vocabulary ${data.vocabs.item.hash} != model's ${this.vocabHash}`, {
+        field: 'vocabs.item',
+      });
     const sessions = preparedSessions(data.train, this.buyType);
     this.setAttributes(preparedAttributes(data, sessions, this.config));
     return this.fitSessions(sessions, opts);
@@ -148,9 +199,18 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
     const out: StepPredictions[] = [];
     for (let s = 0; s < prefixes.length; s += batchSize) {
       const rows = prefixes.slice(s, s + batchSize);
-      const flat = { offsets: Int32Array.from([0, ...rows.map((_, i) => rows.slice(0, i + 1).reduce((a, r) => a + r.length, 0))]), items: Int32Array.from(rows.flatMap((r) => Array.from(r))), buys: new Uint8Array(0), start: new Float64Array(rows.length) };
+      const flat = {
+        offsets: Int32Array.from([0, ...rows.map((_, i) => rows.slice(0, i + 1).reduce((a, r) => a + r.length, 0))]),
+        items: Int32Array.from(rows.flatMap((r) => Array.from(r))),
+        buys: new Uint8Array(0),
+        start: new Float64Array(rows.length),
+      };
       flat.buys = new Uint8Array(flat.items.length);
-      const b = makeBatch(flat, rows.map((_, i) => i), Number.MAX_SAFE_INTEGER);
+      const b = makeBatch(
+        flat,
+        rows.map((_, i) => i),
+        Number.MAX_SAFE_INTEGER,
+      );
       const outs = tf.tidy(() => {
         const h = this.hidden(b.items, b.mask, b.batchSize, b.maxLen);
         const ctx = Ctx.inference();
@@ -162,7 +222,11 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
       rows.forEach((r, i) => {
         const from = i * b.maxLen + b.maxLen - r.length;
         const cut = (x: Float32Array, dim: number) => x.slice(from * dim, (from + r.length) * dim);
-        out.push({ steps: r.length, hidden: cut(data[0], this.config.hidden), heads: [0, 1].map((g) => this.specs.map((a, m) => cut(data[1 + g * M + m], a.dim))) });
+        out.push({
+          steps: r.length,
+          hidden: cut(data[0], this.config.hidden),
+          heads: [0, 1].map((g) => this.specs.map((a, m) => cut(data[1 + g * M + m], a.dim))),
+        });
       });
     }
     return out;
@@ -183,15 +247,31 @@ export class SessionHeadsModel implements CustomerModel, Encoder {
   lastHidden(items: Int32Array, b: number, l: number): tf.Tensor2D {
     const mask = Float32Array.from(items, (x) => (x > 0 && x < this.items ? 1 : 0));
     const safe = Int32Array.from(items, (x) => (x > 0 && x < this.items ? x : 0));
-    return tf.tidy(() => this.hidden(safe, mask, b, l).reshape([b, l, this.config.hidden]).slice([0, l - 1, 0], [-1, 1, -1]).reshape([b, this.config.hidden]) as tf.Tensor2D);
+    return tf.tidy(
+      () =>
+        this.hidden(safe, mask, b, l)
+          .reshape([b, l, this.config.hidden])
+          .slice([0, l - 1, 0], [-1, 1, -1])
+          .reshape([b, this.config.hidden]) as tf.Tensor2D,
+    );
   }
 
   async save(dir: string): Promise<ArtifactManifest> {
     const dims = { specs: this.specs, items: this.items, buyType: this.buyType };
-    return saveArtifact(dir, { family: this.family, config: this.config, vocabHash: this.vocabHash, seed: this.config.seed, metrics: this.metrics, extra: { 'dims.json': dims } }, Object.fromEntries(this.params.vars));
+    return saveArtifact(
+      dir,
+      {
+        family: this.family,
+        config: this.config,
+        vocabHash: this.vocabHash,
+        seed: this.config.seed,
+        metrics: this.metrics,
+        extra: { 'dims.json': dims },
+      },
+      Object.fromEntries(this.params.vars),
+    );
   }
   dispose(): void {
     this.params.dispose();
   }
 }
-

@@ -12,7 +12,16 @@ export function scidNames(specs: AttributeSpec[]): string[] {
   return ['next', 'purchased'].flatMap((g) => specs.flatMap((a) => SCID_STATS.map((s) => `scid/${g}/${a.name}/${s}`)));
 }
 
-function similarity(kind: AttributeSpec['kind'], p: Float32Array, pOff: number, pNorm: number, c: Float32Array, cOff: number, cNorm: number, dim: number): number {
+function similarity(
+  kind: AttributeSpec['kind'],
+  p: Float32Array,
+  pOff: number,
+  pNorm: number,
+  c: Float32Array,
+  cOff: number,
+  cNorm: number,
+  dim: number,
+): number {
   if (kind === 'scalar') return 1 - Math.abs(p[pOff] - c[cOff]);
   let dot = 0;
   for (let d = 0; d < dim; d++) dot += p[pOff + d] * c[cOff + d];
@@ -36,8 +45,12 @@ export class ScidState {
   private readonly candNorms: Float64Array[];
   private n = 0;
   /** candidates: per attribute, row-major [K, dim] */
-  constructor(readonly specs: AttributeSpec[], readonly candidates: Float32Array[]) {
-    if (candidates.length !== specs.length) throw new CfmError('CFM_E_CONFIG', `${candidates.length} candidate tables for ${specs.length} attributes`, { field: 'candidates' });
+  constructor(
+    readonly specs: AttributeSpec[],
+    readonly candidates: Float32Array[],
+  ) {
+    if (candidates.length !== specs.length)
+      throw new CfmError('CFM_E_CONFIG', `${candidates.length} candidate tables for ${specs.length} attributes`, { field: 'candidates' });
     this.k = candidates[0].length / specs[0].dim;
     this.width = 2 * specs.length;
     this.max = new Float64Array(this.k * this.width).fill(-Infinity);
@@ -97,7 +110,10 @@ export function scidBatch(specs: AttributeSpec[], predictions: Float32Array[][],
       for (let j = 0; j < k; j++) {
         const sims: number[] = [];
         const cNorm = norm(candidates[m], j * dim, dim);
-        for (let i = 0; i < steps; i++) sims.push(similarity(kind, predictions[g][m], i * dim, norm(predictions[g][m], i * dim, dim), candidates[m], j * dim, cNorm, dim));
+        for (let i = 0; i < steps; i++)
+          sims.push(
+            similarity(kind, predictions[g][m], i * dim, norm(predictions[g][m], i * dim, dim), candidates[m], j * dim, cNorm, dim),
+          );
         const o = j * 2 * M * 3 + (g * M + m) * 3;
         out[o] = Math.max(...sims);
         out[o + 1] = sims.reduce((a, b) => a + b, 0) / steps;

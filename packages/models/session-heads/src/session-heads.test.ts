@@ -1,17 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '@cfm/core';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
-import { buildSessions, chronologicalSplit, cooccurrenceVectors, makeBatch, ScidState, scidBatch, scidNames, sessionHeads, type AttributeSpec } from './index';
+import {
+  buildSessions,
+  chronologicalSplit,
+  cooccurrenceVectors,
+  makeBatch,
+  ScidState,
+  scidBatch,
+  scidNames,
+  sessionHeads,
+  type AttributeSpec,
+} from './index';
 
 const tiny = { hidden: 16, idDim: 8, maxLen: 12, batchSize: 16, lr: 1e-2, validShare: 0, epochs: 4 };
 describeCustomerModel(sessionHeads, tiny, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
-describeCustomerModel(sessionHeads, { ...tiny, encoder: 'ma', headLayers: 1 }, () => syntheticPrepared({ customers: 48, items: 20 }), { epochs: 4 });
+describeCustomerModel(sessionHeads, { ...tiny, encoder: 'ma', headLayers: 1 }, () => syntheticPrepared({ customers: 48, items: 20 }), {
+  epochs: 4,
+});
 
 describe('SCID', () => {
-  const specs: AttributeSpec[] = [{ name: 'text', kind: 'vector', dim: 5 }, { name: 'category', kind: 'vector', dim: 3 }, { name: 'price', kind: 'scalar', dim: 1 }];
+  const specs: AttributeSpec[] = [
+    { name: 'text', kind: 'vector', dim: 5 },
+    { name: 'category', kind: 'vector', dim: 3 },
+    { name: 'price', kind: 'scalar', dim: 1 },
+  ];
   const rng = createRng(11);
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
-  const steps = 9, k = 7;
+  const steps = 9,
+    k = 7;
   const preds = [0, 1].map(() => specs.map((a) => rand(steps * a.dim)));
   const cands = specs.map((a) => rand(k * a.dim));
 
@@ -38,7 +55,10 @@ describe('SCID', () => {
 
 describe('sessions and batches', () => {
   it('collapse repeated items (a buy wins), drop short sessions, and split by start time', () => {
-    const s = buildSessions({ session: [1, 1, 1, 2, 3, 3], item: [5, 5, 6, 7, 8, 9], buy: [0, 1, 0, 0, 0, 1], ts: [30, 31, 32, 10, 20, 21] }, 2);
+    const s = buildSessions(
+      { session: [1, 1, 1, 2, 3, 3], item: [5, 5, 6, 7, 8, 9], buy: [0, 1, 0, 0, 0, 1], ts: [30, 31, 32, 10, 20, 21] },
+      2,
+    );
     expect(Array.from(s.offsets)).toEqual([0, 2, 4]);
     expect(Array.from(s.items)).toEqual([5, 6, 8, 9]);
     expect(Array.from(s.buys)).toEqual([1, 0, 0, 1]);

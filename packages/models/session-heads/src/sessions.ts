@@ -20,7 +20,10 @@ export const endsInPurchase = (s: SessionSet, i: number): boolean => s.offsets[i
 
 /** Build sessions from rows grouped by session (rows of one session contiguous and in time order).
  * Consecutive events on the same item collapse into one (a buy wins), so a session is a walk over items. */
-export function buildSessions(rows: { session: ArrayLike<number>; item: ArrayLike<number>; buy: ArrayLike<number>; ts: ArrayLike<number> }, minLength = 1): SessionSet {
+export function buildSessions(
+  rows: { session: ArrayLike<number>; item: ArrayLike<number>; buy: ArrayLike<number>; ts: ArrayLike<number> },
+  minLength = 1,
+): SessionSet {
   const offsets = [0];
   const items: number[] = [];
   const buys: number[] = [];
@@ -31,7 +34,8 @@ export function buildSessions(rows: { session: ArrayLike<number>; item: ArrayLik
     let j = i;
     const from = items.length;
     while (j < n && rows.session[j] === rows.session[i]) {
-      if (j > i && rows.ts[j] < rows.ts[j - 1]) throw new CfmError('CFM_E_ROW_SCHEMA', 'session rows out of time order', { row: j, field: 'ts' });
+      if (j > i && rows.ts[j] < rows.ts[j - 1])
+        throw new CfmError('CFM_E_ROW_SCHEMA', 'session rows out of time order', { row: j, field: 'ts' });
       if (items.length > from && items[items.length - 1] === rows.item[j]) buys[buys.length - 1] ||= rows.buy[j] ? 1 : 0;
       else {
         items.push(rows.item[j]);
@@ -57,7 +61,8 @@ export function sessionsFromSequences(seq: CustomerSequences, buyType: number, m
   const key = new Float64Array(seq.items.length);
   let k = 0;
   for (let c = 0; c + 1 < seq.offsets.length; c++)
-    for (let i = seq.offsets[c]; i < seq.offsets[c + 1]; i++) key[i] = i > seq.offsets[c] && seq.sessions[i] === seq.sessions[i - 1] ? k : ++k;
+    for (let i = seq.offsets[c]; i < seq.offsets[c + 1]; i++)
+      key[i] = i > seq.offsets[c] && seq.sessions[i] === seq.sessions[i - 1] ? k : ++k;
   const buy = Uint8Array.from(seq.types, (t) => (t === buyType ? 1 : 0));
   return buildSessions({ session: key, item: seq.items, buy, ts: Float64Array.from(seq.times, (t) => t * 1000) }, minLength);
 }

@@ -35,7 +35,11 @@ export class ShopperBertBackbone {
   readonly positions: Positions;
   readonly norm: LayerNorm;
   readonly encoder: TransformerEncoder;
-  constructor(p: Params, readonly c: ShopperBertConfig, readonly dims: ShopperBertDims) {
+  constructor(
+    p: Params,
+    readonly c: ShopperBertConfig,
+    readonly dims: ShopperBertDims,
+  ) {
     const sizes = (names: string[]) => Object.fromEntries(names.map((n) => [n, dims.vocabSizes[n]]));
     this.categories = new FeatureEmbedding(p, 'embed/category', sizes(dims.categories), c.dModel, 'concat');
     if (dims.dateParts.length) this.dates = new FeatureEmbedding(p, 'embed/date', sizes(dims.dateParts), c.dModel, 'sum');
@@ -48,7 +52,13 @@ export class ShopperBertBackbone {
     this.fProd = new Dense(p, 'embed/product', prodIn, c.dModel);
     this.positions = new Positions(p, 'position', c.maxLen, c.dModel);
     this.norm = new LayerNorm(p, 'embed/ln', c.dModel);
-    const o = { dModel: c.dModel, nHeads: c.nHeads, nLayers: c.sharedLayers ? 1 : c.nLayers, dropout: c.dropout, attnDropout: c.attnDropout };
+    const o = {
+      dModel: c.dModel,
+      nHeads: c.nHeads,
+      nLayers: c.sharedLayers ? 1 : c.nLayers,
+      dropout: c.dropout,
+      attnDropout: c.attnDropout,
+    };
     this.encoder = new TransformerEncoder(p, 'encoder', o);
   }
 

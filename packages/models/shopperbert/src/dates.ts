@@ -20,7 +20,8 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
  * 'month=01'..'month=12', 'day=01'..'day=31', 'weekday=0' (Sunday)..'weekday=6', 'hour=00'..'hour=23' */
 export function dateTokens(part: DatePart, v: DateVocab): string[] {
   const n = dateVocabSize(part, v) - RESERVED_IDS;
-  const label = (i: number) => (part === 'year' ? String(v.yearMin + i) : part === 'weekday' ? String(i) : pad2(part === 'hour' ? i : i + 1));
+  const label = (i: number) =>
+    part === 'year' ? String(v.yearMin + i) : part === 'weekday' ? String(i) : pad2(part === 'hour' ? i : i + 1);
   return [...RESERVED_TOKENS, ...Array.from({ length: n }, (_, i) => `${part}=${label(i)}`)];
 }
 
@@ -37,6 +38,7 @@ export function dateId(part: DatePart, t: number, v: DateVocab): number {
 /** ids of every part for times [n] (epoch seconds); NaN times (unknown) give [OOV] */
 export function dateIds(parts: readonly DatePart[], times: ArrayLike<number>, v: DateVocab): Record<string, Int32Array> {
   const out: Record<string, Int32Array> = {};
-  for (const p of parts) out[p] = Int32Array.from({ length: times.length }, (_, i) => (Number.isFinite(times[i]) ? dateId(p, times[i], v) : RESERVED_IDS - 1));
+  for (const p of parts)
+    out[p] = Int32Array.from({ length: times.length }, (_, i) => (Number.isFinite(times[i]) ? dateId(p, times[i], v) : RESERVED_IDS - 1));
   return out;
 }

@@ -36,7 +36,8 @@ export function createShopperBert(config: Partial<ShopperBertConfig>, data: Shop
 
 export const shopperbert: ModelFamily<ShopperBertConfig> = {
   name: 'shopperbert',
-  description: 'ShopperBERT / One4all (Shin et al. 2021): masked purchase prediction over category and date sub-tasks; MP or CLS user vectors, optional shuffle / crop',
+  description:
+    'ShopperBERT / One4all (Shin et al. 2021): masked purchase prediction over category and date sub-tasks; MP or CLS user vectors, optional shuffle / crop',
   config: ShopperBertConfig,
   presets: PRESETS,
   create: (config, data, inputs) => createShopperBert(config, { ...data, ...(inputs as Partial<ShopperBertInputs>) } as ShopperBertInputs),

@@ -5,7 +5,12 @@ import { Mlp, type Ctx, type Params } from '@cfm/tensor';
 
 export class SubTaskHeads {
   readonly heads = new Map<string, Mlp>();
-  constructor(p: Params, dModel: number, vocabSizes: Record<string, number>, readonly tasks: string[]) {
+  constructor(
+    p: Params,
+    dModel: number,
+    vocabSizes: Record<string, number>,
+    readonly tasks: string[],
+  ) {
     for (const t of tasks) this.heads.set(t, new Mlp(p, `head/${t}`, [dModel, dModel, vocabSizes[t]], 'gelu'));
   }
   /** h [N, D] → logits [N, V_task] */

@@ -3,7 +3,20 @@
  * the [CLS] token's final hidden state (CLS). Task scores: the sub-task heads on a [MASK] appended after the
  * history ("what will the next purchase be": category level / date part). Implements `Encoder` for fine-tuning. */
 import * as tf from '@tensorflow/tfjs';
-import { CLS, CfmError, MASK, PAD, lineProgress, type ArtifactManifest, type CustomerModel, type FitOptions, type FitReport, type PreparedDataset, type SequenceBatch, type TaskOutput } from '@cfm/core';
+import {
+  CLS,
+  CfmError,
+  MASK,
+  PAD,
+  lineProgress,
+  type ArtifactManifest,
+  type CustomerModel,
+  type FitOptions,
+  type FitReport,
+  type PreparedDataset,
+  type SequenceBatch,
+  type TaskOutput,
+} from '@cfm/core';
 import type { AlignedSeq } from '@cfm/augment';
 import { Ctx, Params, saveArtifact, softmaxCrossEntropy, train, type Encoder, type ProgressReporter } from '@cfm/tensor';
 import { ShopperBertBackbone, type ShopperBertDims } from './backbone';
@@ -22,9 +35,15 @@ export class ShopperBertModel implements CustomerModel, Encoder {
   readonly subTasks: string[];
   metrics: Record<string, number> = {};
   progress: ProgressReporter = lineProgress();
-  constructor(readonly config: ShopperBertConfig, readonly dims: ShopperBertDims, readonly itemFeatures: Record<string, Int32Array>, readonly vocabHash: string) {
+  constructor(
+    readonly config: ShopperBertConfig,
+    readonly dims: ShopperBertDims,
+    readonly itemFeatures: Record<string, Int32Array>,
+    readonly vocabHash: string,
+  ) {
     this.subTasks = [...dims.categories, ...dims.dateParts];
-    if (!this.subTasks.length) throw new CfmError('CFM_E_CONFIG', 'no category level or date part to predict in this data', { field: 'categories' });
+    if (!this.subTasks.length)
+      throw new CfmError('CFM_E_CONFIG', 'no category level or date part to predict in this data', { field: 'categories' });
     this.params = new Params(config.seed);
     this.backbone = new ShopperBertBackbone(this.params, config, dims);
     this.heads = new SubTaskHeads(this.params, config.dModel, dims.vocabSizes, this.subTasks);
@@ -64,7 +83,9 @@ export class ShopperBertModel implements CustomerModel, Encoder {
       const cls = this.cls ? this.clsIndex(b.items, b.batchSize, b.maxLen) : undefined;
       const at = cls ? b.rows.map((r) => cls[r]) : b.positions; // [N] where each chosen token is predicted from
       const picked = tf.gather(h, tf.tensor1d(at, 'int32')); // [N, D]
-      const losses = this.subTasks.map((t) => softmaxCrossEntropy(this.heads.apply(t, picked, ctx), tf.tensor1d(b.labels[t], 'int32'), PAD));
+      const losses = this.subTasks.map((t) =>
+        softmaxCrossEntropy(this.heads.apply(t, picked, ctx), tf.tensor1d(b.labels[t], 'int32'), PAD),
+      );
       return tf.div(tf.addN(losses), losses.length) as tf.Scalar;
     });
   }
@@ -75,7 +96,13 @@ export class ShopperBertModel implements CustomerModel, Encoder {
     const seed = c.seed;
     const sampler = new MppSampler(data.train, this.itemFeatures, this.dims, { ...c, seed });
     const report = await train(
-      { params: this.params, batchesPerEpoch: sampler.batchesPerEpoch, batch: (e, i) => sampler.batch(e, i), size: (b) => b.batchSize, loss: (b, ctx) => this.loss(b, ctx) },
+      {
+        params: this.params,
+        batchesPerEpoch: sampler.batchesPerEpoch,
+        batch: (e, i) => sampler.batch(e, i),
+        size: (b) => b.batchSize,
+        loss: (b, ctx) => this.loss(b, ctx),
+      },
       {
         ...opts,
         epochs: c.epochs,
@@ -99,7 +126,9 @@ export class ShopperBertModel implements CustomerModel, Encoder {
       while (first < row.length && row[first] === PAD) first++;
       first = Math.max(first, row.length - keep);
       const items = Int32Array.from(row.subarray(first), (it) => (it < this.dims.itemCount ? it : PAD));
-      const times = batch.times ? Float64Array.from(batch.times.subarray(b * batch.maxLen + first, (b + 1) * batch.maxLen)) : new Float64Array(items.length).fill(NaN);
+      const times = batch.times
+        ? Float64Array.from(batch.times.subarray(b * batch.maxLen + first, (b + 1) * batch.maxLen))
+        : new Float64Array(items.length).fill(NaN);
       seqs.push(appendMask ? { items: Int32Array.from([...items, MASK]), times: Float64Array.from([...times, NaN]) } : { items, times });
     }
     const x = tokenInputs(seqs, this.itemFeatures, this.dims, this.config, this.cls);
@@ -112,7 +141,11 @@ export class ShopperBertModel implements CustomerModel, Encoder {
     return tf.tidy(() => {
       const x = this.inputs(batch);
       const h = this.backbone.apply(x, ctx); // [B, L, D]
-      if (this.cls) return tf.gather(h.reshape([-1, this.config.dModel]), tf.tensor1d(this.clsIndex(x.items, x.batchSize, x.maxLen), 'int32')) as tf.Tensor2D;
+      if (this.cls)
+        return tf.gather(
+          h.reshape([-1, this.config.dModel]),
+          tf.tensor1d(this.clsIndex(x.items, x.batchSize, x.maxLen), 'int32'),
+        ) as tf.Tensor2D;
       const ids = tf.tensor2d(x.items, [x.batchSize, x.maxLen], 'int32');
       const w = tf.logicalAnd(tf.notEqual(ids, PAD), tf.notEqual(ids, CLS)).toFloat().expandDims(2); // [B, L, 1]
       return tf.div(tf.sum(tf.mul(h, w), 1), tf.maximum(tf.sum(w, 1), 1)) as tf.Tensor2D;
@@ -132,7 +165,9 @@ export class ShopperBertModel implements CustomerModel, Encoder {
     const s = tf.tidy(() => {
       const x = this.inputs(batch, true);
       const h = this.backbone.apply(x, Ctx.inference()).reshape([-1, this.config.dModel]); // [B*L, D]
-      const at = this.cls ? this.clsIndex(x.items, x.batchSize, x.maxLen) : Int32Array.from({ length: x.batchSize }, (_, b) => (b + 1) * x.maxLen - 1);
+      const at = this.cls
+        ? this.clsIndex(x.items, x.batchSize, x.maxLen)
+        : Int32Array.from({ length: x.batchSize }, (_, b) => (b + 1) * x.maxLen - 1);
       const logits = this.heads.apply(sub, tf.gather(h, tf.tensor1d(at, 'int32')), Ctx.inference()); // [B, V_sub]
       return candidates ? tf.gather(logits, tf.tensor1d(candidates, 'int32'), 1) : logits;
     });
@@ -145,14 +180,25 @@ export class ShopperBertModel implements CustomerModel, Encoder {
     const features = Object.fromEntries(this.dims.categories.map((f) => [f, Array.from(this.itemFeatures[f])]));
     return saveArtifact(
       dir,
-      { family: this.family, config: this.config, vocabHash: this.vocabHash, seed: this.config.seed, metrics: this.metrics, extra: { 'dims.json': this.dims, 'item-features.json': features } },
+      {
+        family: this.family,
+        config: this.config,
+        vocabHash: this.vocabHash,
+        seed: this.config.seed,
+        metrics: this.metrics,
+        extra: { 'dims.json': this.dims, 'item-features.json': features },
+      },
       Object.fromEntries(this.params.vars),
     );
   }
 
   checkVocab(hash: string, size: number): void {
     if (hash !== this.vocabHash || size !== this.dims.itemCount)
-      throw new CfmError('CFM_E_VOCAB_MISMATCH', `item vocabulary ${hash} (${size}) != model's ${this.vocabHash} (${this.dims.itemCount})`, { field: 'vocabs.item' });
+      throw new CfmError(
+        'CFM_E_VOCAB_MISMATCH',
+        `item vocabulary ${hash} (${size}) != model's ${this.vocabHash} (${this.dims.itemCount})`,
+        { field: 'vocabs.item' },
+      );
   }
 
   dispose(): void {

@@ -19,7 +19,13 @@ export interface MppBatch extends TokenInputs {
 }
 
 /** Token inputs of aligned sequences (items + times), left-padded, with [CLS] before the first token if asked. */
-export function tokenInputs(seqs: AlignedSeq[], itemFeatures: Record<string, Int32Array>, dims: ShopperBertDims, c: Pick<ShopperBertConfig, 'yearMin' | 'yearCount'>, cls: boolean): TokenInputs {
+export function tokenInputs(
+  seqs: AlignedSeq[],
+  itemFeatures: Record<string, Int32Array>,
+  dims: ShopperBertDims,
+  c: Pick<ShopperBertConfig, 'yearMin' | 'yearCount'>,
+  cls: boolean,
+): TokenInputs {
   const extra = cls ? 1 : 0;
   const L = Math.max(1, ...seqs.map((s) => s.items.length + extra));
   const B = seqs.length;
@@ -44,7 +50,12 @@ export function tokenInputs(seqs: AlignedSeq[], itemFeatures: Record<string, Int
 export class MppSampler {
   private epochBatches = new Map<number, number[][]>();
   readonly rows: number[];
-  constructor(readonly seqs: CustomerSequences, readonly itemFeatures: Record<string, Int32Array>, readonly dims: ShopperBertDims, readonly c: ShopperBertConfig & { seed: number }) {
+  constructor(
+    readonly seqs: CustomerSequences,
+    readonly itemFeatures: Record<string, Int32Array>,
+    readonly dims: ShopperBertDims,
+    readonly c: ShopperBertConfig & { seed: number },
+  ) {
     this.rows = [];
     for (let u = 0; u < seqs.customerIds.length; u++) if (seqs.offsets[u + 1] > seqs.offsets[u]) this.rows.push(u);
   }
@@ -58,7 +69,9 @@ export class MppSampler {
     let b = this.epochBatches.get(epoch);
     if (!b) {
       const lengths = this.rows.map((u) => Math.min(this.keep, this.seqs.offsets[u + 1] - this.seqs.offsets[u]));
-      b = lengthBuckets(lengths, this.c.batchSize, createRng(this.c.seed).fork(`epoch/${epoch}`)).map((idx) => idx.map((i) => this.rows[i]));
+      b = lengthBuckets(lengths, this.c.batchSize, createRng(this.c.seed).fork(`epoch/${epoch}`)).map((idx) =>
+        idx.map((i) => this.rows[i]),
+      );
       this.epochBatches.clear();
       this.epochBatches.set(epoch, b);
     }
@@ -68,12 +81,17 @@ export class MppSampler {
   batch(epoch: number, index: number): MppBatch {
     const rng = createRng(this.c.seed).fork(`mpp/${epoch}/${index}`);
     const windows: AlignedSeq[] = this.order(epoch)[index].map((u) => {
-      const from = this.seqs.offsets[u], to = this.seqs.offsets[u + 1];
+      const from = this.seqs.offsets[u],
+        to = this.seqs.offsets[u + 1];
       const end = to - from > this.keep ? from + this.keep + rng.int(to - from - this.keep + 1) : to; // random window end
       const start = Math.max(from, end - this.keep);
       return { items: this.seqs.items.subarray(start, end), times: this.seqs.times.subarray(start, end) };
     });
-    const seqs = this.c.augment ? augmentBatch(windows, rng.fork('augment'), { fraction: this.c.augmentFraction, cropProbability: this.c.cropProbability }).map((a) => a.seq) : windows;
+    const seqs = this.c.augment
+      ? augmentBatch(windows, rng.fork('augment'), { fraction: this.c.augmentFraction, cropProbability: this.c.cropProbability }).map(
+          (a) => a.seq,
+        )
+      : windows;
     const x = tokenInputs(seqs, this.itemFeatures, this.dims, this.c, this.c.variant === 'CLS');
     return this.mask(x, rng.fork('mask'));
   }
@@ -100,6 +118,11 @@ export class MppSampler {
       }
     }
     const pos = Int32Array.from(positions);
-    return { ...x, positions: pos, rows: pos.map((p) => Math.floor(p / x.maxLen)), labels: Object.fromEntries(tasks.map((t) => [t, Int32Array.from(labels[t])])) };
+    return {
+      ...x,
+      positions: pos,
+      rows: pos.map((p) => Math.floor(p / x.maxLen)),
+      labels: Object.fromEntries(tasks.map((t) => [t, Int32Array.from(labels[t])])),
+    };
   }
 }

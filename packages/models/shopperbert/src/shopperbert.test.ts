@@ -3,10 +3,27 @@ import { CLS, MASK, PAD } from '@cfm/core';
 import { describeCustomerModel, syntheticPrepared } from '@cfm/tensor/testing';
 import { dateId, hashedBagOfWords, MppSampler, ShopperBertConfig, shopperbert, shopperBertDims, titleVectors } from './index';
 
-const tiny = { dModel: 16, nHeads: 2, nLayers: 1, maxLen: 12, textDim: 8, batchSize: 16, lr: 1e-2, warmupSteps: 2, yearMin: 1970, yearCount: 3 };
+const tiny = {
+  dModel: 16,
+  nHeads: 2,
+  nLayers: 1,
+  maxLen: 12,
+  textDim: 8,
+  batchSize: 16,
+  lr: 1e-2,
+  warmupSteps: 2,
+  yearMin: 1970,
+  yearCount: 3,
+};
 const withText = () => {
   const d = syntheticPrepared({ customers: 64, items: 20 });
-  return { ...d, itemText: titleVectors(d.vocabs.item.tokens.map((t, i) => (i < 4 ? null : `movie ${t} ${i % 3 ? 'red' : 'blue'}`)), 8) };
+  return {
+    ...d,
+    itemText: titleVectors(
+      d.vocabs.item.tokens.map((t, i) => (i < 4 ? null : `movie ${t} ${i % 3 ? 'red' : 'blue'}`)),
+      8,
+    ),
+  };
 };
 
 describeCustomerModel(shopperbert, tiny, withText, { epochs: 3 });
@@ -16,7 +33,13 @@ describe('date parts', () => {
   it('map a UTC time to year, month, day, weekday and hour ids after the reserved ids', () => {
     const t = Date.UTC(2021, 2, 14, 17, 30) / 1000; // Sunday 14 March 2021, 17:30
     const v = { yearMin: 2020, yearCount: 5 };
-    expect(['year', 'month', 'day', 'weekday', 'hour'].map((p) => dateId(p as 'year', t, v))).toEqual([4 + 1, 4 + 2, 4 + 13, 4 + 0, 4 + 17]);
+    expect(['year', 'month', 'day', 'weekday', 'hour'].map((p) => dateId(p as 'year', t, v))).toEqual([
+      4 + 1,
+      4 + 2,
+      4 + 13,
+      4 + 0,
+      4 + 17,
+    ]);
     expect(dateId('year', Date.UTC(1999, 0) / 1000, v)).toBe(4);
   });
 });

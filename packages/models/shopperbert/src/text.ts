@@ -18,7 +18,12 @@ function fnv1a(s: string): number {
 }
 
 export function words(text: string): string[] {
-  return text.toLowerCase().normalize('NFKD').match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKD')
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /** one title → [dim] unit vector (zeros for an empty title) */

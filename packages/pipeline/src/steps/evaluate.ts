@@ -18,7 +18,11 @@ export function protocolLabel(e: EvaluateSpec): string {
 export function rankOptions(e: EvaluateSpec, seed: number, maxLen: number): RankEvalOptions {
   return {
     protocol: e.protocol === 'full' ? 'full' : e.sampling === 'popularity' ? 'sampled-pop' : 'sampled-uniform',
-    seed, negatives: e.negatives, excludeHistory: e.excludeHistory, maxLen, k: [...new Set([1, 5, 10, 20, ...e.ks])].sort((a, b) => a - b),
+    seed,
+    negatives: e.negatives,
+    excludeHistory: e.excludeHistory,
+    maxLen,
+    k: [...new Set([1, 5, 10, 20, ...e.ks])].sort((a, b) => a - b),
   };
 }
 
@@ -29,7 +33,11 @@ interface EvalFile {
   seconds: number;
 }
 
-export async function evaluateStep(families: FamilyLookup, input: EvaluateInput, ctx: StepContext): Promise<{ split: string; results: ProtocolResult[]; seconds: number }> {
+export async function evaluateStep(
+  families: FamilyLookup,
+  input: EvaluateInput,
+  ctx: StepContext,
+): Promise<{ split: string; results: ProtocolResult[]; seconds: number }> {
   const t0 = Date.now();
   const [data, model] = await Promise.all([loadPrepared(input.preparedDir), families(input.name).load(input.artifactDir)]);
   try {
@@ -42,23 +50,39 @@ export async function evaluateStep(families: FamilyLookup, input: EvaluateInput,
       const perSeed: Array<Record<string, number>> = [];
       for (const seed of e.seeds) {
         if (ctx.signal?.aborted) throw new Error('evaluation cancelled');
-        const o = { ...rankOptions(e, seed, model.maxLen), progress: ctx.progress, label: `evaluate ${input.family} ${protocolLabel(e)}${e.seeds.length > 1 ? ` seed ${seed}` : ''}` };
+        const o = {
+          ...rankOptions(e, seed, model.maxLen),
+          progress: ctx.progress,
+          label: `evaluate ${input.family} ${protocolLabel(e)}${e.seeds.length > 1 ? ` seed ${seed}` : ''}`,
+        };
         perSeed.push(rankEval(model, data, e.split, o).metrics);
         ctx.heartbeat({ family: input.family, protocol: protocolLabel(e), seed });
       }
       const o = rankOptions(e, e.seeds[0], model.maxLen);
-      const what = e.protocol === 'full' ? describeEval(o, e.split) : describeEval(o, e.split).replace(/ \(seed \d+\)$/, ` (seeds ${e.seeds.join(', ')})`);
+      const what =
+        e.protocol === 'full'
+          ? describeEval(o, e.split)
+          : describeEval(o, e.split).replace(/ \(seed \d+\)$/, ` (seeds ${e.seeds.join(', ')})`);
       const names = Object.keys(perSeed[0]);
       const stats = names.map((k) => [k, summarizeSeeds(perSeed.map((m) => m[k]))] as const);
       results.push({
-        label: protocolLabel(e), protocol: `${method} split, ${what}`, seeds: e.seeds, perSeed,
-        metrics: Object.fromEntries(stats.map(([k, s]) => [k, s.mean])), std: e.seeds.length > 1 ? Object.fromEntries(stats.map(([k, s]) => [k, s.std])) : {},
+        label: protocolLabel(e),
+        protocol: `${method} split, ${what}`,
+        seeds: e.seeds,
+        perSeed,
+        metrics: Object.fromEntries(stats.map(([k, s]) => [k, s.mean])),
+        std: e.seeds.length > 1 ? Object.fromEntries(stats.map(([k, s]) => [k, s.std])) : {},
       });
     }
     const seconds = (Date.now() - t0) / 1000;
     const old = readRunFile<EvalFile>(input.runDir, 'eval');
     const kept = old?.artifactHash === input.artifactHash ? old.results.filter((r) => !results.some((n) => n.label === r.label)) : [];
-    writeRunFile(input.runDir, 'eval', { artifactHash: input.artifactHash, split, results: [...kept, ...results], seconds: seconds + (kept.length ? old!.seconds : 0) });
+    writeRunFile(input.runDir, 'eval', {
+      artifactHash: input.artifactHash,
+      split,
+      results: [...kept, ...results],
+      seconds: seconds + (kept.length ? old!.seconds : 0),
+    });
     return { split, results, seconds };
   } finally {
     model.dispose();

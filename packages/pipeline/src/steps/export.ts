@@ -18,14 +18,30 @@ export async function exportStep(families: FamilyLookup, input: ExportInput, ctx
     const rows = Array.from({ length: sequences.customerIds.length }, (_, i) => i);
     const asOf = new Date().toISOString().slice(0, 10);
     const r = await writeModelOutputs({
-      model, data, sequences, rows, outDir: join(input.runDir, 'exports'), family: input.name, modelVersion: basename(input.runDir), asOf, topK: input.topK,
-      progress: ctx.progress, heartbeat: (d) => ctx.heartbeat(d), signal: ctx.signal,
+      model,
+      data,
+      sequences,
+      rows,
+      outDir: join(input.runDir, 'exports'),
+      family: input.name,
+      modelVersion: basename(input.runDir),
+      asOf,
+      topK: input.topK,
+      progress: ctx.progress,
+      heartbeat: (d) => ctx.heartbeat(d),
+      signal: ctx.signal,
     });
     // every customer of the prepared data accounted for: those in no sequence (all events fell out in prepare) are said
     const users = Number((data.manifest.counts as { users?: number } | undefined)?.users ?? rows.length);
-    if (users > rows.length) ctx.progress.log(`warning: ${users - rows.length} of the prepared data's ${users} customers are in no sequence and are not exported`);
+    if (users > rows.length)
+      ctx.progress.log(`warning: ${users - rows.length} of the prepared data's ${users} customers are in no sequence and are not exported`);
     const out = { files: r.files, rows: r.rows, tasks: r.tasks, seconds: (Date.now() - t0) / 1000 };
-    writeRunFile(input.runDir, 'export', { artifactHash: input.artifactHash, asOf, customers: { prepared: users, exported: rows.length, inNoSequence: users - rows.length }, ...out });
+    writeRunFile(input.runDir, 'export', {
+      artifactHash: input.artifactHash,
+      asOf,
+      customers: { prepared: users, exported: rows.length, inNoSequence: users - rows.length },
+      ...out,
+    });
     return out;
   } finally {
     model.dispose();
@@ -50,8 +66,19 @@ export async function partitionStep(families: FamilyLookup, input: PartitionInpu
       if (e > offsets[c]) rows.push(c);
     }
     const r = await writeModelOutputs({
-      model, data, sequences, rows, ends: Int32Array.from(rows, (c) => ends[c]), outDir, family: input.family, modelVersion: versionOf(input.artifactDir),
-      asOf: input.asOf, topK: input.topK, progress: ctx.progress, heartbeat: (d) => ctx.heartbeat({ asOf: input.asOf, ...(d as object) }), signal: ctx.signal,
+      model,
+      data,
+      sequences,
+      rows,
+      ends: Int32Array.from(rows, (c) => ends[c]),
+      outDir,
+      family: input.family,
+      modelVersion: versionOf(input.artifactDir),
+      asOf: input.asOf,
+      topK: input.topK,
+      progress: ctx.progress,
+      heartbeat: (d) => ctx.heartbeat({ asOf: input.asOf, ...(d as object) }),
+      signal: ctx.signal,
     });
     return { files: r.files, customers: rows.length };
   } finally {

@@ -30,7 +30,14 @@ export function describeSplit(m: Pick<PreparedManifest, 'split' | 'cutoffsMs'>):
 export function resultOf(m: PreparedManifest): PrepareResult {
   const counts: Record<string, number> = { ...m.counts };
   for (const [part, c] of Object.entries(m.splits)) counts[`${part}Customers`] = c.customers;
-  return { dataHash: m.dataHash, prepareHash: m.configHash, dataset: m.dataset, split: describeSplit(m), maxSeqLen: m.config.maxSeqLen, counts };
+  return {
+    dataHash: m.dataHash,
+    prepareHash: m.configHash,
+    dataset: m.dataset,
+    split: describeSplit(m),
+    maxSeqLen: m.config.maxSeqLen,
+    counts,
+  };
 }
 
 /** A folder `cfm prepare` wrote, used as it is. */
@@ -42,7 +49,9 @@ export async function preparedFolder(dir: string): Promise<PrepareResult> {
 export function contractFiles(dir: string): ContractSources {
   if (!existsSync(dir)) throw new CfmError('CFM_E_FILE', 'data folder does not exist', { file: dir });
   const names = readdirSync(dir);
-  const events = names.filter((n) => /^events(\.|_).*\.(csv|parquet|jsonl)$/.test(n) || /^events\.(csv|parquet|jsonl)$/.test(n)).map((n) => join(dir, n));
+  const events = names
+    .filter((n) => /^events(\.|_).*\.(csv|parquet|jsonl)$/.test(n) || /^events\.(csv|parquet|jsonl)$/.test(n))
+    .map((n) => join(dir, n));
   if (!events.length) throw new CfmError('CFM_E_FILE', 'no events.csv / events.parquet / events.jsonl in the folder', { file: dir });
   const opt = (n: string) => (names.includes(n) ? join(dir, n) : undefined);
   return { events, items: opt('items.csv'), users: opt('users.csv') };
@@ -50,14 +59,23 @@ export function contractFiles(dir: string): ContractSources {
 
 /** The run's contract files: the simulator writes them into `workDir`/simulated, a public dataset's adapter into
  * `workDir`/source; a files folder is used as it is. */
-export async function contractSources(spec: RunSpec, workDir: string, ctx: StepContext): Promise<{ sources: ContractSources; name: string }> {
+export async function contractSources(
+  spec: RunSpec,
+  workDir: string,
+  ctx: StepContext,
+): Promise<{ sources: ContractSources; name: string }> {
   const d = spec.dataset;
   if (d.source === 'simulator') {
     const simDir = join(workDir, 'simulated');
     ctx.progress.log(`simulating ${d.customers} customers × ${d.days} days into ${simDir}`);
     writeSimulation(
       {
-        seed: spec.seed, customers: d.customers, items: d.items, days: d.days, startDate: d.startDate, brands: Math.max(5, Math.round(d.items / 20)),
+        seed: spec.seed,
+        customers: d.customers,
+        items: d.items,
+        days: d.days,
+        startDate: d.startDate,
+        brands: Math.max(5, Math.round(d.items / 20)),
         // a category tree whose leaves the catalogue can fill (at least ~2 items per leaf)
         categoryTree: d.items >= 768 ? [8, 4, 4, 3] : d.items >= 192 ? [8, 4, 3] : [4, 3, 2],
         outputs: { impressions: false, queries: false, incentives: false, itemText: false },
@@ -68,7 +86,8 @@ export async function contractSources(spec: RunSpec, workDir: string, ctx: StepC
     return { sources: contractFiles(simDir), name: spec.datasetName };
   }
   if (d.source === 'files') return { sources: contractFiles(d.path), name: spec.datasetName };
-  if (d.source === 'prepared') throw new CfmError('CFM_E_CONFIG', 'a prepared folder has no contract files to read', { field: 'dataset.source' });
+  if (d.source === 'prepared')
+    throw new CfmError('CFM_E_CONFIG', 'a prepared folder has no contract files to read', { field: 'dataset.source' });
   return { sources: await datasetSources(spec, d.name, join(workDir, 'source'), d.maxCustomers), name: d.name };
 }
 

@@ -32,11 +32,22 @@ async function withRegistry<T>(target: string, fn: (r: ChampionRegistry) => Prom
 
 /** The metrics of a challenger as registry rows: the gate's protocol under plain names, the other protocols
  * under '<label>/<metric>', downstream results under 'benchmark/<task>/<model>/<metric>'. */
-export function registryMetrics(input: CompareInput, others: Array<{ label: string; protocol: string; metrics: Record<string, number> }> = []): MetricRecord[] {
-  const rows: MetricRecord[] = Object.entries(input.evaluation.metrics).map(([name, value]) => ({ name, value, protocol: input.evaluation.protocol, split: 'test' }));
-  for (const o of others) for (const [k, v] of Object.entries(o.metrics)) rows.push({ name: `${o.label}/${k}`, value: v, protocol: o.protocol, split: 'test' });
+export function registryMetrics(
+  input: CompareInput,
+  others: Array<{ label: string; protocol: string; metrics: Record<string, number> }> = [],
+): MetricRecord[] {
+  const rows: MetricRecord[] = Object.entries(input.evaluation.metrics).map(([name, value]) => ({
+    name,
+    value,
+    protocol: input.evaluation.protocol,
+    split: 'test',
+  }));
+  for (const o of others)
+    for (const [k, v] of Object.entries(o.metrics)) rows.push({ name: `${o.label}/${k}`, value: v, protocol: o.protocol, split: 'test' });
   for (const b of input.benchmarks ?? []) {
-    for (const r of b.rows) for (const [k, v] of Object.entries(r.metrics)) rows.push({ name: `benchmark/${b.task}/${r.model}/${k}`, value: v, protocol: b.rule, split: 'benchmark' });
+    for (const r of b.rows)
+      for (const [k, v] of Object.entries(r.metrics))
+        rows.push({ name: `benchmark/${b.task}/${r.model}/${k}`, value: v, protocol: b.rule, split: 'benchmark' });
   }
   return rows.filter((m) => Number.isFinite(m.value));
 }
@@ -55,7 +66,17 @@ export async function compareStep(input: CompareInput, _ctx: StepContext, at: Re
   const useCase = useCaseOf(input);
   const out = await withRegistry(at.registry, async (reg) => {
     const runId = refName(at.runRef);
-    await reg.registerRun({ runId, family: input.name, useCase, dataset: info.dataset, configHash: info.configHash, dataHash: info.dataHash, seed: input.seed, codeVersion: info.codeVersion, runDir: at.runRef });
+    await reg.registerRun({
+      runId,
+      family: input.name,
+      useCase,
+      dataset: info.dataset,
+      configHash: info.configHash,
+      dataHash: info.dataHash,
+      seed: input.seed,
+      codeVersion: info.codeVersion,
+      runDir: at.runRef,
+    });
     await reg.recordMetrics(runId, registryMetrics(input));
     const art = await reg.registerArtifact(runId, input.artifactDir, { location: at.artifactRef });
     const benchmarks = input.gate.benchmarks.map((g) => {
@@ -66,13 +87,31 @@ export async function compareStep(input: CompareInput, _ctx: StepContext, at: Re
     const champion = await reg.champion(input.name, useCase);
     const value = input.evaluation.metrics[input.gate.metric];
     if (champion?.artifactId === art.artifactId) {
-      return { metric: input.gate.metric, challenger: value, champion: value, passed: false, reason: 'already the champion', benchmarks, championArtifact: champion.artifactId };
+      return {
+        metric: input.gate.metric,
+        challenger: value,
+        champion: value,
+        passed: false,
+        reason: 'already the champion',
+        benchmarks,
+        championArtifact: champion.artifactId,
+      };
     }
     const c = await reg.compareWithChampion(runId, input.gate.metric, { minDelta: input.gate.minDelta });
     const passed = c.better && failed.length === 0;
-    const reason = failed.length ? `${c.reason}; benchmark requirement not met: ${failed.map((b) => `${b.result} ${b.value === null ? 'missing' : b.value.toFixed(4)} < ${b.min}`).join(', ')}` : c.reason;
+    const reason = failed.length
+      ? `${c.reason}; benchmark requirement not met: ${failed.map((b) => `${b.result} ${b.value === null ? 'missing' : b.value.toFixed(4)} < ${b.min}`).join(', ')}`
+      : c.reason;
     if (passed) await reg.setChallenger(art.artifactId, reason);
-    return { metric: c.metric, challenger: c.challenger.value, champion: c.champion?.value ?? null, passed, reason, benchmarks, championArtifact: champion?.artifactId ?? null };
+    return {
+      metric: c.metric,
+      challenger: c.challenger.value,
+      champion: c.champion?.value ?? null,
+      passed,
+      reason,
+      benchmarks,
+      championArtifact: champion?.artifactId ?? null,
+    };
   });
   writeRunFile(input.runDir, 'gate', { ...out, family: input.family, useCase, protocol: input.evaluation.protocol });
   return out;
@@ -86,6 +125,12 @@ export async function promoteStep(input: PromoteInput, _ctx: StepContext, at: Re
     return { promoted: r.promoted, championDir: art.path, reason: r.reason };
   });
   if (!out.promoted) return out;
-  writeRunFile(input.runDir, 'promote', { ...out, family: input.family, useCase: useCaseOf(input), runName: input.runName, at: new Date().toISOString() });
+  writeRunFile(input.runDir, 'promote', {
+    ...out,
+    family: input.family,
+    useCase: useCaseOf(input),
+    runName: input.runName,
+    at: new Date().toISOString(),
+  });
   return out;
 }

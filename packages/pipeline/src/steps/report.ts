@@ -11,8 +11,16 @@ export async function reportStep(input: ReportInput, ctx: StepContext): Promise<
   const summaryFile = join(input.workDir, 'summary.json');
   const finishedAt = new Date().toISOString();
   const summary = {
-    runName: input.spec.name, createdAt: input.startedAt, finishedAt, seconds: (Date.parse(finishedAt) - Date.parse(input.startedAt)) / 1000,
-    commit: codeVersion(), machine: machineInfo(), backend: backendName(), spec: input.spec, models: input.models, targets: input.spec.targets,
+    runName: input.spec.name,
+    createdAt: input.startedAt,
+    finishedAt,
+    seconds: (Date.parse(finishedAt) - Date.parse(input.startedAt)) / 1000,
+    commit: codeVersion(),
+    machine: machineInfo(),
+    backend: backendName(),
+    spec: input.spec,
+    models: input.models,
+    targets: input.spec.targets,
   };
   writeFileAtomic(summaryFile, JSON.stringify(summary, null, 1) + '\n');
   const r = await buildReport(input.workDir, { progress: ctx.progress });

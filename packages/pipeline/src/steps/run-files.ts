@@ -61,7 +61,10 @@ export function readRunFile<T>(runDir: string, file: RunFile): T | undefined {
 /** run.json of a model folder, or a clear error naming the folder */
 export function readRunInfo(runDir: string): RunInfo {
   const info = readRunFile<RunInfo>(runDir, 'run');
-  if (!info) throw new CfmError('CFM_E_FILE', 'not a model folder (no run.json): train first (cfm train / cfm run)', { file: join(runDir, RUN_FILES.run) });
+  if (!info)
+    throw new CfmError('CFM_E_FILE', 'not a model folder (no run.json): train first (cfm train / cfm run)', {
+      file: join(runDir, RUN_FILES.run),
+    });
   return info;
 }
 
@@ -77,7 +80,8 @@ export function codeVersion(): string {
 
 function readCodeVersion(): string {
   try {
-    const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], cwd: __dirname }).trim();
+    const git = (args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], cwd: __dirname }).trim();
     const head = git(['rev-parse', 'HEAD']);
     return git(['status', '--porcelain', '--untracked-files=no']) ? `${head}+dirty` : head;
   } catch {
@@ -97,5 +101,10 @@ export interface MachineInfo {
 
 export function machineInfo(): MachineInfo {
   const c = cpus();
-  return { cpus: c.length, cpuModel: c[0]?.model ?? 'unknown', memGiB: +(totalmem() / 2 ** 30).toFixed(1), loadavg: loadavg().map((x) => +x.toFixed(2)) };
+  return {
+    cpus: c.length,
+    cpuModel: c[0]?.model ?? 'unknown',
+    memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    loadavg: loadavg().map((x) => +x.toFixed(2)),
+  };
 }

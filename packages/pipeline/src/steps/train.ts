@@ -18,7 +18,10 @@ export type FamilyLookup = (name: string) => ModelFamily;
 const TRACE_POINTS = 2000;
 
 export async function trainStep(
-  families: FamilyLookup, input: TrainInput, runDir: string, ctx: StepContext & { onTrainProgress(p: TrainProgress): void; onCheckpoint?: () => Promise<void> },
+  families: FamilyLookup,
+  input: TrainInput,
+  runDir: string,
+  ctx: StepContext & { onTrainProgress(p: TrainProgress): void; onCheckpoint?: () => Promise<void> },
 ): Promise<TrainResult> {
   const spec = input.family;
   const family = families(spec.name);
@@ -27,15 +30,33 @@ export async function trainStep(
   const kept = Number((data.manifest.config as { maxSeqLen?: number }).maxSeqLen);
   const maxLen = Number(config.maxLen);
   if (!(maxLen <= kept)) {
-    throw new CfmError('CFM_E_CONFIG', `${spec.name} reads ${maxLen} events per customer but ${input.preparedDir} keeps ${kept} (prepare.maxSeqLen)`, { field: `families.${spec.id}.config.maxLen` });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `${spec.name} reads ${maxLen} events per customer but ${input.preparedDir} keeps ${kept} (prepare.maxSeqLen)`,
+      { field: `families.${spec.id}.config.maxLen` },
+    );
   }
   const info: RunInfo = {
-    runId: runDir.split('/').filter(Boolean).pop() ?? spec.id, family: spec.id, name: spec.name, seed: input.seed, dataset: data.dataset,
-    dataHash: input.dataHash, preparedDir: input.preparedDir, split: describeSplit(data.manifest as unknown as PreparedManifest), config, configHash: configHash(config),
-    preset: spec.preset, artifactHash: '', backend: backendName(), codeVersion: codeVersion(), createdAt: new Date().toISOString(),
+    runId: runDir.split('/').filter(Boolean).pop() ?? spec.id,
+    family: spec.id,
+    name: spec.name,
+    seed: input.seed,
+    dataset: data.dataset,
+    dataHash: input.dataHash,
+    preparedDir: input.preparedDir,
+    split: describeSplit(data.manifest as unknown as PreparedManifest),
+    config,
+    configHash: configHash(config),
+    preset: spec.preset,
+    artifactHash: '',
+    backend: backendName(),
+    codeVersion: codeVersion(),
+    createdAt: new Date().toISOString(),
   };
   writeRunFile(runDir, 'run', info);
-  ctx.progress.log(`train ${spec.id} (${spec.name}) on ${data.dataset}: ${data.train.customerIds.length} customers, ${data.vocabs.item.tokens.length} items, seed ${input.seed}, config ${info.configHash} → ${runDir}`);
+  ctx.progress.log(
+    `train ${spec.id} (${spec.name}) on ${data.dataset}: ${data.train.customerIds.length} customers, ${data.vocabs.item.tokens.length} items, seed ${input.seed}, config ${info.configHash} → ${runDir}`,
+  );
   const inputs = (await family.inputs?.(input.preparedDir, config, data)) ?? {};
   const model = family.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures }, inputs);
   const trace: Array<{ step: number; epoch: number; loss: number }> = [];
@@ -45,7 +66,10 @@ export async function trainStep(
   try {
     let last = { loss: NaN, step: 0 };
     const report = await model.fit(data, {
-      checkpointDir: join(runDir, 'checkpoints'), checkpointEvery: spec.checkpointEvery, signal: ctx.signal, onCheckpoint: ctx.onCheckpoint,
+      checkpointDir: join(runDir, 'checkpoints'),
+      checkpointEvery: spec.checkpointEvery,
+      signal: ctx.signal,
+      onCheckpoint: ctx.onCheckpoint,
       onProgress: (p) => {
         if (p.metric !== undefined) return; // the end-of-epoch line repeats the epoch's mean loss
         last = p;
@@ -61,11 +85,26 @@ export async function trainStep(
     const finalLoss = report.history.at(-1)?.loss ?? last.loss;
     const seconds = (Date.now() - t0) / 1000;
     writeRunFile(runDir, 'train', {
-      steps: report.steps, epochs: report.epochs, resumedFromStep: report.resumedFromStep ?? 0, finalLoss, bestMetric: report.bestMetric ?? null,
-      seconds, seqPerSec, backend: info.backend, loadavg: [loadStart, loadavg()[0]].map((x) => +x.toFixed(2)), history: report.history, trace: thin(trace),
+      steps: report.steps,
+      epochs: report.epochs,
+      resumedFromStep: report.resumedFromStep ?? 0,
+      finalLoss,
+      bestMetric: report.bestMetric ?? null,
+      seconds,
+      seqPerSec,
+      backend: info.backend,
+      loadavg: [loadStart, loadavg()[0]].map((x) => +x.toFixed(2)),
+      history: report.history,
+      trace: thin(trace),
     });
     writeRunFile(runDir, 'run', { ...info, artifactHash: hash });
-    return { steps: report.steps, resumedFromStep: report.resumedFromStep ?? 0, finalLoss, configHash: info.configHash, artifactHash: hash };
+    return {
+      steps: report.steps,
+      resumedFromStep: report.resumedFromStep ?? 0,
+      finalLoss,
+      configHash: info.configHash,
+      artifactHash: hash,
+    };
   } finally {
     model.dispose();
   }

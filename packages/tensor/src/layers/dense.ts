@@ -16,7 +16,14 @@ export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
 export class Dense {
   readonly w: tf.Variable;
   readonly b?: tf.Variable;
-  constructor(p: Params, readonly name: string, readonly inDim: number, readonly outDim: number, readonly act: Activation = 'linear', bias = true) {
+  constructor(
+    p: Params,
+    readonly name: string,
+    readonly inDim: number,
+    readonly outDim: number,
+    readonly act: Activation = 'linear',
+    bias = true,
+  ) {
     this.w = p.add(`${name}/kernel`, [inDim, outDim]);
     if (bias) this.b = p.add(`${name}/bias`, [outDim], 'zeros');
   }
@@ -29,7 +36,14 @@ export class Dense {
 /** Stack of dense layers: hidden layers use `act` and dropout, the last one is linear unless `outAct` is set. */
 export class Mlp {
   readonly layers: Dense[];
-  constructor(p: Params, name: string, sizes: number[], act: Activation = 'relu', readonly dropoutRate = 0, outAct: Activation = 'linear') {
+  constructor(
+    p: Params,
+    name: string,
+    sizes: number[],
+    act: Activation = 'relu',
+    readonly dropoutRate = 0,
+    outAct: Activation = 'linear',
+  ) {
     this.layers = sizes.slice(1).map((out, i) => new Dense(p, `${name}/${i}`, sizes[i], out, i === sizes.length - 2 ? outAct : act));
   }
   /** x [..., sizes[0]] → [..., sizes.at(-1)] */

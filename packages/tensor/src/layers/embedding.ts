@@ -11,7 +11,13 @@ export type Pooling = 'average' | 'sum' | 'concat';
 export class FeatureEmbedding {
   readonly tables: Map<string, tf.Variable>;
   readonly outDim: number;
-  constructor(p: Params, name: string, vocabSizes: Record<string, number>, readonly dim: number, readonly pooling: Pooling = 'average') {
+  constructor(
+    p: Params,
+    name: string,
+    vocabSizes: Record<string, number>,
+    readonly dim: number,
+    readonly pooling: Pooling = 'average',
+  ) {
     this.tables = new Map(Object.entries(vocabSizes).map(([f, n]) => [f, p.add(`${name}/${f}`, [n, dim])]));
     this.outDim = pooling === 'concat' ? dim * this.tables.size : dim;
   }
@@ -49,7 +55,13 @@ export function sinusoidalPositions(maxLen: number, dim: number): tf.Tensor2D {
  * recent token always sits at position maxLen - 1 whatever the batch's cropped length). */
 export class Positions {
   readonly table: tf.Tensor2D;
-  constructor(p: Params, name: string, readonly maxLen: number, readonly dim: number, readonly kind: 'learned' | 'sinusoidal' = 'learned') {
+  constructor(
+    p: Params,
+    name: string,
+    readonly maxLen: number,
+    readonly dim: number,
+    readonly kind: 'learned' | 'sinusoidal' = 'learned',
+  ) {
     this.table = kind === 'learned' ? (p.add(`${name}/table`, [maxLen, dim]) as tf.Tensor2D) : sinusoidalPositions(maxLen, dim);
   }
   /** → [L, dim] for a batch cropped to its last L positions */

@@ -7,7 +7,12 @@ import { Dense } from './dense';
 export class Gru {
   readonly input: Dense;
   readonly recurrent: tf.Variable;
-  constructor(p: Params, name: string, readonly inDim: number, readonly units: number) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly inDim: number,
+    readonly units: number,
+  ) {
     this.input = new Dense(p, `${name}/input`, inDim, 3 * units); // z, r, n gates
     this.recurrent = p.add(`${name}/recurrent`, [units, 3 * units], 'glorot');
   }

@@ -25,12 +25,21 @@ export class ItemSequenceEncoder {
   readonly positions: Positions;
   readonly norm: LayerNorm;
   readonly encoder: TransformerEncoder;
-  constructor(p: Params, readonly c: ItemEncoderOptions, readonly itemCount: number) {
+  constructor(
+    p: Params,
+    readonly c: ItemEncoderOptions,
+    readonly itemCount: number,
+  ) {
     this.items = new FeatureEmbedding(p, 'embed', { item: itemCount }, c.dModel, 'sum');
     this.positions = new Positions(p, 'position', c.maxLen, c.dModel);
     this.norm = new LayerNorm(p, 'embed/ln', c.dModel);
     this.encoder = new TransformerEncoder(p, 'encoder', {
-      dModel: c.dModel, nHeads: c.nHeads, nLayers: c.nLayers, dropout: c.dropout, attnDropout: c.attnDropout, ...(c.causal ? { causal: true } : {}),
+      dModel: c.dModel,
+      nHeads: c.nHeads,
+      nLayers: c.nLayers,
+      dropout: c.dropout,
+      attnDropout: c.attnDropout,
+      ...(c.causal ? { causal: true } : {}),
     });
   }
   /** the item embedding table [V, D], also the tied output layer */
@@ -44,7 +53,16 @@ export class ItemSequenceEncoder {
     if (fusedEmbedActive(ctx)) {
       // training on the CPU native backend: lookup, positions, layer norm and dropout in one native call
       const idv = ids.dataSync() as Int32Array;
-      h = fusedEmbed(this.itemTable, this.positions.table, this.norm.gamma as tf.Tensor1D, this.norm.beta as tf.Tensor1D, idv, [ids.shape[0], l], this.c.dropout, ctx.nextSeed());
+      h = fusedEmbed(
+        this.itemTable,
+        this.positions.table,
+        this.norm.gamma as tf.Tensor1D,
+        this.norm.beta as tf.Tensor1D,
+        idv,
+        [ids.shape[0], l],
+        this.c.dropout,
+        ctx.nextSeed(),
+      );
     } else {
       const x = tf.add(this.items.apply({ item: ids }), this.positions.apply(l)); // [B, L, D]
       h = dropout(this.norm.apply(x), this.c.dropout, ctx.nextSeed());

@@ -10,8 +10,20 @@ import { Gru } from './gru';
 import { Mmoe } from './mmoe';
 import { binaryCrossEntropy, cosineLoss, mseLoss, sampledSoftmax, softmaxCrossEntropy, UncertaintyWeighting } from '../losses';
 
-const ids = () => tf.tensor2d([[0, 0, 5, 6], [4, 7, 7, 5]], [2, 4], 'int32'); // [B=2, L=4], left-padded
-const mask = () => tf.tensor2d([[0, 0, 1, 1], [1, 1, 1, 1]]);
+const ids = () =>
+  tf.tensor2d(
+    [
+      [0, 0, 5, 6],
+      [4, 7, 7, 5],
+    ],
+    [2, 4],
+    'int32',
+  ); // [B=2, L=4], left-padded
+const mask = () =>
+  tf.tensor2d([
+    [0, 0, 1, 1],
+    [1, 1, 1, 1],
+  ]);
 
 /** each case builds layers in a Params store and returns a scalar loss that exercises them */
 const cases: Record<string, (p: Params) => (ctx: Ctx) => tf.Scalar> = {
@@ -27,7 +39,9 @@ const cases: Record<string, (p: Params) => (ctx: Ctx) => tf.Scalar> = {
   'transformer encoder (post-norm, pre-norm) + learned positions + full softmax CE': (p) => {
     const emb = new FeatureEmbedding(p, 'emb', { item: 8 }, 8);
     const pos = new Positions(p, 'pos', 6, 8);
-    const encs = [false, true].map((pre) => new TransformerEncoder(p, `enc${pre}`, { dModel: 8, nHeads: 2, nLayers: 2, dropout: 0.1, preNorm: pre }));
+    const encs = [false, true].map(
+      (pre) => new TransformerEncoder(p, `enc${pre}`, { dModel: 8, nHeads: 2, nLayers: 2, dropout: 0.1, preNorm: pre }),
+    );
     return (ctx) => {
       let h = tf.add(emb.apply({ item: ids() }), pos.apply(4)); // [B, L, D]
       for (const enc of encs) h = enc.apply(h, mask(), ctx);

@@ -6,7 +6,13 @@ import { paddingBias, MultiHeadAttention } from './transformer';
 
 export class TargetAttention {
   readonly mha: MultiHeadAttention;
-  constructor(p: Params, name: string, readonly dModel: number, nHeads = 1, attnDropout = 0) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly dModel: number,
+    nHeads = 1,
+    attnDropout = 0,
+  ) {
     this.mha = new MultiHeadAttention(p, name, dModel, nHeads, attnDropout);
   }
   /** query [B, D] or [B, Q, D], hidden [B, L, D], mask [B, L] → [B, D] or [B, Q, D] */

@@ -12,7 +12,11 @@ describe('TransformerEncoder lastOnly', () => {
     const p = new Params(3);
     const enc = new TransformerEncoder(p, 'enc', { dModel: 16, nHeads: 2, nLayers: 2, dropout: 0.1, preNorm });
     const x = tf.randomNormal([3, 7, 16], 0, 1, 'float32', 5);
-    const mask = tf.tensor2d([[0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1]]);
+    const mask = tf.tensor2d([
+      [0, 0, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 1, 1],
+      [0, 0, 0, 0, 0, 1, 1],
+    ]);
     const full = enc.apply(x, mask, Ctx.inference());
     const last = enc.apply(x, mask, Ctx.inference(), true);
     expect(last.shape).toEqual([3, 1, 16]);
@@ -28,15 +32,23 @@ describe('TransformerEncoder infer', () => {
     await initTestBackend();
   });
   it.each([
-    [false, false], [false, true], [true, false], [true, true],
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
   ])('equals apply at inference (preNorm %s, lastOnly %s, with padding and non-zero biases)', (preNorm, lastOnly) => {
     const p = new Params(7);
     const enc = new TransformerEncoder(p, 'enc', { dModel: 16, nHeads: 4, nLayers: 2, dropout: 0.1, preNorm });
     // biases and layer-norm parameters start at 0 / 1: move them so that every fold is exercised
     let s = 11;
-    for (const [name, v] of p.vars) if (/bias|gamma|beta/.test(name)) v.assign(tf.randomNormal(v.shape, name.includes('gamma') ? 1 : 0, 0.5, 'float32', s++));
+    for (const [name, v] of p.vars)
+      if (/bias|gamma|beta/.test(name)) v.assign(tf.randomNormal(v.shape, name.includes('gamma') ? 1 : 0, 0.5, 'float32', s++));
     const x = tf.randomNormal([3, 7, 16], 0, 1, 'float32', 5);
-    const mask = tf.tensor2d([[0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1]]);
+    const mask = tf.tensor2d([
+      [0, 0, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 1, 1],
+      [0, 0, 0, 0, 0, 1, 1],
+    ]);
     const want = enc.apply(x, mask, Ctx.inference(), lastOnly);
     const got = enc.infer(x, mask, lastOnly);
     expect(got.shape).toEqual(want.shape);
@@ -50,9 +62,15 @@ describe('TransformerEncoder causal', () => {
   beforeAll(async () => {
     await initTestBackend();
   });
-  const mask = () => tf.tensor2d([[0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1]]);
+  const mask = () =>
+    tf.tensor2d([
+      [0, 0, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 1, 1],
+      [0, 0, 0, 0, 0, 1, 1],
+    ]);
   it('keeps each real position independent of later positions, and the others see them', () => {
-    const enc = (causal: boolean) => new TransformerEncoder(new Params(3), 'enc', { dModel: 16, nHeads: 2, nLayers: 2, dropout: 0, causal });
+    const enc = (causal: boolean) =>
+      new TransformerEncoder(new Params(3), 'enc', { dModel: 16, nHeads: 2, nLayers: 2, dropout: 0, causal });
     const x = tf.randomNormal([3, 7, 16], 0, 1, 'float32', 5);
     // change the inputs at positions 5 and 6 only
     const x2 = tf.concat([x.slice([0, 0, 0], [-1, 5, -1]), tf.randomNormal([3, 2, 16], 0, 1, 'float32', 6)], 1);
@@ -65,7 +83,10 @@ describe('TransformerEncoder causal', () => {
     expect(diffUpTo5(enc(false))).toBeGreaterThan(1e-3);
   });
   it.each([
-    [false, true], [true, true], [false, false], [true, false],
+    [false, true],
+    [true, true],
+    [false, false],
+    [true, false],
   ])('infer and lastOnly equal the full causal pass (lastOnly %s, mask %s)', (lastOnly, masked) => {
     const p = new Params(7);
     const enc = new TransformerEncoder(p, 'enc', { dModel: 16, nHeads: 4, nLayers: 2, dropout: 0.1, causal: true });

@@ -63,7 +63,13 @@ export class MultiHeadAttention {
   readonly k: Dense;
   readonly v: Dense;
   readonly o: Dense;
-  constructor(p: Params, name: string, readonly dModel: number, readonly nHeads: number, readonly attnDropout = 0) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly dModel: number,
+    readonly nHeads: number,
+    readonly attnDropout = 0,
+  ) {
     if (dModel % nHeads) throw new CfmError('CFM_E_CONFIG', `dModel ${dModel} not divisible by nHeads ${nHeads}`, { field: 'nHeads' });
     this.q = new Dense(p, `${name}/q`, dModel, dModel);
     this.k = new Dense(p, `${name}/k`, dModel, dModel);
@@ -151,7 +157,11 @@ export class TransformerBlock {
   readonly ff2: Dense;
   readonly ln1: LayerNorm;
   readonly ln2: LayerNorm;
-  constructor(p: Params, name: string, readonly o: EncoderOptions) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly o: EncoderOptions,
+  ) {
     this.attn = new MultiHeadAttention(p, `${name}/attn`, o.dModel, o.nHeads, o.attnDropout ?? o.dropout);
     const dFf = o.dFf ?? 4 * o.dModel;
     this.ff1 = new Dense(p, `${name}/ff1`, o.dModel, dFf, 'gelu');
@@ -204,7 +214,11 @@ export class TransformerBlock {
 
 export class TransformerEncoder {
   readonly blocks: TransformerBlock[];
-  constructor(p: Params, name: string, readonly o: EncoderOptions) {
+  constructor(
+    p: Params,
+    name: string,
+    readonly o: EncoderOptions,
+  ) {
     this.blocks = Array.from({ length: o.nLayers }, (_, i) => new TransformerBlock(p, `${name}/${i}`, o));
   }
   /** x [B, L, D], mask [B, L] (1 = token, 0 = pad) → [B, L, D]; with lastOnly → [B, 1, D], the last position
@@ -219,7 +233,10 @@ export class TransformerEncoder {
       return this.blocks.reduce((h, blk) => fusedBlock(blk, h, tokens, ctx), x);
     }
     const bias = encoderBias(mask, x.shape, this.o.causal);
-    return this.blocks.reduce((h, blk, i) => (lastOnly && i === n - 1 ? blk.apply(h, bias.last, ctx, true) : blk.apply(h, bias.all, ctx)), x);
+    return this.blocks.reduce(
+      (h, blk, i) => (lastOnly && i === n - 1 ? blk.apply(h, bias.last, ctx, true) : blk.apply(h, bias.all, ctx)),
+      x,
+    );
   }
 
   /** Inference only (no dropout, no training): the same function as apply(x, mask, Ctx.inference(), lastOnly),
