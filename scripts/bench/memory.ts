@@ -144,14 +144,17 @@ function ensurePrepared(customers: string, items: string, days: string): string 
   return prepared;
 }
 
+/** the commit the run starts from (+dirty: with uncommitted changes to tracked files) */
+function codeVersion(): string {
+  const commit = spawnSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  return commit + (dirty ? '+dirty' : '');
+}
+
 function page(
   rows: Row[],
-  o: { prepared: string; command: string; load0: number[]; load1: number[]; trainS: number; valid: number },
+  o: { code: string; prepared: string; command: string; load0: number[]; load1: number[]; trainS: number; valid: number },
 ): string {
-  const commit = spawnSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout.trim()
-    ? '+dirty'
-    : '';
   const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   const lines = [
     '# Memory per family',
@@ -160,7 +163,7 @@ function page(
     '',
     `- command: \`${o.command}\``,
     `- data: \`${o.prepared}\``,
-    `- commit \`${commit}${dirty}\`; machine ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${o.load0.map((x) => x.toFixed(1)).join(' / ')} before, ${o.load1.map((x) => x.toFixed(1)).join(' / ')} after`,
+    `- commit \`${o.code}\` (at the start); machine ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${o.load0.map((x) => x.toFixed(1)).join(' / ')} before, ${o.load1.map((x) => x.toFixed(1)).join(' / ')} after`,
     `- each family in its own process: training for ${o.trainS} s (cancelled), then full-ranking validation of ${o.valid} customers; peak = the process's maxRSS`,
     '',
     '| family | preset | maxLen | batch | steps | ms/step | RSS after load (MB) | peak RSS, training (MB) | peak RSS, with evaluation (MB) | eval s | config |',
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
   const valid = Number(arg('valid', '1000'));
   const out = resolve(root, arg('out', 'docs/results/memory.md'));
   const capMb = Number(arg('cap-mb', '12000'));
+  const code = codeVersion();
   const load0 = loadavg();
   const rows: Row[] = [];
   for (const family of families) {
@@ -203,8 +207,8 @@ async function main(): Promise<void> {
   }
   const command = `npm run bench:memory -- ${argv.join(' ')}`.trim();
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, page(rows, { prepared, command, load0, load1: loadavg(), trainS, valid }));
-  writeFileSync(out.replace(/\.md$/, '.json'), JSON.stringify({ command, prepared, rows }, null, 1) + '\n');
+  writeFileSync(out, page(rows, { code, prepared, command, load0, load1: loadavg(), trainS, valid }));
+  writeFileSync(out.replace(/\.md$/, '.json'), JSON.stringify({ command, code, prepared, rows }, null, 1) + '\n');
   process.stderr.write(`wrote ${out}\n`);
 }
 
