@@ -1,14 +1,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadRunConfig, resolveRunSpec } from './config';
 
 const base = { name: 'demo', dataset: { source: 'simulator' }, families: [{ name: 'bert4rec' }] };
 
 describe('run config', () => {
   it('fills documented defaults, resolves paths and every family config', () => {
-    const s = resolveRunSpec(base, { baseDir: '/repo', env: { CFM_DATA_DIR: '/data' } });
+    vi.stubEnv('CFM_DATA_DIR', '/data');
+    const s = resolveRunSpec(base, { baseDir: '/repo' });
+    vi.unstubAllEnvs();
     expect(s.workDir).toBe('/repo/runs/demo');
     // not frozen from the client's environment: each worker uses its own CFM_DATA_DIR
     expect(s.dataDir).toBeUndefined();

@@ -174,7 +174,6 @@ export interface ResolveOptions {
   file?: string;
   /** relative paths resolve against it (default: the current directory) */
   baseDir?: string;
-  env?: NodeJS.ProcessEnv;
 }
 
 /** Validates a parsed run.yaml and resolves it into a RunSpec (every family config explicit and frozen). */
