@@ -28,7 +28,7 @@ async function catalog(dir: string, rawParquet: boolean): Promise<Record<string,
     out['view events'] = (await q('SELECT count(*), sum(hash(e::VARCHAR)) FROM cat.events e')).join();
     // (a sharded prep's events are files in events/: compared through the view only)
     if (!rawParquet) return out;
-    // (without an all-NULL `problem` column, which the ingest wrote into the 10M file before session 6)
+    // (without an all-NULL `problem` column, which older ingests wrote into the 10M file)
     const parquet = `read_parquet('${join(dir, 'events.parquet')}')`;
     const all = await q(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${parquet})`);
     const cols = all.filter((c) => c !== 'problem');

@@ -1,8 +1,8 @@
 /** The ShopperBERT paper suite of `npm run bench:quality -- shopperbert-paper [--quick]` (Tables 3, 4, 6 and Fig. 2 analogues
  * on movielens-1m). Pre-trained variants are reused from runs/bench/shopperbert-movielens-1m/pretrain/<variant>
  * when present (re-running resumes from checkpoints). Settings sized for the shared 2-core machine.
- * Defaults = the documented session-3 run: the medium encoder, 20 pre-training epochs, 10 repeats.
- * Knobs: CFM_SB_SIZE=small (session 1's bench encoder, its own run folder), CFM_SB_PRETRAIN_EPOCHS, CFM_SB_REPEATS, CFM_SB_PTRANS_REPEATS. */
+ * Defaults: the medium encoder, 20 pre-training epochs, 10 repeats.
+ * Knobs: CFM_SB_SIZE=small (the small bench encoder, its own run folder), CFM_SB_PRETRAIN_EPOCHS, CFM_SB_REPEATS, CFM_SB_PTRANS_REPEATS. */
 import { lineProgress } from '@cfm/core';
 import { loadPrepared } from '@cfm/data';
 import { runShopperBertSuite, suiteLines } from '@cfm/benchmarks';
@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { prepareDataset } from '@cfm/datasets';
 import { initBackend } from '@cfm/tensor';
 
-/** session 1's small encoder (CFM_SB_SIZE=small; see docs/models/shopperbert.md) */
+/** the small encoder (CFM_SB_SIZE=small) */
 export const BENCH_ENCODER = { dModel: 32, nHeads: 2, nLayers: 1, maxLen: 32, textDim: 64, batchSize: 64 };
-/** the encoder of the documented session-3 run (default; run folder suffix -medium) */
+/** the default encoder (run folder suffix -medium) */
 export const MEDIUM_ENCODER = { dModel: 64, nHeads: 2, nLayers: 2, maxLen: 64, textDim: 64, batchSize: 64 };
 
 export async function run(quick: boolean): Promise<void> {

@@ -19,8 +19,8 @@ export interface BenchOptions {
   config?: Partial<SessionHeadsConfig>;
   /** simulator size */
   simCustomers?: number;
-  /** simulator: mean views in a search session before its query (default 3; 0 = the query opens the session, as
-   * before session 3, which leaves the search task no session prefix to personalise from) */
+  /** simulator: mean views in a search session before its query (default 3; 0 = the query opens the session,
+   * which leaves the search task no session prefix to personalise from) */
   searchViewsBefore?: number;
   /** simulator: mean item views of a browse session (geometric; simulator default 7 ≈ median 5; MeLi-Sessions,
    * the paper's in-house data, has a median of 12 interactions ≈ mean 17) */

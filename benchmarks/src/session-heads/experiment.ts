@@ -133,7 +133,7 @@ export async function runTask(t: TaskInput): Promise<ComboResult[]> {
     return out;
   };
   // GBDT train rows: ranking groups need a positive. A fixed number of rounds: early stopping on a held-out
-  // fifth of these few hundred queries stopped most combinations after 1 round (first suite run, see docs)
+  // fifth of these few hundred queries stopped most combinations after 1 round
   const fit = t.metric === 'mrr' ? t.train.filter((q) => q.labels.some((l) => l)) : t.train;
   const [bf, bt] = [blocks(fit), blocks(t.test)];
   const labels = (qs: Query[]) => Float32Array.from(qs.flatMap((q) => Array.from(q.labels)));

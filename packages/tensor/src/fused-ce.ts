@@ -1,7 +1,7 @@
 /** Linear layer + softmax cross-entropy in one native CPU kernel (packages/tensor/native/fused_ce.cc, built by
  * infra/native-kernels/provision.sh into tools/native-kernels/). The [N, V] logits are made and consumed a chunk of rows at a
  * time in cache, so a tied-output step never writes or re-reads them; on the BERT4Rec bench step those passes
- * were most of the time (docs/native-tensorflow.md). Used on the CPU native TensorFlow backend when the addon is
+ * were most of the time (`npm run bench:train` measures the step). Used on the CPU native TensorFlow backend when the addon is
  * built; everywhere else (wasm, cpu, GPU, addon missing, CFM_FUSED_CE=0) the same loss runs as TF.js ops. */
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, loadNativeAddon, nativeAddonPath, runtimeOptions } from '@cfm/core';

@@ -83,7 +83,7 @@ export class AdamW {
   }
 
   /** The same update as apply() in one pass per parameter over host arrays: on native TensorFlow, ~12 TF ops per
-   * parameter tensor (~500 a step) cost more in per-op overhead than the arithmetic (docs/native-tensorflow.md).
+   * parameter tensor (~500 a step) cost more in per-op overhead than the arithmetic.
    * Reads weights and gradients once, writes each weight back once; m and v stay on the host between steps. */
   private applyHost(grads: Record<string, tf.Tensor>): tf.Scalar {
     const o = this.o;
