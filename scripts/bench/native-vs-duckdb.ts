@@ -18,8 +18,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmS
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { EVENT_TYPES, RESERVED_IDS, loadNativeAddon, runtimeOptions } from '@cfm/core';
-import { EVENT_COLUMNS, PARQUET, nullTokens, sqlString, timeRules } from '@cfm/data';
+import { EVENT_TYPES, RESERVED_IDS } from '@cfm/core';
+import { EVENT_COLUMNS, PARQUET, nativeDataAddon, nullTokens, sqlString, timeRules } from '@cfm/data';
 
 const BENCH_DIR = process.env.CFM_BENCH_DIR ?? join(tmpdir(), 'cfm-bench-data');
 const ROOT = resolve(__dirname, '..', '..');
@@ -52,20 +52,6 @@ interface Timed {
   cpu: number;
 }
 
-interface NativeDataAddon {
-  version?: number;
-  writeParquet(
-    path: string,
-    out: string,
-    delim: number,
-    ncols: number,
-    index: Int32Array,
-    maxTs: number,
-    types: string[],
-    nullTokens: string[],
-  ): Promise<number>;
-}
-
 /** the CSV's header columns */
 function header(file: string): string[] {
   const buf = Buffer.alloc(4096);
@@ -77,16 +63,8 @@ function header(file: string): string[] {
 
 /** the native writer, as scan.ts calls it (the same arguments) */
 async function nativeWriter(csv: string, out: string): Promise<Timed> {
-  const loaded = loadNativeAddon<NativeDataAddon>({
-    label: 'bench',
-    dir: 'native-data',
-    file: 'cfm_data.node',
-    from: join(ROOT, 'packages', 'data', 'src'),
-    explicit: runtimeOptions().CFM_NATIVE_DATA,
-    explicitVar: 'CFM_NATIVE_DATA',
-    fallback: 'no native writer to time',
-  });
-  if (!loaded.addon) throw new Error('the native-data addon is not built (bash infra/native-data/provision.sh)');
+  const loaded = nativeDataAddon();
+  if (!loaded.addon) throw new Error(`no native writer to time: the native-data addon ${loaded.why}`);
   const cols = header(csv);
   const index = Int32Array.from([...EVENT_COLUMNS.required, ...EVENT_COLUMNS.optional], (c) => cols.indexOf(c));
   const t0 = performance.now(),

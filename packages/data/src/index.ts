@@ -4,6 +4,8 @@ export type { PrepareConfigInput } from './config';
 // Prepare and load
 export { prepareFromSources } from './prepare';
 export type { ContractSources, PrepareFromSourcesOptions } from './prepare';
+export { nativeDataAddon } from './scan';
+export type { NativeDataAddon } from './scan';
 export type { RawSource, EventLines, PrepareWarning } from './reconcile';
 export { loadPrepared, loadSequences, loadEvalSet, readManifest, verifyPrepared } from './load';
 export { relocatePrepared } from './relocate';

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { EVENT_TYPES, loadNativeAddon, nativeAddonPath, runtimeOptions } from '@cfm/core';
+import { EVENT_TYPES, loadNativeAddon, runtimeOptions, type NativeAddon } from '@cfm/core';
 import { columnsOf, queryNumber, sqlString } from './db';
 import { mark } from './debug';
 import type { ExtractedEvents } from './extract';
@@ -38,7 +38,7 @@ interface ScanOut {
   sessionCount: number;
 }
 
-interface Addon {
+export interface NativeDataAddon {
   /** the argument list this file passes (ADDON_VERSION) */
   version?: number;
   /** runs on a libuv thread (its own threads inside): the event loop, and DuckDB's work started from it, go on */
@@ -76,18 +76,19 @@ const addonSpec = () => ({
   explicit: runtimeOptions().CFM_NATIVE_DATA,
   explicitVar: 'CFM_NATIVE_DATA',
   fallback: 'every file is read with DuckDB',
-  check: (a: Addon) => (a.version === ADDON_VERSION ? undefined : 'is an older build'),
+  check: (a: NativeDataAddon) => (a.version === ADDON_VERSION ? undefined : 'is an older build'),
 });
 
-/** tools/native-data/cfm_data.node of the installed package or the repository, or CFM_NATIVE_DATA */
-export function nativeDataAddonPath(): string | undefined {
-  return nativeAddonPath(addonSpec());
+/** The native-data addon (tools/native-data/cfm_data.node of the installed package or the repository, or
+ * CFM_NATIVE_DATA) and, when it is missing or an older build, why; whatever CFM_NATIVE_SCAN says. */
+export function nativeDataAddon(): NativeAddon<NativeDataAddon> {
+  return loadNativeAddon(addonSpec());
 }
 
 /** The addon when it is built and loads, and CFM_NATIVE_SCAN is not 0; else null (never throws). */
-export function loadNativeScan(): Addon | null {
+export function loadNativeScan(): NativeDataAddon | null {
   if (!runtimeOptions().CFM_NATIVE_SCAN) return null;
-  return loadNativeAddon(addonSpec()).addon;
+  return nativeDataAddon().addon;
 }
 
 export interface ScanOptions {
@@ -119,7 +120,7 @@ export interface ScannedEvents extends ExtractedEvents {
 
 /** A native scan under way (startScan): its result, with the arguments the Parquet writer takes again. */
 export type StartedScan = Promise<
-  { r: ScanOut; native: Addon; args: readonly [number, number, Int32Array, number, string[], string[]] } | { fallback: string }
+  { r: ScanOut; native: NativeDataAddon; args: readonly [number, number, Int32Array, number, string[], string[]] } | { fallback: string }
 >;
 
 /** What the scan must check besides plainness: the time rules and the null tokens of the run. */
@@ -137,7 +138,7 @@ export interface ScanRules {
 export function startScan(file: string, rules: ScanRules = { time: timeRules(), nullTokens: nullTokens() }): StartedScan {
   const run = async (): StartedScan => {
     if (!runtimeOptions().CFM_NATIVE_SCAN) return { fallback: 'CFM_NATIVE_SCAN=0' };
-    const loaded = loadNativeAddon(addonSpec());
+    const loaded = nativeDataAddon();
     if (loaded.addon === null) return { fallback: loaded.why };
     const native = loaded.addon;
     if (file.endsWith('.gz')) return { fallback: 'compressed file' };
