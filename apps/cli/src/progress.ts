@@ -1,12 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { lineProgress, type ProgressReporter } from '@cfm/core';
-
-const fmt = (info?: Record<string, number | string>) =>
-  info
-    ? Object.entries(info)
-        .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`)
-        .join(' ')
-    : '';
+import { formatInfo, lineProgress, type ProgressReporter } from '@cfm/core';
 
 /** The commands' progress: a bar per step with ETA on a terminal; otherwise (logs, CI, pipes) throttled lines,
  * one every CFM_PROGRESS_SECONDS (docs/runtime.md). */
@@ -27,11 +20,11 @@ export function cliProgress(): ProgressReporter {
     update: ({ step, done, total, info }) => {
       const bar = bars.get(step);
       if (total !== undefined) bar?.setTotal(total);
-      bar?.update(done, { info: fmt(info) });
+      bar?.update(done, { info: formatInfo(info) });
     },
     finish: (step, info) => {
       const bar = bars.get(step);
-      bar?.update(bar.getTotal(), { info: fmt(info) });
+      bar?.update(bar.getTotal(), { info: formatInfo(info) });
       bar?.stop();
     },
     log: (line) => multi.log(line + '\n'),

@@ -23,7 +23,7 @@ export type { ErrorCode, ErrorLocation } from './errors';
 // Utilities
 export { createRng } from './rng';
 export type { Rng } from './rng';
-export { silentProgress, lineProgress, etaSeconds, formatDuration } from './progress';
+export { silentProgress, lineProgress, etaSeconds, formatDuration, formatInfo } from './progress';
 export type { ProgressReporter, ProgressEvent } from './progress';
 export { canonicalJson, sha256, configHash } from './hash';
 export { withFolderLock, removeLeftovers } from './folder-lock';

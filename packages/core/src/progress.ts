@@ -40,6 +40,15 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** A progress event's numbers as `k=v` pairs (numbers to 4 significant digits). */
+export function formatInfo(info?: Record<string, number | string>): string {
+  return info
+    ? Object.entries(info)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`)
+        .join(' ')
+    : '';
+}
+
 /** Plain line reporter (for logs, workers and CI): a step's start and end, and between them at most one line every
  * `everyMs` (default: CFM_PROGRESS_SECONDS, 10 s). */
 export function lineProgress(
@@ -48,12 +57,6 @@ export function lineProgress(
 ): ProgressReporter {
   const started = new Map<string, number>();
   const last = new Map<string, number>();
-  const fmtInfo = (info?: Record<string, number | string>) =>
-    info
-      ? Object.entries(info)
-          .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`)
-          .join(' ')
-      : '';
   return {
     start(step, total) {
       started.set(step, Date.now());
@@ -67,11 +70,11 @@ export function lineProgress(
       const t0 = started.get(step) ?? now;
       const pct = total ? ` ${((100 * done) / total).toFixed(1)}%` : '';
       const eta = total ? ` eta ${formatDuration(etaSeconds(now - t0, done, total))}` : '';
-      write(`[${step}] ${done}${total ? '/' + total : ''}${pct}${eta} ${fmtInfo(info)}`.trimEnd());
+      write(`[${step}] ${done}${total ? '/' + total : ''}${pct}${eta} ${formatInfo(info)}`.trimEnd());
     },
     finish(step, info) {
       const t0 = started.get(step) ?? Date.now();
-      write(`[${step}] done in ${formatDuration((Date.now() - t0) / 1000)} ${fmtInfo(info)}`.trimEnd());
+      write(`[${step}] done in ${formatDuration((Date.now() - t0) / 1000)} ${formatInfo(info)}`.trimEnd());
     },
     log: write,
   };
