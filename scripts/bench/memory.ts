@@ -81,42 +81,33 @@ async function child(family: string, prepared: string, presetDataset: string, tr
   process.stdout.write(`RESULT ${JSON.stringify(row)}\n`);
 }
 
-/** a child process whose resident memory is watched: above capMb it is killed (the machine is shared: an
- * out-of-memory kill could take another process) */
+/** a child process whose resident memory is watched (its largest process): above capMb its whole session is killed
+ * (the machine is shared: an out-of-memory kill could take another process) */
 function runChild(
   args: string[],
   capMb: number,
 ): Promise<{ stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null; capped: boolean; seconds: number }> {
   return new Promise((done) => {
     const t0 = Date.now();
-    const p = spawn(tsx, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own session (detached), so that tsx's node grandchild is watched and killed with it
+    const p = spawn(tsx, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     let capped = false;
     p.stdout.on('data', (d: Buffer) => (stdout += d));
     p.stderr.on('data', (d: Buffer) => (stderr += d));
-    // tsx runs the script in a node grandchild: watch every process of the child's group
     const watch = setInterval(() => {
-      const ps = spawnSync('ps', ['-o', 'rss=', '--ppid', String(p.pid), '-p', String(p.pid)], { encoding: 'utf8' });
-      const kids = spawnSync('pgrep', ['-P', String(p.pid)], { encoding: 'utf8' })
-        .stdout.trim()
-        .split('\n')
-        .filter(Boolean);
-      const more = kids.length
-        ? spawnSync('ps', ['-o', 'rss=', '--ppid', kids.join(','), '-p', kids.join(',')], { encoding: 'utf8' }).stdout
-        : '';
+      const rss = spawnSync('ps', ['-o', 'rss=', '--sid', String(p.pid)], { encoding: 'utf8' }).stdout;
       const mb = Math.max(
         0,
-        ...`${ps.stdout}\n${more}`
+        ...rss
           .split('\n')
-          .map((x) => Number(x.trim()) / 1024)
-          .filter(Number.isFinite),
+          .filter((x) => x.trim())
+          .map((x) => Number(x) / 1024),
       );
       if (mb > capMb) {
         capped = true;
-        for (const k of kids) spawnSync('pkill', ['-KILL', '-P', k]);
-        spawnSync('pkill', ['-KILL', '-P', String(p.pid)]);
-        p.kill('SIGKILL');
+        process.kill(-p.pid!, 'SIGKILL');
       }
     }, 500);
     p.on('close', (status, signal) => {
