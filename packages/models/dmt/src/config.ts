@@ -1,6 +1,6 @@
 /** DMT configuration. Defaults follow Gu et al., "Deep Multifaceted Transformers for Multi-objective
  * Ranking in Large-Scale E-commerce Recommender Systems", CIKM 2020 (§4, §6), scaled to a 2-core box
- * where the paper gives no number. The baselines (DNN, DIN, DMT_trans) are presets of the same network. */
+ * where the paper gives no number. The baselines (DNN, DIN, DIEN, DMT_trans) are presets of the same network. */
 import { z } from 'zod';
 import { BehaviourSpec, DMT_BEHAVIOURS } from '@cfm/data';
 import { TrainerConfig, TransformerConfig } from '@cfm/tensor';
@@ -25,9 +25,15 @@ export const DmtConfig = TransformerConfig.extend({
   nLayers: z.int().positive().default(1).describe('self-attention blocks in each behaviour encoder'),
   maxLen: z.int().positive().default(50).describe('longest behaviour sequence (positions table size)'),
   encoder: z
-    .enum(['transformer', 'attention', 'pooling'])
+    .enum(['transformer', 'attention', 'gru', 'pooling'])
     .default('transformer')
-    .describe('transformer = DMT; attention = DIN (target attention on raw embeddings); pooling = DNN (mean of embeddings)'),
+    .describe(
+      'transformer = DMT (self-attention encoder + target decoder block); attention = DIN (activation unit on raw embeddings); gru = DIEN (GRU + AUGRU); pooling = DNN (mean of embeddings)',
+    ),
+  activationSizes: z
+    .array(z.int().positive())
+    .default([80, 40])
+    .describe("hidden sizes (sigmoid) of DIN's activation unit MLP (encoder: attention; DIN's public code: 80, 40)"),
   positions: z
     .enum(['none', 'sinusoidal', 'learned'])
     .default('learned')
@@ -71,6 +77,7 @@ export type DmtConfig = z.infer<typeof DmtConfig>;
 export const VARIANTS: Record<string, Partial<DmtConfig>> = {
   dnn: { encoder: 'pooling', positions: 'none', multiTask: 'single', bias: [] },
   din: { encoder: 'attention', positions: 'none', multiTask: 'single', bias: [] },
+  dien: { encoder: 'gru', positions: 'none', multiTask: 'single', bias: [] },
   dmt_trans: { encoder: 'transformer', multiTask: 'single', bias: [] },
   dmt: { encoder: 'transformer', multiTask: 'mmoe', bias: ['neighbour'] },
 };
