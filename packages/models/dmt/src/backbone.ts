@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PAD } from '@cfm/core';
 import {
   Dense,
+  activate,
   FeatureEmbedding,
   LayerNorm,
   Mlp,
@@ -85,15 +86,23 @@ export class ActivationUnit {
   ) {
     this.mlp = new Mlp(p, name, [4 * dim, ...hidden, 1], 'sigmoid');
   }
-  /** unnormalised weights [R, Q, L] (zero at padding) */
+  /** unnormalised weights [R, Q, L] (zero at padding). The first layer is split by input block, the same function
+   * with a quarter of the work: [e, t, e − t, e ⊙ t] W = e (W_e + W_d) + t (W_t − W_d) + (e ⊙ t) W_p, where only the
+   * last term needs every (target, behaviour) pair. */
   weights(query: tf.Tensor3D, seq: tf.Tensor3D, mask: tf.Tensor2D, ctx: Ctx): tf.Tensor3D {
     const [R, Q, D] = query.shape;
     const L = seq.shape[1];
-    const e = tf.broadcastTo(seq.expandDims(1), [R, Q, L, D]); // behaviours
-    const t = tf.broadcastTo(query.expandDims(2), [R, Q, L, D]); // target
-    const x = tf.concat([e, t, tf.sub(e, t), tf.mul(e, t)], 3); // [R, Q, L, 4D]
-    const w = this.mlp.apply(x, ctx).reshape([R, Q, L]);
-    return tf.mul(w, mask.expandDims(1)) as tf.Tensor3D;
+    const [first, ...rest] = this.mlp.layers;
+    const H = first.outDim;
+    const [we, wt, wd, wp] = tf.split(first.w, 4, 0) as tf.Tensor2D[]; // [D, H] each
+    const pe = tf.matMul(seq.reshape([R * L, D]), tf.add(we, wd)).reshape([R, 1, L, H]); // behaviour part
+    let pt: tf.Tensor = tf.matMul(query.reshape([R * Q, D]), tf.sub(wt, wd)); // target part
+    if (first.b) pt = tf.add(pt, first.b);
+    const prod = tf.mul(seq.expandDims(1), query.expandDims(2)).reshape([R * Q * L, D]); // e ⊙ t for every pair
+    let h: tf.Tensor = tf.add(tf.add(tf.matMul(prod, wp).reshape([R, Q, L, H]), pe), pt.reshape([R, Q, 1, H]));
+    h = activate(h, first.act);
+    for (const l of rest) h = l.apply(dropout(h, this.mlp.dropoutRate, ctx.nextSeed()));
+    return tf.mul(h.reshape([R, Q, L]), mask.expandDims(1)) as tf.Tensor3D;
   }
   /** query [R, Q, D], behaviours [R, L, D], mask [R, L] → Σ_j w_j e_j [R, Q, D] */
   apply(query: tf.Tensor3D, seq: tf.Tensor3D, mask: tf.Tensor2D, ctx: Ctx): tf.Tensor3D {
