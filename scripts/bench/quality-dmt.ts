@@ -1,10 +1,11 @@
 /** npm run bench:quality -- dmt [--quick] [--dataset sim|taobao] [--tables 1,3,4,5,bias] [--seeds 1,2,3] [--big]
- *   [--epochs N] [--sim-customers N] [--taobao-rows N] [--results docs/results/dmt.md]
+ *   [--epochs N] [--max-len N] [--sim-customers N] [--taobao-rows N] [--results docs/results/dmt.md]
  * (--seeds: every seed for every table, with mean ± std lines for Tables 1, 3, 4 and 5;
  *  --cache DIR: finished runs in DIR/<dataset>/ instead of runs/bench/dmt/<dataset>/; a run's file name carries
  *  its config hash, not the code: after a code change, use a fresh DIR;
  *  --sim-customers / --taobao-rows: smaller data (simulated customers, default 1 500; training impressions kept
- *  on Taobao, default 12 000, valid and test a third and a half of it);
+ *  on Taobao, default 12 000, valid and test a third and a half of it); --max-len N: every behaviour sequence cut
+ *  to its last N events (config maxLen, every model alike);
  *  --results FILE: write Table 1 (mean ± std over the seeds) as a generated page with the commit, config hash,
  *  data hashes and machine load)
  * (--big: 3,000 simulated customers, half the requests in random order, rankerBoost 2: a larger unbiased test set)
@@ -122,8 +123,9 @@ function taobaoData(quick: boolean, trainRows = 12_000): Data {
 }
 
 /** the resolved config of one run of the suite */
+let maxLen: number | undefined; // --max-len
 const suiteConfig = (overrides: Partial<DmtConfig>, epochs: number, seed: number) =>
-  DmtConfig.parse({ featureDim: 8, expertSizes: [64, 32], epochs, seed, patience: 2, ...overrides });
+  DmtConfig.parse({ featureDim: 8, expertSizes: [64, 32], epochs, seed, patience: 2, ...(maxLen ? { maxLen } : {}), ...overrides });
 
 async function runModel(d: Data, name: string, overrides: Partial<DmtConfig>, epochs: number, seed: number, out: string): Promise<Result> {
   const config = suiteConfig(overrides, epochs, seed);
@@ -275,6 +277,7 @@ export async function runDmtSuite(args: string[]): Promise<void> {
   const simCustomers = opt('--sim-customers', '') ? Number(opt('--sim-customers', '')) : undefined;
   const taobaoRows = opt('--taobao-rows', '') ? Number(opt('--taobao-rows', '')) : undefined;
   const resultsFile = opt('--results', '');
+  maxLen = opt('--max-len', '') ? Number(opt('--max-len', '')) : undefined;
   const [code, load0, started] = [codeVersion(), loadavg(), new Date().toISOString()];
   const t1: Table1[] = [];
   for (const ds of opt('--dataset', 'sim,taobao').split(',')) {
@@ -293,7 +296,7 @@ export async function runDmtSuite(args: string[]): Promise<void> {
     const table: Table1 = {
       data: d.name,
       dataHash: dataHash(d),
-      sizes: `train ${n(d.train)}; valid ${n(d.valid)}; ${test} ${n(d.tests[test])}; epochs ≤ ${epochs}, early stopping on valid mean AUC (patience 2)`,
+      sizes: `train ${n(d.train)}; valid ${n(d.valid)}; ${test} ${n(d.tests[test])}; epochs ≤ ${epochs}, early stopping on valid mean AUC (patience 2); sequences ≤ ${B3.map((b) => `${b.name} ${Math.min(b.maxLen, maxLen ?? b.maxLen)}`).join(', ')} events`,
       test,
       rows: {},
       seconds: {},
