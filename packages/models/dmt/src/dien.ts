@@ -41,6 +41,7 @@ export class InterestEvolution {
   apply(query: tf.Tensor3D, seq: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
     const [R, Q, D] = query.shape;
     const L = seq.shape[1];
+    if (!L) return tf.zeros([R, Q, D]); // no request of the batch has this behaviour
     const { h, a } = this.interests(query, seq, mask);
     // the input projection does not depend on the target: once per request, then shared by its Q targets
     const x = tf.broadcastTo((this.input.apply(h) as tf.Tensor3D).expandDims(1), [R, Q, L, 3 * D]).reshape([R * Q, L, 3 * D]);

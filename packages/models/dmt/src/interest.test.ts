@@ -100,6 +100,8 @@ describe('DIEN interest extractor + AUGRU', () => {
     expect(tf.max(tf.abs(tf.sub(dien.apply(q, seq2, m2), out))).dataSync()[0]).toBeLessThan(1e-5);
     // the state depends on the target (attention gates the update)
     expect(tf.max(tf.abs(tf.sub(out.slice([0, 0], [R, 1]), out.slice([0, 1], [R, 1])))).dataSync()[0]).toBeGreaterThan(1e-3);
+    // a batch where no request has the behaviour: zeros
+    expect(tf.max(tf.abs(dien.apply(q, tf.zeros([R, 0, D]), tf.zeros([R, 0])))).dataSync()[0]).toBe(0);
     const norms = gradNorms(p, () => dien.apply(q, seq, m));
     expect(Object.keys(norms).sort()).toEqual(
       [
