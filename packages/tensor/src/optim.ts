@@ -2,7 +2,7 @@
  * linear decay, global-norm gradient clipping. State (m, v, step) is plain tensors so checkpoints
  * can save it and a resumed run continues the same schedule. */
 import * as tf from '@tensorflow/tfjs';
-import { runtimeOptions } from '@cfm/core';
+import { CfmError, runtimeOptions } from '@cfm/core';
 import { loadFusedCe, nativeKernelsReady } from './fused-ce';
 
 export interface OptimOptions {
@@ -20,6 +20,9 @@ export interface OptimOptions {
   /** final lr as a fraction of lr */
   minLrRatio?: number;
   noDecay?: RegExp;
+  /** per-parameter multiplier of the learning rate and of its weight decay, by name (default 1): e.g. a small rate
+   * for a pre-trained encoder and 1 for a new head when fine-tuning. 0 leaves the parameter exactly as it is. */
+  lrScale?: (name: string) => number;
 }
 
 /** learning rate at (0-based) step */
@@ -38,6 +41,8 @@ export class AdamW {
   step = 0;
   readonly m = new Map<string, tf.Variable>();
   readonly v = new Map<string, tf.Variable>();
+  /** the lrScale of each parameter, by name */
+  private readonly scale = new Map<string, number>();
   /** m and v as host arrays while the host update runs (applyHost); the variables are refreshed from them by state() */
   private host?: Map<string, { m: Float32Array; v: Float32Array }>;
   constructor(
@@ -45,6 +50,9 @@ export class AdamW {
     readonly o: OptimOptions,
   ) {
     for (const [k, w] of vars) {
+      const scale = o.lrScale?.(k) ?? 1;
+      if (!(scale >= 0)) throw new CfmError('CFM_E_CONFIG', `AdamW: lrScale of "${k}" is ${scale} (must be >= 0)`, { field: 'lrScale' });
+      this.scale.set(k, scale);
       const zeros = tf.zerosLike(w);
       this.m.set(k, tf.variable(zeros, false));
       this.v.set(k, tf.variable(zeros, false));
@@ -67,14 +75,15 @@ export class AdamW {
       const clip = o.clipNorm ? tf.minimum(1, tf.div(o.clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       for (const [k, w] of this.vars) {
         const g0 = grads[k];
-        if (!g0) continue;
+        const s = this.scale.get(k)!;
+        if (!g0 || s === 0) continue;
         const g = tf.mul(g0, clip);
         const m = this.m.get(k)!;
         const v = this.v.get(k)!;
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-        let upd = tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), o.eps ?? 1e-6));
-        if (o.weightDecay && !noDecay.test(k)) upd = tf.add(upd, tf.mul(w, lr * o.weightDecay));
+        let upd = tf.div(tf.mul(m, lrT * s), tf.add(tf.sqrt(v), o.eps ?? 1e-6));
+        if (o.weightDecay && !noDecay.test(k)) upd = tf.add(upd, tf.mul(w, lr * s * o.weightDecay));
         w.assign(tf.sub(w, upd));
       }
     });
@@ -114,11 +123,12 @@ export class AdamW {
     const clip = o.clipNorm ? Math.min(1, o.clipNorm / (norm + 1e-6)) : 1;
     for (const [k, w] of this.vars) {
       const g = gs.get(k);
-      if (!g) continue;
+      const s = this.scale.get(k)!;
+      if (!g || s === 0) continue;
       const { m, v } = this.host.get(k)!;
       const wa = w.dataSync().slice() as Float32Array;
-      const decay = o.weightDecay && !noDecay.test(k) ? lr * o.weightDecay : 0;
-      addon.adamw(wa, g, m, v, [clip, b1, b2, lrT, eps, decay]);
+      const decay = o.weightDecay && !noDecay.test(k) ? lr * s * o.weightDecay : 0;
+      addon.adamw(wa, g, m, v, [clip, b1, b2, lrT * s, eps, decay]);
       tf.tidy(() => w.assign(tf.tensor(wa, w.shape)));
     }
     this.step++;

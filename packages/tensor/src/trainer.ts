@@ -41,7 +41,8 @@ export function trainStep<B>(task: TrainTask<B>, opt: AdamW, batch: B, ctx: Ctx)
   const names = [...opt.vars.keys()];
   const { value, grads } = tf.variableGrads(() => task.loss(batch, ctx), vars);
   const byName: Record<string, tf.Tensor> = {};
-  for (const v of vars) byName[names[vars.indexOf(v)]] = grads[v.name];
+  // a variable the loss does not reach this step (e.g. a frozen encoder during a head warm-up) has no gradient and no update
+  vars.forEach((v, i) => grads[v.name] && (byName[names[i]] = grads[v.name]));
   const norm = opt.apply(byName);
   const loss = value.dataSync()[0];
   tf.dispose([value, norm, ...Object.values(grads)]);
