@@ -15,6 +15,8 @@ import {
   type ProgressReporter,
   type SequenceBatch,
 } from '@cfm/core';
+import { auc } from '@cfm/eval';
+import { FineTuneConfig, type FineTuneConfigInput } from './finetune-config';
 import { Mlp } from './layers/dense';
 import { binaryCrossEntropy } from './losses';
 import { Ctx, Params } from './params';
@@ -41,27 +43,23 @@ export interface FineTuneExamples {
   labels?: Float32Array;
 }
 
-export interface FineTuneOptions {
-  freezeEncoder: boolean;
-  /** hidden layer sizes of the head MLP */
-  hidden?: number[];
-  epochs?: number;
-  lr?: number;
-  batchSize?: number;
-  seed?: number;
+/** `fineTune`'s settings (FineTuneConfig: defaults and checks, ./finetune-config) plus what the run hands it */
+export type FineTuneOptions = FineTuneConfigInput & {
   maxLen: number;
   itemFeatures?: Record<string, Int32Array>;
-  dropout?: number;
-  weightDecay?: number;
   progress?: ProgressReporter;
   /** cancels training: fineTune throws CfmError('CFM_E_STATE') at the next step */
   signal?: AbortSignal;
   /** called after every optimizer step (activity heartbeats) */
   onProgress?: FitOptions['onProgress'];
-}
+  /** labelled held-out examples that pick the best epoch instead of the validFraction split of the training examples */
+  valid?: FineTuneExamples;
+};
 
 interface Batch {
   idx: number[];
+  /** a head warm-up batch: the head alone, on the frozen encoder's vectors */
+  warm: boolean;
 }
 
 /** the padded batch of examples idx, with event times (date-aware encoders read them) */
@@ -72,6 +70,9 @@ function exampleBatch(ex: FineTuneExamples, idx: number[], o: FineTuneOptions): 
     { maxLen: o.maxLen, itemFeatures: o.itemFeatures, ends: Int32Array.from(idx, (i) => ex.ends[i]), times: true },
   );
 }
+
+/** the head's bilinear weights between the customer vector and the side features (FineTuneConfig sideCross) */
+const CROSS = 'finetune/cross';
 
 const sameInts = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -100,15 +101,33 @@ export class FineTuned {
 
   /** [b, D + sideDim] head input for examples idx; `cached`: whether `ex` is the cached training set (checked when not given) */
   input(ex: FineTuneExamples, idx: number[], ctx: Ctx, cached = this.servesFromCache(ex)): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { v, side } = this.parts(ex, idx, ctx, cached);
+      return side ? tf.concat([v, side], 1) : v;
+    });
+  }
+
+  /** the customer vectors [b, D] and side features [b, sideDim] (none without side features) of examples idx */
+  private parts(ex: FineTuneExamples, idx: number[], ctx: Ctx, cached: boolean): { v: tf.Tensor2D; side?: tf.Tensor2D } {
     const d = this.encoder.embeddingDim;
     let v: tf.Tensor2D;
     if (cached)
       v = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(this.cache!.subarray(i * d, (i + 1) * d)))), [idx.length, d]);
     else v = this.encoder.encodeVector(exampleBatch(ex, idx, this.o), ctx);
     const sd = ex.sideDim ?? 0;
-    if (!sd) return v;
+    if (!sd) return { v };
     const side = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(ex.side!.subarray(i * sd, (i + 1) * sd)))), [idx.length, sd]);
-    return tf.concat([v, side], 1);
+    return { v, side };
+  }
+
+  /** logits [b] of examples idx: the head MLP on [vector, side], plus vᵀ W side when the head has the cross term */
+  logits(ex: FineTuneExamples, idx: number[], ctx: Ctx, cached = this.servesFromCache(ex)): tf.Tensor1D {
+    return tf.tidy(() => {
+      const { v, side } = this.parts(ex, idx, ctx, cached);
+      const z = this.head.apply(side ? tf.concat([v, side], 1) : v, ctx).reshape([-1]) as tf.Tensor1D;
+      const cross = this.headParams.vars.get(CROSS);
+      return side && cross ? tf.add(z, tf.sum(tf.mul(tf.matMul(v, cross), side), 1)) : z;
+    });
   }
 
   /** logits [N] of the examples (encoder at inference) */
@@ -117,7 +136,7 @@ export class FineTuned {
     const cached = this.servesFromCache(ex);
     for (let s = 0; s < ex.rows.length; s += batchSize) {
       const idx = Array.from({ length: Math.min(batchSize, ex.rows.length - s) }, (_, i) => s + i);
-      const logits = tf.tidy(() => this.head.apply(this.input(ex, idx, Ctx.inference(), cached), Ctx.inference()).reshape([-1]));
+      const logits = this.logits(ex, idx, Ctx.inference(), cached);
       out.set(logits.dataSync() as Float32Array, s);
       logits.dispose();
     }
@@ -143,74 +162,132 @@ export function encodeExamples(encoder: Encoder, ex: FineTuneExamples, o: FineTu
   return out;
 }
 
+/** training and validation example indices: `validFraction` of the customers (never split across the two) held out,
+ * or none when that leaves a part with one class only */
+function validSplit(ex: FineTuneExamples, c: FineTuneConfig): { train: number[]; valid: number[] } {
+  const all = Array.from({ length: ex.rows.length }, (_, i) => i);
+  if (!c.validFraction) return { train: all, valid: [] };
+  const customers = createRng(c.seed)
+    .fork('finetune/valid')
+    .shuffle([...new Set(ex.rows)].sort((a, b) => a - b));
+  const held = new Set(customers.slice(0, Math.round(c.validFraction * customers.length)));
+  const valid = all.filter((i) => held.has(ex.rows[i]));
+  const train = all.filter((i) => !held.has(ex.rows[i]));
+  const classes = (idx: number[]) => new Set(idx.map((i) => ex.labels![i])).size;
+  return classes(valid) === 2 && classes(train) === 2 ? { train, valid } : { train: all, valid: [] };
+}
+
 /** Train a new head (and, unless frozen, the encoder) on `ex`; returns the fine-tuned model, the report and the
- * number of parameters trained (the head's, plus the encoder's that the customer vector depends on when not frozen). */
+ * number of parameters trained (the head's, plus the encoder's that the customer vector depends on when not frozen).
+ * Settings: FineTuneConfig. When the encoder trains along, the first `headWarmupEpochs` train the head alone on the
+ * frozen encoder's vectors, then the encoder joins at `encoderLrScale` × the head's rate. With a validation split the
+ * weights of the epoch with the best validation AUROC are kept (the end of the warm-up among them), and training
+ * stops after `patience` epochs without a better one. */
 export async function fineTune(
   encoder: Encoder,
   ex: FineTuneExamples,
   o: FineTuneOptions,
-): Promise<{ model: FineTuned; report: FitReport; parameters: number }> {
+): Promise<{ model: FineTuned; report: FitReport; parameters: number; config: FineTuneConfig }> {
   if (!ex.labels || ex.labels.length !== ex.rows.length)
     throw new CfmError(
       'CFM_E_CONFIG',
       `fine-tuning needs one label per example (${ex.labels?.length ?? 0} labels, ${ex.rows.length} examples)`,
       { field: 'labels' },
     );
-  const seed = o.seed ?? 0;
+  const { maxLen, itemFeatures, progress, signal, onProgress, valid, ...settings } = o;
+  if (valid && (!valid.labels || valid.labels.length !== valid.rows.length))
+    throw new CfmError('CFM_E_CONFIG', `fine-tuning's validation examples need one label each (${valid.labels?.length ?? 0} labels, ${valid.rows.length} examples)`, {
+      field: 'valid',
+    });
+  const parsed = FineTuneConfig.safeParse(settings);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CfmError('CFM_E_CONFIG', `fine-tune settings: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+      field: issue.path.join('.'),
+    });
+  }
+  const c = parsed.data;
+  const seed = c.seed;
   const headParams = new Params(seed + 7919);
-  const sizes = [encoder.embeddingDim + (ex.sideDim ?? 0), ...(o.hidden ?? [64]), 1];
-  const head = new Mlp(headParams, 'finetune/head', sizes, 'relu', o.dropout ?? 0.1);
-  const cache = o.freezeEncoder ? encodeExamples(encoder, ex, o) : undefined;
-  const model = new FineTuned(encoder, head, headParams, o, cache, ex);
+  const sizes = [encoder.embeddingDim + (ex.sideDim ?? 0), ...c.hidden, 1];
+  const head = new Mlp(headParams, 'finetune/head', sizes, 'relu', c.dropout);
+  if (c.sideCross && ex.sideDim) headParams.add(CROSS, [encoder.embeddingDim, ex.sideDim], 'zeros');
+  const runtime = { ...c, maxLen, itemFeatures, progress, signal, onProgress };
+  const warmEpochs = c.freezeEncoder ? 0 : c.headWarmupEpochs;
+  // the encoder's vectors of every example at inference: the frozen encoder's inputs, or the warm-up's
+  const vectors = c.freezeEncoder || warmEpochs > 0 ? encodeExamples(encoder, ex, runtime) : undefined;
+  const model = new FineTuned(encoder, head, headParams, runtime, c.freezeEncoder ? vectors : undefined, ex);
+  const warm = warmEpochs > 0 ? new FineTuned(encoder, head, headParams, runtime, vectors, ex) : undefined;
   const trained = new Params(seed);
   for (const [k, v] of headParams.vars) trained.vars.set(k, v);
-  const bs = o.batchSize ?? 128;
-  const n = ex.rows.length;
-  const lossOf = (idx: number[], ctx: Ctx) =>
+  const { train: trainIdx, valid: validIdx } =
+    valid || !c.keepBest ? { train: Array.from({ length: ex.rows.length }, (_, i) => i), valid: [] } : validSplit(ex, c);
+  const bs = c.batchSize;
+  const n = trainIdx.length;
+  const lossOf = (idx: number[], ctx: Ctx, fromVectors: boolean) =>
     tf.tidy(() => {
-      const logits = head.apply(model.input(ex, idx, ctx, !!cache), ctx).reshape([-1]); // [b] (the training examples: cached when frozen)
+      const on = fromVectors && warm ? warm : model;
+      const logits = on.logits(ex, idx, ctx, fromVectors); // [b]
       return binaryCrossEntropy(logits, tf.tensor1d(Float32Array.from(idx, (i) => ex.labels![i])));
     });
-  if (!o.freezeEncoder) {
+  if (!c.freezeEncoder) {
     // only the encoder variables the customer vector depends on (a family's task heads get no gradient)
     const vars = [...encoder.params.vars];
-    const { value, grads } = tf.variableGrads(
-      () =>
-        lossOf(
-          Array.from({ length: Math.min(n, bs) }, (_, i) => i),
-          new Ctx(true, seed),
-        ),
-      vars.map(([, v]) => v),
-    );
+    const { value, grads } = tf.variableGrads(() => lossOf(trainIdx.slice(0, bs), new Ctx(true, seed), false), vars.map(([, v]) => v));
     for (const [k, v] of vars) if (grads[v.name]) trained.vars.set(`encoder/${k}`, v);
     tf.dispose([value, ...Object.values(grads)]);
   }
-  const order = (epoch: number) =>
-    createRng(seed)
-      .fork(`finetune/epoch/${epoch}`)
-      .shuffle(Array.from({ length: n }, (_, i) => i));
+  const order = (epoch: number) => createRng(seed).fork(`finetune/epoch/${epoch}`).shuffle(trainIdx.slice());
   let cached: { epoch: number; idx: number[] } | null = null;
+  // validation: the caller's held-out examples, or the customers validSplit held out of ex
+  const vex = valid ?? ex;
+  const vidx = valid ? Array.from({ length: valid.rows.length }, (_, i) => i) : validIdx;
+  const vLabels = Float32Array.from(vidx, (i) => vex.labels![i]);
+  const validates = c.keepBest && vidx.length > 0 && new Set(vLabels).size === 2;
+  const vStored = !validates ? undefined : !valid ? (warm ?? model) : vectors ? new FineTuned(encoder, head, headParams, runtime, encodeExamples(encoder, valid, runtime), valid) : undefined;
+  let epochsDone = 0;
+  /** validation AUROC of the current weights (the encoder at inference; its stored vectors while it has not changed) */
+  const validate = () => {
+    const fromVectors = c.freezeEncoder || ++epochsDone <= warmEpochs;
+    const logits = new Float32Array(vidx.length);
+    for (let s = 0; s < vidx.length; s += 512) {
+      const idx = vidx.slice(s, s + 512);
+      const z = (fromVectors ? vStored! : model).logits(vex, idx, Ctx.inference(), fromVectors);
+      logits.set(z.dataSync() as Float32Array, s);
+      z.dispose();
+    }
+    return auc(logits, vLabels);
+  };
   const report = await train<Batch>(
     {
       params: trained,
       batchesPerEpoch: Math.ceil(n / bs),
       batch: (epoch, i) => {
         if (cached?.epoch !== epoch) cached = { epoch, idx: order(epoch) };
-        return { idx: cached.idx.slice(i * bs, (i + 1) * bs) };
+        return { idx: cached.idx.slice(i * bs, (i + 1) * bs), warm: c.freezeEncoder || epoch < warmEpochs };
       },
       size: (b) => b.idx.length,
-      loss: (b, ctx) => lossOf(b.idx, ctx),
+      loss: (b, ctx) => lossOf(b.idx, ctx, b.warm),
+      validate: validates ? validate : undefined,
     },
     {
-      epochs: o.epochs ?? 10,
+      epochs: c.epochs,
       seed,
-      optim: { lr: o.lr ?? 1e-3, weightDecay: o.weightDecay ?? 0.01, warmupSteps: 0, schedule: 'cosine', clipNorm: 5 },
-      progress: o.progress ?? silentProgress,
-      signal: o.signal,
-      onProgress: o.onProgress,
+      patience: c.patience,
+      optim: {
+        lr: c.lr,
+        weightDecay: c.weightDecay,
+        warmupSteps: 0,
+        schedule: 'cosine',
+        clipNorm: 5,
+        lrScale: (name) => (name.startsWith('encoder/') ? c.encoderLrScale : 1),
+      },
+      progress: progress ?? silentProgress,
+      signal,
+      onProgress,
     },
   );
   let parameters = 0;
   for (const v of trained.vars.values()) parameters += v.size;
-  return { model, report, parameters };
+  return { model, report, parameters, config: c };
 }

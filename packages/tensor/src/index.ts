@@ -41,6 +41,8 @@ export type { NextItemModel, NextItemTrainSettings, BatchSampler } from './fit-n
 export type { TrainTask, TrainOptions } from './trainer';
 export { fineTune, encodeExamples, FineTuned } from './finetune';
 export type { Encoder, FineTuneExamples, FineTuneOptions } from './finetune';
+export { FineTuneConfig, FROM_SCRATCH } from './finetune-config';
+export type { FineTuneConfigInput } from './finetune-config';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint';
 export type { LoopState } from './checkpoint';
 export { saveArtifact, loadArtifact, artifactHash } from './artifact';
