@@ -88,7 +88,13 @@ export type BenchmarkSpec =
   | (BenchmarkBase & { task: 'next-item'; negatives: number })
   /** the pre-trained encoder with a new head, fine-tuned end to end, against the frozen encoder with the same head
    * (and their compute cost: ms per batch, parameters trained) on a label task */
-  | (BenchmarkBase & LabelRule & { task: 'finetune' });
+  | (BenchmarkBase &
+      LabelRule & {
+        task: 'finetune';
+        /** FineTuneConfig settings (@cfm/tensor) over the benchmark's head, e.g. { encoderLrScale: 1 }; checked when the
+         * run config is read; epochs and seed are the task's */
+        finetune?: Record<string, unknown>;
+      });
 export type BenchmarkTask = BenchmarkSpec['task'];
 
 export interface GateSpec {

@@ -33,8 +33,8 @@ export function medianMs(fn: () => void, runs = 5): number {
 }
 
 /** one scoring call of a fine-tuned head over examples idx (encoder at inference, or the stored vectors) */
-export function scoreOnce(m: FineTuned, ex: Parameters<FineTuned['input']>[0], idx: number[]): void {
-  tf.tidy(() => m.head.apply(m.input(ex, idx, Ctx.inference()), Ctx.inference()).dataSync());
+export function scoreOnce(m: FineTuned, ex: Parameters<FineTuned['logits']>[0], idx: number[]): void {
+  tf.tidy(() => m.logits(ex, idx, Ctx.inference()).dataSync());
 }
 
 /** rows with speedup relative to the slowest (the fine-tuned full model) */

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CfmError, type CustomerModel } from '@cfm/core';
 import type { BenchmarkResult, BenchmarkSpec } from '@cfm/contracts';
-import { Ctx, encodeExamples, type Encoder, type FineTuned } from '@cfm/tensor';
+import { Ctx, encodeExamples, FROM_SCRATCH, type Encoder, type FineTuneConfigInput, type FineTuned } from '@cfm/tensor';
 import { medianMs, scoreOnce } from './compute';
 import { HEAD_BATCH, pick, resultOf, rowLine, summarize, taskSplit, type BenchContext, type Metrics, type Row } from './bench-common';
 import type { ClassificationTask } from './tasks';
@@ -59,6 +59,7 @@ export async function finetuneBenchmark(
     maxLen: ctx.model.maxLen,
     itemFeatures: ctx.data.itemFeatures,
     signal: ctx.signal,
+    settings: (spec.finetune ?? {}) as FineTuneConfigInput,
   };
   for (let r = 0; r < spec.repeats; r++) {
     const s = taskSplit(spec, n, r);
@@ -71,6 +72,7 @@ export async function finetuneBenchmark(
     ctx.beat({ task: spec.name, repeat: r, model: 'frozen' });
     const frozen = await trainClassifier(frozenEnc, t, s.train, s.test, {
       ...head,
+      valid: s.valid,
       seed,
       freezeEncoder: true,
       onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: 'frozen' }),
@@ -88,6 +90,9 @@ export async function finetuneBenchmark(
         const enc = asEncoder(copy);
         const tuned = await trainClassifier(enc, t, s.train, s.test, {
           ...head,
+          // nothing pre-trained to protect from scratch: one learning rate, no head warm-up
+          ...(method === 'no pre-training' && { settings: { ...head.settings, ...FROM_SCRATCH } }),
+          valid: s.valid,
           seed,
           freezeEncoder: false,
           onProgress: () => ctx.beat({ task: spec.name, repeat: r, model: method }),

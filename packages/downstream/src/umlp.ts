@@ -1,7 +1,7 @@
 /** U-MLP (§4.2.1): input-512-256-128-64-output, ReLU, on customer vectors. Classification heads are trained
  * with @cfm/tensor's fineTune (binary cross-entropy), frozen vectors or an encoder trained along. */
 import { auc, accuracy, bestF1Threshold, f1 } from '@cfm/eval';
-import { fineTune, type FineTuned, type Encoder, type FineTuneExamples } from '@cfm/tensor';
+import { fineTune, type FineTuned, type Encoder, type FineTuneConfigInput, type FineTuneExamples } from '@cfm/tensor';
 import type { ClassificationTask } from './tasks';
 
 /** the paper's U-MLP hidden sizes */
@@ -18,6 +18,11 @@ export interface HeadOptions {
   signal?: AbortSignal;
   /** after every optimizer step (heartbeats) */
   onProgress?: () => void;
+  /** held-out task rows that pick the best epoch by AUROC (FineTuneConfig's early stopping); none: every epoch is
+   * trained on the train part and the last one is kept */
+  valid?: Int32Array;
+  /** FineTuneConfig settings over the head's (U-MLP, no dropout, no weight decay) */
+  settings?: FineTuneConfigInput;
 }
 
 export const part = (t: ClassificationTask, idx: Int32Array): FineTuneExamples => ({
@@ -69,16 +74,19 @@ export async function trainClassifier(
 ): Promise<{ metrics: Record<string, number>; model: FineTuned; parameters: number; seconds: number }> {
   const t0 = performance.now();
   const { model, parameters } = await fineTune(encoder, part(t, train), {
-    freezeEncoder: o.freezeEncoder,
     hidden: UMLP_HIDDEN,
-    epochs: o.epochs,
     lr: o.lr,
-    seed: o.seed,
     batchSize: o.batchSize ?? 256,
-    maxLen: o.maxLen,
-    itemFeatures: o.itemFeatures,
     dropout: 0,
     weightDecay: 0,
+    ...(o.valid ? {} : { validFraction: 0 }),
+    ...o.settings,
+    freezeEncoder: o.freezeEncoder,
+    epochs: o.epochs,
+    seed: o.seed,
+    valid: o.valid && part(t, o.valid),
+    maxLen: o.maxLen,
+    itemFeatures: o.itemFeatures,
     signal: o.signal,
     onProgress: o.onProgress,
   });

@@ -107,6 +107,15 @@ describe('run config', () => {
     expect(s.benchmarks[0]).toMatchObject({ seed: 7, split: [0.8, 0.1, 0.1], repeats: 1, epochs: 10 });
     expect(s.benchmarks[2]).toMatchObject({ feature: 'category1', value: 'most-common', window: 5 });
   });
+  it("checks a finetune task's settings against FineTuneConfig when the config is read", () => {
+    const ft = (finetune: Record<string, unknown>) => ({ ...base, benchmarks: [{ task: 'finetune', field: 'age', threshold: 35, epochs: 4, finetune }] });
+    const s = resolveRunSpec(ft({ encoderLrScale: 0.2, headWarmupEpochs: 2 }));
+    expect(s.benchmarks[0]).toMatchObject({ task: 'finetune', epochs: 4, finetune: { encoderLrScale: 0.2, headWarmupEpochs: 2 } });
+    expect(() => resolveRunSpec(ft({ lrEncoder: 0.2 }))).toThrow(/benchmarks\.0\.finetune\.lrEncoder.*not a FineTuneConfig setting/);
+    expect(() => resolveRunSpec(ft({ encoderLrScale: 2 }))).toThrow(/finetune\.encoderLrScale/);
+    expect(() => resolveRunSpec(ft({ headWarmupEpochs: 4 }))).toThrow(/headWarmupEpochs 4 >= epochs 4/);
+    expect(() => resolveRunSpec(ft({ epochs: 9 }))).toThrow(/epochs is the task's/);
+  });
   it('uses a prepared folder as it is: its dataset name, split and maxSeqLen', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfm-prep-'));
     writeFileSync(

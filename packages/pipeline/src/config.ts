@@ -11,6 +11,7 @@ import { PrepareConfig } from '@cfm/data';
 import { getAdapter } from '@cfm/datasets';
 import { resolveRunConfig } from '@cfm/models';
 import { isS3Uri } from '@cfm/storage';
+import { FineTuneConfig } from '@cfm/tensor';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 
@@ -104,9 +105,29 @@ const Benchmark = z
       window: z.int().min(1).default(5),
     }),
     z.strictObject({ task: z.literal('next-item'), ...benchBase, negatives: z.int().min(1).default(100) }),
-    z.strictObject({ task: z.literal('finetune'), ...benchBase, ...labelRule, epochs: z.int().min(1).max(1000).default(3) }),
+    z.strictObject({
+      task: z.literal('finetune'),
+      ...benchBase,
+      ...labelRule,
+      epochs: z.int().min(1).max(1000).default(3),
+      finetune: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe("FineTuneConfig settings (@cfm/tensor) over the benchmark's head; epochs and seed are the task's"),
+    }),
   ])
   .superRefine((b, ctx) => {
+    if (b.task === 'finetune' && b.finetune) {
+      for (const k of ['epochs', 'seed', 'freezeEncoder'])
+        if (k in b.finetune) ctx.addIssue({ code: 'custom', path: ['finetune', k], message: `${k} is the task's, not a fine-tune setting here` });
+      const r = FineTuneConfig.safeParse({ ...b.finetune, epochs: b.epochs });
+      for (const issue of r.success ? [] : r.error.issues)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['finetune', ...issue.path.map(String), ...(issue.code === 'unrecognized_keys' ? issue.keys : [])],
+          message: issue.code === 'unrecognized_keys' ? `not a FineTuneConfig setting (${issue.keys.join(', ')})` : issue.message,
+        });
+    }
     if ((b.task === 'label' || b.task === 'finetune') && (b.positive === undefined) === (b.threshold === undefined))
       ctx.addIssue({ code: 'custom', path: ['positive'], message: 'give exactly one of positive (values) or threshold (numeric)' });
   });
