@@ -1,16 +1,21 @@
-/** `npm run bench:quality -- mcm-incentives [--quick]`: MCM fine-tuning demo (paper §3.3) on simulated incentive offers ("buy from product line L, get cash-back"):
- * GBDT on hand-made history features vs MCM's next-product-line score without fine-tuning vs MCM with a new
- * head fine-tuned on the offers (encoder trained along), by conversion NDCG over each test customer's offers. */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { createRng, padBatch, type CustomerSequences, type ProgressReporter } from '@cfm/core';
+/** `npm run bench:quality -- mcm-incentives [--quick] [--seeds 1,2,3]`: MCM fine-tuning (paper §3.3) on simulated
+ * incentive offers ("buy from product line L, get cash-back"), by conversion NDCG@5 over each test customer's offers:
+ * GBDT on hand-made history features, MCM's next-product-line score without fine-tuning, a new head on the frozen
+ * encoder, the encoder fine-tuned with the new head (FineTuneConfig's defaults, and with one learning rate, no head
+ * warm-up and no validation: the settings before the schedule), and the same MCM trained on the offers from random
+ * initialisation (no pre-training). Each seed simulates, pre-trains (through the pipeline) and fine-tunes anew;
+ * docs/results/mcm-incentives.md (+ .json) gets mean ± std over the seeds (not written with --quick). */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { configHash, createRng, padBatch, type CustomerSequences, type ProgressReporter } from '@cfm/core';
 import { loadPrepared, prepareFromSources } from '@cfm/data';
-import { auc, evaluateGroups } from '@cfm/eval';
+import { auc, evaluateGroups, summarizeSeeds } from '@cfm/eval';
 import { trainGbdt } from '@cfm/gbdt';
 import { mcm, type McmModel } from '@cfm/model-mcm';
-import { realSteps, resolveRunSpec, runPipeline } from '@cfm/pipeline';
+import { codeVersion, readRunInfo, realSteps, resolveRunSpec, runPipeline } from '@cfm/pipeline';
 import { simulate, writeSimulation, type IncentiveOffer, type SimConfigInput } from '@cfm/simulator';
-import { fineTune, type FineTuneExamples } from '@cfm/tensor';
+import { fineTune, FineTuneConfig, FROM_SCRATCH, type FineTuneConfigInput, type FineTuneExamples } from '@cfm/tensor';
 
 export interface IncentiveDemoOptions {
   out: string;
@@ -18,9 +23,27 @@ export interface IncentiveDemoOptions {
   seed: number;
   epochs: number;
   fineTuneEpochs: number;
+  /** also the rows with the settings before (BEFORE) */
+  before: boolean;
   config?: Record<string, unknown>;
   progress: ProgressReporter;
 }
+
+/** the rows' fine-tune settings over FineTuneConfig's defaults (the new head: 64 hidden units, batches of 128) */
+const HEAD = { hidden: [64], lr: 1e-3, batchSize: 128 } as const satisfies FineTuneConfigInput;
+/** fine-tuning's settings before its schedule and the cross term: one learning rate, no head warm-up, no validation (the
+ * last epoch), the head an MLP on [vector, side] alone */
+export const BEFORE = { encoderLrScale: 1, headWarmupEpochs: 0, keepBest: false, sideCross: false } as const satisfies FineTuneConfigInput;
+export const ROWS = {
+  gbdt: 'gbdt',
+  zero: 'mcm (no fine-tuning)',
+  frozen: 'mcm + head (frozen)',
+  tuned: 'mcm fine-tuned',
+  scratch: 'no pre-training',
+  frozenBefore: 'mcm + head (frozen), settings before',
+  tunedBefore: 'mcm fine-tuned, settings before',
+  score: 'mcm + head on vector, line, cash-back, pre-trained line score (frozen)',
+} as const;
 
 const DAY = 86_400_000;
 
@@ -48,7 +71,7 @@ function allSequences(
   };
 }
 
-export async function incentiveDemo(o: IncentiveDemoOptions): Promise<Record<string, number>> {
+export async function incentiveDemo(o: IncentiveDemoOptions): Promise<{ result: Record<string, number>; dataHash: string }> {
   const sim: SimConfigInput = {
     seed: o.seed,
     customers: o.customers,
@@ -158,21 +181,28 @@ export async function incentiveDemo(o: IncentiveDemoOptions): Promise<Record<str
     labels: trainEx.labels!,
     params: { objective: 'binary:logistic', rounds: 200, maxDepth: 4, eta: 0.05, seed: o.seed },
   });
-  report('gbdt', gbdt.predict(feats(testEx, testOffers), testOffers.length));
+  report(ROWS.gbdt, gbdt.predict(feats(testEx, testOffers), testOffers.length));
   gbdt.dispose();
   // 2. MCM next-product-line score, no fine-tuning
   const model = (await mcm.load(join(runDir, 'model'))) as McmModel;
   const maxLen = model.config.maxLen;
   const lineScores = (ex: FineTuneExamples, list: IncentiveOffer[]) => {
+    // every line's score per offer (each label's score is computed on its own), batches of 256, then the offer's line
     const out = new Float32Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const b = padBatch(seqs, [ex.rows[i]], { maxLen, ends: ex.ends.subarray(i, i + 1) });
-      out[i] = model.score(b, 'next-productLine', Int32Array.of(lineIds.get(list[i].productLine)!))[0];
+    for (let s = 0; s < list.length; s += 256) {
+      const idx = Array.from({ length: Math.min(256, list.length - s) }, (_, i) => s + i);
+      const b = padBatch(
+        seqs,
+        idx.map((i) => ex.rows[i]),
+        { maxLen, ends: Int32Array.from(idx, (i) => ex.ends[i]) },
+      );
+      const all = model.score(b, 'next-productLine');
+      idx.forEach((i, j) => (out[i] = all[j * nLines + lineIds.get(list[i].productLine)!]));
     }
     return out;
   };
   const zero = lineScores(testEx, testOffers);
-  report('mcm (no fine-tuning)', zero);
+  report(ROWS.zero, zero);
   // the pre-trained score of the offer's line as one more side input: the new head starts from what pre-training knows
   const withScore = (ex: FineTuneExamples, scores: Float32Array): FineTuneExamples => {
     const d = ex.sideDim!;
@@ -181,53 +211,160 @@ export async function incentiveDemo(o: IncentiveDemoOptions): Promise<Record<str
     return { ...ex, side, sideDim: d + 1 };
   };
   const [trainExS, testExS] = [withScore(trainEx, lineScores(trainEx, trainOffers)), withScore(testEx, zero)];
-  // 3. MCM + new head, frozen encoder and fine-tuned encoder
-  for (const freezeEncoder of [true, false]) {
-    const m = (await mcm.load(join(runDir, 'model'))) as McmModel;
-    const ft = await fineTune(m, trainEx, {
-      freezeEncoder,
-      maxLen,
-      epochs: o.fineTuneEpochs,
-      lr: 1e-3,
-      hidden: [64],
-      batchSize: 128,
-      seed: o.seed,
-      progress: o.progress,
-    });
-    report(freezeEncoder ? 'mcm + head (frozen)' : 'mcm fine-tuned', ft.model.predict(testEx));
+  // 3. MCM + new head: frozen encoder, fine-tuned encoder (the defaults, and one rate without warm-up or validation),
+  // and the same model from random initialisation
+  const settings = (extra: FineTuneConfigInput) => ({ ...HEAD, epochs: o.fineTuneEpochs, seed: o.seed, ...extra });
+  const runs: Array<[string, FineTuneConfigInput, boolean]> = [
+    [ROWS.frozen, { freezeEncoder: true }, true],
+    [ROWS.tuned, {}, true],
+    [ROWS.scratch, FROM_SCRATCH, false],
+    [ROWS.frozenBefore, { ...BEFORE, freezeEncoder: true }, true],
+    [ROWS.tunedBefore, BEFORE, true],
+  ].filter(([name]) => o.before || !String(name).endsWith('settings before')) as Array<[string, FineTuneConfigInput, boolean]>;
+  for (const [name, extra, pretrained] of runs) {
+    const m = pretrained ? ((await mcm.load(join(runDir, 'model'))) as McmModel) : (mcm.create(model.config, data) as McmModel);
+    const ft = await fineTune(m, trainEx, { ...settings(extra), maxLen, progress: o.progress });
+    report(name, ft.model.predict(testEx));
+    result[`${name} epochs`] = ft.report.epochs;
     ft.model.dispose();
     m.dispose();
   }
   {
     const m = (await mcm.load(join(runDir, 'model'))) as McmModel;
-    const ft = await fineTune(m, trainExS, {
-      freezeEncoder: true,
-      maxLen,
-      epochs: o.fineTuneEpochs,
-      lr: 1e-3,
-      hidden: [64],
-      batchSize: 128,
-      seed: o.seed,
-      progress: o.progress,
-    });
-    report('mcm + head on vector, line, cash-back, pre-trained line score (frozen)', ft.model.predict(testExS));
+    const ft = await fineTune(m, trainExS, { ...settings({ freezeEncoder: true }), maxLen, progress: o.progress });
+    report(ROWS.score, ft.model.predict(testExS));
     ft.model.dispose();
     m.dispose();
   }
   model.dispose();
-  return result;
+  return { result, dataHash: readRunInfo(runDir).dataHash };
 }
 
-/** the demo's settings (a small MCM pre-trained through the pipeline on the events before the offer window) */
-export async function runIncentives(quick: boolean, progress: ProgressReporter): Promise<void> {
-  const r = await incentiveDemo({
-    out: join('runs', 'bench', quick ? 'mcm-incentives-quick' : 'mcm-incentives'),
+/** the suite's settings (a small MCM pre-trained through the pipeline on the events before the offer window) */
+function suiteSettings(quick: boolean) {
+  return {
     customers: quick ? 300 : 1500,
-    seed: 1,
     epochs: quick ? 1 : 3,
-    fineTuneEpochs: quick ? 1 : 10,
+    fineTuneEpochs: quick ? 2 : 10,
     config: { dModel: 64, maxLen: 50, samplesPerSequence: 2, negatives: 512, validCustomers: 500 },
-    progress,
-  });
-  for (const [k, v] of Object.entries(r)) process.stdout.write(`mcm incentives ${k} ${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
+  };
+}
+
+export async function runIncentives(args: string[], progress: ProgressReporter): Promise<void> {
+  const quick = args.includes('--quick');
+  const before = args.includes('--before');
+  const at = args.indexOf('--seeds');
+  const seeds = at >= 0 ? args[at + 1].split(',').map(Number) : quick ? [1] : [1, 2, 3];
+  if (!seeds.length || seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds: comma-separated integers (${args[at + 1]})`);
+  const base = suiteSettings(quick);
+  const started = new Date();
+  const loadStart = loadavg()[0];
+  const code = codeVersion();
+  const perSeed: Array<{ seed: number; dataHash: string; seconds: number; result: Record<string, number> }> = [];
+  for (const seed of seeds) {
+    const t0 = Date.now();
+    const { result, dataHash } = await incentiveDemo({
+      out: join('runs', 'bench', quick ? 'mcm-incentives-quick' : 'mcm-incentives', `seed-${seed}`),
+      seed,
+      progress,
+      before,
+      ...base,
+    });
+    perSeed.push({ seed, dataHash, seconds: (Date.now() - t0) / 1000, result });
+    for (const [k, v] of Object.entries(result))
+      process.stdout.write(`mcm incentives seed ${seed} ${k} ${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
+  }
+  const command = `npm run bench:quality -- mcm-incentives${quick ? ' --quick' : ''}${before ? ' --before' : ''}${at >= 0 ? ` --seeds ${seeds.join(',')}` : ''}`;
+  const fineTune = Object.fromEntries(
+    Object.entries({
+      frozen: { freezeEncoder: true },
+      tuned: {},
+      scratch: FROM_SCRATCH,
+      ...(before && { before: BEFORE, frozenBefore: { ...BEFORE, freezeEncoder: true } }),
+    }).map(([k, extra]) => [
+      k,
+      FineTuneConfig.parse({ ...HEAD, epochs: base.fineTuneEpochs, ...extra }),
+    ]),
+  );
+  const settings = { ...base, fineTune };
+  const page = {
+    suite: 'mcm-incentives',
+    command,
+    commit: code,
+    configHash: configHash(settings),
+    dataHashes: perSeed.map((x) => x.dataHash),
+    load: { start: loadStart, end: loadavg()[0] },
+    started: started.toISOString(),
+    minutes: (Date.now() - started.getTime()) / 60_000,
+    seeds,
+    settings,
+    perSeed,
+  };
+  const lines = incentivesMarkdown(page);
+  process.stdout.write(lines.summary.join('\n') + '\n');
+  if (quick) return;
+  const md = join('docs', 'results', 'mcm-incentives.md');
+  mkdirSync(dirname(md), { recursive: true });
+  writeFileSync(md, lines.page.join('\n') + '\n');
+  writeFileSync(md.replace(/\.md$/, '.json'), JSON.stringify(page, null, 1) + '\n');
+  process.stdout.write(`results → ${md}\n`);
+}
+
+const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '–');
+/** mean ± std (sample std; one value: the value) */
+const pm = (xs: number[]) => {
+  const s = summarizeSeeds(xs);
+  return xs.length > 1 ? `${f4(s.mean)} ± ${f4(s.std)}` : f4(s.mean);
+};
+
+function incentivesMarkdown(p: {
+  command: string;
+  commit: string;
+  configHash: string;
+  dataHashes: string[];
+  load: { start: number; end: number };
+  started: string;
+  minutes: number;
+  seeds: number[];
+  settings: ReturnType<typeof suiteSettings> & { fineTune: Record<string, FineTuneConfig> };
+  perSeed: Array<{ seed: number; seconds: number; result: Record<string, number> }>;
+}): { page: string[]; summary: string[] } {
+  const of = (row: string, metric: string) => p.perSeed.map((x) => x.result[`${row} ${metric}`]);
+  const table = [
+    `| method | conversion ndcg@5 | conversion auc | ndcg@5 per seed | fine-tuning epochs run |`,
+    '|---|---|---|---|---|',
+    ...Object.values(ROWS)
+      .filter((row) => of(row, 'ndcg@5').every((x) => x !== undefined))
+      .map(
+      (row) =>
+        `| ${row} | ${pm(of(row, 'ndcg@5'))} | ${pm(of(row, 'auc'))} | ${of(row, 'ndcg@5').map(f4).join(', ')} | ${
+          of(row, 'epochs').every((x) => x === undefined) ? '–' : of(row, 'epochs').join(', ')
+        } |`,
+    ),
+  ];
+  const r0 = p.perSeed[0].result;
+  const page = [
+    '# mcm-incentives',
+    '',
+    `Generated by \`${p.command}\` (scripts/bench/mcm-incentives.ts); do not edit by hand.`,
+    '',
+    `- commit \`${p.commit}\`; settings hash \`${p.configHash}\`; data hash per seed (the prepared pre-training events) ${p.dataHashes.map((h) => `\`${h}\``).join(', ')}`,
+    `- 1-minute load average at the start / end: ${p.load.start.toFixed(2)} / ${p.load.end.toFixed(2)}; started ${p.started.slice(0, 16).replace('T', ' ')} UTC, ${p.minutes.toFixed(1)} min (${p.perSeed.map((x) => `seed ${x.seed}: ${(x.seconds / 60).toFixed(1)}`).join(', ')})`,
+    `- ${p.seeds.length} seed(s) ${p.seeds.join(', ')}: each simulates ${p.settings.customers} customers (seed s), pre-trains MCM for ${p.settings.epochs} epochs on the events before the offer window and fine-tunes with seed s; mean ± std (sample) over the seeds`,
+    `- offers per seed (train / test / test conversions): ${p.perSeed.map((x) => `${x.result.trainOffers} / ${x.result.testOffers} / ${x.result.testConversions}`).join('; ')}; ${r0.groups} test customers with a conversion`,
+    '',
+    'Conversion NDCG@5: each test customer\'s offers ranked by score, averaged over the customers with a conversion (@cfm/eval evaluateGroups); AUC over all test offers.',
+    '`mcm fine-tuned` uses FineTuneConfig\'s defaults (docs/downstream.md); `no pre-training` is the same MCM from random initialisation',
+    'trained on the offers with one learning rate and no warm-up (FROM_SCRATCH). Rows marked `settings before` (with --before) use',
+    'the settings fine-tuning had before its schedule: one learning rate, no head warm-up, no validation, no cross term (BEFORE);',
+    'there is no such row for no pre-training (it would cost one more training from scratch per seed).',
+    '',
+    ...table,
+    '',
+    '## Fine-tune settings (FineTuneConfig, resolved)',
+    '',
+    ...Object.entries(p.settings.fineTune).map(([k, c]) => `- ${k}: \`${JSON.stringify(c)}\``),
+    `- pre-training config: \`${JSON.stringify(p.settings.config)}\``,
+  ];
+  return { page, summary: table };
 }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     return initBackend()
       .then(() => sessionHeadsSuite(quick))
       .then((missed) => void (process.exitCode = missed && !quick ? 1 : 0));
-  if (suite === 'mcm-incentives') return initBackend().then(() => runIncentives(quick, progress));
+  if (suite === 'mcm-incentives') return initBackend().then(() => runIncentives(args, progress));
   if (suite === 'shopperbert-paper') return runShopperBertPaper(quick);
   const file = join(SUITES, `${suite}.yaml`);
   if (!suite || !existsSync(file)) {
