@@ -10,6 +10,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Dense, Gru, matmul2d, type Params } from '@cfm/tensor';
 
+/** x [B, L, F] → L × [B, F] by slices (as Gru: tf.unstack's gradient fails when L = 1) */
+function timeSteps(x: tf.Tensor): tf.Tensor2D[] {
+  const [b, l, f] = x.shape;
+  return Array.from({ length: l }, (_, t) => x.slice([0, t, 0], [b, 1, f]).reshape([b, f]) as tf.Tensor2D);
+}
+
 export class InterestEvolution {
   readonly extractor: Gru;
   /** W of a_t = softmax(h_t W e_a) */
@@ -45,8 +51,8 @@ export class InterestEvolution {
     const { h, a } = this.interests(query, seq, mask);
     // the input projection does not depend on the target: once per request, then shared by its Q targets
     const x = tf.broadcastTo((this.input.apply(h) as tf.Tensor3D).expandDims(1), [R, Q, L, 3 * D]).reshape([R * Q, L, 3 * D]);
-    const xs = tf.unstack(x, 1) as tf.Tensor2D[]; // L × [RQ, 3D]
-    const as = tf.unstack(a.reshape([R * Q, L, 1]), 1) as tf.Tensor2D[]; // L × [RQ, 1]
+    const xs = timeSteps(x); // L × [RQ, 3D]
+    const as = timeSteps(a.reshape([R * Q, L, 1])); // L × [RQ, 1]
     const [uur, un] = tf.split(this.recurrent, [2 * D, D], 1) as tf.Tensor2D[];
     let s: tf.Tensor2D = tf.zeros([R * Q, D]);
     for (let t = 0; t < L; t++) {

@@ -102,6 +102,10 @@ describe('DIEN interest extractor + AUGRU', () => {
     expect(tf.max(tf.abs(tf.sub(out.slice([0, 0], [R, 1]), out.slice([0, 1], [R, 1])))).dataSync()[0]).toBeGreaterThan(1e-3);
     // a batch where no request has the behaviour: zeros
     expect(tf.max(tf.abs(dien.apply(q, tf.zeros([R, 0, D]), tf.zeros([R, 0])))).dataSync()[0]).toBe(0);
+    // one step (a batch whose longest history is one event): gradient still flows (tf.unstack's would throw)
+    const one = gradNorms(p, () => dien.apply(q, seq.slice([0, L - 1], [R, 1]), m.slice([0, L - 1], [R, 1])));
+    expect(one['dien/augru/input/kernel']).toBeGreaterThan(0);
+    expect(one['dien/extractor/input/kernel']).toBeGreaterThan(0);
     const norms = gradNorms(p, () => dien.apply(q, seq, m));
     expect(Object.keys(norms).sort()).toEqual(
       [

@@ -4,6 +4,13 @@ import { matmul2d } from '../ops';
 import type { Params } from '../params';
 import { Dense } from './dense';
 
+/** x [B, L, F] → L × [B, F]. Slices, not tf.unstack: the gradient of unstack fails when L = 1 (tfjs hands its
+ * gradient function one tensor instead of an array). */
+export function timeSteps(x: tf.Tensor): tf.Tensor2D[] {
+  const [b, l, f] = x.shape;
+  return Array.from({ length: l }, (_, t) => x.slice([0, t, 0], [b, 1, f]).reshape([b, f]) as tf.Tensor2D);
+}
+
 export class Gru {
   readonly input: Dense;
   readonly recurrent: tf.Variable;
@@ -20,8 +27,8 @@ export class Gru {
   apply(x: tf.Tensor, mask?: tf.Tensor): { outputs: tf.Tensor; last: tf.Tensor } {
     const [b, l] = x.shape;
     const u = this.units;
-    const xs = tf.unstack(this.input.apply(x), 1) as tf.Tensor2D[]; // L × [B, 3H]
-    const ms = mask ? (tf.unstack(mask.toFloat().reshape([b, l, 1]), 1) as tf.Tensor2D[]) : undefined;
+    const xs = timeSteps(this.input.apply(x)); // L × [B, 3H]
+    const ms = mask ? timeSteps(mask.toFloat().reshape([b, l, 1])) : undefined;
     const [uzr, un] = tf.split(this.recurrent, [2 * u, u], 1) as tf.Tensor2D[]; // [H, 2H], [H, H]
     let h: tf.Tensor2D = tf.zeros([b, u]);
     const outs: tf.Tensor2D[] = [];
