@@ -142,8 +142,10 @@ async function runModel(d: Data, name: string, overrides: Partial<DmtConfig>, ep
     res.gates![tn] = p.gates;
   }
   model.dispose();
-  writeFileSync(file, JSON.stringify({ ...res, seconds: (Date.now() - t0) / 1000, epochs: report.epochs, config }, null, 1));
-  process.stderr.write(`[dmt] ${d.name} ${name} seed ${seed} done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  const seconds = (Date.now() - t0) / 1000;
+  writeFileSync(file, JSON.stringify({ ...res, seconds, epochs: report.epochs, config }, null, 1));
+  process.stderr.write(`[dmt] ${d.name} ${name} seed ${seed} done in ${seconds.toFixed(0)} s\n`);
+  (res as { seconds?: number }).seconds = seconds; // as a cached run has it
   return res;
 }
 
@@ -226,7 +228,7 @@ function resultsPage(t1: Table1[], o: { command: string; code: string; seeds: nu
     `- commit \`${o.code}\` (at the start); started ${o.started}, finished ${new Date().toISOString()}`,
     `- suite config hash \`${o.hash}\` (the resolved config of every row, the data options and the seeds)`,
     `- machine ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average ${o.load0.map((x) => x.toFixed(1)).join(' / ')} at the start, ${o.load1.map((x) => x.toFixed(1)).join(' / ')} at the end`,
-    `- seeds ${o.seeds.join(', ')}: mean ± sample std over the seeds; RelaImpr = (AUC − 0.5) / (AUC_DNN − 0.5) − 1 of the means, DNN of the same half`,
+    `- seeds ${o.seeds.join(', ')}: mean ± sample std over the seeds; RelaImpr = (AUC − 0.5) / (AUC_DNN − 0.5) − 1 of the means, DNN of the same half (n/a when DNN's AUC ≤ 0.5); s / seed: training + test prediction, mean over seeds`,
     '',
   ];
   for (const t of t1) {
@@ -240,8 +242,9 @@ function resultsPage(t1: Table1[], o: { command: string; code: string; seeds: nu
       for (const [model, rs] of Object.entries(t.rows[dense])) {
         const cells = TASKS.flatMap((k) => {
           const a = rs.map((r) => r[k].auc);
-          const ri = base ? relaImprPct(meanStd(a)[0], meanStd(base.map((r) => r[k].auc))[0]) : NaN;
-          return [f(a), `${ri.toFixed(2)}%`, f(rs.map((r) => r[k].precision)), f(rs.map((r) => r[k].mrr))];
+          const b = base ? meanStd(base.map((r) => r[k].auc))[0] : NaN;
+          const ri = b > 0.5 ? `${relaImprPct(meanStd(a)[0], b).toFixed(2)}%` : 'n/a'; // undefined when DNN is at or below chance
+          return [f(a), ri, f(rs.map((r) => r[k].precision)), f(rs.map((r) => r[k].mrr))];
         });
         const sec = t.seconds[`${model}/${dense}`];
         lines.push(`| ${model} | ${dense} | ${cells.join(' | ')} | ${sec ? meanStd(sec)[0].toFixed(0) : '–'} |`);
@@ -415,7 +418,7 @@ export async function runDmtSuite(args: string[]): Promise<void> {
     if (Object.keys(table.rows).length) t1.push(table);
   }
   if (resultsFile && t1.length) {
-    const command = `npm run bench:quality -- dmt ${args.join(' ')}`;
+    const command = `npm run bench:quality -- ${args.join(' ')}`;
     const hash = configHash({ args: args.filter((a, i) => a !== '--results' && args[i - 1] !== '--results'), configs: t1.map((t) => t.configs) });
     mkdirSync(dirname(resultsFile), { recursive: true });
     writeFileSync(resultsFile, resultsPage(t1, { command, code, seeds, load0, load1: loadavg(), hash, started }));
