@@ -233,6 +233,7 @@ export async function incentiveDemo(o: IncentiveDemoOptions): Promise<{ result: 
     const m = (await mcm.load(join(runDir, 'model'))) as McmModel;
     const ft = await fineTune(m, trainExS, { ...settings({ freezeEncoder: true }), maxLen, progress: o.progress });
     report(ROWS.score, ft.model.predict(testExS));
+    result[`${ROWS.score} epochs`] = ft.report.epochs;
     ft.model.dispose();
     m.dispose();
   }
@@ -342,7 +343,6 @@ function incentivesMarkdown(p: {
         } |`,
     ),
   ];
-  const r0 = p.perSeed[0].result;
   const page = [
     '# mcm-incentives',
     '',
@@ -351,7 +351,7 @@ function incentivesMarkdown(p: {
     `- commit \`${p.commit}\`; settings hash \`${p.configHash}\`; data hash per seed (the prepared pre-training events) ${p.dataHashes.map((h) => `\`${h}\``).join(', ')}`,
     `- 1-minute load average at the start / end: ${p.load.start.toFixed(2)} / ${p.load.end.toFixed(2)}; started ${p.started.slice(0, 16).replace('T', ' ')} UTC, ${p.minutes.toFixed(1)} min (${p.perSeed.map((x) => `seed ${x.seed}: ${(x.seconds / 60).toFixed(1)}`).join(', ')})`,
     `- ${p.seeds.length} seed(s) ${p.seeds.join(', ')}: each simulates ${p.settings.customers} customers (seed s), pre-trains MCM for ${p.settings.epochs} epochs on the events before the offer window and fine-tunes with seed s; mean ± std (sample) over the seeds`,
-    `- offers per seed (train / test / test conversions): ${p.perSeed.map((x) => `${x.result.trainOffers} / ${x.result.testOffers} / ${x.result.testConversions}`).join('; ')}; ${r0.groups} test customers with a conversion`,
+    `- offers per seed (train / test / test conversions / test customers with a conversion): ${p.perSeed.map((x) => `${x.result.trainOffers} / ${x.result.testOffers} / ${x.result.testConversions} / ${x.result.groups}`).join('; ')}`,
     '',
     'Conversion NDCG@5: each test customer\'s offers ranked by score, averaged over the customers with a conversion (@cfm/eval evaluateGroups); AUC over all test offers.',
     '`mcm fine-tuned` uses FineTuneConfig\'s defaults (docs/downstream.md); `no pre-training` is the same MCM from random initialisation',
