@@ -37,6 +37,12 @@ const McmFields = TransformerConfig.extend({
     .min(0)
     .default(0)
     .describe('item softmax over the batch labels + this many uniform negatives in training (0 = full softmax, as the paper)'),
+  samplingCorrection: z
+    .boolean()
+    .default(true)
+    .describe(
+      'with negatives > 0: subtract log P(item in the sampled candidates) from its logit (logQ), so the sampled softmax estimates the full one',
+    ),
   outputBias: z.boolean().default(true).describe('learned per-label bias added to every task score (ours; 0 in Eq. 3)'),
   ...TrainerConfig.shape,
   lr: z.number().positive().default(1e-3).describe('peak AdamW learning rate'),

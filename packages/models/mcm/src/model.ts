@@ -83,8 +83,9 @@ export class McmModel implements CustomerModel, Encoder {
       const labelItems = tf.tensor1d(batch.labels, 'int32');
       const losses = this.taskFeatures.map((f) => {
         if (f === 'item' && batch.candidates) {
-          const logits = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f), tf.tensor1d(batch.candidates, 'int32')); // [B, C]
-          return softmaxCrossEntropy(logits, tf.tensor1d(batch.labelIndex!, 'int32'), null);
+          const raw = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f), tf.tensor1d(batch.candidates, 'int32')); // [B, C]
+          const logits = batch.candidateLogQ ? tf.sub(raw, tf.tensor1d(batch.candidateLogQ)) : raw; // logQ correction
+          return softmaxCrossEntropy(logits as tf.Tensor2D, tf.tensor1d(batch.labelIndex!, 'int32'), null);
         }
         const logits = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f)); // [B, V_f]
         const labels = f === 'item' ? labelItems : this.backbone.featureIds(f, labelItems); // [B]

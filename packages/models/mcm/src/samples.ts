@@ -20,6 +20,8 @@ export interface McmBatch {
   /** sampled item softmax: candidate items (the batch's labels + uniform negatives) and each row's label index */
   candidates?: Int32Array;
   labelIndex?: Int32Array;
+  /** log P(candidate is in a batch's candidate set), per candidate: subtracted from its logit (logQ correction) */
+  candidateLogQ?: Float32Array;
 }
 
 export interface SamplerOptions {
@@ -31,6 +33,8 @@ export interface SamplerOptions {
   /** item vocabulary size and uniform negatives per batch for the item softmax (0 = full softmax) */
   itemCount?: number;
   negatives?: number;
+  /** subtract log P(item in the candidate set) from the sampled logits (default true) */
+  samplingCorrection?: boolean;
 }
 
 interface Example {
@@ -44,11 +48,14 @@ interface Example {
 export class McmSampler {
   readonly eligible: number[] = [];
   private cache: { epoch: number; examples: Example[]; batches: number[][] } | null = null;
+  /** per item: log P(item in a batch's candidate set), for the logQ correction of the sampled item softmax */
+  private logQ: Float32Array | null = null;
   constructor(
     readonly seqs: CustomerSequences,
     readonly o: SamplerOptions,
   ) {
     for (let c = 0; c < seqs.customerIds.length; c++) if (seqs.offsets[c + 1] - seqs.offsets[c] >= 2) this.eligible.push(c);
+    if (o.negatives && o.itemCount && o.samplingCorrection !== false) this.logQ = inclusionLogProb(seqs, this.eligible, o);
   }
   get batchesPerEpoch(): number {
     return Math.ceil((this.eligible.length * this.o.samplesPerSequence) / this.o.batchSize);
@@ -104,7 +111,11 @@ export class McmSampler {
   }
 
   /** the batch's distinct labels followed by uniform negatives over the non-reserved items */
-  private sampledCandidates(labels: Int32Array, epoch: number, index: number): { candidates: Int32Array; labelIndex: Int32Array } {
+  private sampledCandidates(
+    labels: Int32Array,
+    epoch: number,
+    index: number,
+  ): Pick<McmBatch, 'candidates' | 'labelIndex' | 'candidateLogQ'> {
     const rng = createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`);
     const pos = new Map<number, number>();
     const cand: number[] = [];
@@ -117,6 +128,32 @@ export class McmSampler {
       const it = RESERVED_IDS + rng.int(span);
       if (!pos.has(it)) pos.set(it, cand.push(it) - 1);
     }
-    return { candidates: Int32Array.from(cand), labelIndex };
+    const candidates = Int32Array.from(cand);
+    const logQ = this.logQ;
+    return logQ ? { candidates, labelIndex, candidateLogQ: Float32Array.from(candidates, (it) => logQ[it]) } : { candidates, labelIndex };
   }
+}
+
+/** log P(item w is among a batch's candidates) when a batch holds B labels drawn from the label distribution f
+ * (estimated by the item frequencies at label positions, every token after a customer's first) and K uniform
+ * negatives over the non-reserved items: log(1 − (1 − f_w)^B (1 − 1/span)^K). Subtracting it from the sampled
+ * logits (the logQ correction of sampled softmax) removes the bias toward popular items that in-batch labels bring,
+ * so the sampled loss estimates the full softmax. */
+export function inclusionLogProb(seqs: CustomerSequences, eligible: number[], o: SamplerOptions): Float32Array {
+  const v = o.itemCount!;
+  const counts = new Float64Array(v);
+  let total = 0;
+  for (const c of eligible)
+    for (let i = seqs.offsets[c] + 1; i < seqs.offsets[c + 1]; i++) {
+      counts[seqs.items[i]]++;
+      total++;
+    }
+  const span = v - RESERVED_IDS;
+  const uniform = o.negatives! * Math.log1p(-1 / span);
+  const out = new Float32Array(v);
+  for (let w = 0; w < v; w++) {
+    const f = Math.min(counts[w] / Math.max(total, 1), 1 - 1e-9);
+    out[w] = Math.log(-Math.expm1(o.batchSize * Math.log1p(-f) + (w < RESERVED_IDS ? 0 : uniform)) || 1e-30);
+  }
+  return out;
 }
