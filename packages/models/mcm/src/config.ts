@@ -28,10 +28,18 @@ const McmFields = TransformerConfig.extend({
     .default('attentional')
     .describe('attentional = Eq. 2–3 per label; last = hidden state at [MASK] · label embedding (BERT4Rec)'),
   objective: z
-    .enum(['prefix', 'cloze'])
+    .enum(['prefix', 'cloze', 'causal'])
     .default('prefix')
-    .describe('prefix = random prefix → next token (§2.2, no future); cloze = one masked token with the future visible'),
-  samplesPerSequence: z.int().positive().default(4).describe('training examples drawn from each customer per epoch'),
+    .describe(
+      'prefix = random prefix → next token (§2.2, no future); cloze = one masked token with the future visible; causal = every prefix of a window at once: causal attention, each position predicts the next token (one pass per window instead of one per prefix)',
+    ),
+  samplesPerSequence: z.int().positive().default(4).describe('prefix / cloze: training examples drawn from each customer per epoch'),
+  windowStride: z
+    .number()
+    .positive()
+    .max(1)
+    .default(0.5)
+    .describe('causal: a window of maxLen + 1 tokens every windowStride × maxLen back from each customer’s last one'),
   negatives: z
     .int()
     .min(0)

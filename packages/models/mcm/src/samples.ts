@@ -110,28 +110,43 @@ export class McmSampler {
     return out;
   }
 
-  /** the batch's distinct labels followed by uniform negatives over the non-reserved items */
   private sampledCandidates(
     labels: Int32Array,
     epoch: number,
     index: number,
   ): Pick<McmBatch, 'candidates' | 'labelIndex' | 'candidateLogQ'> {
-    const rng = createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`);
-    const pos = new Map<number, number>();
-    const cand: number[] = [];
-    const labelIndex = Int32Array.from(labels, (l) => {
-      if (!pos.has(l)) pos.set(l, cand.push(l) - 1);
-      return pos.get(l)!;
-    });
-    const span = this.o.itemCount! - RESERVED_IDS;
-    for (let k = 0; k < this.o.negatives!; k++) {
-      const it = RESERVED_IDS + rng.int(span);
-      if (!pos.has(it)) pos.set(it, cand.push(it) - 1);
-    }
-    const candidates = Int32Array.from(cand);
-    const logQ = this.logQ;
-    return logQ ? { candidates, labelIndex, candidateLogQ: Float32Array.from(candidates, (it) => logQ[it]) } : { candidates, labelIndex };
+    return sampledCandidates(
+      labels,
+      createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`),
+      this.o.itemCount!,
+      this.o.negatives!,
+      this.logQ,
+    );
   }
+}
+
+/** the batch's distinct labels followed by uniform negatives over the non-reserved items, each label's index among
+ * them, and (with logQ) each candidate's log inclusion probability */
+export function sampledCandidates(
+  labels: Int32Array,
+  rng: ReturnType<typeof createRng>,
+  itemCount: number,
+  negatives: number,
+  logQ: Float32Array | null,
+): { candidates: Int32Array; labelIndex: Int32Array; candidateLogQ?: Float32Array } {
+  const pos = new Map<number, number>();
+  const cand: number[] = [];
+  const labelIndex = Int32Array.from(labels, (l) => {
+    if (!pos.has(l)) pos.set(l, cand.push(l) - 1);
+    return pos.get(l)!;
+  });
+  const span = itemCount - RESERVED_IDS;
+  for (let k = 0; k < negatives; k++) {
+    const it = RESERVED_IDS + rng.int(span);
+    if (!pos.has(it)) pos.set(it, cand.push(it) - 1);
+  }
+  const candidates = Int32Array.from(cand);
+  return logQ ? { candidates, labelIndex, candidateLogQ: Float32Array.from(candidates, (it) => logQ[it]) } : { candidates, labelIndex };
 }
 
 /** log P(item w is among a batch's candidates) when a batch holds B labels drawn from the label distribution f
@@ -139,7 +154,11 @@ export class McmSampler {
  * negatives over the non-reserved items: log(1 − (1 − f_w)^B (1 − 1/span)^K). Subtracting it from the sampled
  * logits (the logQ correction of sampled softmax) removes the bias toward popular items that in-batch labels bring,
  * so the sampled loss estimates the full softmax. */
-export function inclusionLogProb(seqs: CustomerSequences, eligible: number[], o: SamplerOptions): Float32Array {
+export function inclusionLogProb(
+  seqs: CustomerSequences,
+  eligible: number[],
+  o: Pick<SamplerOptions, 'itemCount' | 'negatives' | 'batchSize'>,
+): Float32Array {
   const v = o.itemCount!;
   const counts = new Float64Array(v);
   let total = 0;
