@@ -56,6 +56,9 @@ export interface EvaluateSpec {
   /** negative-sampling seeds (sampled protocol: metrics are averaged over them; full ranking ignores them) */
   seeds: number[];
   split: 'test' | 'valid';
+  /** the task head to rank (default the family's first: next item); an attribute head ranks that attribute's
+   * vocabulary; families without the task skip the entry */
+  task?: string;
 }
 
 /** Fields every downstream benchmark task shares. */

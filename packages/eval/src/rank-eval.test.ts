@@ -64,3 +64,46 @@ describe('rankEval', () => {
     expect(r.ranks.length).toBe(1);
   });
 });
+
+describe('rankEval of an attribute task (e.g. next-brand)', () => {
+  // brand ids 0..3 reserved, 4 and 5 real; items 4..7 → brand 4, 8, 9, 11 → brand 5, item 10 has no brand
+  const brand = Int32Array.from({ length: ITEMS }, (_, i) => (i < 4 || i === 10 ? 0 : i < 8 ? 4 : 5));
+  const withBrand = {
+    ...data,
+    itemFeatures: { brand },
+    vocabs: { ...data.vocabs, brand: { name: 'brand', tokens: [...RESERVED_TOKENS, 'b0', 'b1'], hash: 'b' } },
+  } as PreparedDataset;
+  const tasks: string[] = [];
+  /** next-brand: brand 4 first for customers whose last item is < 6, brand 5 first otherwise */
+  const attrModel = {
+    tasks: ['next-item', 'next-brand'],
+    taskOutputs: { 'next-item': { vocab: 'item' }, 'next-brand': { vocab: 'brand' } },
+    maxLen: 8,
+    score(b: SequenceBatch, task: string): Float32Array {
+      tasks.push(task);
+      const out = new Float32Array(b.batchSize * 6);
+      for (let r = 0; r < b.batchSize; r++) {
+        const last = b.items[(r + 1) * b.maxLen - 1];
+        out[r * 6 + (last < 6 ? 4 : 5)] = 2;
+        out[r * 6 + (last < 6 ? 5 : 4)] = 1;
+      }
+      return out;
+    },
+  } as unknown as CustomerModel;
+
+  it("ranks the attribute vocabulary against the target item's value and leaves out targets without one", () => {
+    // test targets 6, 7, 10 → brands 4, 4, none; customers' last items 5, 6, 9 → brand 4 first, then 5 first
+    const r = rankEval(attrModel, withBrand, 'test', { protocol: 'full', maxLen: 8, batchSize: 2, task: 'next-brand' });
+    expect(tasks.every((t) => t === 'next-brand')).toBe(true);
+    expect(r.rows).toBe(2);
+    expect(r.metrics.accuracy).toBe(0.5);
+    expect(r.metrics['ndcg@5']).toBeCloseTo((1 + 1 / Math.log2(3)) / 2, 6);
+  });
+
+  it('refuses sampled protocols and attributes the data has no table for', () => {
+    expect(() => rankEval(attrModel, withBrand, 'test', { protocol: 'sampled-uniform', maxLen: 8, task: 'next-brand' })).toThrow(
+      /only the full protocol/,
+    );
+    expect(() => rankEval(attrModel, data, 'test', { protocol: 'full', maxLen: 8, task: 'next-brand' })).toThrow(/no item table/);
+  });
+});

@@ -1,7 +1,11 @@
 /** Next-item ranking evaluation of any CustomerModel on a prepared split, under one protocol:
  * full ranking (all items, reserved ids dropped, history optionally dropped) or the target plus
- * 100 sampled negatives (uniform or popularity, seeded); the model scores padded batches (padBatch). */
+ * 100 sampled negatives (uniform or popularity, seeded); the model scores padded batches (padBatch).
+ * A task whose scores index an item attribute (MCM's next-brand, next-category1, ...) is ranked over that attribute's
+ * vocabulary against the target item's attribute (full ranking only; accuracy = hr@1); targets whose item has no
+ * value of the attribute are left out and counted. */
 import {
+  CfmError,
   RESERVED_IDS,
   padBatch,
   silentProgress,
@@ -38,6 +42,8 @@ export function describeEval(o: RankEvalOptions, split: string): string {
 }
 
 export function rankEval(model: CustomerModel, data: PreparedDataset, split: 'valid' | 'test', o: RankEvalOptions): RankingResult {
+  const vocab = model.taskOutputs?.[o.task ?? model.tasks[0]]?.vocab ?? 'item';
+  if (vocab !== 'item') return attributeEval(model, data, split, o, vocab);
   const set: EvalSet = data[split];
   const n = Math.min(set.targets.length, o.limit ?? Infinity);
   const itemCount = data.vocabs.item.tokens.length;
@@ -77,5 +83,53 @@ export function rankEval(model: CustomerModel, data: PreparedDataset, split: 'va
   }
   const result = acc.result();
   progress.finish(step, { 'ndcg@10': result.metrics['ndcg@10'] ?? NaN });
+  return result;
+}
+
+/** the task's scores [b, V_attr] ranked against the attribute of each target item (see the header) */
+function attributeEval(
+  model: CustomerModel,
+  data: PreparedDataset,
+  split: 'valid' | 'test',
+  o: RankEvalOptions,
+  vocab: string,
+): RankingResult {
+  const task = o.task!;
+  const table = data.itemFeatures[vocab];
+  const cols = data.vocabs[vocab]?.tokens.length;
+  if (!table || !cols)
+    throw new CfmError('CFM_E_CONFIG', `task ${task} scores "${vocab}", which this prepared data has no item table for`, { field: 'task' });
+  if (o.protocol !== 'full')
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `task ${task} ranks the ${vocab} vocabulary: only the full protocol applies (sampled negatives are items)`,
+      {
+        field: 'protocol',
+      },
+    );
+  const set: EvalSet = data[split];
+  const n = Math.min(set.targets.length, o.limit ?? Infinity);
+  const bs = o.batchSize ?? 256;
+  const acc = new RankingAccumulator({ k: o.k ?? [1, 5, 10, 20] });
+  const excludeAll = Int32Array.from({ length: RESERVED_IDS }, (_, i) => i);
+  const progress = o.progress ?? silentProgress;
+  const step = o.label ?? `eval ${split} ${task}`;
+  progress.start(step, n);
+  for (let s = 0; s < n; s += bs) {
+    const rows: number[] = [];
+    for (let r = s; r < Math.min(n, s + bs); r++) {
+      const t = set.targets[r];
+      if (t >= RESERVED_IDS && t < table.length && table[t] >= RESERVED_IDS) rows.push(r); // result.rows counts them
+    }
+    if (rows.length) {
+      const batch = padBatch(set.history, rows, { maxLen: o.maxLen, itemFeatures: data.itemFeatures });
+      const scores = model.score(batch, task);
+      acc.add({ scores, cols, targets: Int32Array.from(rows, (r) => table[set.targets[r]]), excludeAll });
+    }
+    progress.update({ step, done: Math.min(n, s + bs), total: n });
+  }
+  const result = acc.result();
+  result.metrics.accuracy = result.metrics['hr@1'] ?? NaN;
+  progress.finish(step, { accuracy: result.metrics.accuracy, 'ndcg@10': result.metrics['ndcg@10'] ?? NaN });
   return result;
 }

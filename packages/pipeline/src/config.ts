@@ -67,6 +67,13 @@ const Evaluate = z.strictObject({
   excludeHistory: z.boolean().default(true).describe("full ranking: drop the customer's history items"),
   seeds: z.array(z.int().min(0)).min(1).default([0]).describe('negative-sampling seeds (sampled): mean ± std over them'),
   split: z.enum(['test', 'valid']).default('test'),
+  task: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .optional()
+    .describe(
+      "task head to rank (default the family's first, next item); an attribute head (next-brand, next-category1, ...) ranks that vocabulary against the target item's value, full protocol only; families without it skip the entry",
+    ),
 });
 
 const share = z.number().positive().lt(1);
@@ -241,6 +248,11 @@ export function resolveRunSpec(raw: unknown, opts: ResolveOptions = {}): RunSpec
   }));
   if (c.gate.protocol >= evaluate.length)
     throw fail('gate.protocol', `index ${c.gate.protocol} but evaluate has ${evaluate.length} protocol(s)`);
+  if (evaluate[c.gate.protocol].task)
+    throw fail(
+      'gate.protocol',
+      `evaluate entry ${c.gate.protocol} ranks task ${evaluate[c.gate.protocol].task}: the gate compares next-item ranking (an entry without task)`,
+    );
   const benchmarks = c.benchmarks.map((b) => ({ ...b, name: b.name ?? defaultBenchmarkName(b), seed: b.seed ?? c.seed }) as BenchmarkSpec);
   const names = benchmarks.map((b) => b.name);
   names.forEach((n, i) => {

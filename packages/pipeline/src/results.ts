@@ -119,7 +119,10 @@ export function resultsMarkdown(run: ReturnType<typeof collectRun>, o: { suite: 
       `${proto?.protocol ?? ''}. Mean ± std over training seeds${e.seeds.length > 1 ? ` (each the mean over negative seeds ${e.seeds.join(', ')})` : ''}.`,
       '',
     );
-    const keys = ['ndcg@10', 'hr@10', 'ndcg@20', 'hr@20', 'mrr'];
+    const keys =
+      e.task && e.task !== 'next-item'
+        ? ['accuracy', 'ndcg@5', 'ndcg@10', 'hr@10', 'mrr']
+        : ['ndcg@10', 'hr@10', 'ndcg@20', 'hr@20', 'mrr'];
     lines.push(`| family | ${keys.join(' | ')} | ndcg@10 per seed |`, `|---|${keys.map(() => '---').join('|')}|---|`);
     for (const f of fams) {
       const per = (k: string) => valuesOf(models, f, `evaluate:${i}`, k);

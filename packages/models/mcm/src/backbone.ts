@@ -47,6 +47,7 @@ export class McmBackbone {
       nLayers: c.nLayers,
       dropout: c.dropout,
       attnDropout: c.attnDropout,
+      ...(c.objective === 'causal' ? { causal: true } : {}),
     });
   }
 

@@ -28,15 +28,29 @@ const McmFields = TransformerConfig.extend({
     .default('attentional')
     .describe('attentional = Eq. 2–3 per label; last = hidden state at [MASK] · label embedding (BERT4Rec)'),
   objective: z
-    .enum(['prefix', 'cloze'])
+    .enum(['prefix', 'cloze', 'causal'])
     .default('prefix')
-    .describe('prefix = random prefix → next token (§2.2, no future); cloze = one masked token with the future visible'),
-  samplesPerSequence: z.int().positive().default(4).describe('training examples drawn from each customer per epoch'),
+    .describe(
+      'prefix = random prefix → next token (§2.2, no future); cloze = one masked token with the future visible; causal = every prefix of a window at once: causal attention, each position predicts the next token (one pass per window instead of one per prefix)',
+    ),
+  samplesPerSequence: z.int().positive().default(4).describe('prefix / cloze: training examples drawn from each customer per epoch'),
+  windowStride: z
+    .number()
+    .positive()
+    .max(1)
+    .default(0.5)
+    .describe('causal: a window of maxLen + 1 tokens every windowStride × maxLen back from each customer’s last one'),
   negatives: z
     .int()
     .min(0)
     .default(0)
     .describe('item softmax over the batch labels + this many uniform negatives in training (0 = full softmax, as the paper)'),
+  samplingCorrection: z
+    .boolean()
+    .default(true)
+    .describe(
+      'with negatives > 0: subtract log P(item in the sampled candidates) from its logit (logQ), so the sampled softmax estimates the full one',
+    ),
   outputBias: z.boolean().default(true).describe('learned per-label bias added to every task score (ours; 0 in Eq. 3)'),
   ...TrainerConfig.shape,
   lr: z.number().positive().default(1e-3).describe('peak AdamW learning rate'),

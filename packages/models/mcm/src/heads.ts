@@ -4,7 +4,7 @@
  * h_i are the encoder states after a per-task GELU projection + layer norm; a per-label bias is added. */
 import * as tf from '@tensorflow/tfjs';
 import { Dense, LayerNorm, matmul2d, type Params } from '@cfm/tensor';
-import { attentionalScores } from './readout';
+import { attentionalScores, causalAttentionalScores } from './readout';
 
 export class TaskHead {
   readonly proj: Dense;
@@ -38,6 +38,20 @@ export class TaskHead {
       const pad = tf.mul(tf.sub(1, tokens.toFloat()), -1e9) as tf.Tensor2D; // [B, L]
       s = attentionalScores(z, pad, e); // [B, V] = Σ_i a_{w,i} e_wᵀh_i = r_wᵀe_w
     }
+    if (!this.bias) return s;
+    return tf.add(s, candidates ? tf.gather(this.bias, candidates) : this.bias) as tf.Tensor2D;
+  }
+
+  /** causal training: the scores of every position's prefix, hidden [B, L, D], tokens [B, L] → [B·L, C|V]
+   * (attentional: Eq. 2–3 over positions ≤ t; last: the state at t · label embedding) */
+  applyAll(hidden: tf.Tensor3D, tokens: tf.Tensor2D, table: tf.Tensor2D, candidates?: tf.Tensor1D): tf.Tensor2D {
+    const [b, l, d] = hidden.shape;
+    const e = candidates ? tf.gather(table, candidates) : table;
+    const z = this.norm.apply(this.proj.apply(hidden)).reshape([b, l, d]) as tf.Tensor3D;
+    const s =
+      this.readout === 'last'
+        ? matmul2d(z.reshape([b * l, d]) as tf.Tensor2D, tf.transpose(e) as tf.Tensor2D)
+        : causalAttentionalScores(z, tokens, e);
     if (!this.bias) return s;
     return tf.add(s, candidates ? tf.gather(this.bias, candidates) : this.bias) as tf.Tensor2D;
   }

@@ -20,6 +20,10 @@ const tiny = {
 
 describeCustomerModel(mcm, tiny, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
 describeCustomerModel(mcm, { ...tiny, variant: 'MCM_Single' }, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
+describeCustomerModel(mcm, { ...tiny, objective: 'causal' }, () => syntheticPrepared({ customers: 64, items: 20 }), { epochs: 4 });
+describeCustomerModel(mcm, { ...tiny, objective: 'causal', negatives: 8 }, () => syntheticPrepared({ customers: 64, items: 20 }), {
+  epochs: 4,
+});
 
 describe('MCM config', () => {
   it('fills a variant in under explicitly given fields', () => {

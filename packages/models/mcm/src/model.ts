@@ -20,6 +20,7 @@ import { McmBackbone, type McmDims } from './backbone';
 import type { McmConfig } from './config';
 import { TaskHead } from './heads';
 import { McmSampler, type McmBatch } from './samples';
+import { McmWindowSampler, type McmWindowBatch } from './windows';
 
 /** task name of a predicted feature: 'item' → 'next-item', 'brand' → 'next-brand' */
 export const taskName = (feature: string) => `next-${feature}`;
@@ -76,15 +77,17 @@ export class McmModel implements CustomerModel, Encoder {
   }
 
   /** summed softmax cross-entropy of every task (§2.2, Eq. 4) */
-  loss(batch: McmBatch, ctx: Ctx): tf.Scalar {
+  loss(batch: McmBatch | McmWindowBatch, ctx: Ctx): tf.Scalar {
+    if ('positions' in batch) return this.causalLoss(batch, ctx);
     return tf.tidy(() => {
       const { hidden, tokens } = this.forward(batch.items, batch.types, batch.batchSize, batch.maxLen, ctx);
       const maskPos = tf.tensor1d(batch.maskPos, 'int32');
       const labelItems = tf.tensor1d(batch.labels, 'int32');
       const losses = this.taskFeatures.map((f) => {
         if (f === 'item' && batch.candidates) {
-          const logits = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f), tf.tensor1d(batch.candidates, 'int32')); // [B, C]
-          return softmaxCrossEntropy(logits, tf.tensor1d(batch.labelIndex!, 'int32'), null);
+          const raw = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f), tf.tensor1d(batch.candidates, 'int32')); // [B, C]
+          const logits = batch.candidateLogQ ? tf.sub(raw, tf.tensor1d(batch.candidateLogQ)) : raw; // logQ correction
+          return softmaxCrossEntropy(logits as tf.Tensor2D, tf.tensor1d(batch.labelIndex!, 'int32'), null);
         }
         const logits = this.heads.get(f)!.apply(hidden, tokens, maskPos, this.backbone.table(f)); // [B, V_f]
         const labels = f === 'item' ? labelItems : this.backbone.featureIds(f, labelItems); // [B]
@@ -94,16 +97,45 @@ export class McmModel implements CustomerModel, Encoder {
     });
   }
 
+  /** causal objective: every real position's next token, each task's loss the mean over those positions */
+  private causalLoss(batch: McmWindowBatch, ctx: Ctx): tf.Scalar {
+    return tf.tidy(() => {
+      const { hidden, tokens } = this.forward(batch.items, batch.types, batch.batchSize, batch.maxLen, ctx);
+      const positions = tf.tensor1d(batch.positions, 'int32');
+      const labelItems = tf.tensor1d(batch.labels, 'int32');
+      const losses = this.taskFeatures.map((f) => {
+        const head = this.heads.get(f)!;
+        const table = this.backbone.table(f);
+        if (f === 'item' && batch.candidates) {
+          const raw = tf.gather(head.applyAll(hidden, tokens, table, tf.tensor1d(batch.candidates, 'int32')), positions); // [N, C]
+          const logits = batch.candidateLogQ ? tf.sub(raw, tf.tensor1d(batch.candidateLogQ)) : raw;
+          return softmaxCrossEntropy(logits as tf.Tensor2D, tf.tensor1d(batch.labelIndex!, 'int32'), null);
+        }
+        const logits = tf.gather(head.applyAll(hidden, tokens, table), positions) as tf.Tensor2D; // [N, V_f]
+        return softmaxCrossEntropy(logits, f === 'item' ? labelItems : this.backbone.featureIds(f, labelItems), PAD);
+      });
+      return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
+    });
+  }
+
   async fit(data: PreparedDataset, opts: FitOptions = {}): Promise<FitReport> {
     this.checkVocab(data.vocabs.item.hash, data.vocabs.item.tokens.length);
     const c = this.config;
     const seed = this.seed;
-    const sampler = new McmSampler(data.train, { ...c, seed, itemCount: this.backbone.itemCount });
+    const itemCount = this.backbone.itemCount;
+    const objective = c.objective;
+    if (objective === 'causal') {
+      const windows = new McmWindowSampler(data.train, { ...c, seed, itemCount });
+      return fitNextItem(this, data, opts, windows, (b: McmWindowBatch, ctx: Ctx) => this.loss(b, ctx), c, seed);
+    }
+    const sampler = new McmSampler(data.train, { ...c, objective, seed, itemCount });
     return fitNextItem(this, data, opts, sampler, (b: McmBatch, ctx: Ctx) => this.loss(b, ctx), c, seed);
   }
 
-  /** history + [MASK] → ids [B, L'] with the most recent L' - 1 tokens kept and unknown items as PAD */
+  /** history + [MASK] → ids [B, L'] with the most recent L' - 1 tokens kept and unknown items as PAD; the causal
+   * objective reads the history alone (its last position is the customer's state), so no [MASK] slot */
   private withMaskSlot(batch: SequenceBatch): { items: Int32Array; types: Int32Array; l: number } {
+    if (this.config.objective === 'causal') return this.historyOnly(batch);
     const l = Math.min(this.config.maxLen, batch.maxLen + 1);
     const items = new Int32Array(batch.batchSize * l);
     const types = new Int32Array(batch.batchSize * l);
@@ -117,6 +149,24 @@ export class McmModel implements CustomerModel, Encoder {
       for (let t = 0; t < l - 1; t++) if (items[b * l + t] === PAD) types[b * l + t] = PAD;
       items[b * l + l - 1] = MASK;
       types[b * l + l - 1] = MASK;
+    }
+    return { items, types, l };
+  }
+
+  /** the most recent L ≤ maxLen history tokens, unknown items as PAD (causal objective) */
+  private historyOnly(batch: SequenceBatch): { items: Int32Array; types: Int32Array; l: number } {
+    const l = Math.min(this.config.maxLen, batch.maxLen);
+    const items = new Int32Array(batch.batchSize * l);
+    const types = new Int32Array(batch.batchSize * l);
+    for (let b = 0; b < batch.batchSize; b++) {
+      const from = (b + 1) * batch.maxLen - l;
+      items.set(batch.items.subarray(from, from + l), b * l);
+      if (batch.types) types.set(batch.types.subarray(from, from + l), b * l);
+      for (let t = 0; t < l; t++) {
+        const k = b * l + t;
+        if (items[k] >= this.backbone.itemCount || types[k] >= (this.dims.vocabSizes.type ?? Infinity)) items[k] = PAD;
+        if (items[k] === PAD) types[k] = PAD;
+      }
     }
     return { items, types, l };
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTestBackend } from '@cfm/tensor/testing';
-import { attentionalScores, LABEL_SLICE } from './readout';
+import { attentionalScores, causalAttentionalScores, LABEL_SLICE } from './readout';
 
 /** the readout as one autodiff expression over every label at once (what attentionalScores slices) */
 function reference(z: tf.Tensor3D, pad: tf.Tensor2D, e: tf.Tensor2D): tf.Tensor2D {
@@ -47,5 +47,23 @@ describe('attentionalScores', () => {
     const dzv = dz.arraySync() as number[][][];
     expect(dzv[1][0].every((x) => x === 0) && dzv[2][4].every((x) => x === 0)).toBe(true);
     expect(tf.max(tf.abs(de.slice([LABEL_SLICE, 0], [300, d]))).dataSync()[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('causalAttentionalScores', () => {
+  it('equals the attentional readout of each prefix, position by position (padding left out)', () => {
+    const [b, l, d, c] = [2, 5, 4, 7];
+    const z = tf.randomNormal([b, l, d], 0, 1, 'float32', 3) as tf.Tensor3D;
+    const e = tf.randomNormal([c, d], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const tok = tf.tensor2d([0, 0, 1, 1, 1, 1, 1, 1, 1, 1], [b, l], 'int32');
+    const all = causalAttentionalScores(z, tok, e).arraySync() as number[][];
+    for (let r = 0; r < b; r++)
+      for (let t = 0; t < l; t++) {
+        if (r === 0 && t < 2) continue; // padding positions carry no prefix
+        // the prefix readout: attentionalScores over positions ≤ t (the rest masked as padding)
+        const pad = tf.tensor2d([Array.from({ length: l }, (_, i) => (i <= t && (r > 0 || i >= 2) ? 0 : -1e9))]);
+        const one = attentionalScores(z.slice([r, 0, 0], [1, l, d]) as tf.Tensor3D, pad, e).arraySync()[0];
+        all[r * l + t].forEach((v, w) => expect(v).toBeCloseTo(one[w], 4));
+      }
   });
 });

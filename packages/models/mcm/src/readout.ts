@@ -65,3 +65,27 @@ export function attentionalScores(z: tf.Tensor3D, pad: tf.Tensor2D, e: tf.Tensor
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(z, pad, e) as tf.Tensor2D;
 }
+
+/** running sum along axis 1 of [B, L, C], taken on the last axis (TF.js's Cumsum gradient is wrong for inner axes) */
+function cumsumL(x: tf.Tensor): tf.Tensor {
+  return tf.transpose(tf.cumsum(tf.transpose(x, [0, 2, 1]), 2), [0, 2, 1]);
+}
+
+/** The attentional readout at every position of a causal pass: s_{b,t,w} = Σ_{i≤t} a_{b,i,w} logit_{b,i,w} with
+ * a_{b,·,w} = softmax over the real positions i ≤ t, i.e. the readout of each prefix (Eq. 2–3) in one pass, by running
+ * sums along the sequence. z [B, L, D], tokens [B, L] 0/1, e [C, D] → [B·L, C] (0 at padding positions). Holds a few
+ * [B, L, C] blocks: for sampled candidates or small attribute vocabularies, not a large full item softmax. */
+export function causalAttentionalScores(z: tf.Tensor3D, tokens: tf.Tensor2D, e: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [b, l, d] = z.shape;
+    const c = e.shape[0];
+    const logits = matmul2d(z.reshape([b * l, d]) as tf.Tensor2D, tf.transpose(e) as tf.Tensor2D).reshape([b, l, c]);
+    const real = tokens.toFloat().expandDims(2); // [B, L, 1]
+    // the ratio is invariant to the shift; the row max over real positions keeps exp in range, floored at e^-30 so
+    // that a denominator squared (in the gradient) stays a float32; padding positions divide by 1 (their sums are 0)
+    const m = tf.max(tf.add(logits, tf.mul(tf.sub(real, 1), 1e9)), 1, true); // [B, 1, C]
+    const ex = tf.mul(tf.exp(tf.maximum(tf.sub(logits, m), -30)), real);
+    const s = tf.div(cumsumL(tf.mul(ex, logits)), tf.add(cumsumL(ex), tf.sub(1, real)));
+    return s.reshape([b * l, c]) as tf.Tensor2D;
+  });
+}

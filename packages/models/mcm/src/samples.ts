@@ -20,6 +20,8 @@ export interface McmBatch {
   /** sampled item softmax: candidate items (the batch's labels + uniform negatives) and each row's label index */
   candidates?: Int32Array;
   labelIndex?: Int32Array;
+  /** log P(candidate is in a batch's candidate set), per candidate: subtracted from its logit (logQ correction) */
+  candidateLogQ?: Float32Array;
 }
 
 export interface SamplerOptions {
@@ -31,6 +33,8 @@ export interface SamplerOptions {
   /** item vocabulary size and uniform negatives per batch for the item softmax (0 = full softmax) */
   itemCount?: number;
   negatives?: number;
+  /** subtract log P(item in the candidate set) from the sampled logits (default true) */
+  samplingCorrection?: boolean;
 }
 
 interface Example {
@@ -44,11 +48,14 @@ interface Example {
 export class McmSampler {
   readonly eligible: number[] = [];
   private cache: { epoch: number; examples: Example[]; batches: number[][] } | null = null;
+  /** per item: log P(item in a batch's candidate set), for the logQ correction of the sampled item softmax */
+  private logQ: Float32Array | null = null;
   constructor(
     readonly seqs: CustomerSequences,
     readonly o: SamplerOptions,
   ) {
     for (let c = 0; c < seqs.customerIds.length; c++) if (seqs.offsets[c + 1] - seqs.offsets[c] >= 2) this.eligible.push(c);
+    if (o.negatives && o.itemCount && o.samplingCorrection !== false) this.logQ = inclusionLogProb(seqs, this.eligible, o);
   }
   get batchesPerEpoch(): number {
     return Math.ceil((this.eligible.length * this.o.samplesPerSequence) / this.o.batchSize);
@@ -103,20 +110,69 @@ export class McmSampler {
     return out;
   }
 
-  /** the batch's distinct labels followed by uniform negatives over the non-reserved items */
-  private sampledCandidates(labels: Int32Array, epoch: number, index: number): { candidates: Int32Array; labelIndex: Int32Array } {
-    const rng = createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`);
-    const pos = new Map<number, number>();
-    const cand: number[] = [];
-    const labelIndex = Int32Array.from(labels, (l) => {
-      if (!pos.has(l)) pos.set(l, cand.push(l) - 1);
-      return pos.get(l)!;
-    });
-    const span = this.o.itemCount! - RESERVED_IDS;
-    for (let k = 0; k < this.o.negatives!; k++) {
-      const it = RESERVED_IDS + rng.int(span);
-      if (!pos.has(it)) pos.set(it, cand.push(it) - 1);
-    }
-    return { candidates: Int32Array.from(cand), labelIndex };
+  private sampledCandidates(
+    labels: Int32Array,
+    epoch: number,
+    index: number,
+  ): Pick<McmBatch, 'candidates' | 'labelIndex' | 'candidateLogQ'> {
+    return sampledCandidates(
+      labels,
+      createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`),
+      this.o.itemCount!,
+      this.o.negatives!,
+      this.logQ,
+    );
   }
+}
+
+/** the batch's distinct labels followed by uniform negatives over the non-reserved items, each label's index among
+ * them, and (with logQ) each candidate's log inclusion probability */
+export function sampledCandidates(
+  labels: Int32Array,
+  rng: ReturnType<typeof createRng>,
+  itemCount: number,
+  negatives: number,
+  logQ: Float32Array | null,
+): { candidates: Int32Array; labelIndex: Int32Array; candidateLogQ?: Float32Array } {
+  const pos = new Map<number, number>();
+  const cand: number[] = [];
+  const labelIndex = Int32Array.from(labels, (l) => {
+    if (!pos.has(l)) pos.set(l, cand.push(l) - 1);
+    return pos.get(l)!;
+  });
+  const span = itemCount - RESERVED_IDS;
+  for (let k = 0; k < negatives; k++) {
+    const it = RESERVED_IDS + rng.int(span);
+    if (!pos.has(it)) pos.set(it, cand.push(it) - 1);
+  }
+  const candidates = Int32Array.from(cand);
+  return logQ ? { candidates, labelIndex, candidateLogQ: Float32Array.from(candidates, (it) => logQ[it]) } : { candidates, labelIndex };
+}
+
+/** log P(item w is among a batch's candidates) when a batch holds B labels drawn from the label distribution f
+ * (estimated by the item frequencies at label positions, every token after a customer's first) and K uniform
+ * negatives over the non-reserved items: log(1 − (1 − f_w)^B (1 − 1/span)^K). Subtracting it from the sampled
+ * logits (the logQ correction of sampled softmax) removes the bias toward popular items that in-batch labels bring,
+ * so the sampled loss estimates the full softmax. */
+export function inclusionLogProb(
+  seqs: CustomerSequences,
+  eligible: number[],
+  o: Pick<SamplerOptions, 'itemCount' | 'negatives' | 'batchSize'>,
+): Float32Array {
+  const v = o.itemCount!;
+  const counts = new Float64Array(v);
+  let total = 0;
+  for (const c of eligible)
+    for (let i = seqs.offsets[c] + 1; i < seqs.offsets[c + 1]; i++) {
+      counts[seqs.items[i]]++;
+      total++;
+    }
+  const span = v - RESERVED_IDS;
+  const uniform = o.negatives! * Math.log1p(-1 / span);
+  const out = new Float32Array(v);
+  for (let w = 0; w < v; w++) {
+    const f = Math.min(counts[w] / Math.max(total, 1), 1 - 1e-9);
+    out[w] = Math.log(-Math.expm1(o.batchSize * Math.log1p(-f) + (w < RESERVED_IDS ? 0 : uniform)) || 1e-30);
+  }
+  return out;
 }

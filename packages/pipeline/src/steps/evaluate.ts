@@ -12,7 +12,8 @@ import type { FamilyLookup } from './train';
 /** short protocol name: 'full', 'full-keephist', 'sampled-uniform-99', 'sampled-popularity-100' */
 export function protocolLabel(e: EvaluateSpec): string {
   const base = e.protocol === 'full' ? (e.excludeHistory ? 'full' : 'full-keephist') : `sampled-${e.sampling}-${e.negatives}`;
-  return e.split === 'test' ? base : `${base}-${e.split}`;
+  const split = e.split === 'test' ? base : `${base}-${e.split}`;
+  return e.task ? `${split}@${e.task}` : split;
 }
 
 export function rankOptions(e: EvaluateSpec, seed: number, maxLen: number): RankEvalOptions {
@@ -23,6 +24,7 @@ export function rankOptions(e: EvaluateSpec, seed: number, maxLen: number): Rank
     excludeHistory: e.excludeHistory,
     maxLen,
     k: [...new Set([1, 5, 10, 20, ...e.ks])].sort((a, b) => a - b),
+    ...(e.task ? { task: e.task } : {}),
   };
 }
 
@@ -47,6 +49,18 @@ export async function evaluateStep(
     const split = describeSplit(manifest);
     const results: ProtocolResult[] = [];
     for (const e of input.evaluate) {
+      if (e.task && !model.tasks.includes(e.task)) {
+        // e.g. next-brand of a family that predicts items only: an empty entry keeps results[i] = evaluate[i]
+        results.push({
+          label: protocolLabel(e),
+          protocol: `${method} split, task ${e.task}: not a head of ${input.family}`,
+          seeds: e.seeds,
+          perSeed: [],
+          metrics: {},
+          std: {},
+        });
+        continue;
+      }
       const perSeed: Array<Record<string, number>> = [];
       for (const seed of e.seeds) {
         if (ctx.signal?.aborted) throw new Error('evaluation cancelled');
@@ -59,10 +73,14 @@ export async function evaluateStep(
         ctx.heartbeat({ family: input.family, protocol: protocolLabel(e), seed });
       }
       const o = rankOptions(e, e.seeds[0], model.maxLen);
-      const what =
+      let what =
         e.protocol === 'full'
           ? describeEval(o, e.split)
           : describeEval(o, e.split).replace(/ \(seed \d+\)$/, ` (seeds ${e.seeds.join(', ')})`);
+      const vocab = e.task ? model.taskOutputs[e.task]?.vocab : undefined;
+      if (vocab && vocab !== 'item')
+        what = `${e.split}, task ${e.task}: full ranking over every ${vocab} against the target item's (accuracy = hr@1)`;
+      else if (e.task) what = `${what}, task ${e.task}`;
       const names = Object.keys(perSeed[0]);
       const stats = names.map((k) => [k, summarizeSeeds(perSeed.map((m) => m[k]))] as const);
       results.push({
@@ -80,7 +98,7 @@ export async function evaluateStep(
     writeRunFile(input.runDir, 'eval', {
       artifactHash: input.artifactHash,
       split,
-      results: [...kept, ...results],
+      results: [...results, ...kept], // the run's protocols first, in order: readers index results by evaluate position
       seconds: seconds + (kept.length ? old!.seconds : 0),
     });
     return { split, results, seconds };

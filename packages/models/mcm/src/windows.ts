@@ -1,0 +1,85 @@
+/** Training batches of the causal objective: windows of maxLen + 1 tokens (every windowStride × maxLen back from each
+ * customer's last token); the first maxLen are the input, and every real input position's next token is a label, so
+ * one pass trains every prefix of the window. With `negatives`, the item task's candidates are the batch's labels +
+ * uniform negatives with their logQ (as the prefix sampler's). Deterministic in (seed, epoch, index). */
+import { PAD, createRng, padBatch, type CustomerSequences } from '@cfm/core';
+import { sequenceWindows, WindowBatches } from '@cfm/tensor';
+import { inclusionLogProb, sampledCandidates } from './samples';
+
+export interface McmWindowBatch {
+  batchSize: number;
+  maxLen: number;
+  /** [B, L] left-padded input items and token types */
+  items: Int32Array;
+  types: Int32Array;
+  /** flat indices b·L + t of the positions with a next token, and that token (item) */
+  positions: Int32Array;
+  labels: Int32Array;
+  candidates?: Int32Array;
+  labelIndex?: Int32Array;
+  candidateLogQ?: Float32Array;
+}
+
+export interface WindowSamplerOptions {
+  maxLen: number;
+  batchSize: number;
+  windowStride: number;
+  seed: number;
+  itemCount?: number;
+  negatives?: number;
+  samplingCorrection?: boolean;
+}
+
+export class McmWindowSampler {
+  private readonly order: WindowBatches;
+  private readonly logQ: Float32Array | null = null;
+  constructor(
+    readonly seqs: CustomerSequences,
+    readonly o: WindowSamplerOptions,
+  ) {
+    const w = sequenceWindows(seqs, { span: o.maxLen + 1, step: Math.round(o.windowStride * o.maxLen), minItems: 2, minSequence: 2 });
+    this.order = new WindowBatches(w, o.batchSize, o.seed);
+    if (o.negatives && o.itemCount && o.samplingCorrection !== false) {
+      const eligible: number[] = [];
+      for (let c = 0; c < seqs.customerIds.length; c++) if (seqs.offsets[c + 1] - seqs.offsets[c] >= 2) eligible.push(c);
+      // labels per batch: about batchSize × the mean window length
+      const labelsPerBatch = Math.round((o.batchSize * w.lengths.reduce((a, x) => a + x - 1, 0)) / Math.max(1, w.lengths.length));
+      this.logQ = inclusionLogProb(seqs, eligible, { itemCount: o.itemCount, negatives: o.negatives, batchSize: labelsPerBatch });
+    }
+  }
+  get batchesPerEpoch(): number {
+    return this.order.batchesPerEpoch;
+  }
+  batch(epoch: number, index: number): McmWindowBatch {
+    const { customers, ends } = this.order.customersAndEnds(this.order.rows(epoch, index));
+    const pb = padBatch(this.seqs, customers, { maxLen: this.o.maxLen + 1, ends });
+    const W = pb.maxLen;
+    const L = W - 1;
+    const items = new Int32Array(pb.batchSize * L);
+    const types = new Int32Array(pb.batchSize * L);
+    const pos: number[] = [];
+    const labels: number[] = [];
+    for (let b = 0; b < pb.batchSize; b++) {
+      items.set(pb.items.subarray(b * W, b * W + L), b * L);
+      types.set(pb.types!.subarray(b * W, b * W + L), b * L);
+      for (let t = 0; t < L; t++) {
+        if (pb.items[b * W + t] === PAD) continue;
+        pos.push(b * L + t);
+        labels.push(pb.items[b * W + t + 1]);
+      }
+    }
+    const out: McmWindowBatch = {
+      batchSize: pb.batchSize,
+      maxLen: L,
+      items,
+      types,
+      positions: Int32Array.from(pos),
+      labels: Int32Array.from(labels),
+    };
+    if (this.o.negatives && this.o.itemCount) {
+      const rng = createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`);
+      Object.assign(out, sampledCandidates(out.labels, rng, this.o.itemCount, this.o.negatives, this.logQ));
+    }
+    return out;
+  }
+}
