@@ -47,7 +47,7 @@ const McmFields = TransformerConfig.extend({
     .describe('item softmax over the batch labels + this many uniform negatives in training (0 = full softmax, as the paper)'),
   samplingCorrection: z
     .boolean()
-    .default(true)
+    .default(false)
     .describe(
       'with negatives > 0: subtract log P(item in the sampled candidates) from its logit (logQ), so the sampled softmax estimates the full one',
     ),

@@ -90,7 +90,14 @@ describe('MCM fine-tuning with a new head', () => {
     };
     const enc = model.params.get('encoder/0/ff1/kernel').dataSync().slice();
     const head = model.params.get('head/item/bias').dataSync().slice();
-    const { model: ft } = await fineTune(model, ex, { freezeEncoder: false, maxLen: 12, epochs: 1, batchSize: 16, lr: 1e-2, headWarmupEpochs: 0 });
+    const { model: ft } = await fineTune(model, ex, {
+      freezeEncoder: false,
+      maxLen: 12,
+      epochs: 1,
+      batchSize: 16,
+      lr: 1e-2,
+      headWarmupEpochs: 0,
+    });
     expect(Array.from(model.params.get('encoder/0/ff1/kernel').dataSync())).not.toEqual(Array.from(enc));
     expect(Array.from(model.params.get('head/item/bias').dataSync())).toEqual(Array.from(head));
     expect(ft.predict(ex).every(Number.isFinite)).toBe(true);

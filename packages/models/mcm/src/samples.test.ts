@@ -6,7 +6,16 @@ import { inclusionLogProb, McmSampler } from './samples';
 describe('MCM sampled item softmax: logQ correction', () => {
   const d = syntheticPrepared({ customers: 200, items: 60, minLen: 4, maxLen: 20 });
   const itemCount = d.vocabs.item.tokens.length;
-  const o = { maxLen: 12, batchSize: 32, samplesPerSequence: 2, objective: 'prefix' as const, seed: 3, itemCount, negatives: 16 };
+  const o = {
+    maxLen: 12,
+    batchSize: 32,
+    samplesPerSequence: 2,
+    objective: 'prefix' as const,
+    seed: 3,
+    itemCount,
+    negatives: 16,
+    samplingCorrection: true,
+  };
 
   it('gives every candidate log P(in the candidate set), higher for items that are labels more often', () => {
     const s = new McmSampler(d.train, o);
@@ -29,8 +38,9 @@ describe('MCM sampled item softmax: logQ correction', () => {
     b.candidates!.forEach((w, k) => expect(b.candidateLogQ![k]).toBeCloseTo(q[w], 6));
   });
 
-  it('is off with samplingCorrection false and with the full softmax', () => {
+  it('is off unless asked for, and with the full softmax', () => {
     expect(new McmSampler(d.train, { ...o, samplingCorrection: false }).batch(0, 0).candidateLogQ).toBeUndefined();
+    expect(new McmSampler(d.train, { ...o, samplingCorrection: undefined }).batch(0, 0).candidateLogQ).toBeUndefined();
     expect(new McmSampler(d.train, { ...o, negatives: 0 }).batch(0, 0).candidates).toBeUndefined();
   });
 });

@@ -33,7 +33,7 @@ export interface SamplerOptions {
   /** item vocabulary size and uniform negatives per batch for the item softmax (0 = full softmax) */
   itemCount?: number;
   negatives?: number;
-  /** subtract log P(item in the candidate set) from the sampled logits (default true) */
+  /** subtract log P(item in the candidate set) from the sampled logits (logQ) */
   samplingCorrection?: boolean;
 }
 
@@ -55,7 +55,7 @@ export class McmSampler {
     readonly o: SamplerOptions,
   ) {
     for (let c = 0; c < seqs.customerIds.length; c++) if (seqs.offsets[c + 1] - seqs.offsets[c] >= 2) this.eligible.push(c);
-    if (o.negatives && o.itemCount && o.samplingCorrection !== false) this.logQ = inclusionLogProb(seqs, this.eligible, o);
+    if (o.negatives && o.itemCount && o.samplingCorrection === true) this.logQ = inclusionLogProb(seqs, this.eligible, o);
   }
   get batchesPerEpoch(): number {
     return Math.ceil((this.eligible.length * this.o.samplesPerSequence) / this.o.batchSize);

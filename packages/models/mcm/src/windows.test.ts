@@ -29,7 +29,10 @@ describe('MCM causal windows', () => {
   });
 
   it('samples item candidates with their logQ when negatives are asked for', () => {
-    const b = new McmWindowSampler(d.train, { ...o, negatives: 5, itemCount: d.vocabs.item.tokens.length }).batch(0, 0);
+    const b = new McmWindowSampler(d.train, { ...o, negatives: 5, itemCount: d.vocabs.item.tokens.length, samplingCorrection: true }).batch(
+      0,
+      0,
+    );
     expect(b.labelIndex).toHaveLength(b.labels.length);
     b.labels.forEach((l, k) => expect(b.candidates![b.labelIndex![k]]).toBe(l));
     expect(b.candidateLogQ).toHaveLength(b.candidates!.length);

@@ -39,7 +39,7 @@ export class McmWindowSampler {
   ) {
     const w = sequenceWindows(seqs, { span: o.maxLen + 1, step: Math.round(o.windowStride * o.maxLen), minItems: 2, minSequence: 2 });
     this.order = new WindowBatches(w, o.batchSize, o.seed);
-    if (o.negatives && o.itemCount && o.samplingCorrection !== false) {
+    if (o.negatives && o.itemCount && o.samplingCorrection === true) {
       const eligible: number[] = [];
       for (let c = 0; c < seqs.customerIds.length; c++) if (seqs.offsets[c + 1] - seqs.offsets[c] >= 2) eligible.push(c);
       // labels per batch: about batchSize × the mean window length
