@@ -256,7 +256,8 @@ export async function runIncentives(args: string[], progress: ProgressReporter):
   const before = args.includes('--before');
   const at = args.indexOf('--seeds');
   const seeds = at >= 0 ? args[at + 1].split(',').map(Number) : quick ? [1] : [1, 2, 3];
-  if (!seeds.length || seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds: comma-separated integers (${args[at + 1]})`);
+  if (!seeds.length || seeds.some((x) => !Number.isInteger(x) || x < 0))
+    throw new Error(`--seeds: comma-separated integers (${args[at + 1]})`);
   const base = suiteSettings(quick);
   const started = new Date();
   const loadStart = loadavg()[0];
@@ -282,10 +283,7 @@ export async function runIncentives(args: string[], progress: ProgressReporter):
       tuned: {},
       scratch: FROM_SCRATCH,
       ...(before && { before: BEFORE, frozenBefore: { ...BEFORE, freezeEncoder: true } }),
-    }).map(([k, extra]) => [
-      k,
-      FineTuneConfig.parse({ ...HEAD, epochs: base.fineTuneEpochs, ...extra }),
-    ]),
+    }).map(([k, extra]) => [k, FineTuneConfig.parse({ ...HEAD, epochs: base.fineTuneEpochs, ...extra })]),
   );
   const settings = { ...base, fineTune };
   const page = {
@@ -337,11 +335,11 @@ function incentivesMarkdown(p: {
     ...Object.values(ROWS)
       .filter((row) => of(row, 'ndcg@5').every((x) => x !== undefined))
       .map(
-      (row) =>
-        `| ${row} | ${pm(of(row, 'ndcg@5'))} | ${pm(of(row, 'auc'))} | ${of(row, 'ndcg@5').map(f4).join(', ')} | ${
-          of(row, 'epochs').every((x) => x === undefined) ? '–' : of(row, 'epochs').join(', ')
-        } |`,
-    ),
+        (row) =>
+          `| ${row} | ${pm(of(row, 'ndcg@5'))} | ${pm(of(row, 'auc'))} | ${of(row, 'ndcg@5').map(f4).join(', ')} | ${
+            of(row, 'epochs').every((x) => x === undefined) ? '–' : of(row, 'epochs').join(', ')
+          } |`,
+      ),
   ];
   const page = [
     '# mcm-incentives',
@@ -353,8 +351,8 @@ function incentivesMarkdown(p: {
     `- ${p.seeds.length} seed(s) ${p.seeds.join(', ')}: each simulates ${p.settings.customers} customers (seed s), pre-trains MCM for ${p.settings.epochs} epochs on the events before the offer window and fine-tunes with seed s; mean ± std (sample) over the seeds`,
     `- offers per seed (train / test / test conversions / test customers with a conversion): ${p.perSeed.map((x) => `${x.result.trainOffers} / ${x.result.testOffers} / ${x.result.testConversions} / ${x.result.groups}`).join('; ')}`,
     '',
-    'Conversion NDCG@5: each test customer\'s offers ranked by score, averaged over the customers with a conversion (@cfm/eval evaluateGroups); AUC over all test offers.',
-    '`mcm fine-tuned` uses FineTuneConfig\'s defaults (docs/downstream.md); `no pre-training` is the same MCM from random initialisation',
+    "Conversion NDCG@5: each test customer's offers ranked by score, averaged over the customers with a conversion (@cfm/eval evaluateGroups); AUC over all test offers.",
+    "`mcm fine-tuned` uses FineTuneConfig's defaults (docs/downstream.md); `no pre-training` is the same MCM from random initialisation",
     'trained on the offers with one learning rate and no warm-up (FROM_SCRATCH). Rows marked `settings before` (with --before) use',
     'the settings fine-tuning had before its schedule: one learning rate, no head warm-up, no validation, no cross term (BEFORE);',
     'there is no such row for no pre-training (it would cost one more training from scratch per seed).',

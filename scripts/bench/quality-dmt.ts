@@ -187,7 +187,8 @@ function line(
 function dataHash(d: Data): string {
   const h = createHash('sha256');
   for (const s of [d.train, d.valid, ...Object.values(d.tests)])
-    for (const a of [s.offsets, s.item, s.clicked, s.ordered, s.position, s.dense]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    for (const a of [s.offsets, s.item, s.clicked, s.ordered, s.position, s.dense])
+      h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -213,7 +214,10 @@ interface Table1 {
   configs: Record<string, string>;
 }
 
-function resultsPage(t1: Table1[], o: { command: string; code: string; seeds: number[]; load0: number[]; load1: number[]; hash: string; started: string }): string {
+function resultsPage(
+  t1: Table1[],
+  o: { command: string; code: string; seeds: number[]; load0: number[]; load1: number[]; hash: string; started: string },
+): string {
   const f = (xs: number[]) => {
     const [m, sd] = meanStd(xs);
     return xs.length > 1 ? `${m.toFixed(4)} ± ${sd.toFixed(4)}` : m.toFixed(4);
@@ -333,7 +337,10 @@ export async function runDmtSuite(args: string[]): Promise<void> {
           const r = (await run(`t1-${name}-dense${dense}`, { ...o, dense }, seed)) as Result & { seconds?: number };
           (per[name] ??= []).push(r[test]);
           (table.seconds[`${name}/${dense ? 'yes' : 'no'}`] ??= []).push(r.seconds ?? NaN);
-          table.configs[`${name} dense=${dense ? 'yes' : 'no'}`] = configHash({ ...suiteConfig({ ...o, dense }, epochs, 0), seed: undefined });
+          table.configs[`${name} dense=${dense ? 'yes' : 'no'}`] = configHash({
+            ...suiteConfig({ ...o, dense }, epochs, 0),
+            seed: undefined,
+          });
         }
         if (dense) {
           const g0 = Date.now();
@@ -419,7 +426,10 @@ export async function runDmtSuite(args: string[]): Promise<void> {
   }
   if (resultsFile && t1.length) {
     const command = `npm run bench:quality -- ${args.join(' ')}`;
-    const hash = configHash({ args: args.filter((a, i) => a !== '--results' && args[i - 1] !== '--results'), configs: t1.map((t) => t.configs) });
+    const hash = configHash({
+      args: args.filter((a, i) => a !== '--results' && args[i - 1] !== '--results'),
+      configs: t1.map((t) => t.configs),
+    });
     mkdirSync(dirname(resultsFile), { recursive: true });
     writeFileSync(resultsFile, resultsPage(t1, { command, code, seeds, load0, load1: loadavg(), hash, started }));
     writeFileSync(resultsFile.replace(/\.md$/, '.json'), JSON.stringify({ command, code, hash, seeds, tables: t1 }, null, 1) + '\n');

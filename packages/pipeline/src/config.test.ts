@@ -108,7 +108,10 @@ describe('run config', () => {
     expect(s.benchmarks[2]).toMatchObject({ feature: 'category1', value: 'most-common', window: 5 });
   });
   it("checks a finetune task's settings against FineTuneConfig when the config is read", () => {
-    const ft = (finetune: Record<string, unknown>) => ({ ...base, benchmarks: [{ task: 'finetune', field: 'age', threshold: 35, epochs: 4, finetune }] });
+    const ft = (finetune: Record<string, unknown>) => ({
+      ...base,
+      benchmarks: [{ task: 'finetune', field: 'age', threshold: 35, epochs: 4, finetune }],
+    });
     const s = resolveRunSpec(ft({ encoderLrScale: 0.2, headWarmupEpochs: 2 }));
     expect(s.benchmarks[0]).toMatchObject({ task: 'finetune', epochs: 4, finetune: { encoderLrScale: 0.2, headWarmupEpochs: 2 } });
     expect(() => resolveRunSpec(ft({ lrEncoder: 0.2 }))).toThrow(/benchmarks\.0\.finetune\.lrEncoder.*not a FineTuneConfig setting/);

@@ -126,7 +126,8 @@ const Benchmark = z
   .superRefine((b, ctx) => {
     if (b.task === 'finetune' && b.finetune) {
       for (const k of ['epochs', 'seed', 'freezeEncoder'])
-        if (k in b.finetune) ctx.addIssue({ code: 'custom', path: ['finetune', k], message: `${k} is the task's, not a fine-tune setting here` });
+        if (k in b.finetune)
+          ctx.addIssue({ code: 'custom', path: ['finetune', k], message: `${k} is the task's, not a fine-tune setting here` });
       const r = FineTuneConfig.safeParse({ ...b.finetune, epochs: b.epochs });
       for (const issue of r.success ? [] : r.error.issues)
         ctx.addIssue({

@@ -23,7 +23,9 @@ export const FineTuneConfig = z
       .min(0)
       .max(0.5)
       .default(0.1)
-      .describe('share of the training customers held out to pick the best epoch by AUROC when the caller gives no validation examples (0 = none)'),
+      .describe(
+        'share of the training customers held out to pick the best epoch by AUROC when the caller gives no validation examples (0 = none)',
+      ),
     keepBest: z
       .boolean()
       .default(true)
@@ -48,7 +50,11 @@ export const FineTuneConfig = z
         message: `headWarmupEpochs ${c.headWarmupEpochs} >= epochs ${c.epochs}: the encoder would never be trained (freezeEncoder: true for that)`,
       });
     if (!c.freezeEncoder && c.encoderLrScale === 0)
-      ctx.addIssue({ code: 'custom', path: ['encoderLrScale'], message: 'encoderLrScale 0 never trains the encoder (freezeEncoder: true for that)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['encoderLrScale'],
+        message: 'encoderLrScale 0 never trains the encoder (freezeEncoder: true for that)',
+      });
   });
 export type FineTuneConfig = z.infer<typeof FineTuneConfig>;
 export type FineTuneConfigInput = z.input<typeof FineTuneConfig>;

@@ -166,7 +166,15 @@ describe('fineTune', () => {
 
   it('holds out customers for validation and keeps the weights of the best validation AUROC', async () => {
     const enc = new MeanEncoder();
-    const { model, report } = await fineTune(enc, ex, { maxLen: 12, epochs: 6, lr: 1e-2, batchSize: 16, seed: 1, validFraction: 0.3, patience: 0 });
+    const { model, report } = await fineTune(enc, ex, {
+      maxLen: 12,
+      epochs: 6,
+      lr: 1e-2,
+      batchSize: 16,
+      seed: 1,
+      validFraction: 0.3,
+      patience: 0,
+    });
     const metrics = report.history.map((h) => h.metric!);
     expect(metrics).toHaveLength(6);
     metrics.forEach((m) => expect(Number.isFinite(m)).toBe(true));
@@ -178,16 +186,31 @@ describe('fineTune', () => {
   it("picks the epoch by the caller's validation examples when given, and returns that epoch's weights", async () => {
     const enc = new MeanEncoder();
     const n = ex.rows.length;
-    const cut = (from: number, to: number): FineTuneExamples => ({ ...ex, rows: ex.rows.slice(from, to), ends: ex.ends.slice(from, to), labels: ex.labels!.slice(from, to) });
+    const cut = (from: number, to: number): FineTuneExamples => ({
+      ...ex,
+      rows: ex.rows.slice(from, to),
+      ends: ex.ends.slice(from, to),
+      labels: ex.labels!.slice(from, to),
+    });
     const valid = cut(n - 24, n);
-    const { model, report } = await fineTune(enc, cut(0, n - 24), { maxLen: 12, epochs: 6, lr: 3e-2, batchSize: 16, seed: 2, patience: 0, valid });
+    const { model, report } = await fineTune(enc, cut(0, n - 24), {
+      maxLen: 12,
+      epochs: 6,
+      lr: 3e-2,
+      batchSize: 16,
+      seed: 2,
+      patience: 0,
+      valid,
+    });
     const metrics = report.history.map((h) => h.metric!);
     expect(metrics).toHaveLength(6);
     expect(report.bestMetric).toBe(Math.max(...metrics));
     // the returned model (head and encoder) is the best epoch's: its validation AUROC is the best one (with this seed the
     // best is an early epoch and the last one scores lower, so a model left at the last epoch fails this)
     expect(auc(model.predict(valid), valid.labels!)).toBeCloseTo(report.bestMetric!, 5);
-    await expect(fineTune(enc, ex, { maxLen: 12, valid: { ...valid, labels: undefined } })).rejects.toThrow(/validation examples need one label/);
+    await expect(fineTune(enc, ex, { maxLen: 12, valid: { ...valid, labels: undefined } })).rejects.toThrow(
+      /validation examples need one label/,
+    );
     model.dispose();
     enc.params.dispose();
   });

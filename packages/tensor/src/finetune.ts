@@ -196,9 +196,13 @@ export async function fineTune(
     );
   const { maxLen, itemFeatures, progress, signal, onProgress, valid, ...settings } = o;
   if (valid && (!valid.labels || valid.labels.length !== valid.rows.length))
-    throw new CfmError('CFM_E_CONFIG', `fine-tuning's validation examples need one label each (${valid.labels?.length ?? 0} labels, ${valid.rows.length} examples)`, {
-      field: 'valid',
-    });
+    throw new CfmError(
+      'CFM_E_CONFIG',
+      `fine-tuning's validation examples need one label each (${valid.labels?.length ?? 0} labels, ${valid.rows.length} examples)`,
+      {
+        field: 'valid',
+      },
+    );
   const parsed = FineTuneConfig.safeParse(settings);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -233,7 +237,10 @@ export async function fineTune(
   if (!c.freezeEncoder) {
     // only the encoder variables the customer vector depends on (a family's task heads get no gradient)
     const vars = [...encoder.params.vars];
-    const { value, grads } = tf.variableGrads(() => lossOf(trainIdx.slice(0, bs), new Ctx(true, seed), false), vars.map(([, v]) => v));
+    const { value, grads } = tf.variableGrads(
+      () => lossOf(trainIdx.slice(0, bs), new Ctx(true, seed), false),
+      vars.map(([, v]) => v),
+    );
     for (const [k, v] of vars) if (grads[v.name]) trained.vars.set(`encoder/${k}`, v);
     tf.dispose([value, ...Object.values(grads)]);
   }
@@ -244,7 +251,13 @@ export async function fineTune(
   const vidx = valid ? Array.from({ length: valid.rows.length }, (_, i) => i) : validIdx;
   const vLabels = Float32Array.from(vidx, (i) => vex.labels![i]);
   const validates = c.keepBest && vidx.length > 0 && new Set(vLabels).size === 2;
-  const vStored = !validates ? undefined : !valid ? (warm ?? model) : vectors ? new FineTuned(encoder, head, headParams, runtime, encodeExamples(encoder, valid, runtime), valid) : undefined;
+  const vStored = !validates
+    ? undefined
+    : !valid
+      ? (warm ?? model)
+      : vectors
+        ? new FineTuned(encoder, head, headParams, runtime, encodeExamples(encoder, valid, runtime), valid)
+        : undefined;
   let epochsDone = 0;
   /** validation AUROC of the current weights (the encoder at inference; its stored vectors while it has not changed) */
   const validate = () => {

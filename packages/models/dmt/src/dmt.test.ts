@@ -121,20 +121,24 @@ describe('training and serving', () => {
     for (const g of Object.values(p.gates)) expect(g.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     m.dispose();
   }, 180_000);
-  it.each(['din', 'dien'])('train the %s baseline end to end: the training loss falls', async (v) => {
-    await tf.ready();
-    const m = new DmtModel(DmtConfig.parse({ ...tiny, ...VARIANTS[v], epochs: 2, batchSize: 16, lr: 2e-2, seed: 2 }), cat);
-    m.progress = { start() {}, update() {}, finish() {}, log() {} };
-    const b = makeBatch(set, [0, 1, 2, 3, 4, 5, 6, 7], m.batchOptions());
-    const lossOf = () => {
-      const l = m.loss(b, Ctx.inference());
-      const x = l.dataSync()[0];
-      l.dispose();
-      return x;
-    };
-    const before = lossOf();
-    await m.fitImpressions(set);
-    expect(lossOf()).toBeLessThan(before);
-    m.dispose();
-  }, 180_000);
+  it.each(['din', 'dien'])(
+    'train the %s baseline end to end: the training loss falls',
+    async (v) => {
+      await tf.ready();
+      const m = new DmtModel(DmtConfig.parse({ ...tiny, ...VARIANTS[v], epochs: 2, batchSize: 16, lr: 2e-2, seed: 2 }), cat);
+      m.progress = { start() {}, update() {}, finish() {}, log() {} };
+      const b = makeBatch(set, [0, 1, 2, 3, 4, 5, 6, 7], m.batchOptions());
+      const lossOf = () => {
+        const l = m.loss(b, Ctx.inference());
+        const x = l.dataSync()[0];
+        l.dispose();
+        return x;
+      };
+      const before = lossOf();
+      await m.fitImpressions(set);
+      expect(lossOf()).toBeLessThan(before);
+      m.dispose();
+    },
+    180_000,
+  );
 });

@@ -7,7 +7,11 @@ import { InterestEvolution } from './dien';
 const [R, Q, L, D] = [3, 4, 6, 8];
 const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 /** left-padded mask: request r has L − r real steps */
-const mask = () => tf.tensor2d(Array.from({ length: R * L }, (_, i) => (i % L >= Math.floor(i / L) ? 1 : 0)), [R, L]);
+const mask = () =>
+  tf.tensor2d(
+    Array.from({ length: R * L }, (_, i) => (i % L >= Math.floor(i / L) ? 1 : 0)),
+    [R, L],
+  );
 
 /** ‖∂ Σ(out ⊙ w) / ∂v‖ for every variable of p */
 function gradNorms(p: Params, f: () => tf.Tensor): Record<string, number> {
@@ -25,8 +29,22 @@ describe('DMT decoder block (target attention + feed-forward, residuals, layer n
     const blk = new DecoderBlock(p, 'dec', D, 2, 0);
     expect([...p.vars.keys()].sort()).toEqual(
       [
-        'dec/q/kernel', 'dec/q/bias', 'dec/k/kernel', 'dec/k/bias', 'dec/v/kernel', 'dec/v/bias', 'dec/o/kernel', 'dec/o/bias',
-        'dec/ff1/kernel', 'dec/ff1/bias', 'dec/ff2/kernel', 'dec/ff2/bias', 'dec/ln1/gamma', 'dec/ln1/beta', 'dec/ln2/gamma', 'dec/ln2/beta',
+        'dec/q/kernel',
+        'dec/q/bias',
+        'dec/k/kernel',
+        'dec/k/bias',
+        'dec/v/kernel',
+        'dec/v/bias',
+        'dec/o/kernel',
+        'dec/o/bias',
+        'dec/ff1/kernel',
+        'dec/ff1/bias',
+        'dec/ff2/kernel',
+        'dec/ff2/bias',
+        'dec/ln1/gamma',
+        'dec/ln1/beta',
+        'dec/ln2/gamma',
+        'dec/ln2/beta',
       ].sort(),
     );
     const [q, mem, m] = [rand([R, Q, D], 1), rand([R, L, D], 2), mask()];
@@ -109,8 +127,13 @@ describe('DIEN interest extractor + AUGRU', () => {
     const norms = gradNorms(p, () => dien.apply(q, seq, m));
     expect(Object.keys(norms).sort()).toEqual(
       [
-        'dien/extractor/input/kernel', 'dien/extractor/input/bias', 'dien/extractor/recurrent', 'dien/attention/kernel',
-        'dien/augru/input/kernel', 'dien/augru/input/bias', 'dien/augru/recurrent',
+        'dien/extractor/input/kernel',
+        'dien/extractor/input/bias',
+        'dien/extractor/recurrent',
+        'dien/attention/kernel',
+        'dien/augru/input/kernel',
+        'dien/augru/input/bias',
+        'dien/augru/recurrent',
       ].sort(),
     );
     for (const [name, n] of Object.entries(norms)) expect(n, name).toBeGreaterThan(1e-6);
@@ -134,7 +157,10 @@ describe('DIEN interest extractor + AUGRU', () => {
     const q = tf.gather(items, tgtIds).reshape([8, Q, D]) as tf.Tensor3D;
     const m = tf.ones([8, L]) as tf.Tensor2D;
     const loss = () =>
-      tf.losses.sigmoidCrossEntropy(labels, tf.matMul(tf.mul(dien.apply(q, seq, m), q).reshape([8 * Q, D]), head as tf.Tensor2D)) as tf.Scalar;
+      tf.losses.sigmoidCrossEntropy(
+        labels,
+        tf.matMul(tf.mul(dien.apply(q, seq, m), q).reshape([8 * Q, D]), head as tf.Tensor2D),
+      ) as tf.Scalar;
     const opt = tf.train.adam(0.03);
     const first = loss().dataSync()[0];
     for (let i = 0; i < 60; i++) tf.dispose(opt.minimize(loss, true, [...p.vars.values()]) ?? []);
