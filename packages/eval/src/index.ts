@@ -6,7 +6,7 @@ export type { Ties, RowExclusions, RankingInput, RankingOptions, RankingResult }
 export { createNegativeSampler, sampleNegatives, buildSampledCandidates, gatherScores, itemPopularity } from './sampling';
 export type { NegativeProtocol, NegativeSampler } from './sampling';
 // Next-item ranking evaluation of any CustomerModel on a prepared split (the pipeline's evaluate step, validation)
-export { rankEval, describeEval } from './rank-eval';
+export { rankEval, rankEvalMany, describeEval } from './rank-eval';
 export type { ProtocolName, RankEvalOptions } from './rank-eval';
 // Grouped metrics (many relevant per group: DMT Precision@K / MRR@K per request)
 export { evaluateGroups, offsetsFromGroupIds } from './grouped';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RESERVED_TOKENS, type CustomerModel, type CustomerSequences, type PreparedDataset, type SequenceBatch } from '@cfm/core';
-import { describeEval, rankEval } from './rank-eval';
+import { describeEval, rankEval, rankEvalMany } from './rank-eval';
 
 const ITEMS = 12; // ids 0..3 reserved
 const seqs = (rows: number[][]): CustomerSequences => {
@@ -105,5 +105,22 @@ describe('rankEval of an attribute task (e.g. next-brand)', () => {
       /only the full protocol/,
     );
     expect(() => rankEval(attrModel, data, 'test', { protocol: 'full', maxLen: 8, task: 'next-brand' })).toThrow(/no item table/);
+  });
+});
+
+describe('rankEvalMany', () => {
+  it('gives every protocol the result of its own rankEval from one scoring pass', () => {
+    let calls = 0;
+    const counted = { ...model, score: (b: SequenceBatch) => (calls++, model.score(b, 'next_item')) } as unknown as CustomerModel;
+    const opts = [
+      { protocol: 'full' as const, maxLen: 8, batchSize: 2 },
+      { protocol: 'full' as const, maxLen: 8, batchSize: 2, excludeHistory: false },
+      { protocol: 'sampled-uniform' as const, negatives: 3, seed: 3, maxLen: 8, batchSize: 2 },
+      { protocol: 'sampled-pop' as const, negatives: 3, seed: 1, maxLen: 8, batchSize: 2 },
+    ];
+    const many = rankEvalMany(counted, data, 'test', opts);
+    expect(calls).toBe(2); // 3 customers in batches of 2
+    opts.forEach((o, i) => expect(many[i].metrics).toEqual(rankEval(model, data, 'test', o).metrics));
+    expect(() => rankEvalMany(model, data, 'test', [opts[0], { ...opts[1], maxLen: 4 }])).toThrow(/share task, maxLen/);
   });
 });

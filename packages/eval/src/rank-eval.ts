@@ -44,26 +44,49 @@ export function describeEval(o: RankEvalOptions, split: string): string {
 export function rankEval(model: CustomerModel, data: PreparedDataset, split: 'valid' | 'test', o: RankEvalOptions): RankingResult {
   const vocab = model.taskOutputs?.[o.task ?? model.tasks[0]]?.vocab ?? 'item';
   if (vocab !== 'item') return attributeEval(model, data, split, o, vocab);
+  return rankEvalMany(model, data, split, [o])[0];
+}
+
+/** Several item-ranking protocols of one split from one scoring pass: each batch is scored once and ranked under
+ * every option (full, and each sampled protocol and negative seed), the same results as one rankEval per option.
+ * The options share task, maxLen, limit and batchSize (the first option's); progress is reported under its label. */
+export function rankEvalMany(
+  model: CustomerModel,
+  data: PreparedDataset,
+  split: 'valid' | 'test',
+  opts: RankEvalOptions[],
+): RankingResult[] {
+  const o = opts[0];
+  for (const x of opts)
+    if (
+      (x.task ?? model.tasks[0]) !== (o.task ?? model.tasks[0]) ||
+      x.maxLen !== o.maxLen ||
+      x.limit !== o.limit ||
+      x.batchSize !== o.batchSize
+    )
+      throw new CfmError('CFM_E_CONFIG', 'rankEvalMany: the options must share task, maxLen, limit and batchSize', { field: 'opts' });
   const set: EvalSet = data[split];
   const n = Math.min(set.targets.length, o.limit ?? Infinity);
   const itemCount = data.vocabs.item.tokens.length;
   const bs = o.batchSize ?? 256;
   const task = o.task ?? model.tasks[0];
   const hist = set.history;
-  const acc = new RankingAccumulator({ k: o.k ?? [1, 5, 10, 20] });
   const excludeAll = Int32Array.from({ length: RESERVED_IDS }, (_, i) => i);
-  let candidates: Int32Array | undefined;
-  const width = 1 + (o.negatives ?? 100);
-  if (o.protocol !== 'full') {
-    const popularity = o.protocol === 'sampled-pop' ? itemPopularity(data.train.items, itemCount) : undefined;
-    candidates = buildSampledCandidates({
+  let popularity: Float64Array | undefined;
+  const plans = opts.map((x) => {
+    const acc = new RankingAccumulator({ k: x.k ?? [1, 5, 10, 20] });
+    const width = 1 + (x.negatives ?? 100);
+    if (x.protocol === 'full') return { x, acc, width, candidates: undefined };
+    if (x.protocol === 'sampled-pop') popularity ??= itemPopularity(data.train.items, itemCount);
+    const candidates = buildSampledCandidates({
       targets: set.targets.subarray(0, n),
       history: { offsets: hist.offsets, ids: hist.items },
       itemCount,
-      popularity,
-      protocol: { kind: o.protocol === 'sampled-pop' ? 'popularity' : 'uniform', count: width - 1, seed: o.seed ?? 0 },
+      popularity: x.protocol === 'sampled-pop' ? popularity : undefined,
+      protocol: { kind: x.protocol === 'sampled-pop' ? 'popularity' : 'uniform', count: width - 1, seed: x.seed ?? 0 },
     });
-  }
+    return { x, acc, width, candidates };
+  });
   const progress = o.progress ?? silentProgress;
   const step = o.label ?? `eval ${split}`;
   progress.start(step, n);
@@ -72,18 +95,21 @@ export function rankEval(model: CustomerModel, data: PreparedDataset, split: 'va
     const batch = padBatch(hist, rows, { maxLen: o.maxLen, itemFeatures: data.itemFeatures });
     const full = model.score(batch, task); // [b, V]
     const targets = set.targets.subarray(s, s + rows.length);
-    if (candidates) {
-      const cand = candidates.subarray(s * width, (s + rows.length) * width);
-      acc.add({ scores: gatherScores(full, itemCount, cand, width), cols: width, targets: new Int32Array(rows.length) });
-    } else {
-      const exclude = o.excludeHistory === false ? undefined : { offsets: hist.offsets.subarray(s, s + rows.length + 1), ids: hist.items };
-      acc.add({ scores: full, cols: itemCount, targets, excludeAll, exclude });
+    for (const { x, acc, width, candidates } of plans) {
+      if (candidates) {
+        const cand = candidates.subarray(s * width, (s + rows.length) * width);
+        acc.add({ scores: gatherScores(full, itemCount, cand, width), cols: width, targets: new Int32Array(rows.length) });
+      } else {
+        const exclude =
+          x.excludeHistory === false ? undefined : { offsets: hist.offsets.subarray(s, s + rows.length + 1), ids: hist.items };
+        acc.add({ scores: full, cols: itemCount, targets, excludeAll, exclude });
+      }
     }
     progress.update({ step, done: s + rows.length, total: n });
   }
-  const result = acc.result();
-  progress.finish(step, { 'ndcg@10': result.metrics['ndcg@10'] ?? NaN });
-  return result;
+  const results = plans.map((p) => p.acc.result());
+  progress.finish(step, { 'ndcg@10': results[0].metrics['ndcg@10'] ?? NaN });
+  return results;
 }
 
 /** the task's scores [b, V_attr] ranked against the attribute of each target item (see the header) */

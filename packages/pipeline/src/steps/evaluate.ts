@@ -3,7 +3,7 @@
  * folder's eval.json by protocol label (those of another artifact are dropped). */
 import type { EvaluateInput, EvaluateSpec, ProtocolResult } from '@cfm/contracts';
 import { loadPrepared, type PreparedManifest } from '@cfm/data';
-import { summarizeSeeds, describeEval, rankEval, type RankEvalOptions } from '@cfm/eval';
+import { summarizeSeeds, describeEval, rankEval, rankEvalMany, type RankEvalOptions } from '@cfm/eval';
 import type { StepContext } from '../step-context';
 import { describeSplit } from './prepare';
 import { readRunFile, writeRunFile } from './run-files';
@@ -28,6 +28,12 @@ export function rankOptions(e: EvaluateSpec, seed: number, maxLen: number): Rank
   };
 }
 
+/** true when the entry ranks items (no task, or a task whose scores index the item vocabulary) */
+function isItemTask(model: { tasks: string[]; taskOutputs: Readonly<Record<string, { vocab: string }>> }, task?: string): boolean {
+  if (!task) return true;
+  return model.tasks.includes(task) && (model.taskOutputs[task]?.vocab ?? 'item') === 'item';
+}
+
 interface EvalFile {
   artifactHash: string;
   split: string;
@@ -48,6 +54,24 @@ export async function evaluateStep(
     const method = describeSplit({ split: manifest.split, cutoffsMs: undefined });
     const split = describeSplit(manifest);
     const results: ProtocolResult[] = [];
+    // next-item entries of one split are ranked from one scoring pass (every protocol and negative seed at once)
+    const shared = new Map<string, Array<Record<string, number>>>();
+    for (const split of ['test', 'valid'] as const) {
+      const group = input.evaluate.filter((e) => e.split === split && isItemTask(model, e.task));
+      if (!group.length) continue;
+      const opts = group.flatMap((e) => e.seeds.map((seed) => rankOptions(e, seed, model.maxLen)));
+      if (ctx.signal?.aborted) throw new Error('evaluation cancelled');
+      const label = `evaluate ${input.family} ${group.map(protocolLabel).join(' + ')}`;
+      const all = rankEvalMany(
+        model,
+        data,
+        split,
+        opts.map((o, i) => (i ? o : { ...o, progress: ctx.progress, label })),
+      ).map((r) => r.metrics);
+      let k = 0;
+      for (const e of group) shared.set(protocolLabel(e), all.slice(k, (k += e.seeds.length)));
+      ctx.heartbeat({ family: input.family, protocol: label });
+    }
     for (const e of input.evaluate) {
       if (e.task && !model.tasks.includes(e.task)) {
         // e.g. next-brand of a family that predicts items only: an empty entry keeps results[i] = evaluate[i]
@@ -61,8 +85,8 @@ export async function evaluateStep(
         });
         continue;
       }
-      const perSeed: Array<Record<string, number>> = [];
-      for (const seed of e.seeds) {
+      const perSeed: Array<Record<string, number>> = shared.get(protocolLabel(e)) ?? [];
+      for (const seed of shared.has(protocolLabel(e)) ? [] : e.seeds) {
         if (ctx.signal?.aborted) throw new Error('evaluation cancelled');
         const o = {
           ...rankOptions(e, seed, model.maxLen),
