@@ -38,8 +38,8 @@ const McmFields = TransformerConfig.extend({
     .number()
     .positive()
     .max(1)
-    .default(0.5)
-    .describe('causal: a window of maxLen + 1 tokens every windowStride × maxLen back from each customer’s last one'),
+    .optional()
+    .describe('causal: a window of maxLen + 1 tokens every windowStride × maxLen back from each customer’s last one (default 0.5)'),
   negatives: z
     .int()
     .min(0)

@@ -23,7 +23,8 @@ export interface McmWindowBatch {
 export interface WindowSamplerOptions {
   maxLen: number;
   batchSize: number;
-  windowStride: number;
+  /** default 0.5 */
+  windowStride?: number;
   seed: number;
   itemCount?: number;
   negatives?: number;
@@ -37,7 +38,12 @@ export class McmWindowSampler {
     readonly seqs: CustomerSequences,
     readonly o: WindowSamplerOptions,
   ) {
-    const w = sequenceWindows(seqs, { span: o.maxLen + 1, step: Math.round(o.windowStride * o.maxLen), minItems: 2, minSequence: 2 });
+    const w = sequenceWindows(seqs, {
+      span: o.maxLen + 1,
+      step: Math.round((o.windowStride ?? 0.5) * o.maxLen),
+      minItems: 2,
+      minSequence: 2,
+    });
     this.order = new WindowBatches(w, o.batchSize, o.seed);
     if (o.negatives && o.itemCount && o.samplingCorrection === true) {
       const eligible: number[] = [];
