@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     negatives: 512,
   });
   const model = mcm.create(config, { vocabs: data.vocabs, itemFeatures: data.itemFeatures }) as McmModel;
-  const sampler = new McmSampler(data.train, { ...model.config, seed: 1, itemCount: model.backbone.itemCount });
+  const sampler = new McmSampler(data.train, { ...model.config, objective: 'prefix', seed: 1, itemCount: model.backbone.itemCount });
   const opt = new AdamW(model.params.trainable(), { lr: 0.001, totalSteps: 10, schedule: 'constant' });
   const task = { loss: (b: never, ctx: Ctx) => model.loss(b, ctx) };
   trainStep(task as never, opt, sampler.batch(0, 0) as never, new Ctx(true, 1));
