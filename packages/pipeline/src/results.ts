@@ -112,7 +112,9 @@ export function resultsMarkdown(run: ReturnType<typeof collectRun>, o: { suite: 
     '',
   ];
   for (const [i, e] of s.spec.evaluate.entries()) {
-    const proto = models.find((m) => m.eval?.results[i])?.eval?.results[i];
+    // the description of a model that has the entry (families without a task head carry an empty one)
+    const has = (m: ModelResults) => Object.keys(m.eval?.results[i]?.metrics ?? {}).length > 0;
+    const proto = (models.find(has) ?? models.find((m) => m.eval?.results[i]))?.eval?.results[i];
     lines.push(
       `### ${proto?.label ?? e.protocol}`,
       '',
