@@ -1,6 +1,6 @@
 /** Training batches over CSR customer sequences: length buckets, sampling windows, target batches (the padded
  * SequenceBatch itself is padBatch in @cfm/core). */
-import { createRng, type CustomerSequences, type Rng } from '@cfm/core';
+import { PAD, createRng, padBatch, type CustomerSequences, type Rng } from '@cfm/core';
 
 /** Batches of similar length: sort by length (ties random), cut into batches, shuffle batch order. */
 export function lengthBuckets(lengths: ArrayLike<number>, batchSize: number, rng: Rng): number[][] {
@@ -87,4 +87,33 @@ export interface TargetBatch {
   positions: Int32Array;
   /** the target item at each of those positions */
   labels: Int32Array;
+}
+
+/** The next-token batch of a set of windows (SASRec's, MCM's causal objective): each window of at most maxLen + 1
+ * tokens gives the input (its first L) and, at every real input position, the token after it as the label. */
+export function nextTokenBatch(
+  seqs: CustomerSequences,
+  batches: WindowBatches,
+  epoch: number,
+  index: number,
+  maxLen: number,
+): TargetBatch & { types: Int32Array } {
+  const { customers, ends } = batches.customersAndEnds(batches.rows(epoch, index));
+  const pb = padBatch(seqs, customers, { maxLen: maxLen + 1, ends });
+  const W = pb.maxLen; // ≥ 2: every window holds a transition
+  const L = W - 1;
+  const items = new Int32Array(pb.batchSize * L);
+  const types = new Int32Array(pb.batchSize * L);
+  const pos: number[] = [];
+  const labels: number[] = [];
+  for (let b = 0; b < pb.batchSize; b++) {
+    items.set(pb.items.subarray(b * W, b * W + L), b * L);
+    types.set(pb.types!.subarray(b * W, b * W + L), b * L);
+    for (let t = 0; t < L; t++) {
+      if (pb.items[b * W + t] === PAD) continue;
+      pos.push(b * L + t);
+      labels.push(pb.items[b * W + t + 1]);
+    }
+  }
+  return { batchSize: pb.batchSize, maxLen: L, items, types, positions: Int32Array.from(pos), labels: Int32Array.from(labels) };
 }

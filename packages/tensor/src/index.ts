@@ -49,7 +49,7 @@ export { saveArtifact, loadArtifact, artifactHash } from './artifact';
 export type { ArtifactInput, LoadedArtifact } from './artifact';
 export { saveWeights, loadWeights, writeAtomic } from './weights-io';
 // Batches and configs
-export { lengthBuckets, seqLength, sequenceWindows, WindowBatches } from './batch';
+export { lengthBuckets, nextTokenBatch, seqLength, sequenceWindows, WindowBatches } from './batch';
 export type { TargetBatch, Windows } from './batch';
 export { TransformerConfig, TrainerConfig, divisibleHeads } from './config';
 export type { ProgressReporter } from '@cfm/core';

@@ -2,8 +2,8 @@
  * customer's last token); the first maxLen are the input, and every real input position's next token is a label, so
  * one pass trains every prefix of the window. With `negatives`, the item task's candidates are the batch's labels +
  * uniform negatives with their logQ (as the prefix sampler's). Deterministic in (seed, epoch, index). */
-import { PAD, createRng, padBatch, type CustomerSequences } from '@cfm/core';
-import { sequenceWindows, WindowBatches } from '@cfm/tensor';
+import { createRng, type CustomerSequences } from '@cfm/core';
+import { nextTokenBatch, sequenceWindows, WindowBatches } from '@cfm/tensor';
 import { inclusionLogProb, sampledCandidates } from './samples';
 
 export interface McmWindowBatch {
@@ -57,31 +57,7 @@ export class McmWindowSampler {
     return this.order.batchesPerEpoch;
   }
   batch(epoch: number, index: number): McmWindowBatch {
-    const { customers, ends } = this.order.customersAndEnds(this.order.rows(epoch, index));
-    const pb = padBatch(this.seqs, customers, { maxLen: this.o.maxLen + 1, ends });
-    const W = pb.maxLen;
-    const L = W - 1;
-    const items = new Int32Array(pb.batchSize * L);
-    const types = new Int32Array(pb.batchSize * L);
-    const pos: number[] = [];
-    const labels: number[] = [];
-    for (let b = 0; b < pb.batchSize; b++) {
-      items.set(pb.items.subarray(b * W, b * W + L), b * L);
-      types.set(pb.types!.subarray(b * W, b * W + L), b * L);
-      for (let t = 0; t < L; t++) {
-        if (pb.items[b * W + t] === PAD) continue;
-        pos.push(b * L + t);
-        labels.push(pb.items[b * W + t + 1]);
-      }
-    }
-    const out: McmWindowBatch = {
-      batchSize: pb.batchSize,
-      maxLen: L,
-      items,
-      types,
-      positions: Int32Array.from(pos),
-      labels: Int32Array.from(labels),
-    };
+    const out: McmWindowBatch = nextTokenBatch(this.seqs, this.order, epoch, index, this.o.maxLen);
     if (this.o.negatives && this.o.itemCount) {
       const rng = createRng(this.o.seed).fork(`mcm/neg/${epoch}/${index}`);
       Object.assign(out, sampledCandidates(out.labels, rng, this.o.itemCount, this.o.negatives, this.logQ));
